@@ -1,0 +1,217 @@
+// The one place API errors are defined. Each constructor mirrors apimachinery's
+// pkg/api/errors; `toStatus()` is the only translation to the wire format.
+
+import type { FieldError } from './types.js';
+
+export type StatusReason =
+  | 'BadRequest'
+  | 'Unauthorized'
+  | 'Forbidden'
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'Gone'
+  | 'Expired'
+  | 'Invalid'
+  | 'MethodNotAllowed'
+  | 'NotAcceptable'
+  | 'RequestEntityTooLarge'
+  | 'UnsupportedMediaType'
+  | 'TooManyRequests'
+  | 'InternalError'
+  | 'ServiceUnavailable'
+  | 'Timeout'
+  | '';
+
+export interface StatusCause {
+  reason?: string;
+  message?: string;
+  field?: string;
+}
+
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  kind?: string;
+  uid?: string;
+  causes?: StatusCause[];
+  retryAfterSeconds?: number;
+}
+
+export interface Status {
+  kind: 'Status';
+  apiVersion: 'v1';
+  metadata: Record<string, unknown>;
+  status: 'Failure' | 'Success';
+  message?: string;
+  reason?: StatusReason;
+  details?: StatusDetails;
+  code: number;
+}
+
+export class ApiError extends Error {
+  readonly code: number;
+  readonly reason: StatusReason;
+  readonly details: StatusDetails | undefined;
+  constructor(code: number, reason: StatusReason, message: string, details?: StatusDetails) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.reason = reason;
+    this.details = details;
+  }
+  toStatus(): Status {
+    const s: Status = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      reason: this.reason,
+      code: this.code,
+    };
+    if (this.details) s.details = this.details;
+    return s;
+  }
+}
+
+/** A resource with its group, for messages: `pods` or `deployments.apps`. */
+export interface GroupResource {
+  group: string;
+  resource: string;
+}
+
+const qualified = (gr: GroupResource): string =>
+  gr.group ? `${gr.resource}.${gr.group}` : gr.resource;
+
+function detailsFor(gr: GroupResource, name?: string): StatusDetails {
+  const d: StatusDetails = {};
+  if (name !== undefined) d.name = name;
+  if (gr.group) d.group = gr.group;
+  d.kind = gr.resource;
+  return d;
+}
+
+export const notFound = (gr: GroupResource, name: string): ApiError =>
+  new ApiError(404, 'NotFound', `${qualified(gr)} "${name}" not found`, detailsFor(gr, name));
+
+export const alreadyExists = (gr: GroupResource, name: string): ApiError =>
+  new ApiError(409, 'AlreadyExists', `${qualified(gr)} "${name}" already exists`, detailsFor(gr, name));
+
+export const conflict = (gr: GroupResource, name: string, why: string): ApiError =>
+  new ApiError(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${qualified(gr)} "${name}": ${why}`,
+    detailsFor(gr, name),
+  );
+
+export const OPTIMISTIC_LOCK_MESSAGE =
+  'the object has been modified; please apply your changes to the latest version and try again';
+
+export const badRequest = (message: string): ApiError => new ApiError(400, 'BadRequest', message);
+
+export const unauthorized = (): ApiError => new ApiError(401, 'Unauthorized', 'Unauthorized');
+
+export const methodNotSupported = (gr: GroupResource, verb: string): ApiError =>
+  new ApiError(405, 'MethodNotAllowed', `${verb} is not supported on resources of kind "${qualified(gr)}"`, {
+    ...(gr.group ? { group: gr.group } : {}),
+    kind: gr.resource,
+  });
+
+export const notAcceptable = (message: string): ApiError => new ApiError(406, 'NotAcceptable', message);
+
+export const unsupportedMediaType = (contentType: string): ApiError =>
+  new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`, { causes: [{ message: contentType }] });
+
+export const tooLarge = (): ApiError =>
+  new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
+
+export const gone = (message: string): ApiError => new ApiError(410, 'Expired', message);
+
+export const internalError = (err: unknown): ApiError =>
+  new ApiError(
+    500,
+    'InternalError',
+    `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`,
+    { causes: [{ message: err instanceof Error ? err.message : String(err) }] },
+  );
+
+export const serviceUnavailable = (message: string): ApiError =>
+  new ApiError(503, 'ServiceUnavailable', message);
+
+export const timeout = (message: string): ApiError => new ApiError(504, 'Timeout', message);
+
+/**
+ * Forbidden for a resource request, worded as kube-apiserver's authorizer does:
+ * `pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" at the cluster scope`.
+ */
+export function forbidden(
+  gr: GroupResource,
+  name: string | undefined,
+  reason: string,
+): ApiError {
+  const subject = name ? `${qualified(gr)} "${name}"` : qualified(gr);
+  return new ApiError(403, 'Forbidden', `${subject} is forbidden: ${reason}`, detailsFor(gr, name));
+}
+
+export const forbiddenPath = (user: string, verb: string, path: string): ApiError =>
+  new ApiError(403, 'Forbidden', `forbidden: User "${user}" cannot ${verb} path "${path}"`, {});
+
+// ---- Invalid: field errors rendered as apimachinery's field.Error.Error() ----
+
+const quote = (v: unknown): string => {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+};
+
+const TYPE_TEXT: Record<string, string> = {
+  FieldValueRequired: 'Required value',
+  FieldValueInvalid: 'Invalid value',
+  FieldValueDuplicate: 'Duplicate value',
+  FieldValueNotSupported: 'Unsupported value',
+  FieldValueForbidden: 'Forbidden',
+  FieldValueTooLong: 'Too long',
+  FieldValueTooMany: 'Too many',
+  FieldValueNotFound: 'Not found',
+  InternalError: 'Internal error',
+};
+
+/** The text of one field error without the field path. */
+export function fieldErrorBody(e: FieldError): string {
+  const t = TYPE_TEXT[e.type] ?? 'Invalid value';
+  switch (e.type) {
+    case 'FieldValueRequired':
+    case 'FieldValueForbidden':
+    case 'FieldValueTooLong':
+    case 'FieldValueTooMany':
+    case 'InternalError':
+      return e.detail ? `${t}: ${e.detail}` : t;
+    case 'FieldValueNotSupported': {
+      let s = `${t}: ${quote(e.badValue)}`;
+      if (e.supported?.length) s += `: supported values: ${e.supported.map((v) => `"${v}"`).join(', ')}`;
+      else if (e.detail) s += `: ${e.detail}`;
+      return s;
+    }
+    default: {
+      let s = `${t}: ${quote(e.badValue)}`;
+      if (e.detail) s += `: ${e.detail}`;
+      return s;
+    }
+  }
+}
+
+export const fieldErrorText = (e: FieldError): string => `${e.field}: ${fieldErrorBody(e)}`;
+
+/** 422 Invalid: `Pod "bad" is invalid: spec.containers[0].image: Required value`. */
+export function invalid(kind: string, group: string, name: string, errors: FieldError[]): ApiError {
+  const texts = errors.map(fieldErrorText);
+  const joined = texts.length === 1 ? texts[0] : `[${texts.join(', ')}]`;
+  const details: StatusDetails = { name };
+  if (group) details.group = group;
+  details.kind = kind;
+  details.causes = errors.map((e) => ({ reason: e.type, message: fieldErrorBody(e), field: e.field }));
+  return new ApiError(422, 'Invalid', `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${joined}`, details);
+}
