@@ -96,7 +96,12 @@ export const notFound = (gr: GroupResource, name: string): ApiError =>
   new ApiError(404, 'NotFound', `${qualified(gr)} "${name}" not found`, detailsFor(gr, name));
 
 export const alreadyExists = (gr: GroupResource, name: string): ApiError =>
-  new ApiError(409, 'AlreadyExists', `${qualified(gr)} "${name}" already exists`, detailsFor(gr, name));
+  new ApiError(
+    409,
+    'AlreadyExists',
+    `${qualified(gr)} "${name}" already exists`,
+    detailsFor(gr, name),
+  );
 
 export const conflict = (gr: GroupResource, name: string, why: string): ApiError =>
   new ApiError(
@@ -114,15 +119,26 @@ export const badRequest = (message: string): ApiError => new ApiError(400, 'BadR
 export const unauthorized = (): ApiError => new ApiError(401, 'Unauthorized', 'Unauthorized');
 
 export const methodNotSupported = (gr: GroupResource, verb: string): ApiError =>
-  new ApiError(405, 'MethodNotAllowed', `${verb} is not supported on resources of kind "${qualified(gr)}"`, {
-    ...(gr.group ? { group: gr.group } : {}),
-    kind: gr.resource,
-  });
+  new ApiError(
+    405,
+    'MethodNotAllowed',
+    `${verb} is not supported on resources of kind "${qualified(gr)}"`,
+    {
+      ...(gr.group ? { group: gr.group } : {}),
+      kind: gr.resource,
+    },
+  );
 
-export const notAcceptable = (message: string): ApiError => new ApiError(406, 'NotAcceptable', message);
+export const notAcceptable = (message: string): ApiError =>
+  new ApiError(406, 'NotAcceptable', message);
 
 export const unsupportedMediaType = (contentType: string): ApiError =>
-  new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`, { causes: [{ message: contentType }] });
+  new ApiError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`,
+    { causes: [{ message: contentType }] },
+  );
 
 export const tooLarge = (): ApiError =>
   new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
@@ -146,11 +162,7 @@ export const timeout = (message: string): ApiError => new ApiError(504, 'Timeout
  * Forbidden for a resource request, worded as kube-apiserver's authorizer does:
  * `pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" at the cluster scope`.
  */
-export function forbidden(
-  gr: GroupResource,
-  name: string | undefined,
-  reason: string,
-): ApiError {
+export function forbidden(gr: GroupResource, name: string | undefined, reason: string): ApiError {
   const subject = name ? `${qualified(gr)} "${name}"` : qualified(gr);
   return new ApiError(403, 'Forbidden', `${subject} is forbidden: ${reason}`, detailsFor(gr, name));
 }
@@ -160,9 +172,20 @@ export const forbiddenPath = (user: string, verb: string, path: string): ApiErro
 
 // ---- Invalid: field errors rendered as apimachinery's field.Error.Error() ----
 
+/** Renders a bad value as Go's %#v would for the common shapes. */
 const quote = (v: unknown): string => {
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === null || v === undefined) return 'null';
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string'))
+    return `[]string{${v.map((x) => JSON.stringify(x)).join(', ')}}`;
+  if (
+    typeof v === 'object' &&
+    !Array.isArray(v) &&
+    Object.values(v).every((x) => typeof x === 'string')
+  ) {
+    const keys = Object.keys(v).sort();
+    return `map[string]string{${keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify((v as Record<string, string>)[k])}`).join(', ')}}`;
+  }
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
 };
@@ -191,7 +214,8 @@ export function fieldErrorBody(e: FieldError): string {
       return e.detail ? `${t}: ${e.detail}` : t;
     case 'FieldValueNotSupported': {
       let s = `${t}: ${quote(e.badValue)}`;
-      if (e.supported?.length) s += `: supported values: ${e.supported.map((v) => `"${v}"`).join(', ')}`;
+      if (e.supported?.length)
+        s += `: supported values: ${e.supported.map((v) => `"${v}"`).join(', ')}`;
       else if (e.detail) s += `: ${e.detail}`;
       return s;
     }
@@ -212,6 +236,15 @@ export function invalid(kind: string, group: string, name: string, errors: Field
   const details: StatusDetails = { name };
   if (group) details.group = group;
   details.kind = kind;
-  details.causes = errors.map((e) => ({ reason: e.type, message: fieldErrorBody(e), field: e.field }));
-  return new ApiError(422, 'Invalid', `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${joined}`, details);
+  details.causes = errors.map((e) => ({
+    reason: e.type,
+    message: fieldErrorBody(e),
+    field: e.field,
+  }));
+  return new ApiError(
+    422,
+    'Invalid',
+    `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${joined}`,
+    details,
+  );
 }

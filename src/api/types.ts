@@ -136,6 +136,10 @@ export interface ResourceDef {
   verbs: string[];
   subresources?: SubresourceDef[];
   strategy: Strategy;
+  /** Not stored: the API server answers it directly (reviews such as SelfSubjectAccessReview). */
+  virtual?: boolean;
+  /** Another resource whose storage this one shares (events.k8s.io Event → core Event). */
+  storageOf?: { group: string; plural: string };
 }
 
 export const STANDARD_VERBS = [

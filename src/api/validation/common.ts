@@ -23,7 +23,11 @@ export const invalidValue = (field: string, badValue: unknown, detail: string): 
   badValue,
   detail,
 });
-export const notSupported = (field: string, badValue: unknown, supported: string[]): FieldError => ({
+export const notSupported = (
+  field: string,
+  badValue: unknown,
+  supported: string[],
+): FieldError => ({
   type: 'FieldValueNotSupported',
   field,
   badValue,
@@ -126,7 +130,8 @@ export function isEnvVarName(v: string): string[] {
 export function isValidPortName(v: string): string[] {
   const errs: string[] = [];
   if (v.length < 1 || v.length > 15) errs.push('must be no more than 15 characters');
-  if (!IANA_SVC_NAME.test(v)) errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
+  if (!IANA_SVC_NAME.test(v))
+    errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
   if (!/[a-z]/.test(v)) errs.push('must contain at least one letter (a-z)');
   if (v.includes('--')) errs.push('must not contain consecutive hyphens');
   return errs;
@@ -158,7 +163,11 @@ export function validateAnnotations(annotations: unknown, field: string): FieldE
     total += k.length + (typeof v === 'string' ? v.length : 0);
   }
   if (total > TOTAL_ANNOTATION_SIZE_LIMIT)
-    errs.push({ type: 'FieldValueTooLong', field, detail: `must have at most ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes` });
+    errs.push({
+      type: 'FieldValueTooLong',
+      field,
+      detail: `must have at most ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes`,
+    });
   return errs;
 }
 
@@ -182,7 +191,9 @@ export function validateObjectMeta(
   }
   if (namespaced) {
     if (!m.namespace) errs.push(required('metadata.namespace'));
-    else for (const msg of isDNS1123Label(m.namespace)) errs.push(invalidValue('metadata.namespace', m.namespace, msg));
+    else
+      for (const msg of isDNS1123Label(m.namespace))
+        errs.push(invalidValue('metadata.namespace', m.namespace, msg));
   } else if (m.namespace) {
     errs.push(forbiddenField('metadata.namespace', 'not allowed on this type'));
   }

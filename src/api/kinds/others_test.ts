@@ -1,0 +1,51 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { otherResources, subresourceStrategies } from './others.js';
+
+void describe('otherResources', () => {
+  void it('lists each non-workload kind once with the short names kubectl uses', () => {
+    const key = (d: { group: string; version: string; plural: string }): string =>
+      `${d.group}/${d.version}/${d.plural}`;
+    const keys = otherResources.map(key);
+    assert.equal(new Set(keys).size, keys.length);
+    const shorts = Object.fromEntries(otherResources.map((d) => [key(d), d.shortNames ?? []]));
+    assert.deepEqual(shorts, {
+      '/v1/namespaces': ['ns'],
+      '/v1/services': ['svc'],
+      '/v1/endpoints': ['ep'],
+      '/v1/configmaps': ['cm'],
+      '/v1/secrets': [],
+      '/v1/serviceaccounts': ['sa'],
+      '/v1/events': ['ev'],
+      '/v1/nodes': ['no'],
+      'discovery.k8s.io/v1/endpointslices': [],
+      'events.k8s.io/v1/events': ['ev'],
+      'networking.k8s.io/v1/ingresses': ['ing'],
+      'networking.k8s.io/v1/ingressclasses': [],
+      'coordination.k8s.io/v1/leases': [],
+    });
+    assert.deepEqual(
+      otherResources.filter((d) => d.categories?.includes('all')).map((d) => d.plural),
+      ['services'],
+    );
+  });
+
+  void it('gives every kind a printer whose row matches its columns', () => {
+    for (const d of otherResources) {
+      const cols = d.strategy.columns ?? [];
+      assert.ok(cols.length > 1, d.plural);
+      const row = d.strategy.row?.({ metadata: { name: 'x' } }, new Date()) ?? [];
+      assert.equal(row.length, cols.length, d.plural);
+    }
+  });
+
+  void it('has a strategy for each declared status or finalize subresource', () => {
+    for (const d of otherResources)
+      for (const sub of d.subresources ?? [])
+        if (sub.name === 'status' || sub.name === 'finalize')
+          assert.ok(
+            subresourceStrategies[`${d.group}/${d.plural}/${sub.name}`],
+            `${d.plural}/${sub.name}`,
+          );
+  });
+});

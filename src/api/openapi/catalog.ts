@@ -1,0 +1,147 @@
+// The resources whose schemas Skiff publishes, and the one operation per resource that the
+// published paths carry: a PATCH on the item (a POST on the collection for create-only kinds).
+// That operation names the kind (`x-kubernetes-group-version-kind`) and declares the
+// `fieldValidation` query parameter, which is what kubectl looks for before it leaves field
+// validation to the server, and what `kubectl explain` uses to map a resource to its kind.
+
+import type { GroupVersionKind } from '../types.js';
+
+export interface OpenApiOperation {
+  /** The URL's group and version (the document that carries the path). */
+  group: string;
+  version: string;
+  /** Plural resource name in the URL. */
+  resource: string;
+  namespaced: boolean;
+  subresource?: string;
+  /** `patch` on the item path, or `post` for create-only kinds (reviews, bindings, tokens). */
+  method: 'patch' | 'post';
+  /** The kind the operation takes and returns (another group's kind for scale and token). */
+  kind: GroupVersionKind;
+  /** Whether `<Kind>List` exists for this kind. */
+  listed: boolean;
+}
+
+const gvk = (group: string, version: string, kind: string): GroupVersionKind => ({
+  group,
+  version,
+  kind,
+});
+
+function crud(
+  group: string,
+  resource: string,
+  kind: string,
+  namespaced: boolean,
+): OpenApiOperation {
+  return {
+    group,
+    version: 'v1',
+    resource,
+    namespaced,
+    method: 'patch',
+    kind: gvk(group, 'v1', kind),
+    listed: true,
+  };
+}
+
+function createOnly(
+  group: string,
+  resource: string,
+  kind: string,
+  namespaced: boolean,
+): OpenApiOperation {
+  return {
+    group,
+    version: 'v1',
+    resource,
+    namespaced,
+    method: 'post',
+    kind: gvk(group, 'v1', kind),
+    listed: false,
+  };
+}
+
+function scale(group: string, resource: string): OpenApiOperation {
+  const kind = gvk('autoscaling', 'v1', 'Scale');
+  return {
+    group,
+    version: 'v1',
+    resource,
+    namespaced: true,
+    subresource: 'scale',
+    method: 'patch',
+    kind,
+    listed: false,
+  };
+}
+
+/** What Skiff serves. */
+export const DEFAULT_OPERATIONS: readonly OpenApiOperation[] = [
+  crud('', 'namespaces', 'Namespace', false),
+  crud('', 'pods', 'Pod', true),
+  crud('', 'services', 'Service', true),
+  crud('', 'endpoints', 'Endpoints', true),
+  crud('', 'configmaps', 'ConfigMap', true),
+  crud('', 'secrets', 'Secret', true),
+  crud('', 'serviceaccounts', 'ServiceAccount', true),
+  crud('', 'events', 'Event', true),
+  crud('', 'nodes', 'Node', false),
+  crud('', 'replicationcontrollers', 'ReplicationController', true),
+  createOnly('', 'bindings', 'Binding', true),
+  scale('', 'replicationcontrollers'),
+  {
+    group: '',
+    version: 'v1',
+    resource: 'serviceaccounts',
+    namespaced: true,
+    subresource: 'token',
+    method: 'post',
+    kind: gvk('authentication.k8s.io', 'v1', 'TokenRequest'),
+    listed: false,
+  },
+  crud('apps', 'deployments', 'Deployment', true),
+  crud('apps', 'replicasets', 'ReplicaSet', true),
+  scale('apps', 'deployments'),
+  scale('apps', 'replicasets'),
+  crud('discovery.k8s.io', 'endpointslices', 'EndpointSlice', true),
+  crud('networking.k8s.io', 'ingresses', 'Ingress', true),
+  crud('networking.k8s.io', 'ingressclasses', 'IngressClass', false),
+  crud('coordination.k8s.io', 'leases', 'Lease', true),
+  crud('events.k8s.io', 'events', 'Event', true),
+  createOnly('authorization.k8s.io', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false),
+  createOnly('authorization.k8s.io', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false),
+  createOnly('authorization.k8s.io', 'subjectaccessreviews', 'SubjectAccessReview', false),
+  createOnly('authorization.k8s.io', 'localsubjectaccessreviews', 'LocalSubjectAccessReview', true),
+  createOnly('authentication.k8s.io', 'tokenreviews', 'TokenReview', false),
+  createOnly('authentication.k8s.io', 'selfsubjectreviews', 'SelfSubjectReview', false),
+];
+
+/** meta/v1 definitions every document carries, as the Kubernetes documents do. */
+export const META_DEFINITIONS = [
+  'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions',
+  'io.k8s.apimachinery.pkg.apis.meta.v1.Patch',
+  'io.k8s.apimachinery.pkg.apis.meta.v1.Status',
+  'io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent',
+] as const;
+
+/** `apps/v1 Deployment` → `io.k8s.api.apps.v1.Deployment`. */
+export function definitionOf(kind: GroupVersionKind): string {
+  const group = kind.group === '' ? 'core' : kind.group.replace(/\.k8s\.io$/, '');
+  return `io.k8s.api.${group}.${kind.version}.${kind.kind}`;
+}
+
+/** The key of a group-version in the v3 index: `api/v1`, `apis/apps/v1`. */
+export function groupVersionPath(group: string, version: string): string {
+  return group === '' ? `api/${version}` : `apis/${group}/${version}`;
+}
+
+/** The URL path of an operation, with `{namespace}` and `{name}` placeholders. */
+export function operationPath(op: OpenApiOperation): string {
+  let path = `/${groupVersionPath(op.group, op.version)}`;
+  if (op.namespaced) path += '/namespaces/{namespace}';
+  path += `/${op.resource}`;
+  if (op.method === 'patch' || op.subresource) path += '/{name}';
+  if (op.subresource) path += `/${op.subresource}`;
+  return path;
+}

@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse as parseYaml } from 'yaml';
+import { documentType } from './gnostic.js';
+import { createOpenApiHandler } from './index.js';
+
+const openapi = createOpenApiHandler();
+
+type Json = Record<string, any>;
+const v3 = (path: string): Json => {
+  const doc = openapi.v3Document(path);
+  assert.ok(doc, `document ${path}`);
+  return JSON.parse(doc.body.toString()) as Json;
+};
+
+void test('the v3 index lists every served group-version with a content hash', () => {
+  const index = openapi.v3Index();
+  assert.deepEqual(Object.keys(index.paths), [
+    'api/v1',
+    'apis/apps/v1',
+    'apis/authentication.k8s.io/v1',
+    'apis/authorization.k8s.io/v1',
+    'apis/coordination.k8s.io/v1',
+    'apis/discovery.k8s.io/v1',
+    'apis/events.k8s.io/v1',
+    'apis/networking.k8s.io/v1',
+  ]);
+  for (const [key, { serverRelativeURL }] of Object.entries(index.paths)) {
+    const doc = openapi.v3Document(key);
+    assert.ok(doc);
+    const hash = createHash('sha512').update(doc.body).digest('hex').toUpperCase();
+    assert.equal(doc.etag, hash);
+    assert.equal(serverRelativeURL, `/openapi/v3/${key}?hash=${hash}`);
+  }
+  assert.equal(openapi.v3Document('apis/batch/v1'), undefined);
+  assert.equal(openapi.v3Document('/openapi/v3/apis/apps/v1'), openapi.v3Document('apis/apps/v1'));
+});
+
+void test('every served resource has a PATCH on its item path that declares fieldValidation', () => {
+  const core = v3('api/v1');
+  const patch = core.paths['/api/v1/namespaces/{namespace}/pods/{name}'].patch;
+  assert.deepEqual(patch['x-kubernetes-group-version-kind'], {
+    group: '',
+    version: 'v1',
+    kind: 'Pod',
+  });
+  assert.ok(patch.parameters.some((p: Json) => p.name === 'fieldValidation' && p.in === 'query'));
+  assert.ok(core.paths['/api/v1/nodes/{name}'].patch);
+  const apps = v3('apis/apps/v1');
+  assert.deepEqual(
+    apps.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale'].patch[
+      'x-kubernetes-group-version-kind'
+    ],
+    {
+      group: 'autoscaling',
+      version: 'v1',
+      kind: 'Scale',
+    },
+  );
+  const authz = v3('apis/authorization.k8s.io/v1');
+  assert.ok(authz.paths['/apis/authorization.k8s.io/v1/selfsubjectaccessreviews'].post);
+});
+
+void test('v3 schemas are shaped like kube-apiserver publishes them', () => {
+  const schemas = v3('apis/apps/v1').components.schemas as Json;
+  const deployment = schemas['io.k8s.api.apps.v1.Deployment'];
+  assert.deepEqual(deployment['x-kubernetes-group-version-kind'], [
+    { group: 'apps', kind: 'Deployment', version: 'v1' },
+  ]);
+  assert.deepEqual(deployment.properties.spec.allOf, [
+    { $ref: '#/components/schemas/io.k8s.api.apps.v1.DeploymentSpec' },
+  ]);
+  assert.equal(
+    deployment.properties.spec.description,
+    'Specification of the desired behavior of the Deployment.',
+  );
+  // The document is closed over what it references, meta types included.
+  assert.ok(schemas['io.k8s.api.core.v1.PodSpec']);
+  assert.ok(schemas['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']);
+  assert.ok(schemas['io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions']);
+  assert.equal(schemas['io.k8s.api.discovery.v1.EndpointSlice'], undefined);
+  assert.deepEqual(schemas['io.k8s.apimachinery.pkg.util.intstr.IntOrString'].oneOf, [
+    { type: 'integer' },
+    { type: 'string' },
+  ]);
+  const containers = schemas['io.k8s.api.core.v1.PodSpec'].properties.containers;
+  assert.equal(containers['x-kubernetes-patch-merge-key'], 'name');
+  assert.equal(containers['x-kubernetes-patch-strategy'], 'merge');
+  assert.deepEqual(containers['x-kubernetes-list-map-keys'], ['name']);
+  assert.deepEqual(containers.items, { $ref: '#/components/schemas/io.k8s.api.core.v1.Container' });
+  assert.deepEqual(schemas['io.k8s.api.core.v1.PodSpec'].required, ['containers']);
+  assert.deepEqual(schemas['io.k8s.api.core.v1.Container'].properties.imagePullPolicy.enum, [
+    'Always',
+    'IfNotPresent',
+    'Never',
+  ]);
+  assert.equal(
+    schemas['io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector']['x-kubernetes-map-type'],
+    'atomic',
+  );
+});
+
+void test('the v2 protobuf decodes as a gnostic document with kinds, extensions and paths', () => {
+  const bytes = openapi.v2Protobuf();
+  assert.equal(openapi.v2Protobuf(), bytes, 'built once');
+  const doc = documentType().toObject(documentType().decode(bytes)) as Json;
+  assert.equal(doc.swagger, '2.0');
+  const defs = new Map<string, Json>(
+    doc.definitions.additionalProperties.map((d: Json) => [d.name, d.value]),
+  );
+  const pod = defs.get('io.k8s.api.core.v1.Pod');
+  assert.ok(pod);
+  const ext = new Map<string, unknown>(
+    pod.vendorExtension.map((e: Json) => [e.name, parseYaml(e.value.yaml)]),
+  );
+  assert.deepEqual(ext.get('x-kubernetes-group-version-kind'), [
+    { group: '', kind: 'Pod', version: 'v1' },
+  ]);
+  const props = new Map<string, Json>(
+    pod.properties.additionalProperties.map((p: Json) => [p.name, p.value]),
+  );
+  assert.equal(props.get('spec')?.ref, '#/definitions/io.k8s.api.core.v1.PodSpec');
+  assert.deepEqual(pod.type.value, ['object']);
+
+  const item = doc.paths.path.find(
+    (p: Json) => p.name === '/api/v1/namespaces/{namespace}/pods/{name}',
+  );
+  const patch = item.value.patch;
+  const gvk = patch.vendorExtension.find((e: Json) => e.name === 'x-kubernetes-group-version-kind');
+  assert.deepEqual(parseYaml(gvk.value.yaml), { group: '', version: 'v1', kind: 'Pod' });
+  const names = patch.parameters.map(
+    (p: Json) =>
+      p.parameter.nonBodyParameter?.queryParameterSubSchema?.name ??
+      p.parameter.bodyParameter?.name,
+  );
+  assert.ok(names.includes('fieldValidation'));
+});

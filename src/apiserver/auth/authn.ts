@@ -1,0 +1,41 @@
+// Authentication: client certificate, then bearer token; neither → system:anonymous.
+// A bearer token that no authenticator recognises is a 401, as in kube-apiserver.
+
+import { unauthorized } from '../../api/errors.js';
+import { ANONYMOUS, type Credentials, type TokenAuthenticator, type UserInfo } from './types.js';
+
+export interface AuthenticatorChain {
+  authenticate(c: Credentials): UserInfo;
+}
+
+function withAuthenticated(u: UserInfo): UserInfo {
+  const groups = u.groups.includes('system:authenticated')
+    ? u.groups
+    : [...u.groups, 'system:authenticated'];
+  return { ...u, groups };
+}
+
+export function createAuthenticator(
+  tokenAuthenticators: TokenAuthenticator[],
+  anonymousEnabled = true,
+): AuthenticatorChain {
+  return {
+    authenticate(c: Credentials): UserInfo {
+      if (c.certificateUser) return withAuthenticated(c.certificateUser);
+      const h = c.authorization?.trim();
+      if (h) {
+        const m = /^Bearer\s+(\S+)$/i.exec(h);
+        if (m && m[1]) {
+          for (const auth of tokenAuthenticators) {
+            const u = auth(m[1]);
+            if (u) return withAuthenticated(u);
+          }
+        }
+        // Basic auth and unknown tokens are refused (basic auth left kube-apiserver in 1.19).
+        throw unauthorized();
+      }
+      if (!anonymousEnabled) throw unauthorized();
+      return ANONYMOUS;
+    },
+  };
+}

@@ -1,0 +1,131 @@
+// Authorization chain. Until RBAC arrives, Skiff authorizes as a fresh kube-apiserver
+// with only its bootstrap policy would: system:masters may do anything; everyone may read
+// the public-info paths; authenticated users may read discovery and review themselves.
+
+import { forbidden, forbiddenPath } from '../../api/errors.js';
+import type { AuthorizationAttributes, Authorizer, Decision, UserInfo } from './types.js';
+
+const PUBLIC_INFO = [
+  /^\/healthz(\/.*)?$/,
+  /^\/livez(\/.*)?$/,
+  /^\/readyz(\/.*)?$/,
+  /^\/version\/?$/,
+];
+const DISCOVERY = [/^\/api(\/.*)?$/, /^\/apis(\/.*)?$/, /^\/openapi(\/.*)?$/];
+const SELF_REVIEWS = new Set([
+  'selfsubjectaccessreviews',
+  'selfsubjectrulesreviews',
+  'selfsubjectreviews',
+]);
+
+export const superUserAuthorizer: Authorizer = {
+  authorize: (a) =>
+    a.user.groups.includes('system:masters') ? { decision: 'allow' } : { decision: 'noOpinion' },
+  rulesFor: (user) =>
+    user.groups.includes('system:masters')
+      ? {
+          resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+          nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+        }
+      : { resourceRules: [], nonResourceRules: [] },
+};
+
+export const bootstrapPolicyAuthorizer: Authorizer = {
+  authorize(a: AuthorizationAttributes): Decision {
+    if (!a.isResourceRequest) {
+      if (a.verb === 'get' && PUBLIC_INFO.some((r) => r.test(a.path))) return { decision: 'allow' };
+      if (
+        a.verb === 'get' &&
+        a.user.groups.includes('system:authenticated') &&
+        DISCOVERY.some((r) => r.test(a.path))
+      )
+        return { decision: 'allow' };
+      return { decision: 'noOpinion' };
+    }
+    if (
+      a.verb === 'create' &&
+      a.user.groups.includes('system:authenticated') &&
+      SELF_REVIEWS.has(a.resource)
+    )
+      return { decision: 'allow' };
+    return { decision: 'noOpinion' };
+  },
+  rulesFor: (user) =>
+    user.groups.includes('system:authenticated')
+      ? {
+          resourceRules: [
+            {
+              verbs: ['create'],
+              apiGroups: ['authorization.k8s.io'],
+              resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
+            },
+            {
+              verbs: ['create'],
+              apiGroups: ['authentication.k8s.io'],
+              resources: ['selfsubjectreviews'],
+            },
+          ],
+          nonResourceRules: [
+            {
+              verbs: ['get'],
+              nonResourceURLs: [
+                '/api',
+                '/api/*',
+                '/apis',
+                '/apis/*',
+                '/healthz',
+                '/livez',
+                '/openapi',
+                '/openapi/*',
+                '/readyz',
+                '/version',
+                '/version/',
+              ],
+            },
+          ],
+        }
+      : { resourceRules: [], nonResourceRules: [] },
+};
+
+export interface AuthorizerChain {
+  authorize(a: AuthorizationAttributes): Decision;
+  /** Throws the Forbidden Status kube-apiserver would send. */
+  check(a: AuthorizationAttributes): void;
+  rulesFor(
+    user: UserInfo,
+    namespace: string,
+  ): { resourceRules: object[]; nonResourceRules: object[] };
+}
+
+export function createAuthorizer(modules: Authorizer[]): AuthorizerChain {
+  const authorize = (a: AuthorizationAttributes): Decision => {
+    for (const m of modules) {
+      const d = m.authorize(a);
+      if (d.decision !== 'noOpinion') return d;
+    }
+    return { decision: 'noOpinion' };
+  };
+  return {
+    authorize,
+    check(a) {
+      const d = authorize(a);
+      if (d.decision === 'allow') return;
+      if (!a.isResourceRequest) throw forbiddenPath(a.user.name, a.verb, a.path);
+      const res = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+      const scope = a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
+      const why = `User "${a.user.name}" cannot ${a.verb} resource "${res}" in API group "${a.group}" ${scope}${d.reason ? `: ${d.reason}` : ''}`;
+      throw forbidden({ group: a.group, resource: a.resource }, a.name || undefined, why);
+    },
+    rulesFor(user, namespace) {
+      const out = { resourceRules: [] as object[], nonResourceRules: [] as object[] };
+      for (const m of modules) {
+        const r = m.rulesFor?.(user, namespace);
+        if (r) {
+          out.resourceRules.push(...r.resourceRules);
+          out.nonResourceRules.push(...r.nonResourceRules);
+        }
+      }
+      return out;
+    },
+  };
+}

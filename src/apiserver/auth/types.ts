@@ -1,0 +1,42 @@
+export interface UserInfo {
+  name: string;
+  uid?: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+}
+
+export const ANONYMOUS: UserInfo = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
+
+/** What the authenticators look at. */
+export interface Credentials {
+  authorization?: string;
+  /** Identity from a verified TLS client certificate, if one was presented. */
+  certificateUser?: UserInfo;
+}
+
+/** A token authenticator returns the user, or undefined when the token is not its own. */
+export type TokenAuthenticator = (token: string) => UserInfo | undefined;
+
+export interface AuthorizationAttributes {
+  user: UserInfo;
+  verb: string;
+  isResourceRequest: boolean;
+  path: string;
+  namespace: string;
+  group: string;
+  resource: string;
+  subresource: string;
+  name: string;
+}
+
+export type Decision = { decision: 'allow' | 'deny' | 'noOpinion'; reason?: string };
+
+/** One authorization module; the chain asks each in order until one decides. */
+export interface Authorizer {
+  authorize(a: AuthorizationAttributes): Decision;
+  /** Rules for SelfSubjectRulesReview (`kubectl auth can-i --list`). */
+  rulesFor?(
+    user: UserInfo,
+    namespace: string,
+  ): { resourceRules: object[]; nonResourceRules: object[] };
+}

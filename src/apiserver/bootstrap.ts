@@ -1,0 +1,133 @@
+// What a new cluster has before anyone writes to it, kept true by the API server as
+// kube-apiserver's bootstrap controllers do: the system namespaces, and the `kubernetes`
+// service in `default` with endpoints pointing at this API server.
+
+import type { ResourceTable } from '../api/registry.js';
+import type { KubeObject, ResourceDef } from '../api/types.js';
+import { ApiError } from '../api/errors.js';
+import type { Registry } from './registry/generic.js';
+
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+export interface BootstrapOptions {
+  /** The first IP of the service range (10.96.0.1). */
+  kubernetesServiceIP: string;
+  /** Where pods reach the API server. */
+  advertiseAddress: string;
+  securePort: number;
+}
+
+function def(table: ResourceTable, group: string, plural: string): ResourceDef {
+  const d = table.byGroupResource(group, plural);
+  if (!d) throw new Error(`resource ${plural} is not in the resource table`);
+  return d;
+}
+
+async function ensure(
+  registry: Registry,
+  d: ResourceDef,
+  ns: string,
+  obj: KubeObject,
+  reconcile?: (live: KubeObject) => KubeObject | undefined,
+): Promise<void> {
+  const live = await registry.tryGet(d, ns, obj.metadata.name ?? '');
+  if (!live) {
+    try {
+      await registry.create(d, ns, obj);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
+    }
+    return;
+  }
+  const next = reconcile?.(live);
+  if (next) await registry.update(d, ns, obj.metadata.name ?? '', next);
+}
+
+export async function bootstrap(
+  registry: Registry,
+  table: ResourceTable,
+  o: BootstrapOptions,
+): Promise<void> {
+  const namespaces = def(table, '', 'namespaces');
+  for (const name of SYSTEM_NAMESPACES) {
+    await ensure(registry, namespaces, '', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name },
+    });
+  }
+  const services = def(table, '', 'services');
+  await ensure(registry, services, 'default', {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: 'kubernetes',
+      namespace: 'default',
+      labels: { component: 'apiserver', provider: 'kubernetes' },
+    },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP: o.kubernetesServiceIP,
+      ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: o.securePort }],
+      sessionAffinity: 'None',
+    },
+  });
+  // Endpoints may not point at loopback: with no other address (a machine or namespace
+  // without a network) the `kubernetes` service has no endpoints, as pods could not reach it.
+  if (o.advertiseAddress.startsWith('127.')) return;
+  const endpoints = def(table, '', 'endpoints');
+  const subsets = [
+    {
+      addresses: [{ ip: o.advertiseAddress }],
+      ports: [{ name: 'https', port: o.securePort, protocol: 'TCP' }],
+    },
+  ];
+  await ensure(
+    registry,
+    endpoints,
+    'default',
+    {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: {
+        name: 'kubernetes',
+        namespace: 'default',
+        labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' },
+      },
+      subsets,
+    },
+    (live) =>
+      JSON.stringify(live['subsets']) === JSON.stringify(subsets)
+        ? undefined
+        : { ...live, subsets },
+  );
+  const slices = table.byGroupResource('discovery.k8s.io', 'endpointslices');
+  if (slices) {
+    const endpointsList = [{ addresses: [o.advertiseAddress], conditions: { ready: true } }];
+    const ports = [{ name: 'https', port: o.securePort, protocol: 'TCP' }];
+    await ensure(
+      registry,
+      slices,
+      'default',
+      {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: {
+          name: 'kubernetes',
+          namespace: 'default',
+          labels: {
+            'kubernetes.io/service-name': 'kubernetes',
+            'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io',
+          },
+        },
+        addressType: 'IPv4',
+        endpoints: endpointsList,
+        ports,
+      },
+      (live) =>
+        JSON.stringify(live['endpoints']) === JSON.stringify(endpointsList)
+          ? undefined
+          : { ...live, endpoints: endpointsList, ports },
+    );
+  }
+}

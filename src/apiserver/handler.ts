@@ -1,0 +1,224 @@
+// The request chain: request info → authentication → authorization → handler.
+// Transport-free: takes an ApiRequest and returns an ApiResponse.
+
+import { ApiError, badRequest, methodNotSupported } from '../api/errors.js';
+import type { ResourceDef } from '../api/types.js';
+import type { AuthenticatorChain } from './auth/authn.js';
+import {
+  aggregatedContentType,
+  aggregatedDiscovery,
+  apiGroupFor,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  wantsAggregated,
+} from './discovery.js';
+import type { ServerParts, ResourceRequest } from './handlers/context.js';
+import { getObject, listObjects, watchObjects } from './handlers/read.js';
+import {
+  createObject,
+  deleteCollection,
+  deleteObject,
+  patchObject,
+  updateObject,
+} from './handlers/write.js';
+import { bind, scale } from './handlers/subresources.js';
+import { review } from './handlers/reviews.js';
+import { requestInfo } from './request-info.js';
+import { errorResponse, json } from './respond.js';
+import type { ApiRequest, ApiResponse, RequestContext, VersionInfo } from './types.js';
+
+/** Answers /openapi/v2 and /openapi/v3/… (undefined when the path is not one of them). */
+export type OpenApiSource = (req: {
+  path: string;
+  hash: string | null;
+  accept: string;
+  ifNoneMatch: string | undefined;
+  now: Date;
+}) => { status: number; headers: Record<string, string>; body: Buffer } | undefined;
+
+/** A handler for subresources served by other components (log, exec, proxy…). */
+export type SubresourceHandler = (r: ResourceRequest) => Promise<ApiResponse>;
+
+export interface HandlerOptions extends ServerParts {
+  authn: AuthenticatorChain;
+  version: VersionInfo;
+  /** host:port clients should use, for /api's serverAddressByClientCIDRs. */
+  serverAddress: string;
+  openapi?: OpenApiSource;
+  /** Extra subresource handlers keyed by `resource/subresource` (e.g. `pods/log`). */
+  subresources?: Map<string, SubresourceHandler>;
+  /** Readiness (e.g. storage open and bootstrap done). */
+  ready?: () => boolean;
+  clock: { now(): Date };
+}
+
+const NOT_FOUND_MESSAGE = 'the server could not find the requested resource';
+const notFoundGeneric = (): ApiError => new ApiError(404, 'NotFound', NOT_FOUND_MESSAGE, {});
+
+export type ApiHandler = (req: ApiRequest) => Promise<ApiResponse>;
+
+export function createApiHandler(opts: HandlerOptions): ApiHandler {
+  const { table } = opts;
+  const text = (status: number, body: string): ApiResponse => ({
+    status,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' },
+    body,
+  });
+
+  function nonResource(req: ApiRequest, path: string): ApiResponse {
+    const accept = String(req.headers.accept ?? '');
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw notFoundGeneric();
+    if (path === '/version' || path === '/version/') return json(200, opts.version);
+    if (/^\/(healthz|livez|readyz)(\/.*)?$/.test(path)) {
+      const ok = path.startsWith('/readyz') ? (opts.ready?.() ?? true) : true;
+      if (req.url.searchParams.has('verbose')) {
+        const name = path.slice(1).split('/')[0];
+        return text(
+          ok ? 200 : 500,
+          `[+]ping ok\n[+]etcd ok\n${ok ? '' : '[-]bootstrap failed\n'}${name} check ${ok ? 'passed' : 'failed'}\n`,
+        );
+      }
+      return text(ok ? 200 : 500, ok ? 'ok' : 'not ready');
+    }
+    if (path === '/api' || path === '/api/') {
+      const agg = wantsAggregated(accept);
+      if (agg) return json(200, aggregatedDiscovery(table, true, agg), aggregatedContentType(agg));
+      return json(200, apiVersions(opts.serverAddress));
+    }
+    if (path === '/apis' || path === '/apis/') {
+      const agg = wantsAggregated(accept);
+      if (agg) return json(200, aggregatedDiscovery(table, false, agg), aggregatedContentType(agg));
+      return json(200, apiGroupList(table));
+    }
+    const core = /^\/api\/([^/]+)\/?$/.exec(path);
+    if (core) {
+      const l = apiResourceList(table, '', core[1] ?? '');
+      if (l) return json(200, l);
+      throw notFoundGeneric();
+    }
+    const grp = /^\/apis\/([^/]+)\/?$/.exec(path);
+    if (grp) {
+      const g = apiGroupFor(table, grp[1] ?? '');
+      if (g) return json(200, g);
+      throw notFoundGeneric();
+    }
+    const gv = /^\/apis\/([^/]+)\/([^/]+)\/?$/.exec(path);
+    if (gv) {
+      const l = apiResourceList(table, gv[1] ?? '', gv[2] ?? '');
+      if (l) return json(200, l);
+      throw notFoundGeneric();
+    }
+    if (opts.openapi && (path.startsWith('/openapi/') || path === '/swagger-2.0.0.pb-v1')) {
+      const out = opts.openapi({
+        path: path === '/swagger-2.0.0.pb-v1' ? '/openapi/v2' : path,
+        hash: req.url.searchParams.get('hash'),
+        accept,
+        ifNoneMatch:
+          typeof req.headers['if-none-match'] === 'string'
+            ? req.headers['if-none-match']
+            : undefined,
+        now: opts.clock.now(),
+      });
+      if (out) return out;
+    }
+    throw notFoundGeneric();
+  }
+
+  async function resource(r: ResourceRequest): Promise<ApiResponse> {
+    const { info, def } = r;
+    if (def.virtual) {
+      if (info.verb !== 'create' || info.subresource)
+        throw methodNotSupported({ group: def.group, resource: def.plural }, info.verb);
+      return review(r);
+    }
+    if (info.subresource) {
+      const key = `${def.plural}/${info.subresource}`;
+      const sub = def.subresources?.find((s) => s.name === info.subresource);
+      if (!sub) throw notFoundGeneric();
+      const custom = opts.subresources?.get(key);
+      if (custom) return custom(r);
+      if (info.subresource === 'scale') return scale(r);
+      if (info.subresource === 'binding' && info.verb === 'create') return bind(r);
+      if (info.subresource === 'finalize' && info.verb === 'update') return updateObject(r);
+      if (info.subresource === 'status') {
+        if (info.verb === 'get') return getObject(r);
+        if (info.verb === 'update') return updateObject(r);
+        if (info.verb === 'patch') return patchObject(r);
+      }
+      throw methodNotSupported({ group: def.group, resource: key }, info.verb);
+    }
+    switch (info.verb) {
+      case 'get':
+        return getObject(r);
+      case 'list':
+        return listObjects(r);
+      case 'watch':
+        return watchObjects(r);
+      case 'create':
+        if (info.name)
+          throw methodNotSupported({ group: def.group, resource: def.plural }, 'create');
+        return createObject(r);
+      case 'update':
+        return updateObject(r);
+      case 'patch':
+        return patchObject(r);
+      case 'delete':
+        return deleteObject(r);
+      case 'deletecollection':
+        return deleteCollection(r);
+      default:
+        throw methodNotSupported({ group: def.group, resource: def.plural }, info.verb);
+    }
+  }
+
+  return async function handle(req: ApiRequest): Promise<ApiResponse> {
+    const ctx: RequestContext = {
+      req,
+      user: { name: '', groups: [] },
+      now: opts.clock.now(),
+      warnings: [],
+    };
+    let res: ApiResponse;
+    try {
+      ctx.user = opts.authn.authenticate(req.credentials);
+      const info = requestInfo(req.method, req.url);
+      let def: ResourceDef | undefined;
+      if (info.isResourceRequest) {
+        def = table.lookup(info.group, info.version, info.resource);
+        if (!def) throw notFoundGeneric();
+        if (
+          def.namespaced &&
+          !info.namespace &&
+          !['list', 'watch', 'create', 'deletecollection'].includes(info.verb)
+        )
+          throw notFoundGeneric();
+        if (!def.namespaced && info.namespace && info.resource !== 'namespaces')
+          throw notFoundGeneric();
+      }
+      opts.authz.check({
+        user: ctx.user,
+        verb: info.verb,
+        isResourceRequest: info.isResourceRequest,
+        path: info.path,
+        namespace: info.namespace,
+        group: info.group,
+        resource: info.resource,
+        subresource: info.subresource,
+        name: info.name,
+      });
+      if (!info.isResourceRequest || !def) res = nonResource(req, info.path);
+      else {
+        if (def.namespaced && info.verb === 'create' && !info.namespace && !def.virtual)
+          throw badRequest('the server could not find the requested resource');
+        res = await resource({ ctx, info, def, parts: opts, query: req.url.searchParams });
+      }
+    } catch (e) {
+      res = errorResponse(e);
+    }
+    if (ctx.warnings.length)
+      res.headers['warning'] = ctx.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ');
+    res.headers['cache-control'] ??= 'no-cache, private';
+    return res;
+  };
+}

@@ -1,0 +1,178 @@
+// get, list and watch.
+
+import type { KubeObject } from '../../api/types.js';
+import { badRequest } from '../../api/errors.js';
+import { parseAccept, includeObjectParam } from '../negotiate.js';
+import { json } from '../respond.js';
+import { partialObjectMetadata, toTable } from '../table.js';
+import type { ApiResponse } from '../types.js';
+import { intParam, selectorsFrom, type ResourceRequest } from './context.js';
+import { apiVersionOf } from '../registry/keys.js';
+import type { WatchEvent } from '../registry/generic.js';
+
+/** Drops managedFields unless asked for, as the server always sends them (kubectl hides them). */
+export function render(r: ResourceRequest, obj: KubeObject): object {
+  const accept = parseAccept(r.ctx.req.headers.accept);
+  if (accept.table)
+    return toTable(
+      r.def,
+      [obj],
+      { resourceVersion: obj.metadata.resourceVersion ?? '' },
+      { includeObject: includeObjectParam(r.query.get('includeObject')), now: r.ctx.now },
+    );
+  if (accept.partialMetadata) return partialObjectMetadata(obj);
+  return obj;
+}
+
+export async function getObject(r: ResourceRequest): Promise<ApiResponse> {
+  const obj = await r.parts.registry.get(r.def, r.info.namespace, r.info.name);
+  return json(200, render(r, obj));
+}
+
+export async function listObjects(r: ResourceRequest): Promise<ApiResponse> {
+  const limit = intParam(r.query, 'limit');
+  const out = await r.parts.registry.list(r.def, {
+    namespace: r.info.namespace,
+    ...selectorsFrom(r.query),
+    ...(limit !== undefined ? { limit } : {}),
+    ...(r.query.get('continue') ? { continue: r.query.get('continue') ?? '' } : {}),
+    ...(r.query.get('resourceVersion') !== null
+      ? { resourceVersion: r.query.get('resourceVersion') ?? '' }
+      : {}),
+    ...(r.query.get('resourceVersionMatch')
+      ? { resourceVersionMatch: r.query.get('resourceVersionMatch') ?? '' }
+      : {}),
+  });
+  const listMeta: { resourceVersion: string; continue?: string; remainingItemCount?: number } = {
+    resourceVersion: out.resourceVersion,
+  };
+  if (out.continue) listMeta.continue = out.continue;
+  if (out.remainingItemCount !== undefined) listMeta.remainingItemCount = out.remainingItemCount;
+  const accept = parseAccept(r.ctx.req.headers.accept);
+  if (accept.table) {
+    return json(
+      200,
+      toTable(r.def, out.items, listMeta, {
+        includeObject: includeObjectParam(r.query.get('includeObject')),
+        now: r.ctx.now,
+      }),
+    );
+  }
+  if (accept.partialMetadata) {
+    return json(200, {
+      kind: 'PartialObjectMetadataList',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: listMeta,
+      items: out.items.map(partialObjectMetadata),
+    });
+  }
+  return json(200, {
+    kind: r.def.listKind,
+    apiVersion: apiVersionOf(r.def),
+    metadata: listMeta,
+    items: out.items,
+  });
+}
+
+/** Server default for watches without timeoutSeconds (kube-apiserver's min-request-timeout). */
+const DEFAULT_WATCH_SECONDS = 1800;
+const BOOKMARK_EVERY_MS = 30_000;
+
+export async function watchObjects(r: ResourceRequest): Promise<ApiResponse> {
+  const accept = parseAccept(r.ctx.req.headers.accept);
+  const timeoutSeconds = intParam(r.query, 'timeoutSeconds') ?? DEFAULT_WATCH_SECONDS;
+  const bookmarks = r.query.get('allowWatchBookmarks') === 'true';
+  const sendInitialEvents = r.query.get('sendInitialEvents') === 'true';
+  if (sendInitialEvents && r.query.get('resourceVersionMatch') !== 'NotOlderThan')
+    throw badRequest(
+      'resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+    );
+  const ac = new AbortController();
+  const onAbort = (): void => ac.abort();
+  r.ctx.req.signal.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => ac.abort(), Math.max(timeoutSeconds, 0) * 1000);
+  const sel = selectorsFrom(r.query);
+  // A watch of one object arrives as a field selector on metadata.name.
+  const nameReq = sel.fieldSelector?.find((f) => f.field === 'metadata.name' && f.op === '=');
+  const source = r.parts.registry.watch(r.def, {
+    namespace: r.info.namespace,
+    ...(r.info.name ? { name: r.info.name } : nameReq ? { name: nameReq.value } : {}),
+    ...sel,
+    ...(r.query.get('resourceVersion') !== null
+      ? { resourceVersion: r.query.get('resourceVersion') ?? '' }
+      : {}),
+    sendInitialEvents,
+    signal: ac.signal,
+  });
+  let lastRv = r.query.get('resourceVersion') ?? '';
+  let firstTable = true;
+  const encode = (ev: WatchEvent): string => {
+    if (ev.type === 'ERROR')
+      return JSON.stringify({ type: 'ERROR', object: ev.status.toStatus() }) + '\n';
+    if (ev.type === 'BOOKMARK') {
+      const metadata: Record<string, unknown> = { resourceVersion: ev.resourceVersion };
+      if (ev.initialEventsEnd) metadata['annotations'] = { 'k8s.io/initial-events-end': 'true' };
+      return (
+        JSON.stringify({
+          type: 'BOOKMARK',
+          object: { kind: r.def.kind, apiVersion: apiVersionOf(r.def), metadata },
+        }) + '\n'
+      );
+    }
+    lastRv = ev.object.metadata.resourceVersion ?? lastRv;
+    let object: object = ev.object;
+    if (accept.table) {
+      object = toTable(
+        r.def,
+        [ev.object],
+        { resourceVersion: lastRv },
+        {
+          includeObject: includeObjectParam(r.query.get('includeObject')),
+          noHeaders: !firstTable,
+          now: new Date(),
+        },
+      );
+      firstTable = false;
+    } else if (accept.partialMetadata) object = partialObjectMetadata(ev.object);
+    return JSON.stringify({ type: ev.type, object }) + '\n';
+  };
+  async function* stream(): AsyncGenerator<string> {
+    const it = source[Symbol.asyncIterator]();
+    let pending: Promise<IteratorResult<WatchEvent>> | undefined;
+    try {
+      for (;;) {
+        pending ??= it.next();
+        let tick: NodeJS.Timeout | undefined;
+        const next = bookmarks
+          ? await Promise.race([
+              pending,
+              new Promise<'tick'>(
+                (res) => (tick = setTimeout(() => res('tick'), BOOKMARK_EVERY_MS)),
+              ),
+            ])
+          : await pending;
+        if (tick) clearTimeout(tick);
+        if (next === 'tick') {
+          if (lastRv)
+            yield encode({
+              type: 'BOOKMARK',
+              resourceVersion: String(
+                Math.max(Number(lastRv) || 0, r.parts.registry.store.currentRevision()),
+              ),
+            });
+          continue;
+        }
+        pending = undefined;
+        if (next.done) return;
+        if (next.value.type === 'BOOKMARK' && !bookmarks && !next.value.initialEventsEnd) continue;
+        yield encode(next.value);
+      }
+    } finally {
+      clearTimeout(timer);
+      r.ctx.req.signal.removeEventListener('abort', onAbort);
+      ac.abort();
+      void it.return?.(undefined);
+    }
+  }
+  return { status: 200, headers: { 'content-type': 'application/json' }, stream: stream() };
+}

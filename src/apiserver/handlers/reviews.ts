@@ -1,0 +1,80 @@
+// Review resources answered directly: who am I, may I, what may I.
+
+import type { KubeObject } from '../../api/types.js';
+import { badRequest } from '../../api/errors.js';
+import { decodeObjectBody } from '../negotiate.js';
+import { json } from '../respond.js';
+import type { ApiResponse } from '../types.js';
+import type { ResourceRequest } from './context.js';
+import { checkBody } from './write.js';
+
+interface ResourceAttributes {
+  namespace?: string;
+  verb?: string;
+  group?: string;
+  resource?: string;
+  subresource?: string;
+  name?: string;
+}
+
+export async function review(r: ResourceRequest): Promise<ApiResponse> {
+  const body = decodeObjectBody(r.ctx.req.headers['content-type'], r.ctx.req.body);
+  checkBody(r, body);
+  const user = r.ctx.user;
+  const out: KubeObject = {
+    ...body,
+    apiVersion: `${r.def.group}/${r.def.version}`,
+    kind: r.def.kind,
+    metadata: { ...body.metadata, creationTimestamp: null },
+  };
+  switch (r.def.kind) {
+    case 'SelfSubjectReview':
+      out['status'] = {
+        userInfo: {
+          username: user.name,
+          ...(user.uid ? { uid: user.uid } : {}),
+          groups: user.groups,
+          ...(user.extra ? { extra: user.extra } : {}),
+        },
+      };
+      break;
+    case 'SelfSubjectAccessReview': {
+      const spec = (body['spec'] ?? {}) as {
+        resourceAttributes?: ResourceAttributes;
+        nonResourceAttributes?: { path?: string; verb?: string };
+      };
+      const ra = spec.resourceAttributes;
+      const nra = spec.nonResourceAttributes;
+      if (!ra && !nra)
+        throw badRequest(
+          'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
+        );
+      const d = r.parts.authz.authorize({
+        user,
+        verb: ra?.verb ?? nra?.verb ?? '',
+        isResourceRequest: !!ra,
+        path: nra?.path ?? '',
+        namespace: ra?.namespace ?? '',
+        group: ra?.group ?? '',
+        resource: ra?.resource ?? '',
+        subresource: ra?.subresource ?? '',
+        name: ra?.name ?? '',
+      });
+      out['status'] = {
+        allowed: d.decision === 'allow',
+        ...(d.decision === 'deny' ? { denied: true } : {}),
+        ...(d.reason ? { reason: d.reason } : {}),
+      };
+      break;
+    }
+    case 'SelfSubjectRulesReview': {
+      const ns = ((body['spec'] ?? {}) as { namespace?: string }).namespace ?? '';
+      const rules = r.parts.authz.rulesFor(user, ns);
+      out['status'] = { ...rules, incomplete: false };
+      break;
+    }
+    default:
+      throw badRequest(`${r.def.kind} is not supported by this server yet`);
+  }
+  return json(201, out);
+}

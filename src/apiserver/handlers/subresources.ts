@@ -1,0 +1,151 @@
+// Subresources served by the API server itself: scale and binding.
+
+import type { KubeObject } from '../../api/types.js';
+import { ApiError, badRequest, conflict, notFound } from '../../api/errors.js';
+import { formatLabelSelector, fromLabelSelectorObject, fromMap } from '../../api/labels.js';
+import { decodeJson, decodeObjectBody } from '../negotiate.js';
+import { json } from '../respond.js';
+import type { ApiResponse } from '../types.js';
+import { applyPatch } from '../patch/index.js';
+import { groupResource } from '../registry/generic.js';
+import { objectKey } from '../registry/keys.js';
+import type { ResourceRequest } from './context.js';
+
+function scaleOf(r: ResourceRequest, o: KubeObject): KubeObject {
+  const spec = (o['spec'] ?? {}) as { replicas?: number; selector?: unknown };
+  const status = (o['status'] ?? {}) as { replicas?: number };
+  const selector =
+    r.def.kind === 'ReplicationController'
+      ? formatLabelSelector(fromMap(spec.selector as Record<string, string> | undefined))
+      : formatLabelSelector(fromLabelSelectorObject(spec.selector) ?? []);
+  const { name, namespace, uid, resourceVersion, creationTimestamp } = o.metadata;
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: { name, namespace, uid, resourceVersion, creationTimestamp },
+    spec: { replicas: spec.replicas ?? 0 },
+    status: { replicas: status.replicas ?? 0, selector },
+  };
+}
+
+export async function scale(r: ResourceRequest): Promise<ApiResponse> {
+  const reg = r.parts.registry;
+  const verb = r.info.verb;
+  if (verb === 'get')
+    return json(200, scaleOf(r, await reg.get(r.def, r.info.namespace, r.info.name)));
+  for (let attempt = 0; ; attempt++) {
+    const current = await reg.get(r.def, r.info.namespace, r.info.name);
+    let wanted: KubeObject;
+    if (verb === 'update') {
+      wanted = decodeObjectBody(r.ctx.req.headers['content-type'], r.ctx.req.body);
+    } else if (verb === 'patch') {
+      const ct = String(r.ctx.req.headers['content-type'] ?? '').split(';')[0] ?? '';
+      wanted = applyPatch(
+        scaleOf(r, current),
+        decodeJson(r.ctx.req.body),
+        ct === 'application/strategic-merge-patch+json' ? 'application/merge-patch+json' : ct,
+        { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+      ) as KubeObject;
+    } else throw new ApiError(405, 'MethodNotAllowed', `${verb} is not supported on scale`);
+    const replicas = (wanted['spec'] as { replicas?: unknown } | undefined)?.replicas;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)
+      throw new ApiError(
+        422,
+        'Invalid',
+        `Scale.autoscaling "${r.info.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0`,
+        {
+          name: r.info.name,
+          group: 'autoscaling',
+          kind: 'Scale',
+          causes: [
+            {
+              reason: 'FieldValueInvalid',
+              message: 'must be greater than or equal to 0',
+              field: 'spec.replicas',
+            },
+          ],
+        },
+      );
+    const rv = wanted.metadata?.resourceVersion;
+    if (rv && rv !== current.metadata.resourceVersion)
+      throw conflict(
+        groupResource(r.def),
+        r.info.name,
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
+    const next = structuredClone(current);
+    (next['spec'] as { replicas?: number }).replicas = replicas;
+    try {
+      const updated = await reg.update(r.def, r.info.namespace, r.info.name, next, {
+        mutateBeforeWrite: (obj, old) =>
+          r.parts.fields.recordUpdate(
+            r.def,
+            obj,
+            old,
+            r.query.get('fieldManager') || 'kubectl',
+            r.ctx.now,
+            'scale',
+          ),
+      });
+      return json(200, scaleOf(r, updated));
+    } catch (e) {
+      if (!rv && e instanceof ApiError && e.reason === 'Conflict' && attempt < 5) continue;
+      throw e;
+    }
+  }
+}
+
+/** POST pods/NAME/binding: assigns the pod to a node, once. */
+export async function bind(r: ResourceRequest): Promise<ApiResponse> {
+  const body = decodeObjectBody(r.ctx.req.headers['content-type'], r.ctx.req.body);
+  const target = body['target'] as { kind?: string; name?: string } | undefined;
+  if (!target?.name) throw badRequest('target.name: Required value');
+  if (target.kind && target.kind !== 'Node')
+    throw badRequest(`target.kind: Unsupported value: "${target.kind}": supported values: "Node"`);
+  const reg = r.parts.registry;
+  const pod = await reg.tryGet(r.def, r.info.namespace, r.info.name);
+  if (!pod) throw notFound(groupResource(r.def), r.info.name);
+  const spec = (pod['spec'] ?? {}) as { nodeName?: string };
+  if (spec.nodeName)
+    throw conflict(
+      groupResource(r.def),
+      r.info.name,
+      `pod ${r.info.name} is already assigned to node "${spec.nodeName}"`,
+    );
+  if (pod.metadata.deletionTimestamp)
+    throw conflict(
+      groupResource(r.def),
+      r.info.name,
+      `pod ${r.info.name} is being deleted, cannot be assigned to a host`,
+    );
+  const next = structuredClone(pod);
+  (next['spec'] as { nodeName?: string }).nodeName = target.name;
+  const status = (next['status'] ??= {}) as {
+    conditions?: {
+      type: string;
+      status: string;
+      lastTransitionTime?: string | null;
+      lastProbeTime?: null;
+    }[];
+  };
+  status.conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+  status.conditions.push({
+    type: 'PodScheduled',
+    status: 'True',
+    lastProbeTime: null,
+    lastTransitionTime: r.ctx.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  });
+  // Binding bypasses the spec-immutability rules of pod updates, as the real BindingREST does.
+  const key = objectKey(r.def, r.info.namespace, r.info.name);
+  const kv = await reg.store.get(key);
+  if (!kv) throw notFound(groupResource(r.def), r.info.name);
+  const { resourceVersion: _rv, ...meta } = next.metadata;
+  await reg.store.update(key, JSON.stringify({ ...next, metadata: meta }), kv.modRevision);
+  return json(201, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    code: 201,
+  });
+}

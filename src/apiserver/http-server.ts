@@ -1,0 +1,161 @@
+// The TLS front: HTTP/2 (ALPN h2) and HTTP/1.1 on one port, client certificates, request
+// size limits, streaming responses. Everything else happens in the transport-free handler.
+
+import http2 from 'node:http2';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { tooLarge } from '../api/errors.js';
+import type { UserInfo } from './auth/types.js';
+import type { ApiHandler } from './handler.js';
+import { errorResponse } from './respond.js';
+import type { ApiResponse } from './types.js';
+
+/** kube-apiserver refuses request bodies over 3 MiB. */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export interface TlsMaterial {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+export type UpgradeHandler = (
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  user: UserInfo | undefined,
+) => void;
+
+export interface HttpServerOptions {
+  tls: TlsMaterial;
+  handler: ApiHandler;
+  onUpgrade?: UpgradeHandler;
+}
+
+type AnyRequest = IncomingMessage | http2.Http2ServerRequest;
+type AnyResponse = ServerResponse | http2.Http2ServerResponse;
+
+/** The identity in a verified client certificate: CN is the user, each O a group. */
+export function certificateUser(socket: TLSSocket | undefined): UserInfo | undefined {
+  if (!socket || typeof socket.getPeerCertificate !== 'function' || !socket.authorized)
+    return undefined;
+  const cert = socket.getPeerCertificate();
+  if (!cert || !cert.subject) return undefined;
+  const cn = cert.subject.CN;
+  const o = cert.subject.O as string | string[] | undefined;
+  const name = Array.isArray(cn) ? (cn[0] ?? '') : (cn ?? '');
+  if (!name) return undefined;
+  return { name, groups: o === undefined ? [] : Array.isArray(o) ? o : [o] };
+}
+
+function readBody(req: AnyRequest): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (c: Buffer) => {
+      if (failed) return;
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        failed = true;
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', reject);
+  });
+}
+
+async function write(res: AnyResponse, out: ApiResponse, head: boolean): Promise<void> {
+  const r = res as ServerResponse;
+  r.statusCode = out.status;
+  for (const [k, v] of Object.entries(out.headers)) r.setHeader(k, v);
+  if (out.stream) {
+    r.flushHeaders();
+    try {
+      for await (const chunk of out.stream) {
+        if (r.destroyed || r.writableEnded) break;
+        r.write(chunk);
+      }
+    } finally {
+      if (!r.writableEnded) r.end();
+    }
+    return;
+  }
+  if (head) r.end();
+  else r.end(out.body ?? '');
+}
+
+export function createHttpServer(opts: HttpServerOptions): http2.Http2SecureServer {
+  const server = http2.createSecureServer({
+    allowHTTP1: true,
+    cert: opts.tls.cert,
+    key: opts.tls.key,
+    ca: opts.tls.ca,
+    requestCert: true,
+    rejectUnauthorized: false,
+    settings: { maxConcurrentStreams: 1000 },
+  });
+  const onRequest = async (req: AnyRequest, res: AnyResponse): Promise<void> => {
+    const ac = new AbortController();
+    const abort = (): void => ac.abort();
+    res.on('close', abort);
+    const socket = (req.socket ?? undefined) as TLSSocket | undefined;
+    let out: ApiResponse;
+    try {
+      const body = await readBody(req);
+      const host = String(req.headers[':authority'] ?? req.headers.host ?? 'localhost');
+      const url = new URL(req.url ?? '/', `https://${host}`);
+      const certUser = certificateUser(socket);
+      out = await opts.handler({
+        method: req.method ?? 'GET',
+        url,
+        headers: req.headers,
+        body,
+        credentials: {
+          ...(typeof req.headers.authorization === 'string'
+            ? { authorization: req.headers.authorization }
+            : {}),
+          ...(certUser ? { certificateUser: certUser } : {}),
+        },
+        signal: ac.signal,
+      });
+    } catch (e) {
+      out = errorResponse(e);
+    }
+    try {
+      await write(res, out, req.method === 'HEAD');
+    } catch {
+      // The client went away mid-stream.
+    } finally {
+      res.off('close', abort);
+    }
+  };
+  server.on('request', (req, res) => void onRequest(req, res));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!opts.onUpgrade) {
+      socket.end(
+        'HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n\r\n' +
+          JSON.stringify({
+            kind: 'Status',
+            apiVersion: 'v1',
+            metadata: {},
+            status: 'Failure',
+            message: 'upgrade requests are not supported yet',
+            reason: 'BadRequest',
+            code: 400,
+          }),
+      );
+      return;
+    }
+    opts.onUpgrade(req, socket, head, certificateUser(socket as TLSSocket));
+  });
+  server.on('sessionError', () => {});
+  server.on('tlsClientError', () => {});
+  return server;
+}

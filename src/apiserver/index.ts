@@ -1,0 +1,140 @@
+// Skiff's API server: the single source of truth. Composes storage, the resource table,
+// authentication, authorization and the handlers behind one TLS port.
+
+import type { AddressInfo } from 'node:net';
+import type { Http2SecureServer } from 'node:http2';
+import type { Store } from '../storage/index.js';
+import { defaultResourceTable, type ResourceTable } from '../api/registry.js';
+import type { KubeObject } from '../api/types.js';
+import { createAuthenticator } from './auth/authn.js';
+import { bootstrapPolicyAuthorizer, createAuthorizer, superUserAuthorizer } from './auth/authz.js';
+import type { Authorizer, TokenAuthenticator } from './auth/types.js';
+import { bootstrap } from './bootstrap.js';
+import { createFieldTracker } from './fields.js';
+import {
+  createApiHandler,
+  type ApiHandler,
+  type OpenApiSource,
+  type SubresourceHandler,
+} from './handler.js';
+import { createHttpServer, type TlsMaterial, type UpgradeHandler } from './http-server.js';
+import { Registry, type Clock } from './registry/generic.js';
+import { namespaceHooks } from './registry/hooks/namespaces.js';
+import { podHooks } from './registry/hooks/pods.js';
+import { serviceHooks } from './registry/hooks/services.js';
+import { nthIp, parseCidr } from './registry/hooks/ipnet.js';
+import { versionInfo } from './version.js';
+
+export type { ApiRequest, ApiResponse, VersionInfo } from './types.js';
+export type { ApiHandler, SubresourceHandler } from './handler.js';
+export type { UserInfo, TokenAuthenticator, Authorizer } from './auth/types.js';
+export type { TlsMaterial, UpgradeHandler } from './http-server.js';
+export { versionInfo } from './version.js';
+
+export interface ApiServerOptions {
+  store: Store;
+  tls: TlsMaterial;
+  tokenAuthenticators?: TokenAuthenticator[];
+  authorizers?: Authorizer[];
+  /** Address to listen on (default 127.0.0.1) and port (default 6443; 0 = any). */
+  host?: string;
+  port?: number;
+  serviceCidr?: string;
+  nodePortRange?: { min: number; max: number };
+  /** The address pods use to reach the API server (the `kubernetes` endpoints). */
+  advertiseAddress?: string;
+  clock?: Clock;
+  openapi?: OpenApiSource;
+  findUnknownFields?: (
+    gvk: { group: string; version: string; kind: string },
+    obj: KubeObject,
+  ) => string[];
+  subresources?: Map<string, SubresourceHandler>;
+  onUpgrade?: UpgradeHandler;
+  resources?: ResourceTable;
+}
+
+export interface ApiServer {
+  handler: ApiHandler;
+  registry: Registry;
+  table: ResourceTable;
+  /** Starts listening; resolves with the bound port. */
+  listen(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
+  const clock = o.clock ?? { now: () => new Date() };
+  const table = o.resources ?? defaultResourceTable();
+  const registry = new Registry(o.store, clock);
+  const cidr = parseCidr(o.serviceCidr ?? '10.96.0.0/12');
+  const def = (g: string, p: string) => {
+    const d = table.byGroupResource(g, p);
+    if (!d) throw new Error(`missing resource ${p}`);
+    return d;
+  };
+  registry.setHooks(
+    def('', 'services'),
+    serviceHooks(
+      { serviceCidr: cidr, nodePortRange: o.nodePortRange ?? { min: 30000, max: 32767 } },
+      def('', 'services'),
+    ),
+  );
+  registry.setHooks(def('', 'pods'), podHooks);
+  registry.setHooks(def('', 'namespaces'), namespaceHooks);
+  const port = o.port ?? 6443;
+  let ready = false;
+  const handler = createApiHandler({
+    table,
+    registry,
+    authn: createAuthenticator(o.tokenAuthenticators ?? []),
+    authz: createAuthorizer(o.authorizers ?? [superUserAuthorizer, bootstrapPolicyAuthorizer]),
+    fields: createFieldTracker(),
+    version: versionInfo(),
+    serverAddress: `${o.advertiseAddress ?? '127.0.0.1'}:${port}`,
+    clock,
+    ready: () => ready,
+    ...(o.openapi ? { openapi: o.openapi } : {}),
+    ...(o.findUnknownFields ? { findUnknownFields: o.findUnknownFields } : {}),
+    ...(o.subresources ? { subresources: o.subresources } : {}),
+  });
+  let server: Http2SecureServer | undefined;
+  return {
+    handler,
+    registry,
+    table,
+    async listen() {
+      server = createHttpServer({
+        tls: o.tls,
+        handler,
+        ...(o.onUpgrade ? { onUpgrade: o.onUpgrade } : {}),
+      });
+      const s = server;
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(port, o.host ?? '127.0.0.1', () => {
+          s.off('error', reject);
+          resolve();
+        });
+      });
+      const bound = (s.address() as AddressInfo).port;
+      await bootstrap(registry, table, {
+        kubernetesServiceIP: nthIp(cidr, 1),
+        advertiseAddress: o.advertiseAddress ?? '127.0.0.1',
+        securePort: bound,
+      });
+      ready = true;
+      return bound;
+    },
+    async close() {
+      ready = false;
+      const s = server;
+      if (!s) return;
+      await new Promise<void>((resolve) => {
+        s.close(() => resolve());
+        // Long-lived watches would hold close() open.
+        setTimeout(resolve, 500).unref();
+      });
+    },
+  };
+}

@@ -1,0 +1,108 @@
+// Content negotiation: what the client accepts back and how the request body is encoded.
+
+import { parseAllDocuments } from 'yaml';
+import type { KubeObject } from '../api/types.js';
+import { ApiError, badRequest, notAcceptable, unsupportedMediaType } from '../api/errors.js';
+import { decodeKubernetesProtobuf, isKubernetesProtobuf } from './protobuf/index.js';
+import type { IncludeObject } from './table.js';
+
+export interface AcceptInfo {
+  table: boolean;
+  /** PartialObjectMetadata(List) requested (kubectl's metadata-only clients). */
+  partialMetadata: boolean;
+}
+
+export function parseAccept(accept: string | undefined): AcceptInfo {
+  const a = accept ?? '';
+  const out: AcceptInfo = { table: false, partialMetadata: false };
+  for (const part of a.split(',')) {
+    const p = part.replace(/\s+/g, '');
+    const base = p.split(';')[0] ?? '';
+    const params = new Map(
+      p
+        .split(';')
+        .slice(1)
+        .map((kv) => kv.split('=') as [string, string]),
+    );
+    if (base === 'application/json' && params.get('g') === 'meta.k8s.io') {
+      if (params.get('as') === 'Table') {
+        out.table = true;
+        return out;
+      }
+      if (
+        params.get('as') === 'PartialObjectMetadata' ||
+        params.get('as') === 'PartialObjectMetadataList'
+      ) {
+        out.partialMetadata = true;
+        return out;
+      }
+      continue;
+    }
+    if (
+      base === 'application/json' ||
+      base === '*/*' ||
+      base === 'application/*' ||
+      base === '' ||
+      base === 'application/yaml' ||
+      base === 'application/vnd.kubernetes.protobuf' ||
+      base === 'application/vnd.kubernetes.protobuf;stream=watch' ||
+      base === 'application/json;stream=watch'
+    )
+      return out;
+  }
+  if (a.trim() === '') return out;
+  // Only types we cannot produce were listed.
+  throw notAcceptable(
+    'only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf',
+  );
+}
+
+export function includeObjectParam(v: string | null): IncludeObject {
+  if (v === 'None' || v === 'Object' || v === 'Metadata') return v;
+  return 'Metadata';
+}
+
+const baseType = (ct: string | undefined): string =>
+  (ct ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+
+/** Decodes an object body: JSON, YAML, or Kubernetes protobuf. */
+export function decodeObjectBody(contentType: string | undefined, body: Buffer): KubeObject {
+  const ct = baseType(contentType);
+  if (body.length === 0) throw badRequest('the body of the request was empty');
+  if (isKubernetesProtobuf(ct)) return decodeKubernetesProtobuf(body);
+  let value: unknown;
+  if (ct === 'application/yaml' || ct === 'application/apply-patch+yaml') value = decodeYaml(body);
+  else if (ct === 'application/json' || ct === '' || ct.endsWith('+json')) value = decodeJson(body);
+  else throw unsupportedMediaType(ct);
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw badRequest(`Object 'Kind' is missing in '${body.toString('utf8').slice(0, 200)}'`);
+  const obj = value as KubeObject;
+  obj.metadata ??= {};
+  if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata))
+    throw badRequest('metadata: expected an object');
+  return obj;
+}
+
+export function decodeJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (e) {
+    throw badRequest(`error decoding JSON: ${(e as Error).message}`);
+  }
+}
+
+export function decodeYaml(body: Buffer): unknown {
+  const docs = parseAllDocuments(body.toString('utf8'));
+  const list = Array.isArray(docs) ? docs : [docs];
+  const first = list[0];
+  if (!first) throw badRequest('error decoding YAML: empty document');
+  if (first.errors.length)
+    throw badRequest(
+      `error converting YAML to JSON: ${first.errors[0]?.message ?? 'invalid YAML'}`,
+    );
+  return first.toJSON();
+}
+
+export function isApiError(e: unknown): e is ApiError {
+  return e instanceof ApiError;
+}

@@ -1,0 +1,21 @@
+// Pod deletion is graceful once a node runs the pod: the node agent finishes it.
+
+import type { KubeObject } from '../../../api/types.js';
+import type { ResourceHooks } from '../generic.js';
+
+export const podHooks: ResourceHooks = {
+  gracePeriodSeconds(pod: KubeObject, requested: number | undefined): number {
+    const spec = (pod['spec'] ?? {}) as {
+      nodeName?: string;
+      terminationGracePeriodSeconds?: number;
+    };
+    const phase = ((pod['status'] ?? {}) as { phase?: string }).phase;
+    // Not on a node yet, or already finished: nothing to stop, so it goes at once.
+    if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
+    // An explicit 0 (kubectl --force) removes the object at once.
+    if (requested === 0) return 0;
+    const g = requested ?? spec.terminationGracePeriodSeconds ?? 30;
+    return g;
+  },
+  returnDeletedObject: true,
+};

@@ -1,0 +1,40 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Credentials, UserInfo } from './auth/types.js';
+
+/** A request as the handler chain sees it: transport-independent, so tests need no socket. */
+export interface ApiRequest {
+  method: string;
+  url: URL;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  credentials: Credentials;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: Buffer | string;
+  /** A streamed body (watch, follow logs); each chunk is written and flushed as it comes. */
+  stream?: AsyncIterable<string | Buffer>;
+}
+
+export interface RequestContext {
+  req: ApiRequest;
+  user: UserInfo;
+  now: Date;
+  warnings: string[];
+}
+
+export interface VersionInfo {
+  major: string;
+  minor: string;
+  gitVersion: string;
+  gitCommit: string;
+  gitTreeState: string;
+  buildDate: string;
+  goVersion: string;
+  compiler: string;
+  platform: string;
+}

@@ -1,0 +1,134 @@
+// The composition root of a single-node cluster: credentials, storage, the API server
+// (and, as they arrive, the controllers and the node agent), started in order with progress.
+
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import {
+  ADMIN_GROUP,
+  ADMIN_USER,
+  ensureClusterPki,
+  parseTokenAuthFile,
+  verifyServiceAccountToken,
+} from '../pki/index.js';
+import { createCachedStore, openStore, startCompactor, type Store } from '../storage/index.js';
+import { createApiServer, type ApiServer } from '../apiserver/index.js';
+import { createOpenApiHandler, serveOpenApi } from '../api/openapi/index.js';
+import { renderAdminKubeconfig } from '../client/kubeconfig.js';
+import { createLogger, type Logger } from '../log/index.js';
+import type { DataPaths } from './paths.js';
+
+export interface ClusterOptions {
+  paths: DataPaths;
+  apiPort: number;
+  bindAddress: string;
+  tokenAuthFile?: string;
+  progress: (line: string) => void;
+  logger?: Logger;
+}
+
+export interface RunningCluster {
+  apiServer: ApiServer;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The first non-internal IPv4 address of this machine, else loopback. */
+export function primaryAddress(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+function ensureTokenFile(path: string): void {
+  if (existsSync(path)) return;
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(path, `${token},${ADMIN_USER},${ADMIN_USER},"${ADMIN_GROUP}"\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+async function step<T>(
+  progress: (l: string) => void,
+  label: string,
+  fn: () => Promise<T> | T,
+): Promise<T> {
+  const t0 = performance.now();
+  const v = await fn();
+  progress(`  ✓ ${label} (${Math.round(performance.now() - t0)} ms)`);
+  return v;
+}
+
+export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
+  const log = o.logger ?? createLogger({ component: 'skiff' });
+  const { paths } = o;
+  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  const advertise = primaryAddress();
+  const pki = await step(o.progress, 'certificates', () =>
+    ensureClusterPki({ dir: paths.pki, ips: advertise === '127.0.0.1' ? [] : [advertise] }),
+  );
+  ensureTokenFile(paths.tokens);
+  const tokenFiles = [paths.tokens, ...(o.tokenAuthFile ? [o.tokenAuthFile] : [])].map((f) =>
+    parseTokenAuthFile(readFileSync(f, 'utf8'), f),
+  );
+  let backing: Store | undefined;
+  const store = await step(o.progress, 'storage (SQLite)', async () => {
+    backing = await openStore(`sqlite://${paths.state}`);
+    return createCachedStore(backing);
+  });
+  const stopCompactor = new AbortController();
+  startCompactor(store, {
+    keepRevisions: 10_000,
+    intervalMs: 5 * 60_000,
+    signal: stopCompactor.signal,
+  });
+  const openapi = createOpenApiHandler();
+  const apiServer = await createApiServer({
+    store,
+    tls: { cert: pki.apiserver.certPem, key: pki.apiserver.keyPem, ca: pki.ca.certPem },
+    tokenAuthenticators: [
+      ...tokenFiles,
+      (token) =>
+        token.split('.').length === 3
+          ? verifyServiceAccountToken(pki.serviceAccount.publicKey, token)
+          : undefined,
+    ],
+    host: o.bindAddress,
+    port: o.apiPort,
+    advertiseAddress: advertise,
+    openapi: (req) => serveOpenApi(openapi, req),
+    findUnknownFields: (gvk, obj) => openapi.findUnknownFields(gvk, obj),
+  });
+  let port: number;
+  try {
+    port = await step(o.progress, `API server on https://127.0.0.1:${o.apiPort}`, () =>
+      apiServer.listen(),
+    );
+  } catch (e) {
+    stopCompactor.abort();
+    await apiServer.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+  writeFileSync(
+    paths.kubeconfig,
+    renderAdminKubeconfig({
+      server: `https://127.0.0.1:${port}`,
+      caPem: pki.ca.certPem,
+      certPem: pki.admin.certPem,
+      keyPem: pki.admin.keyPem,
+    }),
+    { mode: 0o600 },
+  );
+  log.info('cluster started', { port, dataDir: paths.dir });
+  return {
+    apiServer,
+    port,
+    async close() {
+      stopCompactor.abort();
+      await apiServer.close();
+      await store.close();
+      if (backing && backing !== store) await backing.close().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,44 @@
+// The `skiff` command.
+
+import { parseArgs, UsageError } from './args.js';
+import { down, kubeconfig, status, up, USAGE, version, type Io } from './commands.js';
+
+const BOOLEANS = new Set(['detach', 'merge-kubeconfig', 'detached-child', 'help']);
+
+export async function main(
+  argv: string[],
+  io: Io = {
+    out: (s) => process.stdout.write(s + '\n'),
+    err: (s) => process.stderr.write(s + '\n'),
+  },
+): Promise<number> {
+  try {
+    const args = parseArgs(argv, BOOLEANS);
+    if (args.flags.has('help') || args.command === 'help') {
+      io.out(USAGE);
+      return 0;
+    }
+    switch (args.command) {
+      case 'up':
+        return await up(args, io);
+      case 'down':
+        return await down(args, io);
+      case 'status':
+        return await status(args, io);
+      case 'kubeconfig':
+        return await kubeconfig(args, io);
+      case 'version':
+        return await version(args, io);
+      default:
+        throw new UsageError(
+          args.command ? `unknown command "${args.command}"` : 'no command given',
+        );
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`error: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+}

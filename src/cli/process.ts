@@ -1,0 +1,66 @@
+// The pid file and readiness of a cluster started from a data dir.
+
+import { readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import type { DataPaths } from './paths.js';
+
+export interface Endpoint {
+  pid: number;
+  port: number;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function readPid(paths: DataPaths): number | undefined {
+  try {
+    const pid = Number(readFileSync(paths.pid, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The running cluster of this data dir, if its process is alive. */
+export function runningPid(paths: DataPaths): number | undefined {
+  const pid = readPid(paths);
+  return pid !== undefined && isAlive(pid) ? pid : undefined;
+}
+
+export function readEndpoint(paths: DataPaths): Endpoint | undefined {
+  try {
+    const e = JSON.parse(readFileSync(paths.endpoint, 'utf8')) as Endpoint;
+    return typeof e.port === 'number' && typeof e.pid === 'number' ? e : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function clearRuntimeFiles(paths: DataPaths): void {
+  rmSync(paths.pid, { force: true });
+  rmSync(paths.endpoint, { force: true });
+}
+
+/** GET /readyz with the cluster's CA; resolves true on 200. */
+export function probeReady(port: number, ca: string, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = https.get(
+      { host: '127.0.0.1', port, path: '/readyz', ca, timeout: timeoutMs, servername: 'localhost' },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      },
+    );
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
+  });
+}

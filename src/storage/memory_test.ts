@@ -1,0 +1,4 @@
+import { runStoreConformance } from './conformance.js';
+import { createMemoryStore } from './memory.js';
+
+runStoreConformance('memory', () => createMemoryStore());
