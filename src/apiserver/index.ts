@@ -31,6 +31,8 @@ export type { UserInfo, TokenAuthenticator, Authorizer } from './auth/types.js';
 export type { TlsMaterial, UpgradeHandler } from './http-server.js';
 export { versionInfo } from './version.js';
 
+const BOOTSTRAP_RECONCILE_MS = 10_000;
+
 export interface ApiServerOptions {
   store: Store;
   tls: TlsMaterial;
@@ -99,6 +101,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     ...(o.subresources ? { subresources: o.subresources } : {}),
   });
   let server: Http2SecureServer | undefined;
+  let bootTimer: NodeJS.Timeout | undefined;
   return {
     handler,
     registry,
@@ -128,6 +131,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     },
     async close() {
       ready = false;
+      clearInterval(bootTimer);
       const s = server;
       if (!s) return;
       await new Promise<void>((resolve) => {

@@ -155,7 +155,7 @@ async function applyObject(r: ResourceRequest, sub: string | undefined): Promise
   for (let attempt = 0; ; attempt++) {
     const live = await registry.tryGet(r.def, r.info.namespace, r.info.name);
     if (!live && sub) throw notFound(groupResource(r.def), r.info.name);
-    const merged = r.parts.fields.apply(r.def, live, applied, manager, force, r.ctx.now);
+    const merged = r.parts.fields.apply(r.def, live, applied, manager, force, r.ctx.now, sub);
     try {
       if (!live) {
         merged.metadata.name = r.info.name;
