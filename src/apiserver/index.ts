@@ -62,6 +62,8 @@ export interface ApiServer {
   table: ResourceTable;
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<number>;
+  /** Writes the bootstrap objects without listening (for in-process use and tests). */
+  bootstrap(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -106,6 +108,14 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     handler,
     registry,
     table,
+    async bootstrap() {
+      await bootstrap(registry, table, {
+        kubernetesServiceIP: nthIp(cidr, 1),
+        advertiseAddress: o.advertiseAddress ?? '127.0.0.1',
+        securePort: port,
+      });
+      ready = true;
+    },
     async listen() {
       server = createHttpServer({
         tls: o.tls,

@@ -1,0 +1,66 @@
+// The controller manager: shared informers, one recorder per component, every registered
+// controller started with the same context.
+
+import type { KubeObject } from '../api/types.js';
+import {
+  createInformer,
+  resourcePath,
+  type Client,
+  type Informer,
+  type ResourceRef,
+} from '../client/index.js';
+import type { Logger } from '../log/index.js';
+import { createEventRecorder } from './events.js';
+import type { Controller, ControllerContext, InformerFactory } from './types.js';
+
+export function createInformerFactory(
+  client: Client,
+  signal: AbortSignal,
+  logger: Logger,
+): InformerFactory {
+  const informers = new Map<string, Informer>();
+  return {
+    for<T extends KubeObject>(r: ResourceRef): Informer<T> {
+      const key = resourcePath(r);
+      let inf = informers.get(key);
+      if (!inf) {
+        inf = createInformer({
+          client,
+          resource: r,
+          signal,
+          onError: (err) => logger.debug('informer error', { resource: key, err }),
+        });
+        informers.set(key, inf);
+      }
+      return inf as unknown as Informer<T>;
+    },
+    async synced() {
+      await Promise.all([...informers.values()].map((i) => i.synced()));
+    },
+  };
+}
+
+export interface ControllerManagerOptions {
+  client: Client;
+  controllers: Controller[];
+  logger: Logger;
+  signal: AbortSignal;
+  clock?: { now(): Date };
+}
+
+export async function startControllerManager(
+  o: ControllerManagerOptions,
+): Promise<ControllerContext> {
+  const clock = o.clock ?? { now: () => new Date() };
+  const ctx: ControllerContext = {
+    client: o.client,
+    informers: createInformerFactory(o.client, o.signal, o.logger),
+    recorder: (component) =>
+      createEventRecorder(o.client, component, clock, o.logger.child(component)),
+    clock,
+    logger: o.logger,
+    signal: o.signal,
+  };
+  for (const c of o.controllers) await c.start({ ...ctx, logger: o.logger.child(c.name) });
+  return ctx;
+}
