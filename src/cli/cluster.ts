@@ -16,6 +16,8 @@ import { createApiServer, type ApiServer } from '../apiserver/index.js';
 import { createOpenApiHandler, serveOpenApi } from '../api/openapi/index.js';
 import { renderAdminKubeconfig } from '../client/kubeconfig.js';
 import { createLogger, type Logger } from '../log/index.js';
+import { createClient, createInProcessTransport } from '../client/index.js';
+import { builtinControllers, startControllerManager } from '../controllers/index.js';
 import type { DataPaths } from './paths.js';
 
 export interface ClusterOptions {
@@ -110,6 +112,24 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     await store.close().catch(() => undefined);
     throw e;
   }
+  // Components run in this process and reach the API through the same client they would
+  // use across machines, over an in-process transport.
+  const components = new AbortController();
+  const inProcess = (name: string, groups: string[]) =>
+    createClient(
+      createInProcessTransport((req) =>
+        apiServer.handler({ ...req, credentials: { certificateUser: { name, groups } } }),
+      ),
+      name,
+    );
+  await step(o.progress, 'controllers', () =>
+    startControllerManager({
+      client: inProcess('system:kube-controller-manager', ['system:masters']),
+      controllers: builtinControllers({ caPem: pki.ca.certPem }),
+      logger: log.child('controllers'),
+      signal: components.signal,
+    }),
+  );
   writeFileSync(
     paths.kubeconfig,
     renderAdminKubeconfig({
@@ -125,6 +145,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     apiServer,
     port,
     async close() {
+      components.abort();
       stopCompactor.abort();
       await apiServer.close();
       await store.close();

@@ -1,0 +1,23 @@
+// The controllers Skiff runs, in one list; adding one means one module and one line here.
+
+import type { Controller } from './types.js';
+import { namespaceController } from './namespace/index.js';
+import { serviceAccountController } from './serviceaccount/index.js';
+import { garbageCollector } from './garbagecollector/index.js';
+
+export type { Controller, ControllerContext, InformerFactory } from './types.js';
+export { startControllerManager } from './manager.js';
+export { createEventRecorder, type EventRecorder } from './events.js';
+
+export interface BuiltinControllerOptions {
+  /** The cluster CA, published in every namespace as kube-root-ca.crt. */
+  caPem?: string;
+}
+
+export function builtinControllers(o: BuiltinControllerOptions = {}): Controller[] {
+  return [
+    namespaceController,
+    serviceAccountController({ ...(o.caPem ? { caPem: o.caPem } : {}) }),
+    garbageCollector,
+  ];
+}
