@@ -140,6 +140,11 @@ export interface ResourceDef {
   virtual?: boolean;
   /** Another resource whose storage this one shares (events.k8s.io Event → core Event). */
   storageOf?: { group: string; plural: string };
+  /** Converts between this version's shape and the stored one (with storageOf). */
+  storageConversion?: {
+    toStorage(obj: KubeObject): KubeObject;
+    fromStorage(obj: KubeObject): KubeObject;
+  };
 }
 
 export const STANDARD_VERBS = [

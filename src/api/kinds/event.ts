@@ -282,6 +282,7 @@ export const eventResource: ResourceDef = {
 };
 
 export const eventsV1Resource: ResourceDef = {
+  storageConversion: { toStorage: eventsV1ToCore, fromStorage: coreToEventsV1 },
   group: 'events.k8s.io',
   version: 'v1',
   kind: 'Event',

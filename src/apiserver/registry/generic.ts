@@ -141,14 +141,17 @@ export class Registry {
   }
 
   decode(def: ResourceDef, kv: KeyValue): KubeObject {
-    const obj = JSON.parse(kv.value) as KubeObject;
+    const stored = JSON.parse(kv.value) as KubeObject;
+    const obj = def.storageConversion ? def.storageConversion.fromStorage(stored) : stored;
     obj.apiVersion = apiVersionOf(def);
     obj.kind = def.kind;
     obj.metadata.resourceVersion = String(kv.modRevision);
     return reorder(obj);
   }
 
-  private encode(obj: KubeObject): string {
+  /** The stored form: without resourceVersion, in the storage kind's shape. */
+  private encode(def: ResourceDef, input: KubeObject): string {
+    const obj = def.storageConversion ? def.storageConversion.toStorage(input) : input;
     const { resourceVersion: _rv, ...meta } = obj.metadata;
     return JSON.stringify({ ...obj, metadata: meta });
   }
@@ -292,7 +295,7 @@ export class Registry {
     try {
       const kv = await this.store.create(
         objectKey(def, meta.namespace ?? '', meta.name),
-        this.encode(obj),
+        this.encode(def, obj),
       );
       return this.decode(def, kv);
     } catch (e) {
@@ -364,7 +367,7 @@ export class Registry {
       await this.hooksOf(def).beforeUpdate?.(obj, old, { registry: this, now });
       opts.mutateBeforeWrite?.(obj, old);
       // A no-op write is not written (and so produces no watch event), as etcd3's GuaranteedUpdate.
-      if (this.encode(obj) === this.encode(old)) return old;
+      if (this.encode(def, obj) === this.encode(def, old)) return old;
       if (opts.dryRun) return reorder(obj);
       // An object being deleted whose last finalizer went away is removed now.
       if (
@@ -375,7 +378,7 @@ export class Registry {
       ) {
         try {
           const deleted = await this.store.delete(key, kv.modRevision);
-          const out = this.decode(def, { ...deleted, value: this.encode(obj) });
+          const out = this.decode(def, { ...deleted, value: this.encode(def, obj) });
           await this.hooksOf(def).afterDelete?.(out, { registry: this, now });
           return out;
         } catch (e) {
@@ -384,7 +387,7 @@ export class Registry {
         }
       }
       try {
-        const written = await this.store.update(key, this.encode(obj), kv.modRevision);
+        const written = await this.store.update(key, this.encode(def, obj), kv.modRevision);
         return this.decode(def, written);
       } catch (e) {
         if (e instanceof StoreError && e.code === 'Conflict') {
@@ -552,8 +555,8 @@ export class Registry {
       if (opts.dryRun?.includes('All')) return { object: keep ? updated : obj, gone: !keep };
       try {
         if (keep) {
-          if (this.encode(updated) === this.encode(obj)) return { object: obj, gone: false };
-          const kv2 = await this.store.update(key, this.encode(updated), kv.modRevision);
+          if (this.encode(def, updated) === this.encode(def, obj)) return { object: obj, gone: false };
+          const kv2 = await this.store.update(key, this.encode(def, updated), kv.modRevision);
           return { object: this.decode(def, kv2), gone: false };
         }
         const deleted = await this.store.delete(key, kv.modRevision);
