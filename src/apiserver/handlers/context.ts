@@ -8,12 +8,15 @@ import type { Registry } from '../registry/generic.js';
 import type { RequestInfo } from '../request-info.js';
 import type { RequestContext } from '../types.js';
 import type { AuthorizerChain } from '../auth/authz.js';
+import type { AuthenticatorChain } from '../auth/authn.js';
 import type { FieldTracker } from '../fields.js';
 
 export interface ServerParts {
   table: ResourceTable;
   registry: Registry;
   authz: AuthorizerChain;
+  /** For TokenReview: authenticates a presented token. */
+  authn?: AuthenticatorChain;
   fields: FieldTracker;
   /** Unknown-field detection for fieldValidation (from the OpenAPI schemas). */
   findUnknownFields?: (

@@ -1,7 +1,7 @@
 // Review resources answered directly: who am I, may I, what may I.
 
 import type { KubeObject } from '../../api/types.js';
-import { badRequest } from '../../api/errors.js';
+import { ApiError, badRequest } from '../../api/errors.js';
 import { decodeObjectBody } from '../negotiate.js';
 import { json } from '../respond.js';
 import type { ApiResponse } from '../types.js';
@@ -71,6 +71,74 @@ export async function review(r: ResourceRequest): Promise<ApiResponse> {
       const ns = ((body['spec'] ?? {}) as { namespace?: string }).namespace ?? '';
       const rules = r.parts.authz.rulesFor(user, ns);
       out['status'] = { ...rules, incomplete: false };
+      break;
+    }
+    case 'SubjectAccessReview':
+    case 'LocalSubjectAccessReview': {
+      const spec = (body['spec'] ?? {}) as {
+        user?: string;
+        uid?: string;
+        groups?: string[];
+        resourceAttributes?: ResourceAttributes;
+        nonResourceAttributes?: { path?: string; verb?: string };
+      };
+      const ra = spec.resourceAttributes;
+      const nra = spec.nonResourceAttributes;
+      if (!spec.user && !spec.groups?.length)
+        throw new ApiError(
+          422,
+          'Invalid',
+          `${r.def.kind}.authorization.k8s.io "" is invalid: spec.user: Invalid value: "": at least one of user or group must be specified`,
+        );
+      if (r.def.kind === 'LocalSubjectAccessReview' && ra && ra.namespace !== r.info.namespace)
+        throw new ApiError(
+          422,
+          'Invalid',
+          `LocalSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes.namespace: Invalid value: "${ra.namespace ?? ''}": must match metadata.namespace`,
+        );
+      const d = r.parts.authz.authorize({
+        user: {
+          name: spec.user ?? '',
+          groups: spec.groups ?? [],
+          ...(spec.uid ? { uid: spec.uid } : {}),
+        },
+        verb: ra?.verb ?? nra?.verb ?? '',
+        isResourceRequest: !!ra,
+        path: nra?.path ?? '',
+        namespace: ra?.namespace ?? '',
+        group: ra?.group ?? '',
+        resource: ra?.resource ?? '',
+        subresource: ra?.subresource ?? '',
+        name: ra?.name ?? '',
+      });
+      out['status'] = {
+        allowed: d.decision === 'allow',
+        ...(d.decision === 'deny' ? { denied: true } : {}),
+        ...(d.reason ? { reason: d.reason } : {}),
+      };
+      break;
+    }
+    case 'TokenReview': {
+      const token = ((body['spec'] ?? {}) as { token?: string }).token ?? '';
+      let status: Record<string, unknown> = { authenticated: false, error: 'invalid bearer token' };
+      if (token && r.parts.authn) {
+        try {
+          const u = r.parts.authn.authenticate({ authorization: `Bearer ${token}` });
+          if (u.name !== 'system:anonymous')
+            status = {
+              authenticated: true,
+              user: {
+                username: u.name,
+                ...(u.uid ? { uid: u.uid } : {}),
+                groups: u.groups,
+                ...(u.extra ? { extra: u.extra } : {}),
+              },
+            };
+        } catch {
+          // Unknown token: not authenticated.
+        }
+      }
+      out['status'] = status;
       break;
     }
     default:
