@@ -18,6 +18,7 @@ import { renderAdminKubeconfig } from '../client/kubeconfig.js';
 import { createLogger, type Logger } from '../log/index.js';
 import { createClient, createInProcessTransport } from '../client/index.js';
 import { builtinControllers, startControllerManager } from '../controllers/index.js';
+import { scheduler } from '../scheduler/index.js';
 import type { DataPaths } from './paths.js';
 
 export interface ClusterOptions {
@@ -125,7 +126,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   await step(o.progress, 'controllers', () =>
     startControllerManager({
       client: inProcess('system:kube-controller-manager', ['system:masters']),
-      controllers: builtinControllers({ caPem: pki.ca.certPem }),
+      controllers: [...builtinControllers({ caPem: pki.ca.certPem }), scheduler],
       logger: log.child('controllers'),
       signal: components.signal,
     }),

@@ -106,6 +106,14 @@ export interface Client {
     obj: KubeObject,
     subresource?: string,
   ): Promise<T>;
+  /** POST to a subresource (binding, eviction, token). */
+  createSubresource<T extends KubeObject = KubeObject>(
+    r: ResourceRef,
+    namespace: string,
+    name: string,
+    subresource: string,
+    body: KubeObject,
+  ): Promise<T>;
   patch<T extends KubeObject = KubeObject>(
     r: ResourceRef,
     namespace: string,
@@ -181,6 +189,8 @@ export function createClient(transport: Transport, fieldManager = 'skiff'): Clie
         resourcePath(r, obj.metadata.namespace, obj.metadata.name, sub) + query({ fieldManager }),
         obj,
       )) as never,
+    createSubresource: async (r, ns, name, sub, body) =>
+      (await call('POST', resourcePath(r, ns, name, sub), body)) as never,
     patch: async (r, ns, name, type, patch, o = {}) =>
       (await call(
         'PATCH',
