@@ -4,6 +4,7 @@ import type { Controller } from './types.js';
 import { namespaceController } from './namespace/index.js';
 import { serviceAccountController } from './serviceaccount/index.js';
 import { garbageCollector } from './garbagecollector/index.js';
+import { nodeLifecycleController } from './nodelifecycle/index.js';
 
 export type { Controller, ControllerContext, InformerFactory } from './types.js';
 export { startControllerManager } from './manager.js';
@@ -19,5 +20,6 @@ export function builtinControllers(o: BuiltinControllerOptions = {}): Controller
     namespaceController,
     serviceAccountController({ ...(o.caPem ? { caPem: o.caPem } : {}) }),
     garbageCollector,
+    nodeLifecycleController,
   ];
 }

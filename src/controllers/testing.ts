@@ -9,14 +9,18 @@ export interface ControllerTestEnv extends TestApi {
   stop(): Promise<void>;
 }
 
-export async function startControllers(controllers: Controller[]): Promise<ControllerTestEnv> {
+export async function startControllers(
+  controllers: Controller[],
+  clock?: { now(): Date },
+): Promise<ControllerTestEnv> {
   const api = await startTestApi();
   const ac = new AbortController();
   await startControllerManager({
     client: api.client,
     controllers,
-    logger: createLogger({ level: 'error' }),
+    logger: createLogger({ level: process.env['TEST_LOG'] === 'debug' ? 'debug' : 'error' }),
     signal: ac.signal,
+    ...(clock ? { clock } : {}),
   });
   return {
     ...api,
