@@ -77,8 +77,12 @@ export function createWorkQueue(o: WorkQueueOptions = {}): WorkQueue {
         return key;
       }
       await new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        signal.addEventListener('abort', () => resolve(), { once: true });
+        const onAbort = (): void => resolve();
+        waiters.push(() => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        });
+        signal.addEventListener('abort', onAbort, { once: true });
       });
     }
     return undefined;

@@ -5,6 +5,7 @@ import { namespaceController } from './namespace/index.js';
 import { serviceAccountController } from './serviceaccount/index.js';
 import { garbageCollector } from './garbagecollector/index.js';
 import { nodeLifecycleController } from './nodelifecycle/index.js';
+import { replicaSetController, replicationControllerController } from './replicaset/index.js';
 
 export type { Controller, ControllerContext, InformerFactory } from './types.js';
 export { startControllerManager } from './manager.js';
@@ -21,5 +22,7 @@ export function builtinControllers(o: BuiltinControllerOptions = {}): Controller
     serviceAccountController({ ...(o.caPem ? { caPem: o.caPem } : {}) }),
     garbageCollector,
     nodeLifecycleController,
+    replicaSetController,
+    replicationControllerController,
   ];
 }

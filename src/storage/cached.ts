@@ -135,7 +135,7 @@ class CachedStore implements Store {
     return this.#hub.watch(prefix, options);
   }
 
-  compact(revision: number): Promise<void> {
+  async compact(revision: number): Promise<void> {
     this.#open();
     return this.#backing.compact(revision);
   }

@@ -398,9 +398,9 @@ export function runStoreConformance(
         const it = store
           .watch('/', { afterRevision: 0, signal: controller.signal })
           [Symbol.asyncIterator]();
-        const pending = it.next();
+        const pending = rejectsWith(it.next(), 'Closed');
         await store.close();
-        await rejectsWith(pending, 'Closed');
+        await pending;
         await rejectsWith(store.get('/x'), 'Closed');
         await rejectsWith(store.create('/x', obj('x')), 'Closed');
         await rejectsWith(collect(store, '/', 0, 1), 'Closed');

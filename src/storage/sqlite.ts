@@ -13,6 +13,7 @@
 // this process, so a second writer process would not be seen by this one's watchers.
 
 import Database from 'better-sqlite3';
+import { resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { closed, compacted, conflict, futureRevision, keyExists, notFound } from './errors.js';
 import type {
@@ -24,6 +25,16 @@ import type {
   WatchOptions,
 } from './types.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+import {
+  prepare,
+  rangeEnd,
+  rowEvent,
+  SCHEMA,
+  toKeyValue,
+  type Latest,
+  type Row,
+  type Statements,
+} from './sqlite-statements.js';
 import { failing, WatchHub } from './watch-hub.js';
 
 export interface SqliteStoreOptions {
@@ -44,44 +55,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   return new SqliteStore(options);
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS log (
-  id              INTEGER PRIMARY KEY AUTOINCREMENT,
-  name            TEXT    NOT NULL,
-  created         INTEGER NOT NULL,
-  deleted         INTEGER NOT NULL,
-  create_revision INTEGER NOT NULL,
-  prev_revision   INTEGER NOT NULL,
-  value           TEXT    NOT NULL,
-  old_value       TEXT
-);
--- Serves the newest-row lookup, prefix lists and counts (deleted makes counts index-only).
-CREATE INDEX IF NOT EXISTS log_name_id_deleted ON log (name, id, deleted);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-`;
-
 /** Revisions per compaction transaction; the event loop runs between batches. */
 const COMPACT_BATCH = 1000;
-/** Upper bound for the empty prefix: above every key the API server writes. */
-const MAX_KEY = '\u{10FFFF}';
-
-interface Row {
-  id: number;
-  name: string;
-  created: number;
-  deleted: number;
-  create_revision: number;
-  prev_revision: number;
-  value: string;
-  old_value: string | null;
-}
-
-type Latest = Pick<Row, 'id' | 'deleted' | 'create_revision' | 'value'>;
 
 class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #hub: WatchHub;
-  readonly #stmt: ReturnType<typeof prepare>;
+  readonly #stmt: Statements;
   readonly #checkpointer: Checkpointer | undefined;
   #revision: number;
   #compacted: number;
@@ -124,7 +104,7 @@ class SqliteStore implements Store {
     this.#checkpointer =
       checkpointIntervalMs > 0 && db.pragma('journal_mode', { simple: true }) === 'wal'
         ? startCheckpointer({
-            path: options.path,
+            path: resolve(options.path),
             synchronous,
             intervalMs: checkpointIntervalMs,
             onError: (message) => process.emitWarning(`SQLite checkpoint failed: ${message}`),
@@ -244,11 +224,10 @@ class SqliteStore implements Store {
     return this.#hub.watch(prefix, options);
   }
 
-  compact(revision: number): Promise<void> {
+  async compact(revision: number): Promise<void> {
     this.#open();
-    if (revision > this.#revision) {
-      return Promise.reject(futureRevision(revision, this.#revision));
-    }
+    if (revision > this.#revision) throw futureRevision(revision, this.#revision);
+    // Compactions run one at a time, in call order.
     const run = this.#compaction.then(() => this.#compactTo(revision));
     this.#compaction = run.catch(() => undefined);
     return run;
@@ -318,82 +297,4 @@ class SqliteStore implements Store {
   #open(): void {
     if (this.#closed) throw closed();
   }
-}
-
-function prepare(db: Database.Database) {
-  // The newest row of each key at or below @rev: no newer row of that key exists. Scanning
-  // the (name, id) index in order lets LIMIT stop early, so a page costs what it returns.
-  const newest = `NOT EXISTS (SELECT 1 FROM log n WHERE n.name = kv.name AND n.id > kv.id
-                                 AND n.id <= @rev)`;
-  return {
-    sequence: db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'log'`).pluck(),
-    maxId: db.prepare('SELECT MAX(id) FROM log').pluck(),
-    latest: db.prepare(
-      `SELECT id, deleted, create_revision, value FROM log WHERE name = ? ORDER BY id DESC LIMIT 1`,
-    ),
-    insert: db.prepare(
-      `INSERT INTO log (id, name, created, deleted, create_revision, prev_revision, value, old_value)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    list: db.prepare(
-      `SELECT kv.name AS key, kv.value AS value, kv.create_revision AS createRevision,
-              kv.id AS modRevision
-       FROM log kv
-       WHERE kv.name >= @lo AND kv.name < @hi AND kv.name > @after AND kv.id <= @rev
-         AND kv.deleted = 0 AND ${newest}
-       ORDER BY kv.name LIMIT @limit`,
-    ),
-    count: db
-      .prepare(
-        `SELECT COUNT(*) FROM log kv
-         WHERE kv.name >= @lo AND kv.name < @hi AND kv.deleted = 0 AND ${newest}`,
-      )
-      .pluck(),
-    history: db.prepare(
-      `SELECT id, name, created, deleted, create_revision, prev_revision, value, old_value
-       FROM log WHERE id > ? AND id <= ? AND name >= ? AND name < ? ORDER BY id LIMIT ?`,
-    ),
-    // A row is superseded once a newer row of its key, at or below the compact revision,
-    // names it as prev_revision.
-    deleteSuperseded: db.prepare(
-      `DELETE FROM log WHERE id IN
-         (SELECT prev_revision FROM log WHERE id > ? AND id <= ? AND prev_revision > 0)`,
-    ),
-    deleteTombstones: db.prepare('DELETE FROM log WHERE id > ? AND id <= ? AND deleted = 1'),
-    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
-    setMeta: db.prepare(
-      `INSERT INTO meta (key, value) VALUES (?, ?)
-       ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-    ),
-  };
-}
-
-function toKeyValue(key: string, row: Latest): KeyValue {
-  return { key, value: row.value, createRevision: row.create_revision, modRevision: row.id };
-}
-
-function rowEvent(row: Row): StoreEvent {
-  const kv = {
-    key: row.name,
-    value: row.value,
-    createRevision: row.create_revision,
-    modRevision: row.id,
-  };
-  if (row.created) return { type: 'create', kv };
-  const prev = {
-    key: row.name,
-    value: row.old_value ?? row.value,
-    createRevision: row.create_revision,
-    modRevision: row.prev_revision,
-  };
-  return { type: row.deleted ? 'delete' : 'update', kv, prev };
-}
-
-/** Exclusive upper bound of the keys that start with prefix. */
-function rangeEnd(prefix: string): string {
-  for (let end = prefix; end.length > 0; end = end.slice(0, -1)) {
-    const last = end.charCodeAt(end.length - 1);
-    if (last < 0xffff) return end.slice(0, -1) + String.fromCharCode(last + 1);
-  }
-  return MAX_KEY;
 }

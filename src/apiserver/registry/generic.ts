@@ -16,7 +16,6 @@ import {
   gone,
   invalid,
   notFound,
-  timeout,
   type GroupResource,
 } from '../../api/errors.js';
 import {
@@ -153,6 +152,11 @@ export class Registry {
   private encode(def: ResourceDef, input: KubeObject): string {
     const obj = def.storageConversion ? def.storageConversion.toStorage(input) : input;
     const { resourceVersion: _rv, ...meta } = obj.metadata;
+    // Empty lists and maps are omitted, as Go's omitempty does.
+    for (const k of ['ownerReferences', 'finalizers', 'labels', 'annotations', 'managedFields'] as const) {
+      const v = meta[k];
+      if (v && (Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0)) delete meta[k];
+    }
     return JSON.stringify({ ...obj, metadata: meta });
   }
 
@@ -160,9 +164,14 @@ export class Registry {
   fieldsOf(def: ResourceDef, obj: KubeObject): Record<string, string> {
     const f: Record<string, string> = {
       'metadata.name': obj.metadata.name ?? '',
+      'metadata.namespace': obj.metadata.namespace ?? '',
     };
-    if (def.namespaced) f['metadata.namespace'] = obj.metadata.namespace ?? '';
     return { ...f, ...(def.strategy.selectableFields?.(obj) ?? {}) };
+  }
+
+  /** The field labels def supports in field selectors. */
+  selectableFields(def: ResourceDef): Set<string> {
+    return new Set(Object.keys(this.fieldsOf(def, { metadata: {} })));
   }
 
   matches(
@@ -194,11 +203,11 @@ export class Registry {
     let startAfter: string | undefined;
     if (q.continue) {
       const t = decodeContinue(q.continue);
-      if (t.rv < this.store.compactRevision())
-        throw gone(
-          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
-        );
-      revision = t.rv;
+      // A token whose revision was compacted away is refused, with one that goes on at the
+      // newest revision instead (rv -1), for clients that accept an inconsistent list.
+      if (t.rv !== -1 && t.rv < this.store.compactRevision())
+        throw new ExpiredContinue(encodeContinue({ rv: -1, start: t.start }));
+      if (t.rv !== -1) revision = t.rv;
       startAfter = prefix + t.start;
     } else if (q.resourceVersion && q.resourceVersion !== '0') {
       const rv = parseResourceVersion(q.resourceVersion);
@@ -208,7 +217,16 @@ export class Registry {
           throw gone(`too old resource version: ${rv} (${this.store.compactRevision()})`);
         revision = rv;
       } else if (rv > current) {
-        throw Object.assign(timeout(`Too large resource version: ${rv}, current: ${current}`), {});
+        // Clients (the reflector) recognise this by its cause and retry.
+        throw new ApiError(
+          504,
+          'Timeout',
+          `Timeout: Too large resource version: ${rv}, current: ${current}`,
+          {
+            causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+            retryAfterSeconds: 1,
+          },
+        );
       }
     }
     const limit = q.limit && q.limit > 0 ? q.limit : 0;
@@ -263,7 +281,8 @@ export class Registry {
     }
     const now = this.clock.now();
     const ctx = this.ctx(namespace);
-    if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
+    // Names are at most 63 characters: the prefix is cut to leave room for the suffix.
+    if (!meta.name && meta.generateName) meta.name = meta.generateName.slice(0, 58) + randomSuffix();
     if (def.namespaced) await this.checkNamespaceOpen(def, meta.namespace ?? '', meta.name);
     meta.uid = randomUUID();
     meta.creationTimestamp = rfc3339(now);
@@ -325,11 +344,13 @@ export class Registry {
       ns.metadata.deletionTimestamp ||
       (ns['status'] as { phase?: string } | undefined)?.phase === 'Terminating'
     ) {
-      throw forbidden(
+      const err = forbidden(
         groupResource(def),
         name,
         `unable to create new content in namespace ${namespace} because it is being terminated`,
       );
+      if (err.details) err.details.causes = [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }];
+      throw err;
     }
   }
 
@@ -362,6 +383,9 @@ export class Registry {
       const old = this.decode(def, kv);
       if (wantRv && wantRv !== old.metadata.resourceVersion)
         throw conflict(gr, name, OPTIMISTIC_LOCK_MESSAGE);
+      const wantUid = input.metadata?.uid;
+      if (wantUid && wantUid !== old.metadata.uid)
+        throw conflict(gr, name, `Precondition failed: UID in precondition: ${wantUid}, UID in object meta: ${old.metadata.uid ?? ''}`);
       const obj = this.mergeForUpdate(def, old, structuredClone(input), opts.subresource);
       const now = this.clock.now();
       await this.hooksOf(def).beforeUpdate?.(obj, old, { registry: this, now });
@@ -638,6 +662,22 @@ export class Registry {
       if (q.signal.aborted) return;
       throw e;
     }
+  }
+}
+
+/** 410 for a continue token too old to list consistently, carrying a token to go on with. */
+class ExpiredContinue extends ApiError {
+  readonly continueToken: string;
+  constructor(continueToken: string) {
+    super(
+      410,
+      'Expired',
+      'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+    );
+    this.continueToken = continueToken;
+  }
+  override toStatus(): ReturnType<ApiError['toStatus']> {
+    return { ...super.toStatus(), metadata: { continue: this.continueToken } };
   }
 }
 
