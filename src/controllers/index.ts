@@ -6,6 +6,9 @@ import { serviceAccountController } from './serviceaccount/index.js';
 import { garbageCollector } from './garbagecollector/index.js';
 import { nodeLifecycleController } from './nodelifecycle/index.js';
 import { replicaSetController, replicationControllerController } from './replicaset/index.js';
+import { deploymentController } from './deployment/index.js';
+import { endpointsController } from './endpoints/index.js';
+import { endpointSliceController, endpointSliceMirroringController } from './endpointslice/index.js';
 
 export type { Controller, ControllerContext, InformerFactory } from './types.js';
 export { startControllerManager } from './manager.js';
@@ -24,5 +27,9 @@ export function builtinControllers(o: BuiltinControllerOptions = {}): Controller
     nodeLifecycleController,
     replicaSetController,
     replicationControllerController,
+    deploymentController,
+    endpointsController,
+    endpointSliceController,
+    endpointSliceMirroringController,
   ];
 }

@@ -214,7 +214,7 @@ void describe('Service updates', () => {
     const next = structuredClone(stored());
     (next.spec as Record<string, unknown>).clusterIP = '10.96.0.20';
     assert.deepEqual(update(next, stored()), [
-      'spec.clusterIPs[0]: Invalid value: ["10.96.0.20"]: may not change once set',
+      'spec.clusterIPs[0]: Invalid value: []string{"10.96.0.20"}: may not change once set',
     ]);
   });
 

@@ -440,8 +440,15 @@ export class Registry {
       // A subresource write changes only its part: the rest comes from the stored object.
       out = structuredClone(old);
       if (subresource === 'status') {
+        // Status writes take status and metadata from the request (the kind's status
+        // strategy resets what it must, e.g. a Deployment's labels); everything else stays.
         if ('status' in obj) out['status'] = obj['status'];
         else delete out['status'];
+        out.metadata = { ...obj.metadata, ownerReferences: old.metadata.ownerReferences, finalizers: old.metadata.finalizers } as typeof out.metadata;
+        if (!old.metadata.ownerReferences) delete out.metadata.ownerReferences;
+        if (!old.metadata.finalizers) delete out.metadata.finalizers;
+        if (!obj.metadata.labels && old.metadata.labels) out.metadata.labels = old.metadata.labels;
+        if (!obj.metadata.annotations && old.metadata.annotations) out.metadata.annotations = old.metadata.annotations;
       } else {
         const spec = (out['spec'] ??= {}) as { finalizers?: string[] };
         const wanted = ((obj['spec'] ?? {}) as { finalizers?: string[] }).finalizers;
