@@ -51,6 +51,11 @@ export interface ApiServerOptions {
     gvk: { group: string; version: string; kind: string },
     obj: KubeObject,
   ) => string[];
+  /** Decoding type errors (a string for an int32…) from the OpenAPI schemas. */
+  findTypeError?: (
+    gvk: { group: string; version: string; kind: string },
+    obj: KubeObject,
+  ) => string | undefined;
   subresources?: Map<string, SubresourceHandler>;
   onUpgrade?: UpgradeHandler;
   resources?: ResourceTable;
@@ -84,9 +89,11 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       def('', 'services'),
     ),
   );
-  registry.setHooks(def('', 'pods'), podHooks);
+  registry.setHooks(def('', 'pods'), podHooks(def('', 'serviceaccounts')));
   registry.setHooks(def('', 'namespaces'), namespaceHooks);
   const port = o.port ?? 6443;
+  // The port actually served (known once listen() has bound, e.g. for port 0).
+  let servedPort = port;
   let ready = false;
   const handler = createApiHandler({
     table,
@@ -95,11 +102,14 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     authz: createAuthorizer(o.authorizers ?? [superUserAuthorizer, bootstrapPolicyAuthorizer]),
     fields: createFieldTracker(),
     version: versionInfo(),
-    serverAddress: `${o.advertiseAddress ?? '127.0.0.1'}:${port}`,
+    get serverAddress() {
+      return `${o.advertiseAddress ?? '127.0.0.1'}:${servedPort}`;
+    },
     clock,
     ready: () => ready,
     ...(o.openapi ? { openapi: o.openapi } : {}),
     ...(o.findUnknownFields ? { findUnknownFields: o.findUnknownFields } : {}),
+    ...(o.findTypeError ? { findTypeError: o.findTypeError } : {}),
     ...(o.subresources ? { subresources: o.subresources } : {}),
   });
   let server: Http2SecureServer | undefined;
@@ -131,6 +141,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
         });
       });
       const bound = (s.address() as AddressInfo).port;
+      servedPort = bound;
       await bootstrap(registry, table, {
         kubernetesServiceIP: nthIp(cidr, 1),
         advertiseAddress: o.advertiseAddress ?? '127.0.0.1',

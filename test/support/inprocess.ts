@@ -22,9 +22,10 @@ export async function startTestApi(): Promise<TestApi> {
       credentials: { certificateUser: { name: 'test-admin', groups: ['system:masters'] } },
     }),
   );
+  const client = createClient(transport, 'test');
   return {
     server,
-    client: createClient(transport, 'test'),
+    client,
     async close() {
       await server.close();
       await store.close();

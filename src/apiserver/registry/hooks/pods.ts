@@ -1,9 +1,11 @@
 // Pod deletion is graceful once a node runs the pod: the node agent finishes it.
 
-import type { KubeObject } from '../../../api/types.js';
+import type { KubeObject, ResourceDef } from '../../../api/types.js';
 import type { ResourceHooks } from '../generic.js';
+import { admitServiceAccount } from './serviceaccount-admission.js';
 
-export const podHooks: ResourceHooks = {
+export const podHooks = (serviceAccounts: ResourceDef): ResourceHooks => ({
+  beforeCreate: (pod, ctx) => admitServiceAccount(pod, ctx, serviceAccounts),
   gracePeriodSeconds(pod: KubeObject, requested: number | undefined): number {
     const spec = (pod['spec'] ?? {}) as {
       nodeName?: string;
@@ -18,4 +20,4 @@ export const podHooks: ResourceHooks = {
     return g;
   },
   returnDeletedObject: true,
-};
+});

@@ -113,6 +113,8 @@ export function serviceHooks(opts: ServiceAllocatorOptions, services: ResourceDe
         ip = oldSpec.clusterIP;
       if (ip && ip !== 'None') {
         const n = ipToInt(ip);
+        // Allocation errors quote the requested list, as kube-apiserver's allocator does.
+        const requested = spec.clusterIPs?.length ? spec.clusterIPs : [ip];
         const keep = oldSpec?.clusterIP === ip;
         if (n === undefined)
           errs.push({
@@ -124,15 +126,15 @@ export function serviceHooks(opts: ServiceAllocatorOptions, services: ResourceDe
         else if (!keep && !contains(cidr, n))
           errs.push({
             type: 'FieldValueInvalid',
-            field: 'spec.clusterIPs[0]',
-            badValue: ip,
+            field: 'spec.clusterIPs',
+            badValue: requested,
             detail: `failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${cidr.text}`,
           });
         else if (!keep && ips.has(n))
           errs.push({
             type: 'FieldValueInvalid',
-            field: 'spec.clusterIPs[0]',
-            badValue: ip,
+            field: 'spec.clusterIPs',
+            badValue: requested,
             detail: `failed to allocate IP ${ip}: provided IP is already allocated`,
           });
       } else if (!ip) {
