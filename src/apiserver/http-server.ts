@@ -1,6 +1,7 @@
 // The TLS front: HTTP/2 (ALPN h2) and HTTP/1.1 on one port, client certificates, request
 // size limits, streaming responses. Everything else happens in the transport-free handler.
 
+import { createHash } from 'node:crypto';
 import http2 from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -36,7 +37,10 @@ export interface HttpServerOptions {
 type AnyRequest = IncomingMessage | http2.Http2ServerRequest;
 type AnyResponse = ServerResponse | http2.Http2ServerResponse;
 
-/** The identity in a verified client certificate: CN is the user, each O a group. */
+/**
+ * The identity in a verified client certificate: CN is the user, each O a group, and the
+ * certificate's SHA-256 as the credential id kube-apiserver records in the user's extra.
+ */
 export function certificateUser(socket: TLSSocket | undefined): UserInfo | undefined {
   if (!socket || typeof socket.getPeerCertificate !== 'function' || !socket.authorized)
     return undefined;
@@ -46,7 +50,19 @@ export function certificateUser(socket: TLSSocket | undefined): UserInfo | undef
   const o = cert.subject.O as string | string[] | undefined;
   const name = Array.isArray(cn) ? (cn[0] ?? '') : (cn ?? '');
   if (!name) return undefined;
-  return { name, groups: o === undefined ? [] : Array.isArray(o) ? o : [o] };
+  const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
+  if (!cert.raw) return { name, groups };
+  const id = `X509SHA256=${createHash('sha256').update(cert.raw).digest('hex')}`;
+  return { name, groups, extra: { 'authentication.kubernetes.io/credential-id': [id] } };
+}
+
+/** Why a client certificate that was presented did not verify; undefined if none or valid. */
+export function certificateError(socket: TLSSocket | undefined): string | undefined {
+  if (!socket || typeof socket.getPeerCertificate !== 'function' || socket.authorized)
+    return undefined;
+  const cert = socket.getPeerCertificate();
+  if (!cert || Object.keys(cert).length === 0) return undefined;
+  return String(socket.authorizationError ?? 'certificate verification failed');
 }
 
 function readBody(req: AnyRequest): Promise<Buffer> {
@@ -112,6 +128,7 @@ export function createHttpServer(opts: HttpServerOptions): http2.Http2SecureServ
       const host = String(req.headers[':authority'] ?? req.headers.host ?? 'localhost');
       const url = new URL(req.url ?? '/', `https://${host}`);
       const certUser = certificateUser(socket);
+      const certError = certUser ? undefined : certificateError(socket);
       out = await opts.handler({
         method: req.method ?? 'GET',
         url,
@@ -122,6 +139,7 @@ export function createHttpServer(opts: HttpServerOptions): http2.Http2SecureServ
             ? { authorization: req.headers.authorization }
             : {}),
           ...(certUser ? { certificateUser: certUser } : {}),
+          ...(certError ? { certificateError: certError } : {}),
         },
         signal: ac.signal,
       });

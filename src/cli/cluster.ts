@@ -53,12 +53,13 @@ function ensureTokenFile(path: string): void {
 
 async function step<T>(
   progress: (l: string) => void,
-  label: string,
+  label: string | ((v: T) => string),
   fn: () => Promise<T> | T,
 ): Promise<T> {
   const t0 = performance.now();
   const v = await fn();
-  progress(`  ✓ ${label} (${Math.round(performance.now() - t0)} ms)`);
+  const text = typeof label === 'string' ? label : label(v);
+  progress(`  ✓ ${text} (${Math.round(performance.now() - t0)} ms)`);
   return v;
 }
 
@@ -101,11 +102,14 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     advertiseAddress: advertise,
     openapi: (req) => serveOpenApi(openapi, req),
     findUnknownFields: (gvk, obj) => openapi.findUnknownFields(gvk, obj),
+    findTypeError: (gvk, obj) => openapi.findTypeError(gvk, obj),
   });
   let port: number;
   try {
-    port = await step(o.progress, `API server on https://127.0.0.1:${o.apiPort}`, () =>
-      apiServer.listen(),
+    port = await step(
+      o.progress,
+      (bound) => `API server on https://${o.bindAddress}:${bound}`,
+      () => apiServer.listen(),
     );
   } catch (e) {
     stopCompactor.abort();

@@ -1,14 +1,23 @@
 // skiff up | down | status | kubeconfig | version.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mergeContextInto, parseKubeconfig } from '../client/kubeconfig.js';
-import { versionInfo } from '../apiserver/index.js';
+// Only small modules up front: status, down and the detaching parent must start quickly;
+// the server itself is loaded by `up` when it starts one.
+import { versionInfo } from '../apiserver/version.js';
 import { intFlag, stringFlag, type ParsedArgs } from './args.js';
-import { startCluster } from './cluster.js';
 import { dataPaths, type DataPaths } from './paths.js';
 import { clearRuntimeFiles, isAlive, probeReady, readEndpoint, runningPid } from './process.js';
 
@@ -36,7 +45,16 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
     );
     return 1;
   }
-  if (args.flags.has('detach')) return detach(args, paths, apiPort, io);
+  const tokenFileFlag = stringFlag(args, 'token-auth-file');
+  const tokenAuthFile = tokenFileFlag === undefined ? undefined : resolve(tokenFileFlag);
+  if (tokenAuthFile !== undefined) {
+    const problem = await tokenFileProblem(tokenAuthFile);
+    if (problem) {
+      io.err(`error: --token-auth-file: ${problem}`);
+      return 1;
+    }
+  }
+  if (args.flags.has('detach')) return detach(args, paths, apiPort, tokenAuthFile, io);
   const foregroundChild = args.flags.has('detached-child');
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
   writeFileSync(paths.pid, `${process.pid}\n`);
@@ -46,13 +64,12 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
   const t0 = performance.now();
   let cluster;
   try {
+    const { startCluster } = await import('./cluster.js');
     cluster = await startCluster({
       paths,
       apiPort,
       bindAddress,
-      ...(stringFlag(args, 'token-auth-file')
-        ? { tokenAuthFile: stringFlag(args, 'token-auth-file') as string }
-        : {}),
+      ...(tokenAuthFile !== undefined ? { tokenAuthFile } : {}),
       progress: io.out,
     });
   } catch (e) {
@@ -68,7 +85,7 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
     return 1;
   }
   writeFileSync(paths.endpoint, JSON.stringify({ pid: process.pid, port: cluster.port }) + '\n');
-  if (args.flags.has('merge-kubeconfig')) mergeIntoUserKubeconfig(paths, io);
+  if (args.flags.has('merge-kubeconfig')) await mergeIntoUserKubeconfig(paths, io);
   io.out(`Skiff is ready in ${Math.round(performance.now() - t0)} ms.`);
   io.out(`  kubeconfig: ${paths.kubeconfig}`);
   io.out(`  try:        KUBECONFIG=${paths.kubeconfig} kubectl get namespaces`);
@@ -84,26 +101,49 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
   return 0;
 }
 
-function mergeIntoUserKubeconfig(paths: DataPaths, io: Io): void {
+async function mergeIntoUserKubeconfig(paths: DataPaths, io: Io): Promise<void> {
+  const { mergeContextInto, parseKubeconfig, writeKubeconfigFile } =
+    await import('../client/kubeconfig.js');
   const target = process.env['KUBECONFIG']?.split(':')[0] || join(homedir(), '.kube', 'config');
   mkdirSync(dirname(target), { recursive: true });
   const existing = existsSync(target) ? readFileSync(target, 'utf8') : undefined;
-  writeFileSync(
+  writeKubeconfigFile(
     target,
     mergeContextInto(
       existing,
       parseKubeconfig(readFileSync(paths.kubeconfig, 'utf8'), paths.kubeconfig),
       { setCurrent: true },
     ),
-    { mode: 0o600 },
   );
   io.out(`  merged context "skiff" into ${target}`);
+}
+
+/** Why a token file cannot be used (missing, unreadable, malformed); undefined if it can. */
+async function tokenFileProblem(path: string): Promise<string | undefined> {
+  const { parseTokenAuthFile } = await import('../pki/token-file.js');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') return `${path}: no such file`;
+    if (err.code === 'EACCES') return `${path}: permission denied`;
+    if (err.code === 'EISDIR') return `${path} is a directory`;
+    return `${path}: ${err.message}`;
+  }
+  try {
+    parseTokenAuthFile(text, path);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 async function detach(
   args: ParsedArgs,
   paths: DataPaths,
   apiPort: number,
+  tokenAuthFile: string | undefined,
   io: Io,
 ): Promise<number> {
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
@@ -115,12 +155,12 @@ async function detach(
     String(apiPort),
     '--detached-child',
   ];
-  for (const f of ['bind-address', 'token-auth-file']) {
-    const v = stringFlag(args, f);
-    if (v) childArgs.push(`--${f}`, v);
-  }
+  const bind = stringFlag(args, 'bind-address');
+  if (bind) childArgs.push('--bind-address', bind);
+  if (tokenAuthFile) childArgs.push('--token-auth-file', tokenAuthFile);
   if (args.flags.has('merge-kubeconfig')) childArgs.push('--merge-kubeconfig');
   const logFd = openSync(paths.log, 'a');
+  let logOffset = fstatSync(logFd).size;
   const child = spawn(process.execPath, [binPath(), ...childArgs], {
     detached: true,
     stdio: ['ignore', logFd, logFd],
@@ -131,17 +171,33 @@ async function detach(
   io.out(`Starting Skiff in the background (pid ${pid}, log ${paths.log})…`);
   const deadline = Date.now() + DETACH_TIMEOUT_MS;
   let lastShown = 0;
+  // Relay the child's progress lines (`  ✓ certificates (12 ms)`) as they appear in its log.
+  const childLines: string[] = [];
+  const relayProgress = (): void => {
+    const { text, next } = readFrom(paths.log, logOffset);
+    logOffset = next;
+    for (const line of text.split('\n')) {
+      if (line) childLines.push(line);
+      if (/^\s+✓ /.test(line)) io.out(line);
+    }
+  };
   while (Date.now() < deadline) {
+    relayProgress();
     if (!isAlive(pid)) {
-      const log = existsSync(paths.log)
-        ? readFileSync(paths.log, 'utf8').trim().split('\n').slice(-5).join('\n')
-        : '';
-      io.err(`error: Skiff exited while starting:\n${log}`);
+      relayProgress();
+      // The child's own error says what went wrong; otherwise show the end of its log.
+      const errors = childLines.filter((l) => l.startsWith('error:'));
+      if (errors.length) for (const l of errors) io.err(l);
+      else
+        io.err(
+          `error: Skiff exited while starting; the end of ${paths.log}:\n${childLines.slice(-5).join('\n')}`,
+        );
       return 1;
     }
     const ep = readEndpoint(paths);
     if (ep && ep.pid === pid && existsSync(join(paths.pki, 'ca.crt'))) {
       if (await probeReady(ep.port, readFileSync(join(paths.pki, 'ca.crt'), 'utf8'))) {
+        relayProgress();
         io.out(`Skiff is ready: https://127.0.0.1:${ep.port}`);
         io.out(`  kubeconfig: ${paths.kubeconfig}`);
         io.out(`  try:        KUBECONFIG=${paths.kubeconfig} kubectl get namespaces`);
@@ -156,6 +212,24 @@ async function detach(
     `error: Skiff did not become ready within ${DETACH_TIMEOUT_MS / 1000} s; see ${paths.log}`,
   );
   return 1;
+}
+
+/** The complete lines of a file from byte offset on, and the offset after them. */
+function readFrom(path: string, offset: number): { text: string; next: number } {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    if (size <= offset) return { text: '', next: offset };
+    const buf = Buffer.alloc(size - offset);
+    readSync(fd, buf, 0, buf.length, offset);
+    const end = buf.lastIndexOf(0x0a) + 1;
+    return { text: buf.subarray(0, end).toString('utf8'), next: offset + end };
+  } catch {
+    return { text: '', next: offset };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 export async function down(args: ParsedArgs, io: Io): Promise<number> {

@@ -1,9 +1,37 @@
 // The `skiff` command.
 
-import { parseArgs, UsageError } from './args.js';
+import { parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { down, kubeconfig, status, up, USAGE, version, type Io } from './commands.js';
 
 const BOOLEANS = new Set(['detach', 'merge-kubeconfig', 'detached-child', 'help']);
+
+/** The flags each command accepts; anything else is a usage error, never silently ignored. */
+const FLAGS: Record<string, readonly string[]> = {
+  up: [
+    'data-dir',
+    'detach',
+    'api-port',
+    'bind-address',
+    'merge-kubeconfig',
+    'token-auth-file',
+    'detached-child',
+  ],
+  down: ['data-dir'],
+  status: ['data-dir'],
+  kubeconfig: ['data-dir'],
+  version: [],
+};
+
+function checkUsage(args: ParsedArgs): void {
+  const allowed = FLAGS[args.command];
+  if (!allowed) return;
+  for (const name of args.flags.keys())
+    if (!allowed.includes(name)) throw new UsageError(`unknown flag: --${name}`);
+  if (args.positionals.length)
+    throw new UsageError(
+      `unexpected argument "${args.positionals[0]}" for "skiff ${args.command}"`,
+    );
+}
 
 export async function main(
   argv: string[],
@@ -18,6 +46,7 @@ export async function main(
       io.out(USAGE);
       return 0;
     }
+    checkUsage(args);
     switch (args.command) {
       case 'up':
         return await up(args, io);

@@ -1,5 +1,6 @@
 // Authentication: client certificate, then bearer token; neither → system:anonymous.
-// A bearer token that no authenticator recognises is a 401, as in kube-apiserver.
+// A bearer token that no authenticator recognises, or a client certificate that does not
+// verify against the cluster CA, is a 401, as in kube-apiserver.
 
 import { unauthorized } from '../../api/errors.js';
 import { ANONYMOUS, type Credentials, type TokenAuthenticator, type UserInfo } from './types.js';
@@ -22,6 +23,8 @@ export function createAuthenticator(
   return {
     authenticate(c: Credentials): UserInfo {
       if (c.certificateUser) return withAuthenticated(c.certificateUser);
+      // A certificate that does not verify is an authentication failure, never anonymous.
+      if (c.certificateError) throw unauthorized();
       const h = c.authorization?.trim();
       if (h) {
         const m = /^Bearer\s+(\S+)$/i.exec(h);

@@ -12,6 +12,8 @@ export interface Credentials {
   authorization?: string;
   /** Identity from a verified TLS client certificate, if one was presented. */
   certificateUser?: UserInfo;
+  /** Why a presented client certificate failed verification (unknown CA, expired…). */
+  certificateError?: string;
 }
 
 /** A token authenticator returns the user, or undefined when the token is not its own. */
