@@ -34,6 +34,16 @@ export function parseLabelSelector(text: string): LabelSelector {
     while (i < s.length && !' ,()'.includes(s[i] as string)) i++;
     return s.slice(start, i);
   };
+  /** The value after `=`, `==`, `!=`, `>` or `<`: an operator or parenthesis is not one. */
+  const exactValue = (): string => {
+    skipWs();
+    if ('=!()<>'.includes(s[i] ?? ',')) {
+      const two = s.slice(i, i + 2);
+      const lit = two === '!=' || two === '==' ? two : (s[i] as string);
+      throw badRequest(`unable to parse requirement: found '${lit}', expected: identifier`);
+    }
+    return readValue();
+  };
   skipWs();
   if (i >= s.length) return reqs;
   for (;;) {
@@ -47,16 +57,16 @@ export function parseLabelSelector(text: string): LabelSelector {
       const rest = s.slice(i);
       if (rest.startsWith('==')) {
         i += 2;
-        reqs.push({ key, op: '=', value: readValue() });
+        reqs.push({ key, op: '=', value: exactValue() });
       } else if (rest.startsWith('!=')) {
         i += 2;
-        reqs.push({ key, op: '!=', value: readValue() });
+        reqs.push({ key, op: '!=', value: exactValue() });
       } else if (rest.startsWith('=')) {
         i += 1;
-        reqs.push({ key, op: '=', value: readValue() });
+        reqs.push({ key, op: '=', value: exactValue() });
       } else if (rest.startsWith('>') || rest.startsWith('<')) {
         i += 1;
-        const v = readValue();
+        const v = exactValue();
         const n = Number(v);
         if (!Number.isInteger(n))
           throw badRequest(

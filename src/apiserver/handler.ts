@@ -1,9 +1,10 @@
 // The request chain: request info → authentication → authorization → handler.
 // Transport-free: takes an ApiRequest and returns an ApiResponse.
 
-import { ApiError, badRequest, methodNotSupported } from '../api/errors.js';
+import { ApiError, methodNotSupported, tooLarge } from '../api/errors.js';
 import type { ResourceDef } from '../api/types.js';
 import type { AuthenticatorChain } from './auth/authn.js';
+import { impersonate } from './auth/impersonation.js';
 import {
   aggregatedContentType,
   aggregatedDiscovery,
@@ -13,7 +14,8 @@ import {
   apiVersions,
   wantsAggregated,
 } from './discovery.js';
-import type { ServerParts, ResourceRequest } from './handlers/context.js';
+import { checkDryRun, type ServerParts, type ResourceRequest } from './handlers/context.js';
+import { MAX_BODY_BYTES } from './http-server.js';
 import { getObject, listObjects, watchObjects } from './handlers/read.js';
 import {
   createObject,
@@ -127,6 +129,9 @@ export function createApiHandler(opts: HandlerOptions): ApiHandler {
 
   async function resource(r: ResourceRequest): Promise<ApiResponse> {
     const { info, def } = r;
+    // The TLS front stops reading past the limit; in-process clients are held to it here.
+    if (r.ctx.req.body.length > MAX_BODY_BYTES) throw tooLarge();
+    checkDryRun(r.query, info.verb);
     if (def.virtual) {
       if (info.verb !== 'create' || info.subresource)
         throw methodNotSupported({ group: def.group, resource: def.plural }, info.verb);
@@ -181,7 +186,11 @@ export function createApiHandler(opts: HandlerOptions): ApiHandler {
     };
     let res: ApiResponse;
     try {
-      ctx.user = opts.authn.authenticate(req.credentials);
+      ctx.user = impersonate(
+        req.headers,
+        opts.authn.authenticate(req.credentials),
+        opts.authz.check,
+      );
       const info = requestInfo(req.method, req.url);
       let def: ResourceDef | undefined;
       if (info.isResourceRequest) {
@@ -209,8 +218,18 @@ export function createApiHandler(opts: HandlerOptions): ApiHandler {
       });
       if (!info.isResourceRequest || !def) res = nonResource(req, info.path);
       else {
-        if (def.namespaced && info.verb === 'create' && !info.namespace && !def.virtual)
-          throw badRequest('the server could not find the requested resource');
+        // Across namespaces a namespaced resource is only listed and watched.
+        if (
+          def.namespaced &&
+          !info.namespace &&
+          (info.verb === 'deletecollection' || (info.verb === 'create' && !def.virtual))
+        )
+          throw new ApiError(
+            405,
+            'MethodNotAllowed',
+            'the server does not allow this method on the requested resource',
+            {},
+          );
         res = await resource({ ctx, info, def, parts: opts, query: req.url.searchParams });
       }
     } catch (e) {

@@ -59,21 +59,41 @@ export function parseAccept(accept: string | undefined): AcceptInfo {
 
 export function includeObjectParam(v: string | null): IncludeObject {
   if (v === 'None' || v === 'Object' || v === 'Metadata') return v;
-  return 'Metadata';
+  if (v === null || v === '') return 'Metadata';
+  throw badRequest(`unrecognized includeObject value: ${JSON.stringify(v)}`);
 }
 
 const baseType = (ct: string | undefined): string =>
   (ct ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 
-/** Decodes an object body: JSON, YAML, or Kubernetes protobuf. */
-export function decodeObjectBody(contentType: string | undefined, body: Buffer): KubeObject {
+/**
+ * Decodes an object body: JSON, YAML, or Kubernetes protobuf. With `kind`, a body that does
+ * not parse is refused as kube-apiserver's decoder words it for that kind.
+ */
+export function decodeObjectBody(
+  contentType: string | undefined,
+  body: Buffer,
+  kind?: string,
+): KubeObject {
   const ct = baseType(contentType);
   if (body.length === 0) throw badRequest('the body of the request was empty');
   if (isKubernetesProtobuf(ct)) return decodeKubernetesProtobuf(body);
   let value: unknown;
-  if (ct === 'application/yaml' || ct === 'application/apply-patch+yaml') value = decodeYaml(body);
-  else if (ct === 'application/json' || ct === '' || ct.endsWith('+json')) value = decodeJson(body);
-  else throw unsupportedMediaType(ct);
+  try {
+    if (ct === 'application/yaml' || ct === 'application/apply-patch+yaml')
+      value = decodeYaml(body);
+    else if (ct === 'application/json' || ct === '' || ct.endsWith('+json'))
+      value = decodeJson(body);
+    else throw unsupportedMediaType(ct);
+  } catch (e) {
+    if (!kind || !(e instanceof ApiError) || e.code !== 400) throw e;
+    const why = e.message.replace(/^error decoding JSON: (.)/, (_m, c: string) => {
+      return `couldn't get version/kind; json parse error: ${c.toLowerCase()}`;
+    });
+    throw badRequest(
+      `the object provided is unrecognized (must be of type ${kind}): ${why} (${summarize(body)})`,
+    );
+  }
   if (!value || typeof value !== 'object' || Array.isArray(value))
     throw badRequest(`Object 'Kind' is missing in '${body.toString('utf8').slice(0, 200)}'`);
   const obj = value as KubeObject;
@@ -81,6 +101,13 @@ export function decodeObjectBody(contentType: string | undefined, body: Buffer):
   if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata))
     throw badRequest('metadata: expected an object');
   return obj;
+}
+
+/** The start of a body for an error message: as text when it looks like JSON, else hex. */
+function summarize(body: Buffer, max = 30): string {
+  const head = body.subarray(0, max);
+  const more = body.length > max ? ' ...' : '';
+  return body[0] === 0x7b ? head.toString('utf8') + more : head.toString('hex') + more;
 }
 
 export function decodeJson(body: Buffer): unknown {

@@ -30,6 +30,11 @@ export interface RequestContext {
 export interface VersionInfo {
   major: string;
   minor: string;
+  /** The emulated and minimum compatibility versions (a 1.33 server reports both). */
+  emulationMajor?: string;
+  emulationMinor?: string;
+  minCompatibilityMajor?: string;
+  minCompatibilityMinor?: string;
   gitVersion: string;
   gitCommit: string;
   gitTreeState: string;

@@ -20,6 +20,11 @@ export function versionInfo(buildDate = '2026-11-22T00:00:00Z'): VersionInfo {
   return {
     major: k.major,
     minor: k.minor,
+    // A binary that emulates its own version; the minimum compatibility is one minor back.
+    emulationMajor: k.major,
+    emulationMinor: k.minor,
+    minCompatibilityMajor: k.major,
+    minCompatibilityMinor: String(Number(k.minor) - 1),
     gitVersion: `v${k.major}.${k.minor}.${k.patch}+skiff-${skiffVersion()}`,
     gitCommit: '0000000000000000000000000000000000000000',
     gitTreeState: 'clean',

@@ -11,6 +11,8 @@ import { buildSwagger } from './spec.js';
 import type { SwaggerDoc } from './spec.js';
 import { unknownFieldFinder } from './unknown-fields.js';
 import type { UnknownFieldFinder } from './unknown-fields.js';
+import { typeErrorFinder } from './type-errors.js';
+import type { TypeErrorFinder } from './type-errors.js';
 import { buildV3 } from './v3.js';
 import type { V3Document } from './v3.js';
 
@@ -36,6 +38,8 @@ export interface OpenApiHandler {
   v3Document(path: string): V3Document | undefined;
   /** Paths of the fields in `obj` that the kind's schema does not declare. */
   findUnknownFields(gvk: GroupVersionKind, obj: unknown): string[];
+  /** The first value in `obj` its Go type cannot decode, in encoding/json's words. */
+  findTypeError(gvk: GroupVersionKind, obj: unknown): string | undefined;
 }
 
 export function createOpenApiHandler(options: OpenApiOptions = {}): OpenApiHandler {
@@ -47,6 +51,7 @@ export function createOpenApiHandler(options: OpenApiOptions = {}): OpenApiHandl
   let v3: Map<string, V3Document> | undefined;
   let index: V3Index | undefined;
   let finder: UnknownFieldFinder | undefined;
+  let typeFinder: TypeErrorFinder | undefined;
 
   const spec = (): SwaggerDoc => (swagger ??= buildSwagger(operations));
   const json = (): Buffer => (v2json ??= Buffer.from(JSON.stringify(spec())));
@@ -69,5 +74,6 @@ export function createOpenApiHandler(options: OpenApiOptions = {}): OpenApiHandl
     v3Document: (path) =>
       documents().get(path.replace(/^\/?(openapi\/v3\/)?/, '').replace(/\/$/, '')),
     findUnknownFields: (gvk, obj) => (finder ??= unknownFieldFinder(spec().definitions))(gvk, obj),
+    findTypeError: (gvk, obj) => (typeFinder ??= typeErrorFinder(spec().definitions))(gvk, obj),
   };
 }

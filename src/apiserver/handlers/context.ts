@@ -1,8 +1,8 @@
 // What every resource handler receives.
 
 import type { ResourceTable } from '../../api/registry.js';
-import type { KubeObject, ResourceDef } from '../../api/types.js';
-import { badRequest } from '../../api/errors.js';
+import type { FieldError, KubeObject, ResourceDef } from '../../api/types.js';
+import { badRequest, invalid } from '../../api/errors.js';
 import { parseFieldSelector, parseLabelSelector } from '../../api/labels.js';
 import type { Registry } from '../registry/generic.js';
 import type { RequestInfo } from '../request-info.js';
@@ -23,6 +23,11 @@ export interface ServerParts {
     gvk: { group: string; version: string; kind: string },
     obj: KubeObject,
   ) => string[];
+  /** Decoding type errors against the same schemas, in encoding/json's words. */
+  findTypeError?: (
+    gvk: { group: string; version: string; kind: string },
+    obj: KubeObject,
+  ) => string | undefined;
 }
 
 export interface ResourceRequest {
@@ -45,6 +50,79 @@ export function selectorsFrom(query: URLSearchParams): {
   return out;
 }
 
+/** The request's selectors, refusing field labels the kind cannot select on. */
+export function selectorsFor(r: ResourceRequest): ReturnType<typeof selectorsFrom> {
+  const sel = selectorsFrom(r.query);
+  const supported = r.parts.registry.selectableFields(r.def);
+  for (const f of sel.fieldSelector ?? [])
+    if (!supported.has(f.field)) throw badRequest(`field label not supported: ${f.field}`);
+  return sel;
+}
+
+/** ListOptions validation (resourceVersionMatch, sendInitialEvents), as kube-apiserver's. */
+export function checkListOptions(query: URLSearchParams, watch: boolean): void {
+  const match = query.get('resourceVersionMatch') ?? '';
+  const rv = query.get('resourceVersion') ?? '';
+  const cont = query.get('continue') ?? '';
+  const initial = query.get('sendInitialEvents');
+  const errs: FieldError[] = [];
+  const forbid = (field: string, detail: string): number =>
+    errs.push({ type: 'FieldValueForbidden', field, detail });
+  if (watch) {
+    if (initial !== null && match !== 'NotOlderThan')
+      forbid(
+        'resourceVersionMatch',
+        'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+      );
+    if (match) {
+      if (initial === null)
+        forbid(
+          'resourceVersionMatch',
+          'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+        );
+      if (match !== 'NotOlderThan')
+        errs.push({
+          type: 'FieldValueNotSupported',
+          field: 'resourceVersionMatch',
+          badValue: match,
+          supported: ['NotOlderThan'],
+        });
+      if (cont)
+        forbid(
+          'resourceVersionMatch',
+          'resourceVersionMatch is forbidden when continue is provided',
+        );
+    }
+  } else {
+    if (match) {
+      if (!rv)
+        forbid(
+          'resourceVersionMatch',
+          'resourceVersionMatch is forbidden unless resourceVersion is provided',
+        );
+      if (cont)
+        forbid(
+          'resourceVersionMatch',
+          'resourceVersionMatch is forbidden when continue is provided',
+        );
+      if (match !== 'Exact' && match !== 'NotOlderThan')
+        errs.push({
+          type: 'FieldValueNotSupported',
+          field: 'resourceVersionMatch',
+          badValue: match,
+          supported: ['Exact', 'NotOlderThan', ''],
+        });
+      if (match === 'Exact' && rv === '0')
+        forbid(
+          'resourceVersionMatch',
+          'resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+        );
+    }
+    if (initial !== null) forbid('sendInitialEvents', 'sendInitialEvents is forbidden for list');
+  }
+  if (errs.length) throw invalid('ListOptions', 'meta.k8s.io', '', errs);
+}
+
 export function intParam(query: URLSearchParams, name: string): number | undefined {
   const v = query.get(name);
   if (v === null || v === '') return undefined;
@@ -54,3 +132,21 @@ export function intParam(query: URLSearchParams, name: string): number | undefin
 }
 
 export const isDryRun = (query: URLSearchParams): boolean => query.getAll('dryRun').includes('All');
+
+const OPTIONS_KIND: Record<string, string> = {
+  create: 'CreateOptions',
+  update: 'UpdateOptions',
+  patch: 'PatchOptions',
+  delete: 'DeleteOptions',
+  deletecollection: 'DeleteOptions',
+};
+
+/** Refuses dryRun values other than `All`, as the options validation of each write verb does. */
+export function checkDryRun(query: URLSearchParams, verb: string): void {
+  const values = query.getAll('dryRun');
+  const kind = OPTIONS_KIND[verb];
+  if (!kind || values.every((v) => v === 'All')) return;
+  throw invalid(kind, 'meta.k8s.io', '', [
+    { type: 'FieldValueNotSupported', field: 'dryRun', badValue: values, supported: ['All'] },
+  ]);
+}

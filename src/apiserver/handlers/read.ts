@@ -1,12 +1,11 @@
 // get, list and watch.
 
 import type { KubeObject } from '../../api/types.js';
-import { badRequest } from '../../api/errors.js';
 import { parseAccept, includeObjectParam } from '../negotiate.js';
 import { json } from '../respond.js';
 import { partialObjectMetadata, toTable } from '../table.js';
 import type { ApiResponse } from '../types.js';
-import { intParam, selectorsFrom, type ResourceRequest } from './context.js';
+import { checkListOptions, intParam, selectorsFor, type ResourceRequest } from './context.js';
 import { apiVersionOf } from '../registry/keys.js';
 import type { WatchEvent } from '../registry/generic.js';
 
@@ -30,10 +29,11 @@ export async function getObject(r: ResourceRequest): Promise<ApiResponse> {
 }
 
 export async function listObjects(r: ResourceRequest): Promise<ApiResponse> {
+  checkListOptions(r.query, false);
   const limit = intParam(r.query, 'limit');
   const out = await r.parts.registry.list(r.def, {
     namespace: r.info.namespace,
-    ...selectorsFrom(r.query),
+    ...selectorsFor(r),
     ...(limit !== undefined ? { limit } : {}),
     ...(r.query.get('continue') ? { continue: r.query.get('continue') ?? '' } : {}),
     ...(r.query.get('resourceVersion') !== null
@@ -83,15 +83,13 @@ export async function watchObjects(r: ResourceRequest): Promise<ApiResponse> {
   const timeoutSeconds = intParam(r.query, 'timeoutSeconds') ?? DEFAULT_WATCH_SECONDS;
   const bookmarks = r.query.get('allowWatchBookmarks') === 'true';
   const sendInitialEvents = r.query.get('sendInitialEvents') === 'true';
-  if (sendInitialEvents && r.query.get('resourceVersionMatch') !== 'NotOlderThan')
-    throw badRequest(
-      'resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
-    );
+  checkListOptions(r.query, true);
+  if (accept.table) includeObjectParam(r.query.get('includeObject'));
+  const sel = selectorsFor(r);
   const ac = new AbortController();
   const onAbort = (): void => ac.abort();
   r.ctx.req.signal.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => ac.abort(), Math.max(timeoutSeconds, 0) * 1000);
-  const sel = selectorsFrom(r.query);
   // A watch of one object arrives as a field selector on metadata.name.
   const nameReq = sel.fieldSelector?.find((f) => f.field === 'metadata.name' && f.op === '=');
   const source = r.parts.registry.watch(r.def, {
@@ -164,7 +162,8 @@ export async function watchObjects(r: ResourceRequest): Promise<ApiResponse> {
         }
         pending = undefined;
         if (next.done) return;
-        if (next.value.type === 'BOOKMARK' && !bookmarks && !next.value.initialEventsEnd) continue;
+        // Bookmarks, the initial-events-end one included, go only to clients that allow them.
+        if (next.value.type === 'BOOKMARK' && !bookmarks) continue;
         yield encode(next.value);
       }
     } finally {

@@ -1,7 +1,7 @@
 // Subresources served by the API server itself: scale and binding.
 
 import type { KubeObject } from '../../api/types.js';
-import { ApiError, badRequest, conflict, notFound } from '../../api/errors.js';
+import { ApiError, badRequest, conflict, invalid, notFound } from '../../api/errors.js';
 import { formatLabelSelector, fromLabelSelectorObject, fromMap } from '../../api/labels.js';
 import { decodeJson, decodeObjectBody } from '../negotiate.js';
 import { json } from '../respond.js';
@@ -10,6 +10,7 @@ import { applyPatch } from '../patch/index.js';
 import { groupResource } from '../registry/generic.js';
 import { objectKey } from '../registry/keys.js';
 import type { ResourceRequest } from './context.js';
+import { MAX_RETRIES } from './write.js';
 
 function scaleOf(r: ResourceRequest, o: KubeObject): KubeObject {
   const spec = (o['spec'] ?? {}) as { replicas?: number; selector?: unknown };
@@ -47,25 +48,17 @@ export async function scale(r: ResourceRequest): Promise<ApiResponse> {
         { group: 'autoscaling', version: 'v1', kind: 'Scale' },
       ) as KubeObject;
     } else throw new ApiError(405, 'MethodNotAllowed', `${verb} is not supported on scale`);
-    const replicas = (wanted['spec'] as { replicas?: unknown } | undefined)?.replicas;
+    // An absent replicas is 0, as Go decodes it (kubectl omits a zero from its body).
+    const replicas = (wanted['spec'] as { replicas?: unknown } | undefined)?.replicas ?? 0;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)
-      throw new ApiError(
-        422,
-        'Invalid',
-        `Scale.autoscaling "${r.info.name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0`,
+      throw invalid('Scale', 'autoscaling', r.info.name, [
         {
-          name: r.info.name,
-          group: 'autoscaling',
-          kind: 'Scale',
-          causes: [
-            {
-              reason: 'FieldValueInvalid',
-              message: 'must be greater than or equal to 0',
-              field: 'spec.replicas',
-            },
-          ],
+          type: 'FieldValueInvalid',
+          field: 'spec.replicas',
+          badValue: replicas,
+          detail: 'must be greater than or equal to 0',
         },
-      );
+      ]);
     const rv = wanted.metadata?.resourceVersion;
     if (rv && rv !== current.metadata.resourceVersion)
       throw conflict(
@@ -82,14 +75,17 @@ export async function scale(r: ResourceRequest): Promise<ApiResponse> {
             r.def,
             obj,
             old,
-            r.query.get('fieldManager') || 'kubectl',
+            // Without fieldManager, the manager is the user agent's prefix (as for other writes).
+            r.query.get('fieldManager') ||
+              (String(r.ctx.req.headers['user-agent'] ?? 'unknown').split('/')[0] ?? 'unknown'),
             r.ctx.now,
             'scale',
           ),
       });
       return json(200, scaleOf(r, updated));
     } catch (e) {
-      if (!rv && e instanceof ApiError && e.reason === 'Conflict' && attempt < 5) continue;
+      if (!rv && e instanceof ApiError && e.reason === 'Conflict' && attempt < MAX_RETRIES)
+        continue;
       throw e;
     }
   }
@@ -108,13 +104,13 @@ export async function bind(r: ResourceRequest): Promise<ApiResponse> {
   const spec = (pod['spec'] ?? {}) as { nodeName?: string };
   if (spec.nodeName)
     throw conflict(
-      groupResource(r.def),
+      { group: '', resource: 'pods/binding' },
       r.info.name,
       `pod ${r.info.name} is already assigned to node "${spec.nodeName}"`,
     );
   if (pod.metadata.deletionTimestamp)
     throw conflict(
-      groupResource(r.def),
+      { group: '', resource: 'pods/binding' },
       r.info.name,
       `pod ${r.info.name} is being deleted, cannot be assigned to a host`,
     );

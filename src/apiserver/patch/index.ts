@@ -33,7 +33,20 @@ export function applyPatch(
   let result: unknown;
   switch (type) {
     case JSON_PATCH:
-      result = applyJsonPatch(doc, patchBody);
+      try {
+        result = applyJsonPatch(doc, patchBody);
+      } catch (e) {
+        // kube-apiserver answers an operation that does not apply with a generic 422 whose
+        // message leaves out the JSON patch library's words.
+        if (e instanceof ApiError && e.code === 422)
+          throw new ApiError(
+            422,
+            'Invalid',
+            'the server rejected our request due to an error in our request',
+            {},
+          );
+        throw e;
+      }
       break;
     case MERGE_PATCH:
       if (!isObject(patchBody)) throw badRequest('Invalid JSON Patch');

@@ -153,7 +153,13 @@ export class Registry {
     const obj = def.storageConversion ? def.storageConversion.toStorage(input) : input;
     const { resourceVersion: _rv, ...meta } = obj.metadata;
     // Empty lists and maps are omitted, as Go's omitempty does.
-    for (const k of ['ownerReferences', 'finalizers', 'labels', 'annotations', 'managedFields'] as const) {
+    for (const k of [
+      'ownerReferences',
+      'finalizers',
+      'labels',
+      'annotations',
+      'managedFields',
+    ] as const) {
       const v = meta[k];
       if (v && (Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0)) delete meta[k];
     }
@@ -282,7 +288,8 @@ export class Registry {
     const now = this.clock.now();
     const ctx = this.ctx(namespace);
     // Names are at most 63 characters: the prefix is cut to leave room for the suffix.
-    if (!meta.name && meta.generateName) meta.name = meta.generateName.slice(0, 58) + randomSuffix();
+    if (!meta.name && meta.generateName)
+      meta.name = meta.generateName.slice(0, 58) + randomSuffix();
     if (def.namespaced) await this.checkNamespaceOpen(def, meta.namespace ?? '', meta.name);
     meta.uid = randomUUID();
     meta.creationTimestamp = rfc3339(now);
@@ -349,7 +356,14 @@ export class Registry {
         name,
         `unable to create new content in namespace ${namespace} because it is being terminated`,
       );
-      if (err.details) err.details.causes = [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }];
+      if (err.details)
+        err.details.causes = [
+          {
+            reason: 'NamespaceTerminating',
+            message: `namespace ${namespace} is being terminated`,
+            field: 'metadata.namespace',
+          },
+        ];
       throw err;
     }
   }
@@ -385,7 +399,11 @@ export class Registry {
         throw conflict(gr, name, OPTIMISTIC_LOCK_MESSAGE);
       const wantUid = input.metadata?.uid;
       if (wantUid && wantUid !== old.metadata.uid)
-        throw conflict(gr, name, `Precondition failed: UID in precondition: ${wantUid}, UID in object meta: ${old.metadata.uid ?? ''}`);
+        throw conflict(
+          gr,
+          name,
+          `Precondition failed: UID in precondition: ${wantUid}, UID in object meta: ${old.metadata.uid ?? ''}`,
+        );
       const obj = this.mergeForUpdate(def, old, structuredClone(input), opts.subresource);
       const now = this.clock.now();
       await this.hooksOf(def).beforeUpdate?.(obj, old, { registry: this, now });
@@ -444,11 +462,16 @@ export class Registry {
         // strategy resets what it must, e.g. a Deployment's labels); everything else stays.
         if ('status' in obj) out['status'] = obj['status'];
         else delete out['status'];
-        out.metadata = { ...obj.metadata, ownerReferences: old.metadata.ownerReferences, finalizers: old.metadata.finalizers } as typeof out.metadata;
+        out.metadata = {
+          ...obj.metadata,
+          ownerReferences: old.metadata.ownerReferences,
+          finalizers: old.metadata.finalizers,
+        } as typeof out.metadata;
         if (!old.metadata.ownerReferences) delete out.metadata.ownerReferences;
         if (!old.metadata.finalizers) delete out.metadata.finalizers;
         if (!obj.metadata.labels && old.metadata.labels) out.metadata.labels = old.metadata.labels;
-        if (!obj.metadata.annotations && old.metadata.annotations) out.metadata.annotations = old.metadata.annotations;
+        if (!obj.metadata.annotations && old.metadata.annotations)
+          out.metadata.annotations = old.metadata.annotations;
       } else {
         const spec = (out['spec'] ??= {}) as { finalizers?: string[] };
         const wanted = ((obj['spec'] ?? {}) as { finalizers?: string[] }).finalizers;
@@ -586,7 +609,8 @@ export class Registry {
       if (opts.dryRun?.includes('All')) return { object: keep ? updated : obj, gone: !keep };
       try {
         if (keep) {
-          if (this.encode(def, updated) === this.encode(def, obj)) return { object: obj, gone: false };
+          if (this.encode(def, updated) === this.encode(def, obj))
+            return { object: obj, gone: false };
           const kv2 = await this.store.update(key, this.encode(def, updated), kv.modRevision);
           return { object: this.decode(def, kv2), gone: false };
         }
