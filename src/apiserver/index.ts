@@ -142,11 +142,17 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       });
       const bound = (s.address() as AddressInfo).port;
       servedPort = bound;
-      await bootstrap(registry, table, {
-        kubernetesServiceIP: nthIp(cidr, 1),
-        advertiseAddress: o.advertiseAddress ?? '127.0.0.1',
-        securePort: bound,
-      });
+      const boot = () =>
+        bootstrap(registry, table, {
+          kubernetesServiceIP: nthIp(cidr, 1),
+          advertiseAddress: o.advertiseAddress ?? '127.0.0.1',
+          securePort: bound,
+        });
+      await boot();
+      // Kept true afterwards, as kube-apiserver's bootstrap controller does (e.g. after
+      // someone deletes the `kubernetes` service).
+      bootTimer = setInterval(() => void boot().catch(() => undefined), BOOTSTRAP_RECONCILE_MS);
+      bootTimer.unref();
       ready = true;
       return bound;
     },
