@@ -292,6 +292,7 @@ Usage:
   skiff down [--data-dir DIR]
   skiff status [--data-dir DIR]
   skiff kubeconfig [--data-dir DIR]
+  skiff images import FILE… | ls | rm REF | pull REF [--data-dir DIR]
   skiff version
 
 The data dir defaults to $SKIFF_DATA_DIR or ~/.skiff.`;

@@ -40,6 +40,10 @@ export async function main(
     err: (s) => process.stderr.write(s + '\n'),
   },
 ): Promise<number> {
+  if (argv[0] === 'images') {
+    const { imagesCommand } = await import('./images.js');
+    return imagesCommand(argv.slice(1), io);
+  }
   try {
     const args = parseArgs(argv, BOOLEANS);
     if (args.flags.has('help') || args.command === 'help') {
