@@ -172,8 +172,42 @@ export const forbiddenPath = (user: string, verb: string, path: string): ApiErro
 
 // ---- Invalid: field errors rendered as apimachinery's field.Error.Error() ----
 
+const goStrings = (xs: unknown): string =>
+  Array.isArray(xs) ? `[]string{${xs.map((x) => JSON.stringify(x)).join(', ')}}` : '[]string(nil)';
+
+const goStringMap = (m: unknown): string => {
+  if (!m || typeof m !== 'object') return 'map[string]string(nil)';
+  const o = m as Record<string, string>;
+  return `map[string]string{${Object.keys(o)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${JSON.stringify(o[k])}`)
+    .join(', ')}}`;
+};
+
+/** A metav1.LabelSelector as Go's %#v prints it. */
+function goLabelSelector(v: { matchLabels?: unknown; matchExpressions?: unknown }): string {
+  const exprs = Array.isArray(v.matchExpressions)
+    ? `[]v1.LabelSelectorRequirement{${(
+        v.matchExpressions as { key?: string; operator?: string; values?: unknown }[]
+      )
+        .map(
+          (r) =>
+            `v1.LabelSelectorRequirement{Key:${JSON.stringify(r.key ?? '')}, Operator:${JSON.stringify(r.operator ?? '')}, Values:${goStrings(r.values)}}`,
+        )
+        .join(', ')}}`
+    : '[]v1.LabelSelectorRequirement(nil)';
+  return `v1.LabelSelector{MatchLabels:${goStringMap(v.matchLabels)}, MatchExpressions:${exprs}}`;
+}
+
+const isLabelSelector = (v: object): boolean => {
+  const keys = Object.keys(v);
+  return keys.length > 0 && keys.every((k) => k === 'matchLabels' || k === 'matchExpressions');
+};
+
 /** Renders a bad value as Go's %#v would for the common shapes. */
 const quote = (v: unknown): string => {
+  if (v && typeof v === 'object' && !Array.isArray(v) && isLabelSelector(v))
+    return goLabelSelector(v);
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === null || v === undefined) return 'null';
   if (Array.isArray(v) && v.every((x) => typeof x === 'string'))

@@ -1,8 +1,8 @@
 // End-to-end harness: a real `skiff up --detach` in a temporary data dir, and the real
 // kubectl binaries (each server gets its own discovery cache).
 
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,9 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SKIFF_BIN = join(ROOT, 'bin', 'skiff.js');
 const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
 
+/** The kubectl minors every end-to-end file runs against (oldest, middle, newest). */
+export const VERSIONS = [27, 30, 33] as const;
+
 export const kubectlPath = (minor: number): string => join(KUBECTL_DIR, `kubectl.1.${minor}`);
 export const hasKubectl = (minor: number): boolean => existsSync(kubectlPath(minor));
 
@@ -18,6 +21,13 @@ export interface RunResult {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+export interface RunOptions {
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  cwd?: string;
 }
 
 export function runSkiff(args: string[], env: NodeJS.ProcessEnv = {}): RunResult {
@@ -29,6 +39,17 @@ export function runSkiff(args: string[], env: NodeJS.ProcessEnv = {}): RunResult
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
+/** A long-running kubectl (e.g. `get -w`) whose output is collected until it is stopped. */
+export interface Background {
+  /** Output so far. */
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Resolves once stdout matches, rejects after timeoutMs (default 10 s). */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Sends SIGTERM and resolves with everything printed. */
+  stop(): Promise<RunResult>;
+}
+
 export interface TestCluster {
   dataDir: string;
   kubeconfig: string;
@@ -36,24 +57,51 @@ export interface TestCluster {
   server: string;
   caPath: string;
   adminToken: string;
-  kubectl(
-    minor: number,
-    args: string[],
-    opts?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
-  ): Promise<RunResult>;
+  /** Runs kubectl 1.<minor> with the cluster's kubeconfig and this server's cache dir. */
+  kubectl(minor: number, args: string[], opts?: RunOptions): Promise<RunResult>;
+  /** Like kubectl(), but the process keeps running until stop(). */
+  background(minor: number, args: string[], opts?: RunOptions): Background;
+  /** Runs kubectl 1.<minor> with no --kubeconfig flag (KUBECONFIG comes from opts.env). */
+  kubectlBare(minor: number, args: string[], opts?: RunOptions): Promise<RunResult>;
+  /** Writes a file under the cluster's scratch dir and returns its path. */
+  file(name: string, content: string, mode?: number): string;
   stop(): void;
 }
 
-export function startCluster(): TestCluster {
+export interface ClusterOptions {
+  /** Extra static bearer tokens, passed to `skiff up --token-auth-file`. */
+  tokens?: { token: string; user: string; uid: string; groups?: string[] }[];
+}
+
+export function startCluster(opts: ClusterOptions = {}): TestCluster {
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
-  const r = runSkiff(['up', '--detach', '--data-dir', dataDir, '--api-port', '0']);
+  const scratch = mkdtempSync(join(tmpdir(), 'skiff-e2e-files-'));
+  const args = ['up', '--detach', '--data-dir', dataDir, '--api-port', '0'];
+  if (opts.tokens?.length) {
+    const lines = opts.tokens.map(
+      (t) => `${t.token},${t.user},${t.uid}${t.groups ? `,"${t.groups.join(',')}"` : ''}`,
+    );
+    const path = join(scratch, 'extra-tokens.csv');
+    writeFileSync(path, lines.join('\n') + '\n', { mode: 0o600 });
+    args.push('--token-auth-file', path);
+  }
+  const r = runSkiff(args);
   if (r.code !== 0) throw new Error(`skiff up failed (${r.code}): ${r.stdout}\n${r.stderr}`);
   const endpoint = JSON.parse(readFileSync(join(dataDir, 'endpoint.json'), 'utf8')) as {
     port: number;
   };
   const cacheDirs = new Map<number, string>();
+  const cacheFor = (minor: number): string => {
+    let cache = cacheDirs.get(minor);
+    if (!cache) {
+      cache = mkdtempSync(join(tmpdir(), `skiff-kcache-${minor}-`));
+      cacheDirs.set(minor, cache);
+    }
+    return cache;
+  };
   const kubeconfig = join(dataDir, 'kubeconfig');
   const adminToken = (readFileSync(join(dataDir, 'tokens.csv'), 'utf8').split(',')[0] ?? '').trim();
+  const children = new Set<ChildProcess>();
   return {
     dataDir,
     kubeconfig,
@@ -62,46 +110,140 @@ export function startCluster(): TestCluster {
     caPath: join(dataDir, 'pki', 'ca.crt'),
     adminToken,
     kubectl(minor, args, opts = {}) {
-      let cache = cacheDirs.get(minor);
-      if (!cache) {
-        cache = mkdtempSync(join(tmpdir(), `skiff-kcache-${minor}-`));
-        cacheDirs.set(minor, cache);
-      }
       return run(
         kubectlPath(minor),
-        ['--kubeconfig', kubeconfig, '--cache-dir', cache, ...args],
+        ['--kubeconfig', kubeconfig, '--cache-dir', cacheFor(minor), ...args],
         opts,
       );
     },
+    kubectlBare(minor, args, opts = {}) {
+      return run(kubectlPath(minor), ['--cache-dir', cacheFor(minor), ...args], opts);
+    },
+    background(minor, args, opts = {}) {
+      const bg = startBackground(
+        kubectlPath(minor),
+        ['--kubeconfig', kubeconfig, '--cache-dir', cacheFor(minor), ...args],
+        opts,
+      );
+      children.add(bg.child);
+      bg.child.on('close', () => children.delete(bg.child));
+      return bg.handle;
+    },
+    file(name, content, mode) {
+      const path = join(scratch, name);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, content, mode !== undefined ? { mode } : {});
+      return path;
+    },
     stop() {
+      for (const c of children) c.kill('SIGKILL');
       runSkiff(['down', '--data-dir', dataDir]);
       rmSync(dataDir, { recursive: true, force: true });
+      rmSync(scratch, { recursive: true, force: true });
       for (const c of cacheDirs.values()) rmSync(c, { recursive: true, force: true });
     },
   };
 }
 
-export function run(
-  cmd: string,
-  args: string[],
-  opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-): Promise<RunResult> {
+export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
       env: { ...process.env, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
     });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    // A process that cannot start (missing binary or cwd) reports here, not on 'close'.
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ code: -1, stdout, stderr: `${stderr}${err.message}\n` });
+    });
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
     });
+    child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
+}
+
+function startBackground(
+  cmd: string,
+  args: string[],
+  opts: RunOptions,
+): { child: ChildProcess; handle: Background } {
+  const child = spawn(cmd, args, {
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let code: number | null = null;
+  const waiters = new Set<() => void>();
+  const wake = (): void => {
+    for (const w of [...waiters]) w();
+  };
+  child.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    wake();
+  });
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const closed = new Promise<void>((res) => {
+    child.on('close', (c) => {
+      code = c ?? -1;
+      wake();
+      res();
+    });
+    child.on('error', (err) => {
+      stderr += `${err.message}\n`;
+      code = -1;
+      wake();
+      res();
+    });
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+  const handle: Background = {
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+    waitFor(pattern, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (pattern.test(stdout)) done(resolve);
+          else if (code !== null)
+            done(() =>
+              reject(new Error(`exited (${code}) before ${pattern}:\n${stdout}${stderr}`)),
+            );
+        };
+        const t = setTimeout(
+          () =>
+            done(() => reject(new Error(`timed out waiting for ${pattern}:\n${stdout}${stderr}`))),
+          timeoutMs,
+        );
+        const done = (f: () => void): void => {
+          clearTimeout(t);
+          waiters.delete(check);
+          f();
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    async stop() {
+      if (code === null) child.kill('SIGTERM');
+      await closed;
+      clearTimeout(timer);
+      return { code: code ?? -1, stdout, stderr };
+    },
+  };
+  return { child, handle };
 }
 
 /** curl against the cluster, returning status code and body. */
@@ -113,3 +255,46 @@ export async function curl(
   const status = Number(lines.pop());
   return { status, body: lines.join('\n'), raw: r };
 }
+
+/** Asserts a zero exit and returns stdout; the message carries stderr for diagnosis. */
+export function ok(r: RunResult, what = 'kubectl'): string {
+  if (r.code !== 0)
+    throw new Error(`${what} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Asserts a non-zero exit and returns stderr. */
+export function fails(r: RunResult, what = 'kubectl'): string {
+  if (r.code === 0) throw new Error(`${what} unexpectedly succeeded\nstdout: ${r.stdout}`);
+  return r.stderr;
+}
+
+/**
+ * Splits kubectl's column output into records keyed by header, using the header's column
+ * positions (so empty cells and cells with single spaces survive).
+ */
+export function parseTable(text: string): Record<string, string>[] {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const header = lines[0];
+  if (header === undefined) return [];
+  const starts: number[] = [];
+  for (let i = 0; i < header.length; i++) {
+    if (header[i] !== ' ' && (i === 0 || header.slice(Math.max(0, i - 2), i) === '  '))
+      starts.push(i);
+  }
+  const names = starts.map((s, j) => header.slice(s, starts[j + 1]).trim());
+  return lines.slice(1).map((line) => {
+    const rec: Record<string, string> = {};
+    names.forEach((n, j) => {
+      const end = starts[j + 1];
+      rec[n] = line.slice(starts[j], end === undefined ? undefined : end).trim();
+    });
+    return rec;
+  });
+}
+
+/** Escapes a literal for use inside a RegExp. */
+export const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** An AGE cell as kube prints it for something created moments ago. */
+export const AGE = '\\d+s';

@@ -166,7 +166,7 @@ export function validateAnnotations(annotations: unknown, field: string): FieldE
     errs.push({
       type: 'FieldValueTooLong',
       field,
-      detail: `must have at most ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes`,
+      detail: `may not be more than ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes`,
     });
   return errs;
 }

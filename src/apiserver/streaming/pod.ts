@@ -1,0 +1,134 @@
+// What streaming needs from a pod, and the checks kube-apiserver (choosing the container) and
+// the kubelet (is it running, are there logs) make before they stream anything.
+
+import { badRequest } from '../../api/errors.js';
+import type { KubeObject } from '../../api/types.js';
+
+interface ContainerState {
+  waiting?: { reason?: string };
+  running?: Record<string, unknown>;
+  terminated?: { containerID?: string };
+}
+
+export interface ContainerStatusView {
+  state: ContainerState;
+  lastState: ContainerState;
+}
+
+export interface PodView {
+  name: string;
+  namespace: string;
+  uid: string;
+  nodeName: string;
+  phase: string;
+  containers: string[];
+  initContainers: string[];
+  ephemeralContainers: string[];
+  statuses: Map<string, ContainerStatusView>;
+}
+
+const names = (v: unknown): string[] =>
+  Array.isArray(v)
+    ? v.map((c) => String((c as { name?: unknown }).name ?? '')).filter((n) => n !== '')
+    : [];
+
+export function podView(obj: KubeObject): PodView {
+  const spec = (obj.spec ?? {}) as Record<string, unknown>;
+  const status = (obj.status ?? {}) as Record<string, unknown>;
+  const statuses = new Map<string, ContainerStatusView>();
+  for (const key of ['initContainerStatuses', 'containerStatuses', 'ephemeralContainerStatuses']) {
+    const list = status[key];
+    if (!Array.isArray(list)) continue;
+    for (const s of list as Record<string, unknown>[]) {
+      if (typeof s.name !== 'string') continue;
+      statuses.set(s.name, {
+        state: (s.state ?? {}) as ContainerState,
+        lastState: (s.lastState ?? {}) as ContainerState,
+      });
+    }
+  }
+  return {
+    name: obj.metadata.name ?? '',
+    namespace: obj.metadata.namespace ?? '',
+    uid: obj.metadata.uid ?? '',
+    nodeName: typeof spec.nodeName === 'string' ? spec.nodeName : '',
+    phase: typeof status.phase === 'string' ? status.phase : '',
+    containers: names(spec.containers),
+    initContainers: names(spec.initContainers),
+    ephemeralContainers: names(spec.ephemeralContainers),
+    statuses,
+  };
+}
+
+/**
+ * The container a request means: the one named, which must exist in the pod, or the only
+ * app container. `ephemeral` adds ephemeral containers to the choices listed (logs do).
+ */
+export function chooseContainer(pod: PodView, requested: string, ephemeral = false): string {
+  if (requested) {
+    const all = [...pod.containers, ...pod.initContainers, ...pod.ephemeralContainers];
+    if (!all.includes(requested))
+      throw badRequest(`container ${requested} is not valid for pod ${pod.name}`);
+    return requested;
+  }
+  if (pod.containers.length === 1) return pod.containers[0] ?? '';
+  if (pod.containers.length === 0)
+    throw badRequest(`a container name must be specified for pod ${pod.name}`);
+  let msg = `a container name must be specified for pod ${pod.name}, choose one of: [${pod.containers.join(' ')}]`;
+  if (pod.initContainers.length)
+    msg += ` or one of the init containers: [${pod.initContainers.join(' ')}]`;
+  if (ephemeral && pod.ephemeralContainers.length)
+    msg += ` or one of the ephemeral containers: [${pod.ephemeralContainers.join(' ')}]`;
+  throw badRequest(msg);
+}
+
+/**
+ * Whether there is a container instance to read logs from, worded as the kubelet words it.
+ * Returns the message of the 400 to send, or undefined.
+ */
+export function logStatusProblem(pod: PodView, container: string, previous: boolean): string | undefined {
+  const c = JSON.stringify(container);
+  const p = JSON.stringify(pod.name);
+  const s = pod.statuses.get(container);
+  if (!s) return `container ${c} in pod ${p} is not available`;
+  const { state, lastState } = s;
+  if (previous) {
+    if (!lastState.terminated?.containerID)
+      return `previous terminated container ${c} in pod ${p} not found`;
+    return undefined;
+  }
+  if (state.running) return undefined;
+  if (state.terminated) {
+    if (state.terminated.containerID || lastState.terminated?.containerID) return undefined;
+    return `container ${c} in pod ${p} is terminated`;
+  }
+  if (lastState.terminated) {
+    if (lastState.terminated.containerID) return undefined;
+    return `container ${c} in pod ${p} is terminated`;
+  }
+  if (state.waiting) {
+    const reason = state.waiting.reason ?? '';
+    if (reason === 'ErrImagePull')
+      return `container ${c} in pod ${p} is waiting to start: image can't be pulled`;
+    if (reason === 'ImagePullBackOff')
+      return `container ${c} in pod ${p} is waiting to start: trying and failing to pull image`;
+    return `container ${c} in pod ${p} is waiting to start: ${reason}`;
+  }
+  return `container ${c} in pod ${p} is waiting to start - no logs yet`;
+}
+
+/**
+ * Whether exec, attach or port-forward can reach the pod: it must be Running, and the
+ * container (when given and reported) running too. Returns the kubelet's words, or undefined.
+ */
+export function runningProblem(pod: PodView, container: string | undefined): string | undefined {
+  if (pod.phase !== 'Running') {
+    return container === undefined
+      ? `pod not found (${JSON.stringify(`${pod.name}_${pod.namespace}`)})`
+      : `container not found (${JSON.stringify(container)})`;
+  }
+  if (container === undefined) return undefined;
+  const s = pod.statuses.get(container);
+  if (s && !s.state.running) return `container not found (${JSON.stringify(container)})`;
+  return undefined;
+}
