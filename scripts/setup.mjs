@@ -11,7 +11,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const say = (s) => process.stderr.write(`[setup] ${s}\n`);
 
 // Debian packages: the tools Skiff drives and the real clients its tests use.
-const DEBIAN_PACKAGES = ['openssl', 'curl', 'iproute2', 'nftables', 'runc', 'busybox-static', 'docker-registry'];
+const DEBIAN_PACKAGES = [
+  'openssl',
+  'curl',
+  'iproute2',
+  'nftables',
+  'runc',
+  'busybox-static',
+  'docker-registry',
+];
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
