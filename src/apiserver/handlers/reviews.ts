@@ -6,6 +6,7 @@ import { decodeObjectBody } from '../negotiate.js';
 import { json } from '../respond.js';
 import type { ApiResponse } from '../types.js';
 import type { ResourceRequest } from './context.js';
+import type { UserInfo } from '../auth/types.js';
 import { checkBody } from './write.js';
 
 interface ResourceAttributes {
@@ -15,6 +16,31 @@ interface ResourceAttributes {
   resource?: string;
   subresource?: string;
   name?: string;
+}
+
+/** Asks the authorizer what a review asks and answers in SubjectAccessReviewStatus form. */
+function accessReviewStatus(
+  r: ResourceRequest,
+  user: UserInfo,
+  ra: ResourceAttributes | undefined,
+  nra: { path?: string; verb?: string } | undefined,
+): object {
+  const d = r.parts.authz.authorize({
+    user,
+    verb: ra?.verb ?? nra?.verb ?? '',
+    isResourceRequest: !!ra,
+    path: nra?.path ?? '',
+    namespace: ra?.namespace ?? '',
+    group: ra?.group ?? '',
+    resource: ra?.resource ?? '',
+    subresource: ra?.subresource ?? '',
+    name: ra?.name ?? '',
+  });
+  return {
+    allowed: d.decision === 'allow',
+    ...(d.decision === 'deny' ? { denied: true } : {}),
+    ...(d.reason ? { reason: d.reason } : {}),
+  };
 }
 
 export async function review(r: ResourceRequest): Promise<ApiResponse> {
@@ -49,22 +75,7 @@ export async function review(r: ResourceRequest): Promise<ApiResponse> {
         throw badRequest(
           'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
         );
-      const d = r.parts.authz.authorize({
-        user,
-        verb: ra?.verb ?? nra?.verb ?? '',
-        isResourceRequest: !!ra,
-        path: nra?.path ?? '',
-        namespace: ra?.namespace ?? '',
-        group: ra?.group ?? '',
-        resource: ra?.resource ?? '',
-        subresource: ra?.subresource ?? '',
-        name: ra?.name ?? '',
-      });
-      out['status'] = {
-        allowed: d.decision === 'allow',
-        ...(d.decision === 'deny' ? { denied: true } : {}),
-        ...(d.reason ? { reason: d.reason } : {}),
-      };
+      out['status'] = accessReviewStatus(r, user, ra, nra);
       break;
     }
     case 'SelfSubjectRulesReview': {
@@ -96,26 +107,16 @@ export async function review(r: ResourceRequest): Promise<ApiResponse> {
           'Invalid',
           `LocalSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes.namespace: Invalid value: "${ra.namespace ?? ''}": must match metadata.namespace`,
         );
-      const d = r.parts.authz.authorize({
-        user: {
+      out['status'] = accessReviewStatus(
+        r,
+        {
           name: spec.user ?? '',
           groups: spec.groups ?? [],
           ...(spec.uid ? { uid: spec.uid } : {}),
         },
-        verb: ra?.verb ?? nra?.verb ?? '',
-        isResourceRequest: !!ra,
-        path: nra?.path ?? '',
-        namespace: ra?.namespace ?? '',
-        group: ra?.group ?? '',
-        resource: ra?.resource ?? '',
-        subresource: ra?.subresource ?? '',
-        name: ra?.name ?? '',
-      });
-      out['status'] = {
-        allowed: d.decision === 'allow',
-        ...(d.decision === 'deny' ? { denied: true } : {}),
-        ...(d.reason ? { reason: d.reason } : {}),
-      };
+        ra,
+        nra,
+      );
       break;
     }
     case 'TokenReview': {
