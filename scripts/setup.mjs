@@ -17,6 +17,7 @@ const DEBIAN_PACKAGES = [
   'iproute2',
   'nftables',
   'runc',
+  'conmon',
   'busybox-static',
   'docker-registry',
 ];

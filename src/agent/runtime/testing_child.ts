@@ -1,0 +1,15 @@
+// Run by runtime_test.ts as a separate process: creates and starts a container, then
+// exits, as an agent that stops while its containers go on running.
+// argv: dataDir configJSON cgroupParent
+
+import { createRuntime } from './runtime.js';
+import type { ContainerConfig } from './types.js';
+
+const [dataDir, json, cgroupParent] = process.argv.slice(2);
+if (!dataDir || !json) throw new Error('usage: testing_child.ts DATA_DIR CONFIG_JSON');
+const config = JSON.parse(json) as ContainerConfig;
+const rt = await createRuntime({ dataDir, ...(cgroupParent ? { cgroupParent } : {}) });
+await rt.create(config);
+const s = await rt.start(config.id);
+rt.close();
+process.stdout.write(JSON.stringify({ pid: s.pid, state: s.state }) + '\n');
