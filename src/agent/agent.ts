@@ -1,0 +1,358 @@
+// The node agent (Skiff's kubelet): checks the host, registers the Node, and runs a worker
+// per pod bound here. Containers outlive the agent; a new agent re-adopts them.
+
+import type { KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import type { KubeObject } from '../api/types.js';
+import {
+  createInformer,
+  isNotFound,
+  resources,
+  type Client,
+  type Informer,
+} from '../client/index.js';
+import { createImageService, type ImageService } from '../images/index.js';
+import type { Logger } from '../log/index.js';
+import { signServiceAccountToken } from '../pki/index.js';
+import { createNodeStatusManager, primaryIPv4 } from './node-status.js';
+import { PodWorker, LABEL_POD_UID } from './pod-worker.js';
+import {
+  createRuntime,
+  type ContainerRuntime,
+  type ExecSession,
+  type LogOptions,
+} from './runtime/index.js';
+import { checkPodNetworkHost, createPodNetwork } from './sandbox/index.js';
+import { dial } from './netns-dial.js';
+import type { VolumeSources } from './volumes/index.js';
+import type { EnvSources } from './pod/env.js';
+
+export const AGENT_VERSION = 'v1.33.0-skiff';
+
+export interface NodeAgentOptions {
+  client: Client;
+  nodeName: string;
+  dataDir: string;
+  podCIDR: string;
+  clusterDNS?: string;
+  clusterDomain?: string;
+  /** The cluster's service-account signing key (PEM). */
+  serviceAccountKey: string | KeyObject;
+  /** The cluster CA, written as ca.crt into service-account volumes. */
+  caPem: string;
+  logger: Logger;
+  signal: AbortSignal;
+  /** A network namespace that plays the node (tests); the agent's own when absent. */
+  nodeNetns?: string;
+  /** The node's address; the first non-loopback IPv4 address when absent. */
+  hostIP?: string;
+}
+
+export class PreflightError extends Error {
+  constructor(missing: string[]) {
+    super(
+      `the node agent cannot start on this host:\n${missing.map((m) => `  - ${m}`).join('\n')}`,
+    );
+    this.name = 'PreflightError';
+  }
+}
+
+export interface NodeAgent {
+  start(): Promise<void>;
+  readonly images: ImageService;
+  execIn(
+    namespace: string,
+    pod: string,
+    container: string | undefined,
+    command: string[],
+    tty: boolean,
+  ): Promise<ExecSession>;
+  logs(
+    namespace: string,
+    pod: string,
+    container: string | undefined,
+    options?: LogOptions,
+  ): Promise<AsyncIterable<Buffer>>;
+  portForward(namespace: string, pod: string, port: number): Duplex;
+}
+
+type Spec = Record<string, any>;
+
+export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
+  const log = o.logger.child('agent');
+  const images = createImageService({ dir: join(o.dataDir, 'images'), logger: o.logger });
+  const network = createPodNetwork({
+    dataDir: join(o.dataDir, 'network'),
+    podCIDR: o.podCIDR,
+    ...(o.nodeNetns ? { nodeNetns: o.nodeNetns } : {}),
+  });
+  const hostIP = o.hostIP ?? (o.nodeNetns ? network.gateway : (primaryIPv4() ?? '127.0.0.1'));
+  const workers = new Map<string, PodWorker>(); // by pod uid
+  let runtime: ContainerRuntime | undefined;
+  let pods: Informer | undefined;
+  let services: Informer | undefined;
+
+  async function preflight(): Promise<ContainerRuntime> {
+    const missing: string[] = [];
+    if (process.getuid?.() !== 0) missing.push('root: run the node agent as root');
+    for (const m of checkPodNetworkHost())
+      if (!m.what.startsWith('root')) missing.push(`${m.what}: ${m.fix}`);
+    let rt: ContainerRuntime | undefined;
+    if (!missing.length)
+      try {
+        rt = await createRuntime({ dataDir: join(o.dataDir, 'runtime'), logger: o.logger });
+      } catch (e) {
+        missing.push(e instanceof Error ? e.message : String(e));
+      }
+    if (missing.length || !rt) throw new PreflightError(missing);
+    return rt;
+  }
+
+  async function sources(pod: KubeObject): Promise<VolumeSources & EnvSources> {
+    const ns = pod.metadata.namespace ?? 'default';
+    const spec = (pod['spec'] ?? {}) as Spec;
+    const cms = new Map<string, KubeObject | undefined>();
+    const secrets = new Map<string, KubeObject | undefined>();
+    const want = (map: Map<string, KubeObject | undefined>, name: unknown) => {
+      if (typeof name === 'string') map.set(name, undefined);
+    };
+    for (const v of (spec['volumes'] ?? []) as Spec[]) {
+      want(cms, v['configMap']?.name);
+      want(secrets, v['secret']?.secretName);
+      for (const s of (v['projected']?.sources ?? []) as Spec[]) {
+        want(cms, s['configMap']?.name);
+        want(secrets, s['secret']?.name);
+      }
+    }
+    for (const c of [...(spec['initContainers'] ?? []), ...(spec['containers'] ?? [])] as Spec[]) {
+      for (const e of (c['env'] ?? []) as Spec[]) {
+        want(cms, e['valueFrom']?.configMapKeyRef?.name);
+        want(secrets, e['valueFrom']?.secretKeyRef?.name);
+      }
+      for (const e of (c['envFrom'] ?? []) as Spec[]) {
+        want(cms, e['configMapRef']?.name);
+        want(secrets, e['secretRef']?.name);
+      }
+    }
+    const fetch = async (map: Map<string, KubeObject | undefined>, r: typeof resources.pods) => {
+      for (const name of map.keys())
+        try {
+          map.set(name, await o.client.get(r, ns, name));
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+    };
+    await fetch(cms, resources.configMaps);
+    await fetch(secrets, resources.secrets);
+    const saName = (spec['serviceAccountName'] as string | undefined) ?? 'default';
+    let saUid = '';
+    try {
+      saUid = (await o.client.get(resources.serviceAccounts, ns, saName)).metadata.uid ?? '';
+    } catch {
+      /* the token still names the account */
+    }
+    // kube-root-ca.crt may not be published yet: the agent knows the CA itself.
+    if (!cms.get('kube-root-ca.crt') && cms.has('kube-root-ca.crt'))
+      cms.set('kube-root-ca.crt', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'kube-root-ca.crt', namespace: ns },
+        data: { 'ca.crt': o.caPem },
+      });
+    return {
+      pod,
+      services: services?.list() ?? [],
+      configMap: (_ns, name) => cms.get(name),
+      secret: (_ns, name) => secrets.get(name),
+      serviceAccountToken: (audience, expirationSeconds) =>
+        signServiceAccountToken(o.serviceAccountKey, {
+          namespace: ns,
+          serviceAccountName: saName,
+          uid: saUid,
+          ...(audience ? { audiences: [audience] } : {}),
+          expirationSeconds,
+          podName: pod.metadata.name ?? '',
+          podUid: pod.metadata.uid ?? '',
+          nodeName: o.nodeName,
+        }),
+      nodeName: o.nodeName,
+      hostIP,
+    };
+  }
+
+  function worker(pod: KubeObject): PodWorker {
+    const uid = pod.metadata.uid ?? '';
+    let w = workers.get(uid);
+    if (!w) {
+      w = new PodWorker(pod, {
+        runtime: runtime!,
+        images,
+        network,
+        nodeName: o.nodeName,
+        hostIP,
+        dataDir: o.dataDir,
+        clusterDNS: o.clusterDNS ?? '10.96.0.10',
+        clusterDomain: o.clusterDomain ?? 'cluster.local',
+        nodeFiles: { hostname: o.nodeName, hosts: nodeHosts() },
+        logger: log,
+        sources,
+        writeStatus: async (p, status) => {
+          try {
+            await o.client.patch(
+              resources.pods,
+              p.metadata.namespace ?? '',
+              p.metadata.name ?? '',
+              'merge',
+              { status },
+              { subresource: 'status' },
+            );
+          } catch (e) {
+            if (!isNotFound(e)) throw e;
+          }
+        },
+        finalize: async (p) => {
+          try {
+            await o.client.delete(
+              resources.pods,
+              p.metadata.namespace ?? '',
+              p.metadata.name ?? '',
+              {
+                gracePeriodSeconds: 0,
+                preconditions: { uid: p.metadata.uid ?? '' },
+              },
+            );
+          } catch (e) {
+            if (!isNotFound(e)) throw e;
+          }
+          workers.delete(uid);
+        },
+      });
+      workers.set(uid, w);
+    } else w.pod = pod;
+    return w;
+  }
+
+  function findPod(namespace: string, name: string): PodWorker {
+    for (const w of workers.values())
+      if (w.pod.metadata.namespace === namespace && w.pod.metadata.name === name) return w;
+    throw new Error(`pod "${name}" not found on node ${o.nodeName}`);
+  }
+
+  function findContainer(w: PodWorker, container: string | undefined) {
+    const spec = (w.pod['spec'] ?? {}) as Spec;
+    const name = container ?? (spec['containers']?.[0]?.name as string | undefined) ?? '';
+    const c = w.container(name);
+    if (!c) throw new Error(`container ${name} is not valid for pod ${w.pod.metadata.name}`);
+    return c;
+  }
+
+  return {
+    images,
+    async start() {
+      runtime = await preflight();
+      const rt = runtime;
+      const report = await network.setupNode();
+      const status = createNodeStatusManager({
+        client: o.client,
+        identity: {
+          name: o.nodeName,
+          podCIDR: o.podCIDR,
+          internalIP: hostIP,
+          kubeletVersion: AGENT_VERSION,
+          containerRuntimeVersion: rt.info.runtimeVersion,
+        },
+        clock: { now: () => new Date() },
+        logger: log,
+        signal: o.signal,
+        state: { ready: true, reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+        images: () => [],
+      });
+      await status.start();
+      if (!report.bridgeNetfilter)
+        log.warn('br_netfilter is not loaded: service replies between pods of this node may fail');
+
+      services = createInformer({
+        client: o.client,
+        resource: resources.services,
+        signal: o.signal,
+      });
+      pods = createInformer({
+        client: o.client,
+        resource: resources.pods,
+        fieldSelector: `spec.nodeName=${o.nodeName}`,
+        signal: o.signal,
+        onError: (err) => log.warn('pod watch failed', { err: String(err) }),
+      });
+      await Promise.all([pods.synced(), services.synced()]);
+
+      // Re-adopt what runs for pods still bound here; remove the rest.
+      const live = new Map(pods.list().map((p) => [p.metadata.uid ?? '', p]));
+      const found = await rt.list();
+      const byPod = new Map<string, typeof found>();
+      for (const s of found) {
+        const uid = s.labels[LABEL_POD_UID];
+        if (!uid) continue;
+        if (!live.has(uid)) {
+          await rt.stop(s.id, 0).catch(() => undefined);
+          await rt.delete(s.id).catch(() => undefined);
+          continue;
+        }
+        byPod.set(uid, [...(byPod.get(uid) ?? []), s]);
+      }
+      for (const [uid, list] of byPod) worker(live.get(uid)!).adopt(list);
+      await network.gc(live.keys()).catch((err) => log.warn('network gc failed', { err }));
+
+      pods.on({
+        add: (p) => worker(p).kick(),
+        update: (_old, p) => worker(p).kick(),
+        delete: (p) => {
+          const w = workers.get(p.metadata.uid ?? '');
+          if (!w) return;
+          workers.delete(p.metadata.uid ?? '');
+          void w.terminate(false);
+        },
+      });
+      void (async () => {
+        try {
+          for await (const ev of rt.events(o.signal))
+            workers.get(ev.status.labels[LABEL_POD_UID] ?? '')?.kick();
+        } catch (err) {
+          if (!o.signal.aborted) log.warn('runtime events ended', { err: String(err) });
+        }
+      })();
+      // A periodic resync picks up anything an event missed.
+      const t = setInterval(() => {
+        for (const w of workers.values()) w.kick();
+      }, 10_000);
+      t.unref();
+      o.signal.addEventListener('abort', () => {
+        clearInterval(t);
+        rt.close();
+      });
+    },
+    async execIn(namespace, pod, container, command, tty) {
+      const c = findContainer(findPod(namespace, pod), container);
+      if (!c.id || !c.running) throw new Error(`container ${container ?? ''} is not running`);
+      return runtime!.exec(c.id, { args: command, tty, stdin: true });
+    },
+    async logs(namespace, pod, container, options) {
+      const c = findContainer(findPod(namespace, pod), container);
+      return runtime!.logs(c.logDir, options);
+    },
+    portForward(namespace, pod, port) {
+      const w = findPod(namespace, pod);
+      return dial(w.netnsPath, '127.0.0.1', port);
+    },
+  };
+}
+
+function nodeHosts(): string {
+  try {
+    return readFileSync('/etc/hosts', 'utf8');
+  } catch {
+    return `127.0.0.1\tlocalhost\n127.0.1.1\t${hostname()}\n`;
+  }
+}

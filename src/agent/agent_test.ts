@@ -1,0 +1,206 @@
+// The node agent against the in-process API, running real containers in a test host
+// network namespace (never the machine's own). Needs root, runc (or crun), conmon,
+// iproute2 and nftables; skips with the reason otherwise.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestApi, type TestApi } from '../../test/support/inprocess.js';
+import { ensureTestImages, IMAGES } from '../../test/images/index.js';
+import { resources } from '../client/index.js';
+import { createLogger } from '../log/index.js';
+import type { KubeObject } from '../api/types.js';
+import { createNodeAgent, type NodeAgent } from './agent.js';
+import { containerTestSkipReason } from './runtime/testing.js';
+import { createTestNetns, skipReason as netSkipReason, type TestNetns } from './sandbox/testing.js';
+
+const skip = containerTestSkipReason() ?? netSkipReason();
+const NODE = 'agent-test-node';
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+describe('node agent', { skip }, () => {
+  let api: TestApi;
+  let host: TestNetns;
+  let dataDir: string;
+  let agent: NodeAgent;
+  const ac = new AbortController();
+
+  before(async () => {
+    api = await startTestApi();
+    host = await createTestNetns('skiff-agent');
+    dataDir = mkdtempSync(join(tmpdir(), 'skiff-agent-'));
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    agent = createNodeAgent({
+      client: api.client,
+      nodeName: NODE,
+      dataDir,
+      podCIDR: `10.${200 + Math.floor(Math.random() * 50)}.0.0/24`,
+      clusterDNS: '10.96.0.10',
+      clusterDomain: 'cluster.local',
+      serviceAccountKey: privateKey,
+      caPem: '',
+      logger: createLogger({ level: 'warn', write: (l) => process.stderr.write(l + '\n') }),
+      signal: ac.signal,
+      nodeNetns: host.path,
+    });
+    const built = await ensureTestImages({ images: [IMAGES.busybox, IMAGES.kubia] });
+    for (const name of [IMAGES.busybox, IMAGES.kubia])
+      await agent.images.importArchive(built.archives[name] as string);
+    await agent.start();
+  });
+
+  after(async () => {
+    // Delete every pod and let the agent tear it down before the namespace goes.
+    const list = await api.client.list(resources.pods, 'default').catch(() => ({ items: [] }));
+    for (const p of list.items)
+      await api.client
+        .delete(resources.pods, 'default', p.metadata.name ?? '', { gracePeriodSeconds: 1 })
+        .catch(() => undefined);
+    await until(
+      'pods gone',
+      async () =>
+        (await api.client.list(resources.pods, 'default')).items.length === 0 ? true : undefined,
+      60_000,
+    ).catch(() => undefined);
+    ac.abort();
+    await host.remove();
+    await api.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const pod = (name: string, spec: Record<string, unknown>): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default' },
+    spec: { nodeName: NODE, terminationGracePeriodSeconds: 2, ...spec },
+  });
+  const get = (name: string) => api.client.get(resources.pods, 'default', name);
+  const status = (p: KubeObject) => (p['status'] ?? {}) as Record<string, any>;
+  const ready = (p: KubeObject) =>
+    status(p).conditions?.find((c: any) => c.type === 'Ready')?.status === 'True';
+
+  it('registers a Ready node', async () => {
+    const node = await api.client.get(resources.nodes, '', NODE);
+    const cond = (node['status'] as any).conditions.find((c: any) => c.type === 'Ready');
+    assert.equal(cond.status, 'True');
+  });
+
+  it('runs kubia: Running, Ready, with a pod IP that answers', async () => {
+    await api.client.create(
+      resources.pods,
+      'default',
+      pod('kubia-a', {
+        containers: [
+          {
+            name: 'kubia',
+            image: IMAGES.kubia,
+            imagePullPolicy: 'Never',
+            ports: [{ containerPort: 8080 }],
+          },
+        ],
+      }),
+    );
+    const p = await until('kubia-a Ready', async () => {
+      const p = await get('kubia-a');
+      return status(p).phase === 'Running' && ready(p) ? p : undefined;
+    }).catch(async (e) => {
+      throw new Error(`${e.message}; status: ${JSON.stringify(status(await get('kubia-a')))}`);
+    });
+    const ip = status(p).podIP as string;
+    assert.match(ip, /^10\.\d+\.0\.\d+$/);
+    const cs = status(p).containerStatuses[0];
+    assert.equal(cs.ready, true);
+    assert.match(cs.containerID, /^runc:\/\//);
+    assert.ok(cs.state.running.startedAt);
+    const body = await until(
+      'HTTP answer',
+      async () =>
+        (await host.run(['curl', '-s', '--max-time', '3', `http://${ip}:8080/`])) || undefined,
+    );
+    assert.equal(body.trim(), "You've hit kubia-a");
+  });
+
+  it('a container exiting 1 with restartPolicy Never fails the pod', async () => {
+    await api.client.create(
+      resources.pods,
+      'default',
+      pod('fail-once', {
+        restartPolicy: 'Never',
+        containers: [
+          {
+            name: 'c',
+            image: IMAGES.busybox,
+            imagePullPolicy: 'Never',
+            command: ['sh', '-c', 'exit 1'],
+          },
+        ],
+      }),
+    );
+    const p = await until('fail-once Failed', async () => {
+      const p = await get('fail-once');
+      return status(p).phase === 'Failed' ? p : undefined;
+    });
+    const t = status(p).containerStatuses[0].state.terminated;
+    assert.equal(t.exitCode, 1);
+    assert.equal(t.reason, 'Error');
+  });
+
+  it('the /var/ready readiness probe flips Ready', async () => {
+    await api.client.create(
+      resources.pods,
+      'default',
+      pod('probe', {
+        containers: [
+          {
+            name: 'c',
+            image: IMAGES.busybox,
+            imagePullPolicy: 'Never',
+            command: ['sleep', '3600'],
+            readinessProbe: { exec: { command: ['ls', '/var/ready'] }, periodSeconds: 1 },
+          },
+        ],
+      }),
+    );
+    await until('probe Running', async () =>
+      status(await get('probe')).phase === 'Running' ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(ready(await get('probe')), false);
+    const x = await agent.execIn('default', 'probe', 'c', ['touch', '/var/ready'], false);
+    x.stdin?.end();
+    assert.equal((await x.exit).exitCode, 0);
+    await until('probe Ready', async () => (ready(await get('probe')) ? true : undefined));
+  });
+
+  it('deleting a pod stops its container and removes the object', async () => {
+    const before = await get('kubia-a');
+    const ip = status(before).podIP as string;
+    await api.client.delete(resources.pods, 'default', 'kubia-a', { gracePeriodSeconds: 2 });
+    await until('kubia-a gone', async () => {
+      try {
+        await get('kubia-a');
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
+    await assert.rejects(host.run(['curl', '-s', '--max-time', '2', `http://${ip}:8080/`]));
+  });
+});

@@ -1,0 +1,722 @@
+// One pod on this node: sandbox, files, volumes, then its containers in order, restarts
+// with back-off, probes, status, and graceful termination. Syncs of one pod never overlap:
+// a kick during a sync makes one more sync after it.
+
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KubeObject } from '../api/types.js';
+import type { Logger } from '../log/index.js';
+import type { ImageInfo, ImageService, PullPolicy } from '../images/index.js';
+import { ImageError } from '../images/index.js';
+import type { BindMount, ContainerRuntime, ContainerStatus } from './runtime/index.js';
+import { renderPodFiles, type PodNetwork } from './sandbox/index.js';
+import { setUpVolumes, tearDownVolumes, type VolumeSources } from './volumes/index.js';
+import { containerArgv } from './pod/command.js';
+import { containerEnv, type EnvSources } from './pod/env.js';
+import { Backoff, BACKOFF_RESET_MS } from './backoff.js';
+import { startProber, type ProbeSpec, type Prober } from './probes.js';
+import { httpCheck, tcpCheck } from './netns-dial.js';
+import { quantity } from '../scheduler/predicates.js';
+
+type Spec = Record<string, any>;
+
+export const LABEL_POD_UID = 'skiff.pod.uid';
+export const LABEL_POD_NAME = 'skiff.pod.name';
+export const LABEL_POD_NAMESPACE = 'skiff.pod.namespace';
+export const LABEL_CONTAINER = 'skiff.container.name';
+export const LABEL_ATTEMPT = 'skiff.container.attempt';
+
+export interface WorkerDeps {
+  runtime: ContainerRuntime;
+  images: ImageService;
+  network: PodNetwork;
+  nodeName: string;
+  hostIP: string;
+  dataDir: string;
+  clusterDNS: string;
+  clusterDomain: string;
+  nodeFiles: { hostname: string; hosts: string };
+  logger: Logger;
+  /** Configmaps, secrets, services and tokens the pod refers to, fetched before a sync. */
+  sources(pod: KubeObject): Promise<VolumeSources & EnvSources>;
+  writeStatus(pod: KubeObject, status: Spec): Promise<void>;
+  /** Removes the pod object for good (gracePeriodSeconds 0, uid precondition). */
+  finalize(pod: KubeObject): Promise<void>;
+}
+
+interface Waiting {
+  reason: string;
+  message?: string;
+}
+
+interface ContainerRecord {
+  name: string;
+  init: boolean;
+  /** The current attempt's container, if one was created. */
+  id?: string;
+  attempt: number;
+  status?: ContainerStatus;
+  image?: ImageInfo;
+  waiting?: Waiting;
+  lastTerminated?: Spec;
+  crash: Backoff;
+  pull: Backoff;
+  ready: boolean;
+  started: boolean;
+  probes: Prober[];
+}
+
+const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+function terminatedOf(s: ContainerStatus): Spec {
+  return {
+    exitCode: s.exitCode ?? 0,
+    reason: s.reason ?? (s.exitCode ? 'Error' : 'Completed'),
+    startedAt: s.startedAt ? rfc3339(s.startedAt) : null,
+    finishedAt: s.finishedAt ? rfc3339(s.finishedAt) : null,
+    containerID: `runc://${s.id}`,
+  };
+}
+
+function defaultPolicy(image: string): PullPolicy {
+  const last = image.split('/').pop() ?? image;
+  if (last.includes('@')) return 'IfNotPresent';
+  const tag = last.includes(':') ? last.slice(last.lastIndexOf(':') + 1) : 'latest';
+  return tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+function portOf(c: Spec, port: number | string): number {
+  if (typeof port === 'number') return port;
+  const p = ((c['ports'] ?? []) as Spec[]).find((x) => x['name'] === port);
+  return p ? Number(p['containerPort']) : Number(port);
+}
+
+export class PodWorker {
+  pod: KubeObject;
+  readonly uid: string;
+  private readonly d: WorkerDeps;
+  private readonly containers = new Map<string, ContainerRecord>();
+  private running = false;
+  private again = false;
+  private netns?: string;
+  private podIP?: string;
+  private prepared = false;
+  private volumes = new Map<string, { hostPath: string; readOnly: boolean }>();
+  private startTime?: string;
+  private lastStatus = '';
+  private terminated = false;
+  private podWaiting?: Waiting;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(pod: KubeObject, deps: WorkerDeps) {
+    this.pod = pod;
+    this.uid = pod.metadata.uid ?? '';
+    this.d = deps;
+    this.startTime = ((pod['status'] ?? {}) as Spec)['startTime'];
+  }
+
+  get podDir(): string {
+    return join(this.d.dataDir, 'pods', this.uid);
+  }
+
+  logDir(container: string): string {
+    const m = this.pod.metadata;
+    return join(this.d.dataDir, 'logs', `${m.namespace}_${m.name}_${this.uid}`, container);
+  }
+
+  /** The container's runtime id and log directory, for exec and logs. */
+  container(name: string): { id?: string; logDir: string; running: boolean } | undefined {
+    const r = this.containers.get(name);
+    if (!r && !this.specs().some((c) => c.spec['name'] === name)) return undefined;
+    return {
+      ...(r?.id ? { id: r.id } : {}),
+      logDir: this.logDir(name),
+      running: r?.status?.state === 'running',
+    };
+  }
+
+  get ip(): string | undefined {
+    return this.podIP;
+  }
+  get netnsPath(): string | undefined {
+    return this.netns;
+  }
+
+  /** Takes over containers found running (or exited) after an agent restart. */
+  adopt(statuses: ContainerStatus[]): void {
+    for (const s of statuses) {
+      const name = s.labels[LABEL_CONTAINER] ?? '';
+      const attempt = Number(s.labels[LABEL_ATTEMPT] ?? 0);
+      const spec = this.specs().find((c) => c.spec['name'] === name);
+      if (!spec) continue;
+      const r = this.record(name, spec.init);
+      if (r.id && r.attempt > attempt) continue;
+      r.id = s.id;
+      r.attempt = attempt;
+      r.status = s;
+      r.started = true;
+    }
+  }
+
+  kick(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    void (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.sync();
+        } catch (e) {
+          this.d.logger.warn('pod sync failed', {
+            pod: `${this.pod.metadata.namespace}/${this.pod.metadata.name}`,
+            err: e instanceof Error ? e.message : String(e),
+          });
+        }
+      } while (this.again);
+      this.running = false;
+    })();
+  }
+
+  private later(ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.kick();
+    }, ms);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  private specs(): { spec: Spec; init: boolean }[] {
+    const spec = (this.pod['spec'] ?? {}) as Spec;
+    return [
+      ...((spec['initContainers'] ?? []) as Spec[]).map((s) => ({ spec: s, init: true })),
+      ...((spec['containers'] ?? []) as Spec[]).map((s) => ({ spec: s, init: false })),
+    ];
+  }
+
+  private record(name: string, init: boolean): ContainerRecord {
+    let r = this.containers.get(name);
+    if (!r) {
+      r = {
+        name,
+        init,
+        attempt: 0,
+        crash: new Backoff(),
+        pull: new Backoff(),
+        ready: false,
+        started: false,
+        probes: [],
+      };
+      this.containers.set(name, r);
+    }
+    return r;
+  }
+
+  private get deleting(): boolean {
+    return !!this.pod.metadata.deletionTimestamp;
+  }
+
+  private async sync(): Promise<void> {
+    if (this.terminated) return;
+    if (this.deleting) return this.terminate(true);
+    for (const r of this.containers.values())
+      if (r.id) r.status = (await this.d.runtime.status(r.id)) ?? r.status;
+    if (!(await this.prepare())) return this.report();
+    const spec = (this.pod['spec'] ?? {}) as Spec;
+    const policy = (spec['restartPolicy'] as string | undefined) ?? 'Always';
+    // Init containers, one at a time and in order.
+    let initDone = true;
+    for (const { spec: c } of this.specs().filter((x) => x.init)) {
+      const r = this.record(c['name'], true);
+      const st = r.status?.state;
+      if (st === 'exited' && r.status?.exitCode === 0) continue;
+      initDone = false;
+      if (st === 'running' || st === 'created') break;
+      if (st === 'exited' && policy === 'Never') break;
+      await this.runContainer(c, r);
+      break;
+    }
+    if (initDone)
+      for (const { spec: c } of this.specs().filter((x) => !x.init)) {
+        const r = this.record(c['name'], false);
+        const st = r.status?.state;
+        if (st === 'running' || st === 'created') continue;
+        if (st === 'exited' || st === 'unknown') {
+          const code = r.status?.exitCode ?? 0;
+          if (policy === 'Never' || (policy === 'OnFailure' && code === 0)) continue;
+        }
+        await this.runContainer(c, r);
+      }
+    await this.report();
+  }
+
+  /** Sandbox, pod files and volumes; false (with a waiting reason recorded) if not there yet. */
+  private async prepare(): Promise<boolean> {
+    if (this.prepared) return true;
+    const spec = (this.pod['spec'] ?? {}) as Spec;
+    try {
+      mkdirSync(this.podDir, { recursive: true });
+      if (spec['hostNetwork']) {
+        this.netns = this.d.network.nodeNetnsPath();
+        this.podIP = this.d.hostIP;
+      } else {
+        const n = await this.d.network.setupPod(this.uid);
+        this.netns = n.netnsPath;
+        this.podIP = n.ip;
+      }
+      const files = renderPodFiles(
+        this.pod as unknown as Parameters<typeof renderPodFiles>[0],
+        [this.podIP],
+        this.d.nodeFiles,
+        {
+          clusterDNS: [this.d.clusterDNS],
+          clusterDomain: this.d.clusterDomain,
+        } as Parameters<typeof renderPodFiles>[3],
+      );
+      writeFileSync(join(this.podDir, 'etc-hosts'), files.hosts);
+      writeFileSync(join(this.podDir, 'hostname'), files.hostname);
+      writeFileSync(join(this.podDir, 'resolv.conf'), files.resolvConf);
+      const src = await this.d.sources(this.pod);
+      this.volumes = setUpVolumes(this.pod, this.podDir, src);
+      this.startTime ??= rfc3339(new Date());
+      this.prepared = true;
+      this.podWaiting = undefined;
+      return true;
+    } catch (e) {
+      this.podWaiting = {
+        reason: 'ContainerCreating',
+        message: e instanceof Error ? e.message : String(e),
+      };
+      this.d.logger.warn('pod set-up failed', { uid: this.uid, err: this.podWaiting.message });
+      this.later(2000);
+      return false;
+    }
+  }
+
+  private async runContainer(c: Spec, r: ContainerRecord): Promise<void> {
+    // Crash-loop back-off for a container that ran before.
+    if (r.status && r.id) {
+      const ranFor =
+        r.status.startedAt && r.status.finishedAt
+          ? r.status.finishedAt.getTime() - r.status.startedAt.getTime()
+          : 0;
+      if (!r.waiting || r.waiting.reason !== 'CrashLoopBackOff') {
+        if (ranFor >= BACKOFF_RESET_MS) r.crash.reset();
+        r.crash.fail(r.status.finishedAt?.getTime() ?? Date.now());
+      }
+      const wait = r.crash.remaining();
+      if (wait > 0) {
+        r.waiting = {
+          reason: 'CrashLoopBackOff',
+          message: `back-off ${Math.round(r.crash.currentDelayMs / 1000)}s restarting failed container=${r.name} pod=${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})`,
+        };
+        this.later(wait + 10);
+        return;
+      }
+    }
+    // The image, by its pull policy, with ImagePullBackOff between failed pulls.
+    const imageName = c['image'] as string;
+    if (r.pull.remaining() > 0 && r.waiting?.reason.startsWith('Err')) {
+      r.waiting = {
+        reason: 'ImagePullBackOff',
+        message: `Back-off pulling image "${imageName}"`,
+      };
+      this.later(r.pull.remaining() + 10);
+      return;
+    }
+    if (r.pull.remaining() > 0 && r.waiting?.reason === 'ImagePullBackOff') return;
+    try {
+      r.image = await this.d.images.ensureImage(
+        imageName,
+        (c['imagePullPolicy'] as PullPolicy | undefined) ?? defaultPolicy(imageName),
+      );
+      r.pull.reset();
+    } catch (e) {
+      const reason = e instanceof ImageError ? e.reason : 'ErrImagePull';
+      r.waiting = { reason, message: e instanceof Error ? e.message : String(e) };
+      r.pull.fail();
+      this.later(r.pull.remaining() + 10);
+      return;
+    }
+    let argv: string[];
+    let env: Map<string, string>;
+    try {
+      const src = await this.d.sources(this.pod);
+      env = containerEnv(c as Parameters<typeof containerEnv>[0], r.image.config.Env ?? [], {
+        ...src,
+        pod: this.pod,
+        nodeName: this.d.nodeName,
+        hostIP: this.d.hostIP,
+        ...(this.podIP ? { podIP: this.podIP } : {}),
+      });
+      argv = containerArgv(c, r.image.config, env);
+      if (!argv.length) throw new Error('no command specified');
+    } catch (e) {
+      r.waiting = {
+        reason: 'CreateContainerConfigError',
+        message: e instanceof Error ? e.message : String(e),
+      };
+      this.later(5000);
+      return;
+    }
+    // The old attempt goes (its log stays) before the next one is made.
+    const attempt = r.id ? r.attempt + 1 : r.attempt;
+    if (r.id) {
+      if (r.status) r.lastTerminated = terminatedOf(r.status);
+      await this.d.runtime.delete(r.id).catch(() => undefined);
+    }
+    this.stopProbes(r);
+    const id = `${this.uid}_${r.name}_${attempt}`;
+    r.waiting = { reason: 'ContainerCreating' };
+    try {
+      const config = this.containerConfig(c, r, id, attempt, argv, env);
+      config.layers = await this.d.images.layerDirs(r.image);
+      await this.d.runtime.create(config);
+      r.id = id;
+      r.attempt = attempt;
+      r.ready = false;
+      r.started = false;
+      r.status = await this.d.runtime.start(id);
+      r.waiting = undefined;
+      r.started = true;
+      this.startProbes(c, r);
+    } catch (e) {
+      r.id = id;
+      r.attempt = attempt;
+      r.status = (await this.d.runtime.status(id)) ?? {
+        id,
+        state: 'exited',
+        createdAt: new Date(),
+        startedAt: new Date(),
+        finishedAt: new Date(),
+        exitCode: 128,
+        reason: 'Error',
+        logPath: '',
+        labels: {},
+        annotations: {},
+      };
+      r.waiting = {
+        reason: 'RunContainerError',
+        message: e instanceof Error ? e.message : String(e),
+      };
+      this.d.logger.warn('container start failed', {
+        id,
+        err: r.waiting.message,
+        stack: e instanceof Error ? e.stack : '',
+      });
+      this.later(1000);
+    }
+  }
+
+  private containerConfig(
+    c: Spec,
+    r: ContainerRecord,
+    id: string,
+    attempt: number,
+    argv: string[],
+    env: Map<string, string>,
+  ): Parameters<ContainerRuntime['create']>[0] {
+    const image = r.image!;
+    const sc = (c['securityContext'] ?? {}) as Spec;
+    const psc = (((this.pod['spec'] ?? {}) as Spec)['securityContext'] ?? {}) as Spec;
+    const [imgUser, imgGroup] = String(image.config.User ?? '').split(':');
+    const uid =
+      sc['runAsUser'] ?? psc['runAsUser'] ?? (/^\d+$/.test(imgUser ?? '') ? Number(imgUser) : 0);
+    const gid =
+      sc['runAsGroup'] ??
+      psc['runAsGroup'] ??
+      (/^\d+$/.test(imgGroup ?? '') ? Number(imgGroup) : 0);
+    const mounts: BindMount[] = [];
+    for (const vm of (c['volumeMounts'] ?? []) as Spec[]) {
+      const v = this.volumes.get(vm['name']);
+      if (!v) continue;
+      mounts.push({
+        containerPath: vm['mountPath'],
+        hostPath: vm['subPath'] ? join(v.hostPath, vm['subPath']) : v.hostPath,
+        readOnly: !!vm['readOnly'] || v.readOnly,
+      });
+    }
+    const limits = ((c['resources'] ?? {}) as Spec)['limits'] ?? {};
+    const requests = ((c['resources'] ?? {}) as Spec)['requests'] ?? {};
+    const resources: Record<string, number> = {};
+    if (requests['cpu'] ?? limits['cpu'])
+      resources['cpuRequestMillis'] = Math.round(quantity(requests['cpu'] ?? limits['cpu']) * 1000);
+    if (limits['cpu']) resources['cpuLimitMillis'] = Math.round(quantity(limits['cpu']) * 1000);
+    if (limits['memory']) resources['memoryLimitBytes'] = Math.round(quantity(limits['memory']));
+    const m = this.pod.metadata;
+    const spec = (this.pod['spec'] ?? {}) as Spec;
+    return {
+      id,
+      layers: [],
+      process: {
+        args: argv,
+        env: [...env].map(([k, v]) => `${k}=${v}`),
+        cwd: c['workingDir'] || image.config.WorkingDir || '/',
+        uid,
+        gid,
+        ...(c['tty'] ? { terminal: true } : {}),
+      },
+      ...(sc['privileged'] ? { privileged: true } : {}),
+      ...(sc['capabilities'] ? { capabilities: sc['capabilities'] } : {}),
+      ...(sc['readOnlyRootFilesystem'] ? { readOnlyRootfs: true } : {}),
+      hostname: spec['hostNetwork'] ? this.d.nodeFiles.hostname : (spec['hostname'] ?? m.name),
+      namespaces: { network: spec['hostNetwork'] ? 'host' : this.netns! },
+      etcHosts: join(this.podDir, 'etc-hosts'),
+      etcHostname: join(this.podDir, 'hostname'),
+      resolvConf: join(this.podDir, 'resolv.conf'),
+      mounts,
+      resources,
+      labels: {
+        [LABEL_POD_UID]: this.uid,
+        [LABEL_POD_NAME]: m.name ?? '',
+        [LABEL_POD_NAMESPACE]: m.namespace ?? '',
+        [LABEL_CONTAINER]: r.name,
+        [LABEL_ATTEMPT]: String(attempt),
+      },
+      log: { dir: this.logDir(r.name), attempt },
+    };
+  }
+
+  private startProbes(c: Spec, r: ContainerRecord): void {
+    const run = (p: ProbeSpec, timeoutMs: number) => this.probe(c, r, p, timeoutMs);
+    const startup = c['startupProbe'] as ProbeSpec | undefined;
+    const su = startup
+      ? startProber({ kind: 'startup', spec: startup, run, onChange: () => this.kick() })
+      : undefined;
+    const gate = () => !su || su.result;
+    if (su) r.probes.push(su);
+    const readiness = c['readinessProbe'] as ProbeSpec | undefined;
+    if (readiness)
+      r.probes.push(
+        startProber({
+          kind: 'readiness',
+          spec: readiness,
+          run,
+          gate,
+          onChange: (ok) => {
+            r.ready = ok;
+            this.kick();
+          },
+        }),
+      );
+    const liveness = c['livenessProbe'] as ProbeSpec | undefined;
+    if (liveness)
+      r.probes.push(
+        startProber({
+          kind: 'liveness',
+          spec: liveness,
+          run,
+          gate,
+          onChange: (ok, message) => {
+            if (ok || !r.id) return;
+            this.d.logger.info('liveness probe failed; restarting', { id: r.id, message });
+            const grace = this.gracePeriod();
+            void this.d.runtime
+              .stop(r.id, grace)
+              .catch(() => undefined)
+              .then(() => this.kick());
+          },
+        }),
+      );
+    // Without a readiness probe a started container is ready.
+    r.ready = !readiness && gate();
+  }
+
+  private stopProbes(r: ContainerRecord): void {
+    for (const p of r.probes) p.stop();
+    r.probes = [];
+  }
+
+  private async probe(c: Spec, r: ContainerRecord, p: ProbeSpec, timeoutMs: number) {
+    if (p.exec) {
+      if (!r.id) return { ok: false, message: 'no container' };
+      const x = await this.d.runtime.exec(r.id, { args: p.exec.command ?? [] });
+      x.stdout.resume();
+      x.stderr?.resume();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<{ exitCode: number; error?: string }>((res) => {
+        timer = setTimeout(() => {
+          x.kill('SIGKILL');
+          res({ exitCode: -1, error: `command timed out after ${timeoutMs / 1000}s` });
+        }, timeoutMs);
+      });
+      const out = await Promise.race([x.exit, timeout]);
+      clearTimeout(timer);
+      return out.exitCode === 0
+        ? { ok: true }
+        : { ok: false, message: out.error ?? `exit code ${out.exitCode}` };
+    }
+    const host = p.httpGet?.host ?? p.tcpSocket?.host ?? this.podIP ?? '127.0.0.1';
+    if (p.httpGet) {
+      const headers: Record<string, string> = {};
+      for (const h of p.httpGet.httpHeaders ?? []) headers[h.name] = h.value;
+      const out = await httpCheck(
+        this.netns,
+        host,
+        portOf(c, p.httpGet.port),
+        p.httpGet.path ?? '/',
+        headers,
+        timeoutMs,
+      );
+      return { ok: out.ok, ...(out.error ? { message: out.error } : {}) };
+    }
+    if (p.tcpSocket) {
+      const out = await tcpCheck(this.netns, host, portOf(c, p.tcpSocket.port), timeoutMs);
+      return { ok: out.ok, ...(out.error ? { message: out.error } : {}) };
+    }
+    return { ok: false, message: 'probe has no handler' };
+  }
+
+  private gracePeriod(): number {
+    const m = this.pod.metadata;
+    const spec = (this.pod['spec'] ?? {}) as Spec;
+    return Number(m.deletionGracePeriodSeconds ?? spec['terminationGracePeriodSeconds'] ?? 30);
+  }
+
+  /**
+   * Stops every container (preStop, SIGTERM, grace period, SIGKILL), removes them and the
+   * pod's sandbox, volumes and directory; then, when the API asked for it, the object.
+   */
+  async terminate(finalize: boolean): Promise<void> {
+    if (this.terminated) return;
+    for (const t of this.timers) clearTimeout(t);
+    const grace = this.gracePeriod();
+    const deadline = Date.now() + grace * 1000;
+    await Promise.all(
+      [...this.containers.values()].map(async (r) => {
+        this.stopProbes(r);
+        if (!r.id) return;
+        const st = await this.d.runtime.status(r.id);
+        if (st?.state === 'running') {
+          const c = this.specs().find((x) => x.spec['name'] === r.name)?.spec ?? {};
+          const preStop = (c['lifecycle'] ?? {})['preStop'] as Spec | undefined;
+          if (preStop?.['exec']?.command) {
+            try {
+              const x = await this.d.runtime.exec(r.id, { args: preStop['exec'].command });
+              x.stdout.resume();
+              x.stderr?.resume();
+              await Promise.race([
+                x.exit,
+                new Promise((res) => setTimeout(res, Math.max(0, deadline - Date.now()))),
+              ]);
+            } catch {
+              /* the kubelet goes on to SIGTERM */
+            }
+          }
+          const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+          await this.d.runtime.stop(r.id, left).catch(() => undefined);
+        }
+        await this.d.runtime.delete(r.id).catch(() => undefined);
+      }),
+    );
+    this.terminated = true;
+    try {
+      tearDownVolumes(this.podDir);
+    } catch (e) {
+      this.d.logger.warn('volume teardown failed', { uid: this.uid, err: String(e) });
+    }
+    if (!((this.pod['spec'] ?? {}) as Spec)['hostNetwork'])
+      await this.d.network.teardownPod(this.uid).catch(() => undefined);
+    rmSync(this.podDir, { recursive: true, force: true });
+    if (finalize) await this.d.finalize(this.pod);
+  }
+
+  /** Pod status as the kubelet writes it, sent only when it changed. */
+  private async report(): Promise<void> {
+    const spec = (this.pod['spec'] ?? {}) as Spec;
+    const policy = (spec['restartPolicy'] as string | undefined) ?? 'Always';
+    const now = rfc3339(new Date());
+    const statusOf = (c: Spec): Spec => {
+      const r = this.containers.get(c['name']);
+      const s = r?.status;
+      let state: Spec;
+      if (r?.waiting || !s)
+        state = { waiting: r?.waiting ?? this.podWaiting ?? { reason: 'ContainerCreating' } };
+      else if (s.state === 'running' || s.state === 'created')
+        state = { running: { startedAt: rfc3339(s.startedAt ?? s.createdAt) } };
+      else state = { terminated: terminatedOf(s) };
+      if (state['waiting'] && !state['waiting'].message) delete state['waiting'].message;
+      const running = !!state['running'];
+      return {
+        name: c['name'],
+        state,
+        lastState: r?.lastTerminated ? { terminated: r.lastTerminated } : {},
+        ready: running && !!r?.ready,
+        restartCount: r?.attempt ?? 0,
+        image: c['image'],
+        imageID: r?.image ? (r.image.repoDigests[0] ?? r.image.id) : '',
+        ...(r?.id && s ? { containerID: `runc://${r.id}` } : {}),
+        started: running && !!r?.started,
+      };
+    };
+    const init = ((spec['initContainers'] ?? []) as Spec[]).map(statusOf);
+    const apps = ((spec['containers'] ?? []) as Spec[]).map(statusOf);
+    const initDone = init.every((s) => s['state'].terminated?.exitCode === 0);
+    const initFailed =
+      policy === 'Never' && init.some((s) => (s['state'].terminated?.exitCode ?? 0) !== 0);
+    const terminatedAll = apps.every((s) => s['state'].terminated);
+    const anyRunning = apps.some((s) => s['state'].running);
+    let phase = 'Pending';
+    if (initFailed) phase = 'Failed';
+    else if (initDone && terminatedAll && policy !== 'Always') {
+      const failed = apps.some((s) => s['state'].terminated.exitCode !== 0);
+      phase = failed ? (policy === 'Never' ? 'Failed' : 'Running') : 'Succeeded';
+    } else if (
+      initDone &&
+      (anyRunning || apps.some((s) => s['restartCount'] > 0 || s['lastState'].terminated))
+    )
+      phase = 'Running';
+    const allReady = initDone && apps.length > 0 && apps.every((s) => s['ready']);
+    const old = ((this.pod['status'] ?? {}) as Spec)['conditions'] as Spec[] | undefined;
+    const cond = (type: string, ok: boolean, reason?: string): Spec => {
+      const status = ok ? 'True' : 'False';
+      const prev = old?.find((c) => c['type'] === type);
+      return {
+        type,
+        status,
+        lastProbeTime: null,
+        lastTransitionTime: prev && prev['status'] === status ? prev['lastTransitionTime'] : now,
+        ...(reason && !ok ? { reason } : {}),
+      };
+    };
+    const notReady = apps.filter((s) => !s['ready']).map((s) => s['name']);
+    const conditions = [
+      cond('PodReadyToStartContainers', this.prepared),
+      cond('Initialized', initDone, 'ContainersNotInitialized'),
+      { ...cond('Ready', allReady, phase === 'Succeeded' ? 'PodCompleted' : 'ContainersNotReady') },
+      cond(
+        'ContainersReady',
+        allReady,
+        phase === 'Succeeded' ? 'PodCompleted' : 'ContainersNotReady',
+      ),
+      cond('PodScheduled', true),
+    ];
+    if (!allReady) {
+      const msg = `containers with unready status: [${notReady.join(' ')}]`;
+      (conditions[2] as Spec)['message'] = msg;
+      (conditions[3] as Spec)['message'] = msg;
+    }
+    const status: Spec = {
+      phase,
+      conditions,
+      hostIP: this.d.hostIP,
+      hostIPs: [{ ip: this.d.hostIP }],
+      ...(this.podIP ? { podIP: this.podIP, podIPs: [{ ip: this.podIP }] } : {}),
+      ...(this.startTime ? { startTime: this.startTime } : {}),
+      ...(init.length ? { initContainerStatuses: init } : {}),
+      containerStatuses: apps,
+    };
+    const qos = ((this.pod['status'] ?? {}) as Spec)['qosClass'];
+    if (qos) status['qosClass'] = qos;
+    const text = JSON.stringify({
+      ...status,
+      conditions: conditions.map((c) => ({ ...c, lastTransitionTime: '' })),
+    });
+    if (text === this.lastStatus) return;
+    this.lastStatus = text;
+    await this.d.writeStatus(this.pod, status);
+  }
+}
