@@ -41,6 +41,25 @@ type AnyResponse = ServerResponse | http2.Http2ServerResponse;
  * The identity in a verified client certificate: CN is the user, each O a group, and the
  * certificate's SHA-256 as the credential id kube-apiserver records in the user's extra.
  */
+// A connection's certificate identity, worked out once: HTTP/2 carries many requests on one.
+const identities = new WeakMap<
+  object,
+  { user: UserInfo | undefined; error: ReturnType<typeof certificateError> }
+>();
+
+function connectionIdentity(
+  req: AnyRequest,
+  socket: TLSSocket | undefined,
+): { user: UserInfo | undefined; error: ReturnType<typeof certificateError> } {
+  const key = (req as http2.Http2ServerRequest).stream?.session ?? socket;
+  const hit = key ? identities.get(key) : undefined;
+  if (hit) return hit;
+  const user = certificateUser(socket);
+  const found = { user, error: user ? undefined : certificateError(socket) };
+  if (key) identities.set(key, found);
+  return found;
+}
+
 export function certificateUser(socket: TLSSocket | undefined): UserInfo | undefined {
   if (!socket || typeof socket.getPeerCertificate !== 'function' || !socket.authorized)
     return undefined;
@@ -127,8 +146,7 @@ export function createHttpServer(opts: HttpServerOptions): http2.Http2SecureServ
       const body = await readBody(req);
       const host = String(req.headers[':authority'] ?? req.headers.host ?? 'localhost');
       const url = new URL(req.url ?? '/', `https://${host}`);
-      const certUser = certificateUser(socket);
-      const certError = certUser ? undefined : certificateError(socket);
+      const { user: certUser, error: certError } = connectionIdentity(req, socket);
       out = await opts.handler({
         method: req.method ?? 'GET',
         url,

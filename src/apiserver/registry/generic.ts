@@ -148,6 +148,21 @@ export class Registry {
     return reorder(obj);
   }
 
+  private readonly shared = new WeakMap<KeyValue, { def: ResourceDef; obj: KubeObject }>();
+
+  /**
+   * decode() for read-only paths (list, watch): the storage cache hands every reader the
+   * same entry for a revision, so its decoded object is made once and shared. Callers must
+   * not modify the result.
+   */
+  private decodeShared(def: ResourceDef, kv: KeyValue): KubeObject {
+    const hit = this.shared.get(kv);
+    if (hit && hit.def === def) return hit.obj;
+    const obj = this.decode(def, kv);
+    this.shared.set(kv, { def, obj });
+    return obj;
+  }
+
   /** The stored form: without resourceVersion, in the storage kind's shape. */
   private encode(def: ResourceDef, input: KubeObject): string {
     const obj = def.storageConversion ? def.storageConversion.toStorage(input) : input;
@@ -244,7 +259,7 @@ export class Registry {
     let lastKey = '';
     let more = false;
     for (const kv of res.items) {
-      const obj = this.decode(def, kv);
+      const obj = this.decodeShared(def, kv);
       if (!this.matches(def, obj, q)) continue;
       if (limit && items.length >= limit) {
         more = true;
@@ -650,7 +665,7 @@ export class Registry {
       after = res.revision;
       for (const kv of res.items) {
         if (exact && kv.key !== listPrefix) continue;
-        const o = this.decode(def, kv);
+        const o = this.decodeShared(def, kv);
         if (filter(o)) yield { type: 'ADDED', object: o };
       }
       if (q.sendInitialEvents)
@@ -663,8 +678,8 @@ export class Registry {
       iter = this.store.watch(exact ? prefix : prefix, { afterRevision: after, signal: q.signal });
       for await (const ev of iter) {
         if (exact && ev.kv.key !== prefix) continue;
-        const cur = ev.type === 'delete' ? undefined : this.decode(def, ev.kv);
-        const prev = ev.prev ? this.decode(def, ev.prev) : undefined;
+        const cur = ev.type === 'delete' ? undefined : this.decodeShared(def, ev.kv);
+        const prev = ev.prev ? this.decodeShared(def, ev.prev) : undefined;
         const curOk = cur ? filter(cur) : false;
         const prevOk = prev ? filter(prev) : false;
         if (ev.type === 'delete') {
