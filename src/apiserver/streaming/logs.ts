@@ -149,7 +149,9 @@ export function createLogHandler(o: StreamingServerOptions): SubresourceHandler 
         (v) => ({ v }),
         (e: unknown) => ({ e }),
       ),
-      new Promise<undefined>((resolve) => setTimeout(resolve, FIRST_READ_WAIT_MS).unref()),
+      new Promise<undefined>((resolve) => {
+        setTimeout(() => resolve(undefined), FIRST_READ_WAIT_MS).unref();
+      }),
     ]);
     if (first && 'e' in first) throw asApiError(first.e);
     return {

@@ -86,7 +86,11 @@ export function chooseContainer(pod: PodView, requested: string, ephemeral = fal
  * Whether there is a container instance to read logs from, worded as the kubelet words it.
  * Returns the message of the 400 to send, or undefined.
  */
-export function logStatusProblem(pod: PodView, container: string, previous: boolean): string | undefined {
+export function logStatusProblem(
+  pod: PodView,
+  container: string,
+  previous: boolean,
+): string | undefined {
   const c = JSON.stringify(container);
   const p = JSON.stringify(pod.name);
   const s = pod.statuses.get(container);
@@ -118,17 +122,17 @@ export function logStatusProblem(pod: PodView, container: string, previous: bool
 }
 
 /**
- * Whether exec, attach or port-forward can reach the pod: it must be Running, and the
- * container (when given and reported) running too. Returns the kubelet's words, or undefined.
+ * Whether exec or attach can reach the container, or port-forward the pod (no container):
+ * a container reported running can be reached (an init container in a Pending pod too); one
+ * reported in another state cannot; without a report the pod must be Running. Returns the
+ * kubelet's words, or undefined.
  */
 export function runningProblem(pod: PodView, container: string | undefined): string | undefined {
-  if (pod.phase !== 'Running') {
-    return container === undefined
-      ? `pod not found (${JSON.stringify(`${pod.name}_${pod.namespace}`)})`
-      : `container not found (${JSON.stringify(container)})`;
+  if (container === undefined) {
+    if (pod.phase === 'Running') return undefined;
+    return `pod not found (${JSON.stringify(`${pod.name}_${pod.namespace}`)})`;
   }
-  if (container === undefined) return undefined;
   const s = pod.statuses.get(container);
-  if (s && !s.state.running) return `container not found (${JSON.stringify(container)})`;
-  return undefined;
+  if (s ? s.state.running : pod.phase === 'Running') return undefined;
+  return `container not found (${JSON.stringify(container)})`;
 }

@@ -114,19 +114,21 @@ function copy(src: Readable | undefined, dst: Writable | undefined): Copy {
   return c;
 }
 
-/** Waits for the copies to finish, cutting them off after OUTPUT_IDLE_MS of silence. */
-async function drain(copies: Copy[]): Promise<void> {
+/** Waits for the copies to finish, cutting them off after `idleMs` of silence. */
+async function drain(copies: Copy[], idleMs: number): Promise<void> {
   const all = Promise.all(copies.map((c) => c.done));
   const exitedAt = Date.now();
   let settled = false;
   void all.then(() => (settled = true));
   while (!settled) {
     const quiet = Math.min(...copies.map((c) => Date.now() - Math.max(c.lastData, exitedAt)));
-    if (quiet >= OUTPUT_IDLE_MS) {
+    if (quiet >= idleMs) {
       for (const c of copies) c.cut();
       break;
     }
-    await Promise.race([all, new Promise((r) => setTimeout(r, OUTPUT_IDLE_MS - quiet + 10))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise((r) => (timer = setTimeout(r, idleMs - quiet + 10)))]);
+    clearTimeout(timer);
   }
   await all;
 }
@@ -137,6 +139,7 @@ export async function runCommand(
   target: ExecTarget,
   backend: StreamingBackend,
   ch: CommandChannels,
+  outputIdleMs = OUTPUT_IDLE_MS,
 ): Promise<void> {
   let session: ExecSession;
   try {
@@ -171,6 +174,6 @@ export async function runCommand(
     for (const c of copies) c.cut();
     return;
   }
-  await drain(copies);
+  await drain(copies, outputIdleMs);
   ch.finish(exitStatus(kind, target.command, exit));
 }

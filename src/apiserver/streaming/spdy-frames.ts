@@ -208,7 +208,13 @@ export function encodeData(streamId: number, data: Buffer, fin: boolean): Buffer
 }
 
 export function encodeSynStream(
-  f: { streamId: number; associatedId?: number; priority?: number; fin?: boolean; headers: SpdyHeaders },
+  f: {
+    streamId: number;
+    associatedId?: number;
+    priority?: number;
+    fin?: boolean;
+    headers: SpdyHeaders;
+  },
   deflate: HeaderCompressor,
 ): Buffer {
   const fixed = Buffer.alloc(10);

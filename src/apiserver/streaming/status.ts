@@ -9,17 +9,27 @@ export const SPDY_EXEC_PROTOCOLS = [
   'channel.k8s.io',
 ] as const;
 
-/** WebSocket subprotocols (Sec-WebSocket-Protocol), newest first. */
+/**
+ * WebSocket subprotocols (Sec-WebSocket-Protocol), newest first; '' stands for a client that
+ * offers none (binary channels, as channel.k8s.io).
+ */
 export const WS_EXEC_PROTOCOLS = [
   'v5.channel.k8s.io',
   'v4.channel.k8s.io',
   'v4.base64.channel.k8s.io',
   'channel.k8s.io',
   'base64.channel.k8s.io',
+  '',
 ] as const;
 
 export const SPDY_PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
 export const WS_PORT_FORWARD_TUNNEL_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
+export const WS_PORT_FORWARD_PROTOCOLS = [
+  WS_PORT_FORWARD_TUNNEL_PROTOCOL,
+  'v4.channel.k8s.io',
+  'v4.base64.channel.k8s.io',
+  '',
+] as const;
 
 /** How a command ended, as the backend reports it. */
 export type ExitResult = { code: number } | { error: string };
@@ -53,7 +63,8 @@ export function internalErrorStatus(message: string): ExecStatus {
  */
 export function exitStatus(kind: 'exec' | 'attach', command: string[], r: ExitResult): ExecStatus {
   if ('error' in r) {
-    const what = kind === 'exec' ? 'error executing command in container' : 'error attaching to container';
+    const what =
+      kind === 'exec' ? 'error executing command in container' : 'error attaching to container';
     return internalErrorStatus(`${what}: ${r.error}`);
   }
   if (kind === 'attach' || r.code === 0) return successStatus();

@@ -17,6 +17,7 @@ import { PlainHttpError, writeHttpError, writeSwitchingProtocols } from './http.
 import { boolParam } from './params.js';
 import { chooseContainer, podView, runningProblem, type PodView } from './pod.js';
 import { servePortForward } from './portforward.js';
+import { parsePorts, serveWebSocketPortForward } from './portforward-ws.js';
 import { runCommand } from './remotecommand.js';
 import { serveSpdyCommand } from './remotecommand-spdy.js';
 import { webSocketChannels } from './remotecommand-ws.js';
@@ -24,6 +25,7 @@ import {
   SPDY_EXEC_PROTOCOLS,
   SPDY_PORT_FORWARD_PROTOCOL,
   WS_EXEC_PROTOCOLS,
+  WS_PORT_FORWARD_PROTOCOLS,
   WS_PORT_FORWARD_TUNNEL_PROTOCOL,
 } from './status.js';
 import type { StreamingServerOptions } from './types.js';
@@ -36,7 +38,8 @@ type Transport = 'websocket' | 'spdy';
 /** The pod subresource an upgrade request is for, or undefined when it is not ours. */
 function streamingInfo(method: string, url: string): RequestInfo | undefined {
   const info = requestInfo(method, new URL(url, 'https://localhost'));
-  if (!info.isResourceRequest || info.apiPrefix !== 'api' || info.version !== 'v1') return undefined;
+  if (!info.isResourceRequest || info.apiPrefix !== 'api' || info.version !== 'v1')
+    return undefined;
   if (info.resource !== 'pods' || !info.namespace || !info.name) return undefined;
   return STREAMING.has(info.subresource) ? info : undefined;
 }
@@ -74,13 +77,13 @@ function negotiate(
   const offered = listHeader(h[header]);
   if (!offered.length) {
     // A WebSocket client may offer no subprotocol: the original binary channel protocol.
-    if (transport === 'websocket' && server.includes('channel.k8s.io')) return '';
+    if (transport === 'websocket' && server.includes('')) return '';
     if (transport === 'spdy')
       throw new PlainHttpError(400, 'unable to upgrade: X-Stream-Protocol-Version is required');
   }
   const chosen = offered.find((p) => server.includes(p));
   if (chosen !== undefined) return chosen;
-  const msg = `unable to upgrade: unable to negotiate protocol: client supports [${offered.join(' ')}], server accepts [${server.join(' ')}]`;
+  const msg = `unable to upgrade: unable to negotiate protocol: client supports [${offered.join(' ')}], server accepts [${server.filter(Boolean).join(' ')}]`;
   if (transport === 'websocket') throw badRequest(msg);
   throw new PlainHttpError(403, msg, {
     'X-Accepted-Stream-Protocol-Versions': server.join(', '),
@@ -95,7 +98,13 @@ export function createUpgradeHandler(o: StreamingServerOptions): UpgradeHandler 
     noServer: true,
     perMessageDeflate: false,
     clientTracking: false,
-    handleProtocols: (_offered, req) => chosen.get(req) ?? false,
+  });
+  // The subprotocol is negotiated here, not by ws: its parser refuses names with `/` or `+`
+  // (`SPDY/3.1+portforward.k8s.io`), so the request header is taken away before the
+  // handshake and the answer added to the 101.
+  wss.on('headers', (headers: string[], req: IncomingMessage) => {
+    const p = chosen.get(req);
+    if (p) headers.push(`Sec-WebSocket-Protocol: ${p}`);
   });
 
   /** Authenticates, applies Impersonate-* headers, and authorizes the request. */
@@ -128,6 +137,7 @@ export function createUpgradeHandler(o: StreamingServerOptions): UpgradeHandler 
     then: (ws: WebSocket) => void,
   ): void {
     if (protocol) chosen.set(req, protocol);
+    delete req.headers['sec-websocket-protocol'];
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', () => {});
       then(ws);
@@ -201,6 +211,7 @@ export function createUpgradeHandler(o: StreamingServerOptions): UpgradeHandler 
     head: Buffer,
     transport: Transport,
     pod: PodView,
+    q: URLSearchParams,
   ): void {
     if (!pod.nodeName) throw badRequest(`pod ${pod.name} does not have a host assigned`);
     const problem = runningProblem(pod, undefined);
@@ -213,10 +224,22 @@ export function createUpgradeHandler(o: StreamingServerOptions): UpgradeHandler 
       streamCreationTimeoutMs: timeoutMs,
     };
     if (transport === 'websocket') {
-      const protocol = negotiate(transport, req.headers, [WS_PORT_FORWARD_TUNNEL_PROTOCOL]);
-      // The tunnel: SPDY's bytes ride in binary messages whose boundaries mean nothing.
+      const protocol = negotiate(transport, req.headers, WS_PORT_FORWARD_PROTOCOLS);
+      if (protocol === WS_PORT_FORWARD_TUNNEL_PROTOCOL) {
+        // The tunnel: SPDY's bytes ride in binary messages whose boundaries mean nothing.
+        upgradeWebSocket(req, socket, head, protocol, (ws) =>
+          servePortForward(createWebSocketStream(ws), opts),
+        );
+        return;
+      }
+      let ports: number[];
+      try {
+        ports = parsePorts(q.getAll('ports'));
+      } catch (e) {
+        throw new PlainHttpError(400, (e as Error).message);
+      }
       upgradeWebSocket(req, socket, head, protocol, (ws) =>
-        servePortForward(createWebSocketStream(ws), opts),
+        serveWebSocketPortForward(ws, { ...opts, protocol, ports }),
       );
       return;
     }
@@ -254,7 +277,7 @@ export function createUpgradeHandler(o: StreamingServerOptions): UpgradeHandler 
     if (!obj) throw notFound({ group: '', resource: 'pods' }, info.name);
     const pod = podView(obj);
     const q = new URL(req.url ?? '/', 'https://localhost').searchParams;
-    if (subresource === 'portforward') portForward(req, socket, head, transport, pod);
+    if (subresource === 'portforward') portForward(req, socket, head, transport, pod, q);
     else command(subresource as 'exec' | 'attach', req, socket, head, transport, pod, q);
   }
 
