@@ -4,6 +4,7 @@
 
 import { availableParallelism, loadavg } from 'node:os';
 import { api } from './api.js';
+import { controllers } from './controllers.js';
 import type { BenchContext, Benchmark } from './lib/bench.js';
 import {
   attachCluster,
@@ -20,13 +21,13 @@ import { startup } from './startup.js';
 import { watch } from './watch.js';
 
 /** In run order: startup and rss use their own clusters; api, list and watch share one. */
-const BENCHMARKS: readonly Benchmark[] = [startup, rss, api, list, watch, sqlite];
+const BENCHMARKS: readonly Benchmark[] = [startup, rss, api, list, watch, sqlite, controllers];
 
 function usage(): string {
   return [
     'Usage: node dist/bench/run.js [NAME]...',
     '',
-    ...BENCHMARKS.map((b) => `  ${b.name.padEnd(8)} ${b.title}`),
+    ...BENCHMARKS.map((b) => `  ${b.name.padEnd(12)} ${b.title}`),
   ].join('\n');
 }
 

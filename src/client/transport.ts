@@ -44,6 +44,7 @@ export interface HttpsTransportOptions {
 /** One multiplexed HTTP/2 session, re-opened when it closes. */
 export function createHttpsTransport(o: HttpsTransportOptions): Transport {
   let session: http2.ClientHttp2Session | undefined;
+  let open = 0;
   const connect = (): http2.ClientHttp2Session => {
     if (session && !session.closed && !session.destroyed) return session;
     const s = http2.connect(o.server, {
@@ -61,7 +62,7 @@ export function createHttpsTransport(o: HttpsTransportOptions): Transport {
     session = s;
     return s;
   };
-  const open = (r: TransportRequest): http2.ClientHttp2Stream => {
+  const openStream = (r: TransportRequest): http2.ClientHttp2Stream => {
     const headers: http2.OutgoingHttpHeaders = {
       ':method': r.method,
       ':path': r.path,
@@ -71,12 +72,19 @@ export function createHttpsTransport(o: HttpsTransportOptions): Transport {
     if (o.token) headers['authorization'] = `Bearer ${o.token}`;
     if (r.contentType) headers['content-type'] = r.contentType;
     const s = connect();
+    // The session keeps the process alive while any request on it is open.
+    open++;
     s.ref();
-    const stream = s.request(headers, r.signal ? { signal: r.signal } : {});
-    stream.on('close', () => {
-      if (!s.destroyed && s.pendingSettingsAck === false) s.unref();
+    // Node ends GET/HEAD/DELETE streams at once unless told otherwise; DELETE may carry options.
+    const stream = s.request(headers, {
+      endStream: r.body === undefined,
+      ...(r.signal ? { signal: r.signal } : {}),
     });
-    stream.end(r.body ?? undefined);
+    stream.on('close', () => {
+      open--;
+      if (open === 0 && !s.destroyed) s.unref();
+    });
+    if (r.body !== undefined) stream.end(r.body);
     return stream;
   };
   const responseHeaders = (
@@ -93,7 +101,7 @@ export function createHttpsTransport(o: HttpsTransportOptions): Transport {
     });
   return {
     async request(r) {
-      const stream = open(r);
+      const stream = openStream(r);
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       const head = await responseHeaders(stream);
@@ -104,7 +112,7 @@ export function createHttpsTransport(o: HttpsTransportOptions): Transport {
       return { ...head, body: Buffer.concat(chunks) };
     },
     async stream(r) {
-      const stream = open(r);
+      const stream = openStream(r);
       const head = await responseHeaders(stream);
       return { ...head, chunks: stream as AsyncIterable<Buffer> };
     },

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 // The controller manager: shared informers, one recorder per component, every registered
 // controller started with the same context.
 
@@ -51,6 +52,8 @@ export interface ControllerManagerOptions {
 export async function startControllerManager(
   o: ControllerManagerOptions,
 ): Promise<ControllerContext> {
+  // Every controller and informer listens for the one stop signal.
+  setMaxListeners(0, o.signal);
   const clock = o.clock ?? { now: () => new Date() };
   const ctx: ControllerContext = {
     client: o.client,
