@@ -25,7 +25,11 @@ function find(dir, out = []) {
 }
 
 const filter = process.argv.slice(2);
-let files = [...find(join(root, 'src')), ...find(join(root, 'test')), ...find(join(root, 'bench'))].sort();
+let files = [
+  ...find(join(root, 'src')),
+  ...find(join(root, 'test')),
+  ...find(join(root, 'bench')),
+].sort();
 if (filter.length) files = files.filter((f) => filter.some((x) => f.includes(x)));
 const r = spawnSync(
   process.execPath,

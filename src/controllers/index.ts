@@ -8,7 +8,10 @@ import { nodeLifecycleController } from './nodelifecycle/index.js';
 import { replicaSetController, replicationControllerController } from './replicaset/index.js';
 import { deploymentController } from './deployment/index.js';
 import { endpointsController } from './endpoints/index.js';
-import { endpointSliceController, endpointSliceMirroringController } from './endpointslice/index.js';
+import {
+  endpointSliceController,
+  endpointSliceMirroringController,
+} from './endpointslice/index.js';
 
 export type { Controller, ControllerContext, InformerFactory } from './types.js';
 export { startControllerManager } from './manager.js';
