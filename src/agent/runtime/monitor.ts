@@ -73,6 +73,8 @@ export async function createUnderMonitor(
   const env: NodeJS.ProcessEnv = { ...process.env, _OCI_SYNCPIPE: '3' };
   delete env['NOTIFY_SOCKET'];
   const child = spawn(conmon, args, {
+    // conmon writes some markers (e.g. `oom`) to its working directory.
+    cwd: paths.bundle,
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     env,
     detached: true,
