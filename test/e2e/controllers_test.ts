@@ -575,11 +575,17 @@ async function describeExampleService(
     endpoints,
   });
   // The Endpoints line follows the controllers; give them a moment after the pods are ready.
+  // The order of addresses follows the controller's hashing; compare them as a set.
+  const norm = (text: string): string =>
+    text.replace(
+      /^(Endpoints:\s+)(.*)$/m,
+      (_m, head: string, list: string) => head + list.split(',').sort().join(','),
+    );
   let out = '';
   await until(async () => {
     out = await run(k, 'describe', 'services', 'example-service');
-    return out === want;
-  }, 'describe services example-service').catch(() => assert.equal(out, want));
+    return norm(out) === norm(want);
+  }, 'describe services example-service').catch(() => assert.equal(norm(out), norm(want)));
 }
 
 // ---------------------------------------------------------------------------------------------
