@@ -225,6 +225,9 @@ class Runtime implements ContainerRuntime {
       return undefined;
     }
     if (!text.trim()) return undefined; // being written
+    // A quick process can end before `start` returns and its start time is recorded.
+    if (rec.startedAt && finishedAt.getTime() < Date.parse(rec.startedAt))
+      finishedAt = new Date(rec.startedAt);
     const exitCode = Number(text.trim());
     const dir = this.l.containerDir(rec.config.id);
     const oomKilled =
