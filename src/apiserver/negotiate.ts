@@ -129,7 +129,3 @@ export function decodeYaml(body: Buffer): unknown {
     );
   return first.toJSON();
 }
-
-export function isApiError(e: unknown): e is ApiError {
-  return e instanceof ApiError;
-}

@@ -107,8 +107,6 @@ export function groupResource(def: ResourceDef): GroupResource {
   return { group: def.group, resource: def.plural };
 }
 
-export const statusOf = (o: KubeObject): unknown => o['status'];
-
 /** Everything but metadata and status: what a generation change is measured against. */
 function specOf(o: KubeObject): string {
   const rest: Record<string, unknown> = {};
