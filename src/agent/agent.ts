@@ -14,7 +14,7 @@ import {
   type Client,
   type Informer,
 } from '../client/index.js';
-import { createImageService, type ImageService } from '../images/index.js';
+import { createImageService, type ImageService, type RegistriesConfig } from '../images/index.js';
 import type { Logger } from '../log/index.js';
 import { signServiceAccountToken } from '../pki/index.js';
 import { createNodeStatusManager, primaryIPv4 } from './node-status.js';
@@ -25,7 +25,8 @@ import {
   type ExecSession,
   type LogOptions,
 } from './runtime/index.js';
-import { checkPodNetworkHost, createPodNetwork } from './sandbox/index.js';
+import { createPodNetwork } from './sandbox/index.js';
+import { nodeHostProblems, PreflightError } from './preflight.js';
 import { dial } from './netns-dial.js';
 import type { VolumeSources } from './volumes/index.js';
 import type { EnvSources } from './pod/env.js';
@@ -49,15 +50,8 @@ export interface NodeAgentOptions {
   nodeNetns?: string;
   /** The node's address; the first non-loopback IPv4 address when absent. */
   hostIP?: string;
-}
-
-export class PreflightError extends Error {
-  constructor(missing: string[]) {
-    super(
-      `the node agent cannot start on this host:\n${missing.map((m) => `  - ${m}`).join('\n')}`,
-    );
-    this.name = 'PreflightError';
-  }
+  /** Registry mirrors and credentials (k3s registries.yaml). */
+  registries?: RegistriesConfig;
 }
 
 export interface NodeAgent {
@@ -77,13 +71,22 @@ export interface NodeAgent {
     options?: LogOptions,
   ): Promise<AsyncIterable<Buffer>>;
   portForward(namespace: string, pod: string, port: number): Duplex;
+  /**
+   * Stops every pod's containers and tears down their sandboxes, leaving the API objects:
+   * the node going down (`skiff down`). A crash leaves them running for the next agent.
+   */
+  stopPods(maxGraceSeconds?: number): Promise<void>;
 }
 
 type Spec = Record<string, any>;
 
 export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
   const log = o.logger.child('agent');
-  const images = createImageService({ dir: join(o.dataDir, 'images'), logger: o.logger });
+  const images = createImageService({
+    dir: join(o.dataDir, 'images'),
+    logger: o.logger,
+    ...(o.registries ? { registries: o.registries } : {}),
+  });
   const network = createPodNetwork({
     dataDir: join(o.dataDir, 'network'),
     podCIDR: o.podCIDR,
@@ -91,15 +94,13 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
   });
   const hostIP = o.hostIP ?? (o.nodeNetns ? network.gateway : (primaryIPv4() ?? '127.0.0.1'));
   const workers = new Map<string, PodWorker>(); // by pod uid
+  let stopping = false;
   let runtime: ContainerRuntime | undefined;
   let pods: Informer | undefined;
   let services: Informer | undefined;
 
   async function preflight(): Promise<ContainerRuntime> {
-    const missing: string[] = [];
-    if (process.getuid?.() !== 0) missing.push('root: run the node agent as root');
-    for (const m of checkPodNetworkHost())
-      if (!m.what.startsWith('root')) missing.push(`${m.what}: ${m.fix}`);
+    const missing = nodeHostProblems();
     let rt: ContainerRuntime | undefined;
     if (!missing.length)
       try {
@@ -306,8 +307,8 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
       await network.gc(live.keys()).catch((err) => log.warn('network gc failed', { err }));
 
       pods.on({
-        add: (p) => worker(p).kick(),
-        update: (_old, p) => worker(p).kick(),
+        add: (p) => void (stopping || worker(p).kick()),
+        update: (_old, p) => void (stopping || worker(p).kick()),
         delete: (p) => {
           const w = workers.get(p.metadata.uid ?? '');
           if (!w) return;
@@ -345,6 +346,18 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
     portForward(namespace, pod, port) {
       const w = findPod(namespace, pod);
       return dial(w.netnsPath, '127.0.0.1', port);
+    },
+    async stopPods(maxGraceSeconds) {
+      stopping = true;
+      const all = [...workers.values()];
+      workers.clear();
+      await Promise.all(
+        all.map((w) =>
+          w
+            .terminate(false, maxGraceSeconds)
+            .catch((err) => log.warn('pod stop failed', { err: String(err) })),
+        ),
+      );
     },
   };
 }

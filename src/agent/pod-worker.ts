@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { KubeObject } from '../api/types.js';
 import type { Logger } from '../log/index.js';
 import type { ImageInfo, ImageService, PullPolicy } from '../images/index.js';
-import { ImageError } from '../images/index.js';
+import { formatRef, ImageError, parseImageRef } from '../images/index.js';
 import type { BindMount, ContainerRuntime, ContainerStatus } from './runtime/index.js';
 import { renderPodFiles, type PodNetwork } from './sandbox/index.js';
 import { setUpVolumes, tearDownVolumes, type VolumeSources } from './volumes/index.js';
@@ -76,6 +76,14 @@ function terminatedOf(s: ContainerStatus): Spec {
     finishedAt: s.finishedAt ? rfc3339(s.finishedAt) : null,
     containerID: `runc://${s.id}`,
   };
+}
+
+function normalizedImage(image: string): string {
+  try {
+    return formatRef(parseImageRef(image));
+  } catch {
+    return image;
+  }
 }
 
 function defaultPolicy(image: string): PullPolicy {
@@ -580,10 +588,10 @@ export class PodWorker {
    * Stops every container (preStop, SIGTERM, grace period, SIGKILL), removes them and the
    * pod's sandbox, volumes and directory; then, when the API asked for it, the object.
    */
-  async terminate(finalize: boolean): Promise<void> {
+  async terminate(finalize: boolean, maxGraceSeconds = Infinity): Promise<void> {
     if (this.terminated) return;
     for (const t of this.timers) clearTimeout(t);
-    const grace = this.gracePeriod();
+    const grace = Math.min(this.gracePeriod(), maxGraceSeconds);
     const deadline = Date.now() + grace * 1000;
     await Promise.all(
       [...this.containers.values()].map(async (r) => {
@@ -646,7 +654,8 @@ export class PodWorker {
         lastState: r?.lastTerminated ? { terminated: r.lastTerminated } : {},
         ready: running && !!r?.ready,
         restartCount: r?.attempt ?? 0,
-        image: c['image'],
+        // As the runtime names it once pulled (`nginx` → docker.io/library/nginx:latest).
+        image: r?.image ? normalizedImage(c['image']) : c['image'],
         imageID: r?.image ? (r.image.repoDigests[0] ?? r.image.id) : '',
         ...(r?.id && s ? { containerID: `runc://${r.id}` } : {}),
         started: running && !!r?.started,

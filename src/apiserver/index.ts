@@ -24,12 +24,21 @@ import { podHooks } from './registry/hooks/pods.js';
 import { serviceHooks } from './registry/hooks/services.js';
 import { nthIp, parseCidr } from './registry/hooks/ipnet.js';
 import { versionInfo } from './version.js';
+import { createStreamingServer, type StreamingBackend } from './streaming/index.js';
 
 export type { ApiRequest, ApiResponse, VersionInfo } from './types.js';
 export type { ApiHandler, SubresourceHandler } from './handler.js';
 export type { UserInfo, TokenAuthenticator, Authorizer } from './auth/types.js';
 export type { TlsMaterial, UpgradeHandler } from './http-server.js';
 export { versionInfo } from './version.js';
+export type {
+  ExecSession,
+  ExecTarget,
+  ExitResult,
+  LogRequest,
+  PortForwardTarget,
+  StreamingBackend,
+} from './streaming/index.js';
 
 const BOOTSTRAP_RECONCILE_MS = 10_000;
 
@@ -58,6 +67,11 @@ export interface ApiServerOptions {
   ) => string | undefined;
   subresources?: Map<string, SubresourceHandler>;
   onUpgrade?: UpgradeHandler;
+  /**
+   * Runs exec, attach, port-forward and logs in pods (the node agent). With it the server
+   * answers pods/exec|attach|portforward upgrades and pods/log under its own authn/authz.
+   */
+  streaming?: StreamingBackend;
   resources?: ResourceTable;
 }
 
@@ -95,11 +109,23 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
   // The port actually served (known once listen() has bound, e.g. for port 0).
   let servedPort = port;
   let ready = false;
+  const authn = createAuthenticator(o.tokenAuthenticators ?? []);
+  const authz = createAuthorizer(o.authorizers ?? [superUserAuthorizer, bootstrapPolicyAuthorizer]);
+  const streaming = o.streaming
+    ? createStreamingServer({
+        backend: o.streaming,
+        authorize: (a) => authz.check(a),
+        authenticate: (c) => authn.authenticate(c),
+        getPod: async (ns, name) => registry.tryGet(def('', 'pods'), ns, name),
+      })
+    : undefined;
+  const subresources = new Map([...(streaming?.subresources ?? []), ...(o.subresources ?? [])]);
+  const onUpgrade = o.onUpgrade ?? streaming?.onUpgrade;
   const handler = createApiHandler({
     table,
     registry,
-    authn: createAuthenticator(o.tokenAuthenticators ?? []),
-    authz: createAuthorizer(o.authorizers ?? [superUserAuthorizer, bootstrapPolicyAuthorizer]),
+    authn,
+    authz,
     fields: createFieldTracker(),
     version: versionInfo(),
     get serverAddress() {
@@ -110,7 +136,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     ...(o.openapi ? { openapi: o.openapi } : {}),
     ...(o.findUnknownFields ? { findUnknownFields: o.findUnknownFields } : {}),
     ...(o.findTypeError ? { findTypeError: o.findTypeError } : {}),
-    ...(o.subresources ? { subresources: o.subresources } : {}),
+    ...(subresources.size ? { subresources } : {}),
   });
   let server: Http2SecureServer | undefined;
   let bootTimer: NodeJS.Timeout | undefined;
@@ -130,7 +156,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       server = createHttpServer({
         tls: o.tls,
         handler,
-        ...(o.onUpgrade ? { onUpgrade: o.onUpgrade } : {}),
+        ...(onUpgrade ? { onUpgrade } : {}),
       });
       const s = server;
       await new Promise<void>((resolve, reject) => {

@@ -1,9 +1,10 @@
-// The composition root of a single-node cluster: credentials, storage, the API server
-// (and, as they arrive, the controllers and the node agent), started in order with progress.
+// The composition root of a single-node cluster: credentials, storage, the API server, the
+// controllers and scheduler, and the node agent, started in order with progress.
 
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
 import {
   ADMIN_GROUP,
   ADMIN_USER,
@@ -19,6 +20,8 @@ import { createLogger, type Logger } from '../log/index.js';
 import { createClient, createInProcessTransport } from '../client/index.js';
 import { builtinControllers, startControllerManager } from '../controllers/index.js';
 import { scheduler } from '../scheduler/index.js';
+import { loadRegistriesConfig } from '../images/index.js';
+import { agentStreamingBackend, createNodeAgent, type NodeAgent } from '../agent/index.js';
 import type { DataPaths } from './paths.js';
 
 export interface ClusterOptions {
@@ -28,7 +31,12 @@ export interface ClusterOptions {
   tokenAuthFile?: string;
   progress: (line: string) => void;
   logger?: Logger;
+  /** The node this process runs pods as; absent for an API-only cluster. */
+  node?: { name: string; podCIDR: string };
 }
+
+/** How long `skiff down` gives pods to stop (within `skiff down`'s own wait). */
+const NODE_SHUTDOWN_GRACE_S = 10;
 
 export interface RunningCluster {
   apiServer: ApiServer;
@@ -87,6 +95,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     signal: stopCompactor.signal,
   });
   const openapi = createOpenApiHandler();
+  let agent: NodeAgent | undefined;
   const apiServer = await createApiServer({
     store,
     tls: { cert: pki.apiserver.certPem, key: pki.apiserver.keyPem, ca: pki.ca.certPem },
@@ -103,6 +112,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     openapi: (req) => serveOpenApi(openapi, req),
     findUnknownFields: (gvk, obj) => openapi.findUnknownFields(gvk, obj),
     findTypeError: (gvk, obj) => openapi.findTypeError(gvk, obj),
+    streaming: agentStreamingBackend(() => agent),
   });
   let port: number;
   try {
@@ -135,6 +145,36 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       signal: components.signal,
     }),
   );
+  if (o.node) {
+    const node = o.node;
+    const registriesFile = join(paths.dir, 'registries.yaml');
+    try {
+      agent = await step(o.progress, `node ${node.name} Ready`, async () => {
+        const a = createNodeAgent({
+          client: inProcess(`system:node:${node.name}`, ['system:nodes', 'system:masters']),
+          nodeName: node.name,
+          dataDir: paths.dir,
+          podCIDR: node.podCIDR,
+          serviceAccountKey: pki.serviceAccount.privateKey,
+          caPem: pki.ca.certPem,
+          logger: log,
+          signal: components.signal,
+          ...(existsSync(registriesFile)
+            ? { registries: loadRegistriesConfig(registriesFile) }
+            : {}),
+        });
+        await a.start();
+        return a;
+      });
+    } catch (e) {
+      // Never half-started: without its node the cluster stops again.
+      components.abort();
+      stopCompactor.abort();
+      await apiServer.close().catch(() => undefined);
+      await store.close().catch(() => undefined);
+      throw e;
+    }
+  }
   writeFileSync(
     paths.kubeconfig,
     renderAdminKubeconfig({
@@ -150,6 +190,8 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     apiServer,
     port,
     async close() {
+      // As a node shutting down: each pod's grace period, but at most NODE_SHUTDOWN_GRACE_S.
+      await agent?.stopPods(NODE_SHUTDOWN_GRACE_S);
       components.abort();
       stopCompactor.abort();
       await apiServer.close();

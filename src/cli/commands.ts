@@ -11,7 +11,7 @@ import {
   readSync,
   writeFileSync,
 } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // Only small modules up front: status, down and the detaching parent must start quickly;
@@ -54,6 +54,8 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
       return 1;
     }
   }
+  const node = args.flags.has('disable-agent') ? undefined : await nodeOptions(args, io);
+  if (node === null) return 1;
   if (args.flags.has('detach')) return detach(args, paths, apiPort, tokenAuthFile, io);
   const foregroundChild = args.flags.has('detached-child');
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
@@ -70,6 +72,7 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
       apiPort,
       bindAddress,
       ...(tokenAuthFile !== undefined ? { tokenAuthFile } : {}),
+      ...(node ? { node } : {}),
       progress: io.out,
     });
   } catch (e) {
@@ -99,6 +102,28 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
   await cluster.close();
   clearRuntimeFiles(paths);
   return 0;
+}
+
+/**
+ * The node this process will be (name and pod CIDR), or null after saying what the host
+ * lacks to run pods: `skiff up` refuses before it starts anything.
+ */
+async function nodeOptions(
+  args: ParsedArgs,
+  io: Io,
+): Promise<{ name: string; podCIDR: string } | null> {
+  const { nodeHostProblems } = await import('../agent/preflight.js');
+  const missing = nodeHostProblems();
+  if (missing.length) {
+    io.err(
+      `error: this machine cannot run pods; missing:\n${missing.map((m) => `  - ${m}`).join('\n')}\n` +
+        `(or start an API-only cluster with --disable-agent)`,
+    );
+    return null;
+  }
+  const name = (stringFlag(args, 'node-name') ?? hostname()).toLowerCase();
+  // The single node's share of the cluster CIDR 10.244.0.0/16.
+  return { name, podCIDR: stringFlag(args, 'pod-cidr') ?? '10.244.0.0/24' };
 }
 
 async function mergeIntoUserKubeconfig(paths: DataPaths, io: Io): Promise<void> {
@@ -158,6 +183,11 @@ async function detach(
   const bind = stringFlag(args, 'bind-address');
   if (bind) childArgs.push('--bind-address', bind);
   if (tokenAuthFile) childArgs.push('--token-auth-file', tokenAuthFile);
+  for (const flag of ['node-name', 'pod-cidr']) {
+    const v = stringFlag(args, flag);
+    if (v) childArgs.push(`--${flag}`, v);
+  }
+  if (args.flags.has('disable-agent')) childArgs.push('--disable-agent');
   if (args.flags.has('merge-kubeconfig')) childArgs.push('--merge-kubeconfig');
   const logFd = openSync(paths.log, 'a');
   let logOffset = fstatSync(logFd).size;
@@ -241,10 +271,11 @@ export async function down(args: ParsedArgs, io: Io): Promise<number> {
     return 0;
   }
   process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + 15_000;
+  // Pods get up to 10 s to stop (cluster.ts), then the store and server close.
+  const deadline = Date.now() + 30_000;
   while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
   if (isAlive(pid)) {
-    io.err(`error: Skiff (pid ${pid}) did not stop within 15 s`);
+    io.err(`error: Skiff (pid ${pid}) did not stop within 30 s`);
     return 1;
   }
   clearRuntimeFiles(paths);
@@ -289,6 +320,7 @@ export const USAGE = `Skiff: a small Kubernetes-compatible cluster.
 
 Usage:
   skiff up [--data-dir DIR] [--detach] [--api-port N] [--bind-address IP] [--merge-kubeconfig] [--token-auth-file FILE]
+           [--node-name NAME] [--pod-cidr CIDR] [--disable-agent]
   skiff down [--data-dir DIR]
   skiff status [--data-dir DIR]
   skiff kubeconfig [--data-dir DIR]

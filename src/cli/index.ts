@@ -3,7 +3,7 @@
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { down, kubeconfig, status, up, USAGE, version, type Io } from './commands.js';
 
-const BOOLEANS = new Set(['detach', 'merge-kubeconfig', 'detached-child', 'help']);
+const BOOLEANS = new Set(['detach', 'merge-kubeconfig', 'detached-child', 'disable-agent', 'help']);
 
 /** The flags each command accepts; anything else is a usage error, never silently ignored. */
 const FLAGS: Record<string, readonly string[]> = {
@@ -15,6 +15,9 @@ const FLAGS: Record<string, readonly string[]> = {
     'merge-kubeconfig',
     'token-auth-file',
     'detached-child',
+    'node-name',
+    'pod-cidr',
+    'disable-agent',
   ],
   down: ['data-dir'],
   status: ['data-dir'],

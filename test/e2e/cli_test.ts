@@ -412,9 +412,13 @@ test('SKIFF_DATA_DIR is honoured by up, status, kubeconfig and down', () => {
 test('foreground up: ready banner, then SIGINT stops it cleanly', async () => {
   const dir = freshDir();
   started.add(dir);
-  const child = spawn(process.execPath, [SKIFF_BIN, 'up', '--data-dir', dir, '--api-port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [SKIFF_BIN, 'up', '--disable-agent', '--data-dir', dir, '--api-port', '0'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
@@ -465,4 +469,33 @@ describe('usage', () => {
     assert.equal(r.code, 0);
     assert.match(r.stdout, /^v1\.\d+\.\d+/);
   });
+});
+
+test('up refuses, naming what is missing, when the host cannot run pods', async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root to drop to an unprivileged user');
+  const dir = freshDir();
+  mkdirSync(dir, { recursive: true, mode: 0o777 });
+  // The agent is not disabled here; as nobody it must not start at all.
+  const r = await run('setpriv', [
+    '--reuid=65534',
+    '--regid=65534',
+    '--clear-groups',
+    '--',
+    process.execPath,
+    SKIFF_BIN,
+    'up',
+    '--detach',
+    '--data-dir',
+    dir,
+    '--api-port',
+    '0',
+  ]);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /^error: this machine cannot run pods; missing:$/m);
+  assert.match(r.stderr, /^ {2}- root privileges: run skiff as root \(sudo\)$/m);
+  assert.match(r.stderr, /--disable-agent/);
+  // Nothing was started: no server, no pid or endpoint file.
+  assert.equal(existsSync(join(dir, 'endpoint.json')), false);
+  assert.equal(existsSync(join(dir, 'skiff.pid')), false);
+  assert.equal(runSkiff(['status', '--data-dir', dir]).code, STATUS_NOT_RUNNING);
 });

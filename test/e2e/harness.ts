@@ -1,9 +1,15 @@
 // End-to-end harness: a real `skiff up --detach` in a temporary data dir, and the real
 // kubectl binaries (each server gets its own discovery cache).
+//
+// Two kinds of cluster. API-only ones (`--disable-agent`) listen on the machine's loopback and
+// run no pods. Node clusters (`startCluster({ node: true })`) run the node agent, which adds
+// a bridge, veths and nftables rules to the namespace it runs in; so skiff, kubectl and curl
+// all run inside a network namespace the test creates and deletes.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,8 +36,17 @@ export interface RunOptions {
   cwd?: string;
 }
 
-export function runSkiff(args: string[], env: NodeJS.ProcessEnv = {}): RunResult {
-  const r = spawnSync(process.execPath, [SKIFF_BIN, ...args], {
+/**
+ * Runs `skiff ARGS`. Outside a test namespace, `up` gets `--disable-agent`: the agent must
+ * never touch the machine's own network namespace.
+ */
+export function runSkiff(args: string[], env: NodeJS.ProcessEnv = {}, netns?: string): RunResult {
+  const argv =
+    args[0] === 'up' && !netns && !args.includes('--disable-agent')
+      ? ['up', '--disable-agent', ...args.slice(1)]
+      : args;
+  const [cmd, cmdArgs] = inNetns(netns, process.execPath, [SKIFF_BIN, ...argv]);
+  const r = spawnSync(cmd, cmdArgs, {
     encoding: 'utf8',
     env: { ...process.env, ...env },
     timeout: 90_000,
@@ -50,8 +65,22 @@ export interface Background {
   stop(): Promise<RunResult>;
 }
 
+/** argv that runs `cmd args` inside the network namespace at `netns` (when given). */
+export function inNetns(
+  netns: string | undefined,
+  cmd: string,
+  args: string[],
+): [string, string[]] {
+  return netns ? ['nsenter', [`--net=${netns}`, '--', cmd, ...args]] : [cmd, args];
+}
+
 export interface TestCluster {
   dataDir: string;
+  /** Node clusters: the network namespace everything runs in, and the node's name. */
+  netns?: string;
+  nodeName?: string;
+  /** Runs any command in the cluster's network namespace (the machine's for API-only ones). */
+  exec(cmd: string, args: string[], opts?: RunOptions): Promise<RunResult>;
   kubeconfig: string;
   port: number;
   server: string;
@@ -73,10 +102,74 @@ export interface ClusterOptions {
   tokens?: { token: string; user: string; uid: string; groups?: string[] }[];
 }
 
-export function startCluster(opts: ClusterOptions = {}): TestCluster {
-  const dataDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
+export const E2E_NODE = 'skiff-e2e-node';
+
+export interface NodeClusterOptions extends ClusterOptions {
+  /** Archives imported into the node's image store before it starts (`skiff images import`). */
+  images?: string[];
+  /** Files written into the data dir before start (e.g. registries.yaml). */
+  dataFiles?: Record<string, string>;
+}
+
+/** Why node clusters cannot run here (not root, tools missing), or undefined. */
+export function nodeSkipReason(): string | undefined {
+  if (process.getuid?.() !== 0) return 'needs root (runs pods)';
+  for (const tool of ['nsenter', 'ip', 'nft', 'runc', 'conmon'])
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0)
+      return `"${tool}" is not installed`;
+  return undefined;
+}
+
+/** A cluster running the node agent, inside a network namespace of its own. */
+export function startNodeCluster(opts: NodeClusterOptions = {}): TestCluster {
+  const name = `skiff-e2e-${randomBytes(4).toString('hex')}`;
+  const add = spawnSync('ip', ['netns', 'add', name], { encoding: 'utf8' });
+  if (add.status !== 0) throw new Error(`ip netns add ${name}: ${add.stderr}`);
+  const netns = `/run/netns/${name}`;
+  spawnSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+  const removeNetns = (): void => {
+    // Anything still running in the namespace (our skiff, conmon) goes with it.
+    const pids = spawnSync('ip', ['netns', 'pids', name], { encoding: 'utf8' }).stdout;
+    for (const pid of pids.split('\n').filter(Boolean))
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    spawnSync('ip', ['netns', 'del', name]);
+  };
+  try {
+    const dataDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
+    for (const [file, content] of Object.entries(opts.dataFiles ?? {}))
+      writeFileSync(join(dataDir, file), content);
+    if (opts.images?.length) {
+      const r = runSkiff(['images', 'import', ...opts.images, '--data-dir', dataDir]);
+      if (r.code !== 0) throw new Error(`skiff images import failed: ${r.stdout}${r.stderr}`);
+    }
+    const c = startCluster(opts, { netns, dataDir, nodeName: E2E_NODE });
+    const stop = c.stop;
+    return {
+      ...c,
+      stop() {
+        stop();
+        removeNetns();
+      },
+    };
+  } catch (e) {
+    removeNetns();
+    throw e;
+  }
+}
+
+export function startCluster(
+  opts: ClusterOptions = {},
+  node?: { netns: string; dataDir: string; nodeName: string },
+): TestCluster {
+  const netns = node?.netns;
+  const dataDir = node?.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
   const scratch = mkdtempSync(join(tmpdir(), 'skiff-e2e-files-'));
   const args = ['up', '--detach', '--data-dir', dataDir, '--api-port', '0'];
+  if (node) args.push('--node-name', node.nodeName);
   if (opts.tokens?.length) {
     const lines = opts.tokens.map(
       (t) => `${t.token},${t.user},${t.uid}${t.groups ? `,"${t.groups.join(',')}"` : ''}`,
@@ -85,7 +178,7 @@ export function startCluster(opts: ClusterOptions = {}): TestCluster {
     writeFileSync(path, lines.join('\n') + '\n', { mode: 0o600 });
     args.push('--token-auth-file', path);
   }
-  const r = runSkiff(args);
+  const r = runSkiff(args, {}, netns);
   if (r.code !== 0) throw new Error(`skiff up failed (${r.code}): ${r.stdout}\n${r.stderr}`);
   const endpoint = JSON.parse(readFileSync(join(dataDir, 'endpoint.json'), 'utf8')) as {
     port: number;
@@ -102,27 +195,36 @@ export function startCluster(opts: ClusterOptions = {}): TestCluster {
   const kubeconfig = join(dataDir, 'kubeconfig');
   const adminToken = (readFileSync(join(dataDir, 'tokens.csv'), 'utf8').split(',')[0] ?? '').trim();
   const children = new Set<ChildProcess>();
+  const exec = (cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> =>
+    run(...inNetns(netns, cmd, args), opts);
   return {
     dataDir,
+    ...(node ? { netns, nodeName: node.nodeName } : {}),
     kubeconfig,
     port: endpoint.port,
     server: `https://127.0.0.1:${endpoint.port}`,
     caPath: join(dataDir, 'pki', 'ca.crt'),
     adminToken,
+    exec,
     kubectl(minor, args, opts = {}) {
-      return run(
+      return exec(
         kubectlPath(minor),
         ['--kubeconfig', kubeconfig, '--cache-dir', cacheFor(minor), ...args],
         opts,
       );
     },
     kubectlBare(minor, args, opts = {}) {
-      return run(kubectlPath(minor), ['--cache-dir', cacheFor(minor), ...args], opts);
+      return exec(kubectlPath(minor), ['--cache-dir', cacheFor(minor), ...args], opts);
     },
     background(minor, args, opts = {}) {
       const bg = startBackground(
-        kubectlPath(minor),
-        ['--kubeconfig', kubeconfig, '--cache-dir', cacheFor(minor), ...args],
+        ...inNetns(netns, kubectlPath(minor), [
+          '--kubeconfig',
+          kubeconfig,
+          '--cache-dir',
+          cacheFor(minor),
+          ...args,
+        ]),
         opts,
       );
       children.add(bg.child);
@@ -137,12 +239,24 @@ export function startCluster(opts: ClusterOptions = {}): TestCluster {
     },
     stop() {
       for (const c of children) c.kill('SIGKILL');
-      runSkiff(['down', '--data-dir', dataDir]);
+      runSkiff(['down', '--data-dir', dataDir], {}, netns);
+      // Never recurse into a mount (a container's root or a hostPath volume) left behind.
+      unmountUnder(dataDir);
       rmSync(dataDir, { recursive: true, force: true });
       rmSync(scratch, { recursive: true, force: true });
       for (const c of cacheDirs.values()) rmSync(c, { recursive: true, force: true });
     },
   };
+}
+
+/** Lazily unmounts everything mounted at or below `dir`, deepest first. */
+function unmountUnder(dir: string): void {
+  const mounts = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => (l.split(' ')[1] ?? '').replace(/\\040/g, ' '))
+    .filter((m) => m === dir || m.startsWith(dir + '/'))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) spawnSync('umount', ['-l', m]);
 }
 
 export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {

@@ -91,7 +91,7 @@ const server = http.createServer((req, res) => {
   res.end("You've hit " + os.hostname() + '
 ');
 });
-server.listen(Number(process.env.KUBIA_PORT || 8080));
+server.listen(8080);
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => process.exit(0));
 `;
 

@@ -21,5 +21,11 @@ export {
   DEFAULT_CGROUP_PARENT,
   type RuntimeOptions,
 } from './runtime.js';
-export { RuntimeUnavailableError, PACKAGES as RUNTIME_PACKAGES, type Detected } from './detect.js';
+export {
+  RuntimeUnavailableError,
+  PACKAGES as RUNTIME_PACKAGES,
+  RUNTIME_CANDIDATES,
+  findExecutable,
+  type Detected,
+} from './detect.js';
 export { LogNotFoundError, parseCriLine, criLine } from './logs.js';

@@ -1,0 +1,7 @@
+// The node agent (Skiff's kubelet): registers the Node and makes the pods bound to it real.
+// See runtime/README.md and sandbox/README.md for the layers underneath.
+
+export { AGENT_VERSION, createNodeAgent, type NodeAgent, type NodeAgentOptions } from './agent.js';
+export type { ExecSession, LogOptions } from './runtime/index.js';
+export { nodeHostProblems, PreflightError } from './preflight.js';
+export { agentStreamingBackend } from './streaming.js';

@@ -1,0 +1,62 @@
+// The agent as the API server's streaming backend: exec, port-forward and logs in the pods
+// this node runs. (A remote agent will serve the same through its own endpoint.)
+
+import type { Duplex } from 'node:stream';
+import type { StreamingBackend } from '../apiserver/index.js';
+import type { NodeAgent } from './agent.js';
+import { LogNotFoundError } from './runtime/index.js';
+
+/** `agent()` is undefined while no agent runs (API-only clusters, or still starting). */
+export function agentStreamingBackend(agent: () => NodeAgent | undefined): StreamingBackend {
+  const running = (): NodeAgent => {
+    const a = agent();
+    if (!a) throw new Error('no node agent is running on this cluster');
+    return a;
+  };
+  const exec: StreamingBackend['exec'] = async (t) => {
+    const s = await running().execIn(t.namespace, t.pod, t.container, t.command, t.tty);
+    t.signal.addEventListener('abort', () => s.kill('SIGKILL'), { once: true });
+    if (!t.stdin) s.stdin?.end();
+    return {
+      ...(s.stdin ? { stdin: s.stdin } : {}),
+      stdout: s.stdout,
+      ...(s.stderr ? { stderr: s.stderr } : {}),
+      resize: (width, height) => void s.resize({ width, height }).catch(() => undefined),
+      exit: s.exit.then((x) =>
+        x.error && x.exitCode >= 126 ? { error: x.error } : { code: x.exitCode },
+      ),
+    };
+  };
+  return {
+    exec,
+    attach: () => {
+      throw new Error('attach is not supported by this node yet; use kubectl exec or logs -f');
+    },
+    portForward(t): Promise<Duplex> {
+      const socket = running().portForward(t.namespace, t.pod, t.port);
+      t.signal.addEventListener('abort', () => socket.destroy(), { once: true });
+      return Promise.resolve(socket);
+    },
+    async *logs(r) {
+      let lines: AsyncIterable<Buffer>;
+      try {
+        lines = await running().logs(r.namespace, r.pod, r.container, {
+          previous: r.previous,
+          follow: r.follow,
+          timestamps: r.timestamps,
+          signal: r.signal,
+          ...(r.tailLines !== undefined ? { tailLines: r.tailLines } : {}),
+          ...(r.since ? { sinceTime: r.since } : {}),
+          ...(r.limitBytes !== undefined ? { limitBytes: r.limitBytes } : {}),
+        });
+      } catch (e) {
+        if (e instanceof LogNotFoundError && r.previous)
+          throw new Error(
+            `previous terminated container "${r.container}" in pod "${r.pod}" not found`,
+          );
+        throw e;
+      }
+      yield* lines;
+    },
+  };
+}
