@@ -163,6 +163,10 @@ export class PodWorker {
       r.attempt = attempt;
       r.status = s;
       r.started = true;
+      // Probes run for adopted containers as for started ones (without a readiness probe a
+      // running container is ready at once, so a restarted agent does not flap endpoints).
+      this.stopProbes(r);
+      if (s.state === 'running') this.startProbes(spec.spec, r);
     }
   }
 
