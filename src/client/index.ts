@@ -29,6 +29,7 @@ export {
   type EventHandlers,
 } from './informer.js';
 export { createWorkQueue, type WorkQueue } from './workqueue.js';
+export { createEventRecorder, type EventRecorder, type EventType } from './events.js';
 export * as resources from './resources.js';
 export {
   renderAdminKubeconfig,

@@ -15,7 +15,7 @@ import {
 
 export type { Controller, ControllerContext, InformerFactory } from './types.js';
 export { startControllerManager } from './manager.js';
-export { createEventRecorder, type EventRecorder } from './events.js';
+export { createEventRecorder, type EventRecorder } from '../client/index.js';
 
 export interface BuiltinControllerOptions {
   /** The cluster CA, published in every namespace as kube-root-ca.crt. */

@@ -1,9 +1,10 @@
-import { setMaxListeners } from 'node:events';
 // The controller manager: shared informers, one recorder per component, every registered
 // controller started with the same context.
 
+import { setMaxListeners } from 'node:events';
 import type { KubeObject } from '../api/types.js';
 import {
+  createEventRecorder,
   createInformer,
   resourcePath,
   type Client,
@@ -11,7 +12,6 @@ import {
   type ResourceRef,
 } from '../client/index.js';
 import type { Logger } from '../log/index.js';
-import { createEventRecorder } from './events.js';
 import type { Controller, ControllerContext, InformerFactory } from './types.js';
 
 export function createInformerFactory(

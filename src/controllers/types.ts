@@ -4,7 +4,7 @@
 import type { KubeObject } from '../api/types.js';
 import type { Client, Informer, ResourceRef } from '../client/index.js';
 import type { Logger } from '../log/index.js';
-import type { EventRecorder } from './events.js';
+import type { EventRecorder } from '../client/index.js';
 
 export interface InformerFactory {
   /** The shared informer of a resource (all namespaces), created on first use. */

@@ -3,7 +3,7 @@
 
 import { resources, type Client, type Informer } from '../../client/index.js';
 import type { Logger } from '../../log/index.js';
-import type { EventRecorder } from '../events.js';
+import type { EventRecorder } from '../../client/index.js';
 import { REVISION } from './annotations.js';
 import type { Deployment, Pod, ReplicaSet } from './types.js';
 

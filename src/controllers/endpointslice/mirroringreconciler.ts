@@ -3,7 +3,7 @@
 
 import { isIP } from 'node:net';
 import { isNotFound, resources, type Client } from '../../client/index.js';
-import type { EventRecorder } from '../events.js';
+import type { EventRecorder } from '../../client/index.js';
 import {
   LAST_CHANGE_TRIGGER_TIME,
   repackSubsets,

@@ -2,7 +2,7 @@
 
 import type { KubeObject, OwnerReference } from '../../api/types.js';
 import { isNotFound, resources, StatusError, type Client } from '../../client/index.js';
-import type { EventRecorder } from '../events.js';
+import type { EventRecorder } from '../../client/index.js';
 import type { OwnerKind } from './kinds.js';
 import type { Pod, ReplicaOwner } from './types.js';
 

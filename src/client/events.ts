@@ -2,7 +2,8 @@
 // counted up on repeats (PATCH of count and lastTimestamp) rather than written again.
 
 import type { KubeObject } from '../api/types.js';
-import { isNotFound, resources, type Client } from '../client/index.js';
+import { isNotFound, type Client } from './rest.js';
+import * as resources from './resources.js';
 import type { Logger } from '../log/index.js';
 
 export type EventType = 'Normal' | 'Warning';
