@@ -1,16 +1,18 @@
 // 1. `skiff up --detach` until the API is ready: five fresh data dirs, then restarts of an
-// existing one. The time is what a user waits: from spawning the command to its exit, which
-// happens once GET /readyz answered 200.
+// existing one, API-only; then fresh starts with the node agent (in a network namespace of
+// their own), which `skiff up` reports ready once the node is Ready. The time is what a user
+// waits: from spawning the command to its exit, once GET /readyz answered 200.
 
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Benchmark } from './lib/bench.js';
-import { startCluster, tempDataDir } from './lib/cluster.js';
+import { nodeSkipReason, startCluster, tempDataDir } from './lib/cluster.js';
 import { ms } from './lib/report.js';
 import { median } from './lib/stats.js';
 
 const FRESH = 5;
 const RESTARTS = 3;
+const WITH_NODE = 3;
 const GOAL_MS = 1000;
 
 /** The server's own "Skiff is ready in N ms." from the newest start in the log. */
@@ -30,6 +32,8 @@ export const startup: Benchmark = {
     const server: number[] = [];
     const down: number[] = [];
     const restart: number[] = [];
+    const withNode: number[] = [];
+    const noNode = nodeSkipReason();
     let kept: string | undefined;
     try {
       for (let i = 0; i < FRESH; i++) {
@@ -48,6 +52,12 @@ export const startup: Benchmark = {
         down.push((await c.stop({ keepDataDir: true })).ms);
         ctx.log(`restart ${i + 1}/${RESTARTS}: ${ms(c.upMs)}`);
       }
+      for (let i = 0; i < WITH_NODE && !noNode; i++) {
+        const c = await startCluster(tempDataDir('startup-node'), { node: true });
+        withNode.push(c.upMs);
+        await c.stop();
+        ctx.log(`fresh start with the node agent ${i + 1}/${WITH_NODE}: ${ms(c.upMs)}`);
+      }
     } finally {
       if (kept) rmSync(kept, { recursive: true, force: true });
     }
@@ -63,6 +73,9 @@ export const startup: Benchmark = {
       row(`fresh data dir, max of ${FRESH}`, Math.max(...fresh)),
       row(`existing data dir, median of ${RESTARTS}`, median(restart)),
       row(`existing data dir, max of ${RESTARTS}`, Math.max(...restart)),
+      noNode
+        ? { metric: 'with the node agent', measured: `skipped: ${noNode}` }
+        : row(`with the node agent (node Ready), median of ${WITH_NODE}`, median(withNode)),
       { metric: 'server-side start (its own log), median', measured: ms(median(server)) },
       { metric: 'skiff down, median', measured: ms(median(down)) },
     ];

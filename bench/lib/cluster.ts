@@ -1,6 +1,10 @@
 // Clusters for benchmarks: the real `skiff up --detach` / `skiff down` in temporary data dirs.
+// API-only (`--disable-agent`, on the machine's loopback) unless a node is asked for; a node
+// cluster runs in a network namespace of its own, as the agent adds a bridge and nftables
+// rules to the namespace it runs in.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,12 +23,15 @@ export interface SkiffRun {
 }
 
 /** Runs `skiff ARGS` as a user would, timing it from spawn to exit. */
-export function runSkiff(args: string[], timeoutMs = 60_000): Promise<SkiffRun> {
+export function runSkiff(args: string[], timeoutMs = 60_000, netns?: string): Promise<SkiffRun> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [SKIFF_BIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const argv = [SKIFF_BIN, ...args];
+    const child = netns
+      ? spawn('nsenter', [`--net=${netns}`, '--', process.execPath, ...argv], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
+      : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -67,12 +74,63 @@ export async function stopAllClusters(): Promise<void> {
   await Promise.all([...live].map((c) => c.stop().catch(() => undefined)));
 }
 
-/** `skiff up --detach` in dataDir (a fresh temporary one by default), on a free port. */
-export async function startCluster(dataDir = tempDataDir('cluster')): Promise<BenchCluster> {
-  const up = await runSkiff(['up', '--detach', '--data-dir', dataDir, '--api-port', '0']);
+/** Why node clusters cannot be benchmarked here, or undefined. */
+export function nodeSkipReason(): string | undefined {
+  if (process.getuid?.() !== 0) return 'needs root (the node agent)';
+  for (const tool of ['nsenter', 'ip', 'nft', 'runc', 'conmon'])
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0)
+      return `"${tool}" is not installed`;
+  return undefined;
+}
+
+/** A network namespace of our own, and how to remove it with anything still inside. */
+function createNetns(): { path: string; remove(): void } {
+  const name = `skiff-bench-${randomBytes(4).toString('hex')}`;
+  const add = spawnSync('ip', ['netns', 'add', name], { encoding: 'utf8' });
+  if (add.status !== 0) throw new Error(`ip netns add ${name}: ${add.stderr}`);
+  spawnSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+  return {
+    path: `/run/netns/${name}`,
+    remove() {
+      const pids = spawnSync('ip', ['netns', 'pids', name], { encoding: 'utf8' }).stdout;
+      for (const pid of pids.split('\n').filter(Boolean))
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      spawnSync('ip', ['netns', 'del', name]);
+    },
+  };
+}
+
+/**
+ * `skiff up --detach` in dataDir (a fresh temporary one by default), on a free port. With
+ * `node`, the node agent runs too, inside a network namespace made for it (only the
+ * process is measured then: the API is not reachable from the benchmark's namespace).
+ */
+export async function startCluster(
+  dataDir = tempDataDir('cluster'),
+  o: { node?: boolean } = {},
+): Promise<BenchCluster> {
+  const netns = o.node ? createNetns() : undefined;
+  const up = await runSkiff(
+    [
+      'up',
+      '--detach',
+      '--data-dir',
+      dataDir,
+      '--api-port',
+      '0',
+      ...(netns ? [] : ['--disable-agent']),
+    ],
+    60_000,
+    netns?.path,
+  );
   if (up.code !== 0) {
     const log = readLog(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
+    netns?.remove();
     throw new Error(`skiff up failed (exit ${up.code}): ${up.stderr.trim()}\n${log}`);
   }
   const cluster: BenchCluster = {
@@ -80,7 +138,8 @@ export async function startCluster(dataDir = tempDataDir('cluster')): Promise<Be
     upMs: up.ms,
     async stop(options = {}) {
       live.delete(cluster);
-      const down = await runSkiff(['down', '--data-dir', dataDir]);
+      const down = await runSkiff(['down', '--data-dir', dataDir], 60_000, netns?.path);
+      netns?.remove();
       if (!options.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
       if (down.code !== 0) throw new Error(`skiff down failed (exit ${down.code}): ${down.stderr}`);
       return down;

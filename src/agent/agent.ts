@@ -55,6 +55,11 @@ export interface NodeAgentOptions {
 }
 
 export interface NodeAgent {
+  /**
+   * Checks the host and sets up the node's network, needing no API server: called early it
+   * overlaps with the rest of start-up. start() does it when nobody did.
+   */
+  prepare(): Promise<unknown>;
   start(): Promise<void>;
   readonly images: ImageService;
   execIn(
@@ -236,6 +241,16 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
     return w;
   }
 
+  // Host work that needs no API (runtime check, bridge, nftables), started once.
+  let prepared: Promise<{ rt: ContainerRuntime; report: { bridgeNetfilter: boolean } }> | undefined;
+  function prepare() {
+    prepared ??= (async () => {
+      runtime = await preflight();
+      return { rt: runtime, report: await network.setupNode() };
+    })();
+    return prepared;
+  }
+
   function findPod(namespace: string, name: string): PodWorker {
     for (const w of workers.values())
       if (w.pod.metadata.namespace === namespace && w.pod.metadata.name === name) return w;
@@ -252,10 +267,9 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
 
   return {
     images,
+    prepare,
     async start() {
-      runtime = await preflight();
-      const rt = runtime;
-      const report = await network.setupNode();
+      const { rt, report } = await prepare();
       const status = createNodeStatusManager({
         client: o.client,
         identity: {

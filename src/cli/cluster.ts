@@ -137,6 +137,23 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       ),
       name,
     );
+  const createAgent = (node: { name: string; podCIDR: string }): NodeAgent => {
+    const registriesFile = join(paths.dir, 'registries.yaml');
+    return createNodeAgent({
+      client: inProcess(`system:node:${node.name}`, ['system:nodes', 'system:masters']),
+      nodeName: node.name,
+      dataDir: paths.dir,
+      podCIDR: node.podCIDR,
+      serviceAccountKey: pki.serviceAccount.privateKey,
+      caPem: pki.ca.certPem,
+      logger: log,
+      signal: components.signal,
+      ...(existsSync(registriesFile) ? { registries: loadRegistriesConfig(registriesFile) } : {}),
+    });
+  };
+  // The agent checks the host and sets up the node network while the controllers start.
+  const newAgent = o.node ? createAgent(o.node) : undefined;
+  newAgent?.prepare().catch(() => undefined); // start() reports the failure
   await step(o.progress, 'controllers', () =>
     startControllerManager({
       client: inProcess('system:kube-controller-manager', ['system:masters']),
@@ -145,26 +162,11 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       signal: components.signal,
     }),
   );
-  if (o.node) {
-    const node = o.node;
-    const registriesFile = join(paths.dir, 'registries.yaml');
+  if (newAgent) {
     try {
-      agent = await step(o.progress, `node ${node.name} Ready`, async () => {
-        const a = createNodeAgent({
-          client: inProcess(`system:node:${node.name}`, ['system:nodes', 'system:masters']),
-          nodeName: node.name,
-          dataDir: paths.dir,
-          podCIDR: node.podCIDR,
-          serviceAccountKey: pki.serviceAccount.privateKey,
-          caPem: pki.ca.certPem,
-          logger: log,
-          signal: components.signal,
-          ...(existsSync(registriesFile)
-            ? { registries: loadRegistriesConfig(registriesFile) }
-            : {}),
-        });
-        await a.start();
-        return a;
+      agent = await step(o.progress, `node ${o.node?.name} Ready`, async () => {
+        await newAgent.start();
+        return newAgent;
       });
     } catch (e) {
       // Never half-started: without its node the cluster stops again.
