@@ -68,6 +68,13 @@ export interface NodeAgent {
     container: string | undefined,
     command: string[],
     tty: boolean,
+    size?: { width: number; height: number },
+  ): Promise<ExecSession>;
+  attach(
+    namespace: string,
+    pod: string,
+    container: string | undefined,
+    stdin: boolean,
   ): Promise<ExecSession>;
   logs(
     namespace: string,
@@ -348,10 +355,15 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
         rt.close();
       });
     },
-    async execIn(namespace, pod, container, command, tty) {
+    async execIn(namespace, pod, container, command, tty, size) {
       const c = findContainer(findPod(namespace, pod), container);
       if (!c.id || !c.running) throw new Error(`container ${container ?? ''} is not running`);
-      return runtime!.exec(c.id, { args: command, tty, stdin: true });
+      return runtime!.exec(c.id, { args: command, tty, stdin: true, ...(size ? { size } : {}) });
+    },
+    async attach(namespace, pod, container, stdin) {
+      const c = findContainer(findPod(namespace, pod), container);
+      if (!c.id || !c.running) throw new Error(`container ${container ?? ''} is not running`);
+      return runtime!.attach(c.id, { stdin, tty: false });
     },
     async logs(namespace, pod, container, options) {
       const c = findContainer(findPod(namespace, pod), container);

@@ -470,6 +470,7 @@ export class PodWorker {
         uid,
         gid,
         ...(c['tty'] ? { terminal: true } : {}),
+        ...(c['stdin'] ? { stdin: true, stdinOnce: !!c['stdinOnce'] } : {}),
       },
       ...(sc['privileged'] ? { privileged: true } : {}),
       ...(sc['capabilities'] ? { capabilities: sc['capabilities'] } : {}),

@@ -2,8 +2,13 @@
 // this node runs. (A remote agent will serve the same through its own endpoint.)
 
 import type { Duplex } from 'node:stream';
-import type { StreamingBackend } from '../apiserver/index.js';
+import type {
+  ExecSession as StreamingSession,
+  ExecTarget,
+  StreamingBackend,
+} from '../apiserver/index.js';
 import type { NodeAgent } from './agent.js';
+import type { ExecSession } from './runtime/index.js';
 import { LogNotFoundError } from './runtime/index.js';
 
 /** `agent()` is undefined while no agent runs (API-only clusters, or still starting). */
@@ -13,8 +18,7 @@ export function agentStreamingBackend(agent: () => NodeAgent | undefined): Strea
     if (!a) throw new Error('no node agent is running on this cluster');
     return a;
   };
-  const exec: StreamingBackend['exec'] = async (t) => {
-    const s = await running().execIn(t.namespace, t.pod, t.container, t.command, t.tty);
+  const session = (t: ExecTarget, s: ExecSession): StreamingSession => {
     t.signal.addEventListener('abort', () => s.kill('SIGKILL'), { once: true });
     if (!t.stdin) s.stdin?.end();
     return {
@@ -28,10 +32,12 @@ export function agentStreamingBackend(agent: () => NodeAgent | undefined): Strea
     };
   };
   return {
-    exec,
-    attach: () => {
-      throw new Error('attach is not supported by this node yet; use kubectl exec or logs -f');
-    },
+    exec: async (t) =>
+      session(t, await running().execIn(t.namespace, t.pod, t.container, t.command, t.tty, t.size)),
+    // The session ends when the container does (or the client leaves); the exit code is
+    // the container's business, shown in its status.
+    attach: async (t) =>
+      session(t, await running().attach(t.namespace, t.pod, t.container, t.stdin)),
     portForward(t): Promise<Duplex> {
       const socket = running().portForward(t.namespace, t.pod, t.port);
       t.signal.addEventListener('abort', () => socket.destroy(), { once: true });

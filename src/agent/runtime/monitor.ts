@@ -39,6 +39,7 @@ export async function createUnderMonitor(
   id: string,
   paths: MonitorPaths,
   terminal: boolean,
+  stdin: { open: boolean; once: boolean } = { open: false, once: false },
 ): Promise<number> {
   const args = [
     '--api-version',
@@ -69,6 +70,7 @@ export async function createUnderMonitor(
     '--log-level',
     'error',
     ...(terminal ? ['-t'] : []),
+    ...(stdin.open ? ['-i', ...(stdin.once ? [] : ['--leave-stdin-open'])] : []),
   ];
   const env: NodeJS.ProcessEnv = { ...process.env, _OCI_SYNCPIPE: '3' };
   delete env['NOTIFY_SOCKET'];

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Logger } from '../../log/index.js';
 import { detectRuntime, type Detected } from './detect.js';
 import { hostDevices } from './devices.js';
+import { attachToMonitor } from './attach.js';
 import { execInContainer } from './exec.js';
 import { cgroupOomKilled, detectHost, type HostFacts } from './host.js';
 import { attemptLogPath, readLogFile } from './logs.js';
@@ -319,6 +320,7 @@ class Runtime implements ContainerRuntime {
         config.id,
         mon,
         !!config.process.terminal,
+        { open: !!config.process.stdin, once: !!config.process.stdinOnce },
       );
       return { ...this.baseStatus(rec), state: 'created', pid };
     } catch (err) {
@@ -468,6 +470,18 @@ class Runtime implements ContainerRuntime {
     const dir = this.l.containerDir(id);
     const spec = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as OciSpec;
     return execInContainer(this.oci, dir, spec, id, options);
+  }
+
+  async attach(id: string, options: { stdin: boolean; tty: boolean }): Promise<ExecSession> {
+    const rec = this.record(id);
+    const s = await this.computeStatus(id);
+    if (s?.state !== 'running') throw new Error(`container "${id}" is not running`);
+    const dir = this.l.containerDir(id);
+    const mon = monitorPaths(dir, this.l.exitDir, rec.logPath);
+    return attachToMonitor(join(mon.socketDir, id, 'attach'), join(dir, 'ctl'), {
+      stdin: options.stdin && !!rec.config.process.stdin,
+      tty: !!rec.config.process.terminal,
+    });
   }
 
   async *logs(logDir: string, options: LogOptions = {}): AsyncIterable<Buffer> {

@@ -52,6 +52,10 @@ export interface ContainerConfig {
     gid?: number;
     additionalGids?: number[];
     terminal?: boolean;
+    /** Keep the container's stdin open for attach (the pod spec's `stdin`). */
+    stdin?: boolean;
+    /** Close stdin when the first attached client goes (`stdinOnce`). */
+    stdinOnce?: boolean;
     noNewPrivileges?: boolean;
   };
   capabilities?: { add?: string[]; drop?: string[] };
@@ -187,6 +191,8 @@ export interface ContainerRuntime {
   /** Starts and exits as they happen, until the signal aborts. */
   events(signal: AbortSignal): AsyncIterable<ContainerEvent>;
   exec(id: string, options: ExecOptions): Promise<ExecSession>;
+  /** Joins the running container's own stdio (kubectl attach, kubectl run -it). */
+  attach(id: string, options: { stdin: boolean; tty: boolean }): Promise<ExecSession>;
   /** The log of the newest (or previous) attempt in a log directory, as kubectl logs shows it. */
   logs(logDir: string, options?: LogOptions): AsyncIterable<Buffer>;
   /** Stop watching; containers keep running and a new runtime re-adopts them. */

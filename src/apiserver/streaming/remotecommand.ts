@@ -8,6 +8,11 @@ import type { ExecSession, ExecTarget, StreamingBackend } from './types.js';
 
 /** After the command exits, output still open and silent this long is cut off. */
 const OUTPUT_IDLE_MS = 2_000;
+/**
+ * How long a terminal exec waits for the client's first size, so the command starts with
+ * it (kubectl sends it as soon as the session is up) rather than being resized after.
+ */
+const FIRST_SIZE_WAIT_MS = 300;
 
 export interface TerminalSize {
   width: number;
@@ -18,10 +23,25 @@ export interface TerminalSize {
 export class ResizeQueue {
   private pending: TerminalSize | undefined;
   private handler: ((s: TerminalSize) => void) | undefined;
+  private waiters: (() => void)[] = [];
 
   push(size: TerminalSize): void {
     if (this.handler) this.handler(size);
     else this.pending = size;
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** The size the client sent first, waiting up to `ms` for it (it stays queued). */
+  async first(ms: number): Promise<TerminalSize | undefined> {
+    if (!this.pending) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        timer = setTimeout(resolve, ms);
+      });
+      clearTimeout(timer);
+    }
+    return this.pending;
   }
 
   onResize(fn: (s: TerminalSize) => void): void {
@@ -142,6 +162,10 @@ export async function runCommand(
   outputIdleMs = OUTPUT_IDLE_MS,
 ): Promise<void> {
   let session: ExecSession;
+  if (kind === 'exec' && target.tty && !target.size) {
+    const size = await ch.resize.first(FIRST_SIZE_WAIT_MS);
+    if (size) target = { ...target, size };
+  }
   try {
     session = await (kind === 'exec' ? backend.exec(target) : backend.attach(target));
   } catch (e) {

@@ -20,6 +20,8 @@ export interface ExecTarget {
   stdout: boolean;
   stderr: boolean;
   tty: boolean;
+  /** With a tty, the client's terminal size when it sent one before the start. */
+  size?: { width: number; height: number };
   /** Aborted when the client goes away before the command ends. */
   signal: AbortSignal;
 }

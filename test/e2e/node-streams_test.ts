@@ -1,0 +1,137 @@
+// End-to-end with the node agent: kubectl's streams into real containers. exec (with stdin,
+// with a terminal and its size), attach, `run -i --rm`, `run -it` on a terminal, and
+// port-forward. Runs in the cluster's own network namespace (harness.ts).
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ensureTestImages, IMAGES } from '../images/index.js';
+import {
+  hasKubectl,
+  kubectlPath,
+  nodeSkipReason,
+  ok,
+  parseTable,
+  startNodeCluster,
+  type TestCluster,
+} from './harness.js';
+
+const KUBECTL = 33;
+const skip = !hasKubectl(KUBECTL) ? 'kubectl 1.33 is not installed' : (nodeSkipReason() ?? false);
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(300);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+describe('kubectl streams into real containers', { skip }, () => {
+  let c: TestCluster;
+  const kubectl = (args: string[], input?: string) =>
+    c.kubectl(KUBECTL, args, input === undefined ? {} : { input });
+  const running = (name: string) =>
+    until(`${name} Running`, async () =>
+      parseTable(ok(await kubectl(['get', 'pod', name])))[0]?.['STATUS'] === 'Running'
+        ? true
+        : undefined,
+    );
+  /** kubectl on a terminal of the given size (util-linux `script` makes the terminal). */
+  const onTerminal = (args: string, input = '') =>
+    c.exec(
+      'script',
+      [
+        '-qec',
+        `stty cols 97 rows 29; ${kubectlPath(KUBECTL)} --kubeconfig ${c.kubeconfig} ${args}`,
+        '/dev/null',
+      ],
+      { input },
+    );
+
+  before(async () => {
+    const images = await ensureTestImages({ images: [IMAGES.busybox] });
+    c = startNodeCluster({ images: [images.archives[IMAGES.busybox]!] });
+    ok(
+      await kubectl([
+        'run',
+        'shell',
+        `--image=${IMAGES.busybox}`,
+        '--',
+        'sh',
+        '-c',
+        'while true; do echo tick; sleep 0.5; done',
+      ]),
+    );
+    await running('shell');
+  });
+
+  after(() => c?.stop());
+
+  test('exec: stdout, stderr, stdin and the exit code', async () => {
+    const r = await kubectl(['exec', 'shell', '--', 'sh', '-c', 'echo out; echo err >&2; exit 7']);
+    assert.deepEqual([r.code, r.stdout], [7, 'out\n']);
+    assert.match(r.stderr, /^err\ncommand terminated with exit code 7\n$/);
+    const cat = await kubectl(['exec', '-i', 'shell', '--', 'wc', '-c'], 'x'.repeat(100_000));
+    assert.equal(ok(cat).trim(), '100000');
+    const missing = await kubectl(['exec', 'shell', '--', 'no-such-command']);
+    assert.notEqual(missing.code, 0);
+  });
+
+  test('exec -it: a terminal of the client size', async () => {
+    const r = await onTerminal(`exec -it shell -- sh -c 'tty; stty size'`);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    // (script may echo its end of input as NULs before the output)
+    assert.match(r.stdout, /\/dev\/pts\/\d+\r\n29 97\r\n$/);
+  });
+
+  test('attach streams what the container prints from now on', async () => {
+    // attach runs until stopped: stop it once output came.
+    const bg = c.background(KUBECTL, ['attach', 'shell']);
+    try {
+      await bg.waitFor(/tick\ntick\n/, 10_000);
+    } finally {
+      await bg.stop();
+    }
+  });
+
+  test('run -i --rm: stdin reaches the container, the pod is removed after', async () => {
+    const r = await kubectl(
+      [
+        'run',
+        '-i',
+        '--rm',
+        'once',
+        `--image=${IMAGES.busybox}`,
+        '--restart=Never',
+        '--',
+        'sh',
+        '-c',
+        'read line; echo "got $line"',
+      ],
+      'hello\n',
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'got hello\npod "once" deleted\n');
+    assert.match((await kubectl(['get', 'pod', 'once'])).stderr, /pods "once" not found/);
+  });
+
+  test('run -it on a terminal: an interactive shell', async () => {
+    const r = await onTerminal(
+      `run -it --rm tty --image=${IMAGES.busybox} --restart=Never -- sh`,
+      'stty size; echo "in $(hostname)"; exit\n',
+    );
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /29 97\r\n/);
+    assert.match(r.stdout, /in tty\r\n/);
+    assert.match(r.stdout, /pod "tty" deleted/);
+  });
+});
