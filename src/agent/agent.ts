@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { KubeObject } from '../api/types.js';
 import {
+  createEventRecorder,
   createInformer,
   isNotFound,
   resources,
@@ -107,6 +108,13 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
   const hostIP = o.hostIP ?? (o.nodeNetns ? network.gateway : (primaryIPv4() ?? '127.0.0.1'));
   const workers = new Map<string, PodWorker>(); // by pod uid
   let stopping = false;
+  const events = createEventRecorder(
+    o.client,
+    'kubelet',
+    { now: () => new Date() },
+    log,
+    o.nodeName,
+  );
   let runtime: ContainerRuntime | undefined;
   let pods: Informer | undefined;
   let services: Informer | undefined;
@@ -226,6 +234,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
             if (!isNotFound(e)) throw e;
           }
         },
+        event: (p, type, reason, message) => events.event(p, type, reason, message),
         finalize: async (p) => {
           try {
             await o.client.delete(

@@ -42,6 +42,8 @@ export interface WorkerDeps {
   writeStatus(pod: KubeObject, status: Spec): Promise<void>;
   /** Removes the pod object for good (gracePeriodSeconds 0, uid precondition). */
   finalize(pod: KubeObject): Promise<void>;
+  /** Records an Event about the pod, as the kubelet does (`kubectl describe pod`). */
+  event?(pod: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
 }
 
 interface Waiting {
@@ -67,6 +69,11 @@ interface ContainerRecord {
 }
 
 const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** A duration as Go prints it: 512ms, 1.234s. */
+function goDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)}ms` : `${Number((ms / 1000).toFixed(3))}s`;
+}
 
 function terminatedOf(s: ContainerStatus): Spec {
   return {
@@ -321,6 +328,12 @@ export class PodWorker {
       }
       const wait = r.crash.remaining();
       if (wait > 0) {
+        if (r.waiting?.reason !== 'CrashLoopBackOff')
+          this.event(
+            'Warning',
+            'BackOff',
+            `Back-off restarting failed container ${r.name} in pod ${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})`,
+          );
         r.waiting = {
           reason: 'CrashLoopBackOff',
           message: `back-off ${Math.round(r.crash.currentDelayMs / 1000)}s restarting failed container=${r.name} pod=${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})`,
@@ -336,19 +349,45 @@ export class PodWorker {
         reason: 'ImagePullBackOff',
         message: `Back-off pulling image "${imageName}"`,
       };
+      this.event('Normal', 'BackOff', `Back-off pulling image "${imageName}"`);
+      this.event('Warning', 'Failed', 'Error: ImagePullBackOff');
       this.later(r.pull.remaining() + 10);
       return;
     }
     if (r.pull.remaining() > 0 && r.waiting?.reason === 'ImagePullBackOff') return;
+    const policy = (c['imagePullPolicy'] as PullPolicy | undefined) ?? defaultPolicy(imageName);
     try {
-      r.image = await this.d.images.ensureImage(
-        imageName,
-        (c['imagePullPolicy'] as PullPolicy | undefined) ?? defaultPolicy(imageName),
-      );
+      const present =
+        policy === 'Always'
+          ? undefined
+          : await this.d.images.getImage(imageName).catch(() => undefined);
+      const t0 = performance.now();
+      if (present)
+        this.event('Normal', 'Pulled', `Container image "${imageName}" already present on machine`);
+      else if (policy !== 'Never') this.event('Normal', 'Pulling', `Pulling image "${imageName}"`);
+      r.image = await this.d.images.ensureImage(imageName, policy);
+      if (!present) {
+        const took = goDuration(performance.now() - t0);
+        this.event(
+          'Normal',
+          'Pulled',
+          `Successfully pulled image "${imageName}" in ${took} (${took} including waiting). Image size: ${r.image.size} bytes.`,
+        );
+      }
       r.pull.reset();
     } catch (e) {
       const reason = e instanceof ImageError ? e.reason : 'ErrImagePull';
-      r.waiting = { reason, message: e instanceof Error ? e.message : String(e) };
+      const message = e instanceof Error ? e.message : String(e);
+      if (reason === 'ErrImageNeverPull')
+        this.event(
+          'Warning',
+          'ErrImageNeverPull',
+          `Container image "${imageName}" is not present with pull policy of Never`,
+        );
+      else if (reason === 'InvalidImageName') this.event('Warning', 'InspectFailed', message);
+      else this.event('Warning', 'Failed', `Failed to pull image "${imageName}": ${message}`);
+      this.event('Warning', 'Failed', `Error: ${reason}`);
+      r.waiting = { reason, message };
       r.pull.fail();
       this.later(r.pull.remaining() + 10);
       return;
@@ -387,11 +426,13 @@ export class PodWorker {
       const config = this.containerConfig(c, r, id, attempt, argv, env);
       config.layers = await this.d.images.layerDirs(r.image);
       await this.d.runtime.create(config);
+      this.event('Normal', 'Created', `Created container: ${r.name}`);
       r.id = id;
       r.attempt = attempt;
       r.ready = false;
       r.started = false;
       r.status = await this.d.runtime.start(id);
+      this.event('Normal', 'Started', `Started container ${r.name}`);
       r.waiting = undefined;
       r.started = true;
       this.startProbes(c, r);
@@ -497,7 +538,13 @@ export class PodWorker {
     const run = (p: ProbeSpec, timeoutMs: number) => this.probe(c, r, p, timeoutMs);
     const startup = c['startupProbe'] as ProbeSpec | undefined;
     const su = startup
-      ? startProber({ kind: 'startup', spec: startup, run, onChange: () => this.kick() })
+      ? startProber({
+          kind: 'startup',
+          spec: startup,
+          run,
+          onChange: () => this.kick(),
+          onFailure: (m) => this.event('Warning', 'Unhealthy', `Startup probe failed: ${m}`),
+        })
       : undefined;
     const gate = () => !su || su.result;
     if (su) r.probes.push(su);
@@ -513,6 +560,7 @@ export class PodWorker {
             r.ready = ok;
             this.kick();
           },
+          onFailure: (m) => this.event('Warning', 'Unhealthy', `Readiness probe failed: ${m}`),
         }),
       );
     const liveness = c['livenessProbe'] as ProbeSpec | undefined;
@@ -523,9 +571,15 @@ export class PodWorker {
           spec: liveness,
           run,
           gate,
+          onFailure: (m) => this.event('Warning', 'Unhealthy', `Liveness probe failed: ${m}`),
           onChange: (ok, message) => {
             if (ok || !r.id) return;
             this.d.logger.info('liveness probe failed; restarting', { id: r.id, message });
+            this.event(
+              'Normal',
+              'Killing',
+              `Container ${r.name} failed liveness probe, will be restarted`,
+            );
             const grace = this.gracePeriod();
             void this.d.runtime
               .stop(r.id, grace)
@@ -547,8 +601,13 @@ export class PodWorker {
     if (p.exec) {
       if (!r.id) return { ok: false, message: 'no container' };
       const x = await this.d.runtime.exec(r.id, { args: p.exec.command ?? [] });
-      x.stdout.resume();
-      x.stderr?.resume();
+      // The command's output is the failure message, as the kubelet reports it (capped).
+      let output = '';
+      const collect = (d: Buffer): void => {
+        if (output.length < 10_240) output += d.toString();
+      };
+      x.stdout.on('data', collect);
+      x.stderr?.on('data', collect);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<{ exitCode: number; error?: string }>((res) => {
         timer = setTimeout(() => {
@@ -560,7 +619,7 @@ export class PodWorker {
       clearTimeout(timer);
       return out.exitCode === 0
         ? { ok: true }
-        : { ok: false, message: out.error ?? `exit code ${out.exitCode}` };
+        : { ok: false, message: output.trim() || out.error || `exit code ${out.exitCode}` };
     }
     const host = p.httpGet?.host ?? p.tcpSocket?.host ?? this.podIP ?? '127.0.0.1';
     if (p.httpGet) {
@@ -581,6 +640,10 @@ export class PodWorker {
       return { ok: out.ok, ...(out.error ? { message: out.error } : {}) };
     }
     return { ok: false, message: 'probe has no handler' };
+  }
+
+  private event(type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.d.event?.(this.pod, type, reason, message);
   }
 
   private gracePeriod(): number {
@@ -604,6 +667,7 @@ export class PodWorker {
         if (!r.id) return;
         const st = await this.d.runtime.status(r.id);
         if (st?.state === 'running') {
+          this.event('Normal', 'Killing', `Stopping container ${r.name}`);
           const c = this.specs().find((x) => x.spec['name'] === r.name)?.spec ?? {};
           const preStop = (c['lifecycle'] ?? {})['preStop'] as Spec | undefined;
           if (preStop?.['exec']?.command) {

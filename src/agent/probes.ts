@@ -37,6 +37,8 @@ export function startProber(o: {
   run(spec: ProbeSpec, timeoutMs: number): Promise<ProbeOutcome>;
   /** Called when the verdict flips (and for liveness on every failure past the threshold). */
   onChange(result: boolean, message?: string): void;
+  /** Called on every failed attempt (the kubelet's Unhealthy event). */
+  onFailure?(message: string): void;
   /** Startup gating: while this says false, the probe does not run. */
   gate?: () => boolean;
 }): Prober {
@@ -71,6 +73,7 @@ export function startProber(o: {
       } else {
         successes = 0;
         failures++;
+        o.onFailure?.(out.message ?? '');
         if (result && failures >= failureThreshold) {
           result = false;
           failures = 0;

@@ -108,6 +108,18 @@ describe('container lifecycle on a real node', { skip }, () => {
     // The previous attempt's output, and only its own line.
     const previous = ok(await kubectl(['logs', 'crasher', '--previous']));
     assert.match(previous, /^attempt [0-9a-f-]{36}\n$/);
+    // The kubelet's events, as describe shows them.
+    const described = ok(await kubectl(['describe', 'pod', 'crasher']));
+    for (const line of [
+      /Normal\s+Scheduled\s+.*default-scheduler\s+Successfully assigned default\/crasher to /,
+      new RegExp(
+        `Normal\\s+Pulled\\s+.*kubelet\\s+Container image "${IMAGES.busybox}" already present on machine`,
+      ),
+      /Normal\s+Created\s+.*kubelet\s+Created container: c/,
+      /Normal\s+Started\s+.*kubelet\s+Started container c/,
+      /Warning\s+BackOff\s+.*kubelet\s+Back-off restarting failed container c in pod crasher_default\(/,
+    ])
+      assert.match(described, line);
   });
 
   test('logs -f follows a running container; --tail and --timestamps', async () => {

@@ -190,6 +190,12 @@ describe('seed workloads on a real node, images from a local registry mirror', {
       return r.code === 0 && r.stdout ? r.stdout : undefined;
     });
     assert.equal(page, 'debian 컨테이너에서 안녕하세요\n');
+    const described = ok(await kubectl(['describe', 'pod', 'two-containers']));
+    assert.match(described, /Normal\s+Pulling\s+.*kubelet\s+Pulling image "nginx"/);
+    assert.match(
+      described,
+      /Normal\s+Pulled\s+.*kubelet\s+Successfully pulled image "debian" in [\d.]+m?s \([\d.]+m?s including waiting\)\. Image size: \d+ bytes\./,
+    );
     const ls = runSkiff(['images', 'ls', '--data-dir', c.dataDir]);
     assert.match(ls.stdout, /^docker\.io\/library\/nginx\s+latest\s+[0-9a-f]{13}\s/m);
     assert.match(ls.stdout, /^docker\.io\/library\/debian\s+latest\s/m);
@@ -245,6 +251,11 @@ describe('seed workloads on a real node, images from a local registry mirror', {
       const r = await c.exec('curl', ['-s', '--max-time', '5', `http://${row['IP']}:8080/`]);
       assert.equal(r.stdout, `You've hit ${row['NAME']}\n`);
     }
+    // The probe's failures before /var/ready existed are events on the pod.
+    assert.match(
+      ok(await kubectl(['describe', 'pod', first!])),
+      /Warning\s+Unhealthy\s+.*kubelet\s+Readiness probe failed: ls: \/var\/ready: No such file or directory/,
+    );
     const eps = (await jsonpath(['endpoints', 'kubia'], '{.subsets[*].addresses[*].ip}')).split(
       ' ',
     );
@@ -283,5 +294,11 @@ describe('seed workloads on a real node, images from a local registry mirror', {
       '{.status.containerStatuses[0].state.waiting.message}',
     );
     assert.match(message, /luksa\/no-such-image:v1/);
+    const described = ok(await kubectl(['describe', 'pod', 'missing']));
+    assert.match(
+      described,
+      /Warning\s+Failed\s+.*kubelet\s+Failed to pull image "luksa\/no-such-image:v1": /,
+    );
+    assert.match(described, /Warning\s+Failed\s+.*kubelet\s+Error: ErrImagePull/);
   });
 });
