@@ -785,7 +785,10 @@ export class PodWorker {
       ...(this.podIP ? { podIP: this.podIP, podIPs: [{ ip: this.podIP }] } : {}),
       ...(this.startTime ? { startTime: this.startTime } : {}),
       ...(init.length ? { initContainerStatuses: init } : {}),
-      containerStatuses: apps,
+      // Sorted by name, as the kubelet does (kubectl's STATUS column depends on it).
+      containerStatuses: [...apps].sort((a, b) =>
+        a['name'] < b['name'] ? -1 : a['name'] > b['name'] ? 1 : 0,
+      ),
     };
     const qos = ((this.pod['status'] ?? {}) as Spec)['qosClass'];
     if (qos) status['qosClass'] = qos;

@@ -238,6 +238,30 @@ spec:
     );
   });
 
+  test('securityContext users and an in-memory emptyDir', async () => {
+    await apply(`apiVersion: v1
+kind: Pod
+metadata:
+  name: secured
+spec:
+  securityContext:
+    runAsUser: 1000
+    runAsGroup: 3000
+  volumes:
+  - name: scratch
+    emptyDir:
+      medium: Memory
+  containers:
+  - name: c
+    image: ${IMAGES.busybox}
+    command: ["sleep", "3600"]
+    volumeMounts: [{name: scratch, mountPath: /scratch}]
+`);
+    await running('secured');
+    assert.equal(await sh('secured', 'id -u; id -g'), '1000\n3000\n');
+    assert.match(await sh('secured', 'grep " /scratch " /proc/mounts'), /^tmpfs \/scratch tmpfs /);
+  });
+
   test('a hostNetwork pod shares the node network namespace', async () => {
     await apply(`apiVersion: v1
 kind: Pod

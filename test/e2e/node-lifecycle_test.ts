@@ -148,6 +148,51 @@ describe('container lifecycle on a real node', { skip }, () => {
     for (const l of lines) assert.match(l, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z line \d+$/);
   });
 
+  test('logs of a pod with two containers: -c, --all-containers, --prefix; Completed and Error', async () => {
+    await apply(
+      pod(
+        'pair',
+        `  restartPolicy: Never
+  containers:
+  - name: ok
+    image: ${IMAGES.busybox}
+    command: ["sh", "-c", "echo from ok"]
+  - name: bad
+    image: ${IMAGES.busybox}
+    command: ["sh", "-c", "echo from bad; exit 2"]
+`,
+      ),
+    );
+    await until('pair finished', async () =>
+      (await row('pair'))['STATUS'] === 'Error' ? true : undefined,
+    ).catch(withPod('pair'));
+    assert.equal(ok(await kubectl(['logs', 'pair', '-c', 'ok'])), 'from ok\n');
+    assert.equal(ok(await kubectl(['logs', 'pair', '-c', 'bad'])), 'from bad\n');
+    assert.equal(
+      ok(await kubectl(['logs', 'pair', '--all-containers', '--prefix'])),
+      '[pod/pair/ok] from ok\n[pod/pair/bad] from bad\n',
+    );
+    assert.equal(ok(await kubectl(['logs', 'pair', '-c', 'ok', '--since=1h'])), 'from ok\n');
+    // Without -c kubectl picks the first container and says so.
+    const r = await kubectl(['logs', 'pair']);
+    assert.equal(ok(r), 'from ok\n');
+    assert.match(r.stderr, /Defaulted container "ok" out of: ok, bad/);
+    const codes = ok(
+      await kubectl([
+        'get',
+        'pod',
+        'pair',
+        '-o',
+        'jsonpath={range .status.containerStatuses[*]}{.name}={.state.terminated.reason}/{.state.terminated.exitCode} {end}',
+      ]),
+    );
+    assert.equal(codes, 'bad=Error/2 ok=Completed/0 ');
+    assert.equal(
+      ok(await kubectl(['get', 'pod', 'pair', '-o', 'jsonpath={.status.phase}'])),
+      'Failed',
+    );
+  });
+
   test('graceful deletion: preStop runs, then SIGTERM, then the pod is gone', async () => {
     await apply(
       pod(
