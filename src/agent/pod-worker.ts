@@ -2,7 +2,8 @@
 // with back-off, probes, status, and graceful termination. Syncs of one pod never overlap:
 // a kick during a sync makes one more sync after it.
 
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../api/types.js';
 import type { Logger } from '../log/index.js';
@@ -83,6 +84,40 @@ function terminatedOf(s: ContainerStatus): Spec {
     finishedAt: s.finishedAt ? rfc3339(s.finishedAt) : null,
     containerID: `runc://${s.id}`,
   };
+}
+
+/**
+ * The pod's IPC namespace (kept alive by a bind mount at podDir/ipc) and its /dev/shm, a
+ * 64 MiB tmpfs at podDir/shm: every container of the pod joins both.
+ */
+function setUpPodIpc(podDir: string): void {
+  const ipc = join(podDir, 'ipc');
+  const shm = join(podDir, 'shm');
+  if (!mounted(ipc)) {
+    writeFileSync(ipc, '');
+    execFileSync('unshare', [`--ipc=${ipc}`, 'true']);
+  }
+  if (!mounted(shm)) {
+    mkdirSync(shm, { recursive: true });
+    execFileSync('mount', [
+      '-t',
+      'tmpfs',
+      '-o',
+      'size=64m,nosuid,nodev,noexec,mode=1777',
+      'shm',
+      shm,
+    ]);
+  }
+}
+
+function tearDownPodIpc(podDir: string): void {
+  for (const p of [join(podDir, 'shm'), join(podDir, 'ipc')])
+    if (mounted(p)) execFileSync('umount', ['-l', p]);
+}
+
+function mounted(path: string): boolean {
+  const target = ` ${path.replace(/ /g, '\\040')} `;
+  return readFileSync('/proc/self/mounts', 'utf8').includes(target);
 }
 
 function normalizedImage(image: string): string {
@@ -298,6 +333,7 @@ export class PodWorker {
       writeFileSync(join(this.podDir, 'etc-hosts'), files.hosts);
       writeFileSync(join(this.podDir, 'hostname'), files.hostname);
       writeFileSync(join(this.podDir, 'resolv.conf'), files.resolvConf);
+      if (!spec['hostIPC']) setUpPodIpc(this.podDir);
       const src = await this.d.sources(this.pod);
       this.volumes = setUpVolumes(this.pod, this.podDir, src);
       this.startTime ??= rfc3339(new Date());
@@ -517,7 +553,12 @@ export class PodWorker {
       ...(sc['capabilities'] ? { capabilities: sc['capabilities'] } : {}),
       ...(sc['readOnlyRootFilesystem'] ? { readOnlyRootfs: true } : {}),
       hostname: spec['hostNetwork'] ? this.d.nodeFiles.hostname : (spec['hostname'] ?? m.name),
-      namespaces: { network: spec['hostNetwork'] ? 'host' : this.netns! },
+      namespaces: {
+        network: spec['hostNetwork'] ? 'host' : this.netns!,
+        ipc: spec['hostIPC'] ? 'host' : join(this.podDir, 'ipc'),
+      },
+      // One /dev/shm for the whole pod, as the pause container's is shared.
+      shmPath: spec['hostIPC'] ? '/dev/shm' : join(this.podDir, 'shm'),
       etcHosts: join(this.podDir, 'etc-hosts'),
       etcHostname: join(this.podDir, 'hostname'),
       resolvConf: join(this.podDir, 'resolv.conf'),
@@ -692,6 +733,7 @@ export class PodWorker {
     this.terminated = true;
     try {
       tearDownVolumes(this.podDir);
+      tearDownPodIpc(this.podDir);
     } catch (e) {
       this.d.logger.warn('volume teardown failed', { uid: this.uid, err: String(e) });
     }

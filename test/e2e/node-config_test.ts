@@ -262,6 +262,32 @@ spec:
     assert.match(await sh('secured', 'grep " /scratch " /proc/mounts'), /^tmpfs \/scratch tmpfs /);
   });
 
+  test("a pod's containers share /dev/shm and the IPC namespace", async () => {
+    await apply(`apiVersion: v1
+kind: Pod
+metadata:
+  name: ipc-pair
+spec:
+  containers:
+  - name: a
+    image: ${IMAGES.busybox}
+    command: ["sleep", "3600"]
+  - name: b
+    image: ${IMAGES.busybox}
+    command: ["sleep", "3600"]
+`);
+    await running('ipc-pair');
+    const inC = async (container: string, script: string) =>
+      ok(await kubectl(['exec', 'ipc-pair', '-c', container, '--', 'sh', '-c', script]));
+    await inC('a', 'echo shared > /dev/shm/note');
+    assert.equal(await inC('b', 'cat /dev/shm/note'), 'shared\n');
+    assert.match(await inC('b', 'grep " /dev/shm " /proc/mounts'), /tmpfs .*size=65536k/);
+    const nsA = await inC('a', 'readlink /proc/self/ns/ipc');
+    assert.equal(await inC('b', 'readlink /proc/self/ns/ipc'), nsA);
+    // Another pod has its own.
+    assert.notEqual(await sh('sa', 'readlink /proc/self/ns/ipc'), nsA);
+  });
+
   test('a hostNetwork pod shares the node network namespace', async () => {
     await apply(`apiVersion: v1
 kind: Pod
