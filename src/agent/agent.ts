@@ -210,6 +210,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
     if (!w) {
       w = new PodWorker(pod, {
         runtime: runtime!,
+        ...(o.nodeNetns ? { nodeNetns: o.nodeNetns } : {}),
         images,
         network,
         nodeName: o.nodeName,

@@ -29,6 +29,11 @@ export const LABEL_ATTEMPT = 'skiff.container.attempt';
 
 export interface WorkerDeps {
   runtime: ContainerRuntime;
+  /**
+   * The node's network namespace when it is not the agent's own (tests). Probes and hooks
+   * connect from the node to the pod's IP, as the kubelet's do.
+   */
+  nodeNetns?: string;
   images: ImageService;
   network: PodNetwork;
   nodeName: string;
@@ -469,6 +474,19 @@ export class PodWorker {
       r.started = false;
       r.status = await this.d.runtime.start(id);
       this.event('Normal', 'Started', `Started container ${r.name}`);
+      const postStart = (c['lifecycle'] ?? {})['postStart'] as Spec | undefined;
+      if (postStart) {
+        const out = await this.runHook(c, r, postStart, this.gracePeriod() * 1000 || 30_000);
+        if (!out.ok) {
+          // The message stays out of the event (it may hold secrets), as in the kubelet.
+          this.event('Warning', 'FailedPostStartHook', 'PostStartHook failed');
+          this.d.logger.info('postStart hook failed', { id, message: out.message });
+          await this.d.runtime.stop(id, this.gracePeriod()).catch(() => undefined);
+          r.status = (await this.d.runtime.status(id)) ?? r.status;
+          r.waiting = undefined;
+          return;
+        }
+      }
       r.waiting = undefined;
       r.started = true;
       this.startProbes(c, r);
@@ -667,7 +685,7 @@ export class PodWorker {
       const headers: Record<string, string> = {};
       for (const h of p.httpGet.httpHeaders ?? []) headers[h.name] = h.value;
       const out = await httpCheck(
-        this.netns,
+        this.d.nodeNetns,
         host,
         portOf(c, p.httpGet.port),
         p.httpGet.path ?? '/',
@@ -677,10 +695,68 @@ export class PodWorker {
       return { ok: out.ok, ...(out.error ? { message: out.error } : {}) };
     }
     if (p.tcpSocket) {
-      const out = await tcpCheck(this.netns, host, portOf(c, p.tcpSocket.port), timeoutMs);
+      const out = await tcpCheck(this.d.nodeNetns, host, portOf(c, p.tcpSocket.port), timeoutMs);
       return { ok: out.ok, ...(out.error ? { message: out.error } : {}) };
     }
     return { ok: false, message: 'probe has no handler' };
+  }
+
+  /** A lifecycle hook (exec in the container, or an HTTP GET from the node to the pod). */
+  private async runHook(
+    c: Spec,
+    r: ContainerRecord,
+    h: Spec,
+    timeoutMs: number,
+  ): Promise<{ ok: boolean; message?: string }> {
+    try {
+      if (h['exec']?.command) {
+        if (!r.id) return { ok: false, message: 'no container' };
+        const x = await this.d.runtime.exec(r.id, { args: h['exec'].command as string[] });
+        let output = '';
+        x.stdout.on('data', (d: Buffer) => (output += d.toString()));
+        x.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+        let timer: NodeJS.Timeout | undefined;
+        const out = await Promise.race([
+          x.exit,
+          new Promise<{ exitCode: number; error?: string }>((res) => {
+            timer = setTimeout(() => {
+              x.kill('SIGKILL');
+              res({ exitCode: -1, error: 'timed out' });
+            }, timeoutMs);
+          }),
+        ]);
+        clearTimeout(timer);
+        return out.exitCode === 0
+          ? { ok: true }
+          : {
+              ok: false,
+              message: `command '${(h['exec'].command as string[]).join(' ')}' exited with ${out.exitCode}: ${output}`,
+            };
+      }
+      if (h['httpGet']) {
+        const g = h['httpGet'] as Spec;
+        const headers: Record<string, string> = {};
+        for (const x of (g['httpHeaders'] ?? []) as Spec[]) headers[x['name']] = x['value'];
+        const out = await httpCheck(
+          this.d.nodeNetns,
+          (g['host'] as string | undefined) ?? this.podIP ?? '127.0.0.1',
+          portOf(c, g['port']),
+          (g['path'] as string | undefined) ?? '/',
+          headers,
+          timeoutMs,
+        );
+        return { ok: out.ok, ...(out.error ? { message: out.error } : {}) };
+      }
+      if (h['sleep']) {
+        await new Promise((res) =>
+          setTimeout(res, Math.min(timeoutMs, Number(h['sleep']['seconds'] ?? 0) * 1000)),
+        );
+        return { ok: true };
+      }
+      return { ok: false, message: 'hook has no handler' };
+    } catch (e) {
+      return { ok: false, message: e instanceof Error ? e.message : String(e) };
+    }
   }
 
   private event(type: 'Normal' | 'Warning', reason: string, message: string): void {
@@ -711,18 +787,11 @@ export class PodWorker {
           this.event('Normal', 'Killing', `Stopping container ${r.name}`);
           const c = this.specs().find((x) => x.spec['name'] === r.name)?.spec ?? {};
           const preStop = (c['lifecycle'] ?? {})['preStop'] as Spec | undefined;
-          if (preStop?.['exec']?.command) {
-            try {
-              const x = await this.d.runtime.exec(r.id, { args: preStop['exec'].command });
-              x.stdout.resume();
-              x.stderr?.resume();
-              await Promise.race([
-                x.exit,
-                new Promise((res) => setTimeout(res, Math.max(0, deadline - Date.now()))),
-              ]);
-            } catch {
-              /* the kubelet goes on to SIGTERM */
-            }
+          if (preStop) {
+            // The hook gets the grace period; whatever it does, SIGTERM follows.
+            const out = await this.runHook(c, r, preStop, Math.max(0, deadline - Date.now()));
+            if (!out.ok)
+              this.event('Warning', 'FailedPreStopHook', `PreStopHook failed: ${out.message}`);
           }
           const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
           await this.d.runtime.stop(r.id, left).catch(() => undefined);

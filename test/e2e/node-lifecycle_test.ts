@@ -227,6 +227,43 @@ describe('container lifecycle on a real node', { skip }, () => {
     assert.match((await kubectl(['get', 'pod', 'graceful'])).stderr, /pods "graceful" not found/);
   });
 
+  test('postStart exec and preStop httpGet hooks', async () => {
+    await apply(
+      pod(
+        'hooks',
+        `  terminationGracePeriodSeconds: 5
+  containers:
+  - name: kubia
+    image: ${IMAGES.kubia}
+    ports:
+    - name: http
+      containerPort: 8080
+    lifecycle:
+      postStart:
+        exec:
+          command: ["sh", "-c", "echo started > /tmp/post"]
+      preStop:
+        httpGet:
+          port: http
+          path: /
+`,
+      ),
+    );
+    await until('hooks running', async () =>
+      (await row('hooks'))['STATUS'] === 'Running' ? true : undefined,
+    );
+    assert.equal(ok(await kubectl(['exec', 'hooks', '--', 'cat', '/tmp/post'])), 'started\n');
+    // kubia logs each request: the preStop GET shows up in the log while the pod stops.
+    const logs = c.background(KUBECTL, ['logs', '-f', 'hooks']);
+    try {
+      await logs.waitFor(/Kubia server starting/);
+      ok(await kubectl(['delete', 'pod', 'hooks', '--wait=false']));
+      await logs.waitFor(/Received request from (::ffff:)?10\.244\.0\.1\n/, 15_000);
+    } finally {
+      await logs.stop();
+    }
+  });
+
   test('a container ignoring SIGTERM is killed when the grace period ends', async () => {
     await apply(
       pod(
