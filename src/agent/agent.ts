@@ -108,6 +108,15 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
   const hostIP = o.hostIP ?? (o.nodeNetns ? network.gateway : (primaryIPv4() ?? '127.0.0.1'));
   const workers = new Map<string, PodWorker>(); // by pod uid
   let stopping = false;
+  // The images present, for the Node's status (largest first, at most 50, as the kubelet).
+  let nodeImages: { names: string[]; sizeBytes: number }[] = [];
+  const refreshImages = async (): Promise<void> => {
+    const list = await images.listImages().catch(() => []);
+    nodeImages = list
+      .map((i) => ({ names: [...i.repoDigests, ...i.repoTags], sizeBytes: i.size }))
+      .sort((a, b) => b.sizeBytes - a.sizeBytes)
+      .slice(0, 50);
+  };
   const events = createEventRecorder(
     o.client,
     'kubelet',
@@ -287,6 +296,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
     prepare,
     async start() {
       const { rt, report } = await prepare();
+      await refreshImages();
       const status = createNodeStatusManager({
         client: o.client,
         identity: {
@@ -300,7 +310,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
         logger: log,
         signal: o.signal,
         state: { ready: true, reason: 'KubeletReady', message: 'kubelet is posting ready status' },
-        images: () => [],
+        images: () => nodeImages,
       });
       await status.start();
       if (!report.bridgeNetfilter)
@@ -358,6 +368,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
       // A periodic resync picks up anything an event missed.
       const t = setInterval(() => {
         for (const w of workers.values()) w.kick();
+        void refreshImages();
       }, 10_000);
       t.unref();
       o.signal.addEventListener('abort', () => {

@@ -148,6 +148,10 @@ describe('seed workloads on a real node, images from a local registry mirror', {
       [[E2E_NODE, 'Ready']],
     );
     assert.equal(await jsonpath(['node', E2E_NODE], '{.spec.podCIDR}'), '10.244.0.0/24');
+    assert.match(
+      await jsonpath(['node', E2E_NODE], '{.status.nodeInfo.containerRuntimeVersion}'),
+      /^(runc|crun):\/\/\d+\.\d+/,
+    );
   });
 
   test('seed 004: two containers share an emptyDir; nginx serves what debian wrote', async () => {
@@ -199,6 +203,17 @@ describe('seed workloads on a real node, images from a local registry mirror', {
     const ls = runSkiff(['images', 'ls', '--data-dir', c.dataDir]);
     assert.match(ls.stdout, /^docker\.io\/library\/nginx\s+latest\s+[0-9a-f]{13}\s/m);
     assert.match(ls.stdout, /^docker\.io\/library\/debian\s+latest\s/m);
+    // The node lists them too (refreshed with its status).
+    await until(
+      'the node to list the pulled images',
+      async () =>
+        /docker\.io\/library\/nginx:latest/.test(
+          await jsonpath(['node', E2E_NODE], '{.status.images[*].names}'),
+        )
+          ? true
+          : undefined,
+      30_000,
+    );
   });
 
   test('seed 001: a kubia RC with a readiness probe; each pod answers with its own name', async () => {
