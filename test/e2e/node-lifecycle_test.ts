@@ -61,9 +61,15 @@ describe('container lifecycle on a real node', { skip }, () => {
   };
 
   before(async () => {
-    const images = await ensureTestImages({ images: [IMAGES.busybox, IMAGES.kubia] });
+    const images = await ensureTestImages({
+      images: [IMAGES.busybox, IMAGES.kubia, IMAGES.kubiaUnhealthy],
+    });
     c = startNodeCluster({
-      images: [images.archives[IMAGES.busybox]!, images.archives[IMAGES.kubia]!],
+      images: [
+        images.archives[IMAGES.busybox]!,
+        images.archives[IMAGES.kubia]!,
+        images.archives[IMAGES.kubiaUnhealthy]!,
+      ],
     });
     hostDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-hostpath-'));
   });
@@ -225,6 +231,46 @@ describe('container lifecycle on a real node', { skip }, () => {
     assert.ok(Date.now() - t0 < 15_000, `deletion took ${Date.now() - t0} ms`);
     assert.equal(readFileSync(join(hostDir, 'events'), 'utf8'), 'preStop\nTERM\n');
     assert.match((await kubectl(['get', 'pod', 'graceful'])).stderr, /pods "graceful" not found/);
+  });
+
+  test('an HTTP liveness probe restarts an unhealthy container (kubia-unhealthy)', async () => {
+    await apply(
+      pod(
+        'kubia-liveness',
+        `  containers:
+  - name: kubia
+    image: ${IMAGES.kubiaUnhealthy}
+    livenessProbe:
+      httpGet:
+        path: /
+        port: 8080
+      periodSeconds: 1
+      failureThreshold: 2
+`,
+      ),
+    );
+    // Healthy for five requests, then 500s: restarted by the kubelet, not by a crash.
+    await until(
+      'a restart',
+      async () =>
+        /^[1-9]/.test((await row('kubia-liveness'))['RESTARTS'] ?? '') ? true : undefined,
+      60_000,
+    ).catch(withPod('kubia-liveness'));
+    const described = ok(await kubectl(['describe', 'pod', 'kubia-liveness']));
+    assert.match(
+      described,
+      /Warning\s+Unhealthy\s+.*kubelet\s+Liveness probe failed: HTTP probe failed with statuscode: 500/,
+    );
+    assert.match(
+      described,
+      /Normal\s+Killing\s+.*kubelet\s+Container kubia failed liveness probe, will be restarted/,
+    );
+    assert.ok(
+      await jsonpath(
+        'kubia-liveness',
+        '{.status.containerStatuses[0].lastState.terminated.finishedAt}',
+      ),
+    );
   });
 
   test('postStart exec and preStop httpGet hooks', async () => {
