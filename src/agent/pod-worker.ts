@@ -74,6 +74,12 @@ interface ContainerRecord {
   probes: Prober[];
 }
 
+/**
+ * How often configMap, secret, downwardAPI and projected volumes are rewritten from their
+ * sources (atomically; the kubelet does it on its periodic sync, about once a minute).
+ */
+const VOLUME_REFRESH_MS = 10_000;
+
 const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** A duration as Go prints it: 512ms, 1.234s. */
@@ -161,6 +167,7 @@ export class PodWorker {
   private lastStatus = '';
   private terminated = false;
   private podWaiting?: Waiting;
+  private volumesRefreshedAt = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(pod: KubeObject, deps: WorkerDeps) {
@@ -284,6 +291,7 @@ export class PodWorker {
     for (const r of this.containers.values())
       if (r.id) r.status = (await this.d.runtime.status(r.id)) ?? r.status;
     if (!(await this.prepare())) return this.report();
+    if (Date.now() - this.volumesRefreshedAt >= VOLUME_REFRESH_MS) await this.refreshVolumes();
     const spec = (this.pod['spec'] ?? {}) as Spec;
     const policy = (spec['restartPolicy'] as string | undefined) ?? 'Always';
     // Init containers, one at a time and in order.
@@ -341,6 +349,7 @@ export class PodWorker {
       if (!spec['hostIPC']) setUpPodIpc(this.podDir);
       const src = await this.d.sources(this.pod);
       this.volumes = setUpVolumes(this.pod, this.podDir, src);
+      this.volumesRefreshedAt = Date.now();
       this.startTime ??= rfc3339(new Date());
       this.prepared = true;
       this.podWaiting = undefined;
@@ -353,6 +362,16 @@ export class PodWorker {
       this.d.logger.warn('pod set-up failed', { uid: this.uid, err: this.podWaiting.message });
       this.later(2000);
       return false;
+    }
+  }
+
+  /** Rewrites the volumes made from API objects; a source gone keeps the files as they were. */
+  private async refreshVolumes(): Promise<void> {
+    this.volumesRefreshedAt = Date.now();
+    try {
+      this.volumes = setUpVolumes(this.pod, this.podDir, await this.d.sources(this.pod));
+    } catch (e) {
+      this.d.logger.debug('volume refresh failed', { uid: this.uid, err: String(e) });
     }
   }
 

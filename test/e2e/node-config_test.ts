@@ -158,6 +158,17 @@ spec:
       `${ip}:80 tcp://${ip}:80\n`,
     );
     assert.equal(await sh('configured', 'echo $KUBERNETES_SERVICE_PORT'), '443\n');
+
+    // A changed ConfigMap reaches the volume (not the environment), swapped in atomically.
+    ok(await kubectl(['patch', 'configmap', 'app-config', '-p', '{"data":{"greeting":"hi"}}']));
+    await until(
+      'the new value in the volume',
+      async () =>
+        (await sh('configured', 'cat /etc/config/greeting')) === 'hi' ? true : undefined,
+      40_000,
+    );
+    assert.equal(await sh('configured', 'echo $GREETING'), 'hello\n');
+    assert.match(await sh('configured', 'ls -a /etc/config'), /\.\.data\n/);
   });
 
   test('init containers run in order first: Init:0/2, then Running', async () => {
