@@ -15,13 +15,23 @@ import {
 } from './lib/cluster.js';
 import { formatTable, mib, ms } from './lib/report.js';
 import { list } from './list.js';
+import { pods } from './pods.js';
 import { rss } from './rss.js';
 import { sqlite } from './sqlite.js';
 import { startup } from './startup.js';
 import { watch } from './watch.js';
 
 /** In run order: startup and rss use their own clusters; api, list and watch share one. */
-const BENCHMARKS: readonly Benchmark[] = [startup, rss, api, list, watch, sqlite, controllers];
+const BENCHMARKS: readonly Benchmark[] = [
+  startup,
+  rss,
+  api,
+  list,
+  watch,
+  sqlite,
+  controllers,
+  pods,
+];
 
 function usage(): string {
   return [

@@ -2,7 +2,8 @@
 // with back-off, probes, status, and graceful termination. Syncs of one pod never overlap:
 // a kick during a sync makes one more sync after it.
 
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../api/types.js';
@@ -97,28 +98,27 @@ function terminatedOf(s: ContainerStatus): Spec {
   };
 }
 
+const execFileAsync = promisify(execFile);
+
 /**
  * The pod's IPC namespace (kept alive by a bind mount at podDir/ipc) and its /dev/shm, a
  * 64 MiB tmpfs at podDir/shm: every container of the pod joins both.
  */
-function setUpPodIpc(podDir: string): void {
+async function setUpPodIpc(podDir: string): Promise<void> {
   const ipc = join(podDir, 'ipc');
   const shm = join(podDir, 'shm');
-  if (!mounted(ipc)) {
+  const opts = 'size=64m,nosuid,nodev,noexec,mode=1777';
+  const shmMount = ['mount', '-t', 'tmpfs', '-o', opts, 'shm', shm];
+  const haveIpc = mounted(ipc);
+  const haveShm = mounted(shm);
+  if (haveIpc && haveShm) return;
+  mkdirSync(shm, { recursive: true });
+  // One process for both (the spawn is the costly part): unshare makes the namespace
+  // persistent at ipc, then runs the mount (which does not care about the IPC namespace).
+  if (!haveIpc) {
     writeFileSync(ipc, '');
-    execFileSync('unshare', [`--ipc=${ipc}`, 'true']);
-  }
-  if (!mounted(shm)) {
-    mkdirSync(shm, { recursive: true });
-    execFileSync('mount', [
-      '-t',
-      'tmpfs',
-      '-o',
-      'size=64m,nosuid,nodev,noexec,mode=1777',
-      'shm',
-      shm,
-    ]);
-  }
+    await execFileAsync('unshare', [`--ipc=${ipc}`, ...(haveShm ? ['true'] : shmMount)]);
+  } else await execFileAsync('mount', shmMount.slice(1));
 }
 
 function tearDownPodIpc(podDir: string): void {
@@ -346,7 +346,7 @@ export class PodWorker {
       writeFileSync(join(this.podDir, 'etc-hosts'), files.hosts);
       writeFileSync(join(this.podDir, 'hostname'), files.hostname);
       writeFileSync(join(this.podDir, 'resolv.conf'), files.resolvConf);
-      if (!spec['hostIPC']) setUpPodIpc(this.podDir);
+      if (!spec['hostIPC']) await setUpPodIpc(this.podDir);
       const src = await this.d.sources(this.pod);
       this.volumes = setUpVolumes(this.pod, this.podDir, src);
       this.volumesRefreshedAt = Date.now();

@@ -104,6 +104,8 @@ class Runtime implements ContainerRuntime {
   private readonly records: Map<string, ContainerRecord> = new Map();
   /** Final statuses of exited containers (an exit never changes). */
   private readonly exited = new Map<string, ContainerStatus>();
+  /** Host pids of containers, known from create or a first `state`. */
+  private readonly pids = new Map<string, number>();
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly subscribers = new Set<(e: ContainerEvent) => void>();
   private watcher: FSWatcher | undefined;
@@ -261,7 +263,13 @@ class Runtime implements ContainerRuntime {
     const done = this.exited.get(id) ?? (await this.exitedStatus(rec));
     if (done) return done;
     const base = this.baseStatus(rec);
+    // Started, no exit recorded and its monitor alive: running, without asking the runtime
+    // (a `state` call is a process spawn; pod workers look at their containers often).
+    const known = this.pids.get(id);
+    if (rec.startedAt && known && (await this.monitorAlive(id)))
+      return { ...base, state: 'running', pid: known };
     const state = await this.oci.state(id).catch(() => undefined);
+    if (state?.pid) this.pids.set(id, state.pid);
     if (!state) return base; // never created, or its state is gone: unknown
     if (state.status === 'created' || state.status === 'creating')
       return { ...base, state: 'created', pid: state.pid };
@@ -322,6 +330,7 @@ class Runtime implements ContainerRuntime {
         !!config.process.terminal,
         { open: !!config.process.stdin, once: !!config.process.stdinOnce },
       );
+      this.pids.set(config.id, pid);
       return { ...this.baseStatus(rec), state: 'created', pid };
     } catch (err) {
       this.records.delete(config.id);
@@ -395,6 +404,7 @@ class Runtime implements ContainerRuntime {
     await rm(dir, { recursive: true, force: true });
     await rm(this.l.exitFile(id), { force: true });
     this.records.delete(id);
+    this.pids.delete(id);
     this.exited.delete(id);
     for (const w of this.waiters.get(id) ?? []) w({ ...this.baseStatus(rec), state: 'unknown' });
     this.waiters.delete(id);

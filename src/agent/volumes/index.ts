@@ -3,7 +3,7 @@
 // downwardAPI, service-account tokens) is written atomically and refreshed on resync.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../api/types.js';
 import { writeAtomically, type Payload } from './atomic-writer.js';
@@ -197,13 +197,10 @@ export interface PreparedVolume {
   readOnly: boolean;
 }
 
+/** Whether something is mounted at `path` (read from the mount table: no process spawned). */
 function isMounted(path: string): boolean {
-  try {
-    execFileSync('mountpoint', ['-q', path], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+  const field = ` ${path.replace(/ /g, '\\040')} `;
+  return readFileSync('/proc/self/mounts', 'utf8').includes(field);
 }
 
 /**
