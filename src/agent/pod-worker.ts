@@ -73,6 +73,8 @@ interface ContainerRecord {
   ready: boolean;
   started: boolean;
   probes: Prober[];
+  /** While it has not passed, the container is not `started` (nor probed otherwise). */
+  startupProbe?: Prober;
 }
 
 /**
@@ -626,6 +628,7 @@ export class PodWorker {
       : undefined;
     const gate = () => !su || su.result;
     if (su) r.probes.push(su);
+    r.startupProbe = su;
     const readiness = c['readinessProbe'] as ProbeSpec | undefined;
     if (readiness)
       r.probes.push(
@@ -857,7 +860,7 @@ export class PodWorker {
         image: r?.image ? normalizedImage(c['image']) : c['image'],
         imageID: r?.image ? (r.image.repoDigests[0] ?? r.image.id) : '',
         ...(r?.id && s ? { containerID: `runc://${r.id}` } : {}),
-        started: running && !!r?.started,
+        started: running && !!r?.started && (!r.startupProbe || r.startupProbe.result),
       };
     };
     const init = ((spec['initContainers'] ?? []) as Spec[]).map(statusOf);

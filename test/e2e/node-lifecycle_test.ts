@@ -273,6 +273,47 @@ describe('container lifecycle on a real node', { skip }, () => {
     );
   });
 
+  test('a startup probe holds back readiness; a tcpSocket readiness probe by port name', async () => {
+    await apply(
+      pod(
+        'slow-start',
+        `  containers:
+  - name: kubia
+    image: ${IMAGES.kubia}
+    ports:
+    - name: http
+      containerPort: 8080
+    startupProbe:
+      exec:
+        command: ["test", "-f", "/tmp/up"]
+      periodSeconds: 1
+      failureThreshold: 60
+    readinessProbe:
+      tcpSocket:
+        port: http
+      periodSeconds: 1
+`,
+      ),
+    );
+    await until('slow-start running', async () =>
+      (await row('slow-start'))['STATUS'] === 'Running' ? true : undefined,
+    );
+    // The server listens, but the startup probe has not passed: not started, not ready.
+    await sleep(2500);
+    const cs = '{.status.containerStatuses[0]}';
+    let status = JSON.parse(await jsonpath('slow-start', cs)) as {
+      started: boolean;
+      ready: boolean;
+    };
+    assert.deepEqual([status.started, status.ready], [false, false]);
+    ok(await kubectl(['exec', 'slow-start', '--', 'touch', '/tmp/up']));
+    await until('slow-start Ready', async () =>
+      (await row('slow-start'))['READY'] === '1/1' ? true : undefined,
+    );
+    status = JSON.parse(await jsonpath('slow-start', cs)) as { started: boolean; ready: boolean };
+    assert.deepEqual([status.started, status.ready], [true, true]);
+  });
+
   test('postStart exec and preStop httpGet hooks', async () => {
     await apply(
       pod(
