@@ -2,8 +2,6 @@
 // with back-off, probes, status, and graceful termination. Syncs of one pod never overlap:
 // a kick during a sync makes one more sync after it.
 
-import { execFile, execFileSync } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../api/types.js';
@@ -18,6 +16,7 @@ import { containerEnv, type EnvSources } from './pod/env.js';
 import { Backoff, BACKOFF_RESET_MS } from './backoff.js';
 import { startProber, type ProbeSpec, type Prober } from './probes.js';
 import { httpCheck, tcpCheck } from './netns-dial.js';
+import { execCommand } from './spawner.js';
 import { quantity } from '../scheduler/predicates.js';
 
 type Spec = Record<string, any>;
@@ -100,8 +99,6 @@ function terminatedOf(s: ContainerStatus): Spec {
   };
 }
 
-const execFileAsync = promisify(execFile);
-
 /**
  * The pod's IPC namespace (kept alive by a bind mount at podDir/ipc) and its /dev/shm, a
  * 64 MiB tmpfs at podDir/shm: every container of the pod joins both.
@@ -119,13 +116,13 @@ async function setUpPodIpc(podDir: string): Promise<void> {
   // persistent at ipc, then runs the mount (which does not care about the IPC namespace).
   if (!haveIpc) {
     writeFileSync(ipc, '');
-    await execFileAsync('unshare', [`--ipc=${ipc}`, ...(haveShm ? ['true'] : shmMount)]);
-  } else await execFileAsync('mount', shmMount.slice(1));
+    await execCommand('unshare', [`--ipc=${ipc}`, ...(haveShm ? ['true'] : shmMount)]);
+  } else await execCommand('mount', shmMount.slice(1));
 }
 
-function tearDownPodIpc(podDir: string): void {
+async function tearDownPodIpc(podDir: string): Promise<void> {
   for (const p of [join(podDir, 'shm'), join(podDir, 'ipc')])
-    if (mounted(p)) execFileSync('umount', ['-l', p]);
+    if (mounted(p)) await execCommand('umount', ['-l', p]);
 }
 
 function mounted(path: string): boolean {
@@ -824,7 +821,7 @@ export class PodWorker {
     this.terminated = true;
     try {
       tearDownVolumes(this.podDir);
-      tearDownPodIpc(this.podDir);
+      await tearDownPodIpc(this.podDir);
     } catch (e) {
       this.d.logger.warn('volume teardown failed', { uid: this.uid, err: String(e) });
     }

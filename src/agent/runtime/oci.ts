@@ -2,11 +2,8 @@
 // delete. Container state lives under a root directory of our own, so a new agent
 // process finds the containers an earlier one made.
 
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { execCommand } from '../spawner.js';
 import { stderrOf } from './rootfs.js';
-
-const run = promisify(execFile);
 
 export interface OciState {
   id: string;
@@ -49,7 +46,7 @@ export function createOciCli(path: string, root: string): OciCli {
   const globalArgs = [`--root=${root}`];
   const call = async (args: string[], id?: string): Promise<string> => {
     try {
-      const { stdout } = await run(path, [...globalArgs, ...args], { maxBuffer: 64 << 20 });
+      const { stdout } = await execCommand(path, [...globalArgs, ...args]);
       return stdout;
     } catch (err) {
       const text = stderrOf(err);

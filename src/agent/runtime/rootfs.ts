@@ -2,12 +2,11 @@
 // directories (read-only) under a per-container upper and work directory. The runtime
 // layer mounts it before `create` and unmounts it on delete.
 
-import { execFile } from 'node:child_process';
+import { execCommand } from '../spawner.js';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { promisify } from 'node:util';
 
-const run = promisify(execFile);
+const run = execCommand;
 
 /** The kernel takes mount options up to one page; leave room for upper/work. */
 const MAX_OPTIONS = 3500;

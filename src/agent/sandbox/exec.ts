@@ -1,7 +1,7 @@
 // Runs the host tools (ip, nft, unshare, umount), optionally inside a network namespace
 // given by path: `ip -n` only takes names under /run/netns, so paths go through nsenter.
 
-import { spawn } from 'node:child_process';
+import { runCommand } from '../spawner.js';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
@@ -24,7 +24,6 @@ export interface RunOptions {
   netns?: string | undefined;
   /** Written to the command's standard input (for `ip -batch -` and `nft -f -`). */
   input?: string;
-  timeoutMs?: number;
 }
 
 // Tools live in sbin directories that a non-login PATH may lack.
@@ -61,25 +60,9 @@ export async function run(argv: string[], o: RunOptions = {}): Promise<string> {
   const full = o.netns
     ? [resolve('nsenter'), `--net=${o.netns}`, '--', resolve(tool), ...args]
     : [resolve(tool), ...args];
-  return new Promise((ok, fail) => {
-    const child = spawn(full[0] ?? tool, full.slice(1), {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: o.timeoutMs ?? 30_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => {
-      if (code === 0) ok(stdout);
-      else fail(new CommandError(argv, code, stderr));
-    });
-    child.stdin.on('error', () => {
-      /* the exit status tells */
-    });
-    child.stdin.end(o.input ?? '');
-  });
+  const r = await runCommand(full, o.input !== undefined ? { input: o.input } : {});
+  if (r.code !== 0) throw new CommandError(argv, r.code, r.stderr.toString());
+  return r.stdout.toString();
 }
 
 /** Runs a command whose failure is fine when stderr matches (e.g. deleting what is gone). */
