@@ -157,6 +157,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
         want(secrets, s['secret']?.name);
       }
     }
+    for (const ref of (spec['imagePullSecrets'] ?? []) as Spec[]) want(secrets, ref['name']);
     for (const c of [...(spec['initContainers'] ?? []), ...(spec['containers'] ?? [])] as Spec[]) {
       for (const e of (c['env'] ?? []) as Spec[]) {
         want(cms, e['valueFrom']?.configMapKeyRef?.name);
@@ -349,7 +350,13 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
 
       pods.on({
         add: (p) => void (stopping || worker(p).kick()),
-        update: (_old, p) => void (stopping || worker(p).kick()),
+        // A change of status alone (most often our own write) needs no sync, as in the
+        // kubelet, where the status manager's writes do not wake the pod workers.
+        update: (old, p) => {
+          if (stopping) return;
+          const w = worker(p);
+          if (!statusOnlyChange(old, p)) w.kick();
+        },
         delete: (p) => {
           const w = workers.get(p.metadata.uid ?? '');
           if (!w) return;
@@ -407,6 +414,14 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
       );
     },
   };
+}
+
+function statusOnlyChange(a: KubeObject, b: KubeObject): boolean {
+  const rest = (o: KubeObject): string => {
+    const { resourceVersion: _rv, managedFields: _mf, ...meta } = o.metadata;
+    return JSON.stringify([meta, o['spec']]);
+  };
+  return rest(a) === rest(b);
 }
 
 function nodeHosts(): string {

@@ -13,6 +13,7 @@ import { ensureTestImages, IMAGES } from '../../test/images/index.js';
 import { resources } from '../client/index.js';
 import { createLogger } from '../log/index.js';
 import type { KubeObject } from '../api/types.js';
+import { buildImage, startTestRegistry } from '../images/testing.js';
 import { createNodeAgent, type NodeAgent } from './agent.js';
 import { containerTestSkipReason } from './runtime/testing.js';
 import { createTestNetns, skipReason as netSkipReason, type TestNetns } from './sandbox/testing.js';
@@ -187,6 +188,61 @@ describe('node agent', { skip }, () => {
     x.stdin?.end();
     assert.equal((await x.exit).exitCode, 0);
     await until('probe Ready', async () => (ready(await get('probe')) ? true : undefined));
+  });
+
+  it("pulls a private image with the pod's imagePullSecrets, and not without", async () => {
+    const registry = await startTestRegistry({ auth: 'token', users: { alice: 's3cret' } });
+    try {
+      registry.put(
+        'private/app',
+        'v1',
+        buildImage({
+          name: 'private/app',
+          config: { Cmd: ['/app'] },
+          layers: [{ entries: [{ name: 'app', data: 'not a program', mode: 0o755 }] }],
+        }),
+      );
+      const image = `${registry.host}/private/app:v1`;
+      const dockerconfig = {
+        auths: {
+          [`http://${registry.host}`]: { auth: Buffer.from('alice:s3cret').toString('base64') },
+        },
+      };
+      await api.client.create(resources.secrets, 'default', {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'regcred', namespace: 'default' },
+        type: 'kubernetes.io/dockerconfigjson',
+        data: { '.dockerconfigjson': Buffer.from(JSON.stringify(dockerconfig)).toString('base64') },
+      });
+      const waiting = async (name: string) =>
+        status(await get(name)).containerStatuses?.[0]?.state?.waiting as
+          { reason: string; message?: string } | undefined;
+      await api.client.create(
+        resources.pods,
+        'default',
+        pod('private-anon', { containers: [{ name: 'app', image }] }),
+      );
+      const denied = await until('ErrImagePull without the secret', async () => {
+        const w = await waiting('private-anon');
+        return w?.reason === 'ErrImagePull' ? w : undefined;
+      });
+      assert.match(denied.message ?? '', /authentication required/);
+      await api.client.create(
+        resources.pods,
+        'default',
+        pod('private-auth', {
+          imagePullSecrets: [{ name: 'regcred' }],
+          containers: [{ name: 'app', image }],
+        }),
+      );
+      const pulled = await until('the image pulled with the secret', () =>
+        agent.images.getImage(image),
+      );
+      assert.deepEqual(pulled.repoTags, [image]);
+    } finally {
+      await registry.close();
+    }
   });
 
   it('deleting a pod stops its container and removes the object', async () => {

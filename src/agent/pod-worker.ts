@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import type { KubeObject } from '../api/types.js';
 import type { Logger } from '../log/index.js';
 import type { ImageInfo, ImageService, PullPolicy } from '../images/index.js';
-import { formatRef, ImageError, parseImageRef } from '../images/index.js';
+import {
+  formatRef,
+  ImageError,
+  parseDockerConfig,
+  parseImageRef,
+  type DockerConfig,
+} from '../images/index.js';
 import type { BindMount, ContainerRuntime, ContainerStatus } from './runtime/index.js';
 import { renderPodFiles, type PodNetwork } from './sandbox/index.js';
 import { setUpVolumes, tearDownVolumes, type VolumeSources } from './volumes/index.js';
@@ -364,6 +370,30 @@ export class PodWorker {
     }
   }
 
+  /** The pod's imagePullSecrets, decoded (kubernetes.io/dockerconfigjson and dockercfg). */
+  private async pullSecrets(): Promise<DockerConfig[]> {
+    const refs = (((this.pod['spec'] ?? {}) as Spec)['imagePullSecrets'] ?? []) as Spec[];
+    if (!refs.length) return [];
+    const src = await this.d.sources(this.pod);
+    const ns = this.pod.metadata.namespace ?? 'default';
+    const out: DockerConfig[] = [];
+    for (const ref of refs) {
+      const secret = src.secret(ns, ref['name'] as string);
+      const data = (secret?.['data'] ?? {}) as Record<string, string>;
+      try {
+        if (data['.dockerconfigjson'])
+          out.push(parseDockerConfig(Buffer.from(data['.dockerconfigjson'], 'base64').toString()));
+        else if (data['.dockercfg'])
+          out.push({
+            auths: parseDockerConfig(Buffer.from(data['.dockercfg'], 'base64').toString()),
+          } as DockerConfig);
+      } catch {
+        // The kubelet skips a secret it cannot read and pulls with the others.
+      }
+    }
+    return out;
+  }
+
   /** Rewrites the volumes made from API objects; a source gone keeps the files as they were. */
   private async refreshVolumes(): Promise<void> {
     this.volumesRefreshedAt = Date.now();
@@ -424,7 +454,9 @@ export class PodWorker {
       if (present)
         this.event('Normal', 'Pulled', `Container image "${imageName}" already present on machine`);
       else if (policy !== 'Never') this.event('Normal', 'Pulling', `Pulling image "${imageName}"`);
-      r.image = await this.d.images.ensureImage(imageName, policy);
+      r.image = await this.d.images.ensureImage(imageName, policy, {
+        pullSecrets: await this.pullSecrets(),
+      });
       if (!present) {
         const took = goDuration(performance.now() - t0);
         this.event(
