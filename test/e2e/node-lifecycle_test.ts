@@ -369,7 +369,14 @@ describe('container lifecycle on a real node', { skip }, () => {
       (await row('stubborn'))['STATUS'] === 'Running' ? true : undefined,
     );
     const t0 = Date.now();
-    ok(await kubectl(['delete', 'pod', 'stubborn']));
+    ok(await kubectl(['delete', 'pod', 'stubborn', '--wait=false']));
+    // While the grace period runs, kubectl shows it Terminating.
+    assert.equal((await row('stubborn'))['STATUS'], 'Terminating');
+    await until(
+      'stubborn gone',
+      async () => ((await kubectl(['get', 'pod', 'stubborn'])).code !== 0 ? true : undefined),
+      20_000,
+    );
     const took = Date.now() - t0;
     assert.ok(took >= 2500 && took < 20_000, `deletion took ${took} ms`);
   });
