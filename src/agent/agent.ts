@@ -314,6 +314,21 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
         images: () => nodeImages,
       });
       await status.start();
+      // As the kubelet announces itself (`kubectl describe node`); its node reference uses
+      // the node's name as the uid.
+      const nodeRef: KubeObject = {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: o.nodeName, uid: o.nodeName },
+      };
+      events.event(nodeRef, 'Normal', 'Starting', 'Starting kubelet.');
+      for (const reason of [
+        'NodeHasSufficientMemory',
+        'NodeHasNoDiskPressure',
+        'NodeHasSufficientPID',
+        'NodeReady',
+      ])
+        events.event(nodeRef, 'Normal', reason, `Node ${o.nodeName} status is now: ${reason}`);
       if (!report.bridgeNetfilter)
         log.warn('br_netfilter is not loaded: service replies between pods of this node may fail');
 

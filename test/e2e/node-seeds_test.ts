@@ -131,6 +131,12 @@ describe('seed workloads on a real node, images from a local registry mirror', {
       [[E2E_NODE, 'Ready']],
     );
     assert.equal(await jsonpath(['node', E2E_NODE], '{.spec.podCIDR}'), '10.244.0.0/24');
+    const described = ok(await kubectl(['describe', 'node', E2E_NODE]));
+    assert.match(described, /Normal\s+Starting\s+.*kubelet\s+Starting kubelet\./);
+    assert.match(
+      described,
+      new RegExp(`Normal\\s+NodeReady\\s+.*kubelet\\s+Node ${E2E_NODE} status is now: NodeReady`),
+    );
     assert.match(
       await jsonpath(['node', E2E_NODE], '{.status.nodeInfo.containerRuntimeVersion}'),
       /^(runc|crun):\/\/\d+\.\d+/,
