@@ -2,7 +2,7 @@
 // with back-off, probes, status, and graceful termination. Syncs of one pod never overlap:
 // a kick during a sync makes one more sync after it.
 
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../api/types.js';
 import type { Logger } from '../log/index.js';
@@ -132,6 +132,7 @@ async function tearDownPodIpc(podDir: string): Promise<void> {
 }
 
 function mounted(path: string): boolean {
+  if (!existsSync(path)) return false;
   const target = ` ${path.replace(/ /g, '\\040')} `;
   return readFileSync('/proc/self/mounts', 'utf8').includes(target);
 }

@@ -2,6 +2,7 @@
 // directories (read-only) under a per-container upper and work directory. The runtime
 // layer mounts it before `create` and unmounts it on delete.
 
+import { existsSync } from 'node:fs';
 import { execCommand } from '../spawner.js';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
@@ -40,10 +41,12 @@ function commonParent(paths: string[]): string {
 /** Mounts the overlay; layers are given base first (overlayfs wants the top first). */
 export async function mountRootfs(layers: string[], paths: RootfsPaths): Promise<void> {
   if (!layers.length) throw new Error('a root filesystem needs at least one layer');
+  // A directory that did not exist cannot be mounted on (and the mount table is long).
+  const existed = existsSync(paths.rootfs);
   await Promise.all(
     [paths.rootfs, paths.upper, paths.work].map((d) => mkdir(d, { recursive: true })),
   );
-  if (await isMounted(paths.rootfs)) return;
+  if (existed && (await isMounted(paths.rootfs))) return;
   const top = [...layers].reverse();
   let lower = top.join(':');
   let cwd: string | undefined;
@@ -79,6 +82,7 @@ function unescapeMountPath(p: string): string {
 }
 
 export async function isMounted(path: string): Promise<boolean> {
+  if (!existsSync(path)) return false;
   const info = await readFile('/proc/self/mountinfo', 'utf8');
   for (const line of info.split('\n')) {
     const mp = line.split(' ')[4];

@@ -246,11 +246,15 @@ class Runtime implements ContainerRuntime {
     };
   }
 
+  private readonly monitorPids = new Map<string, number>();
+
   private async monitorAlive(id: string): Promise<boolean> {
     try {
-      const pid = Number(
-        (await readFile(join(this.l.containerDir(id), 'conmon.pid'), 'utf8')).trim(),
-      );
+      let pid = this.monitorPids.get(id);
+      if (!pid) {
+        pid = Number((await readFile(join(this.l.containerDir(id), 'conmon.pid'), 'utf8')).trim());
+        if (pid > 0) this.monitorPids.set(id, pid);
+      }
       return pid > 0 && (await processAlive(pid, id));
     } catch {
       return false;
@@ -405,6 +409,7 @@ class Runtime implements ContainerRuntime {
     await rm(this.l.exitFile(id), { force: true });
     this.records.delete(id);
     this.pids.delete(id);
+    this.monitorPids.delete(id);
     this.exited.delete(id);
     for (const w of this.waiters.get(id) ?? []) w({ ...this.baseStatus(rec), state: 'unknown' });
     this.waiters.delete(id);
