@@ -6,6 +6,7 @@
 //
 // Frames, all integers unsigned 32-bit big-endian:
 //   request  = length, id, argc, (length, bytes) × argc, cwd length, cwd, input length, input
+//   kill     = length, id, 0xffffffff, id of the command to SIGKILL
 //   response = length, id, wait status, stdout length, stdout, stderr length, stderr
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -16,7 +17,7 @@ binmode STDIN; binmode STDOUT;
 my $in = ''; my %jobs; my %byfh;
 my $sel = IO::Select->new(\*STDIN);
 sub reply { my ($j) = @_;
-  waitpid($j->{pid}, 0); my $st = $?;
+  waitpid($j->{pid}, 0); my $st = $?; delete $jobs{$j->{id}};
   my $body = pack('NN', $j->{id}, $st) . pack('N', length $j->{out}) . $j->{out}
     . pack('N', length $j->{err}) . $j->{err};
   my $msg = pack('N', length $body) . $body;
@@ -24,6 +25,7 @@ sub reply { my ($j) = @_;
 }
 sub start { my ($buf) = @_;
   my ($id, $argc) = unpack('NN', $buf); my $o = 8; my @argv;
+  if ($argc == 0xffffffff) { my $t = $jobs{unpack('N', substr($buf, 8, 4))}; kill('KILL', $t->{pid}) if $t; return; }
   for (1 .. $argc) { my $l = unpack('N', substr($buf, $o, 4)); push @argv, substr($buf, $o + 4, $l); $o += 4 + $l; }
   my $cl = unpack('N', substr($buf, $o, 4)); my $cwd = substr($buf, $o + 4, $cl); $o += 4 + $cl;
   my $il = unpack('N', substr($buf, $o, 4)); my $input = substr($buf, $o + 4, $il);
@@ -38,7 +40,7 @@ sub start { my ($buf) = @_;
   }
   close $ir; close $ow; close $ew;
   local $SIG{PIPE} = 'IGNORE'; syswrite($iw, $input) if length $input; close $iw;
-  my $j = { id => $id, pid => $pid, out => '', err => '', open => 2 };
+  my $j = { id => $id, pid => $pid, out => '', err => '', open => 2 }; $jobs{$id} = $j;
   $byfh{fileno $or} = [$j, 'out', $or]; $byfh{fileno $er} = [$j, 'err', $er];
   $sel->add($or, $er);
 }
@@ -72,6 +74,8 @@ export interface CommandResult {
 export interface CommandOptions {
   input?: string | Buffer;
   cwd?: string;
+  /** Killed (SIGKILL) after this long; default 60 s. */
+  timeoutMs?: number;
 }
 
 let server: ChildProcessWithoutNullStreams | undefined;
@@ -139,7 +143,16 @@ export function runCommand(argv: string[], o: CommandOptions = {}): Promise<Comm
   parts.push(u32(cwd.length), cwd, u32(input.length), input);
   const body = Buffer.concat(parts);
   return new Promise((resolve, reject) => {
-    pending.set(id, (r) => (r instanceof Error ? reject(r) : resolve(r)));
+    // A command that hangs is killed, so nothing waits on it for ever.
+    const timer = setTimeout(() => {
+      child.stdin.write(Buffer.concat([u32(12), u32(nextId++), u32(0xffffffff), u32(id)]));
+    }, o.timeoutMs ?? 60_000);
+    timer.unref();
+    pending.set(id, (r) => {
+      clearTimeout(timer);
+      if (r instanceof Error) reject(r);
+      else resolve(r);
+    });
     // While commands run, the runner keeps the event loop alive as a child would.
     child.ref();
     (child.stdout as unknown as { ref?: () => void }).ref?.();

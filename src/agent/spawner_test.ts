@@ -47,3 +47,12 @@ it('large output arrives whole', async () => {
   const r = await runCommand(['head', '-c', '3000000', '/dev/zero']);
   assert.equal(r.stdout.length, 3_000_000);
 });
+
+it('kills a command that outlives its timeout', async () => {
+  const t0 = Date.now();
+  const r = await runCommand(['sleep', '30'], { timeoutMs: 300 });
+  assert.deepEqual([r.code, r.signal], [null, 9]);
+  assert.ok(Date.now() - t0 < 5000);
+  // The runner goes on serving.
+  assert.equal((await execCommand('echo', ['still here'])).stdout, 'still here\n');
+});
