@@ -1,5 +1,5 @@
-// Child process for sqlite_crash_test.ts: writes keys until killed, printing
-// "<revision> <key>" only after each write has been acknowledged.
+// Child process for sqlite_crash_test.ts: writes keys until killed (or its own limit),
+// printing "<revision> <key>" only after each write has been acknowledged.
 
 import { createSqliteStore } from './sqlite.js';
 
@@ -8,7 +8,11 @@ if (!path) throw new Error('usage: sqlite_crash_child.ts <database path>');
 const store = createSqliteStore({ path });
 const value = JSON.stringify({ kind: 'ConfigMap', data: { payload: 'x'.repeat(1500) } });
 
-for (let i = 0; ; i++) {
+// Bounded, in case the parent never kills it: at most this many writes and this long.
+const MAX_WRITES = 20_000;
+const deadline = Date.now() + 60_000;
+
+for (let i = 0; i < MAX_WRITES && Date.now() < deadline; i++) {
   const key = `/registry/configmaps/crash/cm-${process.pid}-${i}`;
   const kv = await store.create(key, value);
   // Every fifth write is an update, so the log holds more than creates.
@@ -19,3 +23,5 @@ for (let i = 0; ; i++) {
     process.stdout.write(`${kv.modRevision} ${key} create\n`);
   }
 }
+process.stderr.write('writer stopped by its own limit before being killed\n');
+process.exit(3);
