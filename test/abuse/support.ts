@@ -1,0 +1,103 @@
+// The abuse suite's client: raw HTTPS requests to a real `skiff up` (API-only, on loopback),
+// sent exactly as written — no URL normalisation, any method, any header, any body — and a
+// snapshot of stored objects to prove that a refused request changed nothing.
+
+import assert from 'node:assert/strict';
+import { request as httpsRequest } from 'node:https';
+import { startCluster, type ClusterOptions, type TestCluster } from '../e2e/harness.js';
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body as text. */
+  text: string;
+  /** The body parsed as JSON, or undefined when it is not JSON. */
+  json: any;
+}
+
+export interface RawRequest {
+  method?: string;
+  /** The request target as sent on the wire: dot segments and escapes are kept. */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** 'admin' (default): the cluster's admin token; 'anonymous': no credentials; or a token. */
+  as?: 'admin' | 'anonymous' | { token: string };
+  timeoutMs?: number;
+}
+
+export interface AbuseServer {
+  cluster: TestCluster;
+  send(req: RawRequest): Promise<RawResponse>;
+  /** Stored objects (name → resourceVersion) under the given list paths. */
+  snapshot(listPaths: string[]): Promise<Record<string, string>>;
+  stop(): void;
+}
+
+export function startAbuseServer(opts: ClusterOptions = {}): AbuseServer {
+  const cluster = startCluster(opts);
+  const send = (req: RawRequest): Promise<RawResponse> =>
+    new Promise((resolve, reject) => {
+      const headers: Record<string, string> = { ...(req.headers ?? {}) };
+      const as = req.as ?? 'admin';
+      if (as === 'admin') headers.authorization ??= `Bearer ${cluster.adminToken}`;
+      else if (as !== 'anonymous') headers.authorization ??= `Bearer ${as.token}`;
+      if (req.body !== undefined) headers['content-length'] ??= String(Buffer.byteLength(req.body));
+      const r = httpsRequest(
+        {
+          host: '127.0.0.1',
+          port: cluster.port,
+          method: req.method ?? 'GET',
+          path: req.path,
+          headers,
+          rejectUnauthorized: false,
+          agent: false,
+          timeout: req.timeoutMs ?? 20_000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let json: any;
+            try {
+              json = JSON.parse(text);
+            } catch {
+              json = undefined;
+            }
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+          });
+          res.on('error', reject);
+        },
+      );
+      r.on('timeout', () => r.destroy(new Error(`${req.method ?? 'GET'} ${req.path}: timed out`)));
+      r.on('error', reject);
+      r.end(req.body);
+    });
+  return {
+    cluster,
+    send,
+    async snapshot(listPaths) {
+      const out: Record<string, string> = {};
+      for (const path of listPaths) {
+        const res = await send({ path });
+        assert.equal(res.status, 200, `snapshot ${path}: ${res.text}`);
+        for (const item of res.json.items as any[]) {
+          const m = item.metadata;
+          out[`${path} ${m.namespace ?? ''}/${m.name}`] = m.resourceVersion;
+        }
+      }
+      return out;
+    },
+    stop: () => cluster.stop(),
+  };
+}
+
+/** Asserts a Kubernetes `Status` failure with the given code (and reason, when given). */
+export function assertStatus(res: RawResponse, code: number, reason?: string): void {
+  assert.equal(res.status, code, `expected ${code}, got ${res.status}: ${res.text.slice(0, 500)}`);
+  assert.equal(res.json?.kind, 'Status', `not a Status: ${res.text.slice(0, 500)}`);
+  assert.equal(res.json.code, code);
+  assert.equal(res.json.status, 'Failure');
+  if (reason !== undefined) assert.equal(res.json.reason, reason);
+}
