@@ -7,6 +7,10 @@ import type { Store } from '../storage/index.js';
 import { defaultResourceTable, type ResourceTable } from '../api/registry.js';
 import type { KubeObject } from '../api/types.js';
 import { createAuthenticator } from './auth/authn.js';
+import { followBoundObjects } from './auth/bound-objects.js';
+import { serviceAccountTokenAuthenticator } from './auth/service-accounts.js';
+import { tokenRequestHandler } from './handlers/token-request.js';
+import { DEFAULT_ISSUER, type KeyInput } from '../pki/index.js';
 import { bootstrapPolicyAuthorizer, createAuthorizer, superUserAuthorizer } from './auth/authz.js';
 import type { Authorizer, TokenAuthenticator } from './auth/types.js';
 import { bootstrap } from './bootstrap.js';
@@ -46,6 +50,11 @@ export interface ApiServerOptions {
   store: Store;
   tls: TlsMaterial;
   tokenAuthenticators?: TokenAuthenticator[];
+  /**
+   * Service-account tokens: verified (and checked against the objects they are bound to)
+   * with these keys, and issued by serviceaccounts/token with the private one.
+   */
+  serviceAccountTokens?: ServiceAccountTokenOptions;
   authorizers?: Authorizer[];
   /** Address to listen on (default 127.0.0.1) and port (default 6443; 0 = any). */
   host?: string;
@@ -74,6 +83,20 @@ export interface ApiServerOptions {
   streaming?: StreamingBackend;
   resources?: ResourceTable;
 }
+
+export interface ServiceAccountTokenOptions {
+  signingKey: KeyInput;
+  /** Keys whose tokens are accepted; default the signing key. */
+  verifyKeys?: KeyInput[];
+  /** Default DEFAULT_ISSUER. */
+  issuer?: string;
+  /** The API server's audiences (kube's --api-audiences); default the issuer. */
+  audiences?: string[];
+  /** Longest lifetime TokenRequest grants; default 48 hours. */
+  maxExpirationSeconds?: number;
+}
+
+const MAX_TOKEN_EXPIRATION_SECONDS = 48 * 3600;
 
 export interface ApiServer {
   handler: ApiHandler;
@@ -109,7 +132,24 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
   // The port actually served (known once listen() has bound, e.g. for port 0).
   let servedPort = port;
   let ready = false;
-  const authn = createAuthenticator(o.tokenAuthenticators ?? []);
+  const sat = o.serviceAccountTokens;
+  const boundObjects = sat ? followBoundObjects(o.store) : undefined;
+  const issuer = sat?.issuer ?? DEFAULT_ISSUER;
+  const audiences = sat?.audiences ?? [issuer];
+  const authn = createAuthenticator([
+    ...(o.tokenAuthenticators ?? []),
+    ...(sat && boundObjects
+      ? [
+          serviceAccountTokenAuthenticator({
+            keys: sat.verifyKeys ?? [sat.signingKey],
+            issuers: [issuer],
+            audiences,
+            objects: boundObjects,
+            clock,
+          }),
+        ]
+      : []),
+  ]);
   const authz = createAuthorizer(o.authorizers ?? [superUserAuthorizer, bootstrapPolicyAuthorizer]);
   const streaming = o.streaming
     ? createStreamingServer({
@@ -119,7 +159,23 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
         getPod: async (ns, name) => registry.tryGet(def('', 'pods'), ns, name),
       })
     : undefined;
-  const subresources = new Map([...(streaming?.subresources ?? []), ...(o.subresources ?? [])]);
+  const subresources = new Map([
+    ...(streaming?.subresources ?? []),
+    ...(sat
+      ? ([
+          [
+            'serviceaccounts/token',
+            tokenRequestHandler({
+              signingKey: sat.signingKey,
+              issuer,
+              audiences,
+              maxExpirationSeconds: sat.maxExpirationSeconds ?? MAX_TOKEN_EXPIRATION_SECONDS,
+            }),
+          ],
+        ] as const)
+      : []),
+    ...(o.subresources ?? []),
+  ]);
   const onUpgrade = o.onUpgrade ?? streaming?.onUpgrade;
   const handler = createApiHandler({
     table,
@@ -150,6 +206,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
         advertiseAddress: o.advertiseAddress ?? '127.0.0.1',
         securePort: port,
       });
+      await boundObjects?.ready;
       ready = true;
     },
     async listen() {
@@ -175,6 +232,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
           securePort: bound,
         });
       await boot();
+      await boundObjects?.ready;
       // Kept true afterwards, as kube-apiserver's bootstrap controller does (e.g. after
       // someone deletes the `kubernetes` service).
       bootTimer = setInterval(() => void boot().catch(() => undefined), BOOTSTRAP_RECONCILE_MS);
@@ -185,6 +243,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     async close() {
       ready = false;
       clearInterval(bootTimer);
+      boundObjects?.close();
       const s = server;
       if (!s) return;
       await new Promise<void>((resolve) => {

@@ -5,13 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import {
-  ADMIN_GROUP,
-  ADMIN_USER,
-  ensureClusterPki,
-  parseTokenAuthFile,
-  verifyServiceAccountToken,
-} from '../pki/index.js';
+import { ADMIN_GROUP, ADMIN_USER, ensureClusterPki, parseTokenAuthFile } from '../pki/index.js';
 import { createCachedStore, openStore, startCompactor, type Store } from '../storage/index.js';
 import { createApiServer, type ApiServer } from '../apiserver/index.js';
 import { createOpenApiHandler, serveOpenApi } from '../api/openapi/index.js';
@@ -99,13 +93,11 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   const apiServer = await createApiServer({
     store,
     tls: { cert: pki.apiserver.certPem, key: pki.apiserver.keyPem, ca: pki.ca.certPem },
-    tokenAuthenticators: [
-      ...tokenFiles,
-      (token) =>
-        token.split('.').length === 3
-          ? verifyServiceAccountToken(pki.serviceAccount.publicKey, token)
-          : undefined,
-    ],
+    tokenAuthenticators: tokenFiles,
+    serviceAccountTokens: {
+      signingKey: pki.serviceAccount.privateKey,
+      verifyKeys: [pki.serviceAccount.publicKey],
+    },
     host: o.bindAddress,
     port: o.apiPort,
     advertiseAddress: advertise,

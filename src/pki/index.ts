@@ -28,7 +28,10 @@ export {
   DEFAULT_ISSUER,
   serviceAccountUserName,
   signServiceAccountToken,
+  readServiceAccountToken,
   verifyServiceAccountToken,
+  type ObjectRef,
+  type ServiceAccountTokenClaims,
   type ServiceAccountTokenRequest,
   type VerifyOptions,
 } from './service-account-token.js';

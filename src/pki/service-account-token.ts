@@ -17,10 +17,17 @@ export interface ServiceAccountTokenRequest {
   /** Defaults to the issuer, as kube-apiserver's default --api-audiences does. */
   audiences?: string[];
   expirationSeconds: number;
+  /** A token bound to a pod (invalid once the pod is gone) … */
   podName?: string;
   podUid?: string;
+  /** … or to a secret; a pod wins when both are given, as in kube-apiserver. */
+  secretName?: string;
+  secretUid?: string;
+  /** The pod's node, for information (kube-apiserver leaves out the uid of a missing node). */
   nodeName?: string;
   nodeUid?: string;
+  /** Seconds after issue past which using the token is reported as stale (`warnafter`). */
+  warnAfterSeconds?: number;
   issuer?: string;
 }
 
@@ -31,16 +38,30 @@ export interface VerifyOptions {
   audiences?: string[];
 }
 
-interface Ref {
+export interface ObjectRef {
   name: string;
   uid: string;
 }
 
 interface KubernetesClaims {
   namespace: string;
-  serviceaccount: Ref;
-  pod?: Ref;
-  node?: Ref;
+  serviceaccount: ObjectRef;
+  pod?: ObjectRef;
+  secret?: ObjectRef;
+  node?: { name: string; uid?: string };
+  warnafter?: number;
+}
+
+/** What a verified token says: the user it stands for and the objects it is bound to. */
+export interface ServiceAccountTokenClaims {
+  user: UserInfo;
+  namespace: string;
+  serviceAccount: ObjectRef;
+  pod?: ObjectRef;
+  secret?: ObjectRef;
+  node?: { name: string; uid: string };
+  /** Seconds since the epoch after which the token counts as stale, when it says so. */
+  warnAfter?: number;
 }
 
 export function serviceAccountUserName(namespace: string, name: string): string {
@@ -59,7 +80,14 @@ export function signServiceAccountToken(
     serviceaccount: { name: request.serviceAccountName, uid: request.uid },
   };
   if (request.podName) claims.pod = { name: request.podName, uid: request.podUid ?? '' };
-  if (request.nodeName) claims.node = { name: request.nodeName, uid: request.nodeUid ?? '' };
+  else if (request.secretName)
+    claims.secret = { name: request.secretName, uid: request.secretUid ?? '' };
+  if (request.nodeName)
+    claims.node = {
+      name: request.nodeName,
+      ...(request.nodeUid ? { uid: request.nodeUid } : {}),
+    };
+  if (request.warnAfterSeconds) claims.warnafter = iat + request.warnAfterSeconds;
   return signJwt(key, {
     aud: request.audiences?.length ? request.audiences : [issuer],
     exp: iat + request.expirationSeconds,
@@ -73,13 +101,18 @@ export function signServiceAccountToken(
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string';
-const isRef = (v: unknown): v is Ref =>
-  typeof v === 'object' && v !== null && isString((v as Ref).name) && isString((v as Ref).uid);
+const isRef = (v: unknown): v is ObjectRef =>
+  typeof v === 'object' &&
+  v !== null &&
+  isString((v as ObjectRef).name) &&
+  isString((v as ObjectRef).uid);
+const isNamed = (v: unknown): v is { name: string; uid?: unknown } =>
+  typeof v === 'object' && v !== null && isString((v as { name?: unknown }).name);
 
 /**
  * The service account's user when the token is signed by `key`, current at `now`, from an
  * accepted issuer and for an accepted audience; otherwise undefined. Whether the service
- * account (and bound pod) still exist is for the caller to check against the API.
+ * account (and bound pod or secret) still exist is for the caller to check against the API.
  */
 export function verifyServiceAccountToken(
   key: KeyInput,
@@ -87,6 +120,16 @@ export function verifyServiceAccountToken(
   now: Date = new Date(),
   options: VerifyOptions = {},
 ): UserInfo | undefined {
+  return readServiceAccountToken(key, token, now, options)?.user;
+}
+
+/** Like verifyServiceAccountToken, with the objects the token is bound to. */
+export function readServiceAccountToken(
+  key: KeyInput,
+  token: string,
+  now: Date = new Date(),
+  options: VerifyOptions = {},
+): ServiceAccountTokenClaims | undefined {
   const claims = verifyJwt(key, token);
   if (!claims) return undefined;
   const issuers = options.issuers ?? [DEFAULT_ISSUER];
@@ -95,32 +138,40 @@ export function verifyServiceAccountToken(
   const t = now.getTime() / 1000;
   const { exp, nbf, iat } = claims;
   if (typeof exp !== 'number' || t - LEEWAY_SECONDS > exp) return undefined;
-  if (typeof nbf === 'number' && t + LEEWAY_SECONDS < nbf) return undefined;
-  if (typeof iat === 'number' && t + LEEWAY_SECONDS < iat) return undefined;
+  if (nbf !== undefined && (typeof nbf !== 'number' || t + LEEWAY_SECONDS < nbf)) return undefined;
+  if (iat !== undefined && (typeof iat !== 'number' || t + LEEWAY_SECONDS < iat)) return undefined;
 
   const audiences = options.audiences ?? issuers;
   const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
   if (!aud.some((a) => isString(a) && audiences.includes(a))) return undefined;
 
   const k8s = claims['kubernetes.io'] as Partial<KubernetesClaims> | undefined;
-  if (!k8s || !isString(k8s.namespace) || !isRef(k8s.serviceaccount)) return undefined;
+  if (typeof k8s !== 'object' || k8s === null) return undefined;
+  if (!isString(k8s.namespace) || !isRef(k8s.serviceaccount)) return undefined;
   const { namespace } = k8s;
   const { name, uid } = k8s.serviceaccount;
   const username = serviceAccountUserName(namespace, name);
   if (claims.sub !== username) return undefined;
+  // A bound block that is present but malformed is refused rather than ignored.
+  if (k8s.pod !== undefined && !isRef(k8s.pod)) return undefined;
+  if (k8s.secret !== undefined && !isRef(k8s.secret)) return undefined;
+  if (k8s.node !== undefined && !isNamed(k8s.node)) return undefined;
+  const node = k8s.node
+    ? { name: k8s.node.name, uid: isString(k8s.node.uid) ? k8s.node.uid : '' }
+    : undefined;
 
   const extra: Record<string, string[]> = {};
-  if (isRef(k8s.pod)) {
+  if (k8s.pod) {
     extra['authentication.kubernetes.io/pod-name'] = [k8s.pod.name];
     extra['authentication.kubernetes.io/pod-uid'] = [k8s.pod.uid];
   }
-  if (isRef(k8s.node)) {
-    extra['authentication.kubernetes.io/node-name'] = [k8s.node.name];
-    extra['authentication.kubernetes.io/node-uid'] = [k8s.node.uid];
+  if (node) {
+    extra['authentication.kubernetes.io/node-name'] = [node.name];
+    if (node.uid) extra['authentication.kubernetes.io/node-uid'] = [node.uid];
   }
   if (isString(claims.jti))
     extra['authentication.kubernetes.io/credential-id'] = [`JTI=${claims.jti}`];
-  return {
+  const user: UserInfo = {
     name: username,
     uid,
     groups: [
@@ -129,5 +180,14 @@ export function verifyServiceAccountToken(
       'system:authenticated',
     ],
     ...(Object.keys(extra).length ? { extra } : {}),
+  };
+  return {
+    user,
+    namespace,
+    serviceAccount: { name, uid },
+    ...(k8s.pod ? { pod: { name: k8s.pod.name, uid: k8s.pod.uid } } : {}),
+    ...(k8s.secret ? { secret: { name: k8s.secret.name, uid: k8s.secret.uid } } : {}),
+    ...(node ? { node } : {}),
+    ...(typeof k8s.warnafter === 'number' ? { warnAfter: k8s.warnafter } : {}),
   };
 }

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, webcrypto } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign, webcrypto } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
   DEFAULT_ISSUER,
+  readServiceAccountToken,
   signServiceAccountToken,
   verifyServiceAccountToken,
   type ServiceAccountTokenRequest,
@@ -176,4 +177,50 @@ describe('service-account tokens', () => {
       'authentication.kubernetes.io/credential-id',
     ]);
   });
+
+  it('binds to a secret, names a node without a uid as kube does, and carries warnafter', () => {
+    const { podName: _n, podUid: _u, ...unbound } = request;
+    const token = signServiceAccountToken(
+      ec.privateKey,
+      { ...unbound, secretName: 'creds', secretUid: 's-1', nodeName: 'n1', warnAfterSeconds: 3607 },
+      now,
+    );
+    assert.deepEqual(decode(token.split('.')[1])['kubernetes.io'], {
+      namespace: 'team-a',
+      serviceaccount: { name: 'builder', uid: 'a1b2c3' },
+      secret: { name: 'creds', uid: 's-1' },
+      node: { name: 'n1' },
+      warnafter: nowSeconds + 3607,
+    });
+    const read = readServiceAccountToken(ec.publicKey, token, now);
+    assert.deepEqual(read?.secret, { name: 'creds', uid: 's-1' });
+    assert.deepEqual(read?.node, { name: 'n1', uid: '' });
+    assert.equal(read?.warnAfter, nowSeconds + 3607);
+    assert.deepEqual(read?.user.extra?.['authentication.kubernetes.io/node-name'], ['n1']);
+    assert.equal(read?.user.extra?.['authentication.kubernetes.io/node-uid'], undefined);
+  });
+
+  it('refuses a token whose bound block is malformed', () => {
+    const claims = decode(signServiceAccountToken(ec.privateKey, request, now).split('.')[1]);
+    const k8s = claims['kubernetes.io'] as Record<string, unknown>;
+    // Signed with the real key, so only the claim checks can refuse it.
+    for (const pod of [{ name: 'web-0' }, 'web-0', { name: 1, uid: 'x' }]) {
+      const bad = signJwtForTest({ ...claims, 'kubernetes.io': { ...k8s, pod } });
+      assert.equal(
+        verifyServiceAccountToken(ec.publicKey, bad, now),
+        undefined,
+        JSON.stringify(pod),
+      );
+    }
+  });
 });
+
+function signJwtForTest(payload: object): string {
+  const header = Buffer.from(JSON.stringify({ alg: 'ES256' })).toString('base64url');
+  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+  const signature = sign('sha256', Buffer.from(`${header}.${body}`), {
+    key: ec.privateKey,
+    dsaEncoding: 'ieee-p1363',
+  }).toString('base64url');
+  return `${header}.${body}.${signature}`;
+}

@@ -1,0 +1,115 @@
+// The objects service-account tokens are bound to (service accounts, pods, secrets, nodes),
+// followed from storage so that every authentication can check them without a storage
+// round trip, as kube-apiserver's token authenticator reads its informers. Only the uid
+// and deletionTimestamp of each object are kept.
+//
+// The store publishes a committed write to its watchers before the write returns, so a
+// deletion is seen here before the client that made it gets its answer.
+
+import type { Store, StoreEvent } from '../../storage/index.js';
+
+export type BoundResource = 'serviceaccounts' | 'pods' | 'secrets' | 'nodes';
+
+export interface BoundObject {
+  uid: string;
+  /** RFC 3339, when the object is being deleted. */
+  deletionTimestamp?: string;
+}
+
+export interface BoundObjectCache {
+  /** The object as last seen in storage; undefined when it does not exist. */
+  get(resource: BoundResource, namespace: string, name: string): BoundObject | undefined;
+  /** Resolves once every resource has been listed (tokens are refused until then). */
+  readonly ready: Promise<void>;
+  /** Whether every resource has been listed. */
+  isReady(): boolean;
+  close(): void;
+}
+
+const RESOURCES: BoundResource[] = ['serviceaccounts', 'pods', 'secrets', 'nodes'];
+const PAGE = 1000;
+const RETRY_MS = 200;
+
+const prefixOf = (resource: BoundResource): string => `/registry/core/${resource}/`;
+
+/** The part of the object that binds tokens, or undefined for a value that is not JSON. */
+function boundPart(value: string): BoundObject | undefined {
+  try {
+    const meta = (
+      JSON.parse(value) as { metadata?: { uid?: unknown; deletionTimestamp?: unknown } }
+    ).metadata;
+    if (typeof meta?.uid !== 'string') return undefined;
+    return typeof meta.deletionTimestamp === 'string'
+      ? { uid: meta.uid, deletionTimestamp: meta.deletionTimestamp }
+      : { uid: meta.uid };
+  } catch {
+    return undefined;
+  }
+}
+
+export function followBoundObjects(store: Store): BoundObjectCache {
+  const stop = new AbortController();
+  const maps = new Map<BoundResource, Map<string, BoundObject>>();
+  let listed = 0;
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+
+  const apply = (objects: Map<string, BoundObject>, prefix: string, e: StoreEvent): void => {
+    const name = e.kv.key.slice(prefix.length);
+    const part = e.type === 'delete' ? undefined : boundPart(e.kv.value);
+    if (part) objects.set(name, part);
+    else objects.delete(name);
+  };
+
+  async function follow(resource: BoundResource): Promise<void> {
+    const prefix = prefixOf(resource);
+    let first = true;
+    while (!stop.signal.aborted) {
+      try {
+        const objects = new Map<string, BoundObject>();
+        let revision = 0;
+        let startAfter: string | undefined;
+        for (;;) {
+          const page = await store.list(prefix, {
+            limit: PAGE,
+            ...(startAfter ? { startAfter } : {}),
+            ...(revision ? { revision } : {}),
+          });
+          revision = page.revision;
+          for (const kv of page.items) {
+            const part = boundPart(kv.value);
+            if (part) objects.set(kv.key.slice(prefix.length), part);
+          }
+          if (!page.more || !page.items.length) break;
+          startAfter = page.items[page.items.length - 1]?.key;
+        }
+        maps.set(resource, objects);
+        if (first) {
+          first = false;
+          if (++listed === RESOURCES.length) markReady();
+        }
+        for await (const e of store.watch(prefix, {
+          afterRevision: revision,
+          signal: stop.signal,
+        }))
+          apply(objects, prefix, e);
+      } catch {
+        // Compacted, too slow or closed: list again (after a pause, unless stopping).
+      }
+      if (stop.signal.aborted) return;
+      await new Promise((r) => setTimeout(r, RETRY_MS).unref());
+    }
+  }
+
+  for (const r of RESOURCES) void follow(r);
+
+  return {
+    get(resource, namespace, name) {
+      const key = resource === 'nodes' ? name : `${namespace}/${name}`;
+      return maps.get(resource)?.get(key);
+    },
+    ready,
+    isReady: () => listed === RESOURCES.length,
+    close: () => stop.abort(),
+  };
+}
