@@ -5,15 +5,23 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { VERSIONS, fails, hasKubectl, ok, startCluster, type TestCluster } from './harness.js';
+import { ensureTestImages, IMAGES } from '../images/index.js';
+import {
+  VERSIONS,
+  fails,
+  hasKubectl,
+  nodeSkipReason,
+  ok,
+  parseTable,
+  startCluster,
+  startNodeCluster,
+  type TestCluster,
+  until,
+} from './harness.js';
 
 const ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 let c: TestCluster;
-before(() => {
-  c = startCluster();
-});
-after(() => c?.stop());
 
 /** kubectl 1.27 asks for SelfSubjectReview in v1beta1 only; later ones use v1. */
 const WHOAMI_KUBECTL = VERSIONS.filter((v) => v >= 28 && hasKubectl(v)).at(-1) ?? 33;
@@ -22,6 +30,10 @@ const claimsOf = (token: string): Record<string, any> =>
   JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
 
 describe('kubectl create token', { concurrency: true }, () => {
+  before(() => {
+    c = startCluster();
+  });
+  after(() => c?.stop());
   for (const v of VERSIONS) {
     test(
       `kubectl 1.${v}`,
@@ -177,4 +189,62 @@ describe('kubectl create token', { concurrency: true }, () => {
       },
     );
   }
+});
+
+// The node agent mounts each pod a token bound to it: it works while the pod exists and
+// stops working once the pod is deleted, as a kubelet-requested token does.
+const NODE_KUBECTL = 33;
+const nodeSkip = !hasKubectl(NODE_KUBECTL)
+  ? 'kubectl 1.33 is not installed'
+  : (nodeSkipReason() ?? false);
+
+describe('a pod’s projected service-account token', { skip: nodeSkip }, () => {
+  let n: TestCluster;
+  before(async () => {
+    const images = await ensureTestImages({ images: [IMAGES.busybox] });
+    n = startNodeCluster({ images: [images.archives[IMAGES.busybox]!] });
+  });
+  after(() => n?.stop());
+
+  test('is bound to its pod and ends with it', async () => {
+    const kubectl = (args: string[]) => n.kubectl(NODE_KUBECTL, args, { timeoutMs: 30_000 });
+    ok(await kubectl(['run', 'holder', `--image=${IMAGES.busybox}`, '--', 'sleep', '3600']));
+    await until('holder Running', async () =>
+      parseTable(ok(await kubectl(['get', 'pod', 'holder'])))[0]?.['STATUS'] === 'Running'
+        ? true
+        : undefined,
+    );
+    const token = ok(
+      await kubectl([
+        'exec',
+        'holder',
+        '--',
+        'cat',
+        '/var/run/secrets/kubernetes.io/serviceaccount/token',
+      ]),
+    );
+    const podUid = ok(await kubectl(['get', 'pod', 'holder', '-o', 'jsonpath={.metadata.uid}']));
+    const claims = JSON.parse(
+      Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'),
+    ) as Record<string, any>;
+    assert.deepEqual(claims['kubernetes.io'].pod, { name: 'holder', uid: podUid });
+    assert.equal(claims['kubernetes.io'].node.name, n.nodeName);
+    const whoami = () =>
+      n.kubectlBare(
+        NODE_KUBECTL,
+        [
+          `--server=${n.server}`,
+          `--certificate-authority=${n.caPath}`,
+          `--token=${token}`,
+          'auth',
+          'whoami',
+          '-o',
+          'jsonpath={.status.userInfo.extra.authentication\\.kubernetes\\.io/pod-name}',
+        ],
+        { env: { KUBECONFIG: '/dev/null' }, timeoutMs: 30_000 },
+      );
+    assert.equal(ok(await whoami()), '["holder"]');
+    ok(await kubectl(['delete', 'pod', 'holder', '--grace-period=1', '--wait=true']));
+    assert.match(fails(await whoami()), /Unauthorized/);
+  });
 });
