@@ -52,6 +52,24 @@ function gvkText(apiVersion: string, kind: string): { group: string; text: strin
   return { group: group ?? '', text: `${group ?? ''}/${version ?? ''}, Kind=${kind}` };
 }
 
+const isStringOrAbsent = (v: unknown): boolean =>
+  v === undefined || v === null || typeof v === 'string';
+
+function wellTyped(spec: unknown): spec is TokenRequestSpec {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return false;
+  const { audiences, expirationSeconds, boundObjectRef } = spec as Record<string, unknown>;
+  if (
+    audiences != null &&
+    !(Array.isArray(audiences) && audiences.every((a) => typeof a === 'string'))
+  )
+    return false;
+  if (expirationSeconds != null && !Number.isSafeInteger(expirationSeconds)) return false;
+  if (boundObjectRef == null) return true;
+  if (typeof boundObjectRef !== 'object' || Array.isArray(boundObjectRef)) return false;
+  const ref = boundObjectRef as Record<string, unknown>;
+  return ['kind', 'apiVersion', 'name', 'uid'].every((f) => isStringOrAbsent(ref[f]));
+}
+
 const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function tokenRequestHandler(
@@ -96,6 +114,10 @@ export function tokenRequestHandler(
     if (!sa) throw notFound({ group: '', resource: 'serviceaccounts' }, name);
 
     const spec = (body['spec'] ?? {}) as TokenRequestSpec;
+    // The OpenAPI decoding check (checkBody) words type errors as Go does; this one only
+    // keeps a server built without it from signing a malformed token.
+    if (!wellTyped(spec))
+      throw badRequest(`${KIND} in version "v1" cannot be handled as a ${KIND}: malformed spec`);
     const audiences = spec.audiences?.length ? spec.audiences : issuer.audiences;
     let expirationSeconds = spec.expirationSeconds ?? DEFAULT_EXPIRATION_SECONDS;
     const errors: FieldError[] = [];

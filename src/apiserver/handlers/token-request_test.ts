@@ -130,6 +130,8 @@ describe('TokenRequest', () => {
       assert.equal(res.status, code, res.text);
       assert.equal(res.json<any>().message, message);
     }
+    const malformed = await request({ expirationSeconds: 'x' });
+    assert.equal(malformed.status, 400, malformed.text);
     const missing = await t.post(`/api/v1/namespaces/${NS}/serviceaccounts/ghost/token`, {});
     assert.equal(missing.status, 404);
     assert.equal(missing.json<any>().message, 'serviceaccounts "ghost" not found');
