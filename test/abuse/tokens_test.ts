@@ -55,15 +55,18 @@ describe('service-account tokens', () => {
     assert.equal(res.status, 201, res.text);
     return res.json;
   };
-  const remove = async (plural: string, name: string): Promise<void> => {
+  /** Deletes the object; the caller checks tokens at once, then that it is gone. */
+  const remove = async (plural: string, name: string): Promise<() => Promise<void>> => {
     const res = await s.send({
       method: 'DELETE',
       path: `/api/v1/namespaces/${NS}/${plural}/${name}`,
     });
     assert.equal(res.status, 200, res.text);
-    // Gone from the API (an unscheduled pod goes at once).
-    const get = await s.send({ path: `/api/v1/namespaces/${NS}/${plural}/${name}` });
-    assert.equal(get.status, 404, get.text);
+    return async () => {
+      // Gone from the API (an unscheduled pod goes at once).
+      const get = await s.send({ path: `/api/v1/namespaces/${NS}/${plural}/${name}` });
+      assert.equal(get.status, 404, get.text);
+    };
   };
   const requestToken = async (sa: string, spec: object = {}): Promise<string> => {
     const res = await post(tokenPath(sa), {
@@ -154,8 +157,10 @@ describe('service-account tokens', () => {
     const user = `system:serviceaccount:${NS}:shortlived`;
     const token = await requestToken('shortlived');
     await assertWorks(token, user);
-    await remove('serviceaccounts', 'shortlived');
+    const gone = await remove('serviceaccounts', 'shortlived');
+    // Refused at once: the deletion is seen before its response is sent.
     await assertRefused(token, 'after the service account was deleted');
+    await gone();
     await create('serviceaccounts', { metadata: { name: 'shortlived' } });
     await assertRefused(token, 'after the service account was recreated with a new uid');
     await assertWorks(await requestToken('shortlived'), user);
@@ -174,8 +179,10 @@ describe('service-account tokens', () => {
     assert.deepEqual(who.json.status.userInfo.extra['authentication.kubernetes.io/pod-name'], [
       'bound-pod',
     ]);
-    await remove('pods', 'bound-pod');
+    const gone = await remove('pods', 'bound-pod');
+    // Refused at once: the deletion is seen before its response is sent.
     await assertRefused(token, 'after the bound pod was deleted');
+    await gone();
     // A new pod of the same name is another pod.
     await create('pods', podBody('bound-pod', 'robot'));
     await assertRefused(token, 'after the bound pod was recreated');
@@ -188,8 +195,10 @@ describe('service-account tokens', () => {
     });
     assert.equal(claimsOf(token)['kubernetes.io'].secret.name, 'bound-secret');
     await assertWorks(token, `system:serviceaccount:${NS}:robot`);
-    await remove('secrets', 'bound-secret');
+    const gone = await remove('secrets', 'bound-secret');
+    // Refused at once: the deletion is seen before its response is sent.
     await assertRefused(token, 'after the bound secret was deleted');
+    await gone();
   });
 
   test('expired, foreign-audience, foreign-issuer, forged and unsigned tokens are 401', async () => {
