@@ -1,5 +1,5 @@
 // Runs the benchmarks (all, or those named) and prints one table per benchmark:
-//   node dist/bench/run.js [startup|rss|api|list|watch|sqlite]...
+//   node dist/bench/run.js [startup|rss|api|list|watch|sqlite|controllers|pods|pki]...
 // A goal missed is reported, not failed; an error exits non-zero.
 
 import { availableParallelism, loadavg } from 'node:os';
@@ -15,6 +15,7 @@ import {
 } from './lib/cluster.js';
 import { formatTable, mib, ms } from './lib/report.js';
 import { list } from './list.js';
+import { pki } from './pki.js';
 import { pods } from './pods.js';
 import { rss } from './rss.js';
 import { sqlite } from './sqlite.js';
@@ -31,6 +32,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   sqlite,
   controllers,
   pods,
+  pki,
 ];
 
 function usage(): string {

@@ -233,23 +233,4 @@ describe('ensureClusterPki', () => {
     const days = (Date.parse(cert.validTo) - Date.now()) / DAY;
     assert.ok(days > 29.9 && days < 30.1);
   });
-
-  it('is fast: generation well under 200 ms, loading under 20 ms', (t) => {
-    // Best of five, so scheduling hiccups on a busy machine do not fail the test.
-    const create: number[] = [];
-    const load: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const dir = freshDir();
-      let start = performance.now();
-      ensureClusterPki({ dir, ips: ['192.0.2.10'] });
-      create.push(performance.now() - start);
-      start = performance.now();
-      ensureClusterPki({ dir, ips: ['192.0.2.10'] });
-      load.push(performance.now() - start);
-    }
-    t.diagnostic(`generate: ${create.map((ms) => ms.toFixed(1)).join(', ')} ms`);
-    t.diagnostic(`load: ${load.map((ms) => ms.toFixed(1)).join(', ')} ms`);
-    assert.ok(Math.min(...create) < 100, `generation took ${Math.min(...create)} ms`);
-    assert.ok(Math.min(...load) < 20, `loading took ${Math.min(...load)} ms`);
-  });
 });
