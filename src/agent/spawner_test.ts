@@ -40,7 +40,7 @@ it('runs many commands at once, each answered with its own output', async () => 
     Array.from({ length: n }, (_, i) => String(i)),
   );
   // Concurrent, not one after another (40 × 0.2 s would be 8 s).
-  assert.ok(Date.now() - t0 < 4000, `took ${Date.now() - t0} ms`);
+  assert.ok(Date.now() - t0 < 7000, `took ${Date.now() - t0} ms`);
 });
 
 it('large output arrives whole', async () => {

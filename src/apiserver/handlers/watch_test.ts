@@ -162,7 +162,8 @@ describe('watch', () => {
     assert.equal(await w.next(3000), undefined);
     assert.ok(w.ended());
     const took = Date.now() - t0;
-    assert.ok(took >= 900 && took < 2500, `ended after ${took} ms`);
+    // Ended by the server once the second passed (a generous upper bound for a loaded machine).
+    assert.ok(took >= 900 && took < 10_000, `ended after ${took} ms`);
   });
 
   it('sends Table events with the column definitions once', async () => {
