@@ -38,10 +38,11 @@ const VERBS = new Set([
   'WATCHLIST',
 ]);
 const CONNECT_SUBRESOURCES = new Set(['log', 'exec', 'portforward', 'attach', 'proxy']);
-// Non-resource paths counted by path (other paths are not served, and would let any
-// caller grow the label set).
+// Non-resource paths counted by path. Others are not counted: health checks answer any
+// sub-path, so counting every path would let any caller grow the label set without bound
+// (discovery and OpenAPI paths of unknown groups are 404s, which are not counted).
 const NON_RESOURCE_PATHS =
-  /^\/(api|apis|version|healthz|livez|readyz|metrics|openapi\/v2|openapi\/v3)(\/.*)?$/;
+  /^\/((api|apis|openapi\/v3)(\/[^/]+){0,3}|version|metrics|openapi\/v2|(healthz|livez|readyz)(\/(ping|etcd))?)\/?$/;
 
 type ApiHandler = (req: ApiRequest) => Promise<ApiResponse>;
 

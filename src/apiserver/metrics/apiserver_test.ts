@@ -177,7 +177,20 @@ describe('/metrics (in-process)', () => {
   it('does not count unknown resources or paths', async () => {
     assert.equal((await api.get('/api/v1/nosuchthings')).status, 404);
     assert.equal((await api.get('/no/such/path')).status, 404);
+    // Health checks answer any sub-path; only the known ones are counted.
+    assert.equal((await api.get('/healthz/anything-at-all', { as: 'anonymous' })).status, 200);
+    assert.equal((await api.get('/readyz')).status, 200);
+    assert.equal((await api.get('/api/v1')).status, 200);
     const e = await scrape();
+    assert.deepEqual(
+      select(e, 'apiserver_request_total', { subresource: '/healthz/anything-at-all' }),
+      [],
+    );
+    assert.equal(
+      count(e, { verb: 'GET', subresource: '/readyz', scope: '', resource: '', code: '200' }),
+      1,
+    );
+    assert.ok(count(e, { verb: 'GET', subresource: '/api/v1', code: '200' }) >= 1);
     assert.deepEqual(select(e, 'apiserver_request_total', { resource: 'nosuchthings' }), []);
     assert.deepEqual(select(e, 'apiserver_request_total', { subresource: '/no/such/path' }), []);
   });
