@@ -355,7 +355,19 @@ describe('/metrics', { timeout: 240_000 }, () => {
         dry_run: dryRun && verb !== 'GET' && verb !== 'LIST' ? 'All' : '',
       });
     }
+    // Health checks answer any sub-path, to anyone: none of those paths becomes a label.
+    const junk: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      const path = `/${['healthz', 'livez', 'readyz'][rand(3)]}/${rand(1e9).toString(36)}`;
+      junk.push(path);
+      const res = await srv.send({ path, as: rand(2) ? 'anonymous' : 'admin' });
+      assert.equal(res.status, 200, `${path}: ${res.text}`);
+    }
     const after = await scrape();
+    const paths = new Set(
+      select(after, 'apiserver_request_total').map((s) => s.labels['subresource']),
+    );
+    for (const p of junk) assert.ok(!paths.has(p), p);
     for (const r of resources) {
       for (const s of select(after, 'apiserver_request_total', { resource: r.resource })) {
         const { verb, scope, resource, code, dry_run } = s.labels as Record<string, string>;
