@@ -18,6 +18,12 @@ export const LATENCY_BUCKETS = [
   60,
 ];
 
+/** kube-apiserver's buckets for etcd_request_duration_seconds (finer below a second). */
+export const STORAGE_LATENCY_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9,
+  1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
+];
+
 const COMPONENT = 'apiserver';
 const REQUEST_LABELS = ['verb', 'dry_run', 'group', 'version', 'resource', 'subresource', 'scope'];
 // The verbs reported as such; anything else is counted as `other`.
@@ -127,7 +133,17 @@ export function createApiServerMetrics(o: ApiServerMetricsOptions): ApiServerMet
     name: 'etcd_request_duration_seconds',
     help: '[ALPHA] Etcd request latency in seconds for each operation and object type.',
     labels: ['operation', 'type'],
-    buckets: LATENCY_BUCKETS,
+    buckets: STORAGE_LATENCY_BUCKETS,
+  });
+  const storageRequests = registry.counter({
+    name: 'etcd_requests_total',
+    help: '[ALPHA] Etcd request counts for each operation and object type.',
+    labels: ['operation', 'type'],
+  });
+  const storageErrors = registry.counter({
+    name: 'etcd_request_errors_total',
+    help: '[ALPHA] Etcd failed request counts for each operation and object type.',
+    labels: ['operation', 'type'],
   });
   const buildInfo = registry.gauge({
     name: 'kubernetes_build_info',
@@ -255,9 +271,11 @@ export function createApiServerMetrics(o: ApiServerMetricsOptions): ApiServerMet
       };
     },
     instrumentStore(store) {
-      return instrumentStore(store, (operation, type, seconds) =>
-        storageLatency.observe({ operation, type }, seconds),
-      );
+      return instrumentStore(store, (operation, type, seconds, failed) => {
+        storageLatency.observe({ operation, type }, seconds);
+        storageRequests.inc({ operation, type });
+        if (failed) storageErrors.inc({ operation, type });
+      });
     },
     async respond(req) {
       if (req.method !== 'GET' && req.method !== 'HEAD')

@@ -154,6 +154,16 @@ describe('/metrics (in-process)', () => {
       (select(e, 'apiserver_storage_objects', { resource: 'namespaces' })[0]?.value ?? 0) >= 4,
     );
     assert.equal(e.type.get('etcd_request_duration_seconds'), 'histogram');
+    assert.equal(
+      select(e, 'etcd_request_duration_seconds_bucket', { operation: 'get', type: 'configmaps' })
+        .length,
+      41,
+    );
+    assert.equal(
+      select(e, 'etcd_requests_total', { operation: 'get', type: 'configmaps' })[0]?.value,
+      select(e, 'etcd_request_duration_seconds_count', { operation: 'get', type: 'configmaps' })[0]
+        ?.value,
+    );
     assert.ok(
       (select(e, 'etcd_request_duration_seconds_count', { operation: 'get', type: 'configmaps' })[0]
         ?.value ?? 0) >= 1,

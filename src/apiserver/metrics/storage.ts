@@ -1,9 +1,20 @@
 // Storage latency: a Store that times each call, reported by operation and by the resource
 // a key belongs to (`pods`, `deployments.apps`), as kube-apiserver labels its storage layer.
 
-import type { Store } from '../../storage/index.js';
+import { StoreError, type Store } from '../../storage/index.js';
 
-export type StorageObserver = (operation: string, type: string, seconds: number) => void;
+const ANSWERS = new Set(['KeyExists', 'NotFound', 'Conflict']);
+
+/**
+ * `failed`: the storage itself failed. A conflict, an existing or a missing key is an answer,
+ * not a failure (etcd answers those within a successful transaction).
+ */
+export type StorageObserver = (
+  operation: string,
+  type: string,
+  seconds: number,
+  failed: boolean,
+) => void;
 
 /** `/registry/<group|core>/<plural>/…` → `plural` (core) or `plural.group`. */
 export function storageTypeOf(key: string): string {
@@ -17,10 +28,14 @@ export function instrumentStore(store: Store, observe: StorageObserver): Store {
     <A extends unknown[], R>(operation: string, fn: (key: string, ...rest: A) => Promise<R>) =>
     async (key: string, ...rest: A): Promise<R> => {
       const started = performance.now();
+      let failed = false;
       try {
         return await fn(key, ...rest);
+      } catch (e) {
+        failed = !(e instanceof StoreError && ANSWERS.has(e.code));
+        throw e;
       } finally {
-        observe(operation, storageTypeOf(key), (performance.now() - started) / 1000);
+        observe(operation, storageTypeOf(key), (performance.now() - started) / 1000, failed);
       }
     };
   return {
