@@ -26,6 +26,7 @@ import {
 } from './handlers/write.js';
 import { bind, scale } from './handlers/subresources.js';
 import { review } from './handlers/reviews.js';
+import type { ApiServerMetrics } from './metrics/index.js';
 import { requestInfo } from './request-info.js';
 import { errorResponse, json } from './respond.js';
 import type { ApiRequest, ApiResponse, RequestContext, VersionInfo } from './types.js';
@@ -53,6 +54,8 @@ export interface HandlerOptions extends ServerParts {
   /** Readiness (e.g. storage open and bootstrap done). */
   ready?: () => boolean;
   clock: { now(): Date };
+  /** Counts admitted requests and serves /metrics. */
+  metrics?: ApiServerMetrics;
 }
 
 const NOT_FOUND_MESSAGE = 'the server could not find the requested resource';
@@ -216,7 +219,9 @@ export function createApiHandler(opts: HandlerOptions): ApiHandler {
         subresource: info.subresource,
         name: info.name,
       });
-      if (!info.isResourceRequest || !def) res = nonResource(req, info.path);
+      opts.metrics?.admitted(req, info);
+      if (info.path === '/metrics' && opts.metrics) res = await opts.metrics.respond(req);
+      else if (!info.isResourceRequest || !def) res = nonResource(req, info.path);
       else {
         // Across namespaces a namespaced resource is only listed and watched.
         if (

@@ -21,6 +21,7 @@ import {
   type OpenApiSource,
   type SubresourceHandler,
 } from './handler.js';
+import { createApiServerMetrics } from './metrics/index.js';
 import { createHttpServer, type TlsMaterial, type UpgradeHandler } from './http-server.js';
 import { Registry, type Clock } from './registry/generic.js';
 import { namespaceHooks } from './registry/hooks/namespaces.js';
@@ -112,7 +113,8 @@ export interface ApiServer {
 export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const clock = o.clock ?? { now: () => new Date() };
   const table = o.resources ?? defaultResourceTable();
-  const registry = new Registry(o.store, clock);
+  const metrics = createApiServerMetrics({ table, store: o.store, version: versionInfo() });
+  const registry = new Registry(metrics.instrumentStore(o.store), clock);
   const cidr = parseCidr(o.serviceCidr ?? '10.96.0.0/12');
   const def = (g: string, p: string) => {
     const d = table.byGroupResource(g, p);
@@ -193,11 +195,13 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     ...(o.findUnknownFields ? { findUnknownFields: o.findUnknownFields } : {}),
     ...(o.findTypeError ? { findTypeError: o.findTypeError } : {}),
     ...(subresources.size ? { subresources } : {}),
+    metrics,
   });
+  const instrumented = metrics.instrument(handler);
   let server: Http2SecureServer | undefined;
   let bootTimer: NodeJS.Timeout | undefined;
   return {
-    handler,
+    handler: instrumented,
     registry,
     table,
     async bootstrap() {
@@ -212,7 +216,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     async listen() {
       server = createHttpServer({
         tls: o.tls,
-        handler,
+        handler: instrumented,
         ...(onUpgrade ? { onUpgrade } : {}),
       });
       const s = server;

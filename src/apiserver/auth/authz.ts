@@ -11,6 +11,9 @@ const PUBLIC_INFO = [
   /^\/readyz(\/.*)?$/,
   /^\/version\/?$/,
 ];
+// kube's `system:monitoring` role, bound to the group of the same name.
+const MONITORING_GROUP = 'system:monitoring';
+const MONITORING = [/^\/metrics(\/slis)?$/];
 const DISCOVERY = [/^\/api(\/.*)?$/, /^\/apis(\/.*)?$/, /^\/openapi(\/.*)?$/];
 const SELF_REVIEWS = new Set([
   'selfsubjectaccessreviews',
@@ -34,6 +37,12 @@ export const bootstrapPolicyAuthorizer: Authorizer = {
   authorize(a: AuthorizationAttributes): Decision {
     if (!a.isResourceRequest) {
       if (a.verb === 'get' && PUBLIC_INFO.some((r) => r.test(a.path))) return { decision: 'allow' };
+      if (
+        a.verb === 'get' &&
+        a.user.groups.includes(MONITORING_GROUP) &&
+        MONITORING.some((r) => r.test(a.path))
+      )
+        return { decision: 'allow' };
       if (
         a.verb === 'get' &&
         a.user.groups.includes('system:authenticated') &&
