@@ -196,6 +196,8 @@ export class PodWorker {
   /** While an image is pulled; pullStarted wakes a termination waiting for the sync. */
   private pulling = false;
   private pullStarted: (() => void) | undefined;
+  /** Set once the containers of a pod being deleted are gone: the status is the last one. */
+  private final = false;
 
   constructor(pod: KubeObject, deps: WorkerDeps) {
     this.pod = pod;
@@ -923,7 +925,14 @@ export class PodWorker {
       () => undefined,
       (e: unknown) => e,
     );
-    if (this.finalizeWanted) await this.retrying('pod deletion', () => this.d.finalize(this.pod));
+    if (this.finalizeWanted) {
+      // As the kubelet: the pod's final status, then the object deleted (grace period 0).
+      this.final = true;
+      await this.report().catch((e: unknown) =>
+        this.d.logger.warn('final pod status not written', { uid: this.uid, err: String(e) }),
+      );
+      await this.retrying('pod deletion', () => this.d.finalize(this.pod));
+    }
     if (first !== undefined) {
       this.reportCleanupFailure(first, 1);
       await this.retrying('clean-up', () => this.cleanUp(), Infinity, 2);
@@ -950,8 +959,8 @@ export class PodWorker {
                 this.event('Warning', 'FailedPreStopHook', `PreStopHook failed: ${out.message}`);
             }
             const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
-            await this.d.runtime.stop(r.id, left);
-          }
+            r.status = await this.d.runtime.stop(r.id, left);
+          } else r.status = st;
           await this.d.runtime.delete(r.id);
         } catch (e) {
           if (!(e instanceof Error && e.name === 'ContainerNotFoundError')) errors.push(e);
@@ -1036,6 +1045,21 @@ export class PodWorker {
       else if (s.state === 'running' || s.state === 'created')
         state = { running: { startedAt: rfc3339(s.startedAt ?? s.createdAt) } };
       else state = { terminated: terminatedOf(s) };
+      // A killed pod's last status: every container terminated, as the kubelet reports it
+      // (one it cannot account for, never started, say, with ContainerStatusUnknown).
+      if (this.final)
+        state = {
+          terminated:
+            s?.state === 'exited'
+              ? terminatedOf(s)
+              : {
+                  exitCode: 137,
+                  reason: 'ContainerStatusUnknown',
+                  message: 'The container could not be located when the pod was terminated',
+                  startedAt: null,
+                  finishedAt: null,
+                },
+        };
       if (state['waiting'] && !state['waiting'].message) delete state['waiting'].message;
       const running = !!state['running'];
       return {
@@ -1059,7 +1083,11 @@ export class PodWorker {
     const terminatedAll = apps.every((s) => s['state'].terminated);
     const anyRunning = apps.some((s) => s['state'].running);
     let phase = 'Pending';
-    if (initFailed) phase = 'Failed';
+    if (this.final)
+      phase = [...init, ...apps].some((s) => s['state'].terminated.exitCode !== 0)
+        ? 'Failed'
+        : 'Succeeded';
+    else if (initFailed) phase = 'Failed';
     else if (initDone && terminatedAll && policy !== 'Always') {
       const failed = apps.some((s) => s['state'].terminated.exitCode !== 0);
       phase = failed ? (policy === 'Never' ? 'Failed' : 'Running') : 'Succeeded';

@@ -109,11 +109,25 @@ describe('the node leaves nothing behind', { skip }, () => {
       },
       30_000,
     );
+    const watch = c.background(KUBECTL, [
+      'get',
+      'pod',
+      'never-pulled',
+      '-w',
+      '--output-watch-events',
+      '-o',
+      'jsonpath={.type} {.object.status.phase} {.object.status.containerStatuses[0].state.terminated.reason}{"\\n"}',
+    ]);
+    await watch.waitFor(/Pending/);
     const t0 = Date.now();
     // kubectl waits for the object to be gone (its grace period is the default 30 s).
     ok(await kubectl(['delete', 'pod', 'never-pulled', '--timeout=25s']));
     const took = Date.now() - t0;
     assert.ok(took < 10_000, `a Pending pod took ${took} ms to go`);
+    // As the kubelet does: a last status (the container never ran), then the deletion.
+    await watch.waitFor(/DELETED/);
+    const events = (await watch.stop()).stdout;
+    assert.match(events, /MODIFIED Failed ContainerStatusUnknown\n(.*\n)*DELETED Failed/);
 
     // Deleted while it is being started: the agent is pulling its image from a registry
     // that accepts the connection and never answers (the pull would wait out its 30 s
