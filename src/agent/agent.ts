@@ -312,15 +312,20 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
           await rt.delete(s.id);
         }
       });
-    const podsDir = join(o.dataDir, 'pods');
-    await step('pod directories', async () => {
-      await unmountUnder(podsDir);
-      for (const uid of existsSync(podsDir) ? readdirSync(podsDir) : [])
-        rmSync(join(podsDir, uid), { recursive: true, force: true });
-    });
+    await step('pod directories', () => removePodDirs(() => true));
     await step('container mounts', () => unmountUnder(join(o.dataDir, 'runtime', 'containers')));
     if (prepared) await step('node network', () => network.teardownNode());
     rt?.close();
+  }
+
+  /** Pod directories (and whatever is mounted under them) of the pods chosen by uid. */
+  async function removePodDirs(which: (uid: string) => boolean): Promise<void> {
+    const podsDir = join(o.dataDir, 'pods');
+    for (const uid of existsSync(podsDir) ? readdirSync(podsDir) : []) {
+      if (!which(uid)) continue;
+      await unmountUnder(join(podsDir, uid));
+      rmSync(join(podsDir, uid), { recursive: true, force: true });
+    }
   }
 
   function findPod(namespace: string, name: string): PodWorker {
@@ -407,6 +412,9 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
       }
       for (const [uid, list] of byPod) worker(live.get(uid)!).adopt(list);
       await network.gc(live.keys()).catch((err) => log.warn('network gc failed', { err }));
+      await removePodDirs((uid) => !live.has(uid)).catch((err) =>
+        log.warn('removing the directories of pods gone failed', { err: String(err) }),
+      );
 
       pods.on({
         add: (p) => void (stopping || worker(p).kick()),

@@ -245,6 +245,27 @@ describe('the node leaves nothing behind', { skip }, () => {
       const now = b % 2 ? ['--grace-period=0', '--force'] : [];
       ok(await kubectl(['delete', 'pods', '-l', `group=mass-mid-${b}`, '--wait=false', ...now]));
     }
+    // A replication controller deleted at once: its pods go as they are being made.
+    ok(
+      await kubectl(
+        ['apply', '-f', '-'],
+        `apiVersion: v1
+kind: ReplicationController
+metadata: { name: rc-at-once }
+spec:
+  replicas: 5
+  selector: { app: rc-at-once }
+  template:
+    metadata: { labels: { app: rc-at-once } }
+    spec:
+      containers:
+      - name: c
+        image: ${IMAGES.busybox}
+        command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+`,
+      ),
+    );
+    ok(await kubectl(['delete', 'rc', 'rc-at-once', '--wait=false']));
     // Deleted right after they run, as each one gets there.
     const left = new Set(Array.from({ length: 30 }, (_, i) => `running-${i}`));
     await until(
