@@ -2,7 +2,7 @@
 // per pod bound here. Containers outlive the agent; a new agent re-adopts them.
 
 import type { KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -29,6 +29,7 @@ import {
 import { createPodNetwork } from './sandbox/index.js';
 import { nodeHostProblems, PreflightError } from './preflight.js';
 import { dial } from './netns-dial.js';
+import { unmountUnder } from './mounts.js';
 import type { VolumeSources } from './volumes/index.js';
 import type { EnvSources } from './pod/env.js';
 
@@ -107,6 +108,14 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
   });
   const hostIP = o.hostIP ?? (o.nodeNetns ? network.gateway : (primaryIPv4() ?? '127.0.0.1'));
   const workers = new Map<string, PodWorker>(); // by pod uid
+  // Workers of pods gone from the API whose termination may still be under way.
+  const retiring = new Set<PodWorker>();
+  const retire = (w: PodWorker, finalize: boolean): Promise<void> => {
+    retiring.add(w);
+    const done = w.terminate(finalize);
+    void done.then(() => retiring.delete(w));
+    return done;
+  };
   let stopping = false;
   // The images present, for the Node's status (largest first, at most 50, as the kubelet).
   let nodeImages: { names: string[]; sizeBytes: number }[] = [];
@@ -260,7 +269,10 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
           } catch (e) {
             if (!isNotFound(e)) throw e;
           }
-          workers.delete(uid);
+          if (workers.get(uid) === w) {
+            workers.delete(uid);
+            void retire(w!, true);
+          }
         },
       });
       workers.set(uid, w);
@@ -276,6 +288,44 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
       return { rt: runtime, report: await network.setupNode() };
     })();
     return prepared;
+  }
+
+  /**
+   * The node going down: whatever a pod worker left (or never knew) goes too, so that
+   * nothing of Skiff's stays behind: containers and their monitors, pod directories and
+   * their mounts, pod networks, then the node's bridge and nftables table.
+   */
+  async function removeEverything(): Promise<void> {
+    const step = async (what: string, f: () => Promise<unknown>): Promise<void> => {
+      try {
+        await f();
+      } catch (err) {
+        log.warn(`node shutdown: ${what} failed`, { err: String(err) });
+      }
+    };
+    const rt = runtime;
+    if (rt)
+      await step('container removal', async () => {
+        for (const s of await rt.list()) {
+          if (s.state === 'running' || s.state === 'created')
+            await rt.stop(s.id, 0).catch(() => undefined);
+          await rt.delete(s.id);
+        }
+      });
+    await step('pod directories', () => removePodDirs(() => true));
+    await step('container mounts', () => unmountUnder(join(o.dataDir, 'runtime', 'containers')));
+    if (prepared) await step('node network', () => network.teardownNode());
+    rt?.close();
+  }
+
+  /** Pod directories (and whatever is mounted under them) of the pods chosen by uid. */
+  async function removePodDirs(which: (uid: string) => boolean): Promise<void> {
+    const podsDir = join(o.dataDir, 'pods');
+    for (const uid of existsSync(podsDir) ? readdirSync(podsDir) : []) {
+      if (!which(uid)) continue;
+      await unmountUnder(join(podsDir, uid));
+      rmSync(join(podsDir, uid), { recursive: true, force: true });
+    }
   }
 
   function findPod(namespace: string, name: string): PodWorker {
@@ -362,6 +412,9 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
       }
       for (const [uid, list] of byPod) worker(live.get(uid)!).adopt(list);
       await network.gc(live.keys()).catch((err) => log.warn('network gc failed', { err }));
+      await removePodDirs((uid) => !live.has(uid)).catch((err) =>
+        log.warn('removing the directories of pods gone failed', { err: String(err) }),
+      );
 
       pods.on({
         add: (p) => void (stopping || worker(p).kick()),
@@ -376,7 +429,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
           const w = workers.get(p.metadata.uid ?? '');
           if (!w) return;
           workers.delete(p.metadata.uid ?? '');
-          void w.terminate(false);
+          void retire(w, false);
         },
       });
       void (async () => {
@@ -416,17 +469,20 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
       const w = findPod(namespace, pod);
       return dial(w.netnsPath, '127.0.0.1', port);
     },
-    async stopPods(maxGraceSeconds) {
+    async stopPods(maxGraceSeconds = 30) {
       stopping = true;
-      const all = [...workers.values()];
+      // Every pod, including those deleted moments ago whose termination is under way.
+      const all = [...workers.values(), ...retiring];
       workers.clear();
-      await Promise.all(
-        all.map((w) =>
-          w
-            .terminate(false, maxGraceSeconds)
-            .catch((err) => log.warn('pod stop failed', { err: String(err) })),
-        ),
+      const stopped = Promise.all(all.map((w) => w.terminate(false, maxGraceSeconds)));
+      const limit = new Promise<'late'>((res) =>
+        setTimeout(res, maxGraceSeconds * 1000 + 10_000, 'late').unref(),
       );
+      if ((await Promise.race([stopped, limit])) === 'late')
+        log.warn('pods still stopping; removing what is left', {
+          pods: all.length,
+        });
+      await removeEverything();
     },
   };
 }

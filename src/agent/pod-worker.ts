@@ -3,6 +3,7 @@
 // a kick during a sync makes one more sync after it.
 
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { KubeObject } from '../api/types.js';
 import type { Logger } from '../log/index.js';
@@ -23,6 +24,7 @@ import { Backoff, BACKOFF_RESET_MS } from './backoff.js';
 import { startProber, type ProbeSpec, type Prober } from './probes.js';
 import { httpCheck, tcpCheck } from './netns-dial.js';
 import { execCommand } from './spawner.js';
+import { unmountUnder } from './mounts.js';
 import { quantity } from '../scheduler/predicates.js';
 
 type Spec = Record<string, any>;
@@ -131,6 +133,17 @@ async function tearDownPodIpc(podDir: string): Promise<void> {
     if (mounted(p)) await execCommand('umount', ['-l', p]);
 }
 
+/** Thrown at a step boundary of a sync whose pod is being killed. */
+class SyncCancelled extends Error {
+  constructor() {
+    super('pod sync cancelled: the pod is being killed');
+    this.name = 'SyncCancelled';
+  }
+}
+
+/** Back-off between attempts to clean up after a pod: 1 s doubling to 10 s. */
+const CLEANUP_RETRY_MS = { initial: 1000, max: 10_000 };
+
 function mounted(path: string): boolean {
   if (!existsSync(path)) return false;
   const target = ` ${path.replace(/ /g, '\\040')} `;
@@ -175,6 +188,16 @@ export class PodWorker {
   private podWaiting?: Waiting;
   private volumesRefreshedAt = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** The running sync loop, awaited by terminate before it tears anything down. */
+  private loop: Promise<void> | undefined;
+  /** Set once the pod is being killed: a sync in progress stops at its next step. */
+  private cancelled = false;
+  private termination: Promise<void> | undefined;
+  /** While an image is pulled; pullStarted wakes a termination waiting for the sync. */
+  private pulling = false;
+  private pullStarted: (() => void) | undefined;
+  /** Set once the containers of a pod being deleted are gone: the status is the last one. */
+  private final = false;
 
   constructor(pod: KubeObject, deps: WorkerDeps) {
     this.pod = pod;
@@ -231,25 +254,38 @@ export class PodWorker {
   }
 
   kick(): void {
+    if (this.cancelled) return;
+    // A pod being deleted is killed now, not after the sync in progress (which may be
+    // waiting for an image): the termination cancels that sync.
+    if (this.deleting) {
+      void this.terminate(true);
+      return;
+    }
     if (this.running) {
       this.again = true;
       return;
     }
     this.running = true;
-    void (async () => {
+    this.loop = (async () => {
       do {
         this.again = false;
         try {
           await this.sync();
         } catch (e) {
-          this.d.logger.warn('pod sync failed', {
-            pod: `${this.pod.metadata.namespace}/${this.pod.metadata.name}`,
-            err: e instanceof Error ? e.message : String(e),
-          });
+          if (!(e instanceof SyncCancelled))
+            this.d.logger.warn('pod sync failed', {
+              pod: `${this.pod.metadata.namespace}/${this.pod.metadata.name}`,
+              err: e instanceof Error ? e.message : String(e),
+            });
         }
-      } while (this.again);
+      } while (this.again && !this.cancelled);
       this.running = false;
     })();
+  }
+
+  /** A step boundary of a sync: a pod being killed stops here, as the kubelet's sync does. */
+  private checkpoint(): void {
+    if (this.cancelled) throw new SyncCancelled();
   }
 
   private later(ms: number): void {
@@ -292,11 +328,17 @@ export class PodWorker {
   }
 
   private async sync(): Promise<void> {
-    if (this.terminated) return;
-    if (this.deleting) return this.terminate(true);
+    if (this.terminated || this.cancelled) return;
+    if (this.deleting) {
+      // Not awaited: the termination waits for this sync to end first.
+      void this.terminate(true);
+      return;
+    }
     for (const r of this.containers.values())
       if (r.id) r.status = (await this.d.runtime.status(r.id)) ?? r.status;
+    this.checkpoint();
     if (!(await this.prepare())) return this.report();
+    this.checkpoint();
     if (Date.now() - this.volumesRefreshedAt >= VOLUME_REFRESH_MS) await this.refreshVolumes();
     const spec = (this.pod['spec'] ?? {}) as Spec;
     const policy = (spec['restartPolicy'] as string | undefined) ?? 'Always';
@@ -323,6 +365,7 @@ export class PodWorker {
         }
         await this.runContainer(c, r);
       }
+    this.checkpoint();
     await this.report();
   }
 
@@ -340,6 +383,7 @@ export class PodWorker {
         this.netns = n.netnsPath;
         this.podIP = n.ip;
       }
+      this.checkpoint();
       const files = renderPodFiles(
         this.pod as unknown as Parameters<typeof renderPodFiles>[0],
         [this.podIP],
@@ -353,7 +397,9 @@ export class PodWorker {
       writeFileSync(join(this.podDir, 'hostname'), files.hostname);
       writeFileSync(join(this.podDir, 'resolv.conf'), files.resolvConf);
       if (!spec['hostIPC']) await setUpPodIpc(this.podDir);
+      this.checkpoint();
       const src = await this.d.sources(this.pod);
+      this.checkpoint();
       this.volumes = setUpVolumes(this.pod, this.podDir, src);
       this.volumesRefreshedAt = Date.now();
       this.startTime ??= rfc3339(new Date());
@@ -361,6 +407,7 @@ export class PodWorker {
       this.podWaiting = undefined;
       return true;
     } catch (e) {
+      if (e instanceof SyncCancelled) throw e;
       this.podWaiting = {
         reason: 'ContainerCreating',
         message: e instanceof Error ? e.message : String(e),
@@ -446,6 +493,7 @@ export class PodWorker {
     }
     if (r.pull.remaining() > 0 && r.waiting?.reason === 'ImagePullBackOff') return;
     const policy = (c['imagePullPolicy'] as PullPolicy | undefined) ?? defaultPolicy(imageName);
+    this.checkpoint();
     try {
       const present =
         policy === 'Always'
@@ -455,9 +503,17 @@ export class PodWorker {
       if (present)
         this.event('Normal', 'Pulled', `Container image "${imageName}" already present on machine`);
       else if (policy !== 'Never') this.event('Normal', 'Pulling', `Pulling image "${imageName}"`);
-      r.image = await this.d.images.ensureImage(imageName, policy, {
-        pullSecrets: await this.pullSecrets(),
-      });
+      const pullSecrets = await this.pullSecrets();
+      this.checkpoint();
+      // A pull may take long (a slow or silent registry): a termination does not wait for
+      // it, as nothing of the pod is made after it without passing a checkpoint.
+      this.pulling = true;
+      this.pullStarted?.();
+      try {
+        r.image = await this.d.images.ensureImage(imageName, policy, { pullSecrets });
+      } finally {
+        this.pulling = false;
+      }
       if (!present) {
         const took = goDuration(performance.now() - t0);
         this.event(
@@ -468,6 +524,7 @@ export class PodWorker {
       }
       r.pull.reset();
     } catch (e) {
+      if (this.cancelled) throw new SyncCancelled();
       const reason = e instanceof ImageError ? e.reason : 'ErrImagePull';
       const message = e instanceof Error ? e.message : String(e);
       if (reason === 'ErrImageNeverPull')
@@ -484,6 +541,7 @@ export class PodWorker {
       this.later(r.pull.remaining() + 10);
       return;
     }
+    this.checkpoint();
     let argv: string[];
     let env: Map<string, string>;
     try {
@@ -512,17 +570,21 @@ export class PodWorker {
       await this.d.runtime.delete(r.id).catch(() => undefined);
     }
     this.stopProbes(r);
+    this.checkpoint();
     const id = `${this.uid}_${r.name}_${attempt}`;
     r.waiting = { reason: 'ContainerCreating' };
     try {
       const config = this.containerConfig(c, r, id, attempt, argv, env);
       config.layers = await this.d.images.layerDirs(r.image);
+      this.checkpoint();
       await this.d.runtime.create(config);
-      this.event('Normal', 'Created', `Created container: ${r.name}`);
+      // Known at once, so that a termination from here on removes it.
       r.id = id;
       r.attempt = attempt;
       r.ready = false;
       r.started = false;
+      this.event('Normal', 'Created', `Created container: ${r.name}`);
+      this.checkpoint();
       r.status = await this.d.runtime.start(id);
       this.event('Normal', 'Started', `Started container ${r.name}`);
       const postStart = (c['lifecycle'] ?? {})['postStart'] as Spec | undefined;
@@ -540,8 +602,10 @@ export class PodWorker {
       }
       r.waiting = undefined;
       r.started = true;
+      this.checkpoint();
       this.startProbes(c, r);
     } catch (e) {
+      if (e instanceof SyncCancelled) throw e;
       r.id = id;
       r.attempt = attempt;
       r.status = (await this.d.runtime.status(id)) ?? {
@@ -822,46 +886,149 @@ export class PodWorker {
   }
 
   /**
-   * Stops every container (preStop, SIGTERM, grace period, SIGKILL), removes them and the
-   * pod's sandbox, volumes and directory; then, when the API asked for it, the object.
+   * Kills the pod, as the kubelet does: a sync in progress is cancelled at its next step
+   * (and awaited), every container is stopped (preStop, SIGTERM, grace period, SIGKILL) and
+   * removed, then the pod's sandbox, volumes and directory; then, when the API asked for
+   * it, the object. Never rejects: what cannot be cleaned up now is retried with back-off
+   * (and reported) until it can. Repeated calls share the first one's work.
    */
-  async terminate(finalize: boolean, maxGraceSeconds = Infinity): Promise<void> {
-    if (this.terminated) return;
+  terminate(finalize: boolean, maxGraceSeconds = Infinity): Promise<void> {
+    if (finalize) this.finalizeWanted = true;
+    this.termination ??= this.kill(maxGraceSeconds).catch((e: unknown) => {
+      this.d.logger.error('pod termination failed', { uid: this.uid, err: String(e) });
+    });
+    return this.termination;
+  }
+
+  private finalizeWanted = false;
+
+  private async kill(maxGraceSeconds: number): Promise<void> {
+    this.cancelled = true;
     for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const r of this.containers.values()) this.stopProbes(r);
+    // The sync in progress stops at its next step; what it made is known once it has (or
+    // once it waits for an image, after which it makes nothing more).
+    if (this.running && !this.pulling)
+      await new Promise<void>((resolve) => {
+        this.pullStarted = resolve;
+        void this.loop?.then(resolve);
+      });
+    this.pullStarted = undefined;
     const grace = Math.min(this.gracePeriod(), maxGraceSeconds);
     const deadline = Date.now() + grace * 1000;
+    await this.retrying('container removal', () => this.removeContainers(deadline), Infinity);
+    this.terminated = true;
+    // The API object goes once no container runs, even if the sandbox resists clean-up
+    // (that goes on below), so a deletion is not held up by a busy directory.
+    const first = await this.cleanUp().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (this.finalizeWanted) {
+      // As the kubelet: the pod's final status, then the object deleted (grace period 0).
+      this.final = true;
+      await this.report().catch((e: unknown) =>
+        this.d.logger.warn('final pod status not written', { uid: this.uid, err: String(e) }),
+      );
+      await this.retrying('pod deletion', () => this.d.finalize(this.pod));
+    }
+    if (first !== undefined) {
+      this.reportCleanupFailure(first, 1);
+      await this.retrying('clean-up', () => this.cleanUp(), Infinity, 2);
+    }
+  }
+
+  /** Stops (within the grace period) and removes every container of the pod. */
+  private async removeContainers(deadline: number): Promise<void> {
+    const errors: unknown[] = [];
     await Promise.all(
       [...this.containers.values()].map(async (r) => {
-        this.stopProbes(r);
         if (!r.id) return;
-        const st = await this.d.runtime.status(r.id);
-        if (st?.state === 'running') {
-          this.event('Normal', 'Killing', `Stopping container ${r.name}`);
-          const c = this.specs().find((x) => x.spec['name'] === r.name)?.spec ?? {};
-          const preStop = (c['lifecycle'] ?? {})['preStop'] as Spec | undefined;
-          if (preStop) {
-            // The hook gets the grace period; whatever it does, SIGTERM follows.
-            const out = await this.runHook(c, r, preStop, Math.max(0, deadline - Date.now()));
-            if (!out.ok)
-              this.event('Warning', 'FailedPreStopHook', `PreStopHook failed: ${out.message}`);
-          }
-          const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
-          await this.d.runtime.stop(r.id, left).catch(() => undefined);
+        try {
+          const st = await this.d.runtime.status(r.id);
+          if (!st) return; // never made (a create that failed cleans up after itself)
+          if (st.state === 'running') {
+            this.event('Normal', 'Killing', `Stopping container ${r.name}`);
+            const c = this.specs().find((x) => x.spec['name'] === r.name)?.spec ?? {};
+            const preStop = (c['lifecycle'] ?? {})['preStop'] as Spec | undefined;
+            if (preStop && deadline > Date.now()) {
+              // The hook gets the grace period; whatever it does, SIGTERM follows.
+              const out = await this.runHook(c, r, preStop, Math.max(0, deadline - Date.now()));
+              if (!out.ok)
+                this.event('Warning', 'FailedPreStopHook', `PreStopHook failed: ${out.message}`);
+            }
+            const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+            r.status = await this.d.runtime.stop(r.id, left);
+          } else r.status = st;
+          await this.d.runtime.delete(r.id);
+        } catch (e) {
+          if (!(e instanceof Error && e.name === 'ContainerNotFoundError')) errors.push(e);
         }
-        await this.d.runtime.delete(r.id).catch(() => undefined);
       }),
     );
-    this.terminated = true;
-    try {
-      tearDownVolumes(this.podDir);
-      await tearDownPodIpc(this.podDir);
-    } catch (e) {
-      this.d.logger.warn('volume teardown failed', { uid: this.uid, err: String(e) });
-    }
+    if (errors.length) throw errors[0];
+  }
+
+  /**
+   * Volumes, the IPC namespace and /dev/shm, the network, any other mount under the pod's
+   * directory, then the directory. Every step runs even when one fails; the first failure
+   * is thrown. Safe to repeat.
+   */
+  private async cleanUp(): Promise<void> {
+    const errors: unknown[] = [];
+    const step = async (f: () => unknown): Promise<void> => {
+      try {
+        await f();
+      } catch (e) {
+        errors.push(e);
+      }
+    };
+    await step(() => tearDownVolumes(this.podDir));
+    await step(() => tearDownPodIpc(this.podDir));
     if (!((this.pod['spec'] ?? {}) as Spec)['hostNetwork'])
-      await this.d.network.teardownPod(this.uid).catch(() => undefined);
-    rmSync(this.podDir, { recursive: true, force: true });
-    if (finalize) await this.d.finalize(this.pod);
+      await step(() => this.d.network.teardownPod(this.uid));
+    // Anything left mounted (a mount made twice by a race, a volume) would make the
+    // removal fail with EBUSY, or recurse into what it mounts.
+    await step(() => unmountUnder(this.podDir));
+    await step(() => rmSync(this.podDir, { recursive: true, force: true }));
+    if (errors.length) throw errors[0];
+  }
+
+  private reportCleanupFailure(e: unknown, attempt: number): void {
+    const err = e instanceof Error ? e.message : String(e);
+    this.d.logger.warn('pod clean-up failed; retrying', { uid: this.uid, attempt, err });
+    if (attempt === 1)
+      this.event('Warning', 'FailedKillPod', `error cleaning up pod ${this.uid}: ${err}`);
+  }
+
+  /** Runs fn until it succeeds (or `tries` attempts failed), with back-off between tries. */
+  private async retrying(
+    what: string,
+    fn: () => Promise<unknown>,
+    tries = 5,
+    firstAttempt = 1,
+  ): Promise<void> {
+    for (let attempt = firstAttempt; ; attempt++) {
+      if (attempt > 1) {
+        const delay = CLEANUP_RETRY_MS.initial * 2 ** Math.min(attempt - 2, 10);
+        await sleep(Math.min(delay, CLEANUP_RETRY_MS.max), undefined, { ref: false });
+      }
+      try {
+        await fn();
+        if (attempt > 1) this.d.logger.info(`pod ${what} succeeded`, { uid: this.uid, attempt });
+        return;
+      } catch (e) {
+        if (what === 'clean-up') this.reportCleanupFailure(e, attempt);
+        else
+          this.d.logger.warn(`pod ${what} failed; retrying`, {
+            uid: this.uid,
+            attempt,
+            err: e instanceof Error ? e.message : String(e),
+          });
+        if (attempt - firstAttempt + 1 >= tries) throw e;
+      }
+    }
   }
 
   /** Pod status as the kubelet writes it, sent only when it changed. */
@@ -878,6 +1045,21 @@ export class PodWorker {
       else if (s.state === 'running' || s.state === 'created')
         state = { running: { startedAt: rfc3339(s.startedAt ?? s.createdAt) } };
       else state = { terminated: terminatedOf(s) };
+      // A killed pod's last status: every container terminated, as the kubelet reports it
+      // (one it cannot account for, never started, say, with ContainerStatusUnknown).
+      if (this.final)
+        state = {
+          terminated:
+            s?.state === 'exited'
+              ? terminatedOf(s)
+              : {
+                  exitCode: 137,
+                  reason: 'ContainerStatusUnknown',
+                  message: 'The container could not be located when the pod was terminated',
+                  startedAt: null,
+                  finishedAt: null,
+                },
+        };
       if (state['waiting'] && !state['waiting'].message) delete state['waiting'].message;
       const running = !!state['running'];
       return {
@@ -901,7 +1083,11 @@ export class PodWorker {
     const terminatedAll = apps.every((s) => s['state'].terminated);
     const anyRunning = apps.some((s) => s['state'].running);
     let phase = 'Pending';
-    if (initFailed) phase = 'Failed';
+    if (this.final)
+      phase = [...init, ...apps].some((s) => s['state'].terminated.exitCode !== 0)
+        ? 'Failed'
+        : 'Succeeded';
+    else if (initFailed) phase = 'Failed';
     else if (initDone && terminatedAll && policy !== 'Always') {
       const failed = apps.some((s) => s['state'].terminated.exitCode !== 0);
       phase = failed ? (policy === 'Never' ? 'Failed' : 'Running') : 'Succeeded';

@@ -19,7 +19,14 @@ import { fileURLToPath } from 'node:url';
 import { versionInfo } from '../apiserver/version.js';
 import { intFlag, stringFlag, type ParsedArgs } from './args.js';
 import { dataPaths, type DataPaths } from './paths.js';
-import { clearRuntimeFiles, isAlive, probeReady, readEndpoint, runningPid } from './process.js';
+import {
+  clearRuntimeFiles,
+  guardProcess,
+  isAlive,
+  probeReady,
+  readEndpoint,
+  runningPid,
+} from './process.js';
 
 export interface Io {
   out: (s: string) => void;
@@ -65,9 +72,13 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
   );
   const t0 = performance.now();
   let cluster;
+  const { createLogger } = await import('../log/index.js');
+  const logger = createLogger({ component: 'skiff' });
+  const unguard = guardProcess(logger);
   try {
     const { startCluster } = await import('./cluster.js');
     cluster = await startCluster({
+      logger,
       paths,
       apiPort,
       bindAddress,
@@ -76,6 +87,7 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
       progress: io.out,
     });
   } catch (e) {
+    unguard();
     clearRuntimeFiles(paths);
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE')
@@ -100,6 +112,7 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
   });
   io.out('Stopping Skiff…');
   await cluster.close();
+  unguard();
   clearRuntimeFiles(paths);
   return 0;
 }

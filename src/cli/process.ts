@@ -2,6 +2,7 @@
 
 import { readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
+import type { Logger } from '../log/index.js';
 import type { DataPaths } from './paths.js';
 
 export interface Endpoint {
@@ -76,4 +77,28 @@ export function probeReady(port: number, ca: string, timeoutMs = 1000): Promise<
       resolve(false);
     });
   });
+}
+
+/**
+ * The server's last line of defence: an error no component caught (an exception thrown
+ * from a callback, a rejected promise nobody awaited) is logged, structured, instead of
+ * ending the process, so one failing component never takes the API down with it.
+ * Returns a function that removes the handlers.
+ */
+export function guardProcess(log: Logger): () => void {
+  const report =
+    (what: string) =>
+    (err: unknown): void =>
+      log.error(what, {
+        err: err instanceof Error ? err.message : String(err),
+        ...(err instanceof Error && err.stack ? { stack: err.stack } : {}),
+      });
+  const onException = report('uncaught exception; the server keeps running');
+  const onRejection = report('unhandled rejection; the server keeps running');
+  process.on('uncaughtException', onException);
+  process.on('unhandledRejection', onRejection);
+  return () => {
+    process.off('uncaughtException', onException);
+    process.off('unhandledRejection', onRejection);
+  };
 }
