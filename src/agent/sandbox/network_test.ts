@@ -172,6 +172,9 @@ test('set-up repeats, survives a restart and repairs; teardown leaves nothing', 
   withWorld(async (w) => {
     const { host, dataDir } = w;
     let net = w.net;
+    // A new namespace starts with the machine's own forwarding setting (IPv4 inherits it):
+    // set it to 0 in this namespace, so teardown is seen to give back what it found.
+    await host.run(['sh', '-c', 'echo 0 > /proc/sys/net/ipv4/ip_forward']);
     await net.setupNode();
     await net.setupNode(); // idempotent
     const a = randomUUID();
