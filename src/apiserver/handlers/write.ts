@@ -8,7 +8,7 @@ import type { ApiResponse } from '../types.js';
 import { groupResource, type DeleteOptions } from '../registry/generic.js';
 import { apiVersionOf } from '../registry/keys.js';
 import { applyPatch } from '../patch/index.js';
-import { isDryRun, selectorsFor, type ResourceRequest } from './context.js';
+import { checkDryRun, isDryRun, selectorsFor, type ResourceRequest } from './context.js';
 import { render } from './read.js';
 
 /**
@@ -99,9 +99,21 @@ function fieldManager(r: ResourceRequest, fallback: string): string {
   return m || fallback;
 }
 
-function managerFromUserAgent(r: ResourceRequest): string {
+/**
+ * The manager of a write without fieldManager: the user agent up to its first `/`, without
+ * unprintable characters, cut to 128 bytes (kube-apiserver's prefixFromUserAgent), so
+ * `kubectl-label/v1.33.0 (linux/amd64) …` is `kubectl-label`.
+ */
+export function managerFromUserAgent(r: ResourceRequest): string {
   const ua = String(r.ctx.req.headers['user-agent'] ?? 'unknown');
-  return ua.split('/')[0] ?? 'unknown';
+  let out = '';
+  for (const ch of ua.split('/')[0] ?? '') {
+    if (/[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u.test(ch) || (ch !== ' ' && /\p{Zs}/u.test(ch)))
+      continue;
+    if (Buffer.byteLength(out + ch) > 128) break;
+    out += ch;
+  }
+  return out || 'unknown';
 }
 
 export async function createObject(r: ResourceRequest): Promise<ApiResponse> {
@@ -264,6 +276,14 @@ function deleteOptionsFrom(r: ResourceRequest): DeleteOptions {
   if (r.ctx.req.body.length) {
     const b = decodeJson(r.ctx.req.body);
     if (b && typeof b === 'object') opts = b as DeleteOptions;
+    // The body's dryRun is validated as the query's is.
+    if (opts.dryRun !== undefined && opts.dryRun !== null) {
+      const values = Array.isArray(opts.dryRun) ? opts.dryRun : [opts.dryRun];
+      checkDryRun(
+        new URLSearchParams(values.map((v): [string, string] => ['dryRun', String(v)])),
+        'delete',
+      );
+    }
   } else {
     const g = r.query.get('gracePeriodSeconds');
     if (g !== null) opts.gracePeriodSeconds = Number(g);
