@@ -93,6 +93,16 @@ export const DEFAULT_OPERATIONS: readonly OpenApiOperation[] = [
   crud('', 'nodes', 'Node', false, true),
   crud('', 'replicationcontrollers', 'ReplicationController', true, true),
   createOnly('', 'bindings', 'Binding', true),
+  {
+    group: '',
+    version: 'v1',
+    resource: 'pods',
+    namespaced: true,
+    subresource: 'binding',
+    method: 'post',
+    kind: gvk('', 'v1', 'Binding'),
+    listed: false,
+  },
   scale('', 'replicationcontrollers'),
   {
     group: '',

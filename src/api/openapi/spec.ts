@@ -242,16 +242,17 @@ function operation(
   verb: Verb,
   opts: { subresource?: string; allNamespaces?: boolean } = {},
 ): Operation {
-  const kind = op.kind.kind;
-  const kindRef = { $ref: DEFINITIONS_PREFIX + definitionOf(op.kind) };
   const sub = opts.subresource;
+  // Descriptions name the parent kind (`read scale of the specified Deployment`).
+  const kind = singularKind(op, sub);
+  const kindRef = { $ref: DEFINITIONS_PREFIX + definitionOf(op.kind) };
   const of = sub ? `${sub} of ` : '';
   const scoped = op.namespaced && !opts.allNamespaces ? 'Namespaced' : '';
   const subId = sub ? sub.charAt(0).toUpperCase() + sub.slice(1) : '';
   const gv = `${groupId(op.group)}${op.version.charAt(0).toUpperCase()}${op.version.slice(1)}`;
   const forAll = opts.allNamespaces ? 'ForAllNamespaces' : '';
-  const id = (prefix: string, suffix = ''): string =>
-    `${prefix}${gv}${scoped}${singularKind(op, sub)}${subId}${suffix}${forAll}`;
+  const id = (prefix: string, suffix = '', afterGroupVersion = ''): string =>
+    `${prefix}${gv}${afterGroupVersion}${scoped}${singularKind(op, sub)}${subId}${suffix}${forAll}`;
   const tag = `${op.group === '' ? 'core' : op.group.replace(/\.k8s\.io$/, '').replaceAll('.', '_')}_${op.version}`;
   const base = {
     consumes: ['*/*'],
@@ -348,7 +349,7 @@ function operation(
       return {
         ...base,
         description: `delete collection of ${kind}`,
-        operationId: id('deleteCollection'),
+        operationId: id('delete', '', 'Collection'),
         parameters: [
           { name: 'body', in: 'body', required: false, schema: { $ref: `${META}DeleteOptions` } },
           DRY_RUN,
@@ -469,6 +470,7 @@ function groupId(group: string): string {
 function singularKind(op: OpenApiOperation, subresource = op.subresource): string {
   if (!subresource || !op.subresource) return op.kind.kind;
   const byResource: Record<string, string> = {
+    pods: 'Pod',
     deployments: 'Deployment',
     replicasets: 'ReplicaSet',
     replicationcontrollers: 'ReplicationController',
