@@ -10,7 +10,7 @@ import { applyPatch } from '../patch/index.js';
 import { groupResource } from '../registry/generic.js';
 import { objectKey } from '../registry/keys.js';
 import { isDryRun, type ResourceRequest } from './context.js';
-import { MAX_RETRIES, managerFromUserAgent } from './write.js';
+import { MAX_RETRIES, fieldManager, managerFromUserAgent } from './write.js';
 
 function scaleOf(r: ResourceRequest, o: KubeObject): KubeObject {
   const spec = (o['spec'] ?? {}) as { replicas?: number; selector?: unknown };
@@ -34,6 +34,7 @@ export async function scale(r: ResourceRequest): Promise<ApiResponse> {
   const verb = r.info.verb;
   if (verb === 'get')
     return json(200, scaleOf(r, await reg.get(r.def, r.info.namespace, r.info.name)));
+  const manager = fieldManager(r, managerFromUserAgent(r));
   for (let attempt = 0; ; attempt++) {
     const current = await reg.get(r.def, r.info.namespace, r.info.name);
     let wanted: KubeObject;
@@ -77,7 +78,7 @@ export async function scale(r: ResourceRequest): Promise<ApiResponse> {
             obj,
             old,
             // Without fieldManager, the manager is the user agent's prefix (as for other writes).
-            r.query.get('fieldManager') || managerFromUserAgent(r),
+            manager,
             r.ctx.now,
             'scale',
           ),
