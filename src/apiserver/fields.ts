@@ -1,7 +1,6 @@
 // Field ownership (metadata.managedFields) for every write, and server-side apply.
 
 import type { KubeObject, ResourceDef } from '../api/types.js';
-import { ApiError } from '../api/errors.js';
 import { serverSideApply, updateManagedFields } from './patch/index.js';
 import { apiVersionOf } from './registry/keys.js';
 
@@ -27,9 +26,6 @@ export interface FieldTracker {
   ): KubeObject;
 }
 
-const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
-const CLIENT_SIDE_APPLY = 'kubectl-client-side-apply';
-
 /** A main-resource write never owns status where a status subresource exists, and vice versa. */
 function resetFieldsFor(def: ResourceDef, subresource: string | undefined): string[][] {
   const hasStatus = def.subresources?.some((s) => s.name === 'status') ?? false;
@@ -37,24 +33,6 @@ function resetFieldsFor(def: ResourceDef, subresource: string | undefined): stri
   if (subresource === 'status') return [['spec'], ['metadata']];
   if (!subresource) return [['status']];
   return [];
-}
-
-/**
- * Moving from client-side to server-side apply: conflicts only with the client-side apply
- * manager, on an object that carries its last-applied configuration, are taken over
- * rather than refused (kube-apiserver's last-applied manager does the same).
- */
-function onlyClientSideApplyConflicts(live: KubeObject | undefined, e: unknown): boolean {
-  if (!(e instanceof ApiError) || e.reason !== 'Conflict') return false;
-  if (!live?.metadata.annotations?.[LAST_APPLIED]) return false;
-  const causes = e.details?.causes ?? [];
-  return (
-    causes.length > 0 &&
-    causes.every(
-      (c) =>
-        c.reason === 'FieldManagerConflict' && (c.message ?? '').includes(`"${CLIENT_SIDE_APPLY}"`),
-    )
-  );
 }
 
 export function createFieldTracker(): FieldTracker {
@@ -79,13 +57,7 @@ export function createFieldTracker(): FieldTracker {
         now,
         resetFields: resetFieldsFor(def, subresource),
       };
-      try {
-        return serverSideApply(live, applied, opts).object;
-      } catch (e) {
-        if (!force && onlyClientSideApplyConflicts(live, e))
-          return serverSideApply(live, applied, { ...opts, force: true }).object;
-        throw e;
-      }
+      return serverSideApply(live, applied, opts).object;
     },
   };
 }

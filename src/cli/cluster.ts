@@ -127,7 +127,8 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       createInProcessTransport((req) =>
         apiServer.handler({ ...req, credentials: { certificateUser: { name, groups } } }),
       ),
-      name,
+      // Field managers named as kube's components name theirs (from their user agents).
+      name.startsWith('system:node:') ? 'kubelet' : name.replace(/^system:/, ''),
     );
   const createAgent = (node: { name: string; podCIDR: string }): NodeAgent => {
     const registriesFile = join(paths.dir, 'registries.yaml');

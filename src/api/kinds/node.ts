@@ -31,8 +31,13 @@ const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 const ROLE_PREFIX = 'node-role.kubernetes.io/';
 const ROLE_LABEL = 'kubernetes.io/role';
 
-/** SetDefaults_NodeStatus: allocatable defaults to capacity. */
+/**
+ * SetDefaults_NodeStatus: allocatable defaults to capacity. The spec is a struct, so it is
+ * always there (`spec: {}` for a node created with a name only), and its creator owns it:
+ * without that a bare node would have no managers, and no later write would be tracked.
+ */
 export function defaultNode(obj: KubeObject): void {
+  if (!asObj(obj.spec)) obj.spec = {};
   const status = asObj(obj.status);
   if (status && status.allocatable === undefined && asObj(status.capacity))
     status.allocatable = structuredClone(status.capacity);

@@ -52,6 +52,32 @@ import type { Obj, Quantity } from './podspec.js';
 export function admissionDefaults(spec: Obj): void {
   if (!str(spec.serviceAccountName)) spec.serviceAccountName = 'default';
   spec.serviceAccount = spec.serviceAccountName;
+  defaultTolerationSeconds(spec);
+  if (typeof spec.priority !== 'number') {
+    const builtin: Record<string, number> = {
+      'system-node-critical': 2000001000,
+      'system-cluster-critical': 2000000000,
+    };
+    spec.priority = builtin[str(spec.priorityClassName)] ?? 0;
+  }
+  if (!spec.preemptionPolicy) spec.preemptionPolicy = 'PreemptLowerPriority';
+}
+
+/**
+ * Admission on a pod update: DefaultTolerationSeconds adds its tolerations again, and
+ * Priority keeps the priority and preemption policy it set at create when the update
+ * omits them (so a client that does not know these fields does not change them).
+ */
+function admissionOnUpdate(spec: Obj, oldSpec: Obj): void {
+  defaultTolerationSeconds(spec);
+  if (spec.priority === undefined && oldSpec.priority !== undefined)
+    spec.priority = oldSpec.priority;
+  if (spec.preemptionPolicy === undefined && oldSpec.preemptionPolicy !== undefined)
+    spec.preemptionPolicy = oldSpec.preemptionPolicy;
+}
+
+/** DefaultTolerationSeconds: 300 s for not-ready and unreachable nodes, unless tolerated. */
+function defaultTolerationSeconds(spec: Obj): void {
   const tolerations = objs(spec.tolerations);
   const tolerates = (key: string): boolean =>
     tolerations.some(
@@ -62,14 +88,6 @@ export function admissionDefaults(spec: Obj): void {
     if (!tolerates(key))
       added.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
   if (added.length) spec.tolerations = [...arr(spec.tolerations), ...added];
-  if (typeof spec.priority !== 'number') {
-    const builtin: Record<string, number> = {
-      'system-node-critical': 2000001000,
-      'system-cluster-critical': 2000000000,
-    };
-    spec.priority = builtin[str(spec.priorityClassName)] ?? 0;
-  }
-  if (!spec.preemptionPolicy) spec.preemptionPolicy = 'PreemptLowerPriority';
 }
 
 /** The v1 conversion keeps podIP/podIPs and hostIP/hostIPs in step. */
@@ -98,6 +116,10 @@ export function defaultPod(pod: KubeObject): void {
     }
   }
   if (typeof spec.enableServiceLinks !== 'boolean') spec.enableServiceLinks = true;
+  // The v1 conversion: serviceAccount is the deprecated name of serviceAccountName.
+  if (!str(spec.serviceAccountName) && str(spec.serviceAccount))
+    spec.serviceAccountName = spec.serviceAccount;
+  if (str(spec.serviceAccountName)) spec.serviceAccount = spec.serviceAccountName;
   if (spec.hostNetwork === true) {
     for (const key of ['containers', 'initContainers'])
       for (const c of objs(spec[key]))
@@ -174,6 +196,7 @@ function prepareForCreate(pod: KubeObject): void {
 }
 
 function prepareForUpdate(pod: KubeObject, old: KubeObject): void {
+  admissionOnUpdate(child(pod as Obj, 'spec'), specOf(old));
   if (old.status === undefined) delete pod.status;
   else pod.status = clone(old.status);
 }

@@ -211,9 +211,11 @@ void test('updates: tolerations may only be added, activeDeadlineSeconds may onl
   (add.spec as Obj).activeDeadlineSeconds = 50;
   assert.equal(update(add, old), undefined);
   const remove = structuredClone(old);
+  // (A toleration that still covers the key: DefaultTolerationSeconds would add it back otherwise.)
   (remove.spec as { tolerations: Obj[] }).tolerations.splice(0, 1, {
-    key: 'other',
-    operator: 'Exists',
+    key: 'node.kubernetes.io/not-ready',
+    operator: 'Equal',
+    value: 'x',
     effect: 'NoExecute',
     tolerationSeconds: 300,
   });
@@ -559,4 +561,32 @@ void test('a pod created with scheduling gates carries the SchedulingGated condi
     },
   ]);
   assert.equal(podRow(pod, now)[2], 'SchedulingGated');
+});
+
+void test('an update that omits what defaulting and admission set at create keeps it', () => {
+  const { pod: old } = create(kubectlRun());
+  // A client that knows none of these fields (an older controller, a hand-written PUT).
+  const next = structuredClone(old);
+  const spec = next.spec as Obj;
+  for (const f of [
+    'preemptionPolicy',
+    'priority',
+    'enableServiceLinks',
+    'schedulerName',
+    'serviceAccount',
+    'tolerations',
+    'terminationGracePeriodSeconds',
+  ])
+    delete spec[f];
+  assert.equal(update(next, old), undefined);
+  for (const f of [
+    'preemptionPolicy',
+    'priority',
+    'enableServiceLinks',
+    'schedulerName',
+    'serviceAccount',
+    'tolerations',
+    'terminationGracePeriodSeconds',
+  ])
+    assert.deepEqual(spec[f], (old.spec as Obj)[f], f);
 });

@@ -1,6 +1,6 @@
-// The resources whose schemas Skiff publishes, and the one operation per resource that the
-// published paths carry: a PATCH on the item (a POST on the collection for create-only kinds).
-// That operation names the kind (`x-kubernetes-group-version-kind`) and declares the
+// The resources whose schemas Skiff publishes, and their operations: every verb of a listed
+// kind (read, list, watch, create, replace, patch, delete, deletecollection, and status),
+// PATCH for scale, a POST on the collection for create-only kinds. The PATCH operation names the kind (`x-kubernetes-group-version-kind`) and declares the
 // `fieldValidation` query parameter, which is what kubectl looks for before it leaves field
 // validation to the server, and what `kubectl explain` uses to map a resource to its kind.
 
@@ -18,8 +18,10 @@ export interface OpenApiOperation {
   method: 'patch' | 'post';
   /** The kind the operation takes and returns (another group's kind for scale and token). */
   kind: GroupVersionKind;
-  /** Whether `<Kind>List` exists for this kind. */
+  /** Whether `<Kind>List` exists for this kind (and so the full set of CRUD operations). */
   listed: boolean;
+  /** Whether the resource has a status subresource (read, replace, patch). */
+  status?: boolean;
 }
 
 const gvk = (group: string, version: string, kind: string): GroupVersionKind => ({
@@ -33,6 +35,7 @@ function crud(
   resource: string,
   kind: string,
   namespaced: boolean,
+  withStatus = false,
 ): OpenApiOperation {
   return {
     group,
@@ -42,6 +45,7 @@ function crud(
     method: 'patch',
     kind: gvk(group, 'v1', kind),
     listed: true,
+    ...(withStatus ? { status: true } : {}),
   };
 }
 
@@ -78,17 +82,27 @@ function scale(group: string, resource: string): OpenApiOperation {
 
 /** What Skiff serves. */
 export const DEFAULT_OPERATIONS: readonly OpenApiOperation[] = [
-  crud('', 'namespaces', 'Namespace', false),
-  crud('', 'pods', 'Pod', true),
-  crud('', 'services', 'Service', true),
+  crud('', 'namespaces', 'Namespace', false, true),
+  crud('', 'pods', 'Pod', true, true),
+  crud('', 'services', 'Service', true, true),
   crud('', 'endpoints', 'Endpoints', true),
   crud('', 'configmaps', 'ConfigMap', true),
   crud('', 'secrets', 'Secret', true),
   crud('', 'serviceaccounts', 'ServiceAccount', true),
   crud('', 'events', 'Event', true),
-  crud('', 'nodes', 'Node', false),
-  crud('', 'replicationcontrollers', 'ReplicationController', true),
+  crud('', 'nodes', 'Node', false, true),
+  crud('', 'replicationcontrollers', 'ReplicationController', true, true),
   createOnly('', 'bindings', 'Binding', true),
+  {
+    group: '',
+    version: 'v1',
+    resource: 'pods',
+    namespaced: true,
+    subresource: 'binding',
+    method: 'post',
+    kind: gvk('', 'v1', 'Binding'),
+    listed: false,
+  },
   scale('', 'replicationcontrollers'),
   {
     group: '',
@@ -100,12 +114,12 @@ export const DEFAULT_OPERATIONS: readonly OpenApiOperation[] = [
     kind: gvk('authentication.k8s.io', 'v1', 'TokenRequest'),
     listed: false,
   },
-  crud('apps', 'deployments', 'Deployment', true),
-  crud('apps', 'replicasets', 'ReplicaSet', true),
+  crud('apps', 'deployments', 'Deployment', true, true),
+  crud('apps', 'replicasets', 'ReplicaSet', true, true),
   scale('apps', 'deployments'),
   scale('apps', 'replicasets'),
   crud('discovery.k8s.io', 'endpointslices', 'EndpointSlice', true),
-  crud('networking.k8s.io', 'ingresses', 'Ingress', true),
+  crud('networking.k8s.io', 'ingresses', 'Ingress', true, true),
   crud('networking.k8s.io', 'ingressclasses', 'IngressClass', false),
   crud('coordination.k8s.io', 'leases', 'Lease', true),
   crud('events.k8s.io', 'events', 'Event', true),

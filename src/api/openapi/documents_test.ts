@@ -136,3 +136,129 @@ void test('the v2 protobuf decodes as a gnostic document with kinds, extensions 
   );
   assert.ok(names.includes('fieldValidation'));
 });
+
+/** Operation descriptions as kube-apiserver's installer writes them, by path and method. */
+const POD_OPERATIONS: [string, string, string, string][] = [
+  [
+    '/api/v1/namespaces/{namespace}/pods',
+    'get',
+    'list or watch objects of kind Pod',
+    'listCoreV1NamespacedPod',
+  ],
+  ['/api/v1/namespaces/{namespace}/pods', 'post', 'create a Pod', 'createCoreV1NamespacedPod'],
+  [
+    '/api/v1/namespaces/{namespace}/pods',
+    'delete',
+    'delete collection of Pod',
+    'deleteCoreV1CollectionNamespacedPod',
+  ],
+  [
+    '/api/v1/namespaces/{namespace}/pods/{name}',
+    'get',
+    'read the specified Pod',
+    'readCoreV1NamespacedPod',
+  ],
+  [
+    '/api/v1/namespaces/{namespace}/pods/{name}',
+    'put',
+    'replace the specified Pod',
+    'replaceCoreV1NamespacedPod',
+  ],
+  [
+    '/api/v1/namespaces/{namespace}/pods/{name}',
+    'patch',
+    'partially update the specified Pod',
+    'patchCoreV1NamespacedPod',
+  ],
+  [
+    '/api/v1/namespaces/{namespace}/pods/{name}',
+    'delete',
+    'delete a Pod',
+    'deleteCoreV1NamespacedPod',
+  ],
+  [
+    '/api/v1/namespaces/{namespace}/pods/{name}/status',
+    'get',
+    'read status of the specified Pod',
+    'readCoreV1NamespacedPodStatus',
+  ],
+  [
+    '/api/v1/namespaces/{namespace}/pods/{name}/status',
+    'put',
+    'replace status of the specified Pod',
+    'replaceCoreV1NamespacedPodStatus',
+  ],
+  [
+    '/api/v1/namespaces/{namespace}/pods/{name}/status',
+    'patch',
+    'partially update status of the specified Pod',
+    'patchCoreV1NamespacedPodStatus',
+  ],
+  [
+    '/api/v1/watch/namespaces/{namespace}/pods/{name}',
+    'get',
+    "watch changes to an object of kind Pod. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter.",
+    'watchCoreV1NamespacedPod',
+  ],
+  [
+    '/api/v1/watch/namespaces/{namespace}/pods',
+    'get',
+    "watch individual changes to a list of Pod. deprecated: use the 'watch' parameter with a list operation instead.",
+    'watchCoreV1NamespacedPodList',
+  ],
+  ['/api/v1/pods', 'get', 'list or watch objects of kind Pod', 'listCoreV1PodForAllNamespaces'],
+  [
+    '/api/v1/watch/pods',
+    'get',
+    "watch individual changes to a list of Pod. deprecated: use the 'watch' parameter with a list operation instead.",
+    'watchCoreV1PodListForAllNamespaces',
+  ],
+];
+
+void test("every operation carries kube-apiserver's description, in v2 (JSON and protobuf) and v3", () => {
+  const v2 = JSON.parse(openapi.v2Json().toString()) as Json;
+  const pb = documentType().toObject(documentType().decode(openapi.v2Protobuf())) as Json;
+  const pbPaths = new Map<string, Json>(pb.paths.path.map((p: Json) => [p.name, p.value]));
+  const core = v3('api/v1');
+  for (const [path, method, description, operationId] of POD_OPERATIONS) {
+    const what = `${method} ${path}`;
+    assert.equal(v2.paths[path]?.[method]?.description, description, `v2 ${what}`);
+    assert.equal(v2.paths[path][method].operationId, operationId, `v2 ${what}`);
+    assert.equal(pbPaths.get(path)?.[method]?.description, description, `protobuf ${what}`);
+    assert.equal(core.paths[path]?.[method]?.description, description, `v3 ${what}`);
+  }
+  // Articles as the installer picks them; subresources named.
+  const apps = v3('apis/apps/v1');
+  const scale = apps.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}/scale'];
+  assert.equal(scale.get.description, 'read scale of the specified Deployment');
+  assert.equal(scale.put.description, 'replace scale of the specified Deployment');
+  assert.equal(scale.patch.description, 'partially update scale of the specified Deployment');
+  assert.equal(
+    v2.paths['/api/v1/namespaces/{namespace}/endpoints'].post.description,
+    'create Endpoints',
+  );
+  assert.equal(
+    v2.paths['/api/v1/namespaces/{namespace}/endpoints/{name}'].delete.description,
+    'delete Endpoints',
+  );
+  assert.equal(
+    v2.paths['/apis/networking.k8s.io/v1/namespaces/{namespace}/ingresses'].post.description,
+    'create an Ingress',
+  );
+  assert.equal(
+    v2.paths['/api/v1/namespaces/{namespace}/pods/{name}/binding'].post.description,
+    'create binding of a Pod',
+  );
+  // The list operation documents its watch parameter (kube's own kubectl tests grep for it).
+  const watch = v2.paths['/api/v1/namespaces/{namespace}/pods'].get.parameters.find(
+    (p: Json) => p.name === 'watch',
+  );
+  assert.match(
+    watch.description,
+    /^Watch for changes to the described resources and return them as a stream/,
+  );
+  // Every operation of every path has a description.
+  for (const [path, item] of Object.entries(v2.paths as Record<string, Json>))
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'])
+      if (item[method]) assert.ok(item[method].description, `${method} ${path}`);
+});

@@ -236,8 +236,10 @@ export function schemaMessage(s: Schema): Msg {
 
 function pathItemMessage(item: PathItem): Msg {
   const m: Msg = { parameters: item.parameters.map(parameterMessage) };
-  if (item.patch) m.patch = operationMessage(item.patch);
-  if (item.post) m.post = operationMessage(item.post);
+  for (const verb of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+    const op = item[verb];
+    if (op) m[verb] = operationMessage(op);
+  }
   return m;
 }
 

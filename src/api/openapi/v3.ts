@@ -121,8 +121,10 @@ export function convertSchema(s: Schema): Schema {
 
 function convertPathItem(item: PathItem, roots: Set<string>): unknown {
   const out: Record<string, unknown> = {};
-  if (item.patch) out.patch = convertOperation(item.patch, roots);
-  if (item.post) out.post = convertOperation(item.post, roots);
+  for (const verb of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+    const op = item[verb];
+    if (op) out[verb] = convertOperation(op, roots);
+  }
   out.parameters = item.parameters.map(convertParameter);
   return out;
 }
@@ -164,7 +166,7 @@ function convertOperation(op: Operation, roots: Set<string>): unknown {
       ? {
           requestBody: {
             content: Object.fromEntries(op.consumes.map((t) => [t, { schema: bodySchema }])),
-            required: true,
+            ...(body?.required ? { required: true } : {}),
           },
         }
       : {}),

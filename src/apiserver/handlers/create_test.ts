@@ -359,3 +359,41 @@ function deployment(name: string): object {
     },
   };
 }
+
+describe('fieldManager and the user agent', () => {
+  let api: TestApiServer;
+  before(async () => {
+    api = await startTestServer();
+    await api.namespace('default');
+  });
+  after(() => api.close());
+  const CMS = '/api/v1/namespaces/default/configmaps';
+
+  it('a fieldManager too long or unprintable is refused as invalid options of the verb', async () => {
+    const long = await api.post(`${CMS}?fieldManager=${'m'.repeat(129)}`, cm('long'));
+    assert.equal(long.status, 422, long.text);
+    assert.equal(
+      long.json<{ message: string }>().message,
+      'CreateOptions.meta.k8s.io "" is invalid: fieldManager: Too long: may not be more than 128 bytes',
+    );
+    await api.post(CMS, cm('target'));
+    const bell = await api.patch(`${CMS}/target?fieldManager=ab%07c`, { data: { b: '2' } });
+    assert.equal(bell.status, 422, bell.text);
+    // (The value is quoted as Go's %q would in kube-apiserver's text: `"ab\ac"`.)
+    assert.match(
+      bell.json<{ message: string }>().message,
+      /^PatchOptions\.meta\.k8s\.io "" is invalid: fieldManager: Invalid value: "ab.*c": invalid character U\+0007 \(at position 2\)$/,
+    );
+    const scale = await api.post(`${CMS}?fieldManager=${'x'.repeat(128)}`, cm('exact'));
+    assert.equal(scale.status, 201, 'exactly 128 bytes is fine');
+  });
+
+  it('without fieldManager the manager is the user agent up to its first slash', async () => {
+    const res = await api.post(CMS, cm('ua'), {
+      headers: { 'user-agent': 'kubectl-label/v1.33.0 (linux/amd64) kubernetes/abc' },
+    });
+    assert.equal(res.status, 201, res.text);
+    const mf = res.json<Obj>().metadata['managedFields'] as { manager: string }[];
+    assert.equal(mf[0]?.manager, 'kubectl-label');
+  });
+});

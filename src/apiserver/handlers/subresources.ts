@@ -9,8 +9,8 @@ import type { ApiResponse } from '../types.js';
 import { applyPatch } from '../patch/index.js';
 import { groupResource } from '../registry/generic.js';
 import { objectKey } from '../registry/keys.js';
-import type { ResourceRequest } from './context.js';
-import { MAX_RETRIES } from './write.js';
+import { isDryRun, type ResourceRequest } from './context.js';
+import { MAX_RETRIES, fieldManager, managerFromUserAgent } from './write.js';
 
 function scaleOf(r: ResourceRequest, o: KubeObject): KubeObject {
   const spec = (o['spec'] ?? {}) as { replicas?: number; selector?: unknown };
@@ -34,6 +34,7 @@ export async function scale(r: ResourceRequest): Promise<ApiResponse> {
   const verb = r.info.verb;
   if (verb === 'get')
     return json(200, scaleOf(r, await reg.get(r.def, r.info.namespace, r.info.name)));
+  const manager = fieldManager(r, managerFromUserAgent(r));
   for (let attempt = 0; ; attempt++) {
     const current = await reg.get(r.def, r.info.namespace, r.info.name);
     let wanted: KubeObject;
@@ -70,14 +71,14 @@ export async function scale(r: ResourceRequest): Promise<ApiResponse> {
     (next['spec'] as { replicas?: number }).replicas = replicas;
     try {
       const updated = await reg.update(r.def, r.info.namespace, r.info.name, next, {
+        dryRun: isDryRun(r.query),
         mutateBeforeWrite: (obj, old) =>
           r.parts.fields.recordUpdate(
             r.def,
             obj,
             old,
             // Without fieldManager, the manager is the user agent's prefix (as for other writes).
-            r.query.get('fieldManager') ||
-              (String(r.ctx.req.headers['user-agent'] ?? 'unknown').split('/')[0] ?? 'unknown'),
+            manager,
             r.ctx.now,
             'scale',
           ),
@@ -136,7 +137,9 @@ export async function bind(r: ResourceRequest): Promise<ApiResponse> {
   const kv = await reg.store.get(key);
   if (!kv) throw notFound(groupResource(r.def), r.info.name);
   const { resourceVersion: _rv, ...meta } = next.metadata;
-  await reg.store.update(key, JSON.stringify({ ...next, metadata: meta }), kv.modRevision);
+  // A dry run is checked as a real binding is, and answered the same, but not written.
+  if (!isDryRun(r.query))
+    await reg.store.update(key, JSON.stringify({ ...next, metadata: meta }), kv.modRevision);
   return json(201, {
     kind: 'Status',
     apiVersion: 'v1',

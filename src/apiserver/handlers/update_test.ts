@@ -245,3 +245,135 @@ describe('update', () => {
     assert.deepEqual(now['data'], { a: '1' });
   });
 });
+
+describe('field managers across updates', () => {
+  let api: TestApiServer;
+  before(async () => {
+    api = await startTestServer();
+    await api.namespace('owners');
+  });
+  after(() => api.close());
+  const PODS = '/api/v1/namespaces/owners/pods';
+  type Entry = { manager: string; subresource?: string; fieldsV1: Record<string, any> };
+  const entries = (o: Obj): Entry[] => (o.metadata['managedFields'] ?? []) as Entry[];
+  const ua = (agent: string) => ({ headers: { 'user-agent': agent } });
+
+  it('the creator owns what it sent and the defaults, not what admission added', async () => {
+    const res = await api.post(
+      PODS,
+      { metadata: { name: 'owned' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+      ua('kubectl-run/v1.33.0 (linux/amd64) kubernetes/abc'),
+    );
+    assert.equal(res.status, 201, res.text);
+    const [creator] = entries(res.json<Obj>());
+    assert.equal(creator?.manager, 'kubectl-run');
+    const spec = creator?.fieldsV1['f:spec'] ?? {};
+    assert.deepEqual(spec['f:schedulerName'], {}, 'a default is owned');
+    for (const admitted of [
+      'f:preemptionPolicy',
+      'f:priority',
+      'f:tolerations',
+      'f:serviceAccountName',
+    ])
+      assert.equal(spec[admitted], undefined, `${admitted} was set by admission`);
+  });
+
+  it('an update by another manager keeps the creator and status entries and adds its own', async () => {
+    const created = (
+      await api.post(
+        PODS,
+        { metadata: { name: 'kept' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+        ua('kubectl-create/v1.33.0'),
+      )
+    ).json<Obj>();
+    const status = await api.patch(
+      `${PODS}/kept/status`,
+      { status: { message: 'hi' } },
+      ua('kubelet/v1.33.0'),
+    );
+    assert.equal(status.status, 200, status.text);
+    // A controller that strips managedFields from what it read and sends the object back.
+    const live = status.json<Obj>();
+    const { managedFields: _mf, ...meta } = live.metadata;
+    const put = await api.put(
+      `${PODS}/kept`,
+      { ...live, metadata: { ...meta, labels: { by: 'controller' } } },
+      ua('kube-controller-manager/v1.33.0 (linux/amd64) kubernetes/abc/replicaset-controller'),
+    );
+    assert.equal(put.status, 200, put.text);
+    const names = entries(put.json<Obj>()).map(
+      (e) => `${e.manager}${e.subresource ? `/${e.subresource}` : ''}`,
+    );
+    assert.deepEqual(names.sort(), ['kube-controller-manager', 'kubectl-create', 'kubelet/status']);
+    assert.ok(entries(created).length === 1);
+  });
+
+  it('a node created with a name only is tracked, so label and taint leave entries', async () => {
+    const res = await api.post(
+      '/api/v1/nodes',
+      { metadata: { name: 'bare' } },
+      ua('kubectl-create/v1.33.0'),
+    );
+    assert.equal(res.status, 201, res.text);
+    assert.deepEqual(res.json<Obj>()['spec'], {});
+    const label = await api.patch(
+      '/api/v1/nodes/bare',
+      { metadata: { labels: { a: 'b' } } },
+      {
+        contentType: 'application/strategic-merge-patch+json',
+        ...ua('kubectl-label/v1.33.0'),
+      },
+    );
+    assert.equal(label.status, 200, label.text);
+    const names = entries(label.json<Obj>()).map((e) => e.manager);
+    assert.deepEqual(names, ['kubectl-create', 'kubectl-label']);
+  });
+});
+
+describe('dry runs of subresources', () => {
+  let api: TestApiServer;
+  before(async () => {
+    api = await startTestServer();
+    await api.namespace('drysub');
+  });
+  after(() => api.close());
+
+  it('scale (PUT and PATCH) and binding answer as a real write and store nothing', async () => {
+    const d = deployment('web', 1);
+    assert.equal((await api.post('/apis/apps/v1/namespaces/drysub/deployments', d)).status, 201);
+    const pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } };
+    assert.equal((await api.post('/api/v1/namespaces/drysub/pods', pod)).status, 201);
+    const rev = api.store.currentRevision();
+    const scale = '/apis/apps/v1/namespaces/drysub/deployments/web/scale?dryRun=All';
+    const put = await api.put(scale, {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: { name: 'web', namespace: 'drysub' },
+      spec: { replicas: 4 },
+    });
+    assert.equal(put.status, 200, put.text);
+    assert.equal(put.json<{ spec: { replicas: number } }>().spec.replicas, 4);
+    const patch = await api.patch(scale, { spec: { replicas: 5 } });
+    assert.equal(patch.status, 200, patch.text);
+    assert.equal(patch.json<{ spec: { replicas: number } }>().spec.replicas, 5);
+    const bind = await api.post('/api/v1/namespaces/drysub/pods/p/binding?dryRun=All', {
+      metadata: { name: 'p' },
+      target: { kind: 'Node', name: 'n1' },
+    });
+    assert.equal(bind.status, 201, bind.text);
+    assert.equal(api.store.currentRevision(), rev, 'nothing was written');
+  });
+
+  it('a DeleteOptions body with a dryRun other than All is refused (422)', async () => {
+    await api.post('/api/v1/namespaces/drysub/configmaps', { metadata: { name: 'cm' } });
+    const res = await api.send('DELETE', '/api/v1/namespaces/drysub/configmaps/cm', {
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', dryRun: ['Nope'] },
+    });
+    assert.equal(res.status, 422, res.text);
+    assert.equal(
+      res.json<{ message: string }>().message,
+      'DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Nope"}: supported values: "All"',
+    );
+    assert.equal((await api.get('/api/v1/namespaces/drysub/configmaps/cm')).status, 200);
+  });
+});

@@ -1,14 +1,14 @@
 // create, update (PUT), patch, delete and deletecollection.
 
-import type { KubeObject, ResourceDef } from '../../api/types.js';
-import { ApiError, badRequest, notFound } from '../../api/errors.js';
+import type { FieldError, KubeObject, ResourceDef } from '../../api/types.js';
+import { ApiError, badRequest, invalid, notFound } from '../../api/errors.js';
 import { decodeJson, decodeObjectBody, decodeYaml } from '../negotiate.js';
 import { json, successStatus } from '../respond.js';
 import type { ApiResponse } from '../types.js';
 import { groupResource, type DeleteOptions } from '../registry/generic.js';
 import { apiVersionOf } from '../registry/keys.js';
 import { applyPatch } from '../patch/index.js';
-import { isDryRun, selectorsFor, type ResourceRequest } from './context.js';
+import { checkDryRun, isDryRun, selectorsFor, type ResourceRequest } from './context.js';
 import { render } from './read.js';
 
 /**
@@ -92,16 +92,60 @@ function dropField(obj: unknown, path: string): void {
   }
 }
 
-function fieldManager(r: ResourceRequest, fallback: string): string {
+const OPTIONS_OF_VERB: Record<string, string> = {
+  create: 'CreateOptions',
+  update: 'UpdateOptions',
+  patch: 'PatchOptions',
+};
+
+/** The fieldManager parameter as the write options' validation checks it (422, the options named). */
+function checkFieldManager(r: ResourceRequest, m: string): void {
+  const errs: FieldError[] = [];
+  if (Buffer.byteLength(m) > 128)
+    errs.push({
+      type: 'FieldValueTooLong',
+      field: 'fieldManager',
+      detail: 'may not be more than 128 bytes',
+    });
+  let at = 0;
+  for (const ch of m) {
+    if (!isPrintable(ch))
+      errs.push({
+        type: 'FieldValueInvalid',
+        field: 'fieldManager',
+        badValue: m,
+        detail: `invalid character U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')} (at position ${at})`,
+      });
+    at += Buffer.byteLength(ch);
+  }
+  if (errs.length)
+    throw invalid(OPTIONS_OF_VERB[r.info.verb] ?? 'PatchOptions', 'meta.k8s.io', '', errs);
+}
+
+/** Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
+const isPrintable = (ch: string): boolean =>
+  ch === ' ' || /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch);
+
+export function fieldManager(r: ResourceRequest, fallback: string): string {
   const m = r.query.get('fieldManager');
-  if (m !== null && m.length > 128)
-    throw badRequest('fieldManager: Too long: may not be more than 128 bytes');
+  if (m) checkFieldManager(r, m);
   return m || fallback;
 }
 
-function managerFromUserAgent(r: ResourceRequest): string {
+/**
+ * The manager of a write without fieldManager: the user agent up to its first `/`, without
+ * unprintable characters, cut to 128 bytes (kube-apiserver's prefixFromUserAgent), so
+ * `kubectl-label/v1.33.0 (linux/amd64) …` is `kubectl-label`.
+ */
+export function managerFromUserAgent(r: ResourceRequest): string {
   const ua = String(r.ctx.req.headers['user-agent'] ?? 'unknown');
-  return ua.split('/')[0] ?? 'unknown';
+  let out = '';
+  for (const ch of ua.split('/')[0] ?? '') {
+    if (!isPrintable(ch)) continue;
+    if (Buffer.byteLength(out + ch) > 128) break;
+    out += ch;
+  }
+  return out || 'unknown';
 }
 
 export async function createObject(r: ResourceRequest): Promise<ApiResponse> {
@@ -202,6 +246,7 @@ async function applyObject(r: ResourceRequest, sub: string | undefined): Promise
   const manager = r.query.get('fieldManager');
   if (!manager)
     throw badRequest('PATCH requests with apply content type require fieldManager query parameter');
+  checkFieldManager(r, manager);
   const applied = decodeYaml(r.ctx.req.body) as KubeObject;
   if (!applied || typeof applied !== 'object')
     throw badRequest('error decoding YAML: expected an object');
@@ -264,6 +309,14 @@ function deleteOptionsFrom(r: ResourceRequest): DeleteOptions {
   if (r.ctx.req.body.length) {
     const b = decodeJson(r.ctx.req.body);
     if (b && typeof b === 'object') opts = b as DeleteOptions;
+    // The body's dryRun is validated as the query's is.
+    if (opts.dryRun !== undefined && opts.dryRun !== null) {
+      const values = Array.isArray(opts.dryRun) ? opts.dryRun : [opts.dryRun];
+      checkDryRun(
+        new URLSearchParams(values.map((v): [string, string] => ['dryRun', String(v)])),
+        'delete',
+      );
+    }
   } else {
     const g = r.query.get('gracePeriodSeconds');
     if (g !== null) opts.gracePeriodSeconds = Number(g);

@@ -54,6 +54,8 @@ export interface UpdateOptions {
 export const BEFORE_FIRST_APPLY = 'before-first-apply';
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 const MAX_ANNOTATIONS_BYTES = 256 * 1024;
+/** The manager name kubectl uses for server-side apply. */
+const KUBECTL = 'kubectl';
 
 /** Fields nobody owns: identity and server-set metadata. */
 const STRIPPED: Path[] = [
@@ -93,6 +95,12 @@ function body(obj: KubeObject): KubeObject {
 /** Removes server-set metadata and the endpoint's reset paths from a manager's set. */
 function ownable(set: FieldSet, resetFields: string[][] | undefined): FieldSet {
   let out = set.difference(STRIPPED_SET);
+  for (const p of resetFields ?? []) out = out.without(p.map(fieldElement));
+  return out;
+}
+
+function withoutReset(set: FieldSet, resetFields: string[][] | undefined): FieldSet {
+  let out = set;
   for (const p of resetFields ?? []) out = out.without(p.map(fieldElement));
   return out;
 }
@@ -169,11 +177,19 @@ export function serverSideApply(
 
   const diff = compare(liveBody, merged, shape);
   const changed = changedSet(diff);
-  const conflicts: { manager: Manager; set: FieldSet }[] = [];
+  let conflicts: { manager: Manager; set: FieldSet }[] = [];
   for (const [id, m] of managers) {
     if (id === selfId) continue;
     const set = m.set.intersection(changed);
     if (!set.isEmpty()) conflicts.push({ manager: m, set });
+  }
+  if (conflicts.length > 0 && !opts.force && opts.manager === KUBECTL && liveBody) {
+    // kubectl's own first server-side apply takes over what its client-side applies set
+    // (fields of the last-applied configuration that still hold their applied value).
+    const allowed = allowedByLastApplied(liveBody, shape);
+    conflicts = conflicts
+      .map((c) => ({ manager: c.manager, set: c.set.difference(allowed) }))
+      .filter((c) => !c.set.isEmpty());
   }
   if (conflicts.length > 0 && !opts.force) throw conflictError(conflicts);
 
@@ -195,8 +211,23 @@ export function serverSideApply(
   if (time) self.time = time;
   managers.set(selfId, self);
 
-  if (opts.manager === 'kubectl') syncLastApplied(merged, applied);
+  if (opts.manager === KUBECTL) syncLastApplied(merged, applied);
   return { object: withManagedFields(merged, managers) };
+}
+
+/** The fields of the last-applied configuration whose values the live object still has. */
+function allowedByLastApplied(live: KubeObject, shape: Shape): FieldSet {
+  const text = live.metadata.annotations?.[LAST_APPLIED];
+  if (!text) return new FieldSet();
+  let lastApplied: unknown;
+  try {
+    lastApplied = JSON.parse(text);
+  } catch {
+    return new FieldSet();
+  }
+  if (!isObject(lastApplied)) return new FieldSet();
+  const c = compare(lastApplied, live, shape);
+  return toFieldSet(lastApplied, shape).difference(changedSet(c));
 }
 
 /** The applied configuration as merged: no managedFields, no nulls for server-set metadata. */
@@ -305,9 +336,12 @@ export function updateManagedFields(
 
   const shape = shapeOf(opts.apiVersion, updated.kind ?? old?.kind);
   const diff = compare(old ? body(old) : undefined, out, shape);
-  const changed = changedSet(diff);
+  // What the endpoint resets (status on the main resource, spec on status) is left out of
+  // the comparison: it changes nobody's ownership (structured-merge-diff's ignored fields).
+  const changed = withoutReset(changedSet(diff), opts.resetFields);
+  const removed = withoutReset(diff.removed, opts.resetFields);
   for (const [id, m] of managers) {
-    m.set = m.set.difference(changed).difference(diff.removed);
+    m.set = m.set.difference(changed).difference(removed);
     if (m.set.isEmpty()) managers.delete(id);
   }
   const own = ownable(changed, opts.resetFields);

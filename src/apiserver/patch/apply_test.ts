@@ -544,3 +544,85 @@ void describe('updateManagedFields', () => {
     assert.deepEqual(e?.fieldsV1, { 'f:status': { 'f:replicas': {} } });
   });
 });
+
+void describe('serverSideApply: the move from client-side apply', () => {
+  const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+  /** What `kubectl apply` (client-side) leaves: its manager and the last-applied annotation. */
+  const csaCreated = (): KubeObject => {
+    const config = deployment(nginx({ replicas: 1 }));
+    const withAnnotation = deployment(nginx({ replicas: 1 }), {
+      annotations: { [LAST_APPLIED]: JSON.stringify(config) },
+    });
+    return update(undefined, withAnnotation, 'kubectl-client-side-apply');
+  };
+
+  void it('kubectl itself takes over the fields of the last-applied configuration', () => {
+    const out = apply(csaCreated(), deployment(nginx({ replicas: 3 })), 'kubectl');
+    assert.equal(spec(out).replicas, 3);
+    assert.equal(entry(out, 'kubectl')?.operation, 'Apply');
+  });
+
+  void it('any other manager meets the conflict', () => {
+    conflict(
+      () => apply(csaCreated(), deployment(nginx({ replicas: 3 })), 'not-kubectl'),
+      'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas',
+      [
+        {
+          message: 'conflict with "kubectl-client-side-apply" using apps/v1',
+          field: '.spec.replicas',
+        },
+      ],
+    );
+  });
+
+  void it('kubectl still conflicts on a field changed since the last client-side apply', () => {
+    // Someone else scaled it after the last apply: the annotation no longer matches.
+    const scaled = update(
+      csaCreated(),
+      { ...csaCreated(), spec: nginx({ replicas: 5 }) },
+      'hpa',
+      T1,
+    );
+    conflict(
+      () => apply(scaled, deployment(nginx({ replicas: 3 })), 'kubectl'),
+      'Apply failed with 1 conflict: conflict with "hpa" using apps/v1: .spec.replicas',
+      [{ message: 'conflict with "hpa" using apps/v1', field: '.spec.replicas' }],
+    );
+  });
+});
+
+void describe('updateManagedFields: fields the endpoint resets', () => {
+  void it('a main-resource update that omits the status takes nothing from the status writer', () => {
+    const created = update(undefined, deployment(nginx()), 'kubectl-create');
+    const withStatus = updateManagedFields(
+      created,
+      { ...created, status: { replicas: 2 } },
+      {
+        manager: 'kube-controller-manager',
+        operation: 'Update',
+        apiVersion: APPS,
+        now: T0,
+        subresource: 'status',
+        resetFields: [['spec'], ['metadata']],
+      },
+    );
+    // A client that does not send status (it is reset on this endpoint anyway).
+    const { status: _s, ...noStatus } = withStatus;
+    const out = updateManagedFields(
+      withStatus,
+      { ...noStatus, metadata: { ...withStatus.metadata, labels: { a: 'b' } } } as KubeObject,
+      {
+        manager: 'kubectl-label',
+        operation: 'Update',
+        apiVersion: APPS,
+        now: T1,
+        resetFields: [['status']],
+      },
+    );
+    assert.deepEqual(entry(out, 'kube-controller-manager')?.fieldsV1, {
+      'f:status': { 'f:replicas': {} },
+    });
+    assert.ok(entry(out, 'kubectl-create'));
+    assert.ok(entry(out, 'kubectl-label'));
+  });
+});

@@ -313,6 +313,9 @@ export class Registry {
     if (def.strategy.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
     def.strategy.defaults?.(obj, ctx);
+    // Field ownership is taken from the request as decoded and defaulted, before the
+    // strategy and admission add their own fields (as kube-apiserver's field manager).
+    opts.mutateBeforeWrite?.(obj, undefined);
     def.strategy.prepareForCreate?.(obj, ctx);
     const errs = def.strategy.validate?.(obj, ctx) ?? [];
     if (errs.length) throw invalid(def.kind, def.group, meta.name ?? '', errs);
@@ -325,7 +328,6 @@ export class Registry {
         },
       ]);
     await this.hooksOf(def).beforeCreate?.(obj, { registry: this, now });
-    opts.mutateBeforeWrite?.(obj, undefined);
     if (opts.dryRun) {
       if (await this.store.get(objectKey(def, namespace, meta.name)))
         throw alreadyExists(gr, meta.name);
@@ -417,10 +419,11 @@ export class Registry {
           name,
           `Precondition failed: UID in precondition: ${wantUid}, UID in object meta: ${old.metadata.uid ?? ''}`,
         );
-      const obj = this.mergeForUpdate(def, old, structuredClone(input), opts.subresource);
+      const obj = this.mergeForUpdate(def, old, structuredClone(input), opts.subresource, (o) =>
+        opts.mutateBeforeWrite?.(o, old),
+      );
       const now = this.clock.now();
       await this.hooksOf(def).beforeUpdate?.(obj, old, { registry: this, now });
-      opts.mutateBeforeWrite?.(obj, old);
       // A no-op write is not written (and so produces no watch event), as etcd3's GuaranteedUpdate.
       if (this.encode(def, obj) === this.encode(def, old)) return old;
       if (opts.dryRun) return reorder(obj);
@@ -460,7 +463,9 @@ export class Registry {
     def: ResourceDef,
     old: KubeObject,
     obj: KubeObject,
-    subresource?: string,
+    subresource: string | undefined,
+    /** Records field ownership on the decoded, defaulted object (before the strategy's changes). */
+    recordFields: (obj: KubeObject) => void,
   ): KubeObject {
     const ctx = this.ctx(old.metadata.namespace ?? '');
     obj.metadata ??= {};
@@ -491,12 +496,14 @@ export class Registry {
         if (wanted?.length) spec.finalizers = wanted;
         else delete spec.finalizers;
       }
+      recordFields(out);
       subStrategy?.prepareForUpdate(out, old);
     } else {
       out = obj;
       // Generation starts from the stored one; the strategy may bump it (and we do on spec change).
       if (def.strategy.tracksGeneration) out.metadata.generation = keep.generation ?? 1;
       def.strategy.defaults?.(out, ctx);
+      recordFields(out);
       def.strategy.prepareForUpdate?.(out, old, ctx);
     }
     // Server-owned metadata is never taken from the client.
