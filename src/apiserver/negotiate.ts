@@ -4,6 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../api/types.js';
 import { ApiError, badRequest, notAcceptable, unsupportedMediaType } from '../api/errors.js';
 import { decodeKubernetesProtobuf, isKubernetesProtobuf } from './protobuf/index.js';
+import { JsonDepthError, MAX_JSON_DEPTH, nestsDeeperThan, scanJson } from './json-scan.js';
 import type { IncludeObject } from './table.js';
 
 export interface AcceptInfo {
@@ -79,17 +80,23 @@ export function decodeObjectBody(
   if (body.length === 0) throw badRequest('the body of the request was empty');
   if (isKubernetesProtobuf(ct)) return decodeKubernetesProtobuf(body);
   let value: unknown;
+  let duplicates: string[] = [];
   try {
     if (ct === 'application/yaml' || ct === 'application/apply-patch+yaml')
       value = decodeYaml(body);
-    else if (ct === 'application/json' || ct === '' || ct.endsWith('+json'))
-      value = decodeJson(body);
-    else throw unsupportedMediaType(ct);
+    else if (ct === 'application/json' || ct === '' || ct.endsWith('+json')) {
+      const decoded = decodeJsonWithDuplicates(body);
+      value = decoded.value;
+      duplicates = decoded.duplicates;
+    } else throw unsupportedMediaType(ct);
   } catch (e) {
     if (!kind || !(e instanceof ApiError) || e.code !== 400) throw e;
-    const why = e.message.replace(/^error decoding JSON: (.)/, (_m, c: string) => {
-      return `couldn't get version/kind; json parse error: ${c.toLowerCase()}`;
-    });
+    // sigs.k8s.io/yaml's YAMLToJSON, which the create decoder calls, adds no prefix.
+    const why = e.message
+      .replace(/^error decoding JSON: (.)/, (_m, c: string) => {
+        return `couldn't get version/kind; json parse error: ${c.toLowerCase()}`;
+      })
+      .replace(/^error converting YAML to JSON: (?=yaml: )/, '');
     throw badRequest(
       `the object provided is unrecognized (must be of type ${kind}): ${why} (${summarize(body)})`,
     );
@@ -100,7 +107,18 @@ export function decodeObjectBody(
   obj.metadata ??= {};
   if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata))
     throw badRequest('metadata: expected an object');
+  if (duplicates.length) duplicatesByBody.set(obj, duplicates);
   return obj;
+}
+
+const duplicatesByBody = new WeakMap<object, string[]>();
+
+/**
+ * The duplicate keys of a decoded JSON body (`metadata.labels.a`), for fieldValidation:
+ * a warning under Warn, an error under Strict, as kube-apiserver's strict decoder reports.
+ */
+export function duplicateFieldsOf(obj: object): string[] {
+  return duplicatesByBody.get(obj) ?? [];
 }
 
 /** The start of a body for an error message: as text when it looks like JSON, else hex. */
@@ -111,21 +129,57 @@ function summarize(body: Buffer, max = 30): string {
 }
 
 export function decodeJson(body: Buffer): unknown {
+  return decodeJsonWithDuplicates(body).value;
+}
+
+/** Parses JSON after bounding its depth (a deeper body is refused before any recursion). */
+export function decodeJsonWithDuplicates(body: Buffer): { value: unknown; duplicates: string[] } {
+  const text = body.toString('utf8');
+  let duplicates: string[];
   try {
-    return JSON.parse(body.toString('utf8'));
+    duplicates = scanJson(text);
+  } catch (e) {
+    if (e instanceof JsonDepthError) throw badRequest(`error decoding JSON: ${e.message}`);
+    throw e;
+  }
+  try {
+    return { value: JSON.parse(text), duplicates };
   } catch (e) {
     throw badRequest(`error decoding JSON: ${(e as Error).message}`);
   }
 }
 
+/**
+ * Decodes the first YAML document. Alias expansion is bounded (an alias bomb is refused as
+ * sigs.k8s.io/yaml refuses it) and so is nesting.
+ */
 export function decodeYaml(body: Buffer): unknown {
-  const docs = parseAllDocuments(body.toString('utf8'));
-  const list = Array.isArray(docs) ? docs : [docs];
-  const first = list[0];
-  if (!first) throw badRequest('error decoding YAML: empty document');
-  if (first.errors.length)
+  let value: unknown;
+  try {
+    const docs = parseAllDocuments(body.toString('utf8'));
+    const list = Array.isArray(docs) ? docs : [docs];
+    const first = list[0];
+    if (!first) throw badRequest('error decoding YAML: empty document');
+    if (first.errors.length)
+      throw badRequest(
+        `error converting YAML to JSON: ${first.errors[0]?.message ?? 'invalid YAML'}`,
+      );
+    value = first.toJS({ json: true, maxAliasCount: 100 });
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    // The yaml library refuses alias expansion past maxAliasCount with a ReferenceError and
+    // runs out of stack on absurd nesting.
+    if (e instanceof ReferenceError && /alias/i.test(e.message))
+      throw badRequest('error converting YAML to JSON: yaml: document contains excessive aliasing');
+    if (e instanceof RangeError)
+      throw badRequest(
+        `error converting YAML to JSON: yaml: exceeded max depth of ${MAX_JSON_DEPTH}`,
+      );
+    throw e;
+  }
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH))
     throw badRequest(
-      `error converting YAML to JSON: ${first.errors[0]?.message ?? 'invalid YAML'}`,
+      `error converting YAML to JSON: yaml: exceeded max depth of ${MAX_JSON_DEPTH}`,
     );
-  return first.toJSON();
+  return value;
 }

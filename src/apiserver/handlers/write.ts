@@ -2,7 +2,8 @@
 
 import type { KubeObject, ResourceDef } from '../../api/types.js';
 import { ApiError, badRequest, notFound } from '../../api/errors.js';
-import { decodeJson, decodeObjectBody, decodeYaml } from '../negotiate.js';
+import { decodeJson, decodeObjectBody, decodeYaml, duplicateFieldsOf } from '../negotiate.js';
+import { truncateForMessage } from '../json-scan.js';
 import { json, successStatus } from '../respond.js';
 import type { ApiResponse } from '../types.js';
 import { groupResource, type DeleteOptions } from '../registry/generic.js';
@@ -45,30 +46,33 @@ export function checkBody(
       throw badRequest(
         `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${typeError}`,
       );
-    const body = `Invalid value: ${JSON.stringify(patchValue)}: ${typeError}`;
+    const body = `Invalid value: ${JSON.stringify(truncateForMessage(patchValue))}: ${typeError}`;
     throw new ApiError(422, 'Invalid', ` "" is invalid: patch: ${body}`, {
       causes: [{ reason: 'FieldValueInvalid', message: body, field: 'patch' }],
     });
   }
-  if (!r.parts.findUnknownFields) return;
-  const unknown = r.parts.findUnknownFields(
-    { group: def.group, version: def.version, kind: def.kind },
-    obj,
-  );
-  if (!unknown.length) return;
+  const duplicates = duplicateFieldsOf(obj);
+  const unknown =
+    r.parts.findUnknownFields?.({ group: def.group, version: def.version, kind: def.kind }, obj) ??
+    [];
+  if (!unknown.length && !duplicates.length) return;
+  const strictErrors = [
+    ...duplicates.map((f) => `duplicate field "${f}"`),
+    ...unknown.map((f) => `unknown field "${f}"`),
+  ];
   if (mode === 'Strict') {
-    const why = `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`;
+    const why = `strict decoding error: ${strictErrors.join(', ')}`;
     if (patchValue === undefined)
       throw badRequest(
         `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${why}`,
       );
     // A patch is refused as an invalid `patch` field of no particular kind.
-    const body = `Invalid value: ${JSON.stringify(patchValue)}: ${why}`;
+    const body = `Invalid value: ${JSON.stringify(truncateForMessage(patchValue))}: ${why}`;
     throw new ApiError(422, 'Invalid', ` "" is invalid: patch: ${body}`, {
       causes: [{ reason: 'FieldValueInvalid', message: body, field: 'patch' }],
     });
   }
-  if (mode === 'Warn') for (const f of unknown) r.ctx.warnings.push(`unknown field "${f}"`);
+  if (mode === 'Warn') r.ctx.warnings.push(...strictErrors);
   for (const f of unknown) dropField(obj, f);
 }
 

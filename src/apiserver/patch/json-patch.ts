@@ -2,10 +2,18 @@
 // (evanphx/json-patch), e.g. `replace operation does not apply: doc is missing key: /a: missing value`.
 
 import { ApiError, badRequest } from '../../api/errors.js';
+import { depthOf, MAX_JSON_DEPTH } from '../json-scan.js';
 import { clone, deepEqual, isObject, type JsonObject } from './json.js';
 
 /** kube-apiserver refuses longer patches. */
 export const MAX_JSON_PATCH_OPERATIONS = 10000;
+
+/**
+ * How many bytes (as JSON) the `copy` operations of one patch may add in total: kube-apiserver
+ * sets evanphx/json-patch's AccumulatedCopySizeLimit to its JSONPatchMaxCopyBytes, 3 MiB.
+ * Without it, each copy of a document into itself doubles it.
+ */
+export const MAX_JSON_PATCH_COPY_BYTES = 3 * 1024 * 1024;
 
 /** A patch that does not apply to the document: 422, as kube-apiserver answers. */
 const notApplicable = (message: string): ApiError => new ApiError(422, 'Invalid', message);
@@ -138,13 +146,21 @@ export function applyJsonPatch(doc: unknown, ops: unknown): unknown {
     throw new ApiError(
       413,
       'RequestEntityTooLarge',
-      `The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${parsed.length}`,
+      `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${parsed.length}`,
     );
   }
   // `root` holds the document so a pointer of "" can replace it like any other value.
   const root: JsonObject = { doc: clone(doc) };
-  for (const op of parsed) applyOne(root, op);
+  const budget = { copiedBytes: 0 };
+  for (const op of parsed) applyOne(root, op, budget);
   return root.doc;
+}
+
+/** Refuses a value that would nest deeper than a request body may, before it is placed. */
+function checkDepth(path: string, value: unknown): void {
+  const tokens = parsePointer(path) ?? [];
+  if (tokens.length + depthOf(value) > MAX_JSON_DEPTH)
+    throw notApplicable(`${path}: the patched document exceeds max depth of ${MAX_JSON_DEPTH}`);
 }
 
 /** Resolves a pointer below the root holder; null when a parent is missing. */
@@ -157,7 +173,7 @@ function at(root: JsonObject, path: string): Location | null {
 
 const isPrefix = (from: string, path: string): boolean => path.startsWith(`${from}/`);
 
-function applyOne(root: JsonObject, op: Op): void {
+function applyOne(root: JsonObject, op: Op, budget: { copiedBytes: number }): void {
   switch (op.op) {
     case 'add': {
       if (op.path === undefined)
@@ -168,6 +184,7 @@ function applyOne(root: JsonObject, op: Op): void {
         throw notApplicable(
           `add operation does not apply: doc is missing path: "${op.path}": ${MISSING}`,
         );
+      checkDepth(op.path, value);
       const err = add(loc, clone(value));
       if (err) throw notApplicable(`error in add for path: '${op.path}': ${err}`);
       return;
@@ -201,6 +218,7 @@ function applyOne(root: JsonObject, op: Op): void {
           `replace operation does not apply: doc is missing key: ${op.path}: ${MISSING}`,
         );
       }
+      checkDepth(op.path, value);
       if (Array.isArray(loc.parent)) loc.parent[Number(loc.key)] = clone(value);
       else loc.parent[loc.key] = clone(value);
       return;
@@ -231,6 +249,15 @@ function applyOne(root: JsonObject, op: Op): void {
         }
         const err = remove(src);
         if (err) throw notApplicable(`error in move for path: '${src.key}': ${err}`);
+      }
+      checkDepth(op.path, got.value);
+      if (verb === 'copy') {
+        // Counted (and refused) before the copy is made, as evanphx/json-patch does.
+        budget.copiedBytes += Buffer.byteLength(JSON.stringify(got.value) ?? '');
+        if (budget.copiedBytes > MAX_JSON_PATCH_COPY_BYTES)
+          throw notApplicable(
+            `Unable to complete the copy, the accumulated size increase of copy is ${budget.copiedBytes}, exceeding the limit ${MAX_JSON_PATCH_COPY_BYTES}`,
+          );
       }
       const dst = at(root, op.path);
       if (!dst) {
