@@ -1,7 +1,7 @@
 // Content negotiation: what the client accepts back and how the request body is encoded.
 
 import { parseAllDocuments } from 'yaml';
-import type { KubeObject } from '../api/types.js';
+import type { KubeObject, ResourceDef } from '../api/types.js';
 import { ApiError, badRequest, notAcceptable, unsupportedMediaType } from '../api/errors.js';
 import { decodeKubernetesProtobuf, isKubernetesProtobuf } from './protobuf/index.js';
 import { JsonDepthError, MAX_JSON_DEPTH, nestsDeeperThan, scanJson } from './json-scan.js';
@@ -182,4 +182,43 @@ export function decodeYaml(body: Buffer): unknown {
       `error converting YAML to JSON: yaml: exceeded max depth of ${MAX_JSON_DEPTH}`,
     );
   return value;
+}
+
+/** The decoder keeps at most this many strict errors (sigs.k8s.io/json). */
+const MAX_STRICT_ERRORS = 100;
+
+/** Strict decoding errors as kube-apiserver words them: deduplicated, at most 100. */
+export function strictDecodingErrors(duplicates: string[], unknown: string[]): string[] {
+  const all = [
+    ...duplicates.map((f) => `duplicate field "${f}"`),
+    ...unknown.map((f) => `unknown field "${f}"`),
+  ];
+  return [...new Set(all)].slice(0, MAX_STRICT_ERRORS);
+}
+
+/** The Go package of a group's internal types, as conversion errors name them. */
+function internalPackage(group: string): string {
+  if (group === '' || group === 'events.k8s.io') return 'core';
+  return group.split('.')[0] ?? group;
+}
+
+/**
+ * A body of another known kind than the endpoint's fails kube-apiserver's decode in the
+ * conversion to the endpoint's internal type:
+ * `Pod in version "v1" cannot be handled as a ConfigMap: converting (v1.Pod) to (core.ConfigMap): unknown conversion`.
+ */
+export function conversionError(
+  known: readonly ResourceDef[],
+  obj: KubeObject,
+  def: ResourceDef,
+): string | undefined {
+  if (typeof obj.kind !== 'string' || typeof obj.apiVersion !== 'string') return undefined;
+  if (obj.kind === def.kind) return undefined;
+  const version = obj.apiVersion.split('/').pop() ?? '';
+  const group = obj.apiVersion.includes('/') ? (obj.apiVersion.split('/')[0] ?? '') : '';
+  const registered = known.some(
+    (d) => d.kind === obj.kind && d.group === group && d.version === version,
+  );
+  if (!registered) return undefined;
+  return `${obj.kind} in version "${version}" cannot be handled as a ${def.kind}: converting (${version}.${obj.kind}) to (${internalPackage(def.group)}.${def.kind}): unknown conversion`;
 }

@@ -173,6 +173,11 @@ export function validateAnnotations(annotations: unknown, field: string): FieldE
 
 export type NameValidator = (name: string) => string[];
 
+/** apimachinery's maskTrailingDash: `abc-` is checked as `aba`. */
+function maskTrailingDash(name: string): string {
+  return name.length > 1 && name.endsWith('-') ? `${name.slice(0, -2)}a` : name;
+}
+
 /**
  * ValidateObjectMeta: name (or generateName) by the kind's rule, namespace presence by
  * scope, labels and annotations.
@@ -184,6 +189,11 @@ export function validateObjectMeta(
 ): FieldError[] {
   const errs: FieldError[] = [];
   const m = obj.metadata;
+  // The prefix is checked like a name whose trailing dash is allowed (the random suffix
+  // follows it); the generated name is then checked on its own.
+  if (typeof m.generateName === 'string' && m.generateName)
+    for (const msg of nameRule(maskTrailingDash(m.generateName)))
+      errs.push(invalidValue('metadata.generateName', m.generateName, msg));
   if (!m.name) {
     if (!m.generateName) errs.push(required('metadata.name', 'name or generateName is required'));
   } else {

@@ -2,7 +2,14 @@
 
 import type { KubeObject, ResourceDef } from '../../api/types.js';
 import { ApiError, badRequest, notFound } from '../../api/errors.js';
-import { decodeJson, decodeObjectBody, decodeYaml, duplicateFieldsOf } from '../negotiate.js';
+import {
+  conversionError,
+  decodeJson,
+  decodeObjectBody,
+  decodeYaml,
+  duplicateFieldsOf,
+  strictDecodingErrors,
+} from '../negotiate.js';
 import { truncateForMessage } from '../json-scan.js';
 import { json, successStatus } from '../respond.js';
 import type { ApiResponse } from '../types.js';
@@ -24,6 +31,8 @@ export function checkBody(
   /** For a patch: the patched object (or patch) as kube-apiserver quotes it in the error. */
   patchValue?: string,
 ): void {
+  const wrongKind = conversionError(r.parts.table.all, obj, def);
+  if (wrongKind) throw badRequest(wrongKind);
   const want = apiVersionOf(def);
   if (obj.apiVersion !== undefined && obj.apiVersion !== '' && obj.apiVersion !== want)
     throw badRequest(
@@ -56,10 +65,7 @@ export function checkBody(
     r.parts.findUnknownFields?.({ group: def.group, version: def.version, kind: def.kind }, obj) ??
     [];
   if (!unknown.length && !duplicates.length) return;
-  const strictErrors = [
-    ...duplicates.map((f) => `duplicate field "${f}"`),
-    ...unknown.map((f) => `unknown field "${f}"`),
-  ];
+  const strictErrors = strictDecodingErrors(duplicates, unknown);
   if (mode === 'Strict') {
     const why = `strict decoding error: ${strictErrors.join(', ')}`;
     if (patchValue === undefined)
@@ -206,7 +212,15 @@ async function applyObject(r: ResourceRequest, sub: string | undefined): Promise
   const manager = r.query.get('fieldManager');
   if (!manager)
     throw badRequest('PATCH requests with apply content type require fieldManager query parameter');
-  const applied = decodeYaml(r.ctx.req.body) as KubeObject;
+  let applied: KubeObject;
+  try {
+    applied = decodeYaml(r.ctx.req.body) as KubeObject;
+  } catch (e) {
+    // kube-apiserver's apply patcher prefixes what the YAML decoder says.
+    if (e instanceof ApiError && e.message.startsWith('error converting YAML to JSON: '))
+      throw badRequest(`error decoding YAML: ${e.message}`);
+    throw e;
+  }
   if (!applied || typeof applied !== 'object')
     throw badRequest('error decoding YAML: expected an object');
   applied.metadata ??= {};
