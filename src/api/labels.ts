@@ -353,29 +353,63 @@ export interface FieldRequirement {
   value: string;
 }
 
-/** Parses `a=b,c!=d,e==f`; backslash escapes `,` `=` `!` `\`. */
+/** Splits at commas that are not escaped by a backslash (fields.splitTerms). */
+function splitTerms(text: string): string[] {
+  const terms: string[] = [];
+  let start = 0;
+  let inSlash = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inSlash) inSlash = false;
+    else if (c === '\\') inSlash = true;
+    else if (c === ',') {
+      terms.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  terms.push(text.slice(start));
+  return terms;
+}
+
+/** fields.UnescapeValue: `\\`, `\,` and `\=` are escapes; a bare `,` or `=` is an error. */
+function unescapeFieldValue(v: string): string {
+  let out = '';
+  let inSlash = false;
+  for (const c of v) {
+    if (inSlash) {
+      if (c !== '\\' && c !== ',' && c !== '=')
+        throw badRequest(`invalid field selector: invalid escape sequence: \\${c}`);
+      out += c;
+      inSlash = false;
+    } else if (c === '\\') inSlash = true;
+    else if (c === ',' || c === '=')
+      // Go prints the rune with %v: its code point.
+      throw badRequest(
+        `invalid field selector: unescaped character in value: ${c.codePointAt(0) ?? 0}`,
+      );
+    else out += c;
+  }
+  if (inSlash) throw badRequest('invalid field selector: invalid escape sequence: \\');
+  return out;
+}
+
+/**
+ * Parses a `fieldSelector` (`a=b,c!=d,e==f`) as apimachinery's fields.ParseSelector does:
+ * terms split at unescaped commas and sorted, the first operator in each term splits it.
+ */
 export function parseFieldSelector(text: string): FieldRequirement[] {
   const reqs: FieldRequirement[] = [];
-  if (!text.trim()) return reqs;
-  const parts: string[] = [];
-  let cur = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (c === '\\' && i + 1 < text.length) {
-      cur += c + (text[i + 1] as string);
-      i++;
-    } else if (c === ',') {
-      parts.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  parts.push(cur);
-  const unescape = (v: string): string => v.replace(/\\(.)/g, '$1');
-  for (const p of parts) {
-    const m = /^(.*?)(!=|==|=)(.*)$/s.exec(p);
-    if (!m) throw badRequest(`invalid selector: '${text}'; can't understand '${p}'`);
-    const op = m[2] === '!=' ? '!=' : '=';
-    reqs.push({ field: (m[1] ?? '').trim(), op, value: unescape(m[3] ?? '') });
+  if (text === '') return reqs;
+  const terms = splitTerms(text).sort();
+  for (const term of terms) {
+    if (term === '') continue;
+    const m = /^(.*?)(!=|==|=)(.*)$/s.exec(term);
+    if (!m) throw badRequest(`invalid selector: '${text}'; can't understand '${term}'`);
+    reqs.push({
+      field: m[1] ?? '',
+      op: m[2] === '!=' ? '!=' : '=',
+      value: unescapeFieldValue(m[3] ?? ''),
+    });
   }
   return reqs;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiError } from './errors.js';
-import { matchesLabels, parseLabelSelector } from './labels.js';
+import { matchesLabels, parseFieldSelector, parseLabelSelector } from './labels.js';
 
 const refuses = (selector: string, message: string): void => {
   assert.throws(
@@ -88,5 +88,33 @@ void describe('parseLabelSelector', () => {
     assert.equal(matchesLabels(sel, { app: 'web', tier: 'front', n: '3' }), true);
     assert.equal(matchesLabels(sel, { app: 'web', legacy: '', n: '3' }), false);
     assert.equal(matchesLabels(sel, { app: 'web', n: '2' }), false);
+  });
+});
+
+void describe('parseFieldSelector', () => {
+  void it('splits at unescaped commas and the first operator', () => {
+    assert.deepEqual(
+      parseFieldSelector('metadata.name=a\\,b\\=c,spec.nodeName!=,status.phase==Running'),
+      [
+        { field: 'metadata.name', op: '=', value: 'a,b=c' },
+        { field: 'spec.nodeName', op: '!=', value: '' },
+        { field: 'status.phase', op: '=', value: 'Running' },
+      ],
+    );
+    assert.deepEqual(parseFieldSelector(',,'), []);
+  });
+
+  void it('refuses what fields.ParseSelector refuses', () => {
+    const refusesField = (s: string, message: string): void =>
+      assert.throws(
+        () => parseFieldSelector(s),
+        (e: unknown) => e instanceof ApiError && e.code === 400 && e.message === message,
+        s,
+      );
+    refusesField('a', "invalid selector: 'a'; can't understand 'a'");
+    refusesField('x=1,b', "invalid selector: 'x=1,b'; can't understand 'b'");
+    refusesField('a=b=c', 'invalid field selector: unescaped character in value: 61');
+    refusesField('a=b\\x', 'invalid field selector: invalid escape sequence: \\x');
+    refusesField('a=b\\', 'invalid field selector: invalid escape sequence: \\');
   });
 });

@@ -392,6 +392,28 @@ describe('label selectors', () => {
     });
   }
 
+  for (const [selector, message] of [
+    ['metadata.name=a=b', 'invalid field selector: unescaped character in value: 61'],
+    ['metadata.name', "invalid selector: 'metadata.name'; can't understand 'metadata.name'"],
+    ['metadata.name=a\\q', 'invalid field selector: invalid escape sequence: \\q'],
+    [' metadata.name=a', 'field label not supported:  metadata.name'],
+  ] as const) {
+    it(`refuses field selector ${JSON.stringify(selector)} on list, watch and deletecollection`, async () => {
+      const q = `fieldSelector=${encodeURIComponent(selector)}`;
+      await unchanged(async () => {
+        for (const req of [
+          { path: `${CMS}?${q}` },
+          { path: `${CMS}?watch=true&${q}` },
+          { method: 'DELETE', path: `${CMS}?${q}` },
+        ]) {
+          const res = await send(req);
+          assertStatus(res, 400, 'BadRequest');
+          assert.equal(res.json.message, message, `${req.method ?? 'GET'} ${req.path}`);
+        }
+      });
+    });
+  }
+
   it('still accepts valid selectors', async () => {
     for (const s of [
       '',
