@@ -149,6 +149,9 @@ export function decodeJsonWithDuplicates(body: Buffer): { value: unknown; duplic
   }
 }
 
+const tooDeepYaml = (): ApiError =>
+  badRequest(`error converting YAML to JSON: yaml: exceeded max depth of ${MAX_JSON_DEPTH}`);
+
 /**
  * Decodes the first YAML document. Alias expansion is bounded (an alias bomb is refused as
  * sigs.k8s.io/yaml refuses it) and so is nesting.
@@ -160,10 +163,12 @@ export function decodeYaml(body: Buffer): unknown {
     const list = Array.isArray(docs) ? docs : [docs];
     const first = list[0];
     if (!first) throw badRequest('error decoding YAML: empty document');
-    if (first.errors.length)
-      throw badRequest(
-        `error converting YAML to JSON: ${first.errors[0]?.message ?? 'invalid YAML'}`,
-      );
+    const problem = first.errors[0]?.message;
+    if (problem !== undefined) {
+      // The parser reports its own stack overflow on absurd nesting as a document error.
+      if (problem.includes('Maximum call stack size exceeded')) throw tooDeepYaml();
+      throw badRequest(`error converting YAML to JSON: ${problem}`);
+    }
     value = first.toJS({ json: true, maxAliasCount: 100 });
   } catch (e) {
     if (e instanceof ApiError) throw e;
@@ -171,16 +176,10 @@ export function decodeYaml(body: Buffer): unknown {
     // runs out of stack on absurd nesting.
     if (e instanceof ReferenceError && /alias/i.test(e.message))
       throw badRequest('error converting YAML to JSON: yaml: document contains excessive aliasing');
-    if (e instanceof RangeError)
-      throw badRequest(
-        `error converting YAML to JSON: yaml: exceeded max depth of ${MAX_JSON_DEPTH}`,
-      );
+    if (e instanceof RangeError) throw tooDeepYaml();
     throw e;
   }
-  if (nestsDeeperThan(value, MAX_JSON_DEPTH))
-    throw badRequest(
-      `error converting YAML to JSON: yaml: exceeded max depth of ${MAX_JSON_DEPTH}`,
-    );
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw tooDeepYaml();
   return value;
 }
 

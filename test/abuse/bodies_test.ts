@@ -131,6 +131,7 @@ describe('deep bodies', () => {
         'application/yaml',
       );
       assertStatus(res, 400, 'BadRequest');
+      assert.match(res.json.message, /yaml: exceeded max depth of \d+ \(/);
     });
   });
 });

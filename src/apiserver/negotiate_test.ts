@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ApiError } from '../api/errors.js';
+import type { ResourceDef } from '../api/types.js';
+import { builtinResources } from '../api/registry.js';
+import {
+  conversionError,
+  decodeJson,
+  decodeObjectBody,
+  decodeYaml,
+  duplicateFieldsOf,
+  strictDecodingErrors,
+} from './negotiate.js';
+
+const badRequest = (message: RegExp | string) => (e: unknown) => {
+  assert.ok(e instanceof ApiError && e.code === 400, String(e));
+  if (typeof message === 'string') assert.equal(e.message, message);
+  else assert.match(e.message, message);
+  return true;
+};
+
+const def = (kind: string): ResourceDef => {
+  const d = builtinResources.find((r) => r.kind === kind);
+  assert.ok(d, kind);
+  return d;
+};
+
+void describe('decodeJson', () => {
+  void it('refuses nesting past the limit before parsing', () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    assert.throws(
+      () => decodeJson(Buffer.from(deep)),
+      badRequest("error decoding JSON: invalid character '[' exceeded max depth"),
+    );
+  });
+
+  void it('records duplicate keys of an object body', () => {
+    const obj = decodeObjectBody(
+      'application/json',
+      Buffer.from('{"kind":"ConfigMap","metadata":{"name":"a","name":"b"},"data":{"x":"1"}}'),
+      'ConfigMap',
+    );
+    assert.equal(obj.metadata.name, 'b');
+    assert.deepEqual(duplicateFieldsOf(obj), ['metadata.name']);
+  });
+});
+
+void describe('decodeYaml', () => {
+  void it('refuses an alias bomb', () => {
+    const bomb = [
+      'a: &a [x,x,x,x,x,x,x,x,x]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+      'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+    ].join('\n');
+    assert.throws(
+      () => decodeYaml(Buffer.from(bomb)),
+      badRequest('error converting YAML to JSON: yaml: document contains excessive aliasing'),
+    );
+  });
+
+  void it('keeps ordinary anchors and refuses deep nesting', () => {
+    assert.deepEqual(decodeYaml(Buffer.from('a: &x {b: 1}\nc: *x\n')), {
+      a: { b: 1 },
+      c: { b: 1 },
+    });
+    assert.throws(
+      () => decodeYaml(Buffer.from(`a: ${'['.repeat(5000)}${']'.repeat(5000)}`)),
+      badRequest(/exceeded max depth/),
+    );
+  });
+});
+
+void describe('strict decoding errors', () => {
+  void it('are deduplicated and capped at 100', () => {
+    const dups = Array.from({ length: 300 }, (_, i) => `k${i % 150}`);
+    const errs = strictDecodingErrors(dups, ['spec.x']);
+    assert.equal(errs.length, 100);
+    assert.equal(errs[0], 'duplicate field "k0"');
+    assert.deepEqual(strictDecodingErrors(['a', 'a'], ['b']), [
+      'duplicate field "a"',
+      'unknown field "b"',
+    ]);
+  });
+});
+
+void describe('conversionError', () => {
+  void it('names the failed conversion for a known kind of another type', () => {
+    assert.equal(
+      conversionError(
+        builtinResources,
+        { apiVersion: 'v1', kind: 'Pod', metadata: {} },
+        def('Namespace'),
+      ),
+      'Pod in version "v1" cannot be handled as a Namespace: converting (v1.Pod) to (core.Namespace): unknown conversion',
+    );
+    assert.equal(
+      conversionError(
+        builtinResources,
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: {} },
+        def('Deployment'),
+      ),
+      'ConfigMap in version "v1" cannot be handled as a Deployment: converting (v1.ConfigMap) to (apps.Deployment): unknown conversion',
+    );
+  });
+
+  void it('says nothing for the same kind or an unknown one', () => {
+    assert.equal(
+      conversionError(
+        builtinResources,
+        { apiVersion: 'v1', kind: 'Pod', metadata: {} },
+        def('Pod'),
+      ),
+      undefined,
+    );
+    assert.equal(
+      conversionError(
+        builtinResources,
+        { apiVersion: 'v1', kind: 'Nope', metadata: {} },
+        def('Pod'),
+      ),
+      undefined,
+    );
+  });
+});
