@@ -107,18 +107,67 @@ export function decodeObjectBody(
   obj.metadata ??= {};
   if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata))
     throw badRequest('metadata: expected an object');
-  if (duplicates.length) duplicatesByBody.set(obj, duplicates);
+  attachStrictErrors(
+    obj,
+    duplicates.map((f) => `duplicate field "${f}"`),
+  );
   return obj;
 }
 
-const duplicatesByBody = new WeakMap<object, string[]>();
+const strictErrorsByBody = new WeakMap<object, string[]>();
+
+/** Records what the strict decoder would report about the body an object came from. */
+export function attachStrictErrors(obj: object, errors: string[]): void {
+  if (errors.length) strictErrorsByBody.set(obj, errors);
+}
 
 /**
- * The duplicate keys of a decoded JSON body (`metadata.labels.a`), for fieldValidation:
- * a warning under Warn, an error under Strict, as kube-apiserver's strict decoder reports.
+ * What kube-apiserver's strict decoder reports about the body an object came from
+ * (`duplicate field "metadata.labels.a"`), for fieldValidation: a warning under Warn, an
+ * error under Strict. Unknown fields of the object itself are found from its schema.
  */
-export function duplicateFieldsOf(obj: object): string[] {
-  return duplicatesByBody.get(obj) ?? [];
+export function bodyStrictErrors(obj: object): string[] {
+  return strictErrorsByBody.get(obj) ?? [];
+}
+
+const JSON_PATCH_OP_FIELDS = new Set(['op', 'path', 'from', 'value']);
+
+/**
+ * Decodes a JSON, merge or strategic merge patch body, with kube-apiserver's wording for a
+ * body that does not decode, and the strict errors its decoder reports: duplicate keys,
+ * and for a JSON patch unknown operation fields (`json patch unknown field "[0].x"`).
+ */
+export function decodePatchBody(
+  contentType: string,
+  body: Buffer,
+): { value: unknown; strictErrors: string[] } {
+  const jsonPatch = contentType === 'application/json-patch+json';
+  let decoded: { value: unknown; duplicates: string[] };
+  try {
+    decoded = decodeJsonWithDuplicates(body);
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    const why = e.message.replace(/^error decoding JSON: /, '');
+    throw badRequest(
+      contentType === 'application/strategic-merge-patch+json'
+        ? why
+        : `error decoding patch: ${why}`,
+    );
+  }
+  if (!jsonPatch)
+    return {
+      value: decoded.value,
+      strictErrors: decoded.duplicates.map((f) => `duplicate field "${f}"`),
+    };
+  const strictErrors = decoded.duplicates.map((f) => `json patch duplicate field "${f}"`);
+  if (Array.isArray(decoded.value))
+    decoded.value.forEach((op: unknown, i) => {
+      if (op && typeof op === 'object' && !Array.isArray(op))
+        for (const k of Object.keys(op))
+          if (!JSON_PATCH_OP_FIELDS.has(k))
+            strictErrors.push(`json patch unknown field "[${i}].${k}"`);
+    });
+  return { value: decoded.value, strictErrors };
 }
 
 /** The start of a body for an error message: as text when it looks like JSON, else hex. */
@@ -187,11 +236,8 @@ export function decodeYaml(body: Buffer): unknown {
 const MAX_STRICT_ERRORS = 100;
 
 /** Strict decoding errors as kube-apiserver words them: deduplicated, at most 100. */
-export function strictDecodingErrors(duplicates: string[], unknown: string[]): string[] {
-  const all = [
-    ...duplicates.map((f) => `duplicate field "${f}"`),
-    ...unknown.map((f) => `unknown field "${f}"`),
-  ];
+export function strictDecodingErrors(fromBody: string[], unknown: string[]): string[] {
+  const all = [...fromBody, ...unknown.map((f) => `unknown field "${f}"`)];
   return [...new Set(all)].slice(0, MAX_STRICT_ERRORS);
 }
 

@@ -8,7 +8,8 @@ import {
   decodeJson,
   decodeObjectBody,
   decodeYaml,
-  duplicateFieldsOf,
+  bodyStrictErrors,
+  decodePatchBody,
   strictDecodingErrors,
 } from './negotiate.js';
 
@@ -41,7 +42,7 @@ void describe('decodeJson', () => {
       'ConfigMap',
     );
     assert.equal(obj.metadata.name, 'b');
-    assert.deepEqual(duplicateFieldsOf(obj), ['metadata.name']);
+    assert.deepEqual(bodyStrictErrors(obj), ['duplicate field "metadata.name"']);
   });
 });
 
@@ -74,11 +75,11 @@ void describe('decodeYaml', () => {
 
 void describe('strict decoding errors', () => {
   void it('are deduplicated and capped at 100', () => {
-    const dups = Array.from({ length: 300 }, (_, i) => `k${i % 150}`);
+    const dups = Array.from({ length: 300 }, (_, i) => `duplicate field "k${i % 150}"`);
     const errs = strictDecodingErrors(dups, ['spec.x']);
     assert.equal(errs.length, 100);
     assert.equal(errs[0], 'duplicate field "k0"');
-    assert.deepEqual(strictDecodingErrors(['a', 'a'], ['b']), [
+    assert.deepEqual(strictDecodingErrors(['duplicate field "a"', 'duplicate field "a"'], ['b']), [
       'duplicate field "a"',
       'unknown field "b"',
     ]);
@@ -121,6 +122,39 @@ void describe('conversionError', () => {
         def('Pod'),
       ),
       undefined,
+    );
+  });
+});
+
+void describe('decodePatchBody', () => {
+  void it('words decode failures as the patch handler does for each type', () => {
+    const deep = Buffer.from('{"a":'.repeat(5000) + '1' + '}'.repeat(5000));
+    for (const [type, message] of [
+      [
+        'application/merge-patch+json',
+        "error decoding patch: invalid character '{' exceeded max depth",
+      ],
+      [
+        'application/json-patch+json',
+        "error decoding patch: invalid character '{' exceeded max depth",
+      ],
+      ['application/strategic-merge-patch+json', "invalid character '{' exceeded max depth"],
+    ] as const)
+      assert.throws(() => decodePatchBody(type, deep), badRequest(message));
+  });
+
+  void it('reports duplicate keys, and unknown fields of JSON patch operations', () => {
+    assert.deepEqual(
+      decodePatchBody('application/merge-patch+json', Buffer.from('{"a":{"b":1,"b":2}}'))
+        .strictErrors,
+      ['duplicate field "a.b"'],
+    );
+    assert.deepEqual(
+      decodePatchBody(
+        'application/json-patch+json',
+        Buffer.from('[{"op":"add","path":"/a","path":"/b","value":1,"extra":2}]'),
+      ).strictErrors,
+      ['json patch duplicate field "[0].path"', 'json patch unknown field "[0].extra"'],
     );
   });
 });

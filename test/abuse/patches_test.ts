@@ -160,7 +160,10 @@ describe('deep patches', () => {
           `{"metadata":{"annotations":${nested(100_000, '"x"')}}}`,
         );
         assertStatus(res, 400, 'BadRequest');
-        assert.match(res.json.message, /invalid character '\{' exceeded max depth/);
+        assert.equal(
+          res.json.message,
+          `${type === SMP ? '' : 'error decoding patch: '}invalid character '{' exceeded max depth`,
+        );
       });
     });
   }
@@ -203,6 +206,31 @@ describe('deep patches', () => {
         'the server rejected our request due to an error in our request',
       );
     });
+  });
+});
+
+describe('duplicate keys in patches', () => {
+  it('warn under fieldValidation=Warn and fail under Strict, object unchanged', async () => {
+    const merge = '{"metadata":{"labels":{"dup":"1","dup":"2"}}}';
+    await unchanged(async () => {
+      const strict = await patch(`${CM}?fieldValidation=Strict`, MERGE_PATCH, merge);
+      assertStatus(strict, 422, 'Invalid');
+      assert.match(
+        strict.json.message,
+        /^ "" is invalid: patch: Invalid value: ".*": strict decoding error: duplicate field "metadata\.labels\.dup"$/s,
+      );
+      const ops = '[{"op":"add","path":"/metadata/labels/j","value":"1","value":"2","bogus":1}]';
+      const strictOps = await patch(`${CM}?fieldValidation=Strict`, JSON_PATCH, ops);
+      assertStatus(strictOps, 422, 'Invalid');
+      assert.match(
+        strictOps.json.message,
+        /strict decoding error: json patch duplicate field "\[0\]\.value", json patch unknown field "\[0\]\.bogus"$/,
+      );
+    });
+    const warned = await patch(CM, MERGE_PATCH, merge);
+    assert.equal(warned.status, 200, warned.text);
+    assert.equal(warned.headers.warning, '299 - "duplicate field \\"metadata.labels.dup\\""');
+    assert.equal(warned.json.metadata.labels.dup, '2');
   });
 });
 

@@ -3,11 +3,13 @@
 import type { KubeObject, ResourceDef } from '../../api/types.js';
 import { ApiError, badRequest, notFound } from '../../api/errors.js';
 import {
+  attachStrictErrors,
+  bodyStrictErrors,
   conversionError,
   decodeJson,
   decodeObjectBody,
+  decodePatchBody,
   decodeYaml,
-  duplicateFieldsOf,
   strictDecodingErrors,
 } from '../negotiate.js';
 import { truncateForMessage } from '../json-scan.js';
@@ -60,12 +62,12 @@ export function checkBody(
       causes: [{ reason: 'FieldValueInvalid', message: body, field: 'patch' }],
     });
   }
-  const duplicates = duplicateFieldsOf(obj);
+  const fromBody = bodyStrictErrors(obj);
   const unknown =
     r.parts.findUnknownFields?.({ group: def.group, version: def.version, kind: def.kind }, obj) ??
     [];
-  if (!unknown.length && !duplicates.length) return;
-  const strictErrors = strictDecodingErrors(duplicates, unknown);
+  if (!unknown.length && !fromBody.length) return;
+  const strictErrors = strictDecodingErrors(fromBody, unknown);
   if (mode === 'Strict') {
     const why = `strict decoding error: ${strictErrors.join(', ')}`;
     if (patchValue === undefined)
@@ -164,13 +166,14 @@ export async function patchObject(r: ResourceRequest): Promise<ApiResponse> {
     );
   const sub = r.info.subresource || undefined;
   if (ct === 'application/apply-patch+yaml') return applyObject(r, sub);
-  const patchBody = decodeJson(r.ctx.req.body);
+  const { value: patchBody, strictErrors } = decodePatchBody(ct, r.ctx.req.body);
   const manager = fieldManager(r, managerFromUserAgent(r));
   const gvk = { group: r.def.group, version: r.def.version, kind: r.def.kind };
   const registry = r.parts.registry;
   for (let attempt = 0; ; attempt++) {
     const current = await registry.get(r.def, r.info.namespace, r.info.name);
     const patched = applyPatch(current, patchBody, ct, gvk) as KubeObject;
+    attachStrictErrors(patched, strictErrors);
     checkBody(
       r,
       patched,
