@@ -287,6 +287,26 @@ describe('generateName', () => {
   });
 });
 
+describe('huge values', () => {
+  it('an invalid 2 MB label value is refused without echoing it', async () => {
+    await unchanged(async () => {
+      const res = await post(
+        CMS,
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'huge', labels: { a: 'v'.repeat(2_000_000) } },
+        }),
+      );
+      assertStatus(res, 422, 'Invalid');
+      assert.match(
+        res.json.message,
+        /^ConfigMap "huge" is invalid: metadata\.labels: Invalid value: "v+\.\.\.\(truncated\)": must be no more than 63 characters$/,
+      );
+    });
+  });
+});
+
 describe('null items in lists', () => {
   it('decode to the item type zero value, then validate as kube-apiserver does', async () => {
     await unchanged(async () => {

@@ -17,10 +17,20 @@ export const required = (field: string, detail = ''): FieldError => ({
   field,
   ...(detail ? { detail } : {}),
 });
+/**
+ * The longest string an error quotes. kube-apiserver quotes values whole; a request of a few
+ * MiB would then get an error of the same size back, twice (message and cause).
+ */
+const MAX_QUOTED_VALUE = 1024;
+const bounded = (v: unknown): unknown =>
+  typeof v === 'string' && v.length > MAX_QUOTED_VALUE
+    ? `${v.slice(0, MAX_QUOTED_VALUE)}...(truncated)`
+    : v;
+
 export const invalidValue = (field: string, badValue: unknown, detail: string): FieldError => ({
   type: 'FieldValueInvalid',
   field,
-  badValue,
+  badValue: bounded(badValue),
   detail,
 });
 export const notSupported = (
@@ -30,7 +40,7 @@ export const notSupported = (
 ): FieldError => ({
   type: 'FieldValueNotSupported',
   field,
-  badValue,
+  badValue: bounded(badValue),
   supported,
 });
 export const forbiddenField = (field: string, detail: string): FieldError => ({

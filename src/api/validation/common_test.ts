@@ -29,3 +29,15 @@ void describe('validateObjectMeta: generateName', () => {
     ]);
   });
 });
+
+void describe('quoted values', () => {
+  void it('are cut so that an error never echoes a huge input', () => {
+    const errs = errorsOf({ name: 'ok', labels: { a: 'v'.repeat(1_000_000) } });
+    assert.equal(errs.length, 1);
+    assert.ok((errs[0] ?? '').length < 2000, String(errs[0]?.length));
+    assert.match(
+      errs[0] ?? '',
+      /^metadata\.labels: Invalid value: "v+\.\.\.\(truncated\)": must be no more than 63 characters/,
+    );
+  });
+});
