@@ -530,6 +530,53 @@ function randomBody(next: () => number, kind: 'ConfigMap' | 'Pod', name: string)
 }
 
 describe('body fuzz (seeded)', () => {
+  it('DeleteOptions and protobuf bodies of any shape: never 5xx, nothing deleted', async () => {
+    const seed = Number(process.env.SKIFF_FUZZ_SEED ?? 8);
+    const next = rng(seed + 1);
+    await unchanged(async () => {
+      for (let i = 0; i < 80; i++) {
+        const options = randomValue(next);
+        const body =
+          next() < 0.5
+            ? JSON.stringify(options)
+            : JSON.stringify({
+                kind: 'DeleteOptions',
+                apiVersion: 'v1',
+                gracePeriodSeconds: randomValue(next),
+                propagationPolicy: randomValue(next),
+                preconditions: randomValue(next),
+                orphanDependents: randomValue(next),
+                dryRun: randomValue(next),
+              });
+        const res = await send({
+          method: 'DELETE',
+          path: `${CMS}/absent-${i}`,
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        assert.ok(res.status >= 400, `seed ${seed} #${i}: ${res.status}`);
+        assert.equal(
+          res.json?.kind,
+          'Status',
+          `seed ${seed} #${i} ${body}: ${res.text.slice(0, 300)}`,
+        );
+        const bytes = Buffer.from(
+          Array.from({ length: Math.floor(next() * 64) }, () => Math.floor(next() * 256)),
+        );
+        const pb = await send({
+          method: 'POST',
+          path: CMS,
+          headers: { 'content-type': 'application/vnd.kubernetes.protobuf' },
+          body: Buffer.concat([Buffer.from([0x6b, 0x38, 0x73, 0x00]), bytes]),
+        });
+        assert.ok(
+          pb.status >= 400 && pb.json?.kind === 'Status',
+          `seed ${seed} #${i}: ${pb.status} ${pb.text.slice(0, 200)}`,
+        );
+      }
+    });
+  });
+
   it('never answers 5xx, keeps errors small, and changes nothing on error', async () => {
     const seed = Number(process.env.SKIFF_FUZZ_SEED ?? 8);
     const next = rng(seed);
