@@ -1,6 +1,6 @@
 // Content negotiation: what the client accepts back and how the request body is encoded.
 
-import { parseAllDocuments } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import type { KubeObject, ResourceDef } from '../api/types.js';
 import { ApiError, badRequest, notAcceptable, unsupportedMediaType } from '../api/errors.js';
 import { decodeKubernetesProtobuf, isKubernetesProtobuf } from './protobuf/index.js';
@@ -81,10 +81,13 @@ export function decodeObjectBody(
   if (isKubernetesProtobuf(ct)) return decodeKubernetesProtobuf(body);
   let value: unknown;
   let duplicates: string[] = [];
+  let yamlStrictError: string | undefined;
   try {
-    if (ct === 'application/yaml' || ct === 'application/apply-patch+yaml')
-      value = decodeYaml(body);
-    else if (ct === 'application/json' || ct === '' || ct.endsWith('+json')) {
+    if (ct === 'application/yaml' || ct === 'application/apply-patch+yaml') {
+      const decoded = decodeYamlWithStrictError(body);
+      value = decoded.value;
+      if (decoded.strictError) yamlStrictError = decoded.strictError;
+    } else if (ct === 'application/json' || ct === '' || ct.endsWith('+json')) {
       const decoded = decodeJsonWithDuplicates(body);
       value = decoded.value;
       duplicates = decoded.duplicates;
@@ -107,10 +110,10 @@ export function decodeObjectBody(
   obj.metadata ??= {};
   if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata))
     throw badRequest('metadata: expected an object');
-  attachStrictErrors(
-    obj,
-    duplicates.map((f) => `duplicate field "${f}"`),
-  );
+  attachStrictErrors(obj, [
+    ...duplicates.map((f) => `duplicate field "${f}"`),
+    ...(yamlStrictError ? [yamlStrictError] : []),
+  ]);
   return obj;
 }
 
@@ -206,9 +209,44 @@ const tooDeepYaml = (): ApiError =>
  * sigs.k8s.io/yaml refuses it) and so is nesting.
  */
 export function decodeYaml(body: Buffer): unknown {
+  return decodeYamlWithStrictError(body).value;
+}
+
+/**
+ * goyaml's strict error for keys given twice in a mapping (sigs.k8s.io/yaml's
+ * YAMLToJSONStrict): `yaml: unmarshal errors:\n  line 3: key "a" already set in map`.
+ * Without it, as in kube-apiserver's non-strict decode, the last value wins.
+ */
+function yamlDuplicateKeys(doc: Document, lines: LineCounter): string | undefined {
+  const found: string[] = [];
+  const pending: unknown[] = [doc.contents];
+  while (pending.length) {
+    const node = pending.pop();
+    if (isSeq(node)) pending.push(...node.items);
+    if (!isMap(node)) continue;
+    const seen = new Set<unknown>();
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? pair.key.value : pair.key;
+      if (seen.has(key) && isScalar(pair.key)) {
+        const line = lines.linePos(pair.key.range?.[0] ?? 0).line;
+        found.push(`line ${line}: key ${JSON.stringify(key)} already set in map`);
+      }
+      seen.add(key);
+      pending.push(pair.value);
+    }
+  }
+  if (!found.length) return undefined;
+  found.sort((a, b) => Number(/\d+/.exec(a)?.[0]) - Number(/\d+/.exec(b)?.[0]));
+  return `yaml: unmarshal errors:\n  ${found.join('\n  ')}`;
+}
+
+/** Decodes the first YAML document, with goyaml's strict error about duplicate keys. */
+export function decodeYamlWithStrictError(body: Buffer): { value: unknown; strictError?: string } {
   let value: unknown;
+  let strictError: string | undefined;
   try {
-    const docs = parseAllDocuments(body.toString('utf8'));
+    const lineCounter = new LineCounter();
+    const docs = parseAllDocuments(body.toString('utf8'), { uniqueKeys: false, lineCounter });
     const list = Array.isArray(docs) ? docs : [docs];
     const first = list[0];
     if (!first) throw badRequest('error decoding YAML: empty document');
@@ -219,6 +257,7 @@ export function decodeYaml(body: Buffer): unknown {
       throw badRequest(`error converting YAML to JSON: ${problem}`);
     }
     value = first.toJS({ json: true, maxAliasCount: 100 });
+    strictError = yamlDuplicateKeys(first, lineCounter);
   } catch (e) {
     if (e instanceof ApiError) throw e;
     // The yaml library refuses alias expansion past maxAliasCount with a ReferenceError and
@@ -229,7 +268,7 @@ export function decodeYaml(body: Buffer): unknown {
     throw e;
   }
   if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw tooDeepYaml();
-  return value;
+  return strictError === undefined ? { value } : { value, strictError };
 }
 
 /** The decoder keeps at most this many strict errors (sigs.k8s.io/json). */

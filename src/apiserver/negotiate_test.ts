@@ -8,6 +8,7 @@ import {
   decodeJson,
   decodeObjectBody,
   decodeYaml,
+  decodeYamlWithStrictError,
   bodyStrictErrors,
   decodePatchBody,
   strictDecodingErrors,
@@ -156,5 +157,19 @@ void describe('decodePatchBody', () => {
       ).strictErrors,
       ['json patch duplicate field "[0].path"', 'json patch unknown field "[0].extra"'],
     );
+  });
+});
+
+void describe('decodeYamlWithStrictError', () => {
+  void it('keeps the last of duplicate keys and words the strict error as goyaml', () => {
+    const out = decodeYamlWithStrictError(
+      Buffer.from('a: 1\nb:\n  c: 2\n  c: 3\nl: [{x: 1, x: 2}]\na: 4\n'),
+    );
+    assert.deepEqual(out.value, { a: 4, b: { c: 3 }, l: [{ x: 2 }] });
+    assert.equal(
+      out.strictError,
+      'yaml: unmarshal errors:\n  line 4: key "c" already set in map\n  line 5: key "x" already set in map\n  line 6: key "a" already set in map',
+    );
+    assert.equal(decodeYamlWithStrictError(Buffer.from('a: 1\n')).strictError, undefined);
   });
 });

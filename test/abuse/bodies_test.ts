@@ -194,6 +194,41 @@ describe('duplicate and unknown fields', () => {
     });
   });
 
+  it('YAML bodies: the last duplicate wins with a warning; Strict refuses', async () => {
+    const yaml = (name: string): string =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  a: "1"\n  a: "2"\n`;
+    const ok = await post(CMS, yaml('yaml-dup'), 'application/yaml');
+    assert.equal(ok.status, 201, ok.text);
+    assert.equal(ok.json.data.a, '2');
+    assert.equal(
+      ok.headers.warning,
+      `299 - ${JSON.stringify('yaml: unmarshal errors:\n  line 7: key "a" already set in map')}`,
+    );
+    await unchanged(async () => {
+      const res = await post(
+        `${CMS}?fieldValidation=Strict`,
+        yaml('yaml-dup-strict'),
+        'application/yaml',
+      );
+      assertStatus(res, 400, 'BadRequest');
+      assert.equal(
+        res.json.message,
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: yaml: unmarshal errors:\n  line 7: key "a" already set in map',
+      );
+      const apply = await send({
+        method: 'PATCH',
+        path: `${CMS}/yaml-apply?fieldManager=m&fieldValidation=Strict`,
+        headers: { 'content-type': 'application/apply-patch+yaml' },
+        body: yaml('yaml-apply'),
+      });
+      assertStatus(apply, 400, 'BadRequest');
+      assert.equal(
+        apply.json.message,
+        'error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n  line 7: key "a" already set in map',
+      );
+    });
+  });
+
   it('reports nested unknown fields with their full path', async () => {
     await unchanged(async () => {
       const body = JSON.stringify({

@@ -9,7 +9,7 @@ import {
   decodeJson,
   decodeObjectBody,
   decodePatchBody,
-  decodeYaml,
+  decodeYamlWithStrictError,
   strictDecodingErrors,
 } from '../negotiate.js';
 import { truncateForMessage } from '../json-scan.js';
@@ -216,8 +216,12 @@ async function applyObject(r: ResourceRequest, sub: string | undefined): Promise
   if (!manager)
     throw badRequest('PATCH requests with apply content type require fieldManager query parameter');
   let applied: KubeObject;
+  let strictError: string | undefined;
   try {
-    applied = decodeYaml(r.ctx.req.body) as KubeObject;
+    ({ value: applied, strictError } = decodeYamlWithStrictError(r.ctx.req.body) as {
+      value: KubeObject;
+      strictError?: string;
+    });
   } catch (e) {
     // kube-apiserver's apply patcher prefixes what the YAML decoder says.
     if (e instanceof ApiError && e.message.startsWith('error converting YAML to JSON: '))
@@ -226,6 +230,13 @@ async function applyObject(r: ResourceRequest, sub: string | undefined): Promise
   }
   if (!applied || typeof applied !== 'object')
     throw badRequest('error decoding YAML: expected an object');
+  // Keys given twice: the last wins, with a warning, or the request fails under Strict.
+  if (strictError) {
+    const why = `error converting YAML to JSON: ${strictError}`;
+    const mode = r.query.get('fieldValidation') ?? 'Warn';
+    if (mode === 'Strict') throw badRequest(`error strict decoding YAML: ${why}`);
+    if (mode === 'Warn') r.ctx.warnings.push(why);
+  }
   applied.metadata ??= {};
   if (!applied.apiVersion || !applied.kind)
     throw badRequest('apiVersion and kind must be set in an apply request');
