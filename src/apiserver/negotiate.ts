@@ -306,3 +306,43 @@ export function conversionError(
   if (!registered) return undefined;
   return `${obj.kind} in version "${version}" cannot be handled as a ${def.kind}: converting (${version}.${obj.kind}) to (${internalPackage(def.group)}.${def.kind}): unknown conversion`;
 }
+
+/** kube-apiserver's warning recorder: all warnings of a response share 4096 characters… */
+const WARNINGS_TOTAL_RUNES = 4 * 1024;
+/** …and once past that, each is cut to 256. */
+const WARNING_ITEM_RUNES = 256;
+
+const cutRunes = (text: string, max: number): string => {
+  const runes = Array.from(text);
+  return runes.length > max ? runes.slice(0, max).join('') : text;
+};
+
+/**
+ * Adds warnings as kube-apiserver's recorder does: duplicates dropped, and once the total
+ * passes 4096 characters every warning is cut to 256 and further ones stop at the limit, so
+ * a body with huge field names cannot make a response header no client can read.
+ */
+export function addWarnings(warnings: string[], texts: string[]): void {
+  const ordered: string[] = [];
+  let out: string[] = [];
+  let written = 0;
+  let truncating = false;
+  for (const text of [...warnings, ...texts]) {
+    if (!text) continue;
+    if (truncating && written >= WARNINGS_TOTAL_RUNES) continue;
+    if (ordered.includes(text)) continue;
+    ordered.push(text);
+    const item = truncating ? cutRunes(text, WARNING_ITEM_RUNES) : text;
+    const length = Array.from(item).length;
+    if (written + length <= WARNINGS_TOTAL_RUNES || truncating) {
+      written += length;
+      out.push(item);
+      continue;
+    }
+    truncating = true;
+    written = 0;
+    out = ordered.map((w) => cutRunes(w, WARNING_ITEM_RUNES));
+    for (const w of out) written += Array.from(w).length;
+  }
+  warnings.splice(0, warnings.length, ...out);
+}

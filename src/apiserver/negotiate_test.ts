@@ -12,6 +12,7 @@ import {
   bodyStrictErrors,
   decodePatchBody,
   strictDecodingErrors,
+  addWarnings,
 } from './negotiate.js';
 
 const badRequest = (message: RegExp | string) => (e: unknown) => {
@@ -171,5 +172,19 @@ void describe('decodeYamlWithStrictError', () => {
       'yaml: unmarshal errors:\n  line 4: key "c" already set in map\n  line 5: key "x" already set in map\n  line 6: key "a" already set in map',
     );
     assert.equal(decodeYamlWithStrictError(Buffer.from('a: 1\n')).strictError, undefined);
+  });
+});
+
+void describe('addWarnings', () => {
+  void it('dedupes, and cuts every warning to 256 once the total passes 4096', () => {
+    const w = ['earlier'];
+    addWarnings(w, ['a', 'a', 'b']);
+    assert.deepEqual(w, ['earlier', 'a', 'b']);
+    const huge = Array.from({ length: 30 }, (_, i) => `${i}:${'x'.repeat(1000)}`);
+    const limited: string[] = [];
+    addWarnings(limited, huge);
+    assert.ok(limited.every((t) => t.length <= 256));
+    assert.ok(limited.join('').length <= 4096 + 256);
+    assert.equal(limited[0], `0:${'x'.repeat(254)}`);
   });
 });

@@ -250,6 +250,18 @@ describe('duplicate and unknown fields', () => {
     });
   });
 
+  it('huge duplicate and unknown field names make warnings a client can still read', async () => {
+    const k = 'k'.repeat(100_000);
+    const res = await post(
+      CMS,
+      `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"long-keys"},"${k}":1,"${k}":2}`,
+    );
+    assert.equal(res.status, 201, res.text.slice(0, 300));
+    const warning = String(res.headers.warning);
+    assert.ok(warning.length < 8 * 1024, `warning header of ${warning.length} bytes`);
+    assert.match(warning, /^299 - "duplicate field \\"k{200,}/);
+  });
+
   it('caps the number of strict errors at 100, as the decoder does', async () => {
     const keys = Array.from({ length: 5000 }, () => '"k":"v"').join(',');
     await unchanged(async () => {
@@ -323,6 +335,17 @@ describe('generateName', () => {
 });
 
 describe('huge values', () => {
+  it('an invalid 100 KB data key is refused without echoing it whole', async () => {
+    await unchanged(async () => {
+      const res = await post(CMS, configMap('huge-key', `,"data":{"${'k'.repeat(100_000)}":"v"}`));
+      assertStatus(res, 422, 'Invalid');
+      assert.match(
+        res.json.message,
+        /^ConfigMap "huge-key" is invalid: data\[k+\.\.\.\(truncated\): Invalid value: /,
+      );
+    });
+  });
+
   it('an invalid 2 MB label value is refused without echoing it', async () => {
     await unchanged(async () => {
       const res = await post(

@@ -29,7 +29,7 @@ const bounded = (v: unknown): unknown =>
 
 export const invalidValue = (field: string, badValue: unknown, detail: string): FieldError => ({
   type: 'FieldValueInvalid',
-  field,
+  field: bounded(field) as string,
   badValue: bounded(badValue),
   detail,
 });

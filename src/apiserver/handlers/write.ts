@@ -3,6 +3,7 @@
 import type { KubeObject, ResourceDef } from '../../api/types.js';
 import { ApiError, badRequest, notFound } from '../../api/errors.js';
 import {
+  addWarnings,
   attachStrictErrors,
   bodyStrictErrors,
   conversionError,
@@ -80,7 +81,7 @@ export function checkBody(
       causes: [{ reason: 'FieldValueInvalid', message: body, field: 'patch' }],
     });
   }
-  if (mode === 'Warn') r.ctx.warnings.push(...strictErrors);
+  if (mode === 'Warn') addWarnings(r.ctx.warnings, strictErrors);
   for (const f of unknown) dropField(obj, f);
 }
 
@@ -235,7 +236,7 @@ async function applyObject(r: ResourceRequest, sub: string | undefined): Promise
     const why = `error converting YAML to JSON: ${strictError}`;
     const mode = r.query.get('fieldValidation') ?? 'Warn';
     if (mode === 'Strict') throw badRequest(`error strict decoding YAML: ${why}`);
-    if (mode === 'Warn') r.ctx.warnings.push(why);
+    if (mode === 'Warn') addWarnings(r.ctx.warnings, [why]);
   }
   applied.metadata ??= {};
   if (!applied.apiVersion || !applied.kind)
