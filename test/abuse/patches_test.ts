@@ -145,6 +145,33 @@ describe('JSON patch amplification', () => {
   });
 });
 
+describe('costly patches answer in bounded time', () => {
+  it('a strategic merge patch of 60,000 containers', async () => {
+    const names = Array.from({ length: 60_000 }, (_, i) => ({ name: `c${i}` }));
+    await unchanged(async () => {
+      const res = await patch(
+        POD,
+        SMP,
+        JSON.stringify({ spec: { '$setElementOrder/containers': names, containers: names } }),
+      );
+      // The pod may not add containers: refused by validation, after a linear merge.
+      assertStatus(res, 422, 'Invalid');
+    });
+  });
+
+  it('a JSON patch shifting a million-element array ten thousand times', async () => {
+    const ops = [
+      { op: 'add', path: '/metadata/annotations', value: { a: 'x' } },
+      { op: 'add', path: '/data/list', value: new Array(1_000_000).fill(0) },
+      ...Array.from({ length: 9000 }, () => ({ op: 'add', path: '/data/list/0', value: 0 })),
+    ];
+    await unchanged(async () => {
+      const res = await patch(CM, JSON_PATCH, JSON.stringify(ops));
+      assertStatus(res, 422, 'Invalid');
+    });
+  });
+});
+
 describe('deep patches', () => {
   for (const [type, path] of [
     [MERGE_PATCH, CM],

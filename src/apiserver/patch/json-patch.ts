@@ -15,6 +15,27 @@ export const MAX_JSON_PATCH_OPERATIONS = 10000;
  */
 export const MAX_JSON_PATCH_COPY_BYTES = 3 * 1024 * 1024;
 
+/**
+ * How many array elements the operations of one patch may shift in total. Inserting at the
+ * front of a long array moves every element; ten thousand such operations on an array of a
+ * million would hold the server's single thread for seconds. A real patch shifts a few.
+ */
+export const MAX_JSON_PATCH_SHIFTED_ELEMENTS = 100_000_000;
+
+interface Budget {
+  copiedBytes: number;
+  shiftedElements: number;
+}
+
+/** Counts the elements a splice at `index` moves; refuses the patch past the limit. */
+function shift(budget: Budget, array: unknown[], index: number): void {
+  budget.shiftedElements += array.length - index;
+  if (budget.shiftedElements > MAX_JSON_PATCH_SHIFTED_ELEMENTS)
+    throw notApplicable(
+      `the patch shifts more than ${MAX_JSON_PATCH_SHIFTED_ELEMENTS} array elements`,
+    );
+}
+
 /** A patch that does not apply to the document: 422, as kube-apiserver answers. */
 const notApplicable = (message: string): ApiError => new ApiError(422, 'Invalid', message);
 
@@ -66,7 +87,7 @@ function get(loc: Location): { found: boolean; value?: unknown } {
 }
 
 /** Inserts (arrays) or sets (objects); returns an error text or null. */
-function add(loc: Location, value: unknown): string | null {
+function add(loc: Location, value: unknown, budget: Budget): string | null {
   const { parent, key } = loc;
   if (!Array.isArray(parent)) {
     parent[key] = value;
@@ -80,16 +101,18 @@ function add(loc: Location, value: unknown): string | null {
     return `value was not a proper array index: '${key}': strconv.Atoi: parsing "${key}": invalid syntax`;
   const i = Number(key);
   if (i > parent.length) return `Unable to access invalid index: ${i}: ${BAD_INDEX}`;
+  shift(budget, parent, i);
   parent.splice(i, 0, value);
   return null;
 }
 
-function remove(loc: Location): string | null {
+function remove(loc: Location, budget: Budget): string | null {
   const { parent, key } = loc;
   if (Array.isArray(parent)) {
     if (!isIndex(key)) return `strconv.Atoi: parsing "${key}": invalid syntax`;
     const i = Number(key);
     if (i >= parent.length) return `Unable to access invalid index: ${i}: ${BAD_INDEX}`;
+    shift(budget, parent, i);
     parent.splice(i, 1);
     return null;
   }
@@ -151,7 +174,7 @@ export function applyJsonPatch(doc: unknown, ops: unknown): unknown {
   }
   // `root` holds the document so a pointer of "" can replace it like any other value.
   const root: JsonObject = { doc: clone(doc) };
-  const budget = { copiedBytes: 0 };
+  const budget: Budget = { copiedBytes: 0, shiftedElements: 0 };
   for (const op of parsed) applyOne(root, op, budget);
   return root.doc;
 }
@@ -173,7 +196,7 @@ function at(root: JsonObject, path: string): Location | null {
 
 const isPrefix = (from: string, path: string): boolean => path.startsWith(`${from}/`);
 
-function applyOne(root: JsonObject, op: Op, budget: { copiedBytes: number }): void {
+function applyOne(root: JsonObject, op: Op, budget: Budget): void {
   switch (op.op) {
     case 'add': {
       if (op.path === undefined)
@@ -185,7 +208,7 @@ function applyOne(root: JsonObject, op: Op, budget: { copiedBytes: number }): vo
           `add operation does not apply: doc is missing path: "${op.path}": ${MISSING}`,
         );
       checkDepth(op.path, value);
-      const err = add(loc, clone(value));
+      const err = add(loc, clone(value), budget);
       if (err) throw notApplicable(`error in add for path: '${op.path}': ${err}`);
       return;
     }
@@ -197,7 +220,7 @@ function applyOne(root: JsonObject, op: Op, budget: { copiedBytes: number }): vo
         throw notApplicable(
           `remove operation does not apply: doc is missing path: "${op.path}": ${MISSING}`,
         );
-      const err = remove(loc);
+      const err = remove(loc, budget);
       if (err) throw notApplicable(`error in remove for path: '${op.path}': ${err}`);
       return;
     }
@@ -247,7 +270,7 @@ function applyOne(root: JsonObject, op: Op, budget: { copiedBytes: number }): vo
             `move operation does not apply: from path ${op.from} is a prefix of path ${op.path}`,
           );
         }
-        const err = remove(src);
+        const err = remove(src, budget);
         if (err) throw notApplicable(`error in move for path: '${src.key}': ${err}`);
       }
       checkDepth(op.path, got.value);
@@ -265,7 +288,7 @@ function applyOne(root: JsonObject, op: Op, budget: { copiedBytes: number }): vo
           `${verb} operation does not apply: doc is missing destination path: ${op.path}: ${MISSING}`,
         );
       }
-      const err = add(dst, clone(got.value));
+      const err = add(dst, clone(got.value), budget);
       if (err) {
         throw notApplicable(
           verb === 'move'

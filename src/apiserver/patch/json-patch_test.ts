@@ -326,4 +326,18 @@ void describe('applyJsonPatch', () => {
         e instanceof ApiError && e.code === 422 && /exceeds max depth/.test(e.message),
     );
   });
+
+  void it('refuses a patch that would shift too many array elements, quickly', () => {
+    const doc = { a: new Array(1_000_000).fill(0) };
+    const ops = Array.from({ length: 9999 }, () => ({ op: 'add', path: '/a/0', value: 0 }));
+    const started = Date.now();
+    assert.throws(
+      () => applyJsonPatch(doc, ops),
+      (e: unknown) => e instanceof ApiError && e.code === 422 && /shifts more than/.test(e.message),
+    );
+    assert.ok(Date.now() - started < 3000, `${Date.now() - started} ms`);
+    // Appending shifts nothing.
+    const out = applyJsonPatch(doc, [{ op: 'add', path: '/a/-', value: 1 }]) as { a: unknown[] };
+    assert.equal(out.a.length, 1_000_001);
+  });
 });
