@@ -5,9 +5,10 @@
 
 /**
  * The deepest nesting a request body may have. Go's JSON decoder (kube-apiserver's) stops at
- * 10000; our engines recurse over values, so we stop earlier, still far beyond any real object.
+ * 10000; our engines recurse over values (validation, merging, managed fields), so we stop
+ * where every one of them stays well inside Node's stack, still far beyond any real object.
  */
-export const MAX_JSON_DEPTH = 1000;
+export const MAX_JSON_DEPTH = 512;
 
 /** Go's encoding/json text for a body nested too deep (the opening character is quoted). */
 export const exceededMaxDepth = (c: string): string =>

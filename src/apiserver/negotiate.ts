@@ -1,10 +1,18 @@
 // Content negotiation: what the client accepts back and how the request body is encoded.
 
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  Parser,
+  type Document,
+} from 'yaml';
 import type { KubeObject, ResourceDef } from '../api/types.js';
 import { ApiError, badRequest, notAcceptable, unsupportedMediaType } from '../api/errors.js';
 import { decodeKubernetesProtobuf, isKubernetesProtobuf } from './protobuf/index.js';
-import { JsonDepthError, MAX_JSON_DEPTH, nestsDeeperThan, scanJson } from './json-scan.js';
+import { JsonDepthError, nestsDeeperThan, scanJson } from './json-scan.js';
 import type { IncludeObject } from './table.js';
 
 export interface AcceptInfo {
@@ -201,8 +209,56 @@ export function decodeJsonWithDuplicates(body: Buffer): { value: unknown; duplic
   }
 }
 
+/**
+ * The deepest YAML (not JSON) body. The yaml library composes documents recursively, and
+ * V8 can die outright (not throw) when a regular expression is compiled with the stack
+ * nearly used up, so YAML nesting is measured on the library's iterative parse first and
+ * kept far from the stack's limit. Kubernetes objects are a few dozen levels deep.
+ */
+export const MAX_YAML_DEPTH = 200;
+
 const tooDeepYaml = (): ApiError =>
-  badRequest(`error converting YAML to JSON: yaml: exceeded max depth of ${MAX_JSON_DEPTH}`);
+  badRequest(`error converting YAML to JSON: yaml: exceeded max depth of ${MAX_YAML_DEPTH}`);
+
+const COLLECTIONS = new Set(['block-map', 'block-seq', 'flow-collection']);
+
+/** True when any document of `text` nests collections deeper than `max` (no recursion). */
+function yamlNestsDeeperThan(text: string, max: number): boolean {
+  for (const token of new Parser().parse(text)) {
+    const pending: [unknown, number][] = [[token, 0]];
+    while (pending.length) {
+      const [node, depth] = pending.pop() as [unknown, number];
+      if (!node || typeof node !== 'object') continue;
+      const n = node as {
+        type?: string;
+        value?: unknown;
+        items?: { key?: unknown; value?: unknown }[];
+      };
+      const d = n.type && COLLECTIONS.has(n.type) ? depth + 1 : depth;
+      if (d > max) return true;
+      if (n.value) pending.push([n.value, d]);
+      for (const item of n.items ?? []) {
+        if (item.key) pending.push([item.key, d]);
+        if (item.value) pending.push([item.value, d]);
+      }
+    }
+  }
+  return false;
+}
+
+/** A YAML body that is plain JSON without duplicate keys (as kubectl's apply sends) decodes as JSON. */
+function asPlainJson(text: string): { value: unknown } | undefined {
+  const first = text.trimStart()[0];
+  if (first !== '{' && first !== '[') return undefined;
+  let decoded: { value: unknown; duplicates: string[] };
+  try {
+    decoded = decodeJsonWithDuplicates(Buffer.from(text));
+  } catch (e) {
+    if (e instanceof ApiError && /exceeded max depth/.test(e.message)) throw tooDeepYaml();
+    return undefined;
+  }
+  return decoded.duplicates.length ? undefined : { value: decoded.value };
+}
 
 /**
  * Decodes the first YAML document. Alias expansion is bounded (an alias bomb is refused as
@@ -242,11 +298,15 @@ function yamlDuplicateKeys(doc: Document, lines: LineCounter): string | undefine
 
 /** Decodes the first YAML document, with goyaml's strict error about duplicate keys. */
 export function decodeYamlWithStrictError(body: Buffer): { value: unknown; strictError?: string } {
+  const text = body.toString('utf8');
+  const json = asPlainJson(text);
+  if (json) return json;
+  if (yamlNestsDeeperThan(text, MAX_YAML_DEPTH)) throw tooDeepYaml();
   let value: unknown;
   let strictError: string | undefined;
   try {
     const lineCounter = new LineCounter();
-    const docs = parseAllDocuments(body.toString('utf8'), { uniqueKeys: false, lineCounter });
+    const docs = parseAllDocuments(text, { uniqueKeys: false, lineCounter });
     const list = Array.isArray(docs) ? docs : [docs];
     const first = list[0];
     if (!first) throw badRequest('error decoding YAML: empty document');
@@ -267,7 +327,7 @@ export function decodeYamlWithStrictError(body: Buffer): { value: unknown; stric
     if (e instanceof RangeError) throw tooDeepYaml();
     throw e;
   }
-  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw tooDeepYaml();
+  if (nestsDeeperThan(value, MAX_YAML_DEPTH)) throw tooDeepYaml();
   return strictError === undefined ? { value } : { value, strictError };
 }
 

@@ -57,7 +57,7 @@ const pod = (name: string, container: Record<string, unknown>): string =>
     spec: { containers: [{ name: 'c', image: 'busybox', ...container }] },
   });
 
-/** 1000 aliases of 1000 aliases of … : a few hundred bytes that expand exponentially. */
+/** Nine aliases of nine aliases of …: a few hundred bytes that expand exponentially. */
 const ALIAS_BOMB = [
   'apiVersion: v1',
   'kind: ConfigMap',
@@ -120,6 +120,24 @@ describe('deep bodies', () => {
       });
       assertStatus(put, 400, 'BadRequest');
       assert.match(put.json.message, /exceeded max depth/);
+    });
+  });
+
+  it('refuses deep YAML of every style, and the server lives on', async () => {
+    const block = Array.from({ length: 1500 }, (_, i) => `${' '.repeat(i)}k:`).join('\n') + ' 1\n';
+    await unchanged(async () => {
+      for (const body of [
+        '['.repeat(2000),
+        `apiVersion: v1\nkind: Pod\nmetadata:\n  name: y\nspec: ${'{a: '.repeat(3000)}`,
+        `apiVersion: v1\nkind: Pod\nmetadata:\n  name: y\nspec:\n${block}`,
+        `apiVersion: v1\nkind: Pod\nmetadata:\n  name: y\nspec: \n  ${'- '.repeat(5000)}x\n`,
+      ]) {
+        for (const path of [PODS, `${PODS}?fieldValidation=Strict`, CMS]) {
+          const res = await post(path, body, 'application/yaml');
+          assertStatus(res, 400, 'BadRequest');
+          assert.match(res.json.message, /yaml: exceeded max depth of 200/);
+        }
+      }
     });
   });
 
@@ -569,14 +587,10 @@ function randomBody(next: () => number, kind: 'ConfigMap' | 'Pod', name: string)
     for (const [k, v] of Object.entries(mutate)) {
       if (next() < 0.5 && base.metadata && typeof base.metadata === 'object')
         (base.metadata as Record<string, unknown>)[k] = v;
-      else if (next() < 0.5 && kind === 'Pod')
-        (
-          (base.spec as { containers: Record<string, unknown>[] }).containers[0] as Record<
-            string,
-            unknown
-          >
-        )[k] = v;
-      else base[k] = v;
+      else if (next() < 0.5 && kind === 'Pod') {
+        const c = (base.spec as { containers?: unknown[] } | undefined)?.containers?.[0];
+        if (c && typeof c === 'object') (c as Record<string, unknown>)[k] = v;
+      } else base[k] = v;
     }
   }
   let text = JSON.stringify(base);
