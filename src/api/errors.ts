@@ -263,8 +263,15 @@ export function fieldErrorBody(e: FieldError): string {
 
 export const fieldErrorText = (e: FieldError): string => `${e.field}: ${fieldErrorBody(e)}`;
 
+/**
+ * The most field errors one response reports. kube-apiserver reports them all; a body of a
+ * few MiB with thousands of invalid items would then get an answer of several times its size.
+ */
+const MAX_REPORTED_FIELD_ERRORS = 100;
+
 /** 422 Invalid: `Pod "bad" is invalid: spec.containers[0].image: Required value`. */
-export function invalid(kind: string, group: string, name: string, errors: FieldError[]): ApiError {
+export function invalid(kind: string, group: string, name: string, all: FieldError[]): ApiError {
+  const errors = all.slice(0, MAX_REPORTED_FIELD_ERRORS);
   const texts = errors.map(fieldErrorText);
   const joined = texts.length === 1 ? texts[0] : `[${texts.join(', ')}]`;
   const details: StatusDetails = { name };

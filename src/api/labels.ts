@@ -1,6 +1,7 @@
 // Label and field selectors: parsing (with apimachinery's error texts) and matching.
 
 import { badRequest } from './errors.js';
+import { isQualifiedName, isValidLabelValue } from './validation/common.js';
 
 export type Requirement =
   | { key: string; op: 'exists' | '!' }
@@ -10,106 +11,237 @@ export type Requirement =
 
 export type LabelSelector = Requirement[];
 
-const KEY = /^([A-Za-z0-9][-A-Za-z0-9_./]*)?[A-Za-z0-9]$/;
+// ---- label selector syntax: apimachinery's lexer and parser, with its error texts ----
 
-/** Parses the `labelSelector` query syntax: `a=b,c!=d,e in (f,g),!h,i`. */
-export function parseLabelSelector(text: string): LabelSelector {
-  const reqs: Requirement[] = [];
+type Token =
+  | 'error'
+  | 'end'
+  | ')'
+  | ','
+  | '!'
+  | '=='
+  | '='
+  | '>'
+  | 'identifier'
+  | 'in'
+  | '<'
+  | '!='
+  | 'notin'
+  | '(';
+
+const KEYWORDS = new Set<string>([')', ',', '!', '==', '=', '>', 'in', '<', '!=', 'notin', '(']);
+const isSpecial = (c: string): boolean => '=!(),><'.includes(c);
+const isSpace = (c: string): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n';
+
+interface Scanned {
+  tok: Token;
+  lit: string;
+}
+
+/** Splits a selector into tokens as apimachinery's Lexer does (a NUL ends the input). */
+function lex(s: string): Scanned[] {
+  const out: Scanned[] = [];
+  const n = s.indexOf('\0') >= 0 ? s.indexOf('\0') : s.length;
   let i = 0;
-  const s = text;
-  const skipWs = (): void => {
-    while (i < s.length && s[i] === ' ') i++;
-  };
-  const readKey = (): string => {
-    skipWs();
-    const start = i;
-    while (i < s.length && !' ,=!()<>'.includes(s[i] as string)) i++;
-    const key = s.slice(start, i);
-    if (!KEY.test(key)) throw badRequest(`unable to parse requirement: invalid label key "${key}"`);
-    return key;
-  };
-  const readValue = (): string => {
-    skipWs();
-    const start = i;
-    while (i < s.length && !' ,()'.includes(s[i] as string)) i++;
-    return s.slice(start, i);
-  };
-  /** The value after `=`, `==`, `!=`, `>` or `<`: an operator or parenthesis is not one. */
-  const exactValue = (): string => {
-    skipWs();
-    if ('=!()<>'.includes(s[i] ?? ',')) {
-      const two = s.slice(i, i + 2);
-      const lit = two === '!=' || two === '==' ? two : (s[i] as string);
-      throw badRequest(`unable to parse requirement: found '${lit}', expected: identifier`);
-    }
-    return readValue();
-  };
-  skipWs();
-  if (i >= s.length) return reqs;
   for (;;) {
-    skipWs();
-    if (s[i] === '!') {
-      i++;
-      reqs.push({ key: readKey(), op: '!' });
-    } else {
-      const key = readKey();
-      skipWs();
-      const rest = s.slice(i);
-      if (rest.startsWith('==')) {
-        i += 2;
-        reqs.push({ key, op: '=', value: exactValue() });
-      } else if (rest.startsWith('!=')) {
-        i += 2;
-        reqs.push({ key, op: '!=', value: exactValue() });
-      } else if (rest.startsWith('=')) {
-        i += 1;
-        reqs.push({ key, op: '=', value: exactValue() });
-      } else if (rest.startsWith('>') || rest.startsWith('<')) {
-        i += 1;
-        const v = exactValue();
-        const n = Number(v);
-        if (!Number.isInteger(n))
-          throw badRequest(
-            `unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer`,
-          );
-        reqs.push({ key, op: rest.startsWith('>') ? 'gt' : 'lt', value: n });
-      } else if (/^(in|notin)\s*\(/.test(rest)) {
-        const op = rest.startsWith('in') ? 'in' : 'notin';
-        i += op.length;
-        skipWs();
-        i++; // (
-        const values: string[] = [];
-        for (;;) {
-          const v = readValue();
-          if (v) values.push(v);
-          skipWs();
-          if (s[i] === ',') {
-            i++;
-            continue;
-          }
-          if (s[i] === ')') {
-            i++;
-            break;
-          }
-          throw badRequest(
-            `unable to parse requirement: found '${s[i] ?? ''}', expected: ',', ')'`,
-          );
-        }
-        reqs.push({ key, op, values });
-      } else if (rest === '' || rest.startsWith(',')) {
-        reqs.push({ key, op: 'exists' });
-      } else {
-        throw badRequest(
-          `unable to parse requirement: found '${rest[0]}', expected: in, notin, =, ==, !=, gt, lt`,
-        );
-      }
+    while (i < n && isSpace(s[i] as string)) i++;
+    if (i >= n) {
+      out.push({ tok: 'end', lit: '' });
+      return out;
     }
-    skipWs();
-    if (i >= s.length) break;
-    if (s[i] !== ',') throw badRequest(`found '${s[i]}', expected: ',' or 'end of string'`);
-    i++;
+    if (isSpecial(s[i] as string)) {
+      // The longest run of special characters that is still an operator.
+      let buf = '';
+      let last: Scanned | undefined;
+      while (i < n && isSpecial(s[i] as string)) {
+        buf += s[i];
+        if (KEYWORDS.has(buf)) {
+          last = { tok: buf as Token, lit: buf };
+          i++;
+        } else if (last) break;
+        else i++;
+      }
+      out.push(last ?? { tok: 'error', lit: `error expected: keyword found '${buf}'` });
+      continue;
+    }
+    const start = i;
+    while (i < n && !isSpecial(s[i] as string) && !isSpace(s[i] as string)) i++;
+    const word = s.slice(start, i);
+    out.push({ tok: word === 'in' || word === 'notin' ? word : 'identifier', lit: word });
   }
-  return reqs;
+}
+
+const BINARY_OPERATORS = 'in, notin, =, ==, !=, gt, lt';
+
+/** `<nil>: Invalid value: "k": …`: a field error without a path, as the parser reports keys. */
+const invalidAt = (path: string, value: string, msgs: string[]): string =>
+  `${path}: Invalid value: ${JSON.stringify(value)}: ${msgs.join('; ')}`;
+
+class SelectorParser {
+  private pos = 0;
+  private readonly items: Scanned[];
+  constructor(items: Scanned[]) {
+    this.items = items;
+  }
+
+  /** In a value position `in` and `notin` are plain identifiers. */
+  private look(values: boolean): Scanned {
+    const it = this.items[this.pos] ?? { tok: 'end', lit: '' };
+    return values && (it.tok === 'in' || it.tok === 'notin')
+      ? { tok: 'identifier', lit: it.lit }
+      : it;
+  }
+
+  private next(values: boolean): Scanned {
+    const it = this.look(values);
+    this.pos++;
+    return it;
+  }
+
+  parse(): Requirement[] {
+    const reqs: Requirement[] = [];
+    for (;;) {
+      const { tok, lit } = this.look(true);
+      if (tok === 'end') return reqs;
+      if (tok !== 'identifier' && tok !== '!')
+        throw new Error(`found '${lit}', expected: !, identifier, or 'end of string'`);
+      try {
+        reqs.push(this.requirement());
+      } catch (e) {
+        throw new Error(`unable to parse requirement: ${(e as Error).message}`);
+      }
+      const after = this.next(true);
+      if (after.tok === 'end') return reqs;
+      if (after.tok !== ',')
+        throw new Error(`found '${after.lit}', expected: ',' or 'end of string'`);
+      const t2 = this.look(true);
+      if (t2.tok !== 'identifier' && t2.tok !== '!')
+        throw new Error(`found '${t2.lit}', expected: identifier after ','`);
+    }
+  }
+
+  private requirement(): Requirement {
+    let first = this.next(true);
+    const negated = first.tok === '!';
+    if (negated) first = this.next(true);
+    if (first.tok !== 'identifier') throw new Error(`found '${first.lit}', expected: identifier`);
+    const key = first.lit;
+    const keyErrs = isQualifiedName(key);
+    if (keyErrs.length) throw new Error(invalidAt('<nil>', key, keyErrs));
+    const ahead = this.look(true).tok;
+    if (negated) return { key, op: '!' };
+    if (ahead === 'end' || ahead === ',') return { key, op: 'exists' };
+    const op = this.next(false);
+    let values: string[];
+    switch (op.tok) {
+      case 'in':
+      case 'notin':
+        values = this.setValues();
+        break;
+      case '=':
+      case '==':
+      case '!=':
+      case '>':
+      case '<':
+        values = this.exactValue();
+        break;
+      default:
+        throw new Error(`found '${op.lit}', expected: ${BINARY_OPERATORS}`);
+    }
+    // The values form a sorted set; every problem with them is reported at once.
+    values = [...new Set(values)].sort();
+    const errs: string[] = [];
+    if (op.tok === '>' || op.tok === '<')
+      values.forEach((v, i) => {
+        if (!/^[-+]?[0-9]+$/.test(v) || !Number.isSafeInteger(Number(v)))
+          errs.push(
+            invalidAt(`values[${i}]`, v, [
+              "for 'Gt', 'Lt' operators, the value must be an integer",
+            ]),
+          );
+      });
+    values.forEach((v, i) => {
+      const bad = isValidLabelValue(v);
+      if (bad.length) errs.push(invalidAt(`values[${i}][${key}]`, v, bad));
+    });
+    if (errs.length) throw new Error(errs.length === 1 ? errs[0] : `[${errs.join(', ')}]`);
+    switch (op.tok) {
+      case 'in':
+        return { key, op: 'in', values };
+      case 'notin':
+        return { key, op: 'notin', values };
+      case '!=':
+        return { key, op: '!=', value: values[0] ?? '' };
+      case '>':
+        return { key, op: 'gt', value: Number(values[0]) };
+      case '<':
+        return { key, op: 'lt', value: Number(values[0]) };
+      default:
+        return { key, op: '=', value: values[0] ?? '' };
+    }
+  }
+
+  /** `(a,b,,c)`: empty members are empty strings. */
+  private setValues(): string[] {
+    const open = this.next(true);
+    if (open.tok !== '(') throw new Error(`found '${open.lit}' expected: '('`);
+    const { tok, lit } = this.look(true);
+    if (tok === ')') {
+      this.pos++;
+      return [''];
+    }
+    if (tok !== 'identifier' && tok !== ',')
+      throw new Error(`found '${lit}', expected: ',', ')' or identifier`);
+    const values = this.identifierList();
+    // apimachinery quotes the token seen before the list here.
+    if (this.next(true).tok !== ')') throw new Error(`found '${lit}', expected: ')'`);
+    return values;
+  }
+
+  private identifierList(): string[] {
+    const values: string[] = [];
+    for (;;) {
+      const { tok, lit } = this.next(true);
+      if (tok === 'identifier') {
+        values.push(lit);
+        const t2 = this.look(true);
+        if (t2.tok === ',') continue;
+        if (t2.tok === ')') return values;
+        throw new Error(`found '${t2.lit}', expected: ',' or ')'`);
+      }
+      if (tok === ',') {
+        if (!values.length) values.push('');
+        const t2 = this.look(true).tok;
+        if (t2 === ')') {
+          values.push('');
+          return values;
+        }
+        if (t2 === ',') values.push('');
+        continue;
+      }
+      throw new Error(`found '${lit}', expected: ',', or identifier`);
+    }
+  }
+
+  private exactValue(): string[] {
+    const ahead = this.look(true).tok;
+    if (ahead === 'end' || ahead === ',') return [''];
+    const { tok, lit } = this.next(true);
+    if (tok === 'identifier') return [lit];
+    throw new Error(`found '${lit}', expected: identifier`);
+  }
+}
+
+/**
+ * Parses the `labelSelector` query syntax (`a=b,c!=d,e in (f,g),!h,i,j>1`) as apimachinery's
+ * labels.Parse does, keys and values validated; errors are 400s with its words.
+ */
+export function parseLabelSelector(text: string): LabelSelector {
+  try {
+    return new SelectorParser(lex(text)).parse();
+  } catch (e) {
+    throw badRequest((e as Error).message);
+  }
 }
 
 export function matchesLabels(
@@ -221,29 +353,63 @@ export interface FieldRequirement {
   value: string;
 }
 
-/** Parses `a=b,c!=d,e==f`; backslash escapes `,` `=` `!` `\`. */
+/** Splits at commas that are not escaped by a backslash (fields.splitTerms). */
+function splitTerms(text: string): string[] {
+  const terms: string[] = [];
+  let start = 0;
+  let inSlash = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inSlash) inSlash = false;
+    else if (c === '\\') inSlash = true;
+    else if (c === ',') {
+      terms.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  terms.push(text.slice(start));
+  return terms;
+}
+
+/** fields.UnescapeValue: `\\`, `\,` and `\=` are escapes; a bare `,` or `=` is an error. */
+function unescapeFieldValue(v: string): string {
+  let out = '';
+  let inSlash = false;
+  for (const c of v) {
+    if (inSlash) {
+      if (c !== '\\' && c !== ',' && c !== '=')
+        throw badRequest(`invalid field selector: invalid escape sequence: \\${c}`);
+      out += c;
+      inSlash = false;
+    } else if (c === '\\') inSlash = true;
+    else if (c === ',' || c === '=')
+      // Go prints the rune with %v: its code point.
+      throw badRequest(
+        `invalid field selector: unescaped character in value: ${c.codePointAt(0) ?? 0}`,
+      );
+    else out += c;
+  }
+  if (inSlash) throw badRequest('invalid field selector: invalid escape sequence: \\');
+  return out;
+}
+
+/**
+ * Parses a `fieldSelector` (`a=b,c!=d,e==f`) as apimachinery's fields.ParseSelector does:
+ * terms split at unescaped commas and sorted, the first operator in each term splits it.
+ */
 export function parseFieldSelector(text: string): FieldRequirement[] {
   const reqs: FieldRequirement[] = [];
-  if (!text.trim()) return reqs;
-  const parts: string[] = [];
-  let cur = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (c === '\\' && i + 1 < text.length) {
-      cur += c + (text[i + 1] as string);
-      i++;
-    } else if (c === ',') {
-      parts.push(cur);
-      cur = '';
-    } else cur += c;
-  }
-  parts.push(cur);
-  const unescape = (v: string): string => v.replace(/\\(.)/g, '$1');
-  for (const p of parts) {
-    const m = /^(.*?)(!=|==|=)(.*)$/s.exec(p);
-    if (!m) throw badRequest(`invalid selector: '${text}'; can't understand '${p}'`);
-    const op = m[2] === '!=' ? '!=' : '=';
-    reqs.push({ field: (m[1] ?? '').trim(), op, value: unescape(m[3] ?? '') });
+  if (text === '') return reqs;
+  const terms = splitTerms(text).sort();
+  for (const term of terms) {
+    if (term === '') continue;
+    const m = /^(.*?)(!=|==|=)(.*)$/s.exec(term);
+    if (!m) throw badRequest(`invalid selector: '${text}'; can't understand '${term}'`);
+    reqs.push({
+      field: m[1] ?? '',
+      op: m[2] === '!=' ? '!=' : '=',
+      value: unescapeFieldValue(m[3] ?? ''),
+    });
   }
   return reqs;
 }

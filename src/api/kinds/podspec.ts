@@ -250,8 +250,31 @@ function defaultFieldRef(ref: unknown): void {
   if (isObj(ref) && !ref.apiVersion) ref.apiVersion = 'v1';
 }
 
+/**
+ * A `null` item of a typed list decodes, in Go, to the item type's zero value: `""` in a
+ * string list, an empty struct in a struct list. The empty struct then fails validation
+ * (a port without containerPort, an env var without name) as it does in kube-apiserver.
+ */
+function zeroNullItems(o: Obj, key: string, zero: () => unknown): void {
+  const list = o[key];
+  if (!Array.isArray(list)) return;
+  for (let i = 0; i < list.length; i++) if (list[i] === null) list[i] = zero();
+}
+
+const CONTAINER_STRING_LISTS = ['args', 'command'];
+const CONTAINER_STRUCT_LISTS = [
+  'ports',
+  'env',
+  'envFrom',
+  'volumeMounts',
+  'volumeDevices',
+  'resizePolicy',
+];
+
 /** SetDefaults_Container plus what the generated defaulters do for a container's parts. */
 export function defaultContainer(c: Obj): void {
+  for (const key of CONTAINER_STRING_LISTS) zeroNullItems(c, key, () => '');
+  for (const key of CONTAINER_STRUCT_LISTS) zeroNullItems(c, key, () => ({}));
   if (!c.imagePullPolicy) c.imagePullPolicy = defaultPullPolicy(str(c.image));
   if (!c.terminationMessagePath) c.terminationMessagePath = '/dev/termination-log';
   if (!c.terminationMessagePolicy) c.terminationMessagePolicy = 'File';
@@ -365,6 +388,8 @@ export function defaultPodSpec(spec: Obj): void {
   if (typeof spec.terminationGracePeriodSeconds !== 'number')
     spec.terminationGracePeriodSeconds = 30;
   if (!spec.schedulerName) spec.schedulerName = 'default-scheduler';
+  for (const key of ['volumes', 'initContainers', 'containers', 'ephemeralContainers'])
+    zeroNullItems(spec, key, () => ({}));
   for (const v of objs(spec.volumes)) defaultVolume(v);
   for (const key of ['initContainers', 'containers', 'ephemeralContainers'])
     for (const c of objs(spec[key])) defaultContainer(c);

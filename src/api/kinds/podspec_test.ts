@@ -284,3 +284,23 @@ void test('a template may not carry ephemeral containers; its labels are checked
     'spec.template.spec.ephemeralContainers: Forbidden: ephemeral containers not allowed in pod template',
   );
 });
+
+void test('a null list item is the item type zero value, as Go decodes it', () => {
+  const spec: Obj = {
+    containers: [
+      container({ args: [null, 'x'], command: [null], ports: [null], env: [null] }),
+      null,
+    ],
+  };
+  const errs = errorsOf(spec);
+  const c = (spec.containers as Obj[])[0] as Obj;
+  assert.deepEqual(c.args, ['', 'x']);
+  assert.deepEqual(c.command, ['']);
+  assert.deepEqual(c.ports, [{ protocol: 'TCP' }]);
+  assert.ok(
+    errs.includes('spec.containers[0].ports[0].containerPort: Required value'),
+    String(errs),
+  );
+  assert.ok(errs.includes('spec.containers[0].env[0].name: Required value'), String(errs));
+  assert.ok(errs.includes('spec.containers[1].name: Required value'), String(errs));
+});

@@ -17,10 +17,20 @@ export const required = (field: string, detail = ''): FieldError => ({
   field,
   ...(detail ? { detail } : {}),
 });
+/**
+ * The longest string an error quotes. kube-apiserver quotes values whole; a request of a few
+ * MiB would then get an error of the same size back, twice (message and cause).
+ */
+const MAX_QUOTED_VALUE = 1024;
+const bounded = (v: unknown): unknown =>
+  typeof v === 'string' && v.length > MAX_QUOTED_VALUE
+    ? `${v.slice(0, MAX_QUOTED_VALUE)}...(truncated)`
+    : v;
+
 export const invalidValue = (field: string, badValue: unknown, detail: string): FieldError => ({
   type: 'FieldValueInvalid',
-  field,
-  badValue,
+  field: bounded(field) as string,
+  badValue: bounded(badValue),
   detail,
 });
 export const notSupported = (
@@ -30,7 +40,7 @@ export const notSupported = (
 ): FieldError => ({
   type: 'FieldValueNotSupported',
   field,
-  badValue,
+  badValue: bounded(badValue),
   supported,
 });
 export const forbiddenField = (field: string, detail: string): FieldError => ({
@@ -173,6 +183,11 @@ export function validateAnnotations(annotations: unknown, field: string): FieldE
 
 export type NameValidator = (name: string) => string[];
 
+/** apimachinery's maskTrailingDash: `abc-` is checked as `aba`. */
+function maskTrailingDash(name: string): string {
+  return name.length > 1 && name.endsWith('-') ? `${name.slice(0, -2)}a` : name;
+}
+
 /**
  * ValidateObjectMeta: name (or generateName) by the kind's rule, namespace presence by
  * scope, labels and annotations.
@@ -184,6 +199,11 @@ export function validateObjectMeta(
 ): FieldError[] {
   const errs: FieldError[] = [];
   const m = obj.metadata;
+  // The prefix is checked like a name whose trailing dash is allowed (the random suffix
+  // follows it); the generated name is then checked on its own.
+  if (typeof m.generateName === 'string' && m.generateName)
+    for (const msg of nameRule(maskTrailingDash(m.generateName)))
+      errs.push(invalidValue('metadata.generateName', m.generateName, msg));
   if (!m.name) {
     if (!m.generateName) errs.push(required('metadata.name', 'name or generateName is required'));
   } else {

@@ -2,7 +2,18 @@
 
 import type { FieldError, KubeObject, ResourceDef } from '../../api/types.js';
 import { ApiError, badRequest, invalid, notFound } from '../../api/errors.js';
-import { decodeJson, decodeObjectBody, decodeYaml } from '../negotiate.js';
+import {
+  addWarnings,
+  attachStrictErrors,
+  bodyStrictErrors,
+  conversionError,
+  decodeJson,
+  decodeObjectBody,
+  decodePatchBody,
+  decodeYamlWithStrictError,
+  strictDecodingErrors,
+} from '../negotiate.js';
+import { truncateForMessage } from '../json-scan.js';
 import { json, successStatus } from '../respond.js';
 import type { ApiResponse } from '../types.js';
 import { groupResource, type DeleteOptions } from '../registry/generic.js';
@@ -23,6 +34,8 @@ export function checkBody(
   /** For a patch: the patched object (or patch) as kube-apiserver quotes it in the error. */
   patchValue?: string,
 ): void {
+  const wrongKind = conversionError(r.parts.table.all, obj, def);
+  if (wrongKind) throw badRequest(wrongKind);
   const want = apiVersionOf(def);
   if (obj.apiVersion !== undefined && obj.apiVersion !== '' && obj.apiVersion !== want)
     throw badRequest(
@@ -45,30 +58,30 @@ export function checkBody(
       throw badRequest(
         `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${typeError}`,
       );
-    const body = `Invalid value: ${JSON.stringify(patchValue)}: ${typeError}`;
+    const body = `Invalid value: ${JSON.stringify(truncateForMessage(patchValue))}: ${typeError}`;
     throw new ApiError(422, 'Invalid', ` "" is invalid: patch: ${body}`, {
       causes: [{ reason: 'FieldValueInvalid', message: body, field: 'patch' }],
     });
   }
-  if (!r.parts.findUnknownFields) return;
-  const unknown = r.parts.findUnknownFields(
-    { group: def.group, version: def.version, kind: def.kind },
-    obj,
-  );
-  if (!unknown.length) return;
+  const fromBody = bodyStrictErrors(obj);
+  const unknown =
+    r.parts.findUnknownFields?.({ group: def.group, version: def.version, kind: def.kind }, obj) ??
+    [];
+  if (!unknown.length && !fromBody.length) return;
+  const strictErrors = strictDecodingErrors(fromBody, unknown);
   if (mode === 'Strict') {
-    const why = `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`;
+    const why = `strict decoding error: ${strictErrors.join(', ')}`;
     if (patchValue === undefined)
       throw badRequest(
         `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${why}`,
       );
     // A patch is refused as an invalid `patch` field of no particular kind.
-    const body = `Invalid value: ${JSON.stringify(patchValue)}: ${why}`;
+    const body = `Invalid value: ${JSON.stringify(truncateForMessage(patchValue))}: ${why}`;
     throw new ApiError(422, 'Invalid', ` "" is invalid: patch: ${body}`, {
       causes: [{ reason: 'FieldValueInvalid', message: body, field: 'patch' }],
     });
   }
-  if (mode === 'Warn') for (const f of unknown) r.ctx.warnings.push(`unknown field "${f}"`);
+  if (mode === 'Warn') addWarnings(r.ctx.warnings, strictErrors);
   for (const f of unknown) dropField(obj, f);
 }
 
@@ -198,13 +211,14 @@ export async function patchObject(r: ResourceRequest): Promise<ApiResponse> {
     );
   const sub = r.info.subresource || undefined;
   if (ct === 'application/apply-patch+yaml') return applyObject(r, sub);
-  const patchBody = decodeJson(r.ctx.req.body);
+  const { value: patchBody, strictErrors } = decodePatchBody(ct, r.ctx.req.body);
   const manager = fieldManager(r, managerFromUserAgent(r));
   const gvk = { group: r.def.group, version: r.def.version, kind: r.def.kind };
   const registry = r.parts.registry;
   for (let attempt = 0; ; attempt++) {
     const current = await registry.get(r.def, r.info.namespace, r.info.name);
     const patched = applyPatch(current, patchBody, ct, gvk) as KubeObject;
+    attachStrictErrors(patched, strictErrors);
     checkBody(
       r,
       patched,
@@ -247,9 +261,28 @@ async function applyObject(r: ResourceRequest, sub: string | undefined): Promise
   if (!manager)
     throw badRequest('PATCH requests with apply content type require fieldManager query parameter');
   checkFieldManager(r, manager);
-  const applied = decodeYaml(r.ctx.req.body) as KubeObject;
+  let applied: KubeObject;
+  let strictError: string | undefined;
+  try {
+    ({ value: applied, strictError } = decodeYamlWithStrictError(r.ctx.req.body) as {
+      value: KubeObject;
+      strictError?: string;
+    });
+  } catch (e) {
+    // kube-apiserver's apply patcher prefixes what the YAML decoder says.
+    if (e instanceof ApiError && e.message.startsWith('error converting YAML to JSON: '))
+      throw badRequest(`error decoding YAML: ${e.message}`);
+    throw e;
+  }
   if (!applied || typeof applied !== 'object')
     throw badRequest('error decoding YAML: expected an object');
+  // Keys given twice: the last wins, with a warning, or the request fails under Strict.
+  if (strictError) {
+    const why = `error converting YAML to JSON: ${strictError}`;
+    const mode = r.query.get('fieldValidation') ?? 'Warn';
+    if (mode === 'Strict') throw badRequest(`error strict decoding YAML: ${why}`);
+    if (mode === 'Warn') addWarnings(r.ctx.warnings, [why]);
+  }
   applied.metadata ??= {};
   if (!applied.apiVersion || !applied.kind)
     throw badRequest('apiVersion and kind must be set in an apply request');

@@ -3,6 +3,7 @@
 
 import { ApiError, badRequest } from '../../api/errors.js';
 import type { GroupVersionKind, KubeObject } from '../../api/types.js';
+import { truncateForMessage } from '../json-scan.js';
 import { isObject } from './json.js';
 import { applyJsonPatch } from './json-patch.js';
 import { applyMergePatch } from './merge-patch.js';
@@ -30,6 +31,63 @@ export function applyPatch(
   gvk: GroupVersionKind,
 ): KubeObject {
   const type = (contentType.split(';')[0] ?? '').trim().toLowerCase();
+  let result: unknown;
+  try {
+    result = applyByType(doc, patchBody, type, gvk);
+  } catch (e) {
+    // Nesting is bounded when bodies are decoded; should anything still recurse too deep, the
+    // request fails as a bad patch rather than as a server error.
+    if (e instanceof RangeError) throw badRequest(`unable to apply patch: ${e.message}`);
+    throw e;
+  }
+  if (!isObject(result)) {
+    throw new ApiError(
+      422,
+      'Invalid',
+      'patch: Invalid value: the patched document is not a JSON object',
+    );
+  }
+  checkPatchedMetadata(doc, result, gvk);
+  return result as KubeObject;
+}
+
+/**
+ * A patch may not take away what identifies the object. kube-apiserver decodes the patched
+ * document into the typed object and then compares its name with the URL's: metadata that is
+ * not an object fails the decode (422), a missing or changed name fails the name check (400).
+ */
+function checkPatchedMetadata(
+  doc: KubeObject,
+  result: Record<string, unknown>,
+  gvk: GroupVersionKind,
+): void {
+  const urlName = doc.metadata?.name ?? '';
+  const meta = result.metadata;
+  if (meta !== undefined && meta !== null && !isObject(meta)) {
+    const what = Array.isArray(meta) ? 'array' : typeof meta === 'boolean' ? 'bool' : typeof meta;
+    const body = `Invalid value: ${JSON.stringify(truncateForMessage(JSON.stringify(result)))}: json: cannot unmarshal ${what} into Go struct field ${gvk.kind}.metadata of type v1.ObjectMeta`;
+    throw new ApiError(422, 'Invalid', ` "" is invalid: patch: ${body}`, {
+      causes: [{ reason: 'FieldValueInvalid', message: body, field: 'patch' }],
+    });
+  }
+  const name = isObject(meta) && typeof meta.name === 'string' ? meta.name : '';
+  if (!urlName) return;
+  if (name === '')
+    throw badRequest(
+      `the name of the object (${urlName} based on URL) was undeterminable: name must be provided`,
+    );
+  if (name !== urlName)
+    throw badRequest(
+      `the name of the object (${name}) does not match the name on the URL (${urlName})`,
+    );
+}
+
+function applyByType(
+  doc: KubeObject,
+  patchBody: unknown,
+  type: string,
+  gvk: GroupVersionKind,
+): unknown {
   let result: unknown;
   switch (type) {
     case JSON_PATCH:
@@ -62,12 +120,5 @@ export function applyPatch(
         `the body of the request was in an unknown format - accepted media types include: ${JSON_PATCH}, ${MERGE_PATCH}, ${APPLY_PATCH}, ${STRATEGIC_MERGE_PATCH}`,
       );
   }
-  if (!isObject(result)) {
-    throw new ApiError(
-      422,
-      'Invalid',
-      'patch: Invalid value: the patched document is not a JSON object',
-    );
-  }
-  return result as KubeObject;
+  return result;
 }

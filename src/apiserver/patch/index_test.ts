@@ -122,3 +122,78 @@ void describe('applyPatch dispatches on the content type', () => {
     assert.deepEqual(doc, live());
   });
 });
+
+void describe('a patch keeps what identifies the object', () => {
+  const JSON_PATCH = 'application/json-patch+json';
+  void it('refuses a removed or emptied metadata or name as kube-apiserver name check does', () => {
+    const why =
+      'the name of the object (hello based on URL) was undeterminable: name must be provided';
+    fails(
+      () => applyPatch(live(), [{ op: 'remove', path: '/metadata' }], JSON_PATCH, DEPLOYMENT),
+      400,
+      why,
+    );
+    fails(
+      () =>
+        applyPatch(
+          live(),
+          [{ op: 'replace', path: '/metadata', value: null }],
+          JSON_PATCH,
+          DEPLOYMENT,
+        ),
+      400,
+      why,
+    );
+    fails(
+      () =>
+        applyPatch(
+          live(),
+          { metadata: { name: null } },
+          'application/merge-patch+json',
+          DEPLOYMENT,
+        ),
+      400,
+      why,
+    );
+    fails(
+      () =>
+        applyPatch(
+          live(),
+          { metadata: { name: 'other' } },
+          'application/merge-patch+json',
+          DEPLOYMENT,
+        ),
+      400,
+      'the name of the object (other) does not match the name on the URL (hello)',
+    );
+  });
+
+  void it('refuses metadata that is not an object as a failed decode, quoting a bounded document', () => {
+    const big = { op: 'add', path: '/spec/big', value: 'x'.repeat(100_000) };
+    assert.throws(
+      () =>
+        applyPatch(
+          live(),
+          [big, { op: 'replace', path: '/metadata', value: 7 }],
+          JSON_PATCH,
+          DEPLOYMENT,
+        ),
+      (e: unknown) =>
+        e instanceof ApiError &&
+        e.code === 422 &&
+        e.message.length < 2000 &&
+        e.message.endsWith(
+          '...(truncated)": json: cannot unmarshal number into Go struct field Deployment.metadata of type v1.ObjectMeta',
+        ),
+    );
+  });
+
+  void it('turns a stack overflow into a 400 rather than a crash', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    assert.throws(
+      () => applyPatch(live(), { spec: deep }, 'application/merge-patch+json', DEPLOYMENT),
+      (e: unknown) => e instanceof ApiError && e.code === 400,
+    );
+  });
+});

@@ -2,10 +2,39 @@
 // (evanphx/json-patch), e.g. `replace operation does not apply: doc is missing key: /a: missing value`.
 
 import { ApiError, badRequest } from '../../api/errors.js';
+import { depthOf, MAX_JSON_DEPTH } from '../json-scan.js';
 import { clone, deepEqual, isObject, type JsonObject } from './json.js';
 
 /** kube-apiserver refuses longer patches. */
 export const MAX_JSON_PATCH_OPERATIONS = 10000;
+
+/**
+ * How many bytes (as JSON) the `copy` operations of one patch may add in total: kube-apiserver
+ * sets evanphx/json-patch's AccumulatedCopySizeLimit to its JSONPatchMaxCopyBytes, 3 MiB.
+ * Without it, each copy of a document into itself doubles it.
+ */
+export const MAX_JSON_PATCH_COPY_BYTES = 3 * 1024 * 1024;
+
+/**
+ * How many array elements the operations of one patch may shift in total. Inserting at the
+ * front of a long array moves every element; ten thousand such operations on an array of a
+ * million would hold the server's single thread for seconds. A real patch shifts a few.
+ */
+export const MAX_JSON_PATCH_SHIFTED_ELEMENTS = 100_000_000;
+
+interface Budget {
+  copiedBytes: number;
+  shiftedElements: number;
+}
+
+/** Counts the elements a splice at `index` moves; refuses the patch past the limit. */
+function shift(budget: Budget, array: unknown[], index: number): void {
+  budget.shiftedElements += array.length - index;
+  if (budget.shiftedElements > MAX_JSON_PATCH_SHIFTED_ELEMENTS)
+    throw notApplicable(
+      `the patch shifts more than ${MAX_JSON_PATCH_SHIFTED_ELEMENTS} array elements`,
+    );
+}
 
 /** A patch that does not apply to the document: 422, as kube-apiserver answers. */
 const notApplicable = (message: string): ApiError => new ApiError(422, 'Invalid', message);
@@ -58,7 +87,7 @@ function get(loc: Location): { found: boolean; value?: unknown } {
 }
 
 /** Inserts (arrays) or sets (objects); returns an error text or null. */
-function add(loc: Location, value: unknown): string | null {
+function add(loc: Location, value: unknown, budget: Budget): string | null {
   const { parent, key } = loc;
   if (!Array.isArray(parent)) {
     parent[key] = value;
@@ -72,16 +101,18 @@ function add(loc: Location, value: unknown): string | null {
     return `value was not a proper array index: '${key}': strconv.Atoi: parsing "${key}": invalid syntax`;
   const i = Number(key);
   if (i > parent.length) return `Unable to access invalid index: ${i}: ${BAD_INDEX}`;
+  shift(budget, parent, i);
   parent.splice(i, 0, value);
   return null;
 }
 
-function remove(loc: Location): string | null {
+function remove(loc: Location, budget: Budget): string | null {
   const { parent, key } = loc;
   if (Array.isArray(parent)) {
     if (!isIndex(key)) return `strconv.Atoi: parsing "${key}": invalid syntax`;
     const i = Number(key);
     if (i >= parent.length) return `Unable to access invalid index: ${i}: ${BAD_INDEX}`;
+    shift(budget, parent, i);
     parent.splice(i, 1);
     return null;
   }
@@ -138,13 +169,21 @@ export function applyJsonPatch(doc: unknown, ops: unknown): unknown {
     throw new ApiError(
       413,
       'RequestEntityTooLarge',
-      `The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${parsed.length}`,
+      `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${parsed.length}`,
     );
   }
   // `root` holds the document so a pointer of "" can replace it like any other value.
   const root: JsonObject = { doc: clone(doc) };
-  for (const op of parsed) applyOne(root, op);
+  const budget: Budget = { copiedBytes: 0, shiftedElements: 0 };
+  for (const op of parsed) applyOne(root, op, budget);
   return root.doc;
+}
+
+/** Refuses a value that would nest deeper than a request body may, before it is placed. */
+function checkDepth(path: string, value: unknown): void {
+  const tokens = parsePointer(path) ?? [];
+  if (tokens.length + depthOf(value) > MAX_JSON_DEPTH)
+    throw notApplicable(`${path}: the patched document exceeds max depth of ${MAX_JSON_DEPTH}`);
 }
 
 /** Resolves a pointer below the root holder; null when a parent is missing. */
@@ -157,7 +196,7 @@ function at(root: JsonObject, path: string): Location | null {
 
 const isPrefix = (from: string, path: string): boolean => path.startsWith(`${from}/`);
 
-function applyOne(root: JsonObject, op: Op): void {
+function applyOne(root: JsonObject, op: Op, budget: Budget): void {
   switch (op.op) {
     case 'add': {
       if (op.path === undefined)
@@ -168,7 +207,8 @@ function applyOne(root: JsonObject, op: Op): void {
         throw notApplicable(
           `add operation does not apply: doc is missing path: "${op.path}": ${MISSING}`,
         );
-      const err = add(loc, clone(value));
+      checkDepth(op.path, value);
+      const err = add(loc, clone(value), budget);
       if (err) throw notApplicable(`error in add for path: '${op.path}': ${err}`);
       return;
     }
@@ -180,7 +220,7 @@ function applyOne(root: JsonObject, op: Op): void {
         throw notApplicable(
           `remove operation does not apply: doc is missing path: "${op.path}": ${MISSING}`,
         );
-      const err = remove(loc);
+      const err = remove(loc, budget);
       if (err) throw notApplicable(`error in remove for path: '${op.path}': ${err}`);
       return;
     }
@@ -201,6 +241,7 @@ function applyOne(root: JsonObject, op: Op): void {
           `replace operation does not apply: doc is missing key: ${op.path}: ${MISSING}`,
         );
       }
+      checkDepth(op.path, value);
       if (Array.isArray(loc.parent)) loc.parent[Number(loc.key)] = clone(value);
       else loc.parent[loc.key] = clone(value);
       return;
@@ -229,8 +270,17 @@ function applyOne(root: JsonObject, op: Op): void {
             `move operation does not apply: from path ${op.from} is a prefix of path ${op.path}`,
           );
         }
-        const err = remove(src);
+        const err = remove(src, budget);
         if (err) throw notApplicable(`error in move for path: '${src.key}': ${err}`);
+      }
+      checkDepth(op.path, got.value);
+      if (verb === 'copy') {
+        // Counted (and refused) before the copy is made, as evanphx/json-patch does.
+        budget.copiedBytes += Buffer.byteLength(JSON.stringify(got.value) ?? '');
+        if (budget.copiedBytes > MAX_JSON_PATCH_COPY_BYTES)
+          throw notApplicable(
+            `Unable to complete the copy, the accumulated size increase of copy is ${budget.copiedBytes}, exceeding the limit ${MAX_JSON_PATCH_COPY_BYTES}`,
+          );
       }
       const dst = at(root, op.path);
       if (!dst) {
@@ -238,7 +288,7 @@ function applyOne(root: JsonObject, op: Op): void {
           `${verb} operation does not apply: doc is missing destination path: ${op.path}: ${MISSING}`,
         );
       }
-      const err = add(dst, clone(got.value));
+      const err = add(dst, clone(got.value), budget);
       if (err) {
         throw notApplicable(
           verb === 'move'

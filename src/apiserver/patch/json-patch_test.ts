@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiError } from '../../api/errors.js';
-import { applyJsonPatch } from './json-patch.js';
+import { applyJsonPatch, MAX_JSON_PATCH_COPY_BYTES } from './json-patch.js';
 
 interface Case {
   name: string;
@@ -280,7 +280,64 @@ void describe('applyJsonPatch', () => {
       (e: unknown) =>
         e instanceof ApiError &&
         e.code === 413 &&
-        e.message === 'The allowed maximum operations in a JSON patch is 10000, got 10001',
+        e.message ===
+          'Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001',
     );
+  });
+
+  void it('refuses copies past the accumulated copy limit, before making them', () => {
+    const ops: unknown[] = [];
+    for (let i = 0; i < 40; i++) ops.push({ op: 'copy', from: '/a', path: '/a/-' });
+    const started = Date.now();
+    assert.throws(
+      () => applyJsonPatch({ a: ['x'.repeat(100)] }, ops),
+      (e: unknown) =>
+        e instanceof ApiError &&
+        e.code === 422 &&
+        new RegExp(
+          `^Unable to complete the copy, the accumulated size increase of copy is \\d+, exceeding the limit ${MAX_JSON_PATCH_COPY_BYTES}$`,
+        ).test(e.message),
+    );
+    assert.ok(Date.now() - started < 2000);
+  });
+
+  void it('allows copies within the limit', () => {
+    const out = applyJsonPatch({ a: 'x'.repeat(1000) }, [
+      { op: 'copy', from: '/a', path: '/b' },
+      { op: 'copy', from: '/a', path: '/c' },
+    ]);
+    assert.deepEqual(Object.keys(out as object), ['a', 'b', 'c']);
+  });
+
+  void it('refuses a value that would nest too deep', () => {
+    // A chain of k nested `a` keys ending in {}; each copy hangs the whole chain at its own
+    // end, so the chain doubles (2k + 1) while the patch stays small.
+    let k = 30;
+    let deep: unknown = {};
+    for (let i = 0; i < k; i++) deep = { a: deep };
+    const ops: unknown[] = [{ op: 'add', path: '/d', value: deep }];
+    for (let i = 0; i < 10; i++) {
+      ops.push({ op: 'copy', from: '/d', path: `/d${'/a'.repeat(k)}/a` });
+      k = 2 * k + 1;
+    }
+    assert.throws(
+      () => applyJsonPatch({}, ops),
+      (e: unknown) =>
+        e instanceof ApiError && e.code === 422 && /exceeds max depth/.test(e.message),
+    );
+  });
+
+  void it('refuses a patch that would shift too many array elements, quickly', () => {
+    const doc = { a: new Array(1_000_000).fill(0) };
+    const ops = Array.from({ length: 9999 }, () => ({ op: 'add', path: '/a/0', value: 0 }));
+    const started = Date.now();
+    assert.throws(
+      () => applyJsonPatch(doc, ops),
+      (e: unknown) => e instanceof ApiError && e.code === 422 && /shifts more than/.test(e.message),
+    );
+    assert.ok(Date.now() - started < 3000, `${Date.now() - started} ms`);
+    // Appending shifts nothing.
+    const out = applyJsonPatch(doc, [{ op: 'add', path: '/a/-', value: 1 }]) as { a: unknown[] };
+    assert.equal(out.a.length, 1_000_001);
   });
 });

@@ -269,7 +269,10 @@ function mergeSlice(
   let base = original;
   let items = patch;
   if (kind !== 'map') {
-    if (isDeleteList) return original.filter((v) => !patch.includes(v));
+    if (isDeleteList) {
+      const doomed = new Set(patch);
+      return original.filter((v) => !doomed.has(v));
+    }
     merged = dedupe([...original, ...patch]);
   } else {
     if (!mergeKey) throw badRequest(`cannot merge lists without merge key for ${meta?.type ?? ''}`);
@@ -298,7 +301,8 @@ function elementKind(...lists: unknown[][]): Kind {
   return prev === 'object' ? 'map' : 'scalar';
 }
 
-const dedupe = (items: unknown[]): unknown[] => items.filter((v, i) => items.indexOf(v) === i);
+/** The first of equal scalars, in order. */
+const dedupe = (items: unknown[]): unknown[] => [...new Set(items)];
 
 /** Handles `{$patch: delete|replace}` items; returns the original and the plain patch items. */
 function applySpecialElements(
@@ -307,7 +311,7 @@ function applySpecialElements(
   mergeKey: string,
 ): [unknown[], unknown[]] {
   const plain: unknown[] = [];
-  let base = original;
+  const deleted = new Set<unknown>();
   let replace = false;
   for (const v of patch) {
     const item = v as JsonObject;
@@ -318,7 +322,7 @@ function applySpecialElements(
     const directive = item[PATCH];
     if (directive === 'delete') {
       if (!Object.hasOwn(item, mergeKey)) throw errNoMergeKey(item, mergeKey);
-      base = base.filter((o) => !(isObject(o) && o[mergeKey] === item[mergeKey]));
+      deleted.add(item[mergeKey]);
     } else if (directive === 'replace') {
       replace = true;
     } else if (directive === 'merge') {
@@ -329,7 +333,14 @@ function applySpecialElements(
       throw errBadPatchType(directive, item);
     }
   }
-  return replace ? [cleanAdded(plain) as unknown[], []] : [base, plain];
+  if (replace) return [cleanAdded(plain) as unknown[], []];
+  // One pass for all deletions: a patch of many items must not cost items × list length.
+  const base = deleted.size
+    ? original.filter(
+        (o) => !(isObject(o) && Object.hasOwn(o, mergeKey) && deleted.has(o[mergeKey])),
+      )
+    : original;
+  return [base, plain];
 }
 
 function mergeByKey(
@@ -339,17 +350,46 @@ function mergeByKey(
   itemType: string | undefined,
 ): unknown[] {
   const out = [...original];
+  const index = keyIndex(out, mergeKey);
   for (const v of patch) {
     const item = v as JsonObject;
     if (!Object.hasOwn(item, mergeKey)) throw errNoMergeKey(item, mergeKey);
-    const at = findByKey(out, mergeKey, item[mergeKey]);
+    const at = index ? (index.get(item[mergeKey]) ?? -1) : findByKey(out, mergeKey, item[mergeKey]);
     if (at >= 0) out[at] = mergeMap(out[at] as JsonObject, item, itemType);
     else {
       const cleaned = cleanAdded(item);
-      if (cleaned !== undefined) out.push(cleaned);
+      if (cleaned === undefined) continue;
+      out.push(cleaned);
+      if (index && isObject(cleaned) && Object.hasOwn(cleaned, mergeKey))
+        if (!index.has(cleaned[mergeKey])) index.set(cleaned[mergeKey], out.length - 1);
     }
   }
   return out;
+}
+
+/**
+ * Where each merge-key value first occurs in a list of maps, so that lookups are not linear
+ * (a patch of many items would otherwise cost items × list length). Undefined when an item
+ * is not a map: the linear search then reports it as the Go code does.
+ */
+function keyIndex(list: unknown[], key: string): Map<unknown, number> | undefined {
+  const index = new Map<unknown, number>();
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i];
+    if (!isObject(item)) return undefined;
+    if (Object.hasOwn(item, key) && !index.has(item[key])) index.set(item[key], i);
+  }
+  return index;
+}
+
+/** First positions of each element's identity (its merge key for maps, itself otherwise). */
+function positions(list: unknown[], mergeKey: string, kind: Kind): Map<unknown, number> {
+  const at = new Map<unknown, number>();
+  list.forEach((x, i) => {
+    const k = kind === 'map' ? (isObject(x) ? x[mergeKey] : null) : x;
+    if (!at.has(k)) at.set(k, i);
+  });
+  return at;
 }
 
 function findByKey(list: unknown[], key: string, value: unknown): number {
@@ -361,13 +401,6 @@ function findByKey(list: unknown[], key: string, value: unknown): number {
   return -1;
 }
 
-/** Position of `v` in `list`, comparing merge-key values for maps and values otherwise. */
-function indexIn(list: unknown[], v: unknown, mergeKey: string, kind: Kind): number {
-  const key = (x: unknown): unknown => (kind === 'map' ? (isObject(x) ? x[mergeKey] : null) : x);
-  const want = key(v);
-  return list.findIndex((x) => key(x) === want);
-}
-
 /** Splits `items` into those present in `by` and the rest. */
 function partition(
   items: unknown[],
@@ -377,13 +410,16 @@ function partition(
 ): [unknown[], unknown[]] {
   const present: unknown[] = [];
   const rest: unknown[] = [];
+  const index = kind === 'map' ? keyIndex(by, mergeKey) : undefined;
+  const members = kind === 'map' ? undefined : new Set(by);
   for (const v of items) {
     if (kind === 'map') {
       if (!isObject(v)) throw errBadArgType(A_MAP, v);
       if (!Object.hasOwn(v, mergeKey)) throw errNoMergeKey(v, mergeKey);
-      (findByKey(by, mergeKey, v[mergeKey]) >= 0 ? present : rest).push(v);
+      const found = index ? index.has(v[mergeKey]) : findByKey(by, mergeKey, v[mergeKey]) >= 0;
+      (found ? present : rest).push(v);
     } else {
-      (by.includes(v) ? present : rest).push(v);
+      (members?.has(v) ? present : rest).push(v);
     }
   }
   return [present, rest];
@@ -405,14 +441,17 @@ function normalizeElementOrder(
   const right = sortByOrder(patchItems, patchOrder, mergeKey, kind);
   const left = sortByOrder(serverOnly, serverOrder, mergeKey, kind);
   const out: unknown[] = [];
+  const serverAt = positions(serverOrder, mergeKey, kind);
+  const at = (v: unknown): number =>
+    serverAt.get(kind === 'map' ? (isObject(v) ? v[mergeKey] : null) : v) ?? -1;
   let i = 0;
   let j = 0;
   while (i < left.length || j < right.length) {
     if (i >= left.length) out.push(right[j++]);
     else if (j >= right.length) out.push(left[i++]);
     else {
-      const li = indexIn(serverOrder, left[i], mergeKey, kind);
-      const ri = indexIn(serverOrder, right[j], mergeKey, kind);
+      const li = at(left[i]);
+      const ri = at(right[j]);
       if (li >= 0 && ri >= 0 && li < ri) out.push(left[i++]);
       else out.push(right[j++]);
     }
@@ -433,7 +472,12 @@ function sortByOrder(items: unknown[], order: unknown[], mergeKey: string, kind:
     toSort = items.filter((v) => !isDeleteItem(v, false));
     deletes = items.filter((v) => isDeleteItem(v, false));
   }
-  const ranked = toSort.map((v, pos) => ({ v, pos, at: indexIn(order, v, mergeKey, kind) }));
+  const orderAt = positions(order, mergeKey, kind);
+  const ranked = toSort.map((v, pos) => ({
+    v,
+    pos,
+    at: orderAt.get(kind === 'map' ? (isObject(v) ? v[mergeKey] : null) : v) ?? -1,
+  }));
   // Items the order does not mention go first, as the Go sort leaves them.
   const unknown = ranked.filter((r) => r.at < 0).reverse();
   const known = ranked.filter((r) => r.at >= 0).sort((a, b) => a.at - b.at || a.pos - b.pos);

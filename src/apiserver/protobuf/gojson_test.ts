@@ -505,3 +505,24 @@ void describe('Go JSON rules', () => {
     assert.deepEqual(got, { kind: 'Namespace', apiVersion: 'v1', metadata: {} });
   });
 });
+
+void describe('managed fields documents in protobuf bodies', () => {
+  void it('are bounded in depth like JSON bodies', () => {
+    const deep = '{"f:a":'.repeat(100_000) + '{}' + '}'.repeat(100_000);
+    const pb = body('v1', 'ConfigMap', {
+      metadata: {
+        name: 'cm',
+        managedFields: [
+          { manager: 'm', fieldsType: 'FieldsV1', fieldsV1: { Raw: Buffer.from(deep) } },
+        ],
+      },
+    });
+    assert.throws(
+      () => decodeKubernetesProtobuf(pb),
+      (e: unknown) =>
+        e instanceof Error &&
+        (e as { code?: number }).code === 400 &&
+        e.message === "metadata.managedFields: invalid character '{' exceeded max depth",
+    );
+  });
+});

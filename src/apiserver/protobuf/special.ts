@@ -3,6 +3,7 @@
 
 import type { Type } from 'protobufjs';
 import { badRequest } from '../../api/errors.js';
+import { JsonDepthError, scanJson } from '../json-scan.js';
 
 type Decoded = Record<string, unknown>;
 
@@ -43,9 +44,13 @@ const converters: Record<string, (msg: Decoded) => unknown> = {
   [`${META}.FieldsV1`]: (msg) => {
     const raw = msg.Raw as Uint8Array | undefined;
     if (!raw || raw.length === 0) return null;
+    const text = Buffer.from(raw).toString('utf8');
     try {
-      return JSON.parse(Buffer.from(raw).toString('utf8')) as unknown;
-    } catch {
+      // Bounded like a JSON body: the document is walked recursively later.
+      scanJson(text);
+      return JSON.parse(text) as unknown;
+    } catch (e) {
+      if (e instanceof JsonDepthError) throw badRequest(`metadata.managedFields: ${e.message}`);
       throw badRequest('metadata.managedFields: fieldsV1 does not hold a JSON document');
     }
   },
