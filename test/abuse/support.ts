@@ -3,6 +3,8 @@
 // snapshot of stored objects to prove that a refused request changed nothing.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import { startCluster, type ClusterOptions, type TestCluster } from '../e2e/harness.js';
 
@@ -31,8 +33,16 @@ export interface AbuseServer {
   send(req: RawRequest): Promise<RawResponse>;
   /** Stored objects (name → resourceVersion) under the given list paths. */
   snapshot(listPaths: string[]): Promise<Record<string, string>>;
+  /**
+   * CPU time the server process has used so far, in ms (user + system, from /proc). What a
+   * request costs the server, unlike its wall time, hardly depends on the machine's load.
+   */
+  cpuMs(): number;
   stop(): void;
 }
+
+/** USER_HZ: 100 on every Linux architecture Skiff runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 export function startAbuseServer(opts: ClusterOptions = {}): AbuseServer {
   const cluster = startCluster(opts);
@@ -88,6 +98,13 @@ export function startAbuseServer(opts: ClusterOptions = {}): AbuseServer {
         }
       }
       return out;
+    },
+    cpuMs() {
+      const pid = readFileSync(join(cluster.dataDir, 'skiff.pid'), 'utf8').trim();
+      // Fields 14 and 15 (utime, stime) follow the parenthesised command name.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
     },
     stop: () => cluster.stop(),
   };
