@@ -240,11 +240,13 @@ export function createApiHandler(opts: HandlerOptions): ApiHandler {
       }
       if (!info.isResourceRequest || !def) res = nonResource(req, info.path);
       else {
-        // Across namespaces a namespaced resource is only listed and watched.
+        // Across namespaces a namespaced resource is only listed and watched; a collection is
+        // deleted only where the kind serves it (never `DELETE /api/v1/namespaces/`).
         if (
-          def.namespaced &&
-          !info.namespace &&
-          (info.verb === 'deletecollection' || (info.verb === 'create' && !def.virtual))
+          (def.namespaced &&
+            !info.namespace &&
+            (info.verb === 'deletecollection' || (info.verb === 'create' && !def.virtual))) ||
+          (info.verb === 'deletecollection' && !def.verbs.includes('deletecollection'))
         )
           throw new ApiError(
             405,

@@ -99,6 +99,8 @@ export function certificateError(socket: TLSSocket | undefined): string | undefi
   return String(socket.authorizationError ?? 'certificate verification failed');
 }
 
+const GO_STATUS_TEXT: Record<number, string> = { 413: 'Request Entity Too Large' };
+
 /** Thrown when a body is over the limit: the rest of it is never read. */
 class BodyTooLarge extends Error {}
 
@@ -135,6 +137,9 @@ async function write(
 ): Promise<void> {
   const r = res as ServerResponse;
   r.statusCode = out.status;
+  // HTTP/1.1 reason phrases as Go (kube-apiserver) writes them where Node's differ.
+  const reason = GO_STATUS_TEXT[out.status];
+  if (reason && (res as ServerResponse).req?.httpVersionMajor === 1) r.statusMessage = reason;
   // HTTP/1.1 then ends the connection once the response is out, instead of reading on.
   if (closeAfter) r.setHeader('connection', 'close');
   for (const [k, v] of Object.entries(out.headers)) r.setHeader(k, v);

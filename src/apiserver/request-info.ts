@@ -90,12 +90,11 @@ export function requestInfo(method: string, url: URL, rawPath = url.pathname): R
     name: '',
     proxyPath: '',
   };
-  // Leading and trailing slashes are dropped, inner empty segments kept (as kube's splitPath).
-  let first = 0;
+  // Trailing slashes are dropped (kube routes `configmaps/` as the collection); a second
+  // leading slash or an inner empty segment makes no resource path.
   let last = segments.length;
-  while (first < last && segments[first] === '') first++;
-  while (last > first && segments[last - 1] === '') last--;
-  const parts = segments.slice(first, last);
+  while (last > 1 && segments[last - 1] === '') last--;
+  const parts = segments.slice(segments[0] === '' ? 1 : 0, last);
   const endsWithSlash = rawPath.endsWith('/');
   const prefix = parts[0];
   if (prefix !== 'api' && prefix !== 'apis') return info;
