@@ -99,6 +99,23 @@ export function certificateError(socket: TLSSocket | undefined): string | undefi
   return String(socket.authorizationError ?? 'certificate verification failed');
 }
 
+/** How long a connection closed on an unread body still drains what arrives (Go's 500 ms). */
+const CLOSE_LINGER_MS = 500;
+
+/**
+ * Closes an HTTP/1.1 connection whose request body is left unread as Go's server does: the
+ * response goes out, then FIN, then whatever still arrives is discarded for a moment before
+ * the socket is destroyed — closing at once with unread data would reset the connection and
+ * the client could lose the response.
+ */
+function lingerOnClose(socket: Duplex & { destroySoon?: () => void }): void {
+  socket.destroySoon = () => {
+    socket.end();
+    socket.resume();
+    setTimeout(() => socket.destroy(), CLOSE_LINGER_MS).unref();
+  };
+}
+
 const GO_STATUS_TEXT: Record<number, string> = { 413: 'Request Entity Too Large' };
 
 /** Thrown when a body is over the limit: the rest of it is never read. */
@@ -201,8 +218,10 @@ export function createHttpServer(opts: HttpServerOptions): http2.Http2SecureServ
       unreadBody = e instanceof BodyTooLarge;
       out = errorResponse(unreadBody ? tooLarge() : e);
     }
+    const closeAfter = unreadBody && req.httpVersionMajor === 1;
+    if (closeAfter && socket) lingerOnClose(socket);
     try {
-      await write(res, out, req.method === 'HEAD', unreadBody && req.httpVersionMajor === 1);
+      await write(res, out, req.method === 'HEAD', closeAfter);
     } catch {
       // The client went away mid-stream.
     } finally {
@@ -222,7 +241,8 @@ export function createHttpServer(opts: HttpServerOptions): http2.Http2SecureServ
             message: 'upgrade requests are not supported yet',
             reason: 'BadRequest',
             code: 400,
-          }),
+          }) +
+          '\n',
       );
       return;
     }
