@@ -1,7 +1,7 @@
 // The request chain: request info → authentication → authorization → handler.
 // Transport-free: takes an ApiRequest and returns an ApiResponse.
 
-import { ApiError, methodNotSupported, tooLarge } from '../api/errors.js';
+import { ApiError, badRequest, methodNotSupported, tooLarge } from '../api/errors.js';
 import type { ResourceDef } from '../api/types.js';
 import type { AuthenticatorChain } from './auth/authn.js';
 import { impersonate } from './auth/impersonation.js';
@@ -27,7 +27,7 @@ import {
 import { bind, scale } from './handlers/subresources.js';
 import { review } from './handlers/reviews.js';
 import type { ApiServerMetrics } from './metrics/index.js';
-import { requestInfo } from './request-info.js';
+import { pathSegmentNameErrors, requestInfo, type RequestInfo } from './request-info.js';
 import { errorResponse, json } from './respond.js';
 import type { ApiRequest, ApiResponse, RequestContext, VersionInfo } from './types.js';
 
@@ -61,6 +61,23 @@ export interface HandlerOptions extends ServerParts {
 const NOT_FOUND_MESSAGE = 'the server could not find the requested resource';
 const notFoundGeneric = (): ApiError => new ApiError(404, 'NotFound', NOT_FOUND_MESSAGE, {});
 
+/**
+ * Refuses a name or namespace from the path that could not be a storage key segment (`.`,
+ * `..`, or containing `/` or `%`), with kube-apiserver's message for names.
+ */
+function checkPathNames(info: RequestInfo): void {
+  const nameErrors = pathSegmentNameErrors(info.name);
+  if (info.name && nameErrors.length)
+    throw badRequest(
+      `Name parameter invalid: ${JSON.stringify(info.name)}: ${nameErrors.join(';')}`,
+    );
+  const nsErrors = pathSegmentNameErrors(info.namespace);
+  if (info.namespace && nsErrors.length)
+    throw badRequest(
+      `Namespace parameter invalid: ${JSON.stringify(info.namespace)}: ${nsErrors.join(';')}`,
+    );
+}
+
 export type ApiHandler = (req: ApiRequest) => Promise<ApiResponse>;
 
 export function createApiHandler(opts: HandlerOptions): ApiHandler {
@@ -74,7 +91,9 @@ export function createApiHandler(opts: HandlerOptions): ApiHandler {
   function nonResource(req: ApiRequest, path: string): ApiResponse {
     const accept = String(req.headers.accept ?? '');
     if (req.method !== 'GET' && req.method !== 'HEAD') throw notFoundGeneric();
-    if (path === '/version' || path === '/version/') return json(200, opts.version);
+    // Written raw and indented, without the encoder's newline (kube's WriteRawJSON).
+    if (path === '/version' || path === '/version/')
+      return { ...json(200, opts.version), body: JSON.stringify(opts.version, null, 2) };
     if (/^\/(healthz|livez|readyz)(\/.*)?$/.test(path)) {
       const ok = path.startsWith('/readyz') ? (opts.ready?.() ?? true) : true;
       if (req.url.searchParams.has('verbose')) {
@@ -194,7 +213,20 @@ export function createApiHandler(opts: HandlerOptions): ApiHandler {
         opts.authn.authenticate(req.credentials),
         opts.authz.check,
       );
-      const info = requestInfo(req.method, req.url);
+      const info = requestInfo(req.method, req.url, req.path);
+      // Authorization comes first, before finding out whether the resource exists, so an
+      // anonymous caller cannot map the API by its 404s (as kube-apiserver's filter chain).
+      opts.authz.check({
+        user: ctx.user,
+        verb: info.verb,
+        isResourceRequest: info.isResourceRequest,
+        path: info.path,
+        namespace: info.namespace,
+        group: info.group,
+        resource: info.resource,
+        subresource: info.subresource,
+        name: info.name,
+      });
       let def: ResourceDef | undefined;
       if (info.isResourceRequest) {
         def = table.lookup(info.group, info.version, info.resource);
@@ -207,27 +239,19 @@ export function createApiHandler(opts: HandlerOptions): ApiHandler {
           throw notFoundGeneric();
         if (!def.namespaced && info.namespace && info.resource !== 'namespaces')
           throw notFoundGeneric();
+        checkPathNames(info);
       }
-      opts.authz.check({
-        user: ctx.user,
-        verb: info.verb,
-        isResourceRequest: info.isResourceRequest,
-        path: info.path,
-        namespace: info.namespace,
-        group: info.group,
-        resource: info.resource,
-        subresource: info.subresource,
-        name: info.name,
-      });
       opts.metrics?.admitted(req, info);
       if (info.path === '/metrics' && opts.metrics) res = await opts.metrics.respond(req);
       else if (!info.isResourceRequest || !def) res = nonResource(req, info.path);
       else {
-        // Across namespaces a namespaced resource is only listed and watched.
+        // Across namespaces a namespaced resource is only listed and watched; a collection is
+        // deleted only where the kind serves it (never `DELETE /api/v1/namespaces/`).
         if (
-          def.namespaced &&
-          !info.namespace &&
-          (info.verb === 'deletecollection' || (info.verb === 'create' && !def.virtual))
+          (def.namespaced &&
+            !info.namespace &&
+            (info.verb === 'deletecollection' || (info.verb === 'create' && !def.virtual))) ||
+          (info.verb === 'deletecollection' && !def.verbs.includes('deletecollection'))
         )
           throw new ApiError(
             405,

@@ -9,6 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import { tooLarge } from '../api/errors.js';
 import type { UserInfo } from './auth/types.js';
 import type { ApiHandler } from './handler.js';
+import { rawPathOf } from './request-info.js';
 import { errorResponse } from './respond.js';
 import type { ApiResponse } from './types.js';
 
@@ -28,10 +29,24 @@ export type UpgradeHandler = (
   user: UserInfo | undefined,
 ) => void;
 
+/**
+ * How long a connection may take to complete its TLS handshake before it is closed, as Go's
+ * (kube-apiserver's) 10 s TLS handshake timeout. SKIFF_TLS_HANDSHAKE_TIMEOUT_MS overrides it.
+ */
+export const DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
 export interface HttpServerOptions {
   tls: TlsMaterial;
   handler: ApiHandler;
   onUpgrade?: UpgradeHandler;
+  /** Default: SKIFF_TLS_HANDSHAKE_TIMEOUT_MS, else DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS. */
+  tlsHandshakeTimeoutMs?: number;
+}
+
+function handshakeTimeoutMs(opts: HttpServerOptions): number {
+  if (opts.tlsHandshakeTimeoutMs !== undefined) return opts.tlsHandshakeTimeoutMs;
+  const env = Number(process.env['SKIFF_TLS_HANDSHAKE_TIMEOUT_MS']);
+  return Number.isInteger(env) && env > 0 ? env : DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS;
 }
 
 type AnyRequest = IncomingMessage | http2.Http2ServerRequest;
@@ -84,7 +99,32 @@ export function certificateError(socket: TLSSocket | undefined): string | undefi
   return String(socket.authorizationError ?? 'certificate verification failed');
 }
 
+/** How long a connection closed on an unread body still drains what arrives (Go's 500 ms). */
+const CLOSE_LINGER_MS = 500;
+
+/**
+ * Closes an HTTP/1.1 connection whose request body is left unread as Go's server does: the
+ * response goes out, then FIN, then whatever still arrives is discarded for a moment before
+ * the socket is destroyed — closing at once with unread data would reset the connection and
+ * the client could lose the response.
+ */
+function lingerOnClose(socket: Duplex & { destroySoon?: () => void }): void {
+  socket.destroySoon = () => {
+    socket.end();
+    socket.resume();
+    setTimeout(() => socket.destroy(), CLOSE_LINGER_MS).unref();
+  };
+}
+
+const GO_STATUS_TEXT: Record<number, string> = { 413: 'Request Entity Too Large' };
+
+/** Thrown when a body is over the limit: the rest of it is never read. */
+class BodyTooLarge extends Error {}
+
 function readBody(req: AnyRequest): Promise<Buffer> {
+  // A declared length over the limit is refused before a byte of the body is read.
+  if (Number(req.headers['content-length']) > MAX_BODY_BYTES)
+    return Promise.reject(new BodyTooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -94,7 +134,7 @@ function readBody(req: AnyRequest): Promise<Buffer> {
       size += c.length;
       if (size > MAX_BODY_BYTES) {
         failed = true;
-        reject(tooLarge());
+        reject(new BodyTooLarge());
         return;
       }
       chunks.push(c);
@@ -106,9 +146,19 @@ function readBody(req: AnyRequest): Promise<Buffer> {
   });
 }
 
-async function write(res: AnyResponse, out: ApiResponse, head: boolean): Promise<void> {
+async function write(
+  res: AnyResponse,
+  out: ApiResponse,
+  head: boolean,
+  closeAfter: boolean,
+): Promise<void> {
   const r = res as ServerResponse;
   r.statusCode = out.status;
+  // HTTP/1.1 reason phrases as Go (kube-apiserver) writes them where Node's differ.
+  const reason = GO_STATUS_TEXT[out.status];
+  if (reason && (res as ServerResponse).req?.httpVersionMajor === 1) r.statusMessage = reason;
+  // HTTP/1.1 then ends the connection once the response is out, instead of reading on.
+  if (closeAfter) r.setHeader('connection', 'close');
   for (const [k, v] of Object.entries(out.headers)) r.setHeader(k, v);
   if (out.stream) {
     r.flushHeaders();
@@ -134,6 +184,7 @@ export function createHttpServer(opts: HttpServerOptions): http2.Http2SecureServ
     ca: opts.tls.ca,
     requestCert: true,
     rejectUnauthorized: false,
+    handshakeTimeout: handshakeTimeoutMs(opts),
     settings: { maxConcurrentStreams: 1000 },
   });
   const onRequest = async (req: AnyRequest, res: AnyResponse): Promise<void> => {
@@ -142,6 +193,7 @@ export function createHttpServer(opts: HttpServerOptions): http2.Http2SecureServ
     res.on('close', abort);
     const socket = (req.socket ?? undefined) as TLSSocket | undefined;
     let out: ApiResponse;
+    let unreadBody = false;
     try {
       const body = await readBody(req);
       const host = String(req.headers[':authority'] ?? req.headers.host ?? 'localhost');
@@ -150,6 +202,7 @@ export function createHttpServer(opts: HttpServerOptions): http2.Http2SecureServ
       out = await opts.handler({
         method: req.method ?? 'GET',
         url,
+        path: rawPathOf(req.url ?? '/'),
         headers: req.headers,
         body,
         credentials: {
@@ -162,10 +215,13 @@ export function createHttpServer(opts: HttpServerOptions): http2.Http2SecureServ
         signal: ac.signal,
       });
     } catch (e) {
-      out = errorResponse(e);
+      unreadBody = e instanceof BodyTooLarge;
+      out = errorResponse(unreadBody ? tooLarge() : e);
     }
+    const closeAfter = unreadBody && req.httpVersionMajor === 1;
+    if (closeAfter && socket) lingerOnClose(socket);
     try {
-      await write(res, out, req.method === 'HEAD');
+      await write(res, out, req.method === 'HEAD', closeAfter);
     } catch {
       // The client went away mid-stream.
     } finally {
@@ -185,7 +241,8 @@ export function createHttpServer(opts: HttpServerOptions): http2.Http2SecureServ
             message: 'upgrade requests are not supported yet',
             reason: 'BadRequest',
             code: 400,
-          }),
+          }) +
+          '\n',
       );
       return;
     }

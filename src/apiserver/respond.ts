@@ -3,13 +3,18 @@
 import { ApiError, internalError } from '../api/errors.js';
 import type { ApiResponse } from './types.js';
 
+/** A JSON body ends with a newline, as kube-apiserver's encoder writes one (clients compare). */
 export function json(
   status: number,
   body: unknown,
   contentType = 'application/json',
   extra: Record<string, string> = {},
 ): ApiResponse {
-  return { status, headers: { 'content-type': contentType, ...extra }, body: JSON.stringify(body) };
+  return {
+    status,
+    headers: { 'content-type': contentType, ...extra },
+    body: JSON.stringify(body) + '\n',
+  };
 }
 
 export function errorResponse(e: unknown): ApiResponse {

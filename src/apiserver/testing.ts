@@ -6,6 +6,7 @@ import { createOpenApiHandler } from '../api/openapi/index.js';
 import { createMemoryStore, type Store } from '../storage/index.js';
 import { createApiServer, type ApiServer, type ApiServerOptions } from './index.js';
 import type { UserInfo } from './auth/types.js';
+import { rawPathOf } from './request-info.js';
 
 export const ADMIN: UserInfo = { name: 'test-admin', groups: ['system:masters'] };
 
@@ -117,6 +118,7 @@ export async function startTestServer(o: TestServerOptions = {}): Promise<TestAp
     const res = await server.handler({
       method,
       url: new URL(path, 'https://127.0.0.1:6443'),
+      path: rawPathOf(path),
       headers,
       body,
       credentials,

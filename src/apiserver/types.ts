@@ -5,6 +5,11 @@ import type { Credentials, UserInfo } from './auth/types.js';
 export interface ApiRequest {
   method: string;
   url: URL;
+  /**
+   * The path exactly as the client sent it (`url.pathname` has dot segments resolved, so
+   * `configmaps/..` would read as the namespace); `url.pathname` when absent.
+   */
+  path?: string;
   headers: IncomingHttpHeaders;
   body: Buffer;
   credentials: Credentials;

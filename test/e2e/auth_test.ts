@@ -113,7 +113,7 @@ describe('authentication (seeds 002 and 003)', () => {
 
   test('the Forbidden Status fields come in the order kube-apiserver writes them', async () => {
     const r = await curl(['-sk', `${c.server}/api/v1/pods`]);
-    assert.equal(r.body, JSON.stringify(ANONYMOUS_PODS_FORBIDDEN));
+    assert.equal(r.body, JSON.stringify(ANONYMOUS_PODS_FORBIDDEN) + '\n');
   });
 
   test('anonymous /version, /healthz, /livez and /readyz answer; /api does not', async () => {

@@ -123,6 +123,39 @@ export function checkListOptions(query: URLSearchParams, watch: boolean): void {
   if (errs.length) throw invalid('ListOptions', 'meta.k8s.io', '', errs);
 }
 
+/**
+ * A boolean query parameter as kube-apiserver converts one: absent is false; otherwise its
+ * first value is false only when it is `0` or `false` (any case) — `watch=`, `watch=1`,
+ * `watch=True` and `watch=yes` all mean true.
+ */
+export function boolParam(query: URLSearchParams, name: string): boolean {
+  const v = query.get(name);
+  // Go's EqualFold: toUpperCase also folds `ſ` to `S`, as simple case folding does.
+  return v !== null && v !== '0' && v.toUpperCase() !== 'FALSE';
+}
+
+/** The same for an optional boolean (`*bool`): undefined when absent. */
+export function optionalBoolParam(query: URLSearchParams, name: string): boolean | undefined {
+  return query.has(name) ? boolParam(query, name) : undefined;
+}
+
+const MAX_UINT64 = 2n ** 64n - 1n;
+
+/**
+ * Refuses a `resourceVersion` that is no unsigned integer, with kube-apiserver's message (its
+ * storage parses it with strconv.ParseUint); "" and "0" mean "any".
+ */
+export function checkResourceVersionParam(query: URLSearchParams): void {
+  const rv = query.get('resourceVersion');
+  if (rv === null || rv === '') return;
+  const digits = /^\d+$/.test(rv);
+  if (digits && BigInt(rv) <= MAX_UINT64) return;
+  const q = JSON.stringify(rv);
+  throw badRequest(
+    `invalid resource version: resourceVersion: Invalid value: ${q}: strconv.ParseUint: parsing ${q}: ${digits ? 'value out of range' : 'invalid syntax'}`,
+  );
+}
+
 export function intParam(query: URLSearchParams, name: string): number | undefined {
   const v = query.get(name);
   if (v === null || v === '') return undefined;

@@ -1,11 +1,20 @@
 // get, list and watch.
 
+import { badRequest } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import { parseAccept, includeObjectParam } from '../negotiate.js';
 import { json } from '../respond.js';
 import { partialObjectMetadata, toTable } from '../table.js';
 import type { ApiResponse } from '../types.js';
-import { checkListOptions, intParam, selectorsFor, type ResourceRequest } from './context.js';
+import {
+  boolParam,
+  checkListOptions,
+  checkResourceVersionParam,
+  intParam,
+  selectorsFor,
+  type ResourceRequest,
+} from './context.js';
+import { checkContinue } from '../registry/continue.js';
 import { apiVersionOf } from '../registry/keys.js';
 import type { WatchEvent } from '../registry/generic.js';
 
@@ -24,12 +33,21 @@ export function render(r: ResourceRequest, obj: KubeObject): object {
 }
 
 export async function getObject(r: ResourceRequest): Promise<ApiResponse> {
+  checkResourceVersionParam(r.query);
   const obj = await r.parts.registry.get(r.def, r.info.namespace, r.info.name);
   return json(200, render(r, obj));
 }
 
 export async function listObjects(r: ResourceRequest): Promise<ApiResponse> {
   checkListOptions(r.query, false);
+  checkResourceVersionParam(r.query);
+  const cont = r.query.get('continue');
+  if (cont) {
+    checkContinue(cont, r.parts.registry.store.currentRevision());
+    const rv = r.query.get('resourceVersion');
+    if (rv && rv !== '0')
+      throw badRequest('specifying resource version is not allowed when using continue');
+  }
   const limit = intParam(r.query, 'limit');
   const out = await r.parts.registry.list(r.def, {
     namespace: r.info.namespace,
@@ -81,9 +99,10 @@ const BOOKMARK_EVERY_MS = 30_000;
 export async function watchObjects(r: ResourceRequest): Promise<ApiResponse> {
   const accept = parseAccept(r.ctx.req.headers.accept);
   const timeoutSeconds = intParam(r.query, 'timeoutSeconds') ?? DEFAULT_WATCH_SECONDS;
-  const bookmarks = r.query.get('allowWatchBookmarks') === 'true';
-  const sendInitialEvents = r.query.get('sendInitialEvents') === 'true';
+  const bookmarks = boolParam(r.query, 'allowWatchBookmarks');
+  const sendInitialEvents = boolParam(r.query, 'sendInitialEvents');
   checkListOptions(r.query, true);
+  checkResourceVersionParam(r.query);
   if (accept.table) includeObjectParam(r.query.get('includeObject'));
   const sel = selectorsFor(r);
   const ac = new AbortController();

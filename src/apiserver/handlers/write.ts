@@ -19,7 +19,14 @@ import type { ApiResponse } from '../types.js';
 import { groupResource, type DeleteOptions } from '../registry/generic.js';
 import { apiVersionOf } from '../registry/keys.js';
 import { applyPatch } from '../patch/index.js';
-import { checkDryRun, isDryRun, selectorsFor, type ResourceRequest } from './context.js';
+import {
+  boolParam,
+  checkDryRun,
+  isDryRun,
+  optionalBoolParam,
+  selectorsFor,
+  type ResourceRequest,
+} from './context.js';
 import { render } from './read.js';
 
 /**
@@ -303,7 +310,7 @@ async function applyObject(r: ResourceRequest, sub: string | undefined): Promise
     throw badRequest(
       `the name of the object (${applied.metadata.name}) does not match the name on the URL (${r.info.name})`,
     );
-  const force = r.query.get('force') === 'true';
+  const force = boolParam(r.query, 'force');
   const registry = r.parts.registry;
   for (let attempt = 0; ; attempt++) {
     const live = await registry.tryGet(r.def, r.info.namespace, r.info.name);
@@ -355,8 +362,8 @@ function deleteOptionsFrom(r: ResourceRequest): DeleteOptions {
     if (g !== null) opts.gracePeriodSeconds = Number(g);
     const p = r.query.get('propagationPolicy');
     if (p) opts.propagationPolicy = p as DeleteOptions['propagationPolicy'];
-    if (r.query.get('orphanDependents') !== null)
-      opts.orphanDependents = r.query.get('orphanDependents') === 'true';
+    const orphan = optionalBoolParam(r.query, 'orphanDependents');
+    if (orphan !== undefined) opts.orphanDependents = orphan;
     if (isDryRun(r.query)) opts.dryRun = ['All'];
   }
   if (

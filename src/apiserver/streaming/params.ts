@@ -2,12 +2,8 @@
 
 import { badRequest } from '../../api/errors.js';
 
-/** Absent, `0`, `f` or `false` (any case) is false; any other value, even empty, is true. */
-export function boolParam(q: URLSearchParams, name: string): boolean {
-  const v = q.get(name);
-  if (v === null) return false;
-  return !['0', 'f', 'false'].includes(v.toLowerCase());
-}
+// One reading of boolean parameters for every handler.
+export { boolParam } from '../handlers/context.js';
 
 /** An integer parameter, or undefined when absent or empty. */
 export function intParam(q: URLSearchParams, name: string): number | undefined {

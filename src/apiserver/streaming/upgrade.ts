@@ -12,7 +12,7 @@ import { createAuthenticator } from '../auth/authn.js';
 import { impersonate } from '../auth/impersonation.js';
 import type { AuthorizationAttributes, Credentials, UserInfo } from '../auth/types.js';
 import { certificateError, type UpgradeHandler } from '../http-server.js';
-import { requestInfo, type RequestInfo } from '../request-info.js';
+import { rawPathOf, requestInfo, type RequestInfo } from '../request-info.js';
 import { PlainHttpError, writeHttpError, writeSwitchingProtocols } from './http.js';
 import { boolParam } from './params.js';
 import { chooseContainer, podView, runningProblem, type PodView } from './pod.js';
@@ -37,7 +37,7 @@ type Transport = 'websocket' | 'spdy';
 
 /** The pod subresource an upgrade request is for, or undefined when it is not ours. */
 function streamingInfo(method: string, url: string): RequestInfo | undefined {
-  const info = requestInfo(method, new URL(url, 'https://localhost'));
+  const info = requestInfo(method, new URL(url, 'https://localhost'), rawPathOf(url));
   if (!info.isResourceRequest || info.apiPrefix !== 'api' || info.version !== 'v1')
     return undefined;
   if (info.resource !== 'pods' || !info.namespace || !info.name) return undefined;
