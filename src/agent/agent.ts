@@ -30,6 +30,7 @@ import { createPodNetwork } from './sandbox/index.js';
 import { nodeHostProblems, PreflightError } from './preflight.js';
 import { dial } from './netns-dial.js';
 import { unmountUnder } from './mounts.js';
+import { defaultCommandRunner, type CommandRunner } from './runner/index.js';
 import type { VolumeSources } from './volumes/index.js';
 import type { EnvSources } from './pod/env.js';
 
@@ -54,6 +55,11 @@ export interface NodeAgentOptions {
   hostIP?: string;
   /** Registry mirrors and credentials (k3s registries.yaml). */
   registries?: RegistriesConfig;
+  /**
+   * Runs the agent's own host commands (unmounting what it leaves behind);
+   * defaultCommandRunner when absent. The runtime, pod network and pod set-up use the default.
+   */
+  commandRunner?: CommandRunner;
 }
 
 export interface NodeAgent {
@@ -96,6 +102,7 @@ type Spec = Record<string, any>;
 
 export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
   const log = o.logger.child('agent');
+  const runner = o.commandRunner ?? defaultCommandRunner;
   const images = createImageService({
     dir: join(o.dataDir, 'images'),
     logger: o.logger,
@@ -313,7 +320,9 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
         }
       });
     await step('pod directories', () => removePodDirs(() => true));
-    await step('container mounts', () => unmountUnder(join(o.dataDir, 'runtime', 'containers')));
+    await step('container mounts', () =>
+      unmountUnder(join(o.dataDir, 'runtime', 'containers'), runner),
+    );
     if (prepared) await step('node network', () => network.teardownNode());
     rt?.close();
   }
@@ -323,7 +332,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
     const podsDir = join(o.dataDir, 'pods');
     for (const uid of existsSync(podsDir) ? readdirSync(podsDir) : []) {
       if (!which(uid)) continue;
-      await unmountUnder(join(podsDir, uid));
+      await unmountUnder(join(podsDir, uid), runner);
       rmSync(join(podsDir, uid), { recursive: true, force: true });
     }
   }

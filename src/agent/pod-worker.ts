@@ -23,7 +23,7 @@ import { containerEnv, type EnvSources } from './pod/env.js';
 import { Backoff, BACKOFF_RESET_MS } from './backoff.js';
 import { startProber, type ProbeSpec, type Prober } from './probes.js';
 import { httpCheck, tcpCheck } from './netns-dial.js';
-import { execCommand } from './spawner.js';
+import { execCommand } from './runner/index.js';
 import { unmountUnder } from './mounts.js';
 import { quantity } from '../scheduler/predicates.js';
 

@@ -2,7 +2,7 @@
 // delete. Container state lives under a root directory of our own, so a new agent
 // process finds the containers an earlier one made.
 
-import { execCommand } from '../spawner.js';
+import { execCommand } from '../runner/index.js';
 import { stderrOf } from './rootfs.js';
 
 export interface OciState {

@@ -3,7 +3,7 @@
 // layer mounts it before `create` and unmounts it on delete.
 
 import { existsSync } from 'node:fs';
-import { execCommand } from '../spawner.js';
+import { execCommand } from '../runner/index.js';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 

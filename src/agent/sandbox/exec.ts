@@ -1,7 +1,7 @@
 // Runs the host tools (ip, nft, unshare, umount), optionally inside a network namespace
 // given by path: `ip -n` only takes names under /run/netns, so paths go through nsenter.
 
-import { runCommand } from '../spawner.js';
+import { runCommand } from '../runner/index.js';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 

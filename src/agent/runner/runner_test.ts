@@ -1,8 +1,13 @@
 // The command runner: what execFile would give, through one long-lived Perl process.
 
-import { it } from 'node:test';
+import { after, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execCommand, runCommand } from './spawner.js';
+import { createCommandRunner } from './runner.js';
+
+const runner = createCommandRunner();
+const runCommand = runner.run;
+const execCommand = runner.exec;
+after(() => runner.close());
 
 it('passes input, returns stdout, stderr and the exit status', async () => {
   const r = await runCommand(['sh', '-c', 'cat; echo oops >&2; exit 3'], { input: 'hello\n' });
@@ -55,4 +60,15 @@ it('kills a command that outlives its timeout', async () => {
   assert.ok(Date.now() - t0 < 5000);
   // The runner goes on serving.
   assert.equal((await execCommand('echo', ['still here'])).stdout, 'still here\n');
+});
+
+it('a closed runner fails what still runs, then starts afresh', async () => {
+  const own = createCommandRunner();
+  const running = own.run(['sleep', '30']);
+  // Let the request reach the process before closing it.
+  assert.equal((await own.exec('echo', ['up'])).stdout, 'up\n');
+  own.close();
+  await assert.rejects(running, /the command runner exited/);
+  assert.equal((await own.exec('echo', ['again'])).stdout, 'again\n');
+  own.close();
 });
