@@ -1,11 +1,11 @@
-// The resource table: every kind Skiff serves, in one list. Routing, discovery, storage
-// keys, short names and printing are all driven from here; adding a kind means adding
-// one module under kinds/ and one entry to its list.
+// The resource table over every kind Skiff serves (listed in kinds/index.ts). Routing,
+// discovery, storage keys, short names and printing are all driven from here.
 
-import type { FieldError, KubeObject, ResourceDef } from './types.js';
-import { workloadResources, workloadSubresourceHooks } from './kinds/workloads.js';
-import { otherResources, subresourceStrategies } from './kinds/others.js';
-import { reviewResources } from './kinds/reviews.js';
+import type { ResourceDef, SubresourceStrategy } from './types.js';
+import { builtinResources } from './kinds/index.js';
+
+export { builtinResources };
+export type { SubresourceStrategy };
 
 export interface ResourceTable {
   all: readonly ResourceDef[];
@@ -46,30 +46,14 @@ export function createResourceTable(defs: readonly ResourceDef[]): ResourceTable
   };
 }
 
-export const builtinResources: readonly ResourceDef[] = [
-  ...workloadResources,
-  ...otherResources,
-  ...reviewResources,
-];
-
 export const defaultResourceTable = (): ResourceTable => createResourceTable(builtinResources);
 
-/** How a write through a subresource (status, finalize) is prepared and validated. */
-export interface SubresourceStrategy {
-  prepareForUpdate(obj: KubeObject, old: KubeObject): void;
-  validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
-}
-
-/** The strategy for writes to `def`'s subresource, if the kind defines one. */
+/** The strategy for writes to `def`'s status or finalize subresource, if the kind has one. */
 export function subresourceStrategy(
   def: ResourceDef,
   subresource: string,
 ): SubresourceStrategy | undefined {
-  const own = subresourceStrategies[`${def.group}/${def.plural}/${subresource}`];
-  if (own) return own;
-  const w =
-    def.group === '' || def.group === 'apps' ? workloadSubresourceHooks[def.plural] : undefined;
-  if (w && subresource === 'status')
-    return { prepareForUpdate: w.prepareForStatusUpdate, validateUpdate: w.validateStatusUpdate };
+  if (subresource === 'status') return def.statusStrategy;
+  if (subresource === 'finalize') return def.finalizeStrategy;
   return undefined;
 }

@@ -115,6 +115,20 @@ export interface Strategy {
   tracksGeneration?: boolean;
 }
 
+/** How a write through a subresource (status, finalize) is prepared and validated. */
+export interface SubresourceStrategy {
+  /** Carry over what this subresource may not change (e.g. the spec for `status`). */
+  prepareForUpdate(obj: KubeObject, old: KubeObject): void;
+  /** Rules for this subresource's writes (instead of the main validate/validateUpdate). */
+  validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
+}
+
+/** What the `scale` subresource of a kind needs beyond spec.replicas. */
+export interface ScaleStrategy {
+  /** The Scale's `status.selector`: the kind's label selector as text. */
+  selector(obj: KubeObject): string;
+}
+
 export interface SubresourceDef {
   name: string;
   /** Response kind of the subresource when it is not the parent's kind. */
@@ -136,6 +150,12 @@ export interface ResourceDef {
   verbs: string[];
   subresources?: SubresourceDef[];
   strategy: Strategy;
+  /** Writes through `<plural>/status`, for kinds that declare that subresource. */
+  statusStrategy?: SubresourceStrategy;
+  /** Writes through `<plural>/finalize` (namespaces). */
+  finalizeStrategy?: SubresourceStrategy;
+  /** The `<plural>/scale` subresource, for kinds that declare it. */
+  scaleStrategy?: ScaleStrategy;
   /** Not stored: the API server answers it directly (reviews such as SelfSubjectAccessReview). */
   virtual?: boolean;
   /** Another resource whose storage this one shares (events.k8s.io Event → core Event). */

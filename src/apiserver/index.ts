@@ -24,9 +24,7 @@ import {
 import { createApiServerMetrics } from './metrics/index.js';
 import { createHttpServer, type TlsMaterial, type UpgradeHandler } from './http-server.js';
 import { Registry, type Clock } from './registry/generic.js';
-import { namespaceHooks } from './registry/hooks/namespaces.js';
-import { podHooks } from './registry/hooks/pods.js';
-import { serviceHooks } from './registry/hooks/services.js';
+import { hooksByResource } from './registry/hooks/index.js';
 import { nthIp, parseCidr } from './registry/hooks/ipnet.js';
 import { versionInfo } from './version.js';
 import { createStreamingServer, type StreamingBackend } from './streaming/index.js';
@@ -114,22 +112,20 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const clock = o.clock ?? { now: () => new Date() };
   const table = o.resources ?? defaultResourceTable();
   const metrics = createApiServerMetrics({ table, store: o.store, version: versionInfo() });
-  const registry = new Registry(metrics.instrumentStore(o.store), clock);
   const cidr = parseCidr(o.serviceCidr ?? '10.96.0.0/12');
+  const registry = new Registry(
+    metrics.instrumentStore(o.store),
+    clock,
+    hooksByResource(table, {
+      serviceCidr: cidr,
+      nodePortRange: o.nodePortRange ?? { min: 30000, max: 32767 },
+    }),
+  );
   const def = (g: string, p: string) => {
     const d = table.byGroupResource(g, p);
     if (!d) throw new Error(`missing resource ${p}`);
     return d;
   };
-  registry.setHooks(
-    def('', 'services'),
-    serviceHooks(
-      { serviceCidr: cidr, nodePortRange: o.nodePortRange ?? { min: 30000, max: 32767 } },
-      def('', 'services'),
-    ),
-  );
-  registry.setHooks(def('', 'pods'), podHooks(def('', 'serviceaccounts')));
-  registry.setHooks(def('', 'namespaces'), namespaceHooks);
   const port = o.port ?? 6443;
   // The port actually served (known once listen() has bound, e.g. for port 0).
   let servedPort = port;

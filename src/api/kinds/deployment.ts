@@ -268,4 +268,9 @@ export const deploymentResource: ResourceDef = {
     { name: 'status', verbs: ['get', 'patch', 'update'] },
   ],
   strategy: deploymentStrategy,
+  statusStrategy: {
+    prepareForUpdate: prepareForStatusUpdate,
+    validateUpdate: validateStatusUpdate,
+  },
+  scaleStrategy: { selector: scaleSelector },
 };

@@ -221,6 +221,10 @@ export const ingressResource: ResourceDef = {
   shortNames: ['ing'],
   verbs: [...STANDARD_VERBS],
   subresources: [{ name: 'status', verbs: ['get', 'patch', 'update'] }],
+  statusStrategy: {
+    prepareForUpdate: prepareForStatusUpdate,
+    validateUpdate: validateIngressStatusUpdate,
+  },
   strategy: {
     prepareForCreate: (obj) => prepareForCreate(obj),
     prepareForUpdate: (obj, old) => prepareForUpdate(obj, old),

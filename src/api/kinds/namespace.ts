@@ -117,6 +117,14 @@ export const namespaceResource: ResourceDef = {
     { name: 'finalize', verbs: ['update'] },
     { name: 'status', verbs: ['get', 'patch', 'update'] },
   ],
+  statusStrategy: {
+    prepareForUpdate: prepareForStatusUpdate,
+    validateUpdate: validateNamespaceStatusUpdate,
+  },
+  finalizeStrategy: {
+    prepareForUpdate: prepareForFinalizeUpdate,
+    validateUpdate: validateNamespaceFinalizeUpdate,
+  },
   strategy: {
     defaults: (obj) => defaultNamespace(obj),
     prepareForCreate: (obj) => prepareForCreate(obj),

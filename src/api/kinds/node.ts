@@ -204,6 +204,7 @@ export const nodeResource: ResourceDef = {
     },
     { name: 'status', verbs: ['get', 'patch', 'update'] },
   ],
+  statusStrategy: { prepareForUpdate: prepareForStatusUpdate, validateUpdate: validateNodeUpdate },
   strategy: {
     defaults: (obj) => defaultNode(obj),
     prepareForUpdate: (obj, old) => prepareForUpdate(obj, old),

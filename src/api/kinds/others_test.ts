@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { otherResources, subresourceStrategies } from './others.js';
+import { otherResources } from './index.js';
 
 void describe('otherResources', () => {
   void it('lists each non-workload kind once with the short names kubectl uses', () => {
@@ -44,7 +44,7 @@ void describe('otherResources', () => {
       for (const sub of d.subresources ?? [])
         if (sub.name === 'status' || sub.name === 'finalize')
           assert.ok(
-            subresourceStrategies[`${d.group}/${d.plural}/${sub.name}`],
+            sub.name === 'status' ? d.statusStrategy : d.finalizeStrategy,
             `${d.plural}/${sub.name}`,
           );
   });

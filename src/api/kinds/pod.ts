@@ -742,4 +742,8 @@ export const podResource: ResourceDef = {
     { name: 'status', verbs: ['get', 'patch', 'update'] },
   ],
   strategy: podStrategy,
+  statusStrategy: {
+    prepareForUpdate: prepareForStatusUpdate,
+    validateUpdate: validateStatusUpdate,
+  },
 };

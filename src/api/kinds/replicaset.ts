@@ -202,4 +202,9 @@ export const replicaSetResource: ResourceDef = {
     { name: 'status', verbs: ['get', 'patch', 'update'] },
   ],
   strategy: replicaSetStrategy,
+  statusStrategy: {
+    prepareForUpdate: prepareForStatusUpdate,
+    validateUpdate: validateStatusUpdate,
+  },
+  scaleStrategy: { selector: scaleSelector },
 };

@@ -153,4 +153,9 @@ export const replicationControllerResource: ResourceDef = {
     { name: 'status', verbs: ['get', 'patch', 'update'] },
   ],
   strategy: replicationControllerStrategy,
+  statusStrategy: {
+    prepareForUpdate: prepareForStatusUpdate,
+    validateUpdate: validateStatusUpdate,
+  },
+  scaleStrategy: { selector: scaleSelector },
 };

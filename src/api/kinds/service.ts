@@ -741,6 +741,10 @@ export const serviceResource: ResourceDef = {
     },
     { name: 'status', verbs: ['get', 'patch', 'update'] },
   ],
+  statusStrategy: {
+    prepareForUpdate: prepareForStatusUpdate,
+    validateUpdate: validateServiceStatusUpdate,
+  },
   strategy: {
     defaults: (obj: KubeObject, _ctx: StrategyContext) => defaultService(obj),
     prepareForCreate: (obj) => prepareForCreate(obj),

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { workloadResources, workloadSubresourceHooks } from './workloads.js';
+import { workloadResources } from './index.js';
 
 const byPlural = (plural: string) => {
   const def = workloadResources.find((d) => d.plural === plural);
@@ -100,12 +100,11 @@ void test('subresources: pods stream and bind; the controllers scale through aut
   }
 });
 
-void test('every workload kind has status hooks; the controllers also a scale selector', () => {
+void test('every workload kind has a status strategy; the controllers also a scale selector', () => {
   for (const d of workloadResources) {
-    const hooks = workloadSubresourceHooks[d.plural];
-    assert.ok(hooks, d.plural);
-    assert.equal(typeof hooks.prepareForStatusUpdate, 'function');
-    assert.equal(typeof hooks.validateStatusUpdate, 'function');
-    assert.equal(typeof hooks.scaleSelector, d.plural === 'pods' ? 'undefined' : 'function');
+    assert.ok(d.statusStrategy, d.plural);
+    assert.equal(typeof d.statusStrategy.prepareForUpdate, 'function');
+    assert.equal(typeof d.statusStrategy.validateUpdate, 'function');
+    assert.equal(typeof d.scaleStrategy?.selector, d.plural === 'pods' ? 'undefined' : 'function');
   }
 });

@@ -3,7 +3,7 @@
 
 import { forbidden } from '../../../api/errors.js';
 import type { KubeObject } from '../../../api/types.js';
-import type { ResourceHooks } from '../generic.js';
+import type { ResourceHooks } from '../types.js';
 
 const UNDELETABLE = new Set(['default', 'kube-system', 'kube-public']);
 

@@ -1,7 +1,7 @@
 // Pod deletion is graceful once a node runs the pod: the node agent finishes it.
 
 import type { KubeObject, ResourceDef } from '../../../api/types.js';
-import type { ResourceHooks } from '../generic.js';
+import type { ResourceHooks } from '../types.js';
 import { admitServiceAccount } from './serviceaccount-admission.js';
 
 export const podHooks = (serviceAccounts: ResourceDef): ResourceHooks => ({

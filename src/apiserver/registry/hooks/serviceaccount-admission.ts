@@ -5,7 +5,7 @@
 
 import type { KubeObject, ResourceDef } from '../../../api/types.js';
 import { forbidden } from '../../../api/errors.js';
-import type { HookContext } from '../generic.js';
+import type { HookContext } from '../types.js';
 
 export const SERVICE_ACCOUNT_MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
 const CHARS = 'bcdfghjklmnpqrstvwxz2456789';

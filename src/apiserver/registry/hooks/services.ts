@@ -5,7 +5,7 @@
 import type { KubeObject, ResourceDef } from '../../../api/types.js';
 import { invalid } from '../../../api/errors.js';
 import type { FieldError } from '../../../api/types.js';
-import type { HookContext, ResourceHooks } from '../generic.js';
+import type { HookContext, ResourceHooks } from '../types.js';
 import { contains, intToIp, ipToInt, type Cidr } from './ipnet.js';
 import { resourcePrefix } from '../keys.js';
 

@@ -1,0 +1,55 @@
+// Every kind Skiff serves, in discovery order: the resource table is built from this list.
+// A kind's behaviour lives in its definition (strategy, status/finalize/scale strategies);
+// adding a kind means adding one module here and one entry below.
+
+import type { ResourceDef } from '../types.js';
+import { configMapResource } from './configmap.js';
+import { deploymentResource } from './deployment.js';
+import { endpointsResource } from './endpoints.js';
+import { endpointSliceResource } from './endpointslice.js';
+import { eventResource, eventsV1Resource } from './event.js';
+import { ingressResource } from './ingress.js';
+import { ingressClassResource } from './ingressclass.js';
+import { leaseResource } from './lease.js';
+import { namespaceResource } from './namespace.js';
+import { nodeResource } from './node.js';
+import { podResource } from './pod.js';
+import { replicaSetResource } from './replicaset.js';
+import { replicationControllerResource } from './replicationcontroller.js';
+import { reviewResources } from './reviews.js';
+import { secretResource } from './secret.js';
+import { serviceResource } from './service.js';
+import { serviceAccountResource } from './serviceaccount.js';
+
+/** Pods and the controllers that own them (with status and, but for pods, scale). */
+export const workloadResources: readonly ResourceDef[] = [
+  podResource,
+  replicationControllerResource,
+  deploymentResource,
+  replicaSetResource,
+];
+
+/** The other stored kinds. */
+export const otherResources: readonly ResourceDef[] = [
+  namespaceResource,
+  serviceResource,
+  endpointsResource,
+  configMapResource,
+  secretResource,
+  serviceAccountResource,
+  eventResource,
+  nodeResource,
+  endpointSliceResource,
+  eventsV1Resource,
+  ingressResource,
+  ingressClassResource,
+  leaseResource,
+];
+
+export { reviewResources };
+
+export const builtinResources: readonly ResourceDef[] = [
+  ...workloadResources,
+  ...otherResources,
+  ...reviewResources,
+];

@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createResourceTable, defaultResourceTable } from '../../../api/registry.js';
+import { hookTable, hooksByResource } from './index.js';
+import { parseCidr } from './ipnet.js';
+
+const settings = {
+  serviceCidr: parseCidr('10.96.0.0/12'),
+  nodePortRange: { min: 30000, max: 32767 },
+};
+
+void test('each row of the hook table gives its kind hooks in the default table', () => {
+  const table = defaultResourceTable();
+  const hooks = hooksByResource(table, settings);
+  assert.equal(hooks.size, hookTable.length);
+  for (const row of hookTable) {
+    const def = table.byGroupResource(row.group, row.plural);
+    assert.ok(def && hooks.get(def), row.plural);
+  }
+  const pods = table.byGroupResource('', 'pods');
+  assert.ok(pods);
+  assert.equal(hooks.get(pods)?.returnDeletedObject, true);
+});
+
+void test('a table without a hooked kind is refused', () => {
+  const table = createResourceTable(
+    defaultResourceTable().all.filter((d) => d.plural !== 'namespaces'),
+  );
+  assert.throws(() => hooksByResource(table, settings), /missing resource namespaces/);
+});

@@ -1,0 +1,94 @@
+// The shapes the generic registry works with: queries, outcomes, options, hooks, and the
+// core the operation modules (reads, writes, deletion) share.
+
+import type { ApiError } from '../../api/errors.js';
+import type { FieldRequirement, LabelSelector } from '../../api/labels.js';
+import type { KubeObject, ResourceDef } from '../../api/types.js';
+import type { Store } from '../../storage/index.js';
+import type { ObjectCodec } from './codec.js';
+
+export interface Clock {
+  now(): Date;
+}
+
+/** What hooks may read through: the stored objects. */
+export interface HookRegistry {
+  readonly store: Store;
+  tryGet(def: ResourceDef, namespace: string, name: string): Promise<KubeObject | undefined>;
+}
+
+export interface HookContext {
+  registry: HookRegistry;
+  now: Date;
+}
+
+/** Resource-specific behaviour beyond the strategy: what kube-apiserver keeps in custom REST storage. */
+export interface ResourceHooks {
+  beforeCreate?(obj: KubeObject, ctx: HookContext): Promise<void> | void;
+  beforeUpdate?(obj: KubeObject, old: KubeObject, ctx: HookContext): Promise<void> | void;
+  afterDelete?(obj: KubeObject, ctx: HookContext): Promise<void> | void;
+  /** Seconds to wait before removal; 0 = remove at once (pods bound to a node wait). */
+  gracePeriodSeconds?(obj: KubeObject, requested: number | undefined): number;
+  /** DELETE answers with the object rather than a Status. */
+  returnDeletedObject?: boolean;
+  /** Finalization the kind keeps outside metadata.finalizers (namespaces' spec.finalizers). */
+  pendingFinalization?(obj: KubeObject): boolean;
+  /** Marks an object as being deleted (e.g. namespace phase Terminating). */
+  onDeleting?(obj: KubeObject): void;
+  /** Refuses deletion (e.g. of the default namespaces); throw the error to send. */
+  beforeDelete?(obj: KubeObject): void;
+}
+
+/** What the operation modules need of the registry. */
+export interface RegistryCore extends HookRegistry {
+  readonly clock: Clock;
+  readonly codec: ObjectCodec;
+  hooksOf(def: ResourceDef): ResourceHooks;
+}
+
+export interface ListQuery {
+  namespace: string;
+  labelSelector?: LabelSelector;
+  fieldSelector?: FieldRequirement[];
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+}
+
+export interface ListOutcome {
+  items: KubeObject[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+  /** Called with the object about to be written (after defaults and validation). */
+  mutateBeforeWrite?: (obj: KubeObject, old: KubeObject | undefined) => void;
+}
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  orphanDependents?: boolean;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: string[];
+}
+
+export interface WatchQuery {
+  namespace: string;
+  name?: string;
+  labelSelector?: LabelSelector;
+  fieldSelector?: FieldRequirement[];
+  resourceVersion?: string;
+  sendInitialEvents?: boolean;
+  signal: AbortSignal;
+}
+
+export type WatchEvent =
+  | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KubeObject }
+  | { type: 'ERROR'; status: ApiError }
+  | { type: 'BOOKMARK'; resourceVersion: string; initialEventsEnd?: boolean };
