@@ -3,8 +3,7 @@
 // by pod UID) runs sync(), so syncs of one pod never overlap; a sync says when it wants to
 // run again ("requeue after") instead of setting timers of its own.
 
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IContainer, IPodSpec } from 'kubernetes-models/v1';
 import type { KubeObject } from '../../api/types.js';
@@ -12,13 +11,14 @@ import type { Logger } from '../../log/index.js';
 import type { DockerConfig, ImageService } from '../../images/index.js';
 import type { ContainerRuntime, ContainerStatus } from '../runtime/index.js';
 import { renderPodFiles, type PodNetwork } from '../sandbox/index.js';
-import { setUpPodIpc, tearDownPodIpc } from '../sandbox/ipc.js';
-import { setUpVolumes, tearDownVolumes, type VolumeSources } from '../volumes/index.js';
+import { setUpPodIpc } from '../sandbox/ipc.js';
+import { setUpVolumes, type VolumeSources } from '../volumes/index.js';
+import { cleanUpPod, retrying } from './cleanup.js';
 import { containerArgv } from './command.js';
 import { containerEnv, type EnvSources } from './env.js';
 import { Backoff, BACKOFF_RESET_MS } from '../backoff.js';
-import { startProber, type ProbeSpec, type Prober } from '../probes.js';
-import { unmountUnder } from '../mounts.js';
+import type { Prober } from '../probes.js';
+import { startContainerProbes } from './probing.js';
 import { AgentError, errorMessage, isAgentError } from '../errors.js';
 import {
   computePodStatus,
@@ -95,9 +95,6 @@ interface ContainerRecord {
  * sources (atomically; the kubelet does it on its periodic sync, about once a minute).
  */
 const VOLUME_REFRESH_MS = 10_000;
-
-/** Back-off between attempts to clean up after a pod: 1 s doubling to 10 s. */
-const CLEANUP_RETRY_MS = { initial: 1000, max: 10_000 };
 
 export class PodWorker {
   pod: KubeObject;
@@ -537,61 +534,29 @@ export class PodWorker {
   }
 
   private startProbes(c: IContainer, r: ContainerRecord): void {
-    const run = (p: ProbeSpec, timeoutMs: number) => runProbe(this.target(c, r), p, timeoutMs);
-    const startup = c.startupProbe as ProbeSpec | undefined;
-    const su = startup
-      ? startProber({
-          kind: 'startup',
-          spec: startup,
-          run,
-          onChange: () => this.kick(),
-          onFailure: (m) => this.event('Warning', 'Unhealthy', `Startup probe failed: ${m}`),
-        })
-      : undefined;
-    const gate = () => !su || su.result;
-    if (su) r.probes.push(su);
-    r.startupProbe = su;
-    const readiness = c.readinessProbe as ProbeSpec | undefined;
-    if (readiness)
-      r.probes.push(
-        startProber({
-          kind: 'readiness',
-          spec: readiness,
-          run,
-          gate,
-          onChange: (ok) => {
-            r.ready = ok;
-            this.kick();
-          },
-          onFailure: (m) => this.event('Warning', 'Unhealthy', `Readiness probe failed: ${m}`),
-        }),
-      );
-    const liveness = c.livenessProbe as ProbeSpec | undefined;
-    if (liveness)
-      r.probes.push(
-        startProber({
-          kind: 'liveness',
-          spec: liveness,
-          run,
-          gate,
-          onFailure: (m) => this.event('Warning', 'Unhealthy', `Liveness probe failed: ${m}`),
-          onChange: (ok, message) => {
-            if (ok || !r.id) return;
-            this.d.logger.info('liveness probe failed; restarting', { id: r.id, message });
-            this.event(
-              'Normal',
-              'Killing',
-              `Container ${r.name} failed liveness probe, will be restarted`,
-            );
-            void this.d.runtime
-              .stop(r.id, this.gracePeriod())
-              .catch(() => undefined)
-              .then(() => this.kick());
-          },
-        }),
-      );
-    // Without a readiness probe a started container is ready.
-    r.ready = !readiness && gate();
+    const p = startContainerProbes({
+      container: c,
+      run: (spec, timeoutMs) => runProbe(this.target(c, r), spec, timeoutMs),
+      unhealthy: (m) => this.event('Warning', 'Unhealthy', m),
+      kick: () => this.kick(),
+      setReady: (ok) => (r.ready = ok),
+      restart: (message) => {
+        if (!r.id) return;
+        this.d.logger.info('liveness probe failed; restarting', { id: r.id, message });
+        this.event(
+          'Normal',
+          'Killing',
+          `Container ${r.name} failed liveness probe, will be restarted`,
+        );
+        void this.d.runtime
+          .stop(r.id, this.gracePeriod())
+          .catch(() => undefined)
+          .then(() => this.kick());
+      },
+    });
+    r.probes.push(...p.probes);
+    r.startupProbe = p.startupProbe;
+    r.ready = p.readyNow;
   }
 
   private stopProbes(r: ContainerRecord): void {
@@ -690,28 +655,9 @@ export class PodWorker {
     if (errors.length) throw errors[0];
   }
 
-  /**
-   * Volumes, the IPC namespace and /dev/shm, the network, any other mount under the pod's
-   * directory, then the directory. Every step runs even when one fails; the first failure
-   * is thrown. Safe to repeat.
-   */
-  private async cleanUp(): Promise<void> {
-    const errors: unknown[] = [];
-    const step = async (f: () => unknown): Promise<void> => {
-      try {
-        await f();
-      } catch (e) {
-        errors.push(e);
-      }
-    };
-    await step(() => tearDownVolumes(this.podDir));
-    await step(() => tearDownPodIpc(this.podDir));
-    if (!this.spec.hostNetwork) await step(() => this.d.network.teardownPod(this.uid));
-    // Anything left mounted (a mount made twice by a race, a volume) would make the
-    // removal fail with EBUSY, or recurse into what it mounts.
-    await step(() => unmountUnder(this.podDir));
-    await step(() => rmSync(this.podDir, { recursive: true, force: true }));
-    if (errors.length) throw errors[0];
+  private cleanUp(): Promise<void> {
+    const p = { podDir: this.podDir, uid: this.uid, network: this.d.network };
+    return cleanUpPod({ ...p, hostNetwork: !!this.spec.hostNetwork });
   }
 
   private reportCleanupFailure(e: unknown, attempt: number): void {
@@ -721,33 +667,23 @@ export class PodWorker {
       this.event('Warning', 'FailedKillPod', `error cleaning up pod ${this.uid}: ${err}`);
   }
 
-  /** Runs fn until it succeeds (or `tries` attempts failed), with back-off between tries. */
-  private async retrying(
+  private retrying(
     what: string,
     fn: () => Promise<unknown>,
     tries = 5,
     firstAttempt = 1,
   ): Promise<void> {
-    for (let attempt = firstAttempt; ; attempt++) {
-      if (attempt > 1) {
-        const delay = CLEANUP_RETRY_MS.initial * 2 ** Math.min(attempt - 2, 10);
-        await sleep(Math.min(delay, CLEANUP_RETRY_MS.max), undefined, { ref: false });
-      }
-      try {
-        await fn();
-        if (attempt > 1) this.d.logger.info(`pod ${what} succeeded`, { uid: this.uid, attempt });
-        return;
-      } catch (e) {
-        if (what === 'clean-up') this.reportCleanupFailure(e, attempt);
-        else
-          this.d.logger.warn(`pod ${what} failed; retrying`, {
-            uid: this.uid,
-            attempt,
-            err: errorMessage(e),
-          });
-        if (attempt - firstAttempt + 1 >= tries) throw e;
-      }
-    }
+    return retrying({
+      what,
+      fn,
+      tries,
+      firstAttempt,
+      logger: this.d.logger,
+      uid: this.uid,
+      ...(what === 'clean-up'
+        ? { onFailure: (e: unknown, n: number) => this.reportCleanupFailure(e, n) }
+        : {}),
+    });
   }
 
   /** Pod status as the kubelet writes it, sent only when it changed. */
