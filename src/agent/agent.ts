@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
+import type { IPodSpec } from 'kubernetes-models/v1';
 import type { KubeObject } from '../api/types.js';
 import {
   createEventRecorder,
@@ -14,12 +15,15 @@ import {
   resources,
   type Client,
   type Informer,
+  createWorkQueue,
 } from '../client/index.js';
 import { createImageService, type ImageService, type RegistriesConfig } from '../images/index.js';
 import type { Logger } from '../log/index.js';
 import { signServiceAccountToken } from '../pki/index.js';
 import { createNodeStatusManager, primaryIPv4 } from './node-status.js';
-import { PodWorker, LABEL_POD_UID } from './pod-worker.js';
+import { PodWorker, type Clock } from './pod/worker.js';
+import { LABEL_POD_UID } from './pod/container-config.js';
+import { AgentError } from './errors.js';
 import {
   createRuntime,
   type ContainerRuntime,
@@ -60,7 +64,15 @@ export interface NodeAgentOptions {
    * defaultCommandRunner when absent. The runtime, pod network and pod set-up use the default.
    */
   commandRunner?: CommandRunner;
+  /** The wall clock (tests may pass their own), as the controllers take it. */
+  clock?: Clock;
 }
+
+/**
+ * How many pods sync at once. A sync may wait minutes for an image pull: pods must not
+ * wait for each other's pulls, so this is well above any node's pod count in practice.
+ */
+const POD_SYNC_WORKERS = 256;
 
 export interface NodeAgent {
   /**
@@ -98,11 +110,12 @@ export interface NodeAgent {
   stopPods(maxGraceSeconds?: number): Promise<void>;
 }
 
-type Spec = Record<string, any>;
-
 export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
   const log = o.logger.child('agent');
   const runner = o.commandRunner ?? defaultCommandRunner;
+  const clock = o.clock ?? { now: () => new Date() };
+  // Pod syncs, keyed by pod UID: one at a time per pod, "requeue after" instead of timers.
+  const queue = createWorkQueue();
   const images = createImageService({
     dir: join(o.dataDir, 'images'),
     logger: o.logger,
@@ -133,13 +146,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
       .sort((a, b) => b.sizeBytes - a.sizeBytes)
       .slice(0, 50);
   };
-  const events = createEventRecorder(
-    o.client,
-    'kubelet',
-    { now: () => new Date() },
-    log,
-    o.nodeName,
-  );
+  const events = createEventRecorder(o.client, 'kubelet', clock, log, o.nodeName);
   let runtime: ContainerRuntime | undefined;
   let pods: Informer | undefined;
   let services: Informer | undefined;
@@ -159,29 +166,29 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
 
   async function sources(pod: KubeObject): Promise<VolumeSources & EnvSources> {
     const ns = pod.metadata.namespace ?? 'default';
-    const spec = (pod['spec'] ?? {}) as Spec;
+    const spec = (pod['spec'] ?? {}) as IPodSpec;
     const cms = new Map<string, KubeObject | undefined>();
     const secrets = new Map<string, KubeObject | undefined>();
     const want = (map: Map<string, KubeObject | undefined>, name: unknown) => {
       if (typeof name === 'string') map.set(name, undefined);
     };
-    for (const v of (spec['volumes'] ?? []) as Spec[]) {
-      want(cms, v['configMap']?.name);
-      want(secrets, v['secret']?.secretName);
-      for (const s of (v['projected']?.sources ?? []) as Spec[]) {
-        want(cms, s['configMap']?.name);
-        want(secrets, s['secret']?.name);
+    for (const v of spec.volumes ?? []) {
+      want(cms, v.configMap?.name);
+      want(secrets, v.secret?.secretName);
+      for (const s of v.projected?.sources ?? []) {
+        want(cms, s.configMap?.name);
+        want(secrets, s.secret?.name);
       }
     }
-    for (const ref of (spec['imagePullSecrets'] ?? []) as Spec[]) want(secrets, ref['name']);
-    for (const c of [...(spec['initContainers'] ?? []), ...(spec['containers'] ?? [])] as Spec[]) {
-      for (const e of (c['env'] ?? []) as Spec[]) {
-        want(cms, e['valueFrom']?.configMapKeyRef?.name);
-        want(secrets, e['valueFrom']?.secretKeyRef?.name);
+    for (const ref of spec.imagePullSecrets ?? []) want(secrets, ref.name);
+    for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+      for (const e of c.env ?? []) {
+        want(cms, e.valueFrom?.configMapKeyRef?.name);
+        want(secrets, e.valueFrom?.secretKeyRef?.name);
       }
-      for (const e of (c['envFrom'] ?? []) as Spec[]) {
-        want(cms, e['configMapRef']?.name);
-        want(secrets, e['secretRef']?.name);
+      for (const e of c.envFrom ?? []) {
+        want(cms, e.configMapRef?.name);
+        want(secrets, e.secretRef?.name);
       }
     }
     const fetch = async (map: Map<string, KubeObject | undefined>, r: typeof resources.pods) => {
@@ -194,7 +201,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
     };
     await fetch(cms, resources.configMaps);
     await fetch(secrets, resources.secrets);
-    const saName = (spec['serviceAccountName'] as string | undefined) ?? 'default';
+    const saName = spec.serviceAccountName ?? 'default';
     let saUid = '';
     try {
       saUid = (await o.client.get(resources.serviceAccounts, ns, saName)).metadata.uid ?? '';
@@ -246,6 +253,8 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
         clusterDomain: o.clusterDomain ?? 'cluster.local',
         nodeFiles: { hostname: o.nodeName, hosts: nodeHosts() },
         logger: log,
+        clock,
+        enqueue: () => queue.add(uid),
         sources,
         writeStatus: async (p, status) => {
           try {
@@ -340,14 +349,18 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
   function findPod(namespace: string, name: string): PodWorker {
     for (const w of workers.values())
       if (w.pod.metadata.namespace === namespace && w.pod.metadata.name === name) return w;
-    throw new Error(`pod "${name}" not found on node ${o.nodeName}`);
+    throw new AgentError('PodNotFound', `pod "${name}" not found on node ${o.nodeName}`);
   }
 
   function findContainer(w: PodWorker, container: string | undefined) {
-    const spec = (w.pod['spec'] ?? {}) as Spec;
-    const name = container ?? (spec['containers']?.[0]?.name as string | undefined) ?? '';
+    const spec = (w.pod['spec'] ?? {}) as IPodSpec;
+    const name = container ?? spec.containers?.[0]?.name ?? '';
     const c = w.container(name);
-    if (!c) throw new Error(`container ${name} is not valid for pod ${w.pod.metadata.name}`);
+    if (!c)
+      throw new AgentError(
+        'ContainerNotFound',
+        `container ${name} is not valid for pod ${w.pod.metadata.name}`,
+      );
     return c;
   }
 
@@ -366,7 +379,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
           kubeletVersion: AGENT_VERSION,
           containerRuntimeVersion: rt.info.runtimeVersion,
         },
-        clock: { now: () => new Date() },
+        clock,
         logger: log,
         signal: o.signal,
         state: { ready: true, reason: 'KubeletReady', message: 'kubelet is posting ready status' },
@@ -425,6 +438,16 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
         log.warn('removing the directories of pods gone failed', { err: String(err) }),
       );
 
+      void queue.run(
+        POD_SYNC_WORKERS,
+        async (uid) => {
+          const w = workers.get(uid);
+          if (!w) return;
+          const { requeueAfterMs } = await w.sync();
+          if (requeueAfterMs !== undefined) queue.addAfter(uid, requeueAfterMs);
+        },
+        o.signal,
+      );
       pods.on({
         add: (p) => void (stopping || worker(p).kick()),
         // A change of status alone (most often our own write) needs no sync, as in the
@@ -462,12 +485,14 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
     },
     async execIn(namespace, pod, container, command, tty, size) {
       const c = findContainer(findPod(namespace, pod), container);
-      if (!c.id || !c.running) throw new Error(`container ${container ?? ''} is not running`);
+      if (!c.id || !c.running)
+        throw new AgentError('ContainerNotRunning', `container ${container ?? ''} is not running`);
       return runtime!.exec(c.id, { args: command, tty, stdin: true, ...(size ? { size } : {}) });
     },
     async attach(namespace, pod, container, stdin) {
       const c = findContainer(findPod(namespace, pod), container);
-      if (!c.id || !c.running) throw new Error(`container ${container ?? ''} is not running`);
+      if (!c.id || !c.running)
+        throw new AgentError('ContainerNotRunning', `container ${container ?? ''} is not running`);
       return runtime!.attach(c.id, { stdin, tty: false });
     },
     async logs(namespace, pod, container, options) {

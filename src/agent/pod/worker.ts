@@ -1,0 +1,713 @@
+// One pod on this node: sandbox, files, volumes, then its containers in order, restarts
+// with back-off, probes, status, and graceful termination. The agent's work queue (keyed
+// by pod UID) runs sync(), so syncs of one pod never overlap; a sync says when it wants to
+// run again ("requeue after") instead of setting timers of its own.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IContainer, IPodSpec } from 'kubernetes-models/v1';
+import type { KubeObject } from '../../api/types.js';
+import type { Logger } from '../../log/index.js';
+import type { DockerConfig, ImageService } from '../../images/index.js';
+import type { ContainerRuntime, ContainerStatus } from '../runtime/index.js';
+import { renderPodFiles, type PodNetwork } from '../sandbox/index.js';
+import { setUpPodIpc } from '../sandbox/ipc.js';
+import { setUpVolumes, type VolumeSources } from '../volumes/index.js';
+import { cleanUpPod, retrying } from './cleanup.js';
+import { containerArgv } from './command.js';
+import { containerEnv, type EnvSources } from './env.js';
+import { Backoff, BACKOFF_RESET_MS } from '../backoff.js';
+import type { Prober } from '../probes.js';
+import { startContainerProbes } from './probing.js';
+import { AgentError, errorMessage, isAgentError } from '../errors.js';
+import {
+  computePodStatus,
+  rfc3339,
+  statusKey,
+  terminatedOf,
+  type PodStatusOut,
+  type TerminatedState,
+  type Waiting,
+} from './status.js';
+import { decodePullSecrets, pullContainerImage } from './image-pull.js';
+import { runHook, runProbe, type HandlerTarget } from './handlers.js';
+import { containerConfig, LABEL_ATTEMPT, LABEL_CONTAINER } from './container-config.js';
+import type { ImageInfo } from '../../images/index.js';
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface WorkerDeps {
+  runtime: ContainerRuntime;
+  /**
+   * The node's network namespace when it is not the agent's own (tests). Probes and hooks
+   * connect from the node to the pod's IP, as the kubelet's do.
+   */
+  nodeNetns?: string;
+  images: Pick<ImageService, 'getImage' | 'ensureImage' | 'layerDirs'>;
+  network: Pick<PodNetwork, 'nodeNetnsPath' | 'setupPod' | 'teardownPod'>;
+  nodeName: string;
+  hostIP: string;
+  dataDir: string;
+  clusterDNS: string;
+  clusterDomain: string;
+  nodeFiles: { hostname: string; hosts: string };
+  logger: Logger;
+  clock: Clock;
+  /** Asks for a sync of this pod (the agent's work queue, keyed by pod UID). */
+  enqueue(): void;
+  /** Configmaps, secrets, services and tokens the pod refers to, fetched before a sync. */
+  sources(pod: KubeObject): Promise<VolumeSources & EnvSources>;
+  writeStatus(pod: KubeObject, status: PodStatusOut): Promise<void>;
+  /** Removes the pod object for good (gracePeriodSeconds 0, uid precondition). */
+  finalize(pod: KubeObject): Promise<void>;
+  /** Records an Event about the pod, as the kubelet does (`kubectl describe pod`). */
+  event?(pod: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
+}
+
+/** What a sync asks of the queue: run again after this many ms (none: only when kicked). */
+export interface SyncResult {
+  requeueAfterMs?: number;
+}
+
+interface ContainerRecord {
+  name: string;
+  init: boolean;
+  /** The current attempt's container, if one was created. */
+  id?: string;
+  attempt: number;
+  status?: ContainerStatus;
+  image?: ImageInfo;
+  waiting?: Waiting;
+  lastTerminated?: TerminatedState;
+  crash: Backoff;
+  pull: Backoff;
+  ready: boolean;
+  started: boolean;
+  probes: Prober[];
+  /** While it has not passed, the container is not `started` (nor probed otherwise). */
+  startupProbe?: Prober;
+}
+
+/**
+ * How often configMap, secret, downwardAPI and projected volumes are rewritten from their
+ * sources (atomically; the kubelet does it on its periodic sync, about once a minute).
+ */
+const VOLUME_REFRESH_MS = 10_000;
+
+export class PodWorker {
+  pod: KubeObject;
+  readonly uid: string;
+  private readonly d: WorkerDeps;
+  private readonly containers = new Map<string, ContainerRecord>();
+  private running = false;
+  private netns?: string;
+  private podIP?: string;
+  private prepared = false;
+  private volumes = new Map<string, { hostPath: string; readOnly: boolean }>();
+  private startTime?: string;
+  private lastStatus = '';
+  private terminated = false;
+  private podWaiting?: Waiting;
+  private volumesRefreshedAt = 0;
+  /** The soonest "run again" asked for by the sync in progress. */
+  private requeueAfterMs: number | undefined;
+  /** The sync in progress (never rejects), awaited by terminate before it tears down. */
+  private loop: Promise<void> | undefined;
+  /** Set once the pod is being killed: a sync in progress stops at its next step. */
+  private cancelled = false;
+  private termination: Promise<void> | undefined;
+  /** While an image is pulled; pullStarted wakes a termination waiting for the sync. */
+  private pulling = false;
+  private pullStarted: (() => void) | undefined;
+  /** Set once the containers of a pod being deleted are gone: the status is the last one. */
+  private final = false;
+  private finalizeWanted = false;
+
+  constructor(pod: KubeObject, deps: WorkerDeps) {
+    this.pod = pod;
+    this.uid = pod.metadata.uid ?? '';
+    this.d = deps;
+    this.startTime = (pod['status'] as { startTime?: string } | undefined)?.startTime;
+  }
+
+  private get spec(): IPodSpec {
+    return (this.pod['spec'] ?? {}) as IPodSpec;
+  }
+
+  private now(): number {
+    return this.d.clock.now().getTime();
+  }
+
+  get podDir(): string {
+    return join(this.d.dataDir, 'pods', this.uid);
+  }
+
+  logDir(container: string): string {
+    const m = this.pod.metadata;
+    return join(this.d.dataDir, 'logs', `${m.namespace}_${m.name}_${this.uid}`, container);
+  }
+
+  /** The container's runtime id and log directory, for exec and logs. */
+  container(name: string): { id?: string; logDir: string; running: boolean } | undefined {
+    const r = this.containers.get(name);
+    if (!r && !this.specs().some((c) => c.spec.name === name)) return undefined;
+    return {
+      ...(r?.id ? { id: r.id } : {}),
+      logDir: this.logDir(name),
+      running: r?.status?.state === 'running',
+    };
+  }
+
+  get ip(): string | undefined {
+    return this.podIP;
+  }
+  get netnsPath(): string | undefined {
+    return this.netns;
+  }
+
+  /** Takes over containers found running (or exited) after an agent restart. */
+  adopt(statuses: ContainerStatus[]): void {
+    for (const s of statuses) {
+      const name = s.labels[LABEL_CONTAINER] ?? '';
+      const attempt = Number(s.labels[LABEL_ATTEMPT] ?? 0);
+      const spec = this.specs().find((c) => c.spec.name === name);
+      if (!spec) continue;
+      const r = this.record(name, spec.init);
+      if (r.id && r.attempt > attempt) continue;
+      r.id = s.id;
+      r.attempt = attempt;
+      r.status = s;
+      r.started = true;
+      // Probes run for adopted containers as for started ones (without a readiness probe a
+      // running container is ready at once, so a restarted agent does not flap endpoints).
+      this.stopProbes(r);
+      if (s.state === 'running') this.startProbes(spec.spec, r);
+    }
+  }
+
+  /** Something changed: the pod wants a sync (or, being deleted, to be killed now). */
+  kick(): void {
+    if (this.cancelled) return;
+    // A pod being deleted is killed now, not after the sync in progress (which may be
+    // waiting for an image): the termination cancels that sync.
+    if (this.deleting) {
+      void this.terminate(true);
+      return;
+    }
+    this.d.enqueue();
+  }
+
+  /**
+   * One sync, run by the agent's work queue. Never rejects: a failure is logged and the
+   * pod waits for its next kick (or the periodic resync).
+   */
+  async sync(): Promise<SyncResult> {
+    if (this.cancelled) return {};
+    this.running = true;
+    this.requeueAfterMs = undefined;
+    this.loop = this.syncSteps().catch((e: unknown) => {
+      if (!isAgentError(e, 'SyncCancelled'))
+        this.d.logger.warn('pod sync failed', {
+          pod: `${this.pod.metadata.namespace}/${this.pod.metadata.name}`,
+          err: errorMessage(e),
+        });
+    });
+    await this.loop;
+    this.running = false;
+    const after = this.cancelled ? undefined : this.requeueAfterMs;
+    return after === undefined ? {} : { requeueAfterMs: after };
+  }
+
+  /** A step boundary of a sync: a pod being killed stops here, as the kubelet's sync does. */
+  private checkpoint(): void {
+    if (this.cancelled)
+      throw new AgentError('SyncCancelled', 'pod sync cancelled: the pod is being killed');
+  }
+
+  /** Asks for another sync after ms (the soonest of the sync's wishes wins). */
+  private later(ms: number): void {
+    this.requeueAfterMs = Math.min(this.requeueAfterMs ?? Infinity, ms);
+  }
+
+  private specs(): { spec: IContainer; init: boolean }[] {
+    return [
+      ...(this.spec.initContainers ?? []).map((s) => ({ spec: s, init: true })),
+      ...(this.spec.containers ?? []).map((s) => ({ spec: s, init: false })),
+    ];
+  }
+
+  private record(name: string, init: boolean): ContainerRecord {
+    let r = this.containers.get(name);
+    if (!r) {
+      const now = () => this.now();
+      r = {
+        name,
+        init,
+        attempt: 0,
+        crash: new Backoff(now),
+        pull: new Backoff(now),
+        ready: false,
+        started: false,
+        probes: [],
+      };
+      this.containers.set(name, r);
+    }
+    return r;
+  }
+
+  private get deleting(): boolean {
+    return !!this.pod.metadata.deletionTimestamp;
+  }
+
+  private async syncSteps(): Promise<void> {
+    if (this.terminated || this.cancelled) return;
+    if (this.deleting) {
+      // Not awaited: the termination waits for this sync to end first.
+      void this.terminate(true);
+      return;
+    }
+    for (const r of this.containers.values())
+      if (r.id) r.status = (await this.d.runtime.status(r.id)) ?? r.status;
+    this.checkpoint();
+    if (!(await this.prepare())) return this.report();
+    this.checkpoint();
+    if (this.now() - this.volumesRefreshedAt >= VOLUME_REFRESH_MS) await this.refreshVolumes();
+    const policy = this.spec.restartPolicy ?? 'Always';
+    // Init containers, one at a time and in order.
+    let initDone = true;
+    for (const { spec: c } of this.specs().filter((x) => x.init)) {
+      const r = this.record(c.name, true);
+      const st = r.status?.state;
+      if (st === 'exited' && r.status?.exitCode === 0) continue;
+      initDone = false;
+      if (st === 'running' || st === 'created') break;
+      if (st === 'exited' && policy === 'Never') break;
+      await this.runContainer(c, r);
+      break;
+    }
+    if (initDone)
+      for (const { spec: c } of this.specs().filter((x) => !x.init)) {
+        const r = this.record(c.name, false);
+        const st = r.status?.state;
+        if (st === 'running' || st === 'created') continue;
+        if (st === 'exited' || st === 'unknown') {
+          const code = r.status?.exitCode ?? 0;
+          if (policy === 'Never' || (policy === 'OnFailure' && code === 0)) continue;
+        }
+        await this.runContainer(c, r);
+      }
+    this.checkpoint();
+    await this.report();
+  }
+
+  /** Sandbox, pod files and volumes; false (with a waiting reason recorded) if not there yet. */
+  private async prepare(): Promise<boolean> {
+    if (this.prepared) return true;
+    const spec = this.spec;
+    try {
+      mkdirSync(this.podDir, { recursive: true });
+      if (spec.hostNetwork) {
+        this.netns = this.d.network.nodeNetnsPath();
+        this.podIP = this.d.hostIP;
+      } else {
+        const n = await this.d.network.setupPod(this.uid);
+        this.netns = n.netnsPath;
+        this.podIP = n.ip;
+      }
+      this.checkpoint();
+      const files = renderPodFiles(
+        this.pod as unknown as Parameters<typeof renderPodFiles>[0],
+        [this.podIP],
+        this.d.nodeFiles,
+        {
+          clusterDNS: [this.d.clusterDNS],
+          clusterDomain: this.d.clusterDomain,
+        } as Parameters<typeof renderPodFiles>[3],
+      );
+      writeFileSync(join(this.podDir, 'etc-hosts'), files.hosts);
+      writeFileSync(join(this.podDir, 'hostname'), files.hostname);
+      writeFileSync(join(this.podDir, 'resolv.conf'), files.resolvConf);
+      if (!spec.hostIPC) await setUpPodIpc(this.podDir);
+      this.checkpoint();
+      const src = await this.d.sources(this.pod);
+      this.checkpoint();
+      this.volumes = setUpVolumes(this.pod, this.podDir, src);
+      this.volumesRefreshedAt = this.now();
+      this.startTime ??= rfc3339(this.d.clock.now());
+      this.prepared = true;
+      this.podWaiting = undefined;
+      return true;
+    } catch (e) {
+      if (isAgentError(e, 'SyncCancelled')) throw e;
+      this.podWaiting = { reason: 'ContainerCreating', message: errorMessage(e) };
+      this.d.logger.warn('pod set-up failed', { uid: this.uid, err: this.podWaiting.message });
+      this.later(2000);
+      return false;
+    }
+  }
+
+  /** The pod's imagePullSecrets, decoded (kubernetes.io/dockerconfigjson and dockercfg). */
+  private async pullSecrets(): Promise<DockerConfig[]> {
+    const refs = this.spec.imagePullSecrets ?? [];
+    if (!refs.length) return [];
+    const src = await this.d.sources(this.pod);
+    const ns = this.pod.metadata.namespace ?? 'default';
+    return decodePullSecrets(
+      refs,
+      (name) => src.secret(ns, name) as { data?: Record<string, string> } | undefined,
+    );
+  }
+
+  /** Rewrites the volumes made from API objects; a source gone keeps the files as they were. */
+  private async refreshVolumes(): Promise<void> {
+    this.volumesRefreshedAt = this.now();
+    try {
+      this.volumes = setUpVolumes(this.pod, this.podDir, await this.d.sources(this.pod));
+    } catch (e) {
+      this.d.logger.debug('volume refresh failed', { uid: this.uid, err: String(e) });
+    }
+  }
+
+  private target(c: IContainer, r: ContainerRecord): HandlerTarget {
+    return {
+      runtime: this.d.runtime,
+      nodeNetns: this.d.nodeNetns,
+      podIP: this.podIP,
+      container: c,
+      containerId: r.id,
+    };
+  }
+
+  private async runContainer(c: IContainer, r: ContainerRecord): Promise<void> {
+    // Crash-loop back-off for a container that ran before.
+    if (r.status && r.id) {
+      const ranFor =
+        r.status.startedAt && r.status.finishedAt
+          ? r.status.finishedAt.getTime() - r.status.startedAt.getTime()
+          : 0;
+      if (!r.waiting || r.waiting.reason !== 'CrashLoopBackOff') {
+        if (ranFor >= BACKOFF_RESET_MS) r.crash.reset();
+        r.crash.fail(r.status.finishedAt?.getTime() ?? this.now());
+      }
+      const wait = r.crash.remaining();
+      if (wait > 0) {
+        const m = this.pod.metadata;
+        const who = `${m.name}_${m.namespace}(${this.uid})`;
+        if (r.waiting?.reason !== 'CrashLoopBackOff')
+          this.event(
+            'Warning',
+            'BackOff',
+            `Back-off restarting failed container ${r.name} in pod ${who}`,
+          );
+        r.waiting = {
+          reason: 'CrashLoopBackOff',
+          message: `back-off ${Math.round(r.crash.currentDelayMs / 1000)}s restarting failed container=${r.name} pod=${who}`,
+        };
+        this.later(wait + 10);
+        return;
+      }
+    }
+    const pulled = await pullContainerImage(
+      {
+        images: this.d.images,
+        event: (type, reason, message) => this.event(type, reason, message),
+        pullSecrets: () => this.pullSecrets(),
+        checkpoint: () => this.checkpoint(),
+        pulling: (on) => {
+          this.pulling = on;
+          if (on) this.pullStarted?.();
+        },
+        elapsed: () => performance.now(),
+      },
+      c,
+      r.pull,
+      r.waiting,
+    );
+    if (!('image' in pulled)) {
+      if (pulled.waiting) r.waiting = pulled.waiting;
+      if (pulled.retryAfterMs !== undefined) this.later(pulled.retryAfterMs);
+      return;
+    }
+    r.image = pulled.image;
+    this.checkpoint();
+    let argv: string[];
+    let env: Map<string, string>;
+    try {
+      const src = await this.d.sources(this.pod);
+      env = containerEnv(c as Parameters<typeof containerEnv>[0], r.image.config.Env ?? [], {
+        ...src,
+        pod: this.pod,
+        nodeName: this.d.nodeName,
+        hostIP: this.d.hostIP,
+        ...(this.podIP ? { podIP: this.podIP } : {}),
+      });
+      argv = containerArgv(c, r.image.config, env);
+      if (!argv.length) throw new AgentError('CreateContainerConfigError', 'no command specified');
+    } catch (e) {
+      r.waiting = { reason: 'CreateContainerConfigError', message: errorMessage(e) };
+      this.later(5000);
+      return;
+    }
+    // The old attempt goes (its log stays) before the next one is made.
+    const attempt = r.id ? r.attempt + 1 : r.attempt;
+    if (r.id) {
+      if (r.status) r.lastTerminated = terminatedOf(r.status);
+      await this.d.runtime.delete(r.id).catch(() => undefined);
+    }
+    this.stopProbes(r);
+    this.checkpoint();
+    const id = `${this.uid}_${r.name}_${attempt}`;
+    r.waiting = { reason: 'ContainerCreating' };
+    try {
+      const m = this.pod.metadata;
+      const config = containerConfig({
+        pod: { uid: this.uid, name: m.name ?? '', namespace: m.namespace ?? '', spec: this.spec },
+        container: c,
+        image: r.image,
+        id,
+        attempt,
+        argv,
+        env,
+        volumes: this.volumes,
+        podDir: this.podDir,
+        netns: this.netns,
+        nodeHostname: this.d.nodeFiles.hostname,
+        logDir: this.logDir(r.name),
+      });
+      config.layers = await this.d.images.layerDirs(r.image);
+      this.checkpoint();
+      await this.d.runtime.create(config);
+      // Known at once, so that a termination from here on removes it.
+      r.id = id;
+      r.attempt = attempt;
+      r.ready = false;
+      r.started = false;
+      this.event('Normal', 'Created', `Created container: ${r.name}`);
+      this.checkpoint();
+      r.status = await this.d.runtime.start(id);
+      this.event('Normal', 'Started', `Started container ${r.name}`);
+      const postStart = c.lifecycle?.postStart;
+      if (postStart) {
+        const timeoutMs = this.gracePeriod() * 1000 || 30_000;
+        const out = await runHook(this.target(c, r), postStart, timeoutMs);
+        if (!out.ok) {
+          // The message stays out of the event (it may hold secrets), as in the kubelet.
+          this.event('Warning', 'FailedPostStartHook', 'PostStartHook failed');
+          this.d.logger.info('postStart hook failed', { id, message: out.message });
+          await this.d.runtime.stop(id, this.gracePeriod()).catch(() => undefined);
+          r.status = (await this.d.runtime.status(id)) ?? r.status;
+          r.waiting = undefined;
+          return;
+        }
+      }
+      r.waiting = undefined;
+      r.started = true;
+      this.checkpoint();
+      this.startProbes(c, r);
+    } catch (e) {
+      if (isAgentError(e, 'SyncCancelled')) throw e;
+      r.id = id;
+      r.attempt = attempt;
+      const now = this.d.clock.now();
+      r.status = (await this.d.runtime.status(id)) ?? {
+        id,
+        state: 'exited',
+        createdAt: now,
+        startedAt: now,
+        finishedAt: now,
+        exitCode: 128,
+        reason: 'Error',
+        logPath: '',
+        labels: {},
+        annotations: {},
+      };
+      r.waiting = { reason: 'RunContainerError', message: errorMessage(e) };
+      this.d.logger.warn('container start failed', {
+        id,
+        err: r.waiting.message,
+        stack: e instanceof Error ? e.stack : '',
+      });
+      this.later(1000);
+    }
+  }
+
+  private startProbes(c: IContainer, r: ContainerRecord): void {
+    const p = startContainerProbes({
+      container: c,
+      run: (spec, timeoutMs) => runProbe(this.target(c, r), spec, timeoutMs),
+      unhealthy: (m) => this.event('Warning', 'Unhealthy', m),
+      kick: () => this.kick(),
+      setReady: (ok) => (r.ready = ok),
+      restart: (message) => {
+        if (!r.id) return;
+        this.d.logger.info('liveness probe failed; restarting', { id: r.id, message });
+        this.event(
+          'Normal',
+          'Killing',
+          `Container ${r.name} failed liveness probe, will be restarted`,
+        );
+        void this.d.runtime
+          .stop(r.id, this.gracePeriod())
+          .catch(() => undefined)
+          .then(() => this.kick());
+      },
+    });
+    r.probes.push(...p.probes);
+    r.startupProbe = p.startupProbe;
+    r.ready = p.readyNow;
+  }
+
+  private stopProbes(r: ContainerRecord): void {
+    for (const p of r.probes) p.stop();
+    r.probes = [];
+  }
+
+  private event(type: 'Normal' | 'Warning', reason: string, message: string): void {
+    this.d.event?.(this.pod, type, reason, message);
+  }
+
+  private gracePeriod(): number {
+    const m = this.pod.metadata;
+    return Number(m.deletionGracePeriodSeconds ?? this.spec.terminationGracePeriodSeconds ?? 30);
+  }
+
+  /**
+   * Kills the pod, as the kubelet does: a sync in progress is cancelled at its next step
+   * (and awaited), every container is stopped (preStop, SIGTERM, grace period, SIGKILL) and
+   * removed, then the pod's sandbox, volumes and directory; then, when the API asked for
+   * it, the object. Never rejects: what cannot be cleaned up now is retried with back-off
+   * (and reported) until it can. Repeated calls share the first one's work.
+   */
+  terminate(finalize: boolean, maxGraceSeconds = Infinity): Promise<void> {
+    if (finalize) this.finalizeWanted = true;
+    this.termination ??= this.kill(maxGraceSeconds).catch((e: unknown) => {
+      this.d.logger.error('pod termination failed', { uid: this.uid, err: String(e) });
+    });
+    return this.termination;
+  }
+
+  private async kill(maxGraceSeconds: number): Promise<void> {
+    this.cancelled = true;
+    for (const r of this.containers.values()) this.stopProbes(r);
+    // The sync in progress stops at its next step; what it made is known once it has (or
+    // once it waits for an image, after which it makes nothing more).
+    if (this.running && !this.pulling)
+      await new Promise<void>((resolve) => {
+        this.pullStarted = resolve;
+        void this.loop?.then(resolve);
+      });
+    this.pullStarted = undefined;
+    const grace = Math.min(this.gracePeriod(), maxGraceSeconds);
+    const deadline = this.now() + grace * 1000;
+    await this.retrying('container removal', () => this.removeContainers(deadline), Infinity);
+    this.terminated = true;
+    // The API object goes once no container runs, even if the sandbox resists clean-up
+    // (that goes on below), so a deletion is not held up by a busy directory.
+    const first = await this.cleanUp().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (this.finalizeWanted) {
+      // As the kubelet: the pod's final status, then the object deleted (grace period 0).
+      this.final = true;
+      await this.report().catch((e: unknown) =>
+        this.d.logger.warn('final pod status not written', { uid: this.uid, err: String(e) }),
+      );
+      await this.retrying('pod deletion', () => this.d.finalize(this.pod));
+    }
+    if (first !== undefined) {
+      this.reportCleanupFailure(first, 1);
+      await this.retrying('clean-up', () => this.cleanUp(), Infinity, 2);
+    }
+  }
+
+  /** Stops (within the grace period) and removes every container of the pod. */
+  private async removeContainers(deadline: number): Promise<void> {
+    const errors: unknown[] = [];
+    await Promise.all(
+      [...this.containers.values()].map(async (r) => {
+        if (!r.id) return;
+        try {
+          const st = await this.d.runtime.status(r.id);
+          if (!st) return; // never made (a create that failed cleans up after itself)
+          if (st.state === 'running') {
+            this.event('Normal', 'Killing', `Stopping container ${r.name}`);
+            const c = this.specs().find((x) => x.spec.name === r.name)?.spec ?? { name: r.name };
+            const preStop = c.lifecycle?.preStop;
+            if (preStop && deadline > this.now()) {
+              // The hook gets the grace period; whatever it does, SIGTERM follows.
+              const left = Math.max(0, deadline - this.now());
+              const out = await runHook(this.target(c, r), preStop, left);
+              if (!out.ok)
+                this.event('Warning', 'FailedPreStopHook', `PreStopHook failed: ${out.message}`);
+            }
+            const left = Math.max(0, Math.ceil((deadline - this.now()) / 1000));
+            r.status = await this.d.runtime.stop(r.id, left);
+          } else r.status = st;
+          await this.d.runtime.delete(r.id);
+        } catch (e) {
+          if (!(e instanceof Error && e.name === 'ContainerNotFoundError')) errors.push(e);
+        }
+      }),
+    );
+    if (errors.length) throw errors[0];
+  }
+
+  private cleanUp(): Promise<void> {
+    const p = { podDir: this.podDir, uid: this.uid, network: this.d.network };
+    return cleanUpPod({ ...p, hostNetwork: !!this.spec.hostNetwork });
+  }
+
+  private reportCleanupFailure(e: unknown, attempt: number): void {
+    const err = errorMessage(e);
+    this.d.logger.warn('pod clean-up failed; retrying', { uid: this.uid, attempt, err });
+    if (attempt === 1)
+      this.event('Warning', 'FailedKillPod', `error cleaning up pod ${this.uid}: ${err}`);
+  }
+
+  private retrying(
+    what: string,
+    fn: () => Promise<unknown>,
+    tries = 5,
+    firstAttempt = 1,
+  ): Promise<void> {
+    return retrying({
+      what,
+      fn,
+      tries,
+      firstAttempt,
+      logger: this.d.logger,
+      uid: this.uid,
+      ...(what === 'clean-up'
+        ? { onFailure: (e: unknown, n: number) => this.reportCleanupFailure(e, n) }
+        : {}),
+    });
+  }
+
+  /** Pod status as the kubelet writes it, sent only when it changed. */
+  private async report(): Promise<void> {
+    const views = new Map(
+      [...this.containers].map(([name, r]) => [
+        name,
+        { ...r, startupPassed: !r.startupProbe || r.startupProbe.result },
+      ]),
+    );
+    const status = computePodStatus({
+      pod: this.pod as Parameters<typeof computePodStatus>[0]['pod'],
+      containers: views,
+      ...(this.podWaiting ? { podWaiting: this.podWaiting } : {}),
+      prepared: this.prepared,
+      final: this.final,
+      hostIP: this.d.hostIP,
+      ...(this.podIP ? { podIP: this.podIP } : {}),
+      ...(this.startTime ? { startTime: this.startTime } : {}),
+      now: this.d.clock.now(),
+    });
+    const text = statusKey(status);
+    if (text === this.lastStatus) return;
+    this.lastStatus = text;
+    await this.d.writeStatus(this.pod, status);
+  }
+}
