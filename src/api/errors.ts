@@ -103,6 +103,15 @@ export const alreadyExists = (gr: GroupResource, name: string): ApiError =>
     detailsFor(gr, name),
   );
 
+/** 409 when a name made from generateName was taken (kube's store retries no further). */
+export const generatedNameTaken = (gr: GroupResource, name: string): ApiError =>
+  new ApiError(
+    409,
+    'AlreadyExists',
+    `${qualified(gr)} "${name}" already exists, the server was not able to generate a unique name for the object`,
+    detailsFor(gr, name),
+  );
+
 export const conflict = (gr: GroupResource, name: string, why: string): ApiError =>
   new ApiError(
     409,
@@ -194,6 +203,16 @@ export const serviceUnavailable = (message: string): ApiError =>
   new ApiError(503, 'ServiceUnavailable', message);
 
 export const timeout = (message: string): ApiError => new ApiError(504, 'Timeout', message);
+
+/**
+ * 504 for a resource version ahead of the store's (kube's NewTooLargeResourceVersionError):
+ * the reflector recognises it by its cause and retries after a second.
+ */
+export const tooLargeResourceVersion = (rv: number, current: number): ApiError =>
+  new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${rv}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
 
 /**
  * Forbidden for a resource request, worded as kube-apiserver's authorizer does:

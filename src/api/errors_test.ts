@@ -38,6 +38,10 @@ const SAMPLES: Record<string, unknown[][]> = {
     [deployments, 'web'],
   ],
   alreadyExists: [[pods, 'web']],
+  generatedNameTaken: [
+    [pods, 'web-x7k2p'],
+    [deployments, 'web-x7k2p'],
+  ],
   conflict: [[deployments, 'web', catalog.OPTIMISTIC_LOCK_MESSAGE]],
   applyConflict: [[[{ reason: 'FieldManagerConflict', field: '.spec' }], 'Apply failed']],
   badRequest: [['bad']],
@@ -57,6 +61,7 @@ const SAMPLES: Record<string, unknown[][]> = {
   internalError: [[new Error('boom')], ['boom']],
   serviceUnavailable: [['not ready']],
   timeout: [['request did not complete within 60s']],
+  tooLargeResourceVersion: [[12, 10]],
   forbidden: [
     [pods, 'web', 'User "x" cannot get resource "pods"'],
     [pods, undefined, 'no'],
@@ -122,4 +127,25 @@ it('every constructor is written as its Status, code and all, ending with a newl
 it('a Retry-After header carries retryAfterSeconds', () => {
   const res = errorResponse(catalog.tooManyRequests('slow down', 3));
   assert.equal(res.headers['retry-after'], '3');
+});
+
+it('the catalog words the two refusals the registry still builds by hand as it does', () => {
+  assert.deepEqual(catalog.tooLargeResourceVersion(12, 10).toStatus(), {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: 'Timeout: Too large resource version: 12, current: 10',
+    reason: 'Timeout',
+    details: {
+      causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+      retryAfterSeconds: 1,
+    },
+    code: 504,
+  });
+  assert.deepEqual(catalog.generatedNameTaken(deployments, 'web-x7k2p').toStatus().details, {
+    name: 'web-x7k2p',
+    group: 'apps',
+    kind: 'deployments',
+  });
 });
