@@ -103,6 +103,15 @@ export const alreadyExists = (gr: GroupResource, name: string): ApiError =>
     detailsFor(gr, name),
   );
 
+/** 409 when a name made from generateName was taken (kube's store retries no further). */
+export const generatedNameTaken = (gr: GroupResource, name: string): ApiError =>
+  new ApiError(
+    409,
+    'AlreadyExists',
+    `${qualified(gr)} "${name}" already exists, the server was not able to generate a unique name for the object`,
+    detailsFor(gr, name),
+  );
+
 export const conflict = (gr: GroupResource, name: string, why: string): ApiError =>
   new ApiError(
     409,
@@ -111,12 +120,21 @@ export const conflict = (gr: GroupResource, name: string, why: string): ApiError
     detailsFor(gr, name),
   );
 
+/** 409 from a server-side apply whose fields other managers own (kube's NewApplyConflict). */
+export const applyConflict = (causes: StatusCause[], message: string): ApiError =>
+  new ApiError(409, 'Conflict', message, { causes });
+
 export const OPTIMISTIC_LOCK_MESSAGE =
   'the object has been modified; please apply your changes to the latest version and try again';
 
 export const badRequest = (message: string): ApiError => new ApiError(400, 'BadRequest', message);
 
 export const unauthorized = (): ApiError => new ApiError(401, 'Unauthorized', 'Unauthorized');
+
+/** kube's generic 404 for a path or resource the server does not serve. */
+export const NOT_FOUND_MESSAGE = 'the server could not find the requested resource';
+
+export const notFoundGeneric = (): ApiError => new ApiError(404, 'NotFound', NOT_FOUND_MESSAGE, {});
 
 export const methodNotSupported = (gr: GroupResource, verb: string): ApiError =>
   new ApiError(
@@ -129,6 +147,19 @@ export const methodNotSupported = (gr: GroupResource, verb: string): ApiError =>
     },
   );
 
+/** kube's generic 405, for a method the resource does not serve at that path. */
+export const methodNotAllowed = (): ApiError =>
+  new ApiError(
+    405,
+    'MethodNotAllowed',
+    'the server does not allow this method on the requested resource',
+    {},
+  );
+
+/** A 405 worded by the caller (`patch is not supported on scale`), without details. */
+export const methodNotAllowedWithMessage = (message: string): ApiError =>
+  new ApiError(405, 'MethodNotAllowed', message);
+
 export const notAcceptable = (message: string): ApiError =>
   new ApiError(406, 'NotAcceptable', message);
 
@@ -140,10 +171,25 @@ export const unsupportedMediaType = (contentType: string): ApiError =>
     { causes: [{ message: contentType }] },
   );
 
-export const tooLarge = (): ApiError =>
-  new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
+/** A 415 worded by the caller (a patch type, a protobuf envelope), without details. */
+export const unsupportedMediaTypeWithMessage = (message: string): ApiError =>
+  new ApiError(415, 'UnsupportedMediaType', message);
 
-export const gone = (message: string): ApiError => new ApiError(410, 'Expired', message);
+export const requestEntityTooLarge = (message: string): ApiError =>
+  new ApiError(413, 'RequestEntityTooLarge', message);
+
+/** The 413 for a body over kube-apiserver's 3 MiB limit. */
+export const tooLarge = (): ApiError =>
+  requestEntityTooLarge('Request entity too large: limit is 3145728');
+
+/** 410 Expired: a resource version too old to serve (kube's NewResourceExpired). */
+export const expired = (message: string): ApiError => new ApiError(410, 'Expired', message);
+
+/** @deprecated The same as `expired` (its reason is Expired); use `expired`. */
+export const gone = expired;
+
+export const tooManyRequests = (message: string, retryAfterSeconds: number): ApiError =>
+  new ApiError(429, 'TooManyRequests', message, { retryAfterSeconds });
 
 export const internalError = (err: unknown): ApiError =>
   new ApiError(
@@ -157,6 +203,16 @@ export const serviceUnavailable = (message: string): ApiError =>
   new ApiError(503, 'ServiceUnavailable', message);
 
 export const timeout = (message: string): ApiError => new ApiError(504, 'Timeout', message);
+
+/**
+ * 504 for a resource version ahead of the store's (kube's NewTooLargeResourceVersionError):
+ * the reflector recognises it by its cause and retries after a second.
+ */
+export const tooLargeResourceVersion = (rv: number, current: number): ApiError =>
+  new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${rv}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
 
 /**
  * Forbidden for a resource request, worded as kube-apiserver's authorizer does:
@@ -289,3 +345,10 @@ export function invalid(kind: string, group: string, name: string, all: FieldErr
     details,
   );
 }
+
+/**
+ * 422 Invalid worded by the caller, for what has no object to name: a patch that does not
+ * apply, a review without a subject, DeleteOptions.
+ */
+export const invalidWithMessage = (message: string, details?: StatusDetails): ApiError =>
+  new ApiError(422, 'Invalid', message, details);

@@ -1,9 +1,18 @@
-// The request chain: request info → authentication → authorization → handler.
+// Plain API requests through the request chain (chain.ts): request info → authentication →
+// impersonation → authorization → resolution → admission → handler.
 // Transport-free: takes an ApiRequest and returns an ApiResponse.
 
-import { ApiError, badRequest, methodNotSupported, tooLarge } from '../api/errors.js';
+import {
+  badRequest,
+  internalError,
+  methodNotAllowed,
+  methodNotSupported,
+  notFoundGeneric,
+  tooLarge,
+} from '../api/errors.js';
 import type { ResourceDef } from '../api/types.js';
 import type { AuthenticatorChain } from './auth/authn.js';
+import type { UserInfo } from './auth/types.js';
 import { impersonate } from './auth/impersonation.js';
 import {
   aggregatedContentType,
@@ -15,7 +24,6 @@ import {
   wantsAggregated,
 } from './discovery.js';
 import { checkDryRun, type ServerParts, type ResourceRequest } from './handlers/context.js';
-import { MAX_BODY_BYTES } from './http-server.js';
 import { getObject, listObjects, watchObjects } from './handlers/read.js';
 import {
   createObject,
@@ -26,6 +34,8 @@ import {
 } from './handlers/write.js';
 import { bind, scale } from './handlers/subresources.js';
 import { review } from './handlers/reviews.js';
+import { runChain, type ApiHandler, type Chain } from './chain.js';
+import { MAX_BODY_BYTES } from './limits.js';
 import type { ApiServerMetrics } from './metrics/index.js';
 import { pathSegmentNameErrors, requestInfo, type RequestInfo } from './request-info.js';
 import { errorResponse, json } from './respond.js';
@@ -58,9 +68,6 @@ export interface HandlerOptions extends ServerParts {
   metrics?: ApiServerMetrics;
 }
 
-const NOT_FOUND_MESSAGE = 'the server could not find the requested resource';
-const notFoundGeneric = (): ApiError => new ApiError(404, 'NotFound', NOT_FOUND_MESSAGE, {});
-
 /**
  * Refuses a name or namespace from the path that could not be a storage key segment (`.`,
  * `..`, or containing `/` or `%`), with kube-apiserver's message for names.
@@ -78,7 +85,29 @@ function checkPathNames(info: RequestInfo): void {
     );
 }
 
-export type ApiHandler = (req: ApiRequest) => Promise<ApiResponse>;
+export type { ApiHandler } from './chain.js';
+
+/** One plain request as it passes the chain; each stage fills in what the next needs. */
+class PlainRequest {
+  /** Set by the requestInfo stage. */
+  info!: RequestInfo;
+  /** Set by the authentication stage; impersonation then sets `ctx.user`. */
+  requester!: UserInfo;
+  /** The resource a resource request names, found at the resolution stage. */
+  def: ResourceDef | undefined;
+  /** Set by the handler stage. */
+  res: ApiResponse | undefined;
+  readonly req: ApiRequest;
+  readonly ctx: RequestContext;
+  constructor(req: ApiRequest, ctx: RequestContext) {
+    this.req = req;
+    this.ctx = ctx;
+  }
+  response(): ApiResponse {
+    if (!this.res) throw internalError(new Error('the request chain ended without a response'));
+    return this.res;
+  }
+}
 
 export function createApiHandler(opts: HandlerOptions): ApiHandler {
   const { table } = opts;
@@ -199,23 +228,18 @@ export function createApiHandler(opts: HandlerOptions): ApiHandler {
     }
   }
 
-  return async function handle(req: ApiRequest): Promise<ApiResponse> {
-    const ctx: RequestContext = {
-      req,
-      user: { name: '', groups: [] },
-      now: opts.clock.now(),
-      warnings: [],
-    };
-    let res: ApiResponse;
-    try {
-      ctx.user = impersonate(
-        req.headers,
-        opts.authn.authenticate(req.credentials),
-        opts.authz.check,
-      );
-      const info = requestInfo(req.method, req.url, req.path);
-      // Authorization comes first, before finding out whether the resource exists, so an
-      // anonymous caller cannot map the API by its 404s (as kube-apiserver's filter chain).
+  /** Plain requests at each stage of the chain (see chain.ts for the order). */
+  const chain: Chain<PlainRequest> = {
+    requestInfo(s) {
+      s.info = requestInfo(s.req.method, s.req.url, s.req.path);
+    },
+    authentication(s) {
+      s.requester = opts.authn.authenticate(s.req.credentials);
+    },
+    impersonation(s) {
+      s.ctx.user = impersonate(s.req.headers, s.requester, opts.authz.check);
+    },
+    authorization({ ctx, info }) {
       opts.authz.check({
         user: ctx.user,
         verb: info.verb,
@@ -227,40 +251,60 @@ export function createApiHandler(opts: HandlerOptions): ApiHandler {
         subresource: info.subresource,
         name: info.name,
       });
-      let def: ResourceDef | undefined;
-      if (info.isResourceRequest) {
-        def = table.lookup(info.group, info.version, info.resource);
-        if (!def) throw notFoundGeneric();
-        if (
-          def.namespaced &&
-          !info.namespace &&
-          !['list', 'watch', 'create', 'deletecollection'].includes(info.verb)
-        )
-          throw notFoundGeneric();
-        if (!def.namespaced && info.namespace && info.resource !== 'namespaces')
-          throw notFoundGeneric();
-        checkPathNames(info);
-      }
+    },
+    resolution(s) {
+      const { info } = s;
+      if (!info.isResourceRequest) return;
+      s.def = table.lookup(info.group, info.version, info.resource);
+      if (!s.def) throw notFoundGeneric();
+      if (
+        s.def.namespaced &&
+        !info.namespace &&
+        !['list', 'watch', 'create', 'deletecollection'].includes(info.verb)
+      )
+        throw notFoundGeneric();
+      if (!s.def.namespaced && info.namespace && info.resource !== 'namespaces')
+        throw notFoundGeneric();
+      checkPathNames(info);
+    },
+    admission({ req, info }) {
       opts.metrics?.admitted(req, info);
-      if (info.path === '/metrics' && opts.metrics) res = await opts.metrics.respond(req);
-      else if (!info.isResourceRequest || !def) res = nonResource(req, info.path);
-      else {
-        // Across namespaces a namespaced resource is only listed and watched; a collection is
-        // deleted only where the kind serves it (never `DELETE /api/v1/namespaces/`).
-        if (
-          (def.namespaced &&
-            !info.namespace &&
-            (info.verb === 'deletecollection' || (info.verb === 'create' && !def.virtual))) ||
-          (info.verb === 'deletecollection' && !def.verbs.includes('deletecollection'))
-        )
-          throw new ApiError(
-            405,
-            'MethodNotAllowed',
-            'the server does not allow this method on the requested resource',
-            {},
-          );
-        res = await resource({ ctx, info, def, parts: opts, query: req.url.searchParams });
+    },
+    async handler(s) {
+      const { req, ctx, info, def } = s;
+      if (info.path === '/metrics' && opts.metrics) {
+        s.res = await opts.metrics.respond(req);
+        return;
       }
+      if (!info.isResourceRequest || !def) {
+        s.res = nonResource(req, info.path);
+        return;
+      }
+      // Across namespaces a namespaced resource is only listed and watched; a collection is
+      // deleted only where the kind serves it (never `DELETE /api/v1/namespaces/`).
+      if (
+        (def.namespaced &&
+          !info.namespace &&
+          (info.verb === 'deletecollection' || (info.verb === 'create' && !def.virtual))) ||
+        (info.verb === 'deletecollection' && !def.verbs.includes('deletecollection'))
+      )
+        throw methodNotAllowed();
+      s.res = await resource({ ctx, info, def, parts: opts, query: req.url.searchParams });
+    },
+  };
+
+  return async function handle(req: ApiRequest): Promise<ApiResponse> {
+    const ctx: RequestContext = {
+      req,
+      user: { name: '', groups: [] },
+      now: opts.clock.now(),
+      warnings: [],
+    };
+    const state = new PlainRequest(req, ctx);
+    let res: ApiResponse;
+    try {
+      await runChain(chain, state);
+      res = state.response();
     } catch (e) {
       res = errorResponse(e);
     }

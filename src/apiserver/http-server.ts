@@ -6,15 +6,15 @@ import http2 from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { tooLarge } from '../api/errors.js';
+import { badRequest, tooLarge } from '../api/errors.js';
 import type { UserInfo } from './auth/types.js';
-import type { ApiHandler } from './handler.js';
+import { credentialsOf, type ApiHandler } from './chain.js';
+import { MAX_BODY_BYTES } from './limits.js';
 import { rawPathOf } from './request-info.js';
 import { errorResponse } from './respond.js';
 import type { ApiResponse } from './types.js';
 
-/** kube-apiserver refuses request bodies over 3 MiB. */
-export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+export { MAX_BODY_BYTES } from './limits.js';
 
 export interface TlsMaterial {
   cert: string;
@@ -205,13 +205,7 @@ export function createHttpServer(opts: HttpServerOptions): http2.Http2SecureServ
         path: rawPathOf(req.url ?? '/'),
         headers: req.headers,
         body,
-        credentials: {
-          ...(typeof req.headers.authorization === 'string'
-            ? { authorization: req.headers.authorization }
-            : {}),
-          ...(certUser ? { certificateUser: certUser } : {}),
-          ...(certError ? { certificateError: certError } : {}),
-        },
+        credentials: credentialsOf(req.headers.authorization, certUser, certError),
         signal: ac.signal,
       });
     } catch (e) {
@@ -231,18 +225,9 @@ export function createHttpServer(opts: HttpServerOptions): http2.Http2SecureServ
   server.on('request', (req, res) => void onRequest(req, res));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!opts.onUpgrade) {
+      const refused = errorResponse(badRequest('upgrade requests are not supported yet'));
       socket.end(
-        'HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n\r\n' +
-          JSON.stringify({
-            kind: 'Status',
-            apiVersion: 'v1',
-            metadata: {},
-            status: 'Failure',
-            message: 'upgrade requests are not supported yet',
-            reason: 'BadRequest',
-            code: 400,
-          }) +
-          '\n',
+        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n\r\n${String(refused.body)}`,
       );
       return;
     }

@@ -1,7 +1,7 @@
 // Review resources answered directly: who am I, may I, what may I.
 
 import type { KubeObject } from '../../api/types.js';
-import { ApiError, badRequest } from '../../api/errors.js';
+import { badRequest, invalidWithMessage } from '../../api/errors.js';
 import { decodeObjectBody } from '../negotiate.js';
 import { json } from '../respond.js';
 import type { ApiResponse } from '../types.js';
@@ -96,15 +96,11 @@ export async function review(r: ResourceRequest): Promise<ApiResponse> {
       const ra = spec.resourceAttributes;
       const nra = spec.nonResourceAttributes;
       if (!spec.user && !spec.groups?.length)
-        throw new ApiError(
-          422,
-          'Invalid',
+        throw invalidWithMessage(
           `${r.def.kind}.authorization.k8s.io "" is invalid: spec.user: Invalid value: "": at least one of user or group must be specified`,
         );
       if (r.def.kind === 'LocalSubjectAccessReview' && ra && ra.namespace !== r.info.namespace)
-        throw new ApiError(
-          422,
-          'Invalid',
+        throw invalidWithMessage(
           `LocalSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes.namespace: Invalid value: "${ra.namespace ?? ''}": must match metadata.namespace`,
         );
       out['status'] = accessReviewStatus(

@@ -1,7 +1,14 @@
 // Subresources served by the API server itself: scale and binding.
 
 import type { KubeObject } from '../../api/types.js';
-import { ApiError, badRequest, conflict, invalid, notFound } from '../../api/errors.js';
+import {
+  ApiError,
+  badRequest,
+  conflict,
+  invalid,
+  methodNotAllowedWithMessage,
+  notFound,
+} from '../../api/errors.js';
 import { formatLabelSelector, fromLabelSelectorObject, fromMap } from '../../api/labels.js';
 import { decodeJson, decodeObjectBody } from '../negotiate.js';
 import { json } from '../respond.js';
@@ -48,7 +55,7 @@ export async function scale(r: ResourceRequest): Promise<ApiResponse> {
         ct === 'application/strategic-merge-patch+json' ? 'application/merge-patch+json' : ct,
         { group: 'autoscaling', version: 'v1', kind: 'Scale' },
       ) as KubeObject;
-    } else throw new ApiError(405, 'MethodNotAllowed', `${verb} is not supported on scale`);
+    } else throw methodNotAllowedWithMessage(`${verb} is not supported on scale`);
     // An absent replicas is 0, as Go decodes it (kubectl omits a zero from its body).
     const replicas = (wanted['spec'] as { replicas?: unknown } | undefined)?.replicas ?? 0;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)

@@ -1,7 +1,14 @@
 // create, update (PUT), patch, delete and deletecollection.
 
 import type { FieldError, KubeObject, ResourceDef } from '../../api/types.js';
-import { ApiError, badRequest, invalid, notFound } from '../../api/errors.js';
+import {
+  ApiError,
+  badRequest,
+  invalid,
+  invalidWithMessage,
+  notFound,
+  unsupportedMediaTypeWithMessage,
+} from '../../api/errors.js';
 import {
   addWarnings,
   attachStrictErrors,
@@ -66,7 +73,7 @@ export function checkBody(
         `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: ${typeError}`,
       );
     const body = `Invalid value: ${JSON.stringify(truncateForMessage(patchValue))}: ${typeError}`;
-    throw new ApiError(422, 'Invalid', ` "" is invalid: patch: ${body}`, {
+    throw invalidWithMessage(` "" is invalid: patch: ${body}`, {
       causes: [{ reason: 'FieldValueInvalid', message: body, field: 'patch' }],
     });
   }
@@ -84,7 +91,7 @@ export function checkBody(
       );
     // A patch is refused as an invalid `patch` field of no particular kind.
     const body = `Invalid value: ${JSON.stringify(truncateForMessage(patchValue))}: ${why}`;
-    throw new ApiError(422, 'Invalid', ` "" is invalid: patch: ${body}`, {
+    throw invalidWithMessage(` "" is invalid: patch: ${body}`, {
       causes: [{ reason: 'FieldValueInvalid', message: body, field: 'patch' }],
     });
   }
@@ -211,9 +218,7 @@ export async function patchObject(r: ResourceRequest): Promise<ApiResponse> {
       .split(';')[0]
       ?.trim() ?? '';
   if (!PATCH_TYPES.has(ct))
-    throw new ApiError(
-      415,
-      'UnsupportedMediaType',
+    throw unsupportedMediaTypeWithMessage(
       `the body of the request was in an unknown format - accepted media types include: ${[...PATCH_TYPES].join(', ')}`,
     );
   const sub = r.info.subresource || undefined;
@@ -370,9 +375,7 @@ function deleteOptionsFrom(r: ResourceRequest): DeleteOptions {
     opts.propagationPolicy &&
     !['Foreground', 'Background', 'Orphan'].includes(opts.propagationPolicy)
   )
-    throw new ApiError(
-      422,
-      'Invalid',
+    throw invalidWithMessage(
       `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan"`,
     );
   if (

@@ -4,7 +4,7 @@
 // resource and storage latency, plus the process's own figures.
 
 import { readdirSync } from 'node:fs';
-import { ApiError } from '../../api/errors.js';
+import { notFoundGeneric } from '../../api/errors.js';
 import type { ResourceTable } from '../../api/registry.js';
 import type { Store } from '../../storage/index.js';
 import type { RequestInfo } from '../request-info.js';
@@ -278,8 +278,7 @@ export function createApiServerMetrics(o: ApiServerMetricsOptions): ApiServerMet
       });
     },
     async respond(req) {
-      if (req.method !== 'GET' && req.method !== 'HEAD')
-        throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw notFoundGeneric();
       return {
         status: 200,
         headers: { 'content-type': TEXT_CONTENT_TYPE },

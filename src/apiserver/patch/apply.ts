@@ -6,7 +6,13 @@
 //   - every other write records the fields it changed for its manager (operation Update),
 //     taking them away from whoever owned them before.
 
-import { ApiError, badRequest, internalError, type StatusCause } from '../../api/errors.js';
+import {
+  ApiError,
+  applyConflict,
+  badRequest,
+  internalError,
+  type StatusCause,
+} from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import { FieldSet, fieldElement, pathString, type Path } from './fieldset.js';
 import { clone, deepEqual, isObject, sortedJson, type JsonObject } from './json.js';
@@ -292,7 +298,7 @@ function conflictError(conflicts: { manager: Manager; set: FieldSet }[]): ApiErr
     ]);
     message = `Apply failed with ${items.length} conflicts: ${lines.join('\n')}`;
   }
-  return new ApiError(409, 'Conflict', message, { causes });
+  return applyConflict(causes, message);
 }
 
 /** kubectl's own server-side applies keep a client-side-apply annotation up to date. */

@@ -1,7 +1,12 @@
 // The patch engines of the API server: JSON patch (RFC 6902), merge patch (RFC 7386),
 // strategic merge patch, and server-side apply with field ownership. All are pure.
 
-import { ApiError, badRequest } from '../../api/errors.js';
+import {
+  ApiError,
+  badRequest,
+  invalidWithMessage,
+  unsupportedMediaTypeWithMessage,
+} from '../../api/errors.js';
 import type { GroupVersionKind, KubeObject } from '../../api/types.js';
 import { truncateForMessage } from '../json-scan.js';
 import { isObject } from './json.js';
@@ -41,11 +46,7 @@ export function applyPatch(
     throw e;
   }
   if (!isObject(result)) {
-    throw new ApiError(
-      422,
-      'Invalid',
-      'patch: Invalid value: the patched document is not a JSON object',
-    );
+    throw invalidWithMessage('patch: Invalid value: the patched document is not a JSON object');
   }
   checkPatchedMetadata(doc, result, gvk);
   return result as KubeObject;
@@ -66,7 +67,7 @@ function checkPatchedMetadata(
   if (meta !== undefined && meta !== null && !isObject(meta)) {
     const what = Array.isArray(meta) ? 'array' : typeof meta === 'boolean' ? 'bool' : typeof meta;
     const body = `Invalid value: ${JSON.stringify(truncateForMessage(JSON.stringify(result)))}: json: cannot unmarshal ${what} into Go struct field ${gvk.kind}.metadata of type v1.ObjectMeta`;
-    throw new ApiError(422, 'Invalid', ` "" is invalid: patch: ${body}`, {
+    throw invalidWithMessage(` "" is invalid: patch: ${body}`, {
       causes: [{ reason: 'FieldValueInvalid', message: body, field: 'patch' }],
     });
   }
@@ -97,9 +98,7 @@ function applyByType(
         // kube-apiserver answers an operation that does not apply with a generic 422 whose
         // message leaves out the JSON patch library's words.
         if (e instanceof ApiError && e.code === 422)
-          throw new ApiError(
-            422,
-            'Invalid',
+          throw invalidWithMessage(
             'the server rejected our request due to an error in our request',
             {},
           );
@@ -114,9 +113,7 @@ function applyByType(
       result = applyStrategicMergePatch(doc, patchBody, gvk);
       break;
     default:
-      throw new ApiError(
-        415,
-        'UnsupportedMediaType',
+      throw unsupportedMediaTypeWithMessage(
         `the body of the request was in an unknown format - accepted media types include: ${JSON_PATCH}, ${MERGE_PATCH}, ${APPLY_PATCH}, ${STRATEGIC_MERGE_PATCH}`,
       );
   }

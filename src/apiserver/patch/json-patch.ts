@@ -1,7 +1,12 @@
 // RFC 6902 JSON Patch. Failures carry the wording of the Go library kube-apiserver uses
 // (evanphx/json-patch), e.g. `replace operation does not apply: doc is missing key: /a: missing value`.
 
-import { ApiError, badRequest } from '../../api/errors.js';
+import {
+  ApiError,
+  badRequest,
+  invalidWithMessage,
+  requestEntityTooLarge,
+} from '../../api/errors.js';
 import { depthOf, MAX_JSON_DEPTH } from '../json-scan.js';
 import { clone, deepEqual, isObject, type JsonObject } from './json.js';
 
@@ -37,7 +42,7 @@ function shift(budget: Budget, array: unknown[], index: number): void {
 }
 
 /** A patch that does not apply to the document: 422, as kube-apiserver answers. */
-const notApplicable = (message: string): ApiError => new ApiError(422, 'Invalid', message);
+const notApplicable = (message: string): ApiError => invalidWithMessage(message);
 
 const MISSING = 'missing value';
 const BAD_INDEX = 'invalid index referenced';
@@ -166,9 +171,7 @@ export function applyJsonPatch(doc: unknown, ops: unknown): unknown {
   }
   const parsed = ops.map((raw) => readOp(raw));
   if (parsed.length > MAX_JSON_PATCH_OPERATIONS) {
-    throw new ApiError(
-      413,
-      'RequestEntityTooLarge',
+    throw requestEntityTooLarge(
       `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${parsed.length}`,
     );
   }

@@ -6,7 +6,7 @@
 //
 // The algorithm works on private deep copies, so the caller's values are never modified.
 
-import { ApiError, badRequest } from '../../api/errors.js';
+import { ApiError, badRequest, invalidWithMessage } from '../../api/errors.js';
 import type { GroupVersionKind, KubeObject } from '../../api/types.js';
 import { clone, goFormat, goType, isObject, type JsonObject } from './json.js';
 import { fieldOf, rootType, type FieldMeta } from './merge-keys.js';
@@ -290,7 +290,7 @@ function elementKind(...lists: unknown[][]): Kind {
     for (const v of list) {
       const k = kindOf(v);
       if (prev === undefined) {
-        if (k === 'slice') throw new ApiError(422, 'Invalid', 'lists of lists are not supported');
+        if (k === 'slice') throw invalidWithMessage('lists of lists are not supported');
         prev = k;
       } else if (prev !== k) {
         throw badRequest(`list element types are not identical: ${goFormat(lists)}`);

@@ -3,7 +3,7 @@
 
 import protobuf from 'protobufjs';
 import type { Message, Type } from 'protobufjs';
-import { ApiError, badRequest } from '../../api/errors.js';
+import { badRequest, unsupportedMediaTypeWithMessage } from '../../api/errors.js';
 import { schemaRoot } from './kinds.js';
 
 export const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -42,16 +42,12 @@ export function openEnvelope(body: Uint8Array): Envelope {
   const kind = u.typeMeta?.kind ?? '';
   if (!kind) throw badRequest("Object 'Kind' is missing in the protobuf body");
   if (u.contentEncoding) {
-    throw new ApiError(
-      415,
-      'UnsupportedMediaType',
+    throw unsupportedMediaTypeWithMessage(
       `protobuf bodies with content encoding "${u.contentEncoding}" are not supported; send the object unencoded`,
     );
   }
   if (u.contentType && u.contentType !== 'application/vnd.kubernetes.protobuf') {
-    throw new ApiError(
-      415,
-      'UnsupportedMediaType',
+    throw unsupportedMediaTypeWithMessage(
       `a protobuf envelope holding "${u.contentType}" is not supported; send that content directly`,
     );
   }

@@ -10,7 +10,7 @@
 
 import protobuf from 'protobufjs';
 import type { Field, Message, Type } from 'protobufjs';
-import { ApiError } from '../../api/errors.js';
+import { unsupportedMediaTypeWithMessage } from '../../api/errors.js';
 import { convertSpecial, longToNumber } from './special.js';
 
 type Mode = 'omitempty' | 'ptr' | 'always' | 'nullable' | 'inline';
@@ -140,9 +140,7 @@ function refuseUnknownFields(type: Type, msg: Decoded, path: string): void {
     }
     if (empty) continue;
     const where = path ? ` (at ${path})` : '';
-    throw new ApiError(
-      415,
-      'UnsupportedMediaType',
+    throw unsupportedMediaTypeWithMessage(
       `protobuf field ${tag >>> 3} of ${type.fullName.slice(1)}${where} is not supported by this server; send the object as application/json`,
     );
   }

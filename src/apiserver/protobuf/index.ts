@@ -1,7 +1,7 @@
 // Decoding of Kubernetes protobuf request bodies (kubectl 1.32+ typed clients send them)
 // into the JSON object kube-apiserver would accept for the same request.
 
-import { ApiError } from '../../api/errors.js';
+import { unsupportedMediaTypeWithMessage } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import { decodeMessage, openEnvelope } from './envelope.js';
 import { messageToJson } from './gojson.js';
@@ -27,9 +27,7 @@ export function decodeKubernetesProtobuf(body: Buffer): KubeObject {
   const { apiVersion, kind, raw } = openEnvelope(body);
   const type = typeForKind(apiVersion, kind);
   if (!type) {
-    throw new ApiError(
-      415,
-      'UnsupportedMediaType',
+    throw unsupportedMediaTypeWithMessage(
       `this server cannot decode ${kind} (${apiVersion || 'no apiVersion'}) from protobuf; send it as application/json`,
     );
   }

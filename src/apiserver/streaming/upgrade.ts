@@ -1,16 +1,18 @@
-// Upgrade requests for pods/exec, pods/attach and pods/portforward: request info →
-// authentication → authorization → the pod and container checks → protocol negotiation →
-// 101 and the session. Anything refused before the 101 is an ordinary HTTP error, so that
-// kubectl falls back from WebSocket to SPDY (or prints the error).
+// Upgrade requests for pods/exec, pods/attach and pods/portforward through the request chain
+// (../chain.ts): request info → authentication → impersonation → authorization → the pod →
+// the container checks, protocol negotiation, 101 and the session. Anything refused before
+// the 101 is an ordinary HTTP error, so that kubectl falls back from WebSocket to SPDY (or
+// prints the error).
 
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
-import { ApiError, badRequest, methodNotSupported, notFound } from '../../api/errors.js';
+import { badRequest, methodNotSupported, notFound, notFoundGeneric } from '../../api/errors.js';
 import { createAuthenticator } from '../auth/authn.js';
 import { impersonate } from '../auth/impersonation.js';
-import type { AuthorizationAttributes, Credentials, UserInfo } from '../auth/types.js';
+import type { AuthorizationAttributes, UserInfo } from '../auth/types.js';
+import { credentialsOf, nothing, runChain, type Chain } from '../chain.js';
 import { certificateError, type UpgradeHandler } from '../http-server.js';
 import { rawPathOf, requestInfo, type RequestInfo } from '../request-info.js';
 import { PlainHttpError, writeHttpError, writeSwitchingProtocols } from './http.js';
@@ -90,6 +92,30 @@ function negotiate(
   });
 }
 
+/** One upgrade request as it passes the chain; each stage fills in what the next needs. */
+class UpgradeRequest {
+  readonly req: IncomingMessage;
+  readonly socket: Duplex;
+  readonly head: Buffer;
+  /** The identity in the connection's verified client certificate. */
+  readonly certUser: UserInfo | undefined;
+  /** Set by the requestInfo stage. */
+  info!: RequestInfo;
+  /** Set by the authentication stage. */
+  requester!: UserInfo;
+  /** Set by the impersonation stage. */
+  user!: UserInfo;
+  /** Set by the resolution stage. */
+  transport!: Transport;
+  pod!: PodView;
+  constructor(req: IncomingMessage, socket: Duplex, head: Buffer, certUser: UserInfo | undefined) {
+    this.req = req;
+    this.socket = socket;
+    this.head = head;
+    this.certUser = certUser;
+  }
+}
+
 export function createUpgradeHandler(o: StreamingServerOptions): UpgradeHandler {
   const authenticate = o.authenticate ?? createAuthenticator([]).authenticate;
   const timeoutMs = o.streamCreationTimeoutMs ?? DEFAULT_STREAM_CREATION_TIMEOUT_MS;
@@ -106,28 +132,6 @@ export function createUpgradeHandler(o: StreamingServerOptions): UpgradeHandler 
     const p = chosen.get(req);
     if (p) headers.push(`Sec-WebSocket-Protocol: ${p}`);
   });
-
-  /** Authenticates, applies Impersonate-* headers, and authorizes the request. */
-  async function user(
-    req: IncomingMessage,
-    socket: Duplex,
-    certUser: UserInfo | undefined,
-    attrs: Omit<AuthorizationAttributes, 'user'>,
-  ): Promise<UserInfo> {
-    const auth = req.headers.authorization;
-    const certError = certUser ? undefined : certificateError(socket as TLSSocket);
-    const credentials: Credentials = {
-      ...(typeof auth === 'string' ? { authorization: auth } : {}),
-      ...(certUser ? { certificateUser: certUser } : {}),
-      ...(certError ? { certificateError: certError } : {}),
-    };
-    const requester = authenticate(credentials);
-    const checks: AuthorizationAttributes[] = [];
-    const u = impersonate(req.headers, requester, (a) => void checks.push(a));
-    for (const a of checks) await o.authorize(a);
-    await o.authorize({ ...attrs, user: u });
-    return u;
-  }
 
   function upgradeWebSocket(
     req: IncomingMessage,
@@ -248,44 +252,60 @@ export function createUpgradeHandler(o: StreamingServerOptions): UpgradeHandler 
     servePortForward(socket, opts);
   }
 
-  async function handle(
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    certUser: UserInfo | undefined,
-  ): Promise<void> {
-    const method = req.method ?? 'GET';
-    const info = streamingInfo(method, req.url ?? '/');
-    if (!info)
-      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
-    const subresource = info.subresource;
-    if (method !== 'GET' && method !== 'POST')
-      throw methodNotSupported({ group: '', resource: `pods/${subresource}` }, info.verb);
-    const transport = transportOf(req.headers);
-    await user(req, socket, certUser, {
-      verb: info.verb,
-      isResourceRequest: true,
-      path: info.path,
-      namespace: info.namespace,
-      group: '',
-      resource: 'pods',
-      subresource,
-      name: info.name,
-    });
-    if (!transport) throw badRequest('Upgrade request required');
-    const obj = await o.getPod(info.namespace, info.name);
-    if (!obj) throw notFound({ group: '', resource: 'pods' }, info.name);
-    const pod = podView(obj);
-    const q = new URL(req.url ?? '/', 'https://localhost').searchParams;
-    if (subresource === 'portforward') portForward(req, socket, head, transport, pod, q);
-    else command(subresource as 'exec' | 'attach', req, socket, head, transport, pod, q);
-  }
+  /** Upgrades at each stage of the request chain (see ../chain.ts for the order). */
+  const chain: Chain<UpgradeRequest> = {
+    requestInfo(s) {
+      const method = s.req.method ?? 'GET';
+      const info = streamingInfo(method, s.req.url ?? '/');
+      if (!info) throw notFoundGeneric();
+      if (method !== 'GET' && method !== 'POST')
+        throw methodNotSupported({ group: '', resource: `pods/${info.subresource}` }, info.verb);
+      s.info = info;
+    },
+    authentication(s) {
+      const certError = s.certUser ? undefined : certificateError(s.socket as TLSSocket);
+      s.requester = authenticate(credentialsOf(s.req.headers.authorization, s.certUser, certError));
+    },
+    async impersonation(s) {
+      const checks: AuthorizationAttributes[] = [];
+      s.user = impersonate(s.req.headers, s.requester, (a) => void checks.push(a));
+      for (const a of checks) await o.authorize(a);
+    },
+    async authorization({ info, user }) {
+      await o.authorize({
+        user,
+        verb: info.verb,
+        isResourceRequest: true,
+        path: info.path,
+        namespace: info.namespace,
+        group: '',
+        resource: 'pods',
+        subresource: info.subresource,
+        name: info.name,
+      });
+    },
+    async resolution(s) {
+      const transport = transportOf(s.req.headers);
+      if (!transport) throw badRequest('Upgrade request required');
+      s.transport = transport;
+      const obj = await o.getPod(s.info.namespace, s.info.name);
+      if (!obj) throw notFound({ group: '', resource: 'pods' }, s.info.name);
+      s.pod = podView(obj);
+    },
+    admission: nothing,
+    handler({ req, socket, head, info, transport, pod }) {
+      const q = new URL(req.url ?? '/', 'https://localhost').searchParams;
+      if (info.subresource === 'portforward') portForward(req, socket, head, transport, pod, q);
+      else command(info.subresource as 'exec' | 'attach', req, socket, head, transport, pod, q);
+    },
+  };
 
   return (req, socket, head, certUser) => {
     socket.on('error', () => {});
     const s = socket as Partial<TLSSocket>;
     s.setNoDelay?.(true);
     s.setTimeout?.(0);
-    handle(req, socket, head, certUser).catch((e: unknown) => writeHttpError(socket, e));
+    const state = new UpgradeRequest(req, socket, head, certUser);
+    runChain(chain, state).catch((e: unknown) => writeHttpError(socket, e));
   };
 }
