@@ -1,7 +1,7 @@
 // Turns a request path into what the rest of the chain reasons about, as
 // k8s.io/apiserver's RequestInfoFactory does.
 
-import { boolParam } from './handlers/context.js';
+import { boolParam } from './query-params.js';
 
 export interface RequestInfo {
   isResourceRequest: boolean;

@@ -11,6 +11,8 @@ import type { AuthorizerChain } from '../auth/authz.js';
 import type { AuthenticatorChain } from '../auth/authn.js';
 import type { FieldTracker } from '../fields.js';
 
+export { boolParam, optionalBoolParam } from '../query-params.js';
+
 export interface ServerParts {
   table: ResourceTable;
   registry: Registry;
@@ -121,22 +123,6 @@ export function checkListOptions(query: URLSearchParams, watch: boolean): void {
     if (initial !== null) forbid('sendInitialEvents', 'sendInitialEvents is forbidden for list');
   }
   if (errs.length) throw invalid('ListOptions', 'meta.k8s.io', '', errs);
-}
-
-/**
- * A boolean query parameter as kube-apiserver converts one: absent is false; otherwise its
- * first value is false only when it is `0` or `false` (any case) — `watch=`, `watch=1`,
- * `watch=True` and `watch=yes` all mean true.
- */
-export function boolParam(query: URLSearchParams, name: string): boolean {
-  const v = query.get(name);
-  // Go's EqualFold: toUpperCase also folds `ſ` to `S`, as simple case folding does.
-  return v !== null && v !== '0' && v.toUpperCase() !== 'FALSE';
-}
-
-/** The same for an optional boolean (`*bool`): undefined when absent. */
-export function optionalBoolParam(query: URLSearchParams, name: string): boolean | undefined {
-  return query.has(name) ? boolParam(query, name) : undefined;
 }
 
 const MAX_UINT64 = 2n ** 64n - 1n;
