@@ -2,8 +2,8 @@
 // exits, as an agent that stops while its containers go on running.
 // argv: dataDir configJSON cgroupParent
 
-import { createRuntime } from './runtime.js';
-import type { ContainerConfig } from './types.js';
+import { createRuntime } from '../../src/agent/runtime/runtime.js';
+import type { ContainerConfig } from '../../src/agent/runtime/types.js';
 
 const [dataDir, json, cgroupParent] = process.argv.slice(2);
 if (!dataDir || !json) throw new Error('usage: testing_child.ts DATA_DIR CONFIG_JSON');
