@@ -6,7 +6,7 @@ import { createRuntime } from '../../src/agent/runtime/runtime.js';
 import type { ContainerConfig } from '../../src/agent/runtime/types.js';
 
 const [dataDir, json, cgroupParent] = process.argv.slice(2);
-if (!dataDir || !json) throw new Error('usage: testing_child.ts DATA_DIR CONFIG_JSON');
+if (!dataDir || !json) throw new Error('usage: agent-runtime-child.ts DATA_DIR CONFIG_JSON');
 const config = JSON.parse(json) as ContainerConfig;
 const rt = await createRuntime({ dataDir, ...(cgroupParent ? { cgroupParent } : {}) });
 await rt.create(config);
