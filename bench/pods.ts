@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject } from '../src/api/types.js';
 import { createNodeAgent, type NodeAgent } from '../src/agent/index.js';
-import { createTestNetns, type TestNetns } from '../src/agent/sandbox/testing.js';
+import { createTestNetns, type TestNetns } from '../test/support/agent-sandbox.js';
 import { createInformer, resources } from '../src/client/index.js';
 import { startControllerManager } from '../src/controllers/index.js';
 import { createLogger } from '../src/log/index.js';

@@ -9,32 +9,30 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApi, type TestApi } from '../../test/support/inprocess.js';
-import { ensureTestImages, IMAGES } from '../../test/images/index.js';
+import { eventually } from '../../test/support/eventually.js';
 import { resources } from '../client/index.js';
 import { createLogger } from '../log/index.js';
 import type { KubeObject } from '../api/types.js';
-import { buildImage, startTestRegistry } from '../images/testing.js';
+import {
+  buildImage,
+  ensureTestImages,
+  IMAGES,
+  startTestRegistry,
+} from '../../test/support/images.js';
 import { createNodeAgent, type NodeAgent } from './agent.js';
-import { containerTestSkipReason } from './runtime/testing.js';
-import { createTestNetns, skipReason as netSkipReason, type TestNetns } from './sandbox/testing.js';
+import { containerTestSkipReason } from '../../test/support/agent-runtime.js';
+import {
+  createTestNetns,
+  skipReason as netSkipReason,
+  type TestNetns,
+} from '../../test/support/agent-sandbox.js';
 
 const skip = containerTestSkipReason() ?? netSkipReason();
 const NODE = 'agent-test-node';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+/** `eventually` with this suite's pace: containers start in seconds. */
+const until = <T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> =>
+  eventually(fn, what, { timeoutMs: ms, intervalMs: 200 });
 
 describe('node agent', { skip }, () => {
   let api: TestApi;

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pathSegmentNameErrors, rawPathOf, requestInfo } from './request-info.js';
-import { startTestServer, type TestApiServer } from './testing.js';
+import { startTestServer, type TestApiServer } from '../../test/support/apiserver.js';
 
 const info = (method: string, target: string): ReturnType<typeof requestInfo> =>
   requestInfo(method, new URL(target, 'https://h'), rawPathOf(target));

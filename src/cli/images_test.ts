@@ -9,7 +9,7 @@ import {
   dockerSaveArchive,
   startTestRegistry,
   type TestRegistry,
-} from '../images/testing.js';
+} from '../../test/support/images.js';
 import { humanSize, imagesCommand } from './images.js';
 
 let dir: string;

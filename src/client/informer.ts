@@ -1,6 +1,7 @@
 // List+watch into a local cache, with change notifications: client-go's reflector and
 // informer in one small piece. Re-lists on 410 Gone and after errors (with back-off);
-// resumes watches from the last seen resourceVersion.
+// resumes watches from the last seen resourceVersion. A watch event older than the cached
+// object (by resourceVersion) is ignored; a list replaces the cache as it stands.
 
 import type { KubeObject } from '../api/types.js';
 import { StatusError, type Client, type ResourceRef } from './rest.js';
@@ -37,6 +38,22 @@ export const keyOf = (o: KubeObject): string =>
 export function splitKey(key: string): [string, string] {
   const i = key.indexOf('/');
   return i < 0 ? ['', key] : [key.slice(0, i), key.slice(i + 1)];
+}
+
+/** Parses a resourceVersion as the decimal integer Skiff and etcd give; undefined otherwise. */
+function revision(o: KubeObject): bigint | undefined {
+  const rv = o.metadata.resourceVersion;
+  return rv && /^\d+$/.test(rv) ? BigInt(rv) : undefined;
+}
+
+/**
+ * Whether `incoming` is an older version than `held`: resourceVersions compared as numbers
+ * (as Headlamp's cache does; '9' < '10'). Versions that are not numbers are never older.
+ */
+export function isOlder(incoming: KubeObject, held: KubeObject): boolean {
+  const a = revision(incoming);
+  const b = revision(held);
+  return a !== undefined && b !== undefined && a < b;
 }
 
 export function createInformer<T extends KubeObject = KubeObject>(o: InformerOptions): Informer<T> {
@@ -121,6 +138,9 @@ export function createInformer<T extends KubeObject = KubeObject>(o: InformerOpt
           if (ev.type === 'BOOKMARK') continue;
           const k = keyOf(obj);
           const old = cache.get(k);
+          // A late event for a version older than the one held would take the cache back in
+          // time (a resumed watch, a re-delivered event): ignore it. A relist still replaces.
+          if (old && isOlder(obj, old)) continue;
           if (ev.type === 'DELETED') {
             cache.delete(k);
             emit((h) => h.delete?.(old ?? obj));

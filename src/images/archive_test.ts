@@ -25,7 +25,7 @@ import {
   tarBuffer,
   type BuiltImage,
   type TarWriteEntry,
-} from './testing.js';
+} from '../../test/support/images.js';
 
 const T = 1_600_000_000;
 const isRoot = process.getuid?.() === 0;

@@ -9,7 +9,12 @@ import { gzipSync } from 'node:zlib';
 import { ImageError } from './errors.js';
 import type { PullProgress } from './registry/pull.js';
 import { createImageService, type ImageServiceOptions } from './service.js';
-import { buildImage, startTestRegistry, tarBuffer, type TestRegistry } from './testing.js';
+import {
+  buildImage,
+  startTestRegistry,
+  tarBuffer,
+  type TestRegistry,
+} from '../../test/support/images.js';
 
 let work: string;
 let n = 0;

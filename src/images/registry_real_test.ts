@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createImageService } from './service.js';
-import { buildImage, ociLayoutArchive } from './testing.js';
+import { buildImage, ociLayoutArchive } from '../../test/support/images.js';
 
 const binary = spawnSync('sh', ['-c', 'command -v docker-registry'], {
   encoding: 'utf8',

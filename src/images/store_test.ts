@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createImageService } from './service.js';
-import { buildImage, dockerSaveArchive } from './testing.js';
+import { buildImage, dockerSaveArchive } from '../../test/support/images.js';
 
 let work: string;
 before(() => (work = mkdtempSync(join(tmpdir(), 'skiff-store-'))));

@@ -2,7 +2,11 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../api/types.js';
 import { resources } from '../client/index.js';
-import { startControllers, eventually, type ControllerTestEnv } from '../controllers/testing.js';
+import {
+  startControllers,
+  eventually,
+  type ControllerTestEnv,
+} from '../../test/support/controllers.js';
 import { scheduler, unschedulableMessage } from './index.js';
 
 const node = (

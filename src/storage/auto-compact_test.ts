@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { startCompactor } from './auto-compact.js';
 import { createMemoryStore } from './memory.js';
+import { eventually } from '../../test/support/eventually.js';
 
 void it('compacts to currentRevision - keepRevisions on its interval', async () => {
   const store = createMemoryStore();
@@ -9,11 +10,10 @@ void it('compacts to currentRevision - keepRevisions on its interval', async () 
   try {
     for (let i = 0; i < 30; i++) await store.create(`/k/${i}`, String(i));
     startCompactor(store, { keepRevisions: 10, intervalMs: 5, signal: controller.signal });
-    const deadline = Date.now() + 5000;
-    while (store.compactRevision() !== 20) {
-      assert.ok(Date.now() < deadline, 'the compactor did not run');
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await eventually(() => store.compactRevision() === 20, 'the compactor to run', {
+      timeoutMs: 5000,
+      intervalMs: 5,
+    });
     await assert.rejects(store.list('/k/', { revision: 19 }), { code: 'Compacted' });
     assert.equal((await store.list('/k/')).items.length, 30, 'live keys stay');
   } finally {
@@ -55,11 +55,10 @@ void it('reports a failed run and keeps going', async () => {
     signal: controller.signal,
     onError: (error) => errors.push(error),
   });
-  const deadline = Date.now() + 5000;
-  while (errors.length < 2) {
-    assert.ok(Date.now() < deadline, 'errors were not reported');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await eventually(() => errors.length >= 2, 'two errors reported', {
+    timeoutMs: 5000,
+    intervalMs: 5,
+  });
   controller.abort();
   assert.match(String(errors[0]), /closed/);
 });

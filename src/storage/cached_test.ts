@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createCachedStore } from './cached.js';
-import { collect, runStoreConformance } from './conformance.js';
+import { eventually } from '../../test/support/eventually.js';
+import { collect, runStoreConformance } from '../../test/support/storage-conformance.js';
 import { createMemoryStore } from './memory.js';
 import { createSqliteStore } from './sqlite.js';
 import type { Store } from './types.js';
@@ -124,20 +125,19 @@ void describe('watch cache', () => {
       const writes: Promise<unknown>[] = [];
       for (let i = 0; i < 20; i++) writes.push(backing.create(`/b/k${i}`, String(i)));
       await Promise.all(writes);
-      await waitFor(async () => (await cached.count('/b/')) === 20);
+      await eventually(
+        async () => (await cached.count('/b/')) === 20,
+        'the cache to hold 20 keys',
+        {
+          timeoutMs: 5000,
+          intervalMs: 5,
+        },
+      );
       assert.equal(cached.currentRevision(), backing.currentRevision());
     } finally {
       await cached.close();
     }
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 export type { Store };

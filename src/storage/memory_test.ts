@@ -1,4 +1,4 @@
-import { runStoreConformance } from './conformance.js';
+import { runStoreConformance } from '../../test/support/storage-conformance.js';
 import { createMemoryStore } from './memory.js';
 
 runStoreConformance('memory', () => createMemoryStore());

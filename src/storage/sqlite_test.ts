@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { collect, runStoreConformance } from './conformance.js';
+import { collect, runStoreConformance } from '../../test/support/storage-conformance.js';
 import { createSqliteStore } from './sqlite.js';
 
 const root = mkdtempSync(join(tmpdir(), 'skiff-sqlite-'));

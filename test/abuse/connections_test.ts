@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { assertStatus, startAbuseServer, type AbuseServer } from './support.js';
+import { eventually } from '../support/eventually.js';
 
 const NS = 'abuse-conn';
 const HANDSHAKE_TIMEOUT_MS = 1500;
@@ -117,14 +118,13 @@ before(async () => {
     body: JSON.stringify({ metadata: { name: NS } }),
   });
   assert.equal(res.status, 201, res.text);
-  const deadline = Date.now() + 20_000;
-  while (
-    (await srv.send({ path: `/api/v1/namespaces/${NS}/configmaps/kube-root-ca.crt` })).status !==
-    200
-  ) {
-    if (Date.now() > deadline) throw new Error('kube-root-ca.crt never appeared');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await eventually(
+    async () =>
+      (await srv.send({ path: `/api/v1/namespaces/${NS}/configmaps/kube-root-ca.crt` })).status ===
+      200,
+    'kube-root-ca.crt to appear',
+    { timeoutMs: 20_000, intervalMs: 100 },
+  );
   baseline = await snapshot();
 });
 

@@ -5,6 +5,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { eventually } from '../support/eventually.js';
 import { assertStatus, startAbuseServer, type AbuseServer, type RawResponse } from './support.js';
 
 const NS = 'abuse';
@@ -38,14 +39,6 @@ async function create(path: string, body: object): Promise<void> {
   assert.equal(res.status, 201, `POST ${path}: ${res.text}`);
 }
 
-async function waitFor(what: string, ok: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 function assertMessage(res: RawResponse, code: number, reason: string, message: string): void {
   assertStatus(res, code, reason);
   assert.equal(res.json.message, message);
@@ -63,10 +56,16 @@ before(async () => {
   await create(`/api/v1/namespaces/${OTHER}/configmaps`, { metadata: { name: 'c' } });
   // The root CA configmap a controller adds to every namespace is part of the baseline.
   for (const ns of [NS, OTHER])
-    await waitFor(`kube-root-ca.crt in ${ns}`, async () => {
-      const res = await srv.send({ path: `/api/v1/namespaces/${ns}/configmaps/kube-root-ca.crt` });
-      return res.status === 200;
-    });
+    await eventually(
+      async () => {
+        const res = await srv.send({
+          path: `/api/v1/namespaces/${ns}/configmaps/kube-root-ca.crt`,
+        });
+        return res.status === 200;
+      },
+      `kube-root-ca.crt in ${ns}`,
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
   baseline = await ours();
 });
 

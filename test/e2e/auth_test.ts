@@ -18,6 +18,7 @@ import {
   type RunResult,
   type TestCluster,
 } from './harness.js';
+import { eventually } from '../support/eventually.js';
 
 const KUBECTL = hasKubectl(33) ? 33 : 27;
 
@@ -291,11 +292,11 @@ describe('authentication (seeds 002 and 003)', () => {
     try {
       let out = '';
       proxy.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      const deadline = Date.now() + 15_000;
-      let m: RegExpExecArray | null = null;
-      while (!(m = /Starting to serve on 127\.0\.0\.1:(\d+)/.exec(out)) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 20));
-      assert.ok(m, `kubectl proxy did not start: ${out}`);
+      const m = await eventually(
+        () => /Starting to serve on 127\.0\.0\.1:(\d+)/.exec(out) ?? undefined,
+        () => `kubectl proxy to start: ${out}`,
+        15_000,
+      );
       const base = `http://localhost:${m[1]}`;
       const api = await curl([`${base}/api/`]);
       assert.equal(api.status, 200, api.body);

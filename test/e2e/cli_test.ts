@@ -17,6 +17,7 @@ import {
   SKIFF_BIN,
   type RunResult,
 } from './harness.js';
+import { eventually } from '../support/eventually.js';
 
 const KUBECTL = hasKubectl(33) ? 33 : 27;
 const STATUS_NOT_RUNNING = 3;
@@ -422,10 +423,12 @@ test('foreground up: ready banner, then SIGINT stops it cleanly', async () => {
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-  // A guard against a hang only: on a loaded machine the start may take many seconds.
-  const deadline = Date.now() + 120_000;
-  while (!/Press Ctrl-C to stop\./.test(out) && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
+  await eventually(
+    () => /Press Ctrl-C to stop\./.test(out),
+    () => `skiff up to be ready:\n${out}`,
+    // A guard against a hang only: on a loaded machine the start may take many seconds.
+    120_000,
+  );
   assert.match(out, /^Starting Skiff \(Kubernetes v1\.\d+\) in /m);
   assert.match(out, /^  ✓ certificates \(\d+ ms\)$/m);
   assert.match(out, /^Skiff is ready in \d+ ms\.$/m);

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { eventually } from '../support/eventually.js';
 import type { KubeObject } from '../../src/api/types.js';
 import {
   createClient,
@@ -38,7 +39,6 @@ const UNREADY_TAG = ':unready';
 
 const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const micro = (d: Date): string => d.toISOString().replace(/Z$/, '000Z');
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------
 // The fake kubelet
@@ -334,26 +334,12 @@ after(() => {
   c?.stop();
 });
 
-/** Polls `check` until it returns something other than undefined/false. */
-async function until<T>(
+/** `eventually` with this suite's pace: kubectl round trips, so a longer default and fewer polls. */
+const until = <T>(
   check: () => Promise<T | undefined | false>,
   what: string,
   timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await sleep(100);
-  }
-}
+): Promise<T> => eventually(check, what, { timeoutMs, intervalMs: 100 });
 
 type Kubectl = (...args: string[]) => Promise<RunResult>;
 const kubectlIn =

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eventually } from '../support/eventually.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SKIFF_BIN = join(ROOT, 'bin', 'skiff.js');
@@ -409,25 +410,9 @@ export function parseTable(text: string): Record<string, string>[] {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `fn` every 300 ms until it returns a value (not undefined); fails with the last error. */
-export async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  ms = 60_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(300);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+/** `eventually` with the argument order and pace of the end-to-end tests (every 300 ms). */
+export const until = <T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> =>
+  eventually(fn, what, { timeoutMs: ms, intervalMs: 300 });
 
 /** Escapes a literal for use inside a RegExp. */
 export const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

@@ -24,12 +24,14 @@ import {
   makeBusyboxLayer,
   removeCgroupParent,
   type TestNetns,
-} from './testing.js';
+} from '../../../test/support/agent-runtime.js';
 import type { ContainerConfig, ContainerRuntime, ContainerStatus, ExecSession } from './types.js';
 
 const run = promisify(execFile);
 const skip = containerTestSkipReason();
-const CHILD = fileURLToPath(new URL('./testing_child.ts', import.meta.url));
+const CHILD = fileURLToPath(
+  new URL('../../../test/support/agent-runtime-child.ts', import.meta.url),
+);
 const CGROUP_PARENT = `/skiff-test-${process.pid}`;
 
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

@@ -12,7 +12,13 @@ import { run, which } from './exec.js';
 import { isNetnsMounted, removeNetns } from './netns.js';
 import { createPodNetwork, type PodNetwork } from './network.js';
 import { hostVethName } from './pod-link.js';
-import { connect, createTestNetns, serve, skipReason, type TestNetns } from './testing.js';
+import {
+  connect,
+  createTestNetns,
+  serve,
+  skipReason,
+  type TestNetns,
+} from '../../../test/support/agent-sandbox.js';
 
 const skip = skipReason();
 const POD_CIDR = '10.244.0.0/24';

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
+import { eventually } from '../../../test/support/eventually.js';
 import { createMemoryStore, type Store } from '../../storage/index.js';
 import { signServiceAccountToken, type ServiceAccountTokenRequest } from '../../pki/index.js';
 import { followBoundObjects, type BoundObjectCache } from './bound-objects.js';
@@ -13,10 +14,8 @@ const object = (uid: string, deletionTimestamp?: string): string =>
   JSON.stringify({ metadata: { uid, ...(deletionTimestamp ? { deletionTimestamp } : {}) } });
 
 /** Waits (bounded) until the cache reflects a write. */
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
-  assert.ok(check(), 'condition not reached');
-}
+const until = (check: () => boolean, what: string): Promise<true> =>
+  eventually(() => check() || undefined, what, { timeoutMs: 1000, intervalMs: 5 });
 
 describe('service-account token authentication', () => {
   let store: Store;
@@ -72,10 +71,10 @@ describe('service-account token authentication', () => {
   it('follows deletions and re-creations', async () => {
     const token = sign({ podName: 'p', podUid: 'pod-1' });
     await store.delete('/registry/core/pods/ns/p');
-    await until(() => !cache.get('pods', 'ns', 'p'));
+    await until(() => !cache.get('pods', 'ns', 'p'), 'the pod gone from the cache');
     assert.equal(authenticate(token), undefined);
     await store.create('/registry/core/pods/ns/p', object('pod-2'));
-    await until(() => !!cache.get('pods', 'ns', 'p'));
+    await until(() => !!cache.get('pods', 'ns', 'p'), 'the pod in the cache');
     assert.equal(authenticate(token), undefined);
     assert.ok(authenticate(sign({ podName: 'p', podUid: 'pod-2' })));
   });
@@ -89,7 +88,10 @@ describe('service-account token authentication', () => {
       object('sec-1', at.toISOString()),
       kv!.modRevision,
     );
-    await until(() => !!cache.get('secrets', 'ns', 's')?.deletionTimestamp);
+    await until(
+      () => !!cache.get('secrets', 'ns', 's')?.deletionTimestamp,
+      'the secret marked deleted in the cache',
+    );
     const saved = now;
     try {
       now = new Date(at.getTime() + 59_000);

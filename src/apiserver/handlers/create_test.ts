@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestApiServer } from '../testing.js';
+import { startTestServer, type TestApiServer } from '../../../test/support/apiserver.js';
 
 type Obj = Record<string, unknown> & { metadata: Record<string, unknown> };
 

@@ -2,7 +2,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestApiServer } from '../testing.js';
+import { startTestServer, type TestApiServer } from '../../../test/support/apiserver.js';
 
 interface ApiResource {
   name: string;

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { DEFAULT_ISSUER } from '../../pki/index.js';
-import { startTestServer, type TestApiServer } from '../testing.js';
+import { startTestServer, type TestApiServer } from '../../../test/support/apiserver.js';
 
 const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const NS = 'tr';

@@ -1,6 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestApiServer, type WatchEventJson } from '../testing.js';
+import {
+  startTestServer,
+  type TestApiServer,
+  type WatchEventJson,
+} from '../../../test/support/apiserver.js';
 
 type Obj = Record<string, unknown> & { metadata: Record<string, unknown> };
 

@@ -16,7 +16,7 @@ import {
   type HostBackend,
   type StreamingTestServer,
   type UpgradeSeen,
-} from './testing.js';
+} from '../../../test/support/apiserver-streaming.js';
 
 const VERSIONS = [27, 30, 33].filter(hasKubectl);
 const LOG = ['first line', 'second line', 'third line', 'fourth line'];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startTestServer, type TestApiServer } from '../testing.js';
+import { startTestServer, type TestApiServer } from '../../../test/support/apiserver.js';
 import { createStreamingServer } from './index.js';
 import type { LogRequest, StreamingBackend } from './types.js';
 

@@ -11,7 +11,7 @@ import {
   createHostBackend,
   startStreamingTestServer,
   type StreamingTestServer,
-} from './testing.js';
+} from '../../../test/support/apiserver-streaming.js';
 
 let s: StreamingTestServer;
 const ports: Record<number, number> = {};

@@ -10,7 +10,7 @@ import {
   replicaSetsOf,
   rolloutStatus,
   startHarness,
-} from './harness.js';
+} from '../../../test/support/controllers-deployment.js';
 import type { Deployment, ReplicaSet } from './types.js';
 
 void describe('adoption and release', () => {

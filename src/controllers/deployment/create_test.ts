@@ -13,7 +13,7 @@ import {
   rolloutStatus,
   startHarness,
   type Harness,
-} from './harness.js';
+} from '../../../test/support/controllers-deployment.js';
 import type { Deployment } from './types.js';
 
 void describe('a new Deployment', () => {

@@ -15,7 +15,7 @@ import {
   setImage,
   startHarness,
   type Harness,
-} from './harness.js';
+} from '../../../test/support/controllers-deployment.js';
 import type { Deployment, Pod } from './types.js';
 
 interface PodView extends Pod {

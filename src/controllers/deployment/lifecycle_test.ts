@@ -13,7 +13,7 @@ import {
   setImage,
   startHarness,
   type Harness,
-} from './harness.js';
+} from '../../../test/support/controllers-deployment.js';
 import type { Deployment, ReplicaSet } from './types.js';
 
 const REV = 'deployment.kubernetes.io/revision';

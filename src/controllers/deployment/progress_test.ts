@@ -10,7 +10,7 @@ import {
   replicaSetsOf,
   rolloutStatus,
   startHarness,
-} from './harness.js';
+} from '../../../test/support/controllers-deployment.js';
 import type { Deployment } from './types.js';
 
 void describe('progress deadline', () => {

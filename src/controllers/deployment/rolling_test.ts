@@ -12,7 +12,7 @@ import {
   rolloutStatus,
   setImage,
   startHarness,
-} from './harness.js';
+} from '../../../test/support/controllers-deployment.js';
 import type { Deployment, ReplicaSet } from './types.js';
 
 interface Case {

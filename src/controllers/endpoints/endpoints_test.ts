@@ -2,7 +2,11 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { isNotFound, resources } from '../../client/index.js';
 import type { KubeObject } from '../../api/types.js';
-import { startControllers, eventually, type ControllerTestEnv } from '../testing.js';
+import {
+  startControllers,
+  eventually,
+  type ControllerTestEnv,
+} from '../../../test/support/controllers.js';
 import { endpointsController } from './index.js';
 import type { EndpointSubset } from './types.js';
 

@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { resources } from '../../client/index.js';
 import type { KubeObject } from '../../api/types.js';
 import { garbageCollector } from '../garbagecollector/index.js';
-import { startControllers, eventually, type ControllerTestEnv } from '../testing.js';
+import {
+  startControllers,
+  eventually,
+  type ControllerTestEnv,
+} from '../../../test/support/controllers.js';
 import { createEndpointSliceController, endpointSliceController } from './index.js';
 import type { EndpointSlice, SliceEndpoint } from './types.js';
 

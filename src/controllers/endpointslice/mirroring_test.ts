@@ -4,7 +4,11 @@ import { resources } from '../../client/index.js';
 import type { KubeObject } from '../../api/types.js';
 import { endpointsController } from '../endpoints/index.js';
 import { garbageCollector } from '../garbagecollector/index.js';
-import { startControllers, eventually, type ControllerTestEnv } from '../testing.js';
+import {
+  startControllers,
+  eventually,
+  type ControllerTestEnv,
+} from '../../../test/support/controllers.js';
 import { endpointSliceController, endpointSliceMirroringController } from './index.js';
 import type { EndpointSlice } from './types.js';
 

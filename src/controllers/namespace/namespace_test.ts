@@ -1,7 +1,11 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { isNotFound, resources } from '../../client/index.js';
-import { startControllers, eventually, type ControllerTestEnv } from '../testing.js';
+import {
+  startControllers,
+  eventually,
+  type ControllerTestEnv,
+} from '../../../test/support/controllers.js';
 import { namespaceController } from './index.js';
 import { serviceAccountController, ROOT_CA_CONFIGMAP } from '../serviceaccount/index.js';
 

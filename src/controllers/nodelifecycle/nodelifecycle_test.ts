@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { resources } from '../../client/index.js';
-import { startControllers, eventually } from '../testing.js';
+import { startControllers, eventually } from '../../../test/support/controllers.js';
 import { createNodeLifecycleController, nodeLifecycleController } from './index.js';
 
 it('marks a node whose lease is not renewed Unknown, taints it and its pods not ready', async () => {

@@ -4,9 +4,20 @@ import { resources } from '../../client/index.js';
 import { startTestApi } from '../../../test/support/inprocess.js';
 import { createLogger } from '../../log/index.js';
 import { startControllerManager } from '../manager.js';
-import { startControllers, eventually, type ControllerTestEnv } from '../testing.js';
+import {
+  startControllers,
+  eventually,
+  type ControllerTestEnv,
+} from '../../../test/support/controllers.js';
 import { replicaSetController } from './index.js';
-import { bindToNode, createNamespace, eventsFor, markReady, podsOf, rsBody } from './testing.js';
+import {
+  bindToNode,
+  createNamespace,
+  eventsFor,
+  markReady,
+  podsOf,
+  rsBody,
+} from '../../../test/support/controllers-replicaset.js';
 import type { Pod, ReplicaOwner } from './types.js';
 
 const RS = resources.replicaSets;

@@ -1,9 +1,18 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { resources } from '../../client/index.js';
-import { startControllers, eventually, type ControllerTestEnv } from '../testing.js';
+import {
+  startControllers,
+  eventually,
+  type ControllerTestEnv,
+} from '../../../test/support/controllers.js';
 import { replicaSetController, replicationControllerController } from './index.js';
-import { createNamespace, eventsFor, markReady, podsOf } from './testing.js';
+import {
+  createNamespace,
+  eventsFor,
+  markReady,
+  podsOf,
+} from '../../../test/support/controllers-replicaset.js';
 import type { Pod, ReplicaOwner } from './types.js';
 
 const RC = resources.replicationControllers;

@@ -5,9 +5,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { sha256 } from './digest.js';
-import { MediaType } from './oci.js';
-import { buildIndex, type BuiltImage } from './build.js';
+import { sha256 } from '../../src/images/digest.js';
+import { MediaType } from '../../src/images/oci.js';
+import { buildIndex, type BuiltImage } from './images-build.js';
 
 export interface TestRegistryOptions {
   /** 'token': Bearer challenge and a /token endpoint; 'basic': Basic challenge. */

@@ -1,8 +1,8 @@
 // Helpers the integration tests share: objects to create, and the views a user would look at.
 
-import type { KubeObject } from '../../api/types.js';
-import { resources, type Client } from '../../client/index.js';
-import type { Pod, ReplicaOwner } from './types.js';
+import type { KubeObject } from '../../src/api/types.js';
+import { resources, type Client } from '../../src/client/index.js';
+import type { Pod, ReplicaOwner } from '../../src/controllers/replicaset/types.js';
 
 export const rsBody = (
   name: string,

@@ -9,21 +9,25 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, type Duplex } from 'node:stream';
-import { renderAdminKubeconfig } from '../../client/kubeconfig.js';
-import { ensureClusterPki } from '../../pki/index.js';
-import { createMemoryStore } from '../../storage/index.js';
-import { createAuthorizer, bootstrapPolicyAuthorizer, superUserAuthorizer } from '../auth/authz.js';
-import { createAuthenticator } from '../auth/authn.js';
-import type { Authorizer, TokenAuthenticator, UserInfo } from '../auth/types.js';
-import { createApiServer, type ApiServer } from '../index.js';
-import { createStreamingServer } from './index.js';
+import { renderAdminKubeconfig } from '../../src/client/kubeconfig.js';
+import { ensureClusterPki } from '../../src/pki/index.js';
+import { createMemoryStore } from '../../src/storage/index.js';
+import {
+  createAuthorizer,
+  bootstrapPolicyAuthorizer,
+  superUserAuthorizer,
+} from '../../src/apiserver/auth/authz.js';
+import { createAuthenticator } from '../../src/apiserver/auth/authn.js';
+import type { Authorizer, TokenAuthenticator, UserInfo } from '../../src/apiserver/auth/types.js';
+import { createApiServer, type ApiServer } from '../../src/apiserver/index.js';
+import { createStreamingServer } from '../../src/apiserver/streaming/index.js';
 import type {
   ExecSession,
   ExecTarget,
   LogRequest,
   PortForwardTarget,
   StreamingBackend,
-} from './types.js';
+} from '../../src/apiserver/streaming/types.js';
 
 const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
 export const kubectlPath = (minor: number): string => join(KUBECTL_DIR, `kubectl.1.${minor}`);

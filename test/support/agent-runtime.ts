@@ -15,7 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { findExecutable, findStaticBusybox, PACKAGES } from './detect.js';
+import { findExecutable, findStaticBusybox, PACKAGES } from '../../src/agent/runtime/detect.js';
 
 /** Why real-container tests cannot run here, or undefined when they can. */
 export function containerTestSkipReason(): string | undefined {

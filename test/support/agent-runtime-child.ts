@@ -2,11 +2,11 @@
 // exits, as an agent that stops while its containers go on running.
 // argv: dataDir configJSON cgroupParent
 
-import { createRuntime } from './runtime.js';
-import type { ContainerConfig } from './types.js';
+import { createRuntime } from '../../src/agent/runtime/runtime.js';
+import type { ContainerConfig } from '../../src/agent/runtime/types.js';
 
 const [dataDir, json, cgroupParent] = process.argv.slice(2);
-if (!dataDir || !json) throw new Error('usage: testing_child.ts DATA_DIR CONFIG_JSON');
+if (!dataDir || !json) throw new Error('usage: agent-runtime-child.ts DATA_DIR CONFIG_JSON');
 const config = JSON.parse(json) as ContainerConfig;
 const rt = await createRuntime({ dataDir, ...(cgroupParent ? { cgroupParent } : {}) });
 await rt.create(config);

@@ -3,7 +3,12 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StoreError, type Store, type StoreErrorCode, type StoreEvent } from './types.js';
+import {
+  StoreError,
+  type Store,
+  type StoreErrorCode,
+  type StoreEvent,
+} from '../../src/storage/types.js';
 
 export interface ConformanceOptions {
   /** The backend's per-watcher buffer, so the suite knows how far behind is too far. */

@@ -2,11 +2,15 @@
 // by calling its handler, as a given user. For the REST-semantics tests beside the code.
 
 import type { IncomingHttpHeaders } from 'node:http';
-import { createOpenApiHandler } from '../api/openapi/index.js';
-import { createMemoryStore, type Store } from '../storage/index.js';
-import { createApiServer, type ApiServer, type ApiServerOptions } from './index.js';
-import type { UserInfo } from './auth/types.js';
-import { rawPathOf } from './request-info.js';
+import { createOpenApiHandler } from '../../src/api/openapi/index.js';
+import { createMemoryStore, type Store } from '../../src/storage/index.js';
+import {
+  createApiServer,
+  type ApiServer,
+  type ApiServerOptions,
+} from '../../src/apiserver/index.js';
+import type { UserInfo } from '../../src/apiserver/auth/types.js';
+import { rawPathOf } from '../../src/apiserver/request-info.js';
 
 export const ADMIN: UserInfo = { name: 'test-admin', groups: ['system:masters'] };
 

@@ -2,11 +2,11 @@
 // image-layout archives, all in memory): for tests and the test-image builder.
 
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { sha256 } from './digest.js';
-import { MediaType, type ContainerConfig, type Platform } from './oci.js';
-import { tarBuffer, type TarWriteEntry } from './tar-writer.js';
+import { sha256 } from '../../src/images/digest.js';
+import { MediaType, type ContainerConfig, type Platform } from '../../src/images/oci.js';
+import { tarBuffer, type TarWriteEntry } from '../../src/images/tar-writer.js';
 
-export { tarBuffer, type TarWriteEntry } from './tar-writer.js';
+export { tarBuffer, type TarWriteEntry } from '../../src/images/tar-writer.js';
 
 export interface TestLayer {
   entries: TarWriteEntry[];

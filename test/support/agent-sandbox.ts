@@ -4,7 +4,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { run, which } from './exec.js';
+import { run, which } from '../../src/agent/sandbox/exec.js';
 
 /** Why the namespace tests cannot run here, or undefined when they can. */
 export function skipReason(): string | undefined {

@@ -3,14 +3,18 @@
 // that writes ReplicaSet status the way pods coming and going would.
 
 import { setMaxListeners } from 'node:events';
-import { startTestApi, type TestApi } from '../../../test/support/inprocess.js';
-import type { KubeObject } from '../../api/types.js';
-import { createInformer, isConflict, isNotFound, resources } from '../../client/index.js';
-import { createLogger } from '../../log/index.js';
-import { startControllerManager } from '../manager.js';
-import type { Controller } from '../types.js';
-import { deploymentController } from './index.js';
-import type { Deployment, DeploymentSpec, ReplicaSet } from './types.js';
+import { startTestApi, type TestApi } from './inprocess.js';
+import type { KubeObject } from '../../src/api/types.js';
+import { createInformer, isConflict, isNotFound, resources } from '../../src/client/index.js';
+import { createLogger } from '../../src/log/index.js';
+import { startControllerManager } from '../../src/controllers/manager.js';
+import type { Controller } from '../../src/controllers/types.js';
+import { deploymentController } from '../../src/controllers/deployment/index.js';
+import type {
+  Deployment,
+  DeploymentSpec,
+  ReplicaSet,
+} from '../../src/controllers/deployment/types.js';
 
 export const NS = 'default';
 
@@ -40,25 +44,7 @@ export async function startHarness(extra: Controller[] = []): Promise<Harness> {
   };
 }
 
-/** Polls until `check` gives a value, or fails with `what` after the deadline. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+export { eventually } from './eventually.js';
 
 export function deploymentObject(name: string, spec: Partial<DeploymentSpec> = {}): Deployment {
   return {
