@@ -25,7 +25,7 @@ import { startProber, type ProbeSpec, type Prober } from './probes.js';
 import { httpCheck, tcpCheck } from './netns-dial.js';
 import { execCommand } from './spawner.js';
 import { unmountUnder } from './mounts.js';
-import { quantity } from '../scheduler/predicates.js';
+import { ZERO, integerValue, milliValue, parseQuantity } from '../api/quantity.js';
 
 type Spec = Record<string, any>;
 
@@ -664,10 +664,12 @@ export class PodWorker {
     const limits = ((c['resources'] ?? {}) as Spec)['limits'] ?? {};
     const requests = ((c['resources'] ?? {}) as Spec)['requests'] ?? {};
     const resources: Record<string, number> = {};
+    const millis = (v: unknown): number => Number(milliValue(parseQuantity(v) ?? ZERO));
     if (requests['cpu'] ?? limits['cpu'])
-      resources['cpuRequestMillis'] = Math.round(quantity(requests['cpu'] ?? limits['cpu']) * 1000);
-    if (limits['cpu']) resources['cpuLimitMillis'] = Math.round(quantity(limits['cpu']) * 1000);
-    if (limits['memory']) resources['memoryLimitBytes'] = Math.round(quantity(limits['memory']));
+      resources['cpuRequestMillis'] = millis(requests['cpu'] ?? limits['cpu']);
+    if (limits['cpu']) resources['cpuLimitMillis'] = millis(limits['cpu']);
+    if (limits['memory'])
+      resources['memoryLimitBytes'] = Number(integerValue(parseQuantity(limits['memory']) ?? ZERO));
     const m = this.pod.metadata;
     const spec = (this.pod['spec'] ?? {}) as Spec;
     return {

@@ -25,13 +25,12 @@ import {
   nonNegative,
   obj,
   sameJSON,
-  selectorOf,
-  selectorString,
   specOf,
   statusOf,
   str,
-} from './podspec.js';
-import type { Obj } from './podspec.js';
+} from './podspec/index.js';
+import { selectorOf, selectorString } from '../labels.js';
+import type { Obj } from './podspec/index.js';
 import { SCALE_KIND, keepStatus, validateSelectorAndTemplate } from './replicaset.js';
 
 function defaultDeployment(d: KubeObject): void {

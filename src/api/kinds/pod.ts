@@ -15,27 +15,25 @@ import {
   validateObjectMeta,
 } from '../validation/common.js';
 import {
-  addQuantity,
   arr,
   child,
   clone,
-  compareQuantity,
   defaultPodSpec,
   imageWhitespace,
   int,
   isObj,
   obj,
   objs,
-  parseQuantity,
   sameJSON,
   specOf,
   statusOf,
   str,
   validatePodSpec,
   validateTolerations,
-  ZERO,
-} from './podspec.js';
-import type { Obj, Quantity } from './podspec.js';
+} from './podspec/index.js';
+import { addQuantity, compareQuantity, parseQuantity, ZERO } from '../quantity.js';
+import type { Obj } from './podspec/index.js';
+import type { Quantity } from '../quantity.js';
 
 // ---------------------------------------------------------------------------
 // Defaults

@@ -13,20 +13,22 @@ import {
   clone,
   containerCells,
   defaultPodTemplate,
-  formatSelectorObject,
   int,
   isObj,
   nonNegative,
   obj,
   sameJSON,
-  selectorOf,
-  selectorString,
   specOf,
   statusOf,
   validateControllerTemplate,
+} from './podspec/index.js';
+import {
+  formatSelectorObject,
+  selectorOf,
+  selectorString,
   validateLabelSelector,
-} from './podspec.js';
-import type { Obj } from './podspec.js';
+} from '../labels.js';
+import type { Obj } from './podspec/index.js';
 
 export const SCALE_KIND = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
 

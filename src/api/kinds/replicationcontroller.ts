@@ -17,13 +17,13 @@ import {
   nonNegative,
   obj,
   sameJSON,
-  selectorString,
   specOf,
   statusOf,
   strMap,
   validateControllerTemplate,
-} from './podspec.js';
-import type { Obj } from './podspec.js';
+} from './podspec/index.js';
+import { selectorString } from '../labels.js';
+import type { Obj } from './podspec/index.js';
 import { SCALE_KIND, keepStatus, resetReplicaStatus, validateReplicaStatus } from './replicaset.js';
 
 function defaultReplicationController(rc: KubeObject): void {
