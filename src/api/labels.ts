@@ -1,7 +1,15 @@
 // Label and field selectors: parsing (with apimachinery's error texts) and matching.
 
 import { badRequest } from './errors.js';
-import { isQualifiedName, isValidLabelValue } from './validation/common.js';
+import type { FieldError } from './types.js';
+import {
+  forbiddenField,
+  invalidValue,
+  isQualifiedName,
+  isValidLabelValue,
+  required,
+  validateLabels,
+} from './validation/common.js';
 
 export type Requirement =
   | { key: string; op: 'exists' | '!' }
@@ -311,6 +319,80 @@ export function fromLabelSelectorObject(sel: unknown): LabelSelector | undefined
     }
   }
   return reqs;
+}
+
+// ---- metav1.LabelSelector objects in specs: validation, conversion, printing ----
+
+interface SelectorExpression {
+  key?: unknown;
+  operator?: unknown;
+  values?: unknown;
+}
+
+/** unversionedvalidation.ValidateLabelSelector (strict label values). */
+export function validateLabelSelector(sel: unknown, field: string): FieldError[] {
+  if (typeof sel !== 'object' || sel === null || Array.isArray(sel)) return [];
+  const s = sel as { matchLabels?: unknown; matchExpressions?: unknown };
+  const errs = validateLabels(s.matchLabels, `${field}.matchLabels`);
+  const expressions = Array.isArray(s.matchExpressions) ? (s.matchExpressions as unknown[]) : [];
+  expressions.forEach((raw, i) => {
+    const e: SelectorExpression =
+      typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {};
+    const p = `${field}.matchExpressions[${i}]`;
+    const values = Array.isArray(e.values) ? (e.values as unknown[]) : [];
+    switch (e.operator) {
+      case 'In':
+      case 'NotIn':
+        if (values.length === 0)
+          errs.push(
+            required(`${p}.values`, "must be specified when `operator` is 'In' or 'NotIn'"),
+          );
+        break;
+      case 'Exists':
+      case 'DoesNotExist':
+        if (values.length > 0)
+          errs.push(
+            forbiddenField(
+              `${p}.values`,
+              "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+            ),
+          );
+        break;
+      default:
+        errs.push(invalidValue(`${p}.operator`, e.operator ?? '', 'not a valid selector operator'));
+    }
+    const key = typeof e.key === 'string' ? e.key : '';
+    for (const m of isQualifiedName(key)) errs.push(invalidValue(`${p}.key`, key, m));
+    values.forEach((v, j) => {
+      const text = typeof v === 'string' ? v : '';
+      for (const m of isValidLabelValue(text)) errs.push(invalidValue(`${p}.values[${j}]`, v, m));
+    });
+  });
+  return errs;
+}
+
+/** metav1.LabelSelectorAsSelector: undefined when the selector cannot be converted. */
+export function selectorOf(sel: unknown): LabelSelector | undefined {
+  if (validateLabelSelector(sel, 'selector').length) return undefined;
+  return sortedSelector(fromLabelSelectorObject(sel) ?? []);
+}
+
+/** Requirements sorted by key, values sorted, as labels.Selector.String() prints them. */
+export function sortedSelector(sel: LabelSelector): LabelSelector {
+  return [...sel]
+    .map((r) => ('values' in r ? { ...r, values: [...r.values].sort() } : r))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+export const selectorString = (sel: LabelSelector): string =>
+  formatLabelSelector(sortedSelector(sel));
+
+/** metav1.FormatLabelSelector: `<none>` when empty, `<error>` when invalid. */
+export function formatSelectorObject(sel: unknown): string {
+  if (typeof sel !== 'object' || sel === null || Array.isArray(sel)) return '<none>';
+  const s = selectorOf(sel);
+  if (!s) return '<error>';
+  return s.length ? selectorString(s) : '<none>';
 }
 
 /** A map selector (Service, ReplicationController): every pair must match. */

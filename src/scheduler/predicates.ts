@@ -2,6 +2,14 @@
 // reason text its "0/N nodes are available" message uses.
 
 import type { KubeObject } from '../api/types.js';
+import {
+  ZERO,
+  addQuantity,
+  approximateNumber,
+  compareQuantity,
+  parseQuantity,
+} from '../api/quantity.js';
+import type { Quantity } from '../api/quantity.js';
 
 export interface Toleration {
   key?: string;
@@ -92,56 +100,35 @@ export function untoleratedTaint(pod: KubeObject, node: KubeObject): Taint | und
 
 // ---- resources ----
 
-const SUFFIX: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 1024,
-  Mi: 1024 ** 2,
-  Gi: 1024 ** 3,
-  Ti: 1024 ** 4,
-  Pi: 1024 ** 5,
-  Ei: 1024 ** 6,
-};
+const quantityOf = (v: unknown): Quantity => parseQuantity(v) ?? ZERO;
 
-/** A quantity (`500m`, `128Mi`, `1.5`, `2e3`) as a number. */
-export function quantity(q: unknown): number {
-  if (typeof q === 'number') return q;
-  if (typeof q !== 'string') return 0;
-  const m = /^([+-]?[0-9.]+(?:[eE][+-]?\d+)?)(n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/.exec(
-    q.trim(),
-  );
-  if (!m) return 0;
-  return Number(m[1]) * (SUFFIX[m[2] ?? ''] ?? 1);
+/** Effective requests, exact: the sum over app containers, at least the largest init container's. */
+function podRequestQuantities(pod: KubeObject): Map<string, Quantity> {
+  const spec = specOf(pod);
+  const sum = new Map<string, Quantity>();
+  const add = (into: Map<string, Quantity>, list: unknown): void => {
+    for (const [k, v] of Object.entries((list ?? {}) as Record<string, unknown>))
+      into.set(k, addQuantity(into.get(k) ?? ZERO, quantityOf(v)));
+  };
+  for (const c of (spec['containers'] ?? []) as Spec[])
+    add(sum, (c['resources'] as Spec | undefined)?.['requests']);
+  for (const c of (spec['initContainers'] ?? []) as Spec[]) {
+    const one = new Map<string, Quantity>();
+    add(one, (c['resources'] as Spec | undefined)?.['requests']);
+    for (const [k, v] of one) {
+      const cur = sum.get(k) ?? ZERO;
+      if (compareQuantity(v, cur) > 0) sum.set(k, v);
+    }
+  }
+  add(sum, spec['overhead']);
+  return sum;
 }
 
-/** Effective requests: the sum over app containers, at least the largest init container's. */
+/** Effective requests as numbers, for the spreading score only (comparisons stay exact). */
 export function podRequests(pod: KubeObject): Record<string, number> {
-  const spec = specOf(pod);
-  const sum: Record<string, number> = {};
-  const add = (into: Record<string, number>, c: Spec): void => {
-    const req = ((c['resources'] as Spec | undefined)?.['requests'] ?? {}) as Record<
-      string,
-      unknown
-    >;
-    for (const [k, v] of Object.entries(req)) into[k] = (into[k] ?? 0) + quantity(v);
-  };
-  for (const c of (spec['containers'] ?? []) as Spec[]) add(sum, c);
-  for (const c of (spec['initContainers'] ?? []) as Spec[]) {
-    const one: Record<string, number> = {};
-    add(one, c);
-    for (const [k, v] of Object.entries(one)) sum[k] = Math.max(sum[k] ?? 0, v);
-  }
-  const overhead = (spec['overhead'] ?? {}) as Record<string, unknown>;
-  for (const [k, v] of Object.entries(overhead)) sum[k] = (sum[k] ?? 0) + quantity(v);
-  return sum;
+  const out: Record<string, number> = {};
+  for (const [k, v] of podRequestQuantities(pod)) out[k] = approximateNumber(v);
+  return out;
 }
 
 /** Resources the pod asks for beyond what is left on the node, as `Insufficient cpu`. */
@@ -151,24 +138,20 @@ export function insufficient(
   podsOnNode: KubeObject[],
 ): string[] {
   const alloc = (((node['status'] ?? {}) as Spec)['allocatable'] ?? {}) as Record<string, unknown>;
-  const want = podRequests(pod);
-  const used: Record<string, number> = {};
+  const want = podRequestQuantities(pod);
+  const used = new Map<string, Quantity>();
   for (const p of podsOnNode)
-    for (const [k, v] of Object.entries(podRequests(p))) used[k] = (used[k] ?? 0) + v;
+    for (const [k, v] of podRequestQuantities(p)) used.set(k, addQuantity(used.get(k) ?? ZERO, v));
   const out: string[] = [];
-  const maxPods = quantity(alloc['pods'] ?? '110');
-  if (podsOnNode.length + 1 > maxPods) out.push('Too many pods');
-  for (const [k, v] of Object.entries(want)) {
-    if (v <= 0) continue;
+  const maxPods = quantityOf(alloc['pods'] ?? '110');
+  if (compareQuantity(quantityOf(podsOnNode.length + 1), maxPods) > 0) out.push('Too many pods');
+  for (const [k, v] of want) {
+    if (compareQuantity(v, ZERO) <= 0) continue;
     if (alloc[k] === undefined) {
       out.push(`Insufficient ${k}`);
       continue;
     }
-    // Compare in milli-units to avoid floating-point noise.
-    if (
-      Math.round((used[k] ?? 0) * 1000) + Math.round(v * 1000) >
-      Math.round(quantity(alloc[k]) * 1000)
-    )
+    if (compareQuantity(addQuantity(used.get(k) ?? ZERO, v), quantityOf(alloc[k])) > 0)
       out.push(`Insufficient ${k}`);
   }
   return out;

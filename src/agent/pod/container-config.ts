@@ -6,7 +6,7 @@ import type { IContainer, IPodSpec } from 'kubernetes-models/v1';
 import type { ImageInfo } from '../../images/index.js';
 import type { BindMount, ContainerConfig } from '../runtime/index.js';
 import { podIpcPath, podShmPath } from '../sandbox/ipc.js';
-import { quantity } from '../../scheduler/predicates.js';
+import { ZERO, integerValue, milliValue, parseQuantity } from '../../api/quantity.js';
 
 export const LABEL_POD_UID = 'skiff.pod.uid';
 export const LABEL_POD_NAME = 'skiff.pod.name';
@@ -55,9 +55,12 @@ export function containerConfig(i: ContainerConfigInput): ContainerConfig {
   const requests = c.resources?.requests ?? {};
   const resources: Record<string, number> = {};
   const cpuRequest = requests['cpu'] ?? limits['cpu'];
-  if (cpuRequest) resources['cpuRequestMillis'] = Math.round(quantity(cpuRequest) * 1000);
-  if (limits['cpu']) resources['cpuLimitMillis'] = Math.round(quantity(limits['cpu']) * 1000);
-  if (limits['memory']) resources['memoryLimitBytes'] = Math.round(quantity(limits['memory']));
+  // Rounded up, as the kubelet's Quantity.MilliValue() and Value() round.
+  const millis = (v: unknown): number => Number(milliValue(parseQuantity(v) ?? ZERO));
+  if (cpuRequest) resources['cpuRequestMillis'] = millis(cpuRequest);
+  if (limits['cpu']) resources['cpuLimitMillis'] = millis(limits['cpu']);
+  if (limits['memory'])
+    resources['memoryLimitBytes'] = Number(integerValue(parseQuantity(limits['memory']) ?? ZERO));
   return {
     id: i.id,
     layers: [],

@@ -4,7 +4,6 @@
 
 import type { FieldError, KubeObject, ResourceDef, Strategy, TableColumn } from '../types.js';
 import { STANDARD_VERBS } from '../types.js';
-import { AGE_COLUMN, NAME_COLUMN, age } from '../printing.js';
 import {
   forbiddenField,
   immutable,
@@ -14,25 +13,29 @@ import {
   validateObjectMeta,
 } from '../validation/common.js';
 import {
-  CONTAINERS_COLUMN,
-  IMAGES_COLUMN,
   child,
   clone,
-  containerCells,
   defaultPodTemplate,
   int,
   isObj,
   nonNegative,
   obj,
   sameJSON,
-  selectorOf,
-  selectorString,
   specOf,
   statusOf,
   str,
-} from './podspec.js';
-import type { Obj } from './podspec.js';
-import { SCALE_KIND, keepStatus, validateSelectorAndTemplate } from './replicaset.js';
+} from './podspec/index.js';
+import { selectorOf, selectorString } from '../labels.js';
+import type { Obj } from './podspec/index.js';
+import {
+  SCALE_KIND,
+  counterColumn,
+  keepStatus,
+  replicaColumns,
+  replicaRow,
+  validateReplicaCounters,
+  validateSelectorAndTemplate,
+} from './replicas.js';
 
 function defaultDeployment(d: KubeObject): void {
   const spec = child(d as Obj, 'spec');
@@ -151,28 +154,19 @@ export function prepareForStatusUpdate(d: KubeObject, old: KubeObject): void {
 /** ValidateDeploymentStatusUpdate (metadata checks are the generic store's). */
 export function validateStatusUpdate(d: KubeObject, old: KubeObject): FieldError[] {
   const s = statusOf(d);
-  const errs: FieldError[] = [];
-  for (const k of [
-    'observedGeneration',
-    'replicas',
-    'updatedReplicas',
-    'readyReplicas',
-    'availableReplicas',
-    'unavailableReplicas',
-    'collisionCount',
-  ])
-    errs.push(...nonNegative(s[k], `status.${k}`));
-  const msg = 'cannot be greater than status.replicas';
-  for (const k of ['updatedReplicas', 'readyReplicas', 'availableReplicas'])
-    if (int(s[k]) > int(s.replicas)) errs.push(invalidValue(`status.${k}`, int(s[k]), msg));
-  if (int(s.availableReplicas) > int(s.readyReplicas))
-    errs.push(
-      invalidValue(
-        'status.availableReplicas',
-        int(s.availableReplicas),
-        'cannot be greater than readyReplicas',
-      ),
-    );
+  const errs = validateReplicaCounters(
+    d,
+    [
+      'observedGeneration',
+      'replicas',
+      'updatedReplicas',
+      'readyReplicas',
+      'availableReplicas',
+      'unavailableReplicas',
+      'collisionCount',
+    ],
+    ['updatedReplicas', 'readyReplicas', 'availableReplicas'],
+  );
   const oldCount = statusOf(old).collisionCount;
   if (
     typeof oldCount === 'number' &&
@@ -189,50 +183,37 @@ export function scaleSelector(d: KubeObject): string {
   return selectorString(selectorOf(specOf(d).selector) ?? []);
 }
 
-export const DEPLOYMENT_COLUMNS: TableColumn[] = [
-  NAME_COLUMN,
-  { name: 'Ready', type: 'string', description: 'Number of the pod with ready state', priority: 0 },
-  {
-    name: 'Up-to-date',
-    type: 'string',
-    description:
+export const DEPLOYMENT_COLUMNS: TableColumn[] = replicaColumns(
+  [
+    counterColumn('Ready', 'string', 'Number of the pod with ready state'),
+    counterColumn(
+      'Up-to-date',
+      'string',
       'Total number of non-terminated pods targeted by this deployment that have the desired template spec.',
-    priority: 0,
-  },
-  {
-    name: 'Available',
-    type: 'string',
-    description:
+    ),
+    counterColumn(
+      'Available',
+      'string',
       'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.',
-    priority: 0,
-  },
-  AGE_COLUMN,
-  CONTAINERS_COLUMN,
-  IMAGES_COLUMN,
-  {
-    name: 'Selector',
-    type: 'string',
-    description:
-      'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.',
-    priority: 1,
-  },
-];
+    ),
+  ],
+  'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.',
+);
 
 export function deploymentRow(d: KubeObject, now: Date): unknown[] {
   const spec = specOf(d);
   const status = statusOf(d);
-  const [containers, images] = containerCells(obj(spec.template)?.spec);
   const selector = isObj(spec.selector) ? selectorOf(spec.selector) : [];
-  return [
-    d.metadata.name ?? '',
-    `${int(status.readyReplicas)}/${int(spec.replicas)}`,
-    int(status.updatedReplicas),
-    int(status.availableReplicas),
-    age(d.metadata.creationTimestamp, now),
-    containers,
-    images,
+  return replicaRow(
+    d,
+    now,
+    [
+      `${int(status.readyReplicas)}/${int(spec.replicas)}`,
+      int(status.updatedReplicas),
+      int(status.availableReplicas),
+    ],
     selector === undefined ? '<invalid>' : selectorString(selector),
-  ];
+  );
 }
 
 export const deploymentStrategy: Strategy = {

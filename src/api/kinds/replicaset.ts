@@ -3,56 +3,38 @@
 
 import type { FieldError, KubeObject, ResourceDef, Strategy, TableColumn } from '../types.js';
 import { STANDARD_VERBS } from '../types.js';
-import { AGE_COLUMN, NAME_COLUMN, age } from '../printing.js';
-import { immutable, invalidValue, required, validateObjectMeta } from '../validation/common.js';
+import { immutable, validateObjectMeta } from '../validation/common.js';
 import {
-  CONTAINERS_COLUMN,
-  IMAGES_COLUMN,
-  arr,
   child,
-  clone,
-  containerCells,
   defaultPodTemplate,
-  formatSelectorObject,
   int,
-  isObj,
   nonNegative,
-  obj,
   sameJSON,
-  selectorOf,
-  selectorString,
   specOf,
   statusOf,
-  validateControllerTemplate,
-  validateLabelSelector,
-} from './podspec.js';
-import type { Obj } from './podspec.js';
+} from './podspec/index.js';
+import type { Obj } from './podspec/index.js';
+import { formatSelectorObject, selectorOf, selectorString } from '../labels.js';
+import {
+  SCALE_KIND,
+  counterColumn,
+  keepSpec,
+  keepStatus,
+  replicaColumns,
+  replicaRow,
+  resetReplicaStatus,
+  validateReplicaStatus,
+  validateSelectorAndTemplate,
+} from './replicas.js';
 
-export const SCALE_KIND = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
-
-/**
- * What ReplicaSet and Deployment specs share: a required, non-empty selector that matches
- * the template's labels, and the template itself (ValidatePodTemplateSpecForReplicaSet).
- */
-export function validateSelectorAndTemplate(spec: Obj): FieldError[] {
-  const errs: FieldError[] = [];
-  const sel = spec.selector;
-  if (!isObj(sel)) errs.push(required('spec.selector'));
-  else {
-    errs.push(...validateLabelSelector(sel, 'spec.selector'));
-    if (Object.keys(obj(sel.matchLabels) ?? {}).length + arr(sel.matchExpressions).length === 0)
-      errs.push(invalidValue('spec.selector', sel, 'empty selector is invalid for deployment'));
-  }
-  const selector = isObj(sel) ? selectorOf(sel) : null;
-  if (selector === undefined) {
-    errs.push(invalidValue('spec.selector', sel, 'invalid label selector'));
-    return errs;
-  }
-  errs.push(
-    ...validateControllerTemplate(child(spec, 'template'), selector, 'spec.template', 'ReplicaSet'),
-  );
-  return errs;
-}
+// Shared with Deployment and ReplicationController (kinds/replicas.ts); exported here as before.
+export {
+  SCALE_KIND,
+  keepStatus,
+  resetReplicaStatus,
+  validateReplicaStatus,
+  validateSelectorAndTemplate,
+};
 
 function defaultReplicaSet(rs: KubeObject): void {
   const spec = child(rs as Obj, 'spec');
@@ -70,38 +52,12 @@ function validateReplicaSet(rs: KubeObject): FieldError[] {
   ];
 }
 
-/** ValidateReplicaSetStatus; also used for ReplicationControllers, whose status is the same. */
-export function validateReplicaStatus(obj: KubeObject): FieldError[] {
-  const s = statusOf(obj);
-  const errs: FieldError[] = [];
-  for (const k of [
-    'replicas',
-    'fullyLabeledReplicas',
-    'readyReplicas',
-    'availableReplicas',
-    'observedGeneration',
-  ])
-    errs.push(...nonNegative(s[k], `status.${k}`));
-  const msg = 'cannot be greater than status.replicas';
-  for (const k of ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'])
-    if (int(s[k]) > int(s.replicas)) errs.push(invalidValue(`status.${k}`, int(s[k]), msg));
-  if (int(s.availableReplicas) > int(s.readyReplicas))
-    errs.push(
-      invalidValue(
-        'status.availableReplicas',
-        int(s.availableReplicas),
-        'cannot be greater than readyReplicas',
-      ),
-    );
-  return errs;
-}
-
 export const validateStatusUpdate = (rs: KubeObject, _old: KubeObject): FieldError[] =>
   validateReplicaStatus(rs);
 
 /** The replicasets/status strategy: the spec stays as it was. */
 export function prepareForStatusUpdate(rs: KubeObject, old: KubeObject): void {
-  rs.spec = clone(old.spec);
+  keepSpec(rs, old);
 }
 
 /** `status.selector` of the Scale subresource. */
@@ -109,66 +65,36 @@ export function scaleSelector(rs: KubeObject): string {
   return selectorString(selectorOf(specOf(rs).selector) ?? []);
 }
 
-/** Status on create for the replica counters whose `replicas` Go always writes. */
-export function resetReplicaStatus(o: KubeObject): void {
-  o.metadata.generation = 1;
-  o.status = { replicas: 0 };
-}
-
-export function keepStatus(o: KubeObject, old: KubeObject): void {
-  if (old.status === undefined) delete o.status;
-  else o.status = clone(old.status);
-}
-
-export const REPLICA_SET_COLUMNS: TableColumn[] = [
-  NAME_COLUMN,
-  {
-    name: 'Desired',
-    type: 'integer',
-    description:
+export const REPLICA_SET_COLUMNS: TableColumn[] = replicaColumns(
+  [
+    counterColumn(
+      'Desired',
+      'integer',
       'Replicas is the number of desired pods. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset',
-    priority: 0,
-  },
-  {
-    name: 'Current',
-    type: 'integer',
-    description:
+    ),
+    counterColumn(
+      'Current',
+      'integer',
       'Replicas is the most recently observed number of non-terminating pods. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset',
-    priority: 0,
-  },
-  {
-    name: 'Ready',
-    type: 'integer',
-    description:
+    ),
+    counterColumn(
+      'Ready',
+      'integer',
       'The number of non-terminating pods targeted by this ReplicaSet with a Ready Condition.',
-    priority: 0,
-  },
-  AGE_COLUMN,
-  CONTAINERS_COLUMN,
-  IMAGES_COLUMN,
-  {
-    name: 'Selector',
-    type: 'string',
-    description:
-      "Selector is a label query over pods that should match the replica count. Label keys and values that must match in order to be controlled by this replica set. It must match the pod template's labels. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors",
-    priority: 1,
-  },
-];
+    ),
+  ],
+  "Selector is a label query over pods that should match the replica count. Label keys and values that must match in order to be controlled by this replica set. It must match the pod template's labels. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors",
+);
 
 export function replicaSetRow(rs: KubeObject, now: Date): unknown[] {
   const spec = specOf(rs);
   const status = statusOf(rs);
-  const [containers, images] = containerCells(obj(spec.template)?.spec);
-  return [
-    rs.metadata.name ?? '',
-    int(spec.replicas),
-    int(status.replicas),
-    int(status.readyReplicas),
-    age(rs.metadata.creationTimestamp, now),
-    containers,
-    images,
+  return replicaRow(
+    rs,
+    now,
+    [int(spec.replicas), int(status.replicas), int(status.readyReplicas)],
     formatSelectorObject(spec.selector),
-  ];
+  );
 }
 
 export const replicaSetStrategy: Strategy = {

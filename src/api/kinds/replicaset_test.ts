@@ -9,7 +9,7 @@ import {
   scaleSelector,
   validateStatusUpdate,
 } from './replicaset.js';
-import type { Obj } from './podspec.js';
+import type { Obj } from './podspec/index.js';
 
 const now = new Date('2026-01-10T12:00:00Z');
 const ctx: StrategyContext = { namespace: 'default', now };

@@ -3,28 +3,34 @@
 
 import type { FieldError, KubeObject, ResourceDef, Strategy, TableColumn } from '../types.js';
 import { STANDARD_VERBS } from '../types.js';
-import { AGE_COLUMN, NAME_COLUMN, age, formatMap } from '../printing.js';
+import { formatMap } from '../printing.js';
 import { required, validateObjectMeta } from '../validation/common.js';
 import { fromMap } from '../labels.js';
 import {
-  CONTAINERS_COLUMN,
-  IMAGES_COLUMN,
   child,
   clone,
-  containerCells,
   defaultPodTemplate,
   int,
   nonNegative,
   obj,
   sameJSON,
-  selectorString,
   specOf,
   statusOf,
   strMap,
   validateControllerTemplate,
-} from './podspec.js';
-import type { Obj } from './podspec.js';
-import { SCALE_KIND, keepStatus, resetReplicaStatus, validateReplicaStatus } from './replicaset.js';
+} from './podspec/index.js';
+import { selectorString } from '../labels.js';
+import type { Obj } from './podspec/index.js';
+import {
+  SCALE_KIND,
+  counterColumn,
+  keepSpec,
+  keepStatus,
+  replicaColumns,
+  replicaRow,
+  resetReplicaStatus,
+  validateReplicaStatus,
+} from './replicas.js';
 
 function defaultReplicationController(rc: KubeObject): void {
   const spec = child(rc as Obj, 'spec');
@@ -66,7 +72,7 @@ export const validateStatusUpdate = (rc: KubeObject, _old: KubeObject): FieldErr
 
 /** The replicationcontrollers/status strategy: the spec stays as it was. */
 export function prepareForStatusUpdate(rc: KubeObject, old: KubeObject): void {
-  rc.spec = clone(old.spec);
+  keepSpec(rc, old);
 }
 
 /** `status.selector` of the Scale subresource (labels.SelectorFromSet). */
@@ -74,54 +80,36 @@ export function scaleSelector(rc: KubeObject): string {
   return selectorString(fromMap(strMap(specOf(rc).selector)));
 }
 
-export const REPLICATION_CONTROLLER_COLUMNS: TableColumn[] = [
-  NAME_COLUMN,
-  {
-    name: 'Desired',
-    type: 'integer',
-    description:
+export const REPLICATION_CONTROLLER_COLUMNS: TableColumn[] = replicaColumns(
+  [
+    counterColumn(
+      'Desired',
+      'integer',
       'Replicas is the number of desired replicas. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#what-is-a-replicationcontroller',
-    priority: 0,
-  },
-  {
-    name: 'Current',
-    type: 'integer',
-    description:
+    ),
+    counterColumn(
+      'Current',
+      'integer',
       'Replicas is the most recently observed number of replicas. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#what-is-a-replicationcontroller',
-    priority: 0,
-  },
-  {
-    name: 'Ready',
-    type: 'integer',
-    description: 'The number of ready replicas for this replication controller.',
-    priority: 0,
-  },
-  AGE_COLUMN,
-  CONTAINERS_COLUMN,
-  IMAGES_COLUMN,
-  {
-    name: 'Selector',
-    type: 'string',
-    description:
-      'Selector is a label query over pods that should match the Replicas count. If Selector is empty, it is defaulted to the labels present on the Pod template. Label keys and values that must match in order to be controlled by this replication controller, if empty defaulted to labels on Pod template. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors',
-    priority: 1,
-  },
-];
+    ),
+    counterColumn(
+      'Ready',
+      'integer',
+      'The number of ready replicas for this replication controller.',
+    ),
+  ],
+  'Selector is a label query over pods that should match the Replicas count. If Selector is empty, it is defaulted to the labels present on the Pod template. Label keys and values that must match in order to be controlled by this replication controller, if empty defaulted to labels on Pod template. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors',
+);
 
 export function replicationControllerRow(rc: KubeObject, now: Date): unknown[] {
   const spec = specOf(rc);
   const status = statusOf(rc);
-  const [containers, images] = containerCells(obj(spec.template)?.spec);
-  return [
-    rc.metadata.name ?? '',
-    int(spec.replicas),
-    int(status.replicas),
-    int(status.readyReplicas),
-    age(rc.metadata.creationTimestamp, now),
-    containers,
-    images,
+  return replicaRow(
+    rc,
+    now,
+    [int(spec.replicas), int(status.replicas), int(status.readyReplicas)],
     formatMap(strMap(spec.selector)),
-  ];
+  );
 }
 
 export const replicationControllerStrategy: Strategy = {

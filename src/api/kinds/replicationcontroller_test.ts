@@ -7,7 +7,7 @@ import {
   replicationControllerRow,
   scaleSelector,
 } from './replicationcontroller.js';
-import type { Obj } from './podspec.js';
+import type { Obj } from './podspec/index.js';
 
 const now = new Date('2026-01-10T12:00:00Z');
 const ctx: StrategyContext = { namespace: 'default', now };

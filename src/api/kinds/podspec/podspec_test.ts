@@ -1,17 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fieldErrorText } from '../errors.js';
+import { fieldErrorText } from '../../errors.js';
 import {
   defaultPodSpec,
   defaultPodTemplate,
   defaultPullPolicy,
-  formatQuantity,
-  parseQuantity,
-  roundUpMilli,
   validatePodSpec,
   validatePodTemplateSpec,
-} from './podspec.js';
-import type { Obj } from './podspec.js';
+} from './index.js';
+import type { Obj } from './index.js';
+import { formatQuantity, parseQuantity, roundUpMilli } from '../../quantity.js';
 
 const canonical = (v: unknown): string | undefined => {
   const q = parseQuantity(v);

@@ -1,0 +1,31 @@
+// What every kind embedding a PodSpec shares (Pod, ReplicationController, ReplicaSet,
+// Deployment): the v1 defaulters, kube-apiserver's PodSpec/PodTemplateSpec validation with
+// its field paths and messages, and the container cells of the printers. Quantities live in
+// api/quantity.ts, label selectors in api/labels.ts.
+
+export {
+  arr,
+  child,
+  clone,
+  int,
+  isObj,
+  obj,
+  objs,
+  sameJSON,
+  specOf,
+  statusOf,
+  str,
+  strMap,
+} from './json.js';
+export type { Obj } from './json.js';
+export { defaultPodSpec, defaultPodTemplate, defaultPullPolicy } from './defaults.js';
+export { nonNegative } from './fields.js';
+export { imageWhitespace } from './containers.js';
+export { validateTolerations } from './scheduling.js';
+export {
+  validateControllerTemplate,
+  validatePodSpec,
+  validatePodTemplateSpec,
+} from './validation.js';
+export type { PodSpecContext } from './validation.js';
+export { CONTAINERS_COLUMN, IMAGES_COLUMN, containerCells } from './printing.js';
