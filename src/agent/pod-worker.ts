@@ -26,6 +26,7 @@ import { httpCheck, tcpCheck } from './netns-dial.js';
 import { execCommand } from './spawner.js';
 import { unmountUnder } from './mounts.js';
 import { quantity } from '../scheduler/predicates.js';
+import { formatTime } from '../api/time.js';
 
 type Spec = Record<string, any>;
 
@@ -90,8 +91,6 @@ interface ContainerRecord {
  */
 const VOLUME_REFRESH_MS = 10_000;
 
-const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-
 /** A duration as Go prints it: 512ms, 1.234s. */
 function goDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)}ms` : `${Number((ms / 1000).toFixed(3))}s`;
@@ -101,8 +100,8 @@ function terminatedOf(s: ContainerStatus): Spec {
   return {
     exitCode: s.exitCode ?? 0,
     reason: s.reason ?? (s.exitCode ? 'Error' : 'Completed'),
-    startedAt: s.startedAt ? rfc3339(s.startedAt) : null,
-    finishedAt: s.finishedAt ? rfc3339(s.finishedAt) : null,
+    startedAt: s.startedAt ? formatTime(s.startedAt) : null,
+    finishedAt: s.finishedAt ? formatTime(s.finishedAt) : null,
     containerID: `runc://${s.id}`,
   };
 }
@@ -402,7 +401,7 @@ export class PodWorker {
       this.checkpoint();
       this.volumes = setUpVolumes(this.pod, this.podDir, src);
       this.volumesRefreshedAt = Date.now();
-      this.startTime ??= rfc3339(new Date());
+      this.startTime ??= formatTime(new Date());
       this.prepared = true;
       this.podWaiting = undefined;
       return true;
@@ -1035,7 +1034,7 @@ export class PodWorker {
   private async report(): Promise<void> {
     const spec = (this.pod['spec'] ?? {}) as Spec;
     const policy = (spec['restartPolicy'] as string | undefined) ?? 'Always';
-    const now = rfc3339(new Date());
+    const now = formatTime(new Date());
     const statusOf = (c: Spec): Spec => {
       const r = this.containers.get(c['name']);
       const s = r?.status;
@@ -1043,7 +1042,7 @@ export class PodWorker {
       if (r?.waiting || !s)
         state = { waiting: r?.waiting ?? this.podWaiting ?? { reason: 'ContainerCreating' } };
       else if (s.state === 'running' || s.state === 'created')
-        state = { running: { startedAt: rfc3339(s.startedAt ?? s.createdAt) } };
+        state = { running: { startedAt: formatTime(s.startedAt ?? s.createdAt) } };
       else state = { terminated: terminatedOf(s) };
       // A killed pod's last status: every container terminated, as the kubelet reports it
       // (one it cannot account for, never started, say, with ContainerStatusUnknown).

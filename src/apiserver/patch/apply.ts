@@ -15,11 +15,11 @@ import {
   describeManager,
   encodeManagedFields,
   identity,
-  rfc3339,
   type Manager,
   type Managers,
 } from './managed-fields.js';
 import { rootType } from './merge-keys.js';
+import { formatTime } from '../../api/time.js';
 import {
   compare,
   merge,
@@ -148,7 +148,7 @@ export function serverSideApply(
   } catch (e) {
     throw internalError(new Error(`failed to decode managed fields: ${(e as Error).message}`));
   }
-  const now = rfc3339(opts.now);
+  const now = formatTime(opts.now);
   const liveBody = live ? body(live) : undefined;
   if (liveBody && managers.size === 0) {
     // Fields that existed before anyone applied belong to a placeholder updater.
@@ -351,7 +351,7 @@ export function updateManagedFields(
       operation: 'Update',
       apiVersion: opts.apiVersion,
       ...(opts.subresource ? { subresource: opts.subresource } : {}),
-      time: rfc3339(opts.now),
+      time: formatTime(opts.now),
       set: own,
     };
     const id = identity(self);

@@ -95,6 +95,3 @@ export function encodeManagedFields(managers: Managers): ManagedFieldsEntry[] {
       ...(m.subresource ? { subresource: m.subresource } : {}),
     }));
 }
-
-/** `2024-05-01T10:00:00Z`: managedFields times have whole seconds. */
-export const rfc3339 = (d: Date): string => `${d.toISOString().slice(0, 19)}Z`;

@@ -27,6 +27,7 @@ import {
 import { StoreError, type KeyValue, type Store, type StoreEvent } from '../../storage/index.js';
 import { apiVersionOf, objectKey, resourcePrefix } from './keys.js';
 import { decodeContinue, encodeContinue } from './continue.js';
+import { formatTime } from '../../api/time.js';
 
 export interface Clock {
   now(): Date;
@@ -305,7 +306,7 @@ export class Registry {
       meta.name = meta.generateName.slice(0, 58) + randomSuffix();
     if (def.namespaced) await this.checkNamespaceOpen(def, meta.namespace ?? '', meta.name);
     meta.uid = randomUUID();
-    meta.creationTimestamp = rfc3339(now);
+    meta.creationTimestamp = formatTime(now);
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     delete meta.selfLink;
@@ -619,7 +620,7 @@ export class Registry {
       }
       if (keep) {
         if (!alreadyDeleting || grace < (m.deletionGracePeriodSeconds ?? Infinity)) {
-          m.deletionTimestamp = rfc3339(new Date(now.getTime() + grace * 1000));
+          m.deletionTimestamp = formatTime(new Date(now.getTime() + grace * 1000));
           m.deletionGracePeriodSeconds = grace;
         }
         if (finalizers.length) m.finalizers = finalizers;
@@ -737,10 +738,6 @@ export function parseResourceVersion(v: string): number {
   if (!/^\d+$/.test(v) || !Number.isSafeInteger(n))
     throw badRequest(`invalid resource version: ${JSON.stringify(v)}`);
   return n;
-}
-
-export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function randomSuffix(): string {
