@@ -17,14 +17,11 @@ import {
   CONTAINERS_COLUMN,
   IMAGES_COLUMN,
   child,
-  clone,
   containerCells,
   defaultPodTemplate,
   int,
-  isObj,
   nonNegative,
   obj,
-  sameJSON,
   selectorOf,
   selectorString,
   specOf,
@@ -33,6 +30,7 @@ import {
 } from './podspec.js';
 import type { Obj } from './podspec.js';
 import { SCALE_KIND, keepStatus, validateSelectorAndTemplate } from './replicaset.js';
+import { deepCopy, equalIgnoringZeroValues, isJsonObject } from '../json.js';
 
 function defaultDeployment(d: KubeObject): void {
   const spec = child(d as Obj, 'spec');
@@ -71,7 +69,7 @@ function validateStrategy(strategy: Obj): FieldError[] {
   const field = 'spec.strategy';
   switch (strategy.type) {
     case 'Recreate':
-      return isObj(strategy.rollingUpdate)
+      return isJsonObject(strategy.rollingUpdate)
         ? [
             forbiddenField(
               `${field}.rollingUpdate`,
@@ -137,14 +135,15 @@ function validateDeployment(d: KubeObject): FieldError[] {
 function prepareForUpdate(d: KubeObject, old: KubeObject): void {
   keepStatus(d, old);
   const changed =
-    !sameJSON(d.spec, old.spec) || !sameJSON(d.metadata.annotations, old.metadata.annotations);
+    !equalIgnoringZeroValues(d.spec, old.spec) ||
+    !equalIgnoringZeroValues(d.metadata.annotations, old.metadata.annotations);
   d.metadata.generation = (old.metadata.generation ?? 1) + (changed ? 1 : 0);
 }
 
 /** The deployments/status strategy: spec and labels stay as they were. */
 export function prepareForStatusUpdate(d: KubeObject, old: KubeObject): void {
-  d.spec = clone(old.spec);
-  if (old.metadata.labels) d.metadata.labels = clone(old.metadata.labels);
+  d.spec = deepCopy(old.spec);
+  if (old.metadata.labels) d.metadata.labels = deepCopy(old.metadata.labels);
   else delete d.metadata.labels;
 }
 
@@ -222,7 +221,7 @@ export function deploymentRow(d: KubeObject, now: Date): unknown[] {
   const spec = specOf(d);
   const status = statusOf(d);
   const [containers, images] = containerCells(obj(spec.template)?.spec);
-  const selector = isObj(spec.selector) ? selectorOf(spec.selector) : [];
+  const selector = isJsonObject(spec.selector) ? selectorOf(spec.selector) : [];
   return [
     d.metadata.name ?? '',
     `${int(status.readyReplicas)}/${int(spec.replicas)}`,
@@ -245,7 +244,7 @@ export const deploymentStrategy: Strategy = {
   validate: (d) => validateDeployment(d),
   validateUpdate: (d, old) => [
     ...immutable(specOf(d).selector, specOf(old).selector, 'spec.selector'),
-    ...(sameJSON(d.status, old.status) ? [] : validateStatusUpdate(d, old)),
+    ...(equalIgnoringZeroValues(d.status, old.status) ? [] : validateStatusUpdate(d, old)),
   ],
   columns: DEPLOYMENT_COLUMNS,
   row: deploymentRow,

@@ -18,16 +18,13 @@ import {
   addQuantity,
   arr,
   child,
-  clone,
   compareQuantity,
   defaultPodSpec,
   imageWhitespace,
   int,
-  isObj,
   obj,
   objs,
   parseQuantity,
-  sameJSON,
   specOf,
   statusOf,
   str,
@@ -36,6 +33,7 @@ import {
   ZERO,
 } from './podspec.js';
 import type { Obj, Quantity } from './podspec.js';
+import { deepCopy, equalIgnoringZeroValues, isJsonObject } from '../json.js';
 
 // ---------------------------------------------------------------------------
 // Defaults
@@ -126,7 +124,7 @@ export function defaultPod(pod: KubeObject): void {
         for (const p of objs(c.ports)) if (!p.hostPort) p.hostPort = p.containerPort;
   }
   defaultPodSpec(spec);
-  if (isObj(pod.status)) syncStatusIPs(pod.status);
+  if (isJsonObject(pod.status)) syncStatusIPs(pod.status);
 }
 
 // ---------------------------------------------------------------------------
@@ -198,7 +196,7 @@ function prepareForCreate(pod: KubeObject): void {
 function prepareForUpdate(pod: KubeObject, old: KubeObject): void {
   admissionOnUpdate(child(pod as Obj, 'spec'), specOf(old));
   if (old.status === undefined) delete pod.status;
-  else pod.status = clone(old.status);
+  else pod.status = deepCopy(old.status);
 }
 
 /**
@@ -206,9 +204,9 @@ function prepareForUpdate(pod: KubeObject, old: KubeObject): void {
  * qosClass (or observedGeneration) is taken from the old status.
  */
 export function prepareForStatusUpdate(pod: KubeObject, old: KubeObject): void {
-  pod.spec = clone(old.spec);
+  pod.spec = deepCopy(old.spec);
   if (old.metadata.ownerReferences)
-    pod.metadata.ownerReferences = clone(old.metadata.ownerReferences);
+    pod.metadata.ownerReferences = deepCopy(old.metadata.ownerReferences);
   else delete pod.metadata.ownerReferences;
   const status = child(pod as Obj, 'status');
   const oldStatus = statusOf(old);
@@ -228,9 +226,9 @@ function stateTransitions(
 ): FieldError[] {
   const errs: FieldError[] = [];
   oldStatuses.forEach((o, i) => {
-    if (!isObj(obj(o.state)?.terminated) || mayRestart(o)) return;
+    if (!isJsonObject(obj(o.state)?.terminated) || mayRestart(o)) return;
     for (const n of statuses)
-      if (n.name === o.name && !isObj(obj(n.state)?.terminated))
+      if (n.name === o.name && !isJsonObject(obj(n.state)?.terminated))
         errs.push(
           forbiddenField(`${field}[${i}].state`, 'may not be transitioned to non-terminated state'),
         );
@@ -324,7 +322,7 @@ function validatePod(pod: KubeObject): FieldError[] {
   if (!str(spec.serviceAccountName)) {
     objs(spec.volumes).forEach((v, vi) => {
       objs(obj(v.projected)?.sources).forEach((s, si) => {
-        if (isObj(s.serviceAccountToken))
+        if (isJsonObject(s.serviceAccountToken))
           errs.push(
             forbiddenField(
               `spec.volumes[${vi}].projected.sources[${si}].serviceAccountToken`,
@@ -363,8 +361,8 @@ export const UPDATABLE_POD_FIELDS = [
 function specDiff(oldSpec: unknown, newSpec: unknown): string {
   const lines: string[] = [];
   const walk = (a: unknown, b: unknown, path: string): void => {
-    if (lines.length >= 40 || sameJSON(a, b)) return;
-    if (isObj(a) && isObj(b)) {
+    if (lines.length >= 40 || equalIgnoringZeroValues(a, b)) return;
+    if (isJsonObject(a) && isJsonObject(b)) {
       for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort())
         walk(a[k], b[k], path ? `${path}.${k}` : k);
       return;
@@ -443,7 +441,11 @@ function validatePodUpdate(pod: KubeObject, old: KubeObject): FieldError[] {
   const tolerations = objs(spec.tolerations);
   for (const t of objs(oldSpec.tolerations)) {
     const { tolerationSeconds: _s, ...rest } = t;
-    if (!tolerations.some((n) => sameJSON({ ...n, tolerationSeconds: undefined }, rest))) {
+    if (
+      !tolerations.some((n) =>
+        equalIgnoringZeroValues({ ...n, tolerationSeconds: undefined }, rest),
+      )
+    ) {
       errs.push(
         forbiddenField(
           'spec.tolerations',
@@ -465,8 +467,8 @@ function validatePodUpdate(pod: KubeObject, old: KubeObject): FieldError[] {
         ),
       );
   });
-  if (sameJSON(spec, oldSpec)) return errs;
-  const munged = clone(spec);
+  if (equalIgnoringZeroValues(spec, oldSpec)) return errs;
+  const munged = deepCopy(spec);
   for (const key of ['containers', 'initContainers']) {
     const olds = objs(oldSpec[key]);
     objs(munged[key]).forEach((c, i) => {
@@ -486,7 +488,7 @@ function validatePodUpdate(pod: KubeObject, old: KubeObject): FieldError[] {
     if (Object.entries(oldSel).every(([k, v]) => newSel[k] === v))
       munged.nodeSelector = oldSpec.nodeSelector;
   }
-  if (!sameJSON(munged, oldSpec)) {
+  if (!equalIgnoringZeroValues(munged, oldSpec)) {
     errs.push(
       forbiddenField(
         'spec',
@@ -633,7 +635,7 @@ export function podRow(pod: KubeObject, now: Date): unknown[] {
       const waiting = obj(state.waiting);
       if (waiting && str(waiting.reason)) reason = str(waiting.reason);
       else if (term) reason = terminatedReason(term, '');
-      else if (c.ready === true && isObj(state.running)) {
+      else if (c.ready === true && isJsonObject(state.running)) {
         hasRunning = true;
         ready++;
       }
@@ -684,7 +686,7 @@ export const podStrategy: Strategy = {
   validate: (pod) => validatePod(pod),
   validateUpdate: (pod, old) => [
     ...validatePodUpdate(pod, old),
-    ...(sameJSON(pod.status, old.status) ? [] : validateStatusUpdate(pod, old)),
+    ...(equalIgnoringZeroValues(pod.status, old.status) ? [] : validateStatusUpdate(pod, old)),
   ],
   selectableFields(pod) {
     const spec = specOf(pod);

@@ -21,6 +21,7 @@ import {
 } from '../validation/common.js';
 import { formatLabelSelector, fromLabelSelectorObject, matchesLabels } from '../labels.js';
 import type { LabelSelector } from '../labels.js';
+import { equalIgnoringZeroValues, isJsonObject } from '../json.js';
 
 // ---------------------------------------------------------------------------
 // Untyped JSON access
@@ -28,15 +29,13 @@ import type { LabelSelector } from '../labels.js';
 
 export type Obj = Record<string, unknown>;
 
-export const isObj = (v: unknown): v is Obj =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-export const obj = (v: unknown): Obj | undefined => (isObj(v) ? v : undefined);
+export const obj = (v: unknown): Obj | undefined => (isJsonObject(v) ? v : undefined);
 export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 export const objs = (v: unknown): Obj[] => arr(v).map((x) => obj(x) ?? {});
 export const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 export const int = (v: unknown): number => (typeof v === 'number' ? v : 0);
 export const strMap = (v: unknown): Record<string, string> | undefined =>
-  isObj(v) ? (v as Record<string, string>) : undefined;
+  isJsonObject(v) ? (v as Record<string, string>) : undefined;
 const has = (o: Obj, k: string): boolean => o[k] !== undefined && o[k] !== null;
 
 /** `parent[key]` as an object, created when missing (defaulting works in place). */
@@ -50,28 +49,6 @@ export function child(parent: Obj, key: string): Obj {
 
 export const specOf = (o: KubeObject): Obj => obj(o.spec) ?? {};
 export const statusOf = (o: KubeObject): Obj => obj(o.status) ?? {};
-
-/** Deep equality of JSON values where absent, null and empty containers are alike (Go nil). */
-export function sameJSON(a: unknown, b: unknown): boolean {
-  return JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));
-}
-
-function normalize(v: unknown): unknown {
-  if (v === null || v === undefined) return undefined;
-  if (Array.isArray(v)) return v.length === 0 ? undefined : v.map((x) => normalize(x) ?? null);
-  if (isObj(v)) {
-    const out: Obj = {};
-    for (const k of Object.keys(v).sort()) {
-      const n = normalize(v[k]);
-      if (n !== undefined) out[k] = n;
-    }
-    return Object.keys(out).length === 0 ? undefined : out;
-  }
-  if (v === '' || v === false || v === 0) return undefined;
-  return v;
-}
-
-export const clone = <T>(v: T): T => (v === undefined ? v : structuredClone(v));
 
 // ---------------------------------------------------------------------------
 // Resource quantities (apimachinery resource.Quantity)
@@ -190,7 +167,7 @@ export function formatQuantity(q: Quantity): string {
 
 /** SetDefaults_ResourceList: round up to milli precision, written back canonically. */
 function defaultResourceList(list: unknown): void {
-  if (!isObj(list)) return;
+  if (!isJsonObject(list)) return;
   for (const [k, v] of Object.entries(list)) {
     const q = parseQuantity(v);
     if (q) list[k] = formatQuantity(roundUpMilli(q));
@@ -221,7 +198,7 @@ export const defaultPullPolicy = (image: string): string =>
   imageTag(image) === 'latest' ? 'Always' : 'IfNotPresent';
 
 function defaultProbe(p: unknown): void {
-  if (!isObj(p)) return;
+  if (!isJsonObject(p)) return;
   if (!p.timeoutSeconds) p.timeoutSeconds = 1;
   if (!p.periodSeconds) p.periodSeconds = 10;
   if (!p.successThreshold) p.successThreshold = 1;
@@ -230,7 +207,7 @@ function defaultProbe(p: unknown): void {
 }
 
 function defaultHandler(h: unknown): void {
-  if (!isObj(h)) return;
+  if (!isJsonObject(h)) return;
   const http = obj(h.httpGet);
   if (http) {
     if (!http.path) http.path = '/';
@@ -247,7 +224,7 @@ function canonicalQuantity(o: Obj | undefined, key: string): void {
 }
 
 function defaultFieldRef(ref: unknown): void {
-  if (isObj(ref) && !ref.apiVersion) ref.apiVersion = 'v1';
+  if (isJsonObject(ref) && !ref.apiVersion) ref.apiVersion = 'v1';
 }
 
 /**
@@ -384,7 +361,7 @@ function defaultVolume(v: Obj): void {
 export function defaultPodSpec(spec: Obj): void {
   if (!spec.dnsPolicy) spec.dnsPolicy = 'ClusterFirst';
   if (!spec.restartPolicy) spec.restartPolicy = 'Always';
-  if (!isObj(spec.securityContext)) spec.securityContext = {};
+  if (!isJsonObject(spec.securityContext)) spec.securityContext = {};
   if (typeof spec.terminationGracePeriodSeconds !== 'number')
     spec.terminationGracePeriodSeconds = 30;
   if (!spec.schedulerName) spec.schedulerName = 'default-scheduler';
@@ -556,7 +533,7 @@ export const selectorString = (sel: LabelSelector): string =>
 
 /** metav1.FormatLabelSelector: `<none>` when empty, `<error>` when invalid. */
 export function formatSelectorObject(sel: unknown): string {
-  if (!isObj(sel)) return '<none>';
+  if (!isJsonObject(sel)) return '<none>';
   const s = selectorOf(sel);
   if (!s) return '<error>';
   return s.length ? selectorString(s) : '<none>';
@@ -741,9 +718,9 @@ function downwardAPIFile(file: Obj, field: string): FieldError[] {
   const errs: FieldError[] = [];
   if (!str(file.path)) errs.push(required(`${field}.path`));
   errs.push(...localNonReservedPath(str(file.path), `${field}.path`));
-  if (isObj(file.fieldRef)) {
+  if (isJsonObject(file.fieldRef)) {
     errs.push(...objectFieldSelector(file.fieldRef, DOWNWARD_VOLUME_FIELDS, `${field}.fieldRef`));
-    if (isObj(file.resourceFieldRef))
+    if (isJsonObject(file.resourceFieldRef))
       errs.push(
         invalidValue(
           field,
@@ -751,7 +728,7 @@ function downwardAPIFile(file: Obj, field: string): FieldError[] {
           'fieldRef and resourceFieldRef can not be specified simultaneously',
         ),
       );
-  } else if (isObj(file.resourceFieldRef)) {
+  } else if (isJsonObject(file.resourceFieldRef)) {
     errs.push(...resourceFieldSelector(file.resourceFieldRef, `${field}.resourceFieldRef`, true));
   } else {
     errs.push(required(field, 'one of fieldRef and resourceFieldRef is required'));
@@ -879,7 +856,7 @@ const checkCSI: SourceCheck = (s, f) => {
 };
 
 const checkEphemeral: SourceCheck = (s, f) =>
-  isObj(s.volumeClaimTemplate) ? [] : [required(`${f}.volumeClaimTemplate`)];
+  isJsonObject(s.volumeClaimTemplate) ? [] : [required(`${f}.volumeClaimTemplate`)];
 
 /** Per source: the name used in "more than 1 volume type" errors, the path of its own checks, the checks. */
 const SOURCE_CHECKS: Record<string, [string, string, SourceCheck?]> = {
@@ -1056,19 +1033,19 @@ function validateEnv(env: unknown, field: string): FieldError[] {
     if (!from) return;
     const vf = `${idx}.valueFrom`;
     let n = 0;
-    if (isObj(from.fieldRef)) {
+    if (isJsonObject(from.fieldRef)) {
       n++;
       errs.push(...objectFieldSelector(from.fieldRef, ENV_FIELDS, `${vf}.fieldRef`));
     }
-    if (isObj(from.resourceFieldRef)) {
+    if (isJsonObject(from.resourceFieldRef)) {
       n++;
       errs.push(...resourceFieldSelector(from.resourceFieldRef, `${vf}.resourceFieldRef`, false));
     }
-    if (isObj(from.configMapKeyRef)) {
+    if (isJsonObject(from.configMapKeyRef)) {
       n++;
       errs.push(...keySelector(from.configMapKeyRef, `${vf}.configMapKeyRef`));
     }
-    if (isObj(from.secretKeyRef)) {
+    if (isJsonObject(from.secretKeyRef)) {
       n++;
       errs.push(...keySelector(from.secretKeyRef, `${vf}.secretKeyRef`));
     }
@@ -1482,7 +1459,7 @@ function validateEphemeralContainers(
     for (const k of EPHEMERAL_FORBIDDEN) {
       const v = c[k];
       // `resources: {}` is what the defaulter writes: it counts as unset.
-      if (has(c, k) && !(k === 'resources' && sameJSON(v, {})))
+      if (has(c, k) && !(k === 'resources' && equalIgnoringZeroValues(v, {})))
         errs.push(forbiddenField(`${p}.${k}`, 'cannot be set for an Ephemeral Container'));
     }
     objs(c.volumeMounts).forEach((m, j) => {
@@ -1773,7 +1750,7 @@ export function validatePodSpec(spec: Obj, field: string, ctx: PodSpecContext): 
     else if (!['PreemptLowerPriority', 'Never'].includes(pp))
       errs.push(notSupported(`${field}.preemptionPolicy`, pp, ['PreemptLowerPriority', 'Never']));
   }
-  if (isObj(spec.overhead))
+  if (isJsonObject(spec.overhead))
     errs.push(...validateResources({ limits: spec.overhead }, `${field}.overhead`));
   const os = obj(spec.os);
   if (os && !['linux', 'windows'].includes(str(os.name)))

@@ -10,15 +10,12 @@ import {
   IMAGES_COLUMN,
   arr,
   child,
-  clone,
   containerCells,
   defaultPodTemplate,
   formatSelectorObject,
   int,
-  isObj,
   nonNegative,
   obj,
-  sameJSON,
   selectorOf,
   selectorString,
   specOf,
@@ -27,6 +24,7 @@ import {
   validateLabelSelector,
 } from './podspec.js';
 import type { Obj } from './podspec.js';
+import { deepCopy, equalIgnoringZeroValues, isJsonObject } from '../json.js';
 
 export const SCALE_KIND = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
 
@@ -37,13 +35,13 @@ export const SCALE_KIND = { group: 'autoscaling', version: 'v1', kind: 'Scale' }
 export function validateSelectorAndTemplate(spec: Obj): FieldError[] {
   const errs: FieldError[] = [];
   const sel = spec.selector;
-  if (!isObj(sel)) errs.push(required('spec.selector'));
+  if (!isJsonObject(sel)) errs.push(required('spec.selector'));
   else {
     errs.push(...validateLabelSelector(sel, 'spec.selector'));
     if (Object.keys(obj(sel.matchLabels) ?? {}).length + arr(sel.matchExpressions).length === 0)
       errs.push(invalidValue('spec.selector', sel, 'empty selector is invalid for deployment'));
   }
-  const selector = isObj(sel) ? selectorOf(sel) : null;
+  const selector = isJsonObject(sel) ? selectorOf(sel) : null;
   if (selector === undefined) {
     errs.push(invalidValue('spec.selector', sel, 'invalid label selector'));
     return errs;
@@ -101,7 +99,7 @@ export const validateStatusUpdate = (rs: KubeObject, _old: KubeObject): FieldErr
 
 /** The replicasets/status strategy: the spec stays as it was. */
 export function prepareForStatusUpdate(rs: KubeObject, old: KubeObject): void {
-  rs.spec = clone(old.spec);
+  rs.spec = deepCopy(old.spec);
 }
 
 /** `status.selector` of the Scale subresource. */
@@ -117,7 +115,7 @@ export function resetReplicaStatus(o: KubeObject): void {
 
 export function keepStatus(o: KubeObject, old: KubeObject): void {
   if (old.status === undefined) delete o.status;
-  else o.status = clone(old.status);
+  else o.status = deepCopy(old.status);
 }
 
 export const REPLICA_SET_COLUMNS: TableColumn[] = [
@@ -178,7 +176,7 @@ export const replicaSetStrategy: Strategy = {
   validate: (rs) => validateReplicaSet(rs),
   validateUpdate: (rs, old) => [
     ...immutable(specOf(rs).selector, specOf(old).selector, 'spec.selector'),
-    ...(sameJSON(rs.status, old.status) ? [] : validateStatusUpdate(rs, old)),
+    ...(equalIgnoringZeroValues(rs.status, old.status) ? [] : validateStatusUpdate(rs, old)),
   ],
   selectableFields: (rs) => ({ 'status.replicas': String(int(statusOf(rs).replicas)) }),
   columns: REPLICA_SET_COLUMNS,

@@ -10,13 +10,11 @@ import {
   CONTAINERS_COLUMN,
   IMAGES_COLUMN,
   child,
-  clone,
   containerCells,
   defaultPodTemplate,
   int,
   nonNegative,
   obj,
-  sameJSON,
   selectorString,
   specOf,
   statusOf,
@@ -25,14 +23,15 @@ import {
 } from './podspec.js';
 import type { Obj } from './podspec.js';
 import { SCALE_KIND, keepStatus, resetReplicaStatus, validateReplicaStatus } from './replicaset.js';
+import { deepCopy, equalIgnoringZeroValues } from '../json.js';
 
 function defaultReplicationController(rc: KubeObject): void {
   const spec = child(rc as Obj, 'spec');
   const template = obj(spec.template);
   const labels = strMap(obj(template?.metadata)?.labels);
   if (labels) {
-    if (Object.keys(obj(spec.selector) ?? {}).length === 0) spec.selector = clone(labels);
-    if (Object.keys(rc.metadata.labels ?? {}).length === 0) rc.metadata.labels = clone(labels);
+    if (Object.keys(obj(spec.selector) ?? {}).length === 0) spec.selector = deepCopy(labels);
+    if (Object.keys(rc.metadata.labels ?? {}).length === 0) rc.metadata.labels = deepCopy(labels);
   }
   if (typeof spec.replicas !== 'number') spec.replicas = 1;
   if (template) defaultPodTemplate(template);
@@ -66,7 +65,7 @@ export const validateStatusUpdate = (rc: KubeObject, _old: KubeObject): FieldErr
 
 /** The replicationcontrollers/status strategy: the spec stays as it was. */
 export function prepareForStatusUpdate(rc: KubeObject, old: KubeObject): void {
-  rc.spec = clone(old.spec);
+  rc.spec = deepCopy(old.spec);
 }
 
 /** `status.selector` of the Scale subresource (labels.SelectorFromSet). */
@@ -130,7 +129,7 @@ export const replicationControllerStrategy: Strategy = {
   prepareForUpdate: (rc, old) => keepStatus(rc, old),
   validate: (rc) => validateReplicationController(rc),
   validateUpdate: (rc, old) =>
-    sameJSON(rc.status, old.status) ? [] : validateStatusUpdate(rc, old),
+    equalIgnoringZeroValues(rc.status, old.status) ? [] : validateStatusUpdate(rc, old),
   selectableFields: (rc) => ({ 'status.replicas': String(int(statusOf(rc).replicas)) }),
   columns: REPLICATION_CONTROLLER_COLUMNS,
   row: replicationControllerRow,

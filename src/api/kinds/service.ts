@@ -33,7 +33,6 @@ import {
   objs,
   parseIP,
   portNumOK,
-  sameJSON,
   specOf,
   strMap,
   strs,
@@ -41,6 +40,7 @@ import {
   validIP,
   type Obj,
 } from './kindutil.js';
+import { equalIgnoringEmpty } from '../json.js';
 
 /** The node-port range the API server allocates from (--service-node-port-range). */
 export const NODE_PORT_RANGE = { base: 30000, size: 2768 } as const;
@@ -151,7 +151,7 @@ export function normalizeClusterIPs(spec: Obj, oldSpec?: Obj): void {
   if (oldIPs.length > 0 && clusterIPsOf(spec).length === 0 && oldIP === ip)
     spec.clusterIPs = oldIPs;
   if (oldIP !== ip) {
-    const sameList = sameJSON(oldIPs, clusterIPsOf(spec));
+    const sameList = equalIgnoringEmpty(oldIPs, clusterIPsOf(spec));
     if (oldIP && !ip && sameList) delete spec.clusterIPs;
     if (ip && sameList) spec.clusterIPs = [ip];
   }
@@ -187,11 +187,14 @@ function patchAllocatedValues(spec: Obj, oldSpec: Obj): void {
 /** dropTypeDependentFields: switching type releases what the new type does not use. */
 function dropTypeDependentFields(obj: KubeObject, spec: Obj, oldSpec: Obj): void {
   if (needsClusterIP(oldSpec) && !needsClusterIP(spec)) {
-    if (spec.clusterIP === oldSpec.clusterIP && sameJSON(spec.clusterIPs, oldSpec.clusterIPs)) {
+    if (
+      spec.clusterIP === oldSpec.clusterIP &&
+      equalIgnoringEmpty(spec.clusterIPs, oldSpec.clusterIPs)
+    ) {
       delete spec.clusterIP;
       delete spec.clusterIPs;
     }
-    if (sameJSON(spec.ipFamilies, oldSpec.ipFamilies)) delete spec.ipFamilies;
+    if (equalIgnoringEmpty(spec.ipFamilies, oldSpec.ipFamilies)) delete spec.ipFamilies;
     if (asStr(spec.ipFamilyPolicy) === asStr(oldSpec.ipFamilyPolicy)) delete spec.ipFamilyPolicy;
   }
   if (needsNodePort(oldSpec) && !needsNodePort(spec)) {
@@ -573,7 +576,7 @@ export function validateServiceUpdate(obj: KubeObject, old: KubeObject): FieldEr
     errs.push(...upgradeDowngradeIPFamilies(oldSpec, spec));
   }
   if (oldSpec.type === 'LoadBalancer' && spec.type === 'LoadBalancer')
-    if (!sameJSON(oldSpec.loadBalancerClass, spec.loadBalancerClass))
+    if (!equalIgnoringEmpty(oldSpec.loadBalancerClass, spec.loadBalancerClass))
       errs.push(
         invalidValue(
           'spec.loadBalancerClass',

@@ -9,7 +9,6 @@
 import { ApiError, badRequest, internalError, type StatusCause } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import { FieldSet, fieldElement, pathString, type Path } from './fieldset.js';
-import { clone, deepEqual, isObject, sortedJson, type JsonObject } from './json.js';
 import {
   decodeManagedFields,
   describeManager,
@@ -29,6 +28,7 @@ import {
   validateApplied,
   type Shape,
 } from './typed.js';
+import { deepCopy, isJsonObject, jsonEqual, type JsonObject, sortedJson } from '../../api/json.js';
 
 export interface ApplyOptions {
   manager: string;
@@ -86,7 +86,7 @@ function shapeOf(apiVersion: string, kind: string | undefined): Shape {
 
 /** The object without managedFields (managed fields never track themselves). */
 function body(obj: KubeObject): KubeObject {
-  const out = clone(obj);
+  const out = deepCopy(obj);
   out.metadata = { ...(out.metadata ?? {}) };
   delete out.metadata.managedFields;
   return out;
@@ -119,7 +119,7 @@ export function serverSideApply(
   applied: KubeObject,
   opts: ApplyOptions,
 ): { object: KubeObject } {
-  if (!isObject(applied))
+  if (!isJsonObject(applied))
     throw badRequest('error decoding patch: the applied configuration is not an object');
   const appliedVersion = typeof applied.apiVersion === 'string' ? applied.apiVersion : '';
   if (appliedVersion !== opts.apiVersion) {
@@ -127,7 +127,7 @@ export function serverSideApply(
       `Incorrect version specified in apply patch. Specified patch version: ${appliedVersion}, expected: ${opts.apiVersion}`,
     );
   }
-  const meta = isObject(applied.metadata) ? applied.metadata : {};
+  const meta = isJsonObject(applied.metadata) ? applied.metadata : {};
   if (meta.managedFields !== undefined && meta.managedFields !== null) {
     throw badRequest('metadata.managedFields must be nil');
   }
@@ -199,7 +199,7 @@ export function serverSideApply(
     if (m.set.isEmpty()) managers.delete(id);
   }
   const selfSet = ownable(configSet, opts.resetFields);
-  const objectChanged = !deepEqual(liveBody, merged);
+  const objectChanged = !jsonEqual(liveBody, merged);
   const touched = objectChanged || !last || !setsEqual(last.set, selfSet);
   const self: Manager = {
     manager: opts.manager,
@@ -225,7 +225,7 @@ function allowedByLastApplied(live: KubeObject, shape: Shape): FieldSet {
   } catch {
     return new FieldSet();
   }
-  if (!isObject(lastApplied)) return new FieldSet();
+  if (!isJsonObject(lastApplied)) return new FieldSet();
   const c = compare(lastApplied, live, shape);
   return toFieldSet(lastApplied, shape).difference(changedSet(c));
 }
@@ -383,7 +383,7 @@ function managersForUpdate(
   const requested = updated.metadata?.managedFields as unknown;
   if (Array.isArray(requested)) {
     if (requested.length === 0) return new Map();
-    if (requested.length === 1 && deepEqual(requested[0], {})) return new Map();
+    if (requested.length === 1 && jsonEqual(requested[0], {})) return new Map();
   }
   const fromRequest = decodeOrEmpty(requested);
   return fromRequest.size > 0 ? fromRequest : fromOld();
