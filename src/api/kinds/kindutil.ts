@@ -3,12 +3,12 @@
 
 import { isIP } from 'node:net';
 import type { FieldError, KubeObject, TableColumn } from '../types.js';
+import { isJsonObject } from '../json.js';
 import { invalidValue, isDNS1123Label, isDNS1123Subdomain } from '../validation/common.js';
 
 export type Obj = Record<string, unknown>;
 
-export const asObj = (v: unknown): Obj | undefined =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined;
+export const asObj = (v: unknown): Obj | undefined => (isJsonObject(v) ? v : undefined);
 export const asArr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 export const asStr = (v: unknown): string => (typeof v === 'string' ? v : '');
 export const asNum = (v: unknown): number => (typeof v === 'number' ? v : 0);
