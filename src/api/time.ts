@@ -2,7 +2,8 @@
 
 /** RFC 3339 in UTC at second precision, as metav1.Time writes it: `2024-05-01T10:20:30Z`. */
 export function formatTime(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
+  // Not a slice: years past 9999 are written with a sign and six digits.
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /**

@@ -46,6 +46,12 @@ describe('API timestamps', () => {
     );
   });
 
+  it('years past 9999 keep all their digits', () => {
+    const d = new Date(Date.UTC(20000, 0, 1, 2, 3, 4, 500));
+    assert.equal(formatTime(d), '+020000-01-01T02:03:04Z');
+    assert.equal(formatMicroTime(d), '+020000-01-01T02:03:04.500000Z');
+  });
+
   it('an instant in another offset is written in UTC', () => {
     assert.equal(formatTime(new Date('2024-05-01T12:20:30+02:00')), '2024-05-01T10:20:30Z');
   });
