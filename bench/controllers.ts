@@ -22,6 +22,7 @@ import { runLoad } from './lib/load.js';
 import { listResourceVersion, sleep, waitFor } from './lib/objects.js';
 import { count, ms, perSec, type Row } from './lib/report.js';
 import { summarize } from './lib/stats.js';
+import { formatTime } from '../src/api/time.js';
 
 const REPLICAS = 1000;
 const STATUS_WRITERS = 32;
@@ -44,7 +45,6 @@ const SERVICE = 'ep';
 
 const CONTAINER = { name: 'app', image: 'example/app:1.0' };
 
-const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const micro = (d: Date): string => d.toISOString().replace(/Z$/, '000Z');
 
 /** The n-th pod IP in 10.244.0.0/16 (n from 0). */
@@ -88,7 +88,7 @@ async function registerNode(kube: Client): Promise<() => void> {
   } catch (e) {
     if (!isAlreadyExists(e)) throw e;
   }
-  const t = rfc3339(new Date());
+  const t = formatTime(new Date());
   const capacity = { cpu: '64', memory: '256Gi', pods: String(REPLICAS + SERVICE_PODS + 100) };
   await kube.patch(
     resources.nodes,
@@ -150,7 +150,7 @@ async function ensureNamespace(kube: Client, name: string): Promise<void> {
 
 /** A running pod's status as a node agent writes it. */
 function runningStatus(ip: string, ready: boolean): object {
-  const t = rfc3339(new Date());
+  const t = formatTime(new Date());
   const s = ready ? 'True' : 'False';
   const cond = (type: string, status: string) => ({ type, status, lastTransitionTime: t });
   return {

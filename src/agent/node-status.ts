@@ -13,6 +13,7 @@ import {
   type Client,
 } from '../client/index.js';
 import type { Logger } from '../log/index.js';
+import { formatMicroTime, formatTime } from '../api/time.js';
 
 export const LEASE_DURATION_SECONDS = 40;
 const RENEW_INTERVAL_MS = 10_000;
@@ -33,9 +34,6 @@ export interface NodeConditionState {
   reason: string;
   message: string;
 }
-
-const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-const micro = (d: Date): string => d.toISOString().replace(/Z$/, '000Z');
 
 function readFirst(paths: string[]): string {
   for (const p of paths) {
@@ -72,7 +70,7 @@ export function nodeObject(id: NodeIdentity, now: Date, state: NodeConditionStat
     'ephemeral-storage': '100Gi',
     'hugepages-2Mi': '0',
   };
-  const t = rfc3339(now);
+  const t = formatTime(now);
   const cond = (type: string, status: string, reason: string, message: string) => ({
     type,
     status,
@@ -172,7 +170,7 @@ export function createNodeStatusManager(o: {
       images?: unknown;
     };
     for (const c of status.conditions)
-      if (c.type === 'Ready') c.lastTransitionTime = rfc3339(transition);
+      if (c.type === 'Ready') c.lastTransitionTime = formatTime(transition);
     if (o.images) status.images = o.images();
     try {
       await o.client.patch(
@@ -207,7 +205,7 @@ export function createNodeStatusManager(o: {
   }
 
   async function renewLease(): Promise<void> {
-    const now = micro(o.clock.now());
+    const now = formatMicroTime(o.clock.now());
     try {
       await o.client.patch(resources.leases, 'kube-node-lease', id.name, 'merge', {
         spec: {

@@ -5,6 +5,7 @@ import type { KubeObject } from '../api/types.js';
 import { isNotFound, type Client } from './rest.js';
 import * as resources from './resources.js';
 import type { Logger } from '../log/index.js';
+import { formatTime } from '../api/time.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -17,8 +18,6 @@ interface Seen {
   namespace: string;
   count: number;
 }
-
-const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function createEventRecorder(
   client: Client,
@@ -37,7 +36,7 @@ export function createEventRecorder(
         '\0',
       );
       chain = chain.then(async () => {
-        const now = rfc3339(clock.now());
+        const now = formatTime(clock.now());
         const prev = seen.get(key);
         try {
           if (prev) {

@@ -13,6 +13,7 @@ import {
 import { homedir } from 'node:os';
 import { basename, delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { isMap, isSeq, parse, parseDocument, stringify, type Document } from 'yaml';
+import { isJsonObject } from '../api/json.js';
 
 export interface KubeconfigCluster {
   server?: string;
@@ -168,16 +169,12 @@ export function renderAdminKubeconfig(options: AdminKubeconfigOptions): string {
 type Section = 'clusters' | 'users' | 'contexts';
 const ITEM_KEY = { clusters: 'cluster', users: 'user', contexts: 'context' } as const;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function parseSection(raw: unknown, section: Section, source: string): unknown[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw new Error(`${source}: "${section}" must be a list`);
   const seen = new Set<string>();
   return raw.map((item, i) => {
-    if (!isRecord(item) || typeof item.name !== 'string') {
+    if (!isJsonObject(item) || typeof item.name !== 'string') {
       throw new Error(`${source}: ${section}[${i}] must have a "name"`);
     }
     if (seen.has(item.name)) {
@@ -185,7 +182,7 @@ function parseSection(raw: unknown, section: Section, source: string): unknown[]
     }
     seen.add(item.name);
     const body = item[ITEM_KEY[section]];
-    if (body !== undefined && body !== null && !isRecord(body)) {
+    if (body !== undefined && body !== null && !isJsonObject(body)) {
       throw new Error(`${source}: ${section}[${i}].${ITEM_KEY[section]} must be a mapping`);
     }
     return { ...item, [ITEM_KEY[section]]: body ?? {} };
@@ -201,7 +198,7 @@ export function parseKubeconfig(text: string, source = 'kubeconfig'): Kubeconfig
     throw new Error(`${source}: ${(err as Error).message}`);
   }
   if (raw === null || raw === undefined) return emptyKubeconfig();
-  if (!isRecord(raw)) throw new Error(`${source}: a kubeconfig must be a mapping`);
+  if (!isJsonObject(raw)) throw new Error(`${source}: a kubeconfig must be a mapping`);
   const current = raw['current-context'];
   return {
     ...raw,
@@ -211,7 +208,7 @@ export function parseKubeconfig(text: string, source = 'kubeconfig'): Kubeconfig
     users: parseSection(raw.users, 'users', source) as NamedUser[],
     contexts: parseSection(raw.contexts, 'contexts', source) as NamedContext[],
     ...(typeof current === 'string' && current !== '' ? { 'current-context': current } : {}),
-    preferences: isRecord(raw.preferences) ? raw.preferences : {},
+    preferences: isJsonObject(raw.preferences) ? raw.preferences : {},
   } as Kubeconfig;
 }
 

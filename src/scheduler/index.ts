@@ -14,13 +14,13 @@ import {
 } from '../client/index.js';
 import type { Controller, ControllerContext } from '../controllers/types.js';
 import { insufficient, matchesNodeSelector, podRequests, untoleratedTaint } from './predicates.js';
+import { formatTime } from '../api/time.js';
 
 export const SCHEDULER_NAME = 'default-scheduler';
 
 type Spec = Record<string, unknown>;
 const spec = (o: KubeObject): Spec => (o['spec'] ?? {}) as Spec;
 const phase = (p: KubeObject): string => ((p['status'] ?? {}) as { phase?: string }).phase ?? '';
-const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 const needsScheduling = (p: KubeObject): boolean =>
   !spec(p)['nodeName'] &&
@@ -124,7 +124,7 @@ export const scheduler: Controller = {
                       reason: 'Unschedulable',
                       message,
                       lastProbeTime: null,
-                      lastTransitionTime: rfc3339(ctx.clock.now()),
+                      lastTransitionTime: formatTime(ctx.clock.now()),
                     },
                   ],
                 },

@@ -29,6 +29,7 @@ import {
   type RunResult,
   type TestCluster,
 } from './harness.js';
+import { formatTime } from '../../src/api/time.js';
 
 const NODE = 'node-1';
 /** A node registered once whose Lease is never renewed: the node lifecycle controller's case. */
@@ -37,7 +38,6 @@ const SILENT_TAINT = 'skiff.test/silent';
 /** Pods whose image has this tag never become ready (a rollout that cannot finish). */
 const UNREADY_TAG = ':unready';
 
-const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const micro = (d: Date): string => d.toISOString().replace(/Z$/, '000Z');
 
 // ---------------------------------------------------------------------------------------------
@@ -66,7 +66,7 @@ async function registerNode(
       ...(taints.length ? { taints } : {}),
     },
   });
-  const t = rfc3339(new Date());
+  const t = formatTime(new Date());
   const cond = (type: string, status: string, reason: string, message: string) => ({
     type,
     status,
@@ -235,7 +235,7 @@ async function startFakeKubelet(client: Client): Promise<FakeKubelet> {
 
   const writeStatus = async (pod: KubeObject): Promise<void> => {
     const uid = pod.metadata.uid ?? '';
-    const t = started.get(uid) ?? rfc3339(new Date());
+    const t = started.get(uid) ?? formatTime(new Date());
     const r = ready.get(uid) ?? { ready: false, since: t };
     await writePodStatus(client, pod, {
       hostIP: '192.0.2.10',
@@ -260,7 +260,7 @@ async function startFakeKubelet(client: Client): Promise<FakeKubelet> {
     const n = free.shift() ?? next++;
     if (n > 254) throw new Error('fake kubelet: 10.244.0.0/24 is full');
     ips.set(uid, `10.244.0.${n}`);
-    const t = rfc3339(new Date());
+    const t = formatTime(new Date());
     started.set(uid, t);
     const unready = (pod['spec'] as PodSpec).containers.some((c) => c.image.endsWith(UNREADY_TAG));
     ready.set(uid, { ready: !unready, since: t });
@@ -288,7 +288,7 @@ async function startFakeKubelet(client: Client): Promise<FakeKubelet> {
       const pod = pods.get(namespace, name);
       const uid = pod?.metadata.uid ?? '';
       if (!pod || !ips.has(uid)) throw new Error(`fake kubelet does not run ${namespace}/${name}`);
-      ready.set(uid, { ready: isReady, since: rfc3339(new Date()) });
+      ready.set(uid, { ready: isReady, since: formatTime(new Date()) });
       await writeStatus(pod);
     },
     stop() {
@@ -1230,7 +1230,7 @@ spec:
       );
       ok(await k('create', 'service', 'clusterip', 'stranded', '--tcp=80:80'));
       const pod = await client.get(resources.pods, ns, 'stranded');
-      const t = rfc3339(new Date());
+      const t = formatTime(new Date());
       await writePodStatus(client, pod, {
         hostIP: '192.0.2.11',
         podIP: '10.244.1.2',

@@ -3,6 +3,7 @@
 import type { KubeObject } from '../../src/api/types.js';
 import { resources, type Client } from '../../src/client/index.js';
 import type { Pod, ReplicaOwner } from '../../src/controllers/replicaset/types.js';
+import { formatTime } from '../../src/api/time.js';
 
 export const rsBody = (
   name: string,
@@ -41,8 +42,6 @@ export async function podsOf(client: Client, ns: string, owner: string): Promise
   );
 }
 
-export const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-
 /** What the node agent would write: Running, and Ready since `since`. */
 export async function markReady(client: Client, pod: Pod, since = new Date()): Promise<void> {
   await client.patch(
@@ -53,7 +52,7 @@ export async function markReady(client: Client, pod: Pod, since = new Date()): P
     {
       status: {
         phase: 'Running',
-        conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: rfc3339(since) }],
+        conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: formatTime(since) }],
       },
     },
     { subresource: 'status' },

@@ -6,6 +6,7 @@ import type { IContainer, IPod } from 'kubernetes-models/v1';
 import type { ImageInfo } from '../../images/index.js';
 import { formatRef, parseImageRef } from '../../images/index.js';
 import type { ContainerStatus } from '../runtime/index.js';
+import { formatTime } from '../../api/time.js';
 
 /** Why a container is not running (CrashLoopBackOff, ErrImagePull, ContainerCreating…). */
 export interface Waiting {
@@ -96,15 +97,13 @@ export interface PodStatusInput {
   now: Date;
 }
 
-export const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-
 /** A runtime status that has exited, as a terminated state (Completed or Error when unsaid). */
 export function terminatedOf(s: ContainerStatus): TerminatedState {
   return {
     exitCode: s.exitCode ?? 0,
     reason: s.reason ?? (s.exitCode ? 'Error' : 'Completed'),
-    startedAt: s.startedAt ? rfc3339(s.startedAt) : null,
-    finishedAt: s.finishedAt ? rfc3339(s.finishedAt) : null,
+    startedAt: s.startedAt ? formatTime(s.startedAt) : null,
+    finishedAt: s.finishedAt ? formatTime(s.finishedAt) : null,
     containerID: `runc://${s.id}`,
   };
 }
@@ -125,7 +124,7 @@ function containerStatus(c: IContainer, i: PodStatusInput): ContainerStatusOut {
   if (r?.waiting || !s)
     state = { waiting: { ...(r?.waiting ?? i.podWaiting ?? { reason: 'ContainerCreating' }) } };
   else if (s.state === 'running' || s.state === 'created')
-    state = { running: { startedAt: rfc3339(s.startedAt ?? s.createdAt) } };
+    state = { running: { startedAt: formatTime(s.startedAt ?? s.createdAt) } };
   else state = { terminated: terminatedOf(s) };
   // A killed pod's last status: every container terminated, as the kubelet reports it
   // (one it cannot account for, never started, say, with ContainerStatusUnknown).
@@ -164,7 +163,7 @@ const byName = (a: ContainerStatusOut, b: ContainerStatusOut): number =>
 export function computePodStatus(i: PodStatusInput): PodStatusOut {
   const spec = i.pod.spec;
   const policy = spec?.restartPolicy ?? 'Always';
-  const now = rfc3339(i.now);
+  const now = formatTime(i.now);
   const init = (spec?.initContainers ?? []).map((c) => containerStatus(c, i));
   const apps = (spec?.containers ?? []).map((c) => containerStatus(c, i));
   const exitCode = (s: ContainerStatusOut): number | undefined => s.state.terminated?.exitCode;

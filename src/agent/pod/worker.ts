@@ -22,7 +22,6 @@ import { startContainerProbes } from './probing.js';
 import { AgentError, errorMessage, isAgentError } from '../errors.js';
 import {
   computePodStatus,
-  rfc3339,
   statusKey,
   terminatedOf,
   type PodStatusOut,
@@ -33,6 +32,7 @@ import { decodePullSecrets, pullContainerImage } from './image-pull.js';
 import { runHook, runProbe, type HandlerTarget } from './handlers.js';
 import { containerConfig, LABEL_ATTEMPT, LABEL_CONTAINER } from './container-config.js';
 import type { ImageInfo } from '../../images/index.js';
+import { formatTime } from '../../api/time.js';
 
 export interface Clock {
   now(): Date;
@@ -335,7 +335,7 @@ export class PodWorker {
       this.checkpoint();
       this.volumes = setUpVolumes(this.pod, this.podDir, src);
       this.volumesRefreshedAt = this.now();
-      this.startTime ??= rfc3339(this.d.clock.now());
+      this.startTime ??= formatTime(this.d.clock.now());
       this.prepared = true;
       this.podWaiting = undefined;
       return true;

@@ -4,7 +4,8 @@ import type { FieldError, KubeObject, ResourceDef } from '../types.js';
 import { STANDARD_VERBS } from '../types.js';
 import { forbiddenField, invalidValue, tooLong, validateObjectMeta } from '../validation/common.js';
 import { AGE_COLUMN, NAME_COLUMN, age } from '../printing.js';
-import { asObj, base64Length, column, isConfigMapKey, sameJSON } from './kindutil.js';
+import { asObj, base64Length, column, isConfigMapKey } from './kindutil.js';
+import { equalIgnoringEmpty } from '../json.js';
 
 /** core.MaxSecretSize: the limit on configmap and secret payloads. */
 export const MAX_PAYLOAD_SIZE = 1024 * 1024;
@@ -35,8 +36,8 @@ export function validateConfigMapUpdate(obj: KubeObject, old: KubeObject): Field
   if (old.immutable !== true) return [];
   const errs: FieldError[] = [];
   if (obj.immutable !== true) errs.push(forbiddenField('immutable', IMMUTABLE_MSG));
-  if (!sameJSON(obj.data, old.data)) errs.push(forbiddenField('data', IMMUTABLE_MSG));
-  if (!sameJSON(obj.binaryData, old.binaryData))
+  if (!equalIgnoringEmpty(obj.data, old.data)) errs.push(forbiddenField('data', IMMUTABLE_MSG));
+  if (!equalIgnoringEmpty(obj.binaryData, old.binaryData))
     errs.push(forbiddenField('binaryData', IMMUTABLE_MSG));
   return errs;
 }

@@ -14,13 +14,10 @@ import {
 } from '../validation/common.js';
 import {
   child,
-  clone,
   defaultPodTemplate,
   int,
-  isObj,
   nonNegative,
   obj,
-  sameJSON,
   specOf,
   statusOf,
   str,
@@ -36,6 +33,7 @@ import {
   validateReplicaCounters,
   validateSelectorAndTemplate,
 } from './replicas.js';
+import { deepCopy, equalIgnoringZeroValues, isJsonObject } from '../json.js';
 
 function defaultDeployment(d: KubeObject): void {
   const spec = child(d as Obj, 'spec');
@@ -74,7 +72,7 @@ function validateStrategy(strategy: Obj): FieldError[] {
   const field = 'spec.strategy';
   switch (strategy.type) {
     case 'Recreate':
-      return isObj(strategy.rollingUpdate)
+      return isJsonObject(strategy.rollingUpdate)
         ? [
             forbiddenField(
               `${field}.rollingUpdate`,
@@ -140,14 +138,15 @@ function validateDeployment(d: KubeObject): FieldError[] {
 function prepareForUpdate(d: KubeObject, old: KubeObject): void {
   keepStatus(d, old);
   const changed =
-    !sameJSON(d.spec, old.spec) || !sameJSON(d.metadata.annotations, old.metadata.annotations);
+    !equalIgnoringZeroValues(d.spec, old.spec) ||
+    !equalIgnoringZeroValues(d.metadata.annotations, old.metadata.annotations);
   d.metadata.generation = (old.metadata.generation ?? 1) + (changed ? 1 : 0);
 }
 
 /** The deployments/status strategy: spec and labels stay as they were. */
 export function prepareForStatusUpdate(d: KubeObject, old: KubeObject): void {
-  d.spec = clone(old.spec);
-  if (old.metadata.labels) d.metadata.labels = clone(old.metadata.labels);
+  d.spec = deepCopy(old.spec);
+  if (old.metadata.labels) d.metadata.labels = deepCopy(old.metadata.labels);
   else delete d.metadata.labels;
 }
 
@@ -203,7 +202,7 @@ export const DEPLOYMENT_COLUMNS: TableColumn[] = replicaColumns(
 export function deploymentRow(d: KubeObject, now: Date): unknown[] {
   const spec = specOf(d);
   const status = statusOf(d);
-  const selector = isObj(spec.selector) ? selectorOf(spec.selector) : [];
+  const selector = isJsonObject(spec.selector) ? selectorOf(spec.selector) : [];
   return replicaRow(
     d,
     now,
@@ -226,7 +225,7 @@ export const deploymentStrategy: Strategy = {
   validate: (d) => validateDeployment(d),
   validateUpdate: (d, old) => [
     ...immutable(specOf(d).selector, specOf(old).selector, 'spec.selector'),
-    ...(sameJSON(d.status, old.status) ? [] : validateStatusUpdate(d, old)),
+    ...(equalIgnoringZeroValues(d.status, old.status) ? [] : validateStatusUpdate(d, old)),
   ],
   columns: DEPLOYMENT_COLUMNS,
   row: deploymentRow,

@@ -26,11 +26,11 @@ import {
   nonSpecialIP,
   objs,
   parseIP,
-  sameJSON,
   strs,
   tooMany,
   validIP,
 } from './kindutil.js';
+import { equalIgnoringEmpty } from '../json.js';
 
 const ADDRESS_TYPES = ['FQDN', 'IPv4', 'IPv6'];
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
@@ -135,7 +135,8 @@ function prepareForUpdate(obj: KubeObject, old: KubeObject): void {
   });
   const prev = old.metadata.generation ?? 0;
   obj.metadata.generation =
-    !sameJSON(body(obj), body(old)) || !sameJSON(obj.metadata.labels, old.metadata.labels)
+    !equalIgnoringEmpty(body(obj), body(old)) ||
+    !equalIgnoringEmpty(obj.metadata.labels, old.metadata.labels)
       ? prev + 1
       : prev;
 }

@@ -14,7 +14,8 @@ import {
   validateObjectMeta,
 } from '../validation/common.js';
 import { NAME_COLUMN, age } from '../printing.js';
-import { asNum, asObj, asStr, column, isPathSegmentName, sameJSON, type Obj } from './kindutil.js';
+import { asNum, asObj, asStr, column, isPathSegmentName, type Obj } from './kindutil.js';
+import { equalIgnoringEmpty } from '../json.js';
 
 const LIMIT_REPORTING_INSTANCE = 128;
 const LIMIT_ACTION = 128;
@@ -168,9 +169,10 @@ function strictValidateUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
   const e = asCore(obj);
   const o = asCore(old);
   const errs: FieldError[] = [];
-  if (!sameJSON(e.series, o.series)) errs.push(...validateSeries(e));
+  if (!equalIgnoringEmpty(e.series, o.series)) errs.push(...validateSeries(e));
   for (const [key, path] of IMMUTABLE_FIELDS)
-    if (!sameJSON(e[key], o[key])) errs.push(...immutable(e[key] ?? null, o[key] ?? null, path));
+    if (!equalIgnoringEmpty(e[key], o[key]))
+      errs.push(...immutable(e[key] ?? null, o[key] ?? null, path));
   return errs;
 }
 

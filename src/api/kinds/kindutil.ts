@@ -3,12 +3,12 @@
 
 import { isIP } from 'node:net';
 import type { FieldError, KubeObject, TableColumn } from '../types.js';
+import { isJsonObject } from '../json.js';
 import { invalidValue, isDNS1123Label, isDNS1123Subdomain } from '../validation/common.js';
 
 export type Obj = Record<string, unknown>;
 
-export const asObj = (v: unknown): Obj | undefined =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined;
+export const asObj = (v: unknown): Obj | undefined => (isJsonObject(v) ? v : undefined);
 export const asArr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 export const asStr = (v: unknown): string => (typeof v === 'string' ? v : '');
 export const asNum = (v: unknown): number => (typeof v === 'number' ? v : 0);
@@ -28,28 +28,6 @@ export function ensureObj(parent: Obj, key: string): Obj {
 
 export const specOf = (obj: KubeObject): Obj => asObj(obj.spec) ?? {};
 export const statusOf = (obj: KubeObject): Obj => asObj(obj.status) ?? {};
-
-/** Deep equality of JSON values; absent, null and empty containers count as equal (Go nil). */
-export function sameJSON(a: unknown, b: unknown): boolean {
-  return JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));
-}
-
-function normalize(v: unknown): unknown {
-  if (v === null || v === undefined) return undefined;
-  if (Array.isArray(v)) return v.length === 0 ? undefined : v.map(normalize);
-  if (typeof v === 'object') {
-    const keys = Object.keys(v as Obj).sort();
-    const out: Obj = {};
-    for (const k of keys) {
-      const n = normalize((v as Obj)[k]);
-      if (n !== undefined) out[k] = n;
-    }
-    return Object.keys(out).length === 0 ? undefined : out;
-  }
-  return v;
-}
-
-export const clone = <T>(v: T): T => (v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T));
 
 // ---- apimachinery validators not in common.ts ----
 

@@ -20,12 +20,12 @@ import {
   column,
   objs,
   parseCIDR,
-  sameJSON,
   specOf,
   statusOf,
   strs,
   validCIDR,
 } from './kindutil.js';
+import { equalIgnoringEmpty } from '../json.js';
 
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 const ROLE_PREFIX = 'node-role.kubernetes.io/';
@@ -117,7 +117,8 @@ export function validateNodeUpdate(obj: KubeObject, old: KubeObject): FieldError
   const oldSpec = specOf(old);
   const seen: unknown[] = [];
   objs(statusOf(obj).addresses).forEach((a, i) => {
-    if (seen.some((s) => sameJSON(s, a))) errs.push(duplicate(`status.addresses[${i}]`, a));
+    if (seen.some((s) => equalIgnoringEmpty(s, a)))
+      errs.push(duplicate(`status.addresses[${i}]`, a));
     seen.push(a);
   });
   const oldCIDRs = strs(oldSpec.podCIDRs);

@@ -4,7 +4,7 @@
 
 import { STANDARD_VERBS } from '../types.js';
 import type { ResourceDef, Strategy } from '../types.js';
-import { sameJSON, specOf, statusOf, str } from './podspec/index.js';
+import { specOf, statusOf, str } from './podspec/index.js';
 import { POD_COLUMNS, podIPOf, podRow } from './pod/printing.js';
 import { defaultPod } from './pod/defaults.js';
 import {
@@ -14,6 +14,7 @@ import {
   validateStatusUpdate,
 } from './pod/status.js';
 import { validatePod, validatePodUpdate } from './pod/validation.js';
+import { equalIgnoringZeroValues } from '../json.js';
 
 export { admissionDefaults, defaultPod } from './pod/defaults.js';
 export { podQOSClass } from './pod/qos.js';
@@ -28,7 +29,7 @@ export const podStrategy: Strategy = {
   validate: (pod) => validatePod(pod),
   validateUpdate: (pod, old) => [
     ...validatePodUpdate(pod, old),
-    ...(sameJSON(pod.status, old.status) ? [] : validateStatusUpdate(pod, old)),
+    ...(equalIgnoringZeroValues(pod.status, old.status) ? [] : validateStatusUpdate(pod, old)),
   ],
   selectableFields(pod) {
     const spec = specOf(pod);

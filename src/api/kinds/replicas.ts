@@ -12,10 +12,8 @@ import {
   IMAGES_COLUMN,
   arr,
   child,
-  clone,
   containerCells,
   int,
-  isObj,
   nonNegative,
   obj,
   specOf,
@@ -23,6 +21,7 @@ import {
   validateControllerTemplate,
 } from './podspec/index.js';
 import type { Obj } from './podspec/index.js';
+import { deepCopy, isJsonObject } from '../json.js';
 
 export const SCALE_KIND = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
 
@@ -33,13 +32,13 @@ export const SCALE_KIND = { group: 'autoscaling', version: 'v1', kind: 'Scale' }
 export function validateSelectorAndTemplate(spec: Obj): FieldError[] {
   const errs: FieldError[] = [];
   const sel = spec.selector;
-  if (!isObj(sel)) errs.push(required('spec.selector'));
+  if (!isJsonObject(sel)) errs.push(required('spec.selector'));
   else {
     errs.push(...validateLabelSelector(sel, 'spec.selector'));
     if (Object.keys(obj(sel.matchLabels) ?? {}).length + arr(sel.matchExpressions).length === 0)
       errs.push(invalidValue('spec.selector', sel, 'empty selector is invalid for deployment'));
   }
-  const selector = isObj(sel) ? selectorOf(sel) : null;
+  const selector = isJsonObject(sel) ? selectorOf(sel) : null;
   if (selector === undefined) {
     errs.push(invalidValue('spec.selector', sel, 'invalid label selector'));
     return errs;
@@ -99,12 +98,12 @@ export function resetReplicaStatus(o: KubeObject): void {
 /** A main-resource update leaves the status as it was. */
 export function keepStatus(o: KubeObject, old: KubeObject): void {
   if (old.status === undefined) delete o.status;
-  else o.status = clone(old.status);
+  else o.status = deepCopy(old.status);
 }
 
 /** A status update leaves the spec as it was. */
 export function keepSpec(o: KubeObject, old: KubeObject): void {
-  o.spec = clone(old.spec);
+  o.spec = deepCopy(old.spec);
 }
 
 /** A printer column of a replica counter. */

@@ -4,15 +4,7 @@
 import type { FieldError, KubeObject, ResourceDef, Strategy, TableColumn } from '../types.js';
 import { STANDARD_VERBS } from '../types.js';
 import { immutable, validateObjectMeta } from '../validation/common.js';
-import {
-  child,
-  defaultPodTemplate,
-  int,
-  nonNegative,
-  sameJSON,
-  specOf,
-  statusOf,
-} from './podspec/index.js';
+import { child, defaultPodTemplate, int, nonNegative, specOf, statusOf } from './podspec/index.js';
 import type { Obj } from './podspec/index.js';
 import { formatSelectorObject, selectorOf, selectorString } from '../labels.js';
 import {
@@ -26,6 +18,7 @@ import {
   validateReplicaStatus,
   validateSelectorAndTemplate,
 } from './replicas.js';
+import { equalIgnoringZeroValues } from '../json.js';
 
 // Shared with Deployment and ReplicationController (kinds/replicas.ts); exported here as before.
 export {
@@ -104,7 +97,7 @@ export const replicaSetStrategy: Strategy = {
   validate: (rs) => validateReplicaSet(rs),
   validateUpdate: (rs, old) => [
     ...immutable(specOf(rs).selector, specOf(old).selector, 'spec.selector'),
-    ...(sameJSON(rs.status, old.status) ? [] : validateStatusUpdate(rs, old)),
+    ...(equalIgnoringZeroValues(rs.status, old.status) ? [] : validateStatusUpdate(rs, old)),
   ],
   selectableFields: (rs) => ({ 'status.replicas': String(int(statusOf(rs).replicas)) }),
   columns: REPLICA_SET_COLUMNS,

@@ -8,12 +8,10 @@ import { required, validateObjectMeta } from '../validation/common.js';
 import { fromMap } from '../labels.js';
 import {
   child,
-  clone,
   defaultPodTemplate,
   int,
   nonNegative,
   obj,
-  sameJSON,
   specOf,
   statusOf,
   strMap,
@@ -31,14 +29,15 @@ import {
   resetReplicaStatus,
   validateReplicaStatus,
 } from './replicas.js';
+import { deepCopy, equalIgnoringZeroValues } from '../json.js';
 
 function defaultReplicationController(rc: KubeObject): void {
   const spec = child(rc as Obj, 'spec');
   const template = obj(spec.template);
   const labels = strMap(obj(template?.metadata)?.labels);
   if (labels) {
-    if (Object.keys(obj(spec.selector) ?? {}).length === 0) spec.selector = clone(labels);
-    if (Object.keys(rc.metadata.labels ?? {}).length === 0) rc.metadata.labels = clone(labels);
+    if (Object.keys(obj(spec.selector) ?? {}).length === 0) spec.selector = deepCopy(labels);
+    if (Object.keys(rc.metadata.labels ?? {}).length === 0) rc.metadata.labels = deepCopy(labels);
   }
   if (typeof spec.replicas !== 'number') spec.replicas = 1;
   if (template) defaultPodTemplate(template);
@@ -118,7 +117,7 @@ export const replicationControllerStrategy: Strategy = {
   prepareForUpdate: (rc, old) => keepStatus(rc, old),
   validate: (rc) => validateReplicationController(rc),
   validateUpdate: (rc, old) =>
-    sameJSON(rc.status, old.status) ? [] : validateStatusUpdate(rc, old),
+    equalIgnoringZeroValues(rc.status, old.status) ? [] : validateStatusUpdate(rc, old),
   selectableFields: (rc) => ({ 'status.replicas': String(int(statusOf(rc).replicas)) }),
   columns: REPLICATION_CONTROLLER_COLUMNS,
   row: replicationControllerRow,

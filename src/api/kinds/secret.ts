@@ -13,7 +13,8 @@ import {
 } from '../validation/common.js';
 import { AGE_COLUMN, NAME_COLUMN, age } from '../printing.js';
 import { MAX_PAYLOAD_SIZE } from './configmap.js';
-import { asObj, asStr, base64Length, column, isConfigMapKey, sameJSON } from './kindutil.js';
+import { asObj, asStr, base64Length, column, isConfigMapKey } from './kindutil.js';
+import { equalIgnoringEmpty } from '../json.js';
 
 const IMMUTABLE_MSG = 'field is immutable when `immutable` is set';
 
@@ -136,7 +137,7 @@ export function validateSecretUpdate(obj: KubeObject, old: KubeObject): FieldErr
   const errs = immutable(obj.type, old.type, 'type');
   if (old.immutable === true) {
     if (obj.immutable !== true) errs.push(forbiddenField('immutable', IMMUTABLE_MSG));
-    if (!sameJSON(obj.data, old.data)) errs.push(forbiddenField('data', IMMUTABLE_MSG));
+    if (!equalIgnoringEmpty(obj.data, old.data)) errs.push(forbiddenField('data', IMMUTABLE_MSG));
   }
   return errs;
 }

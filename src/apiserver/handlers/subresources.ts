@@ -10,6 +10,7 @@ import {
   notFound,
 } from '../../api/errors.js';
 import { formatLabelSelector, fromLabelSelectorObject, fromMap } from '../../api/labels.js';
+import { formatTime } from '../../api/time.js';
 import { decodeJson, decodeObjectBody } from '../negotiate.js';
 import { json } from '../respond.js';
 import type { ApiResponse } from '../types.js';
@@ -137,7 +138,7 @@ export async function bind(r: ResourceRequest): Promise<ApiResponse> {
     type: 'PodScheduled',
     status: 'True',
     lastProbeTime: null,
-    lastTransitionTime: r.ctx.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    lastTransitionTime: formatTime(r.ctx.now),
   });
   // Binding bypasses the spec-immutability rules of pod updates, as the real BindingREST does.
   const key = objectKey(r.def, r.info.namespace, r.info.name);

@@ -12,6 +12,7 @@ import { json } from '../respond.js';
 import type { ApiResponse } from '../types.js';
 import type { ResourceRequest } from './context.js';
 import { checkBody } from './write.js';
+import { formatTime } from '../../api/time.js';
 
 export interface TokenIssuer {
   signingKey: KeyInput;
@@ -69,8 +70,6 @@ function wellTyped(spec: unknown): spec is TokenRequestSpec {
   const ref = boundObjectRef as Record<string, unknown>;
   return ['kind', 'apiVersion', 'name', 'uid'].every((f) => isStringOrAbsent(ref[f]));
 }
-
-const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function tokenRequestHandler(
   issuer: TokenIssuer,
@@ -223,13 +222,13 @@ export function tokenRequestHandler(
     return json(201, {
       kind: KIND,
       apiVersion: `${GROUP}/v1`,
-      metadata: { ...body.metadata, name, namespace, creationTimestamp: rfc3339(now) },
+      metadata: { ...body.metadata, name, namespace, creationTimestamp: formatTime(now) },
       spec: {
         audiences,
         expirationSeconds,
         boundObjectRef: ref ?? null,
       },
-      status: { token, expirationTimestamp: rfc3339(expires) },
+      status: { token, expirationTimestamp: formatTime(expires) },
     });
   };
 }

@@ -15,17 +15,16 @@ import {
 } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import { FieldSet, fieldElement, pathString, type Path } from './fieldset.js';
-import { clone, deepEqual, isObject, sortedJson, type JsonObject } from './json.js';
 import {
   decodeManagedFields,
   describeManager,
   encodeManagedFields,
   identity,
-  rfc3339,
   type Manager,
   type Managers,
 } from './managed-fields.js';
 import { rootType } from './merge-keys.js';
+import { formatTime } from '../../api/time.js';
 import {
   compare,
   merge,
@@ -35,6 +34,7 @@ import {
   validateApplied,
   type Shape,
 } from './typed.js';
+import { deepCopy, isJsonObject, jsonEqual, type JsonObject, sortedJson } from '../../api/json.js';
 
 export interface ApplyOptions {
   manager: string;
@@ -92,7 +92,7 @@ function shapeOf(apiVersion: string, kind: string | undefined): Shape {
 
 /** The object without managedFields (managed fields never track themselves). */
 function body(obj: KubeObject): KubeObject {
-  const out = clone(obj);
+  const out = deepCopy(obj);
   out.metadata = { ...(out.metadata ?? {}) };
   delete out.metadata.managedFields;
   return out;
@@ -125,7 +125,7 @@ export function serverSideApply(
   applied: KubeObject,
   opts: ApplyOptions,
 ): { object: KubeObject } {
-  if (!isObject(applied))
+  if (!isJsonObject(applied))
     throw badRequest('error decoding patch: the applied configuration is not an object');
   const appliedVersion = typeof applied.apiVersion === 'string' ? applied.apiVersion : '';
   if (appliedVersion !== opts.apiVersion) {
@@ -133,7 +133,7 @@ export function serverSideApply(
       `Incorrect version specified in apply patch. Specified patch version: ${appliedVersion}, expected: ${opts.apiVersion}`,
     );
   }
-  const meta = isObject(applied.metadata) ? applied.metadata : {};
+  const meta = isJsonObject(applied.metadata) ? applied.metadata : {};
   if (meta.managedFields !== undefined && meta.managedFields !== null) {
     throw badRequest('metadata.managedFields must be nil');
   }
@@ -154,7 +154,7 @@ export function serverSideApply(
   } catch (e) {
     throw internalError(new Error(`failed to decode managed fields: ${(e as Error).message}`));
   }
-  const now = rfc3339(opts.now);
+  const now = formatTime(opts.now);
   const liveBody = live ? body(live) : undefined;
   if (liveBody && managers.size === 0) {
     // Fields that existed before anyone applied belong to a placeholder updater.
@@ -205,7 +205,7 @@ export function serverSideApply(
     if (m.set.isEmpty()) managers.delete(id);
   }
   const selfSet = ownable(configSet, opts.resetFields);
-  const objectChanged = !deepEqual(liveBody, merged);
+  const objectChanged = !jsonEqual(liveBody, merged);
   const touched = objectChanged || !last || !setsEqual(last.set, selfSet);
   const self: Manager = {
     manager: opts.manager,
@@ -231,7 +231,7 @@ function allowedByLastApplied(live: KubeObject, shape: Shape): FieldSet {
   } catch {
     return new FieldSet();
   }
-  if (!isObject(lastApplied)) return new FieldSet();
+  if (!isJsonObject(lastApplied)) return new FieldSet();
   const c = compare(lastApplied, live, shape);
   return toFieldSet(lastApplied, shape).difference(changedSet(c));
 }
@@ -357,7 +357,7 @@ export function updateManagedFields(
       operation: 'Update',
       apiVersion: opts.apiVersion,
       ...(opts.subresource ? { subresource: opts.subresource } : {}),
-      time: rfc3339(opts.now),
+      time: formatTime(opts.now),
       set: own,
     };
     const id = identity(self);
@@ -389,7 +389,7 @@ function managersForUpdate(
   const requested = updated.metadata?.managedFields as unknown;
   if (Array.isArray(requested)) {
     if (requested.length === 0) return new Map();
-    if (requested.length === 1 && deepEqual(requested[0], {})) return new Map();
+    if (requested.length === 1 && jsonEqual(requested[0], {})) return new Map();
   }
   const fromRequest = decodeOrEmpty(requested);
   return fromRequest.size > 0 ? fromRequest : fromOld();

@@ -1,9 +1,8 @@
+import { isJsonObject, type JsonObject } from '../../api/json.js';
 // Sets of field paths, as server-side apply records them in `metadata.managedFields`
 // (FieldsV1): a tree whose keys are path elements — `f:<field>`, `k:{<key fields>}` for an
 // item of a keyed list, `v:<value>` for an item of a set, `i:<index>` — and where `".": {}`
 // marks a node that is itself in the set while also having children.
-
-import { isObject, type JsonObject } from './json.js';
 
 /** One path element in its FieldsV1 spelling. */
 export type PathElement = string;
@@ -128,7 +127,7 @@ export class FieldSet {
   static fromFieldsV1(v: unknown): FieldSet {
     const out = new FieldSet();
     const read = (node: FieldSet, obj: unknown): void => {
-      if (!isObject(obj)) throw new Error('FieldsV1 must be an object');
+      if (!isJsonObject(obj)) throw new Error('FieldsV1 must be an object');
       const keys = Object.keys(obj);
       if (keys.length === 0) node.member = true;
       for (const k of keys) {
@@ -228,7 +227,7 @@ function valueText(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v === 'string') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(valueText).join(',')}]`;
-  if (isObject(v))
+  if (isJsonObject(v))
     return Object.entries(v)
       .map(([k, x]) => `${k}=${valueText(x)}`)
       .join('');

@@ -9,7 +9,7 @@ import {
 } from '../../api/errors.js';
 import type { GroupVersionKind, KubeObject } from '../../api/types.js';
 import { truncateForMessage } from '../json-scan.js';
-import { isObject } from './json.js';
+import { isJsonObject } from '../../api/json.js';
 import { applyJsonPatch } from './json-patch.js';
 import { applyMergePatch } from './merge-patch.js';
 import { applyStrategicMergePatch } from './strategic-merge.js';
@@ -45,7 +45,7 @@ export function applyPatch(
     if (e instanceof RangeError) throw badRequest(`unable to apply patch: ${e.message}`);
     throw e;
   }
-  if (!isObject(result)) {
+  if (!isJsonObject(result)) {
     throw invalidWithMessage('patch: Invalid value: the patched document is not a JSON object');
   }
   checkPatchedMetadata(doc, result, gvk);
@@ -64,14 +64,14 @@ function checkPatchedMetadata(
 ): void {
   const urlName = doc.metadata?.name ?? '';
   const meta = result.metadata;
-  if (meta !== undefined && meta !== null && !isObject(meta)) {
+  if (meta !== undefined && meta !== null && !isJsonObject(meta)) {
     const what = Array.isArray(meta) ? 'array' : typeof meta === 'boolean' ? 'bool' : typeof meta;
     const body = `Invalid value: ${JSON.stringify(truncateForMessage(JSON.stringify(result)))}: json: cannot unmarshal ${what} into Go struct field ${gvk.kind}.metadata of type v1.ObjectMeta`;
     throw invalidWithMessage(` "" is invalid: patch: ${body}`, {
       causes: [{ reason: 'FieldValueInvalid', message: body, field: 'patch' }],
     });
   }
-  const name = isObject(meta) && typeof meta.name === 'string' ? meta.name : '';
+  const name = isJsonObject(meta) && typeof meta.name === 'string' ? meta.name : '';
   if (!urlName) return;
   if (name === '')
     throw badRequest(
@@ -106,7 +106,7 @@ function applyByType(
       }
       break;
     case MERGE_PATCH:
-      if (!isObject(patchBody)) throw badRequest('Invalid JSON Patch');
+      if (!isJsonObject(patchBody)) throw badRequest('Invalid JSON Patch');
       result = applyMergePatch(doc, patchBody);
       break;
     case STRATEGIC_MERGE_PATCH:

@@ -8,7 +8,7 @@ import {
   requestEntityTooLarge,
 } from '../../api/errors.js';
 import { depthOf, MAX_JSON_DEPTH } from '../json-scan.js';
-import { clone, deepEqual, isObject, type JsonObject } from './json.js';
+import { deepCopy, isJsonObject, jsonEqual, type JsonObject } from '../../api/json.js';
 
 /** kube-apiserver refuses longer patches. */
 export const MAX_JSON_PATCH_OPERATIONS = 10000;
@@ -71,14 +71,14 @@ function locate(doc: unknown, tokens: string[]): Location | null {
     if (Array.isArray(cur)) {
       if (!isIndex(t) || Number(t) >= cur.length) return null;
       cur = cur[Number(t)];
-    } else if (isObject(cur)) {
+    } else if (isJsonObject(cur)) {
       if (!Object.hasOwn(cur, t)) return null;
       cur = cur[t];
     } else {
       return null;
     }
   }
-  if (!Array.isArray(cur) && !isObject(cur)) return null;
+  if (!Array.isArray(cur) && !isJsonObject(cur)) return null;
   return { parent: cur, key: tokens[tokens.length - 1] ?? '' };
 }
 
@@ -135,7 +135,7 @@ interface Op {
 }
 
 function readOp(raw: unknown): Op {
-  if (!isObject(raw)) {
+  if (!isJsonObject(raw)) {
     throw badRequest(
       `json: cannot unmarshal ${jsonKind(raw)} into Go value of type jsonpatch.Operation`,
     );
@@ -176,7 +176,7 @@ export function applyJsonPatch(doc: unknown, ops: unknown): unknown {
     );
   }
   // `root` holds the document so a pointer of "" can replace it like any other value.
-  const root: JsonObject = { doc: clone(doc) };
+  const root: JsonObject = { doc: deepCopy(doc) };
   const budget: Budget = { copiedBytes: 0, shiftedElements: 0 };
   for (const op of parsed) applyOne(root, op, budget);
   return root.doc;
@@ -211,7 +211,7 @@ function applyOne(root: JsonObject, op: Op, budget: Budget): void {
           `add operation does not apply: doc is missing path: "${op.path}": ${MISSING}`,
         );
       checkDepth(op.path, value);
-      const err = add(loc, clone(value), budget);
+      const err = add(loc, deepCopy(value), budget);
       if (err) throw notApplicable(`error in add for path: '${op.path}': ${err}`);
       return;
     }
@@ -245,8 +245,8 @@ function applyOne(root: JsonObject, op: Op, budget: Budget): void {
         );
       }
       checkDepth(op.path, value);
-      if (Array.isArray(loc.parent)) loc.parent[Number(loc.key)] = clone(value);
-      else loc.parent[loc.key] = clone(value);
+      if (Array.isArray(loc.parent)) loc.parent[Number(loc.key)] = deepCopy(value);
+      else loc.parent[loc.key] = deepCopy(value);
       return;
     }
     case 'move':
@@ -291,7 +291,7 @@ function applyOne(root: JsonObject, op: Op, budget: Budget): void {
           `${verb} operation does not apply: doc is missing destination path: ${op.path}: ${MISSING}`,
         );
       }
-      const err = add(dst, clone(got.value), budget);
+      const err = add(dst, deepCopy(got.value), budget);
       if (err) {
         throw notApplicable(
           verb === 'move'
@@ -315,7 +315,7 @@ function applyOne(root: JsonObject, op: Op, budget: Budget): void {
       const got = get(loc);
       const expected = op.hasValue ? op.value : undefined;
       const equal = got.found
-        ? deepEqual(got.value, expected)
+        ? jsonEqual(got.value, expected)
         : expected === undefined || expected === null;
       if (!equal) throw notApplicable(`testing value ${op.path} failed: test failed`);
       return;

@@ -4,7 +4,7 @@
 
 import type { ManagedFieldsEntry } from '../../api/types.js';
 import { FieldSet } from './fieldset.js';
-import { isObject } from './json.js';
+import { isJsonObject } from '../../api/json.js';
 
 export interface Manager {
   manager: string;
@@ -45,7 +45,7 @@ export function decodeManagedFields(entries: unknown): Managers {
   if (entries === undefined || entries === null) return out;
   if (!Array.isArray(entries)) throw new Error('managedFields must be a list');
   entries.forEach((raw: unknown, i) => {
-    if (!isObject(raw)) throw new Error(`managed fields entry ${i} is not an object`);
+    if (!isJsonObject(raw)) throw new Error(`managed fields entry ${i} is not an object`);
     const e = raw as ManagedFieldsEntry;
     if (e.operation !== 'Apply' && e.operation !== 'Update')
       throw new Error('operation must be `Apply` or `Update`');
@@ -95,6 +95,3 @@ export function encodeManagedFields(managers: Managers): ManagedFieldsEntry[] {
       ...(m.subresource ? { subresource: m.subresource } : {}),
     }));
 }
-
-/** `2024-05-01T10:00:00Z`: managedFields times have whole seconds. */
-export const rfc3339 = (d: Date): string => `${d.toISOString().slice(0, 19)}Z`;

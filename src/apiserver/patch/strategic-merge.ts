@@ -8,8 +8,9 @@
 
 import { ApiError, badRequest, invalidWithMessage } from '../../api/errors.js';
 import type { GroupVersionKind, KubeObject } from '../../api/types.js';
-import { clone, goFormat, goType, isObject, type JsonObject } from './json.js';
+import { goFormat, goType } from './json.js';
 import { fieldOf, rootType, type FieldMeta } from './merge-keys.js';
+import { deepCopy, isJsonObject, type JsonObject } from '../../api/json.js';
 
 const PATCH = '$patch';
 const RETAIN_KEYS = '$retainKeys';
@@ -37,9 +38,9 @@ export function applyStrategicMergePatch(
   patch: unknown,
   gvk: Pick<GroupVersionKind, 'group' | 'kind'>,
 ): KubeObject {
-  if (!isObject(patch)) throw badRequest('invalid JSON document');
-  const original = isObject(doc) ? clone(doc) : {};
-  return mergeMap(original, clone(patch), rootType(gvk.group, gvk.kind)) as KubeObject;
+  if (!isJsonObject(patch)) throw badRequest('invalid JSON document');
+  const original = isJsonObject(doc) ? deepCopy(doc) : {};
+  return mergeMap(original, deepCopy(patch), rootType(gvk.group, gvk.kind)) as KubeObject;
 }
 
 /** Merges `patch` into `original` (both owned here) for an object of `type`. */
@@ -80,7 +81,7 @@ function mergeMap(
     }
     const meta = fieldOf(type, key);
     const current = out[key];
-    if (isObject(current) && isObject(patchV)) {
+    if (isJsonObject(current) && isJsonObject(patchV)) {
       out[key] = mergeMap(current, patchV, meta?.type);
     } else if (Array.isArray(current) && Array.isArray(patchV)) {
       out[key] = mergeSliceHandler(current, patchV, meta, isDeleteList);
@@ -112,7 +113,7 @@ function cleanAdded(v: unknown): unknown {
   if (Array.isArray(v)) {
     return v.map(cleanAdded).filter((x) => x !== undefined);
   }
-  if (isObject(v)) {
+  if (isJsonObject(v)) {
     if (Object.hasOwn(v, PATCH)) return undefined;
     const out: JsonObject = {};
     for (const [k, x] of Object.entries(v)) {
@@ -214,7 +215,7 @@ function validateOrder(patchList: unknown[], order: unknown[], mergeKey: string)
   let oi = 0;
   while (pi < items.length && oi < order.length) {
     const item = items[pi];
-    if (isObject(item) && Object.hasOwn(item, PATCH)) {
+    if (isJsonObject(item) && Object.hasOwn(item, PATCH)) {
       pi++;
       continue;
     }
@@ -230,15 +231,15 @@ function validateOrder(patchList: unknown[], order: unknown[], mergeKey: string)
 
 function mergeKeyEqual(left: unknown, right: unknown, mergeKey: string): boolean {
   if (!mergeKey) return left === right;
-  if (!isObject(left)) throw errBadArgType(A_MAP, left);
-  if (!isObject(right)) throw errBadArgType(A_MAP, right);
+  if (!isJsonObject(left)) throw errBadArgType(A_MAP, left);
+  if (!isJsonObject(right)) throw errBadArgType(A_MAP, right);
   if (!Object.hasOwn(left, mergeKey)) throw errNoMergeKey(left, mergeKey);
   if (!Object.hasOwn(right, mergeKey)) throw errNoMergeKey(right, mergeKey);
   return left[mergeKey] === right[mergeKey];
 }
 
 function isDeleteItem(v: unknown, strict: boolean): boolean {
-  if (!isObject(v)) {
+  if (!isJsonObject(v)) {
     if (strict) throw errBadArgType(A_MAP, v);
     return false;
   }
@@ -337,7 +338,7 @@ function applySpecialElements(
   // One pass for all deletions: a patch of many items must not cost items × list length.
   const base = deleted.size
     ? original.filter(
-        (o) => !(isObject(o) && Object.hasOwn(o, mergeKey) && deleted.has(o[mergeKey])),
+        (o) => !(isJsonObject(o) && Object.hasOwn(o, mergeKey) && deleted.has(o[mergeKey])),
       )
     : original;
   return [base, plain];
@@ -360,7 +361,7 @@ function mergeByKey(
       const cleaned = cleanAdded(item);
       if (cleaned === undefined) continue;
       out.push(cleaned);
-      if (index && isObject(cleaned) && Object.hasOwn(cleaned, mergeKey))
+      if (index && isJsonObject(cleaned) && Object.hasOwn(cleaned, mergeKey))
         if (!index.has(cleaned[mergeKey])) index.set(cleaned[mergeKey], out.length - 1);
     }
   }
@@ -376,7 +377,7 @@ function keyIndex(list: unknown[], key: string): Map<unknown, number> | undefine
   const index = new Map<unknown, number>();
   for (let i = 0; i < list.length; i++) {
     const item = list[i];
-    if (!isObject(item)) return undefined;
+    if (!isJsonObject(item)) return undefined;
     if (Object.hasOwn(item, key) && !index.has(item[key])) index.set(item[key], i);
   }
   return index;
@@ -386,7 +387,7 @@ function keyIndex(list: unknown[], key: string): Map<unknown, number> | undefine
 function positions(list: unknown[], mergeKey: string, kind: Kind): Map<unknown, number> {
   const at = new Map<unknown, number>();
   list.forEach((x, i) => {
-    const k = kind === 'map' ? (isObject(x) ? x[mergeKey] : null) : x;
+    const k = kind === 'map' ? (isJsonObject(x) ? x[mergeKey] : null) : x;
     if (!at.has(k)) at.set(k, i);
   });
   return at;
@@ -395,7 +396,7 @@ function positions(list: unknown[], mergeKey: string, kind: Kind): Map<unknown, 
 function findByKey(list: unknown[], key: string, value: unknown): number {
   for (let i = 0; i < list.length; i++) {
     const item = list[i];
-    if (!isObject(item)) throw badRequest(`value for key ${i} is not a map`);
+    if (!isJsonObject(item)) throw badRequest(`value for key ${i} is not a map`);
     if (Object.hasOwn(item, key) && item[key] === value) return i;
   }
   return -1;
@@ -414,7 +415,7 @@ function partition(
   const members = kind === 'map' ? undefined : new Set(by);
   for (const v of items) {
     if (kind === 'map') {
-      if (!isObject(v)) throw errBadArgType(A_MAP, v);
+      if (!isJsonObject(v)) throw errBadArgType(A_MAP, v);
       if (!Object.hasOwn(v, mergeKey)) throw errNoMergeKey(v, mergeKey);
       const found = index ? index.has(v[mergeKey]) : findByKey(by, mergeKey, v[mergeKey]) >= 0;
       (found ? present : rest).push(v);
@@ -443,7 +444,7 @@ function normalizeElementOrder(
   const out: unknown[] = [];
   const serverAt = positions(serverOrder, mergeKey, kind);
   const at = (v: unknown): number =>
-    serverAt.get(kind === 'map' ? (isObject(v) ? v[mergeKey] : null) : v) ?? -1;
+    serverAt.get(kind === 'map' ? (isJsonObject(v) ? v[mergeKey] : null) : v) ?? -1;
   let i = 0;
   let j = 0;
   while (i < left.length || j < right.length) {
@@ -465,7 +466,7 @@ function sortByOrder(items: unknown[], order: unknown[], mergeKey: string, kind:
   if (kind === 'map') {
     for (const list of [items, order]) {
       for (const v of list) {
-        if (!isObject(v)) throw errBadArgType(A_MAP, v);
+        if (!isJsonObject(v)) throw errBadArgType(A_MAP, v);
         if (!Object.hasOwn(v, mergeKey)) throw errNoMergeKey(v, mergeKey);
       }
     }
@@ -476,7 +477,7 @@ function sortByOrder(items: unknown[], order: unknown[], mergeKey: string, kind:
   const ranked = toSort.map((v, pos) => ({
     v,
     pos,
-    at: orderAt.get(kind === 'map' ? (isObject(v) ? v[mergeKey] : null) : v) ?? -1,
+    at: orderAt.get(kind === 'map' ? (isJsonObject(v) ? v[mergeKey] : null) : v) ?? -1,
   }));
   // Items the order does not mention go first, as the Go sort leaves them.
   const unknown = ranked.filter((r) => r.at < 0).reverse();

@@ -4,7 +4,6 @@
 // merge metadata makes them sets or keyed (`map`) lists; objects merge field by field
 // unless atomic.
 
-import { clone, deepEqual, isObject, type JsonObject } from './json.js';
 import {
   FieldSet,
   fieldElement,
@@ -15,6 +14,7 @@ import {
   type PathElement,
 } from './fieldset.js';
 import { fieldOf, isAtomicObject, type FieldMeta } from './merge-keys.js';
+import { deepCopy, isJsonObject, jsonEqual, type JsonObject } from '../../api/json.js';
 
 /** Describes the value at one position: a field's metadata, a list item's type, or a root type. */
 export type Shape = FieldMeta | undefined;
@@ -25,7 +25,7 @@ const itemShape = (shape: Shape): Shape => (shape?.type ? { type: shape.type } :
 const listType = (shape: Shape): 'atomic' | 'set' | 'map' => shape?.listType ?? 'atomic';
 
 const isGranularObject = (v: unknown, shape: Shape): v is JsonObject =>
-  isObject(v) && !isAtomicObject(shape);
+  isJsonObject(v) && !isAtomicObject(shape);
 const isGranularList = (v: unknown, shape: Shape): v is unknown[] =>
   Array.isArray(v) && listType(shape) !== 'atomic';
 
@@ -33,7 +33,7 @@ const isGranularList = (v: unknown, shape: Shape): v is unknown[] =>
 export function itemElement(item: unknown, shape: Shape): PathElement | { error: string } {
   if (listType(shape) === 'map') {
     if (item === null) return { error: 'associative list with keys may not have a null element' };
-    if (!isObject(item))
+    if (!isJsonObject(item))
       return { error: 'associative list with keys may not have non-map elements' };
     const keys = shape?.keys ?? [];
     const fields: Record<string, unknown> = {};
@@ -53,7 +53,7 @@ export function itemElement(item: unknown, shape: Shape): PathElement | { error:
     return { error: "associative list without keys has an element that's an explicit null" };
   if (Array.isArray(item))
     return { error: 'not supported: associative list with lists as elements' };
-  if (isObject(item))
+  if (isJsonObject(item))
     return { error: "associative list without keys has an element that's a map type" };
   return valueElement(item);
 }
@@ -136,7 +136,7 @@ export function compare(before: unknown, after: unknown, shape: Shape): Comparis
   const leaf = (l: unknown, r: unknown, path: Path): void => {
     if (l === undefined) c.added.insert(path);
     else if (r === undefined) c.removed.insert(path);
-    else if (!deepEqual(l, r)) c.modified.insert(path);
+    else if (!jsonEqual(l, r)) c.modified.insert(path);
   };
   const walk = (l: unknown, r: unknown, s: Shape, path: Path): void => {
     if (l === undefined && r === undefined) return;
@@ -216,7 +216,7 @@ function compareItems(
     const p = [...path, pe];
     if (li.length <= 1 && ri.length <= 1) walk(li[0], ri[0], item, p);
     else if (li.length >= 2 && ri.length >= 2) {
-      if (!deepEqual(li, ri)) c.modified.insert(p);
+      if (!jsonEqual(li, ri)) c.modified.insert(p);
     } else if (li.length >= 2) {
       if (ri.length) walk(undefined, ri[0], item, p);
       c.removed.insert(p);
@@ -248,9 +248,9 @@ export function merge(live: unknown, config: unknown, shape: Shape): unknown {
       return out;
     }
     if (isGranularList(r, s)) return mergeLists(isGranularList(l, s) ? l : [], r, s, walk);
-    return clone(r);
+    return deepCopy(r);
   };
-  return walk(clone(live), config, shape);
+  return walk(deepCopy(live), config, shape);
 }
 
 /**
@@ -353,7 +353,7 @@ export function removePaths(obj: unknown, set: FieldSet, shape: Shape): unknown 
 /** A container that had content and lost all of it. */
 function isEmptied(before: unknown, after: unknown): boolean {
   if (Array.isArray(before)) return before.length > 0 && Array.isArray(after) && after.length === 0;
-  if (isObject(before))
-    return Object.keys(before).length > 0 && isObject(after) && Object.keys(after).length === 0;
+  if (isJsonObject(before))
+    return Object.keys(before).length > 0 && isJsonObject(after) && Object.keys(after).length === 0;
   return false;
 }

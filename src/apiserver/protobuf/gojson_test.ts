@@ -9,7 +9,7 @@ import protobuf from 'protobufjs';
 import { decodeKubernetesProtobuf } from './index.js';
 import { MAGIC } from './envelope.js';
 import { schemaRoot, typeForKind } from './kinds.js';
-import { formatMicroTime, formatTime } from './special.js';
+import { microTimeFromProto, timeFromProto } from './special.js';
 
 function body(apiVersion: string, kind: string, obj: Record<string, unknown>): Buffer {
   const type = typeForKind(apiVersion, kind);
@@ -37,9 +37,9 @@ const EMPTY_META = {
 
 void describe('Go JSON rules', () => {
   void it('formats times as kube-apiserver does', () => {
-    assert.equal(formatTime(T), '2025-03-04T05:06:07Z');
-    assert.equal(formatMicroTime(T, 123456789), '2025-03-04T05:06:07.123456Z');
-    assert.equal(formatMicroTime(T, 0), '2025-03-04T05:06:07.000000Z');
+    assert.equal(timeFromProto(T), '2025-03-04T05:06:07Z');
+    assert.equal(microTimeFromProto(T, 123456789), '2025-03-04T05:06:07.123456Z');
+    assert.equal(microTimeFromProto(T, 0), '2025-03-04T05:06:07.000000Z');
   });
 
   void it('writes full object metadata', () => {

@@ -3,6 +3,7 @@
 
 import type { Type } from 'protobufjs';
 import { badRequest } from '../../api/errors.js';
+import { formatTime } from '../../api/time.js';
 import { JsonDepthError, scanJson } from '../json-scan.js';
 
 type Decoded = Record<string, unknown>;
@@ -21,25 +22,25 @@ const META = '.k8s.io.apimachinery.pkg.apis.meta.v1';
 const has = (msg: Decoded, name: string): boolean =>
   Object.prototype.hasOwnProperty.call(msg, name);
 
-/** RFC 3339 in UTC without fractions, as metav1.Time writes it. */
-export function formatTime(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** A protobuf Timestamp's seconds as metav1.Time writes them (RFC 3339, whole seconds). */
+export function timeFromProto(seconds: number): string {
+  return formatTime(new Date(seconds * 1000));
 }
 
-/** RFC 3339 in UTC with exactly six fractional digits, as metav1.MicroTime writes it. */
-export function formatMicroTime(seconds: number, nanos: number): string {
+/** A protobuf Timestamp as metav1.MicroTime writes it: exactly six fractional digits. */
+export function microTimeFromProto(seconds: number, nanos: number): string {
   const micros = Math.floor(nanos / 1000);
-  return formatTime(seconds).replace(/Z$/, `.${String(micros).padStart(6, '0')}Z`);
+  return timeFromProto(seconds).replace(/Z$/, `.${String(micros).padStart(6, '0')}Z`);
 }
 
 const converters: Record<string, (msg: Decoded) => unknown> = {
   // An empty Time is Go's zero time, which metav1.Time writes as null. The receiving side
   // ignores nanos (apimachinery keeps JSON's second precision), so this does too.
   [`${META}.Time`]: (msg) =>
-    has(msg, 'seconds') || has(msg, 'nanos') ? formatTime(longToNumber(msg.seconds ?? 0)) : null,
+    has(msg, 'seconds') || has(msg, 'nanos') ? timeFromProto(longToNumber(msg.seconds ?? 0)) : null,
   [`${META}.MicroTime`]: (msg) =>
     has(msg, 'seconds') || has(msg, 'nanos')
-      ? formatMicroTime(longToNumber(msg.seconds ?? 0), Number(msg.nanos ?? 0))
+      ? microTimeFromProto(longToNumber(msg.seconds ?? 0), Number(msg.nanos ?? 0))
       : null,
   [`${META}.FieldsV1`]: (msg) => {
     const raw = msg.Raw as Uint8Array | undefined;

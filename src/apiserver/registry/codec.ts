@@ -10,10 +10,6 @@ export function groupResource(def: ResourceDef): GroupResource {
   return { group: def.group, resource: def.plural };
 }
 
-export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 export class ObjectCodec {
   private readonly shared = new WeakMap<KeyValue, { def: ResourceDef; obj: KubeObject }>();
 

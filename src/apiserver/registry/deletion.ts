@@ -4,9 +4,10 @@
 import { conflict, notFound } from '../../api/errors.js';
 import type { KubeObject, ResourceDef } from '../../api/types.js';
 import { StoreError } from '../../storage/index.js';
-import { groupResource, rfc3339 } from './codec.js';
+import { groupResource } from './codec.js';
 import { objectKey } from './keys.js';
 import type { DeleteOptions, RegistryCore } from './types.js';
+import { formatTime } from '../../api/time.js';
 
 /** DELETE of one object, with graceful deletion, finalizers and propagation policy. */
 export async function deleteObject(
@@ -73,7 +74,7 @@ export async function deleteObject(
     }
     if (keep) {
       if (!alreadyDeleting || grace < (m.deletionGracePeriodSeconds ?? Infinity)) {
-        m.deletionTimestamp = rfc3339(new Date(now.getTime() + grace * 1000));
+        m.deletionTimestamp = formatTime(new Date(now.getTime() + grace * 1000));
         m.deletionGracePeriodSeconds = grace;
       }
       if (finalizers.length) m.finalizers = finalizers;

@@ -41,7 +41,7 @@ export type {
   WatchQuery,
   WriteOptions,
 } from './types.js';
-export { groupResource, rfc3339 } from './codec.js';
+export { groupResource } from './codec.js';
 export { parseResourceVersion } from './reads.js';
 
 /** Hooks by resource definition (see hooks/index.ts for the table they come from). */

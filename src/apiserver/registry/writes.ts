@@ -15,9 +15,10 @@ import {
 import { subresourceStrategy } from '../../api/registry.js';
 import type { KubeObject, ResourceDef, StrategyContext } from '../../api/types.js';
 import { StoreError } from '../../storage/index.js';
-import { groupResource, reorder, rfc3339 } from './codec.js';
+import { groupResource, reorder } from './codec.js';
 import { apiVersionOf, objectKey } from './keys.js';
 import type { RegistryCore, WriteOptions } from './types.js';
+import { formatTime } from '../../api/time.js';
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -67,7 +68,7 @@ export async function createObject(
   if (!meta.name && meta.generateName) meta.name = meta.generateName.slice(0, 58) + randomSuffix();
   if (def.namespaced) await checkNamespaceOpen(core, def, meta.namespace ?? '', meta.name);
   meta.uid = randomUUID();
-  meta.creationTimestamp = rfc3339(now);
+  meta.creationTimestamp = formatTime(now);
   delete meta.deletionTimestamp;
   delete meta.deletionGracePeriodSeconds;
   delete meta.selfLink;

@@ -7,6 +7,7 @@ import type {
   DeploymentStatus,
   ReplicaSetCondition,
 } from './types.js';
+import { formatTime } from '../../api/time.js';
 
 export const AVAILABLE = 'Available';
 export const PROGRESSING = 'Progressing';
@@ -26,7 +27,6 @@ export const REASON = {
 } as const;
 
 /** RFC 3339 with whole seconds, as metav1.Time marshals. */
-export const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function newCondition(
   type: string,
@@ -35,7 +35,7 @@ export function newCondition(
   message: string,
   now: Date,
 ): DeploymentCondition {
-  const t = rfc3339(now);
+  const t = formatTime(now);
   return { type, status, lastUpdateTime: t, lastTransitionTime: t, reason, message };
 }
 

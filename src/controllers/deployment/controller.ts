@@ -20,7 +20,8 @@ import {
   syncScale,
   syncStatusOnly,
 } from './sync.js';
-import { clone, DEPLOYMENT_KIND, type Deployment, type Pod, type ReplicaSet } from './types.js';
+import { DEPLOYMENT_KIND, type Deployment, type Pod, type ReplicaSet } from './types.js';
+import { deepCopy } from '../../api/json.js';
 
 const COMPONENT = 'deployment-controller';
 
@@ -139,7 +140,7 @@ export const deploymentController: Controller = {
       const [ns, name] = splitKey(key);
       const cached = deployments.get(ns, name);
       if (!cached) return;
-      const d = clone(cached);
+      const d = deepCopy(cached);
 
       const sel = d.spec?.selector ?? {};
       if (

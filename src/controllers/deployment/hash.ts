@@ -8,6 +8,7 @@
 // template.
 
 import { POD_TEMPLATE_HASH, type PodTemplate } from './types.js';
+import { canonicalJson } from '../../api/json.js';
 
 /** k8s.io/apimachinery/pkg/util/rand's alphabet: no vowels, no confusable characters. */
 const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -32,27 +33,6 @@ export function safeEncode(s: string): string {
 }
 
 /** Drops null, empty lists and empty maps: what Go's semantic equality treats as unset. */
-function normalize(v: unknown): unknown {
-  if (Array.isArray(v)) {
-    const items = v.map(normalize);
-    return items.length ? items : undefined;
-  }
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) {
-      const n = normalize((v as Record<string, unknown>)[k]);
-      if (n !== undefined) out[k] = n;
-    }
-    return Object.keys(out).length ? out : undefined;
-  }
-  return v === null ? undefined : v;
-}
-
-/** A deterministic rendering of a value: sorted keys, empty values dropped. */
-export function canonicalJson(v: unknown): string {
-  return JSON.stringify(normalize(v) ?? null);
-}
-
 export function computeHash(template: PodTemplate | undefined, collisionCount?: number): string {
   let h = fnv32a(new TextEncoder().encode(canonicalJson(template ?? {})));
   if (collisionCount !== undefined) {

@@ -16,7 +16,6 @@ import { maxSurge } from './intstr.js';
 import { hasProgressDeadline } from './progress.js';
 import { findNewReplicaSet, findOldReplicaSets, newRSNewReplicas } from './replicasets.js';
 import {
-  clone,
   DEPLOYMENT_API_VERSION,
   DEPLOYMENT_KIND,
   POD_TEMPLATE_HASH,
@@ -24,6 +23,7 @@ import {
   type Deployment,
   type ReplicaSet,
 } from './types.js';
+import { deepCopy } from '../../api/json.js';
 
 export interface AllReplicaSets {
   newRS: ReplicaSet | undefined;
@@ -74,7 +74,7 @@ export async function getNewReplicaSet(
   const minReady = d.spec?.minReadySeconds ?? 0;
 
   if (existing) {
-    const copy = clone(existing);
+    const copy = deepCopy(existing);
     const annotationsUpdated = setNewReplicaSetAnnotations(
       d,
       copy,
@@ -103,11 +103,11 @@ export async function getNewReplicaSet(
 
   if (!createIfMissing) return undefined;
 
-  const template = clone(d.spec?.template ?? {});
+  const template = deepCopy(d.spec?.template ?? {});
   const hash = computeHash(template, d.status?.collisionCount);
   const labels = { ...(template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH]: hash };
   template.metadata = { ...(template.metadata ?? {}), labels };
-  const selector = clone(d.spec?.selector ?? {});
+  const selector = deepCopy(d.spec?.selector ?? {});
   selector.matchLabels = { ...(selector.matchLabels ?? {}), [POD_TEMPLATE_HASH]: hash };
   const name = `${d.metadata.name ?? ''}-${hash}`;
   const rs: ReplicaSet = {

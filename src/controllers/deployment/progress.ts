@@ -14,7 +14,7 @@ import {
   setCondition,
 } from './conditions.js';
 import { updateDeploymentStatus, type SyncEnv } from './env.js';
-import { canonicalJson } from './hash.js';
+import { canonicalJson } from '../../api/json.js';
 import { maxUnavailable } from './intstr.js';
 import {
   actualReplicaCount,

@@ -14,7 +14,8 @@ import {
 import type { SyncEnv } from './env.js';
 import { equalIgnoreHash } from './hash.js';
 import { getAllReplicaSetsAndSyncRevision } from './newrs.js';
-import { clone, POD_TEMPLATE_HASH, type Deployment, type ReplicaSet } from './types.js';
+import { POD_TEMPLATE_HASH, type Deployment, type ReplicaSet } from './types.js';
+import { deepCopy } from '../../api/json.js';
 
 const NOT_FOUND = 'DeploymentRollbackRevisionNotFound';
 const TEMPLATE_UNCHANGED = 'DeploymentRollbackTemplateUnchanged';
@@ -45,7 +46,7 @@ export async function rollback(env: SyncEnv, d: Deployment, rsList: ReplicaSet[]
     );
     return clearRollbackTo(env, d);
   }
-  const template = clone(target.spec?.template ?? {});
+  const template = deepCopy(target.spec?.template ?? {});
   const labels = { ...(template.metadata?.labels ?? {}) };
   delete labels[POD_TEMPLATE_HASH];
   template.metadata = { ...(template.metadata ?? {}), labels };

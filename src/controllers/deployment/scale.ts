@@ -13,7 +13,8 @@ import {
   proportion,
   replicaCount,
 } from './replicasets.js';
-import { clone, isRollingUpdate, specReplicas, type Deployment, type ReplicaSet } from './types.js';
+import { isRollingUpdate, specReplicas, type Deployment, type ReplicaSet } from './types.js';
+import { deepCopy } from '../../api/json.js';
 
 export interface ScaleResult {
   scaled: boolean;
@@ -36,7 +37,7 @@ export async function scaleReplicaSet(
   const sizeNeedsUpdate = oldScale !== newScale;
   if (!sizeNeedsUpdate && !replicasAnnotationsNeedUpdate(rs, desired, max))
     return { scaled: false, rs };
-  const copy = clone(rs);
+  const copy = deepCopy(rs);
   copy.spec = { ...(copy.spec ?? {}), replicas: newScale };
   setReplicasAnnotations(copy, desired, max);
   const updated = await updateReplicaSet(env, copy);

@@ -106,5 +106,3 @@ export const availableReplicas = (rs: ReplicaSet): number => rs.status?.availabl
 
 export const isRollingUpdate = (d: Deployment): boolean =>
   (d.spec?.strategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
-
-export const clone = <T>(v: T): T => structuredClone(v);

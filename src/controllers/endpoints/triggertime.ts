@@ -2,6 +2,7 @@
 // readiness transition or service creation) not yet published, as
 // k8s.io/endpointslice/util's TriggerTimeTracker computes it.
 
+import { formatTimeNano } from '../../api/time.js';
 import { readyCondition } from './pods.js';
 import type { Pod, Service } from './types.js';
 
@@ -20,11 +21,6 @@ const ms = (t: string | null | undefined): number => {
   const v = t ? Date.parse(t) : NaN;
   return Number.isNaN(v) ? 0 : v;
 };
-
-/** Go's RFC3339Nano: fractional seconds only when non-zero, trailing zeros dropped. */
-export function rfc3339Nano(t: number): string {
-  return new Date(t).toISOString().replace(/\.(\d*?)0*Z$/, (_m, f: string) => (f ? `.${f}Z` : 'Z'));
-}
 
 export function createTriggerTimeTracker(): TriggerTimeTracker {
   const states = new Map<string, State>();
@@ -48,8 +44,8 @@ export function createTriggerTimeTracker(): TriggerTimeTracker {
       if (svcTime > (prev?.service ?? 0)) consider(svcTime);
       states.set(key, { service: svcTime, pods: podTimes });
       // A service seen for the first time publishes its own creation time.
-      if (!prev) return svcTime ? rfc3339Nano(svcTime) : undefined;
-      return min ? rfc3339Nano(min) : undefined;
+      if (!prev) return svcTime ? formatTimeNano(svcTime) : undefined;
+      return min ? formatTimeNano(min) : undefined;
     },
     forget(namespace, name) {
       states.delete(`${namespace}/${name}`);

@@ -24,6 +24,7 @@ import {
 } from './slices.js';
 import type { SliceTracker } from './tracker.js';
 import type { EndpointSlice, SliceEndpoint, SlicePort } from './types.js';
+import { deepCopy } from '../../api/json.js';
 
 export { CONTROLLER_NAME } from './slices.js';
 
@@ -34,8 +35,6 @@ export interface ReconcilerOptions {
   /** The node a pod runs on (for its zone); undefined when no such node exists. */
   node(name: string): KubeObject | undefined;
 }
-
-const clone = <T>(x: T): T => structuredClone(x);
 
 interface Plan {
   create: EndpointSlice[];
@@ -85,14 +84,14 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
       if (changed || kept.length !== (slice.endpoints ?? []).length) {
         if (kept.length === 0) toDelete.add(name);
         else {
-          const copy = clone(slice);
+          const copy = deepCopy(slice);
           copy.endpoints = kept;
           copy.metadata.labels = labels;
           byName.set(name, copy);
           toUpdate.add(name);
         }
       } else if (labelsChanged) {
-        const copy = clone(slice);
+        const copy = deepCopy(slice);
         copy.metadata.labels = labels;
         byName.set(name, copy);
         toUpdate.add(name);
@@ -118,7 +117,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
           desired.size,
         );
         if (fit) {
-          target = clone(fit);
+          target = deepCopy(fit);
           byName.set(target.metadata.name ?? '', target);
         }
       }

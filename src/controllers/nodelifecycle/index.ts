@@ -6,6 +6,7 @@
 import type { KubeObject } from '../../api/types.js';
 import { createWorkQueue, isNotFound, resources } from '../../client/index.js';
 import type { Controller, ControllerContext } from '../types.js';
+import { formatTime } from '../../api/time.js';
 
 export const NODE_MONITOR_GRACE_SECONDS = 40;
 /** kube-controller-manager's --node-startup-grace-period default. */
@@ -36,7 +37,6 @@ interface Condition {
 
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
 const NOT_READY = 'node.kubernetes.io/not-ready';
-const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const conditions = (o: KubeObject): Condition[] =>
   ((o['status'] ?? {}) as { conditions?: Condition[] }).conditions ?? [];
 
@@ -49,7 +49,7 @@ const KUBELET_CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPress
  * Unknown (NodeStatusNeverUpdated), as the node lifecycle controller's tryUpdateNodeHealth does.
  */
 export function silentNodeConditions(node: KubeObject, now: Date): Condition[] {
-  const t = rfc3339(now);
+  const t = formatTime(now);
   const created = node.metadata.creationTimestamp ?? t;
   const out = conditions(node).map((c) =>
     KUBELET_CONDITIONS.includes(c.type) && c.status !== 'Unknown'
@@ -146,7 +146,7 @@ export function createNodeLifecycleController(o: NodeLifecycleOptions = {}): Con
                 current.find((t) => t.key === wantKey && t.effect === effect) ?? {
                   key: wantKey,
                   effect,
-                  ...(effect === 'NoExecute' ? { timeAdded: rfc3339(now) } : {}),
+                  ...(effect === 'NoExecute' ? { timeAdded: formatTime(now) } : {}),
                 },
             )
           : [];
@@ -165,7 +165,7 @@ export function createNodeLifecycleController(o: NodeLifecycleOptions = {}): Con
         // NoExecute eviction: pods whose toleration of the taint has run out.
         const noExec = wanted.find((t) => t.effect === 'NoExecute');
         if (noExec) {
-          const since = Date.parse(noExec.timeAdded ?? rfc3339(now));
+          const since = Date.parse(noExec.timeAdded ?? formatTime(now));
           for (const p of pods.list()) {
             if (
               (p['spec'] as { nodeName?: string }).nodeName !== name ||
@@ -228,7 +228,7 @@ async function markPodsNotReady(
     const conds = conditions(p);
     const ready = conds.find((c) => c.type === 'Ready');
     if (!ready || ready.status === 'False') continue;
-    const t = rfc3339(now);
+    const t = formatTime(now);
     try {
       await ctx.client.patch(
         resources.pods,

@@ -9,8 +9,7 @@ import {
   type ReplicaOwner,
   type ReplicaStatus,
 } from './types.js';
-
-const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+import { formatTime } from '../../api/time.js';
 
 export interface ManageFailure {
   /** FailedCreate or FailedDelete. */
@@ -49,7 +48,7 @@ export function calculateStatus(
     const cond: ReplicaCondition = {
       type: REPLICA_FAILURE,
       status: 'True',
-      lastTransitionTime: rfc3339(now),
+      lastTransitionTime: formatTime(now),
       reason: failure.reason,
       message: failure.message,
     };

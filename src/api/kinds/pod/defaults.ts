@@ -1,8 +1,9 @@
 // Pod defaults: the v1 defaulters plus what admission adds on a real cluster.
 
 import type { KubeObject } from '../../types.js';
-import { arr, child, defaultPodSpec, isObj, obj, objs, str } from '../podspec/index.js';
+import { arr, child, defaultPodSpec, obj, objs, str } from '../podspec/index.js';
 import type { Obj } from '../podspec/index.js';
+import { isJsonObject } from '../../json.js';
 
 /**
  * Stand-ins for the admission plugins every real cluster runs on pod create, so that a
@@ -89,5 +90,5 @@ export function defaultPod(pod: KubeObject): void {
         for (const p of objs(c.ports)) if (!p.hostPort) p.hostPort = p.containerPort;
   }
   defaultPodSpec(spec);
-  if (isObj(pod.status)) syncStatusIPs(pod.status);
+  if (isJsonObject(pod.status)) syncStatusIPs(pod.status);
 }

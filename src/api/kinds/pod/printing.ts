@@ -2,8 +2,9 @@
 
 import type { KubeObject, TableColumn } from '../../types.js';
 import { AGE_COLUMN, NAME_COLUMN, age } from '../../printing.js';
-import { arr, int, isObj, obj, objs, specOf, statusOf, str } from '../podspec/index.js';
+import { arr, int, obj, objs, specOf, statusOf, str } from '../podspec/index.js';
 import type { Obj } from '../podspec/index.js';
+import { isJsonObject } from '../../json.js';
 
 export const POD_COLUMNS: TableColumn[] = [
   NAME_COLUMN,
@@ -138,7 +139,7 @@ export function podRow(pod: KubeObject, now: Date): unknown[] {
       const waiting = obj(state.waiting);
       if (waiting && str(waiting.reason)) reason = str(waiting.reason);
       else if (term) reason = terminatedReason(term, '');
-      else if (c.ready === true && isObj(state.running)) {
+      else if (c.ready === true && isJsonObject(state.running)) {
         hasRunning = true;
         ready++;
       }

@@ -8,21 +8,11 @@ import {
   isDNS1123Subdomain,
   isQualifiedName,
 } from '../../validation/common.js';
-import {
-  arr,
-  child,
-  clone,
-  int,
-  isObj,
-  obj,
-  objs,
-  specOf,
-  statusOf,
-  str,
-} from '../podspec/index.js';
+import { arr, child, int, obj, objs, specOf, statusOf, str } from '../podspec/index.js';
 import type { Obj } from '../podspec/index.js';
 import { admissionDefaults, admissionOnUpdate, syncStatusIPs } from './defaults.js';
 import { podQOSClass } from './qos.js';
+import { deepCopy, isJsonObject } from '../../json.js';
 
 export function prepareForCreate(pod: KubeObject): void {
   const spec = child(pod as Obj, 'spec');
@@ -49,7 +39,7 @@ export function prepareForCreate(pod: KubeObject): void {
 export function prepareForUpdate(pod: KubeObject, old: KubeObject): void {
   admissionOnUpdate(child(pod as Obj, 'spec'), specOf(old));
   if (old.status === undefined) delete pod.status;
-  else pod.status = clone(old.status);
+  else pod.status = deepCopy(old.status);
 }
 
 /**
@@ -57,9 +47,9 @@ export function prepareForUpdate(pod: KubeObject, old: KubeObject): void {
  * qosClass (or observedGeneration) is taken from the old status.
  */
 export function prepareForStatusUpdate(pod: KubeObject, old: KubeObject): void {
-  pod.spec = clone(old.spec);
+  pod.spec = deepCopy(old.spec);
   if (old.metadata.ownerReferences)
-    pod.metadata.ownerReferences = clone(old.metadata.ownerReferences);
+    pod.metadata.ownerReferences = deepCopy(old.metadata.ownerReferences);
   else delete pod.metadata.ownerReferences;
   const status = child(pod as Obj, 'status');
   const oldStatus = statusOf(old);
@@ -79,9 +69,9 @@ function stateTransitions(
 ): FieldError[] {
   const errs: FieldError[] = [];
   oldStatuses.forEach((o, i) => {
-    if (!isObj(obj(o.state)?.terminated) || mayRestart(o)) return;
+    if (!isJsonObject(obj(o.state)?.terminated) || mayRestart(o)) return;
     for (const n of statuses)
-      if (n.name === o.name && !isObj(obj(n.state)?.terminated))
+      if (n.name === o.name && !isJsonObject(obj(n.state)?.terminated))
         errs.push(
           forbiddenField(`${field}[${i}].state`, 'may not be transitioned to non-terminated state'),
         );

@@ -9,18 +9,16 @@ import {
 } from '../../validation/common.js';
 import {
   arr,
-  clone,
   imageWhitespace,
-  isObj,
   obj,
   objs,
-  sameJSON,
   specOf,
   str,
   validatePodSpec,
   validateTolerations,
 } from '../podspec/index.js';
 import type { Obj } from '../podspec/index.js';
+import { deepCopy, equalIgnoringZeroValues, isJsonObject } from '../../json.js';
 
 /** validatePodMetadataAndSpec plus ValidatePodCreate's own checks. */
 export function validatePod(pod: KubeObject): FieldError[] {
@@ -30,7 +28,7 @@ export function validatePod(pod: KubeObject): FieldError[] {
   if (!str(spec.serviceAccountName)) {
     objs(spec.volumes).forEach((v, vi) => {
       objs(obj(v.projected)?.sources).forEach((s, si) => {
-        if (isObj(s.serviceAccountToken))
+        if (isJsonObject(s.serviceAccountToken))
           errs.push(
             forbiddenField(
               `spec.volumes[${vi}].projected.sources[${si}].serviceAccountToken`,
@@ -69,8 +67,8 @@ export const UPDATABLE_POD_FIELDS = [
 function specDiff(oldSpec: unknown, newSpec: unknown): string {
   const lines: string[] = [];
   const walk = (a: unknown, b: unknown, path: string): void => {
-    if (lines.length >= 40 || sameJSON(a, b)) return;
-    if (isObj(a) && isObj(b)) {
+    if (lines.length >= 40 || equalIgnoringZeroValues(a, b)) return;
+    if (isJsonObject(a) && isJsonObject(b)) {
       for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort())
         walk(a[k], b[k], path ? `${path}.${k}` : k);
       return;
@@ -149,7 +147,11 @@ export function validatePodUpdate(pod: KubeObject, old: KubeObject): FieldError[
   const tolerations = objs(spec.tolerations);
   for (const t of objs(oldSpec.tolerations)) {
     const { tolerationSeconds: _s, ...rest } = t;
-    if (!tolerations.some((n) => sameJSON({ ...n, tolerationSeconds: undefined }, rest))) {
+    if (
+      !tolerations.some((n) =>
+        equalIgnoringZeroValues({ ...n, tolerationSeconds: undefined }, rest),
+      )
+    ) {
       errs.push(
         forbiddenField(
           'spec.tolerations',
@@ -171,8 +173,8 @@ export function validatePodUpdate(pod: KubeObject, old: KubeObject): FieldError[
         ),
       );
   });
-  if (sameJSON(spec, oldSpec)) return errs;
-  const munged = clone(spec);
+  if (equalIgnoringZeroValues(spec, oldSpec)) return errs;
+  const munged = deepCopy(spec);
   for (const key of ['containers', 'initContainers']) {
     const olds = objs(oldSpec[key]);
     objs(munged[key]).forEach((c, i) => {
@@ -192,7 +194,7 @@ export function validatePodUpdate(pod: KubeObject, old: KubeObject): FieldError[
     if (Object.entries(oldSel).every(([k, v]) => newSel[k] === v))
       munged.nodeSelector = oldSpec.nodeSelector;
   }
-  if (!sameJSON(munged, oldSpec)) {
+  if (!equalIgnoringZeroValues(munged, oldSpec)) {
     errs.push(
       forbiddenField(
         'spec',

@@ -20,12 +20,13 @@ import {
   qualifiedName,
   relaxedEnvVarName,
 } from './fields.js';
-import { has, isObj, obj, objs, sameJSON, str } from './json.js';
+import { has, obj, objs, str } from './json.js';
 import type { Obj } from './json.js';
 import { validateLifecycleAndProbes } from './probes.js';
 import { validateResources } from './resources.js';
 import { validateContainerSecurityContext } from './security.js';
 import { RESOURCE_FIELDS } from './volumes.js';
+import { equalIgnoringZeroValues, isJsonObject } from '../../json.js';
 
 const ENV_FIELDS = [
   'metadata.name',
@@ -107,19 +108,19 @@ function validateEnv(env: unknown, field: string): FieldError[] {
     if (!from) return;
     const vf = `${idx}.valueFrom`;
     let n = 0;
-    if (isObj(from.fieldRef)) {
+    if (isJsonObject(from.fieldRef)) {
       n++;
       errs.push(...objectFieldSelector(from.fieldRef, ENV_FIELDS, `${vf}.fieldRef`));
     }
-    if (isObj(from.resourceFieldRef)) {
+    if (isJsonObject(from.resourceFieldRef)) {
       n++;
       errs.push(...resourceFieldSelector(from.resourceFieldRef, `${vf}.resourceFieldRef`, false));
     }
-    if (isObj(from.configMapKeyRef)) {
+    if (isJsonObject(from.configMapKeyRef)) {
       n++;
       errs.push(...keySelector(from.configMapKeyRef, `${vf}.configMapKeyRef`));
     }
-    if (isObj(from.secretKeyRef)) {
+    if (isJsonObject(from.secretKeyRef)) {
       n++;
       errs.push(...keySelector(from.secretKeyRef, `${vf}.secretKeyRef`));
     }
@@ -403,7 +404,7 @@ export function validateEphemeralContainers(
     for (const k of EPHEMERAL_FORBIDDEN) {
       const v = c[k];
       // `resources: {}` is what the defaulter writes: it counts as unset.
-      if (has(c, k) && !(k === 'resources' && sameJSON(v, {})))
+      if (has(c, k) && !(k === 'resources' && equalIgnoringZeroValues(v, {})))
         errs.push(forbiddenField(`${p}.${k}`, 'cannot be set for an Ephemeral Container'));
     }
     objs(c.volumeMounts).forEach((m, j) => {

@@ -2,12 +2,13 @@
 // defaulters): what Pods and pod templates get before validation.
 
 import { formatQuantity, parseQuantity, roundUpMilli } from '../../quantity.js';
-import { child, has, isObj, obj, objs, str } from './json.js';
+import { child, has, obj, objs, str } from './json.js';
 import type { Obj } from './json.js';
+import { isJsonObject } from '../../json.js';
 
 /** SetDefaults_ResourceList: round up to milli precision, written back canonically. */
 function defaultResourceList(list: unknown): void {
-  if (!isObj(list)) return;
+  if (!isJsonObject(list)) return;
   for (const [k, v] of Object.entries(list)) {
     const q = parseQuantity(v);
     if (q) list[k] = formatQuantity(roundUpMilli(q));
@@ -33,7 +34,7 @@ export const defaultPullPolicy = (image: string): string =>
   imageTag(image) === 'latest' ? 'Always' : 'IfNotPresent';
 
 function defaultProbe(p: unknown): void {
-  if (!isObj(p)) return;
+  if (!isJsonObject(p)) return;
   if (!p.timeoutSeconds) p.timeoutSeconds = 1;
   if (!p.periodSeconds) p.periodSeconds = 10;
   if (!p.successThreshold) p.successThreshold = 1;
@@ -42,7 +43,7 @@ function defaultProbe(p: unknown): void {
 }
 
 function defaultHandler(h: unknown): void {
-  if (!isObj(h)) return;
+  if (!isJsonObject(h)) return;
   const http = obj(h.httpGet);
   if (http) {
     if (!http.path) http.path = '/';
@@ -59,7 +60,7 @@ function canonicalQuantity(o: Obj | undefined, key: string): void {
 }
 
 function defaultFieldRef(ref: unknown): void {
-  if (isObj(ref) && !ref.apiVersion) ref.apiVersion = 'v1';
+  if (isJsonObject(ref) && !ref.apiVersion) ref.apiVersion = 'v1';
 }
 
 /**
@@ -196,7 +197,7 @@ function defaultVolume(v: Obj): void {
 export function defaultPodSpec(spec: Obj): void {
   if (!spec.dnsPolicy) spec.dnsPolicy = 'ClusterFirst';
   if (!spec.restartPolicy) spec.restartPolicy = 'Always';
-  if (!isObj(spec.securityContext)) spec.securityContext = {};
+  if (!isJsonObject(spec.securityContext)) spec.securityContext = {};
   if (typeof spec.terminationGracePeriodSeconds !== 'number')
     spec.terminationGracePeriodSeconds = 30;
   if (!spec.schedulerName) spec.schedulerName = 'default-scheduler';

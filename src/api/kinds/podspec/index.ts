@@ -3,20 +3,7 @@
 // its field paths and messages, and the container cells of the printers. Quantities live in
 // api/quantity.ts, label selectors in api/labels.ts.
 
-export {
-  arr,
-  child,
-  clone,
-  int,
-  isObj,
-  obj,
-  objs,
-  sameJSON,
-  specOf,
-  statusOf,
-  str,
-  strMap,
-} from './json.js';
+export { arr, child, int, obj, objs, specOf, statusOf, str, strMap } from './json.js';
 export type { Obj } from './json.js';
 export { defaultPodSpec, defaultPodTemplate, defaultPullPolicy } from './defaults.js';
 export { nonNegative } from './fields.js';

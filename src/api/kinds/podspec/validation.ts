@@ -18,12 +18,13 @@ import {
   validateInitContainers,
 } from './containers.js';
 import { MAX_INT32, dnsLabel, dnsSubdomain, inRange, ipAddress, qualifiedName } from './fields.js';
-import { arr, int, isObj, obj, objs, str, strMap } from './json.js';
+import { arr, int, obj, objs, str, strMap } from './json.js';
 import type { Obj } from './json.js';
 import { validateResources } from './resources.js';
 import { validateDNSConfig, validateTolerations } from './scheduling.js';
 import { validatePodSecurityContext } from './security.js';
 import { validateVolumes } from './volumes.js';
+import { isJsonObject } from '../../json.js';
 
 export interface PodSpecContext {
   /** The spec belongs to a Pod (not a template): stricter hostNetwork ports, image volumes. */
@@ -142,7 +143,7 @@ export function validatePodSpec(spec: Obj, field: string, ctx: PodSpecContext): 
     else if (!['PreemptLowerPriority', 'Never'].includes(pp))
       errs.push(notSupported(`${field}.preemptionPolicy`, pp, ['PreemptLowerPriority', 'Never']));
   }
-  if (isObj(spec.overhead))
+  if (isJsonObject(spec.overhead))
     errs.push(...validateResources({ limits: spec.overhead }, `${field}.overhead`));
   const os = obj(spec.os);
   if (os && !['linux', 'windows'].includes(str(os.name)))

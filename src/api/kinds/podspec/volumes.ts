@@ -19,8 +19,9 @@ import {
   localNonReservedPath,
   noBacksteps,
 } from './fields.js';
-import { arr, int, isObj, obj, objs, str } from './json.js';
+import { arr, int, obj, objs, str } from './json.js';
 import type { Obj } from './json.js';
+import { isJsonObject } from '../../json.js';
 
 type SourceCheck = (src: Obj, field: string) => FieldError[];
 
@@ -65,9 +66,9 @@ function downwardAPIFile(file: Obj, field: string): FieldError[] {
   const errs: FieldError[] = [];
   if (!str(file.path)) errs.push(required(`${field}.path`));
   errs.push(...localNonReservedPath(str(file.path), `${field}.path`));
-  if (isObj(file.fieldRef)) {
+  if (isJsonObject(file.fieldRef)) {
     errs.push(...objectFieldSelector(file.fieldRef, DOWNWARD_VOLUME_FIELDS, `${field}.fieldRef`));
-    if (isObj(file.resourceFieldRef))
+    if (isJsonObject(file.resourceFieldRef))
       errs.push(
         invalidValue(
           field,
@@ -75,7 +76,7 @@ function downwardAPIFile(file: Obj, field: string): FieldError[] {
           'fieldRef and resourceFieldRef can not be specified simultaneously',
         ),
       );
-  } else if (isObj(file.resourceFieldRef)) {
+  } else if (isJsonObject(file.resourceFieldRef)) {
     errs.push(...resourceFieldSelector(file.resourceFieldRef, `${field}.resourceFieldRef`, true));
   } else {
     errs.push(required(field, 'one of fieldRef and resourceFieldRef is required'));
@@ -203,7 +204,7 @@ const checkCSI: SourceCheck = (s, f) => {
 };
 
 const checkEphemeral: SourceCheck = (s, f) =>
-  isObj(s.volumeClaimTemplate) ? [] : [required(`${f}.volumeClaimTemplate`)];
+  isJsonObject(s.volumeClaimTemplate) ? [] : [required(`${f}.volumeClaimTemplate`)];
 
 /** Per source: the name used in "more than 1 volume type" errors, the path of its own checks, the checks. */
 const SOURCE_CHECKS: Record<string, [string, string, SourceCheck?]> = {

@@ -2,7 +2,7 @@
 // kept across updates, and the type-dependent field wiping.
 
 import type { KubeObject } from '../../types.js';
-import { asNum, asObj, asStr, ensureObj, objs, sameJSON } from '../kindutil.js';
+import { asNum, asObj, asStr, ensureObj, objs } from '../kindutil.js';
 import type { Obj } from '../kindutil.js';
 import {
   clusterIPsOf,
@@ -11,6 +11,7 @@ import {
   needsHealthCheck,
   needsNodePort,
 } from './shared.js';
+import { equalIgnoringEmpty } from '../../json.js';
 
 /** normalizeClusterIPs: keep `clusterIP` and `clusterIPs` in step for old and new clients. */
 export function normalizeClusterIPs(spec: Obj, oldSpec?: Obj): void {
@@ -25,7 +26,7 @@ export function normalizeClusterIPs(spec: Obj, oldSpec?: Obj): void {
   if (oldIPs.length > 0 && clusterIPsOf(spec).length === 0 && oldIP === ip)
     spec.clusterIPs = oldIPs;
   if (oldIP !== ip) {
-    const sameList = sameJSON(oldIPs, clusterIPsOf(spec));
+    const sameList = equalIgnoringEmpty(oldIPs, clusterIPsOf(spec));
     if (oldIP && !ip && sameList) delete spec.clusterIPs;
     if (ip && sameList) spec.clusterIPs = [ip];
   }
@@ -61,11 +62,14 @@ function patchAllocatedValues(spec: Obj, oldSpec: Obj): void {
 /** dropTypeDependentFields: switching type releases what the new type does not use. */
 function dropTypeDependentFields(obj: KubeObject, spec: Obj, oldSpec: Obj): void {
   if (needsClusterIP(oldSpec) && !needsClusterIP(spec)) {
-    if (spec.clusterIP === oldSpec.clusterIP && sameJSON(spec.clusterIPs, oldSpec.clusterIPs)) {
+    if (
+      spec.clusterIP === oldSpec.clusterIP &&
+      equalIgnoringEmpty(spec.clusterIPs, oldSpec.clusterIPs)
+    ) {
       delete spec.clusterIP;
       delete spec.clusterIPs;
     }
-    if (sameJSON(spec.ipFamilies, oldSpec.ipFamilies)) delete spec.ipFamilies;
+    if (equalIgnoringEmpty(spec.ipFamilies, oldSpec.ipFamilies)) delete spec.ipFamilies;
     if (asStr(spec.ipFamilyPolicy) === asStr(oldSpec.ipFamilyPolicy)) delete spec.ipFamilyPolicy;
   }
   if (needsNodePort(oldSpec) && !needsNodePort(spec)) {

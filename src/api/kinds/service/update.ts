@@ -8,19 +8,10 @@ import {
   notSupported,
   required,
 } from '../../validation/common.js';
-import {
-  asNum,
-  asObj,
-  asStr,
-  objs,
-  parseIP,
-  sameJSON,
-  specOf,
-  strs,
-  validIP,
-} from '../kindutil.js';
+import { asNum, asObj, asStr, objs, parseIP, specOf, strs, validIP } from '../kindutil.js';
 import type { Obj } from '../kindutil.js';
 import { clusterIPsOf, isHeadless, needsHealthCheck } from './shared.js';
+import { equalIgnoringEmpty } from '../../json.js';
 
 /** ValidateServiceUpdate's update-only rules (ValidateService runs as `validate`). */
 export function validateServiceUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
@@ -32,7 +23,7 @@ export function validateServiceUpdate(obj: KubeObject, old: KubeObject): FieldEr
     errs.push(...upgradeDowngradeIPFamilies(oldSpec, spec));
   }
   if (oldSpec.type === 'LoadBalancer' && spec.type === 'LoadBalancer')
-    if (!sameJSON(oldSpec.loadBalancerClass, spec.loadBalancerClass))
+    if (!equalIgnoringEmpty(oldSpec.loadBalancerClass, spec.loadBalancerClass))
       errs.push(
         invalidValue(
           'spec.loadBalancerClass',
