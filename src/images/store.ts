@@ -242,7 +242,7 @@ function processAlive(pid: number): boolean {
 }
 
 export interface Expected {
-  digest?: string;
+  digest?: string | undefined;
   size?: number;
 }
 

@@ -100,7 +100,12 @@ export function loadCertificateAuthority(certPem: string, keyPem: string): Certi
 function issue(
   ca: CertificateAuthority,
   subject: { commonName: string; organizations?: string[] },
-  extra: { days: number; now?: Date; usage: 'serverAuth' | 'clientAuth'; altNames?: AltNames },
+  extra: {
+    days: number;
+    now?: Date | undefined;
+    usage: 'serverAuth' | 'clientAuth';
+    altNames?: AltNames;
+  },
 ): CertKeyPair {
   const { publicKey, privateKey } = generateKeyPair();
   const der = buildCertificate({

@@ -97,7 +97,7 @@ interface LeafWanted {
 /** Why an existing leaf certificate must be re-issued, or undefined if it can stay. */
 function leafProblem(
   ca: CertificateAuthority,
-  pair: Partial<CertKeyPair>,
+  pair: { [K in keyof CertKeyPair]?: CertKeyPair[K] | undefined },
   wanted: LeafWanted,
   now: Date,
 ): string | undefined {

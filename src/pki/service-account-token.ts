@@ -15,7 +15,7 @@ export interface ServiceAccountTokenRequest {
   /** The ServiceAccount object's uid. */
   uid: string;
   /** Defaults to the issuer, as kube-apiserver's default --api-audiences does. */
-  audiences?: string[];
+  audiences?: string[] | undefined;
   expirationSeconds: number;
   /** A token bound to a pod (invalid once the pod is gone) … */
   podName?: string;

@@ -12,7 +12,7 @@ import {
   resources,
   splitKey,
 } from '../client/index.js';
-import type { Controller, ControllerContext } from '../controllers/types.js';
+import type { Controller, ControllerContext } from '../controllers/index.js';
 import { insufficient, matchesNodeSelector, podRequests, untoleratedTaint } from './predicates.js';
 import { formatTime } from '../api/time.js';
 

@@ -25,7 +25,7 @@ export interface ListOptions {
   /** At most this many keys; 0 or undefined = all. */
   limit?: number;
   /** Start after this key (exclusive), for paging. */
-  startAfter?: string;
+  startAfter?: string | undefined;
   /** Read as of this revision (must not be compacted); default: current. */
   revision?: number;
 }

@@ -23,7 +23,7 @@ export interface HistorySource {
 export interface WatchHubOptions {
   history: HistorySource;
   /** Live events a subscriber may hold before it is dropped. Default 10,000. */
-  bufferSize?: number;
+  bufferSize?: number | undefined;
 }
 
 const PAGE = 500;

@@ -78,7 +78,7 @@ export function inNetns(
 export interface TestCluster {
   dataDir: string;
   /** Node clusters: the network namespace everything runs in, and the node's name. */
-  netns?: string;
+  netns?: string | undefined;
   nodeName?: string;
   /** Runs any command in the cluster's network namespace (the machine's for API-only ones). */
   exec(cmd: string, args: string[], opts?: RunOptions): Promise<RunResult>;

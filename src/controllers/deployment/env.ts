@@ -26,7 +26,9 @@ export interface SyncEnv {
  */
 export async function updateDeploymentStatus(env: SyncEnv, d: Deployment): Promise<void> {
   const res = await env.client.update<Deployment>(resources.deployments, d, 'status');
-  d.metadata.resourceVersion = res.metadata.resourceVersion;
+  if (res.metadata.resourceVersion !== undefined) {
+    d.metadata.resourceVersion = res.metadata.resourceVersion;
+  }
   const revision = d.metadata.annotations?.[REVISION];
   if (revision !== undefined && res.metadata.annotations?.[REVISION] !== revision) {
     // kube-apiserver takes metadata from a status write (only spec and labels are kept),
@@ -39,7 +41,9 @@ export async function updateDeploymentStatus(env: SyncEnv, d: Deployment): Promi
       'merge',
       { metadata: { annotations: { [REVISION]: revision } } },
     );
-    d.metadata.resourceVersion = patched.metadata.resourceVersion;
+    if (patched.metadata.resourceVersion !== undefined) {
+      d.metadata.resourceVersion = patched.metadata.resourceVersion;
+    }
   }
 }
 

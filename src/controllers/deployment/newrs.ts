@@ -115,7 +115,7 @@ export async function getNewReplicaSet(
     kind: 'ReplicaSet',
     metadata: {
       name,
-      namespace: d.metadata.namespace,
+      ...(d.metadata.namespace !== undefined && { namespace: d.metadata.namespace }),
       ownerReferences: [controllerRefTo(d)],
       labels: { ...labels },
     },

@@ -37,7 +37,7 @@ export interface DeploymentCondition {
   type: string;
   status: ConditionStatus;
   lastUpdateTime?: string;
-  lastTransitionTime?: string;
+  lastTransitionTime?: string | undefined;
   reason?: string;
   message?: string;
 }
@@ -61,7 +61,7 @@ export interface Deployment extends KubeObject {
 export interface ReplicaSetCondition {
   type: string;
   status: ConditionStatus;
-  lastTransitionTime?: string;
+  lastTransitionTime?: string | undefined;
   reason?: string;
   message?: string;
 }
