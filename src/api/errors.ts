@@ -185,9 +185,6 @@ export const tooLarge = (): ApiError =>
 /** 410 Expired: a resource version too old to serve (kube's NewResourceExpired). */
 export const expired = (message: string): ApiError => new ApiError(410, 'Expired', message);
 
-/** @deprecated The same as `expired` (its reason is Expired); use `expired`. */
-export const gone = expired;
-
 export const tooManyRequests = (message: string, retryAfterSeconds: number): ApiError =>
   new ApiError(429, 'TooManyRequests', message, { retryAfterSeconds });
 

@@ -70,10 +70,10 @@ export interface ContainerView {
   id?: string;
   /** Restarts so far (the attempt number). */
   attempt: number;
-  status?: ContainerStatus;
+  status?: ContainerStatus | undefined;
   /** The image once pulled. */
-  image?: ImageInfo;
-  waiting?: Waiting;
+  image?: ImageInfo | undefined;
+  waiting?: Waiting | undefined;
   lastTerminated?: TerminatedState;
   /** The readiness verdict (or true without a readiness probe). */
   ready: boolean;
@@ -86,7 +86,7 @@ export interface PodStatusInput {
   pod: Pick<IPod, 'spec' | 'status'>;
   containers: ReadonlyMap<string, ContainerView>;
   /** Why the pod's containers cannot be made yet (sandbox, volumes). */
-  podWaiting?: Waiting;
+  podWaiting?: Waiting | undefined;
   /** The sandbox, files and volumes are set up (PodReadyToStartContainers). */
   prepared: boolean;
   /** The containers of a killed pod are gone: this is its last status. */

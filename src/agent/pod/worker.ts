@@ -77,9 +77,9 @@ interface ContainerRecord {
   /** The current attempt's container, if one was created. */
   id?: string;
   attempt: number;
-  status?: ContainerStatus;
-  image?: ImageInfo;
-  waiting?: Waiting;
+  status?: ContainerStatus | undefined;
+  image?: ImageInfo | undefined;
+  waiting?: Waiting | undefined;
   lastTerminated?: TerminatedState;
   crash: Backoff;
   pull: Backoff;
@@ -87,7 +87,7 @@ interface ContainerRecord {
   started: boolean;
   probes: Prober[];
   /** While it has not passed, the container is not `started` (nor probed otherwise). */
-  startupProbe?: Prober;
+  startupProbe?: Prober | undefined;
 }
 
 /**
@@ -106,10 +106,10 @@ export class PodWorker {
   private podIP?: string;
   private prepared = false;
   private volumes = new Map<string, { hostPath: string; readOnly: boolean }>();
-  private startTime?: string;
+  private startTime?: string | undefined;
   private lastStatus = '';
   private terminated = false;
-  private podWaiting?: Waiting;
+  private podWaiting?: Waiting | undefined;
   private volumesRefreshedAt = 0;
   /** The soonest "run again" asked for by the sync in progress. */
   private requeueAfterMs: number | undefined;

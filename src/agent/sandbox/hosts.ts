@@ -10,8 +10,8 @@ export interface HostAlias {
 export interface PodNameInfo {
   name: string;
   namespace: string;
-  hostname?: string;
-  subdomain?: string;
+  hostname?: string | undefined;
+  subdomain?: string | undefined;
 }
 
 const HOSTNAME_MAX = 63;
@@ -45,7 +45,7 @@ export interface HostsFileInput {
   hostname: string;
   /** From podHostnameAndDomain; "" when the pod has no subdomain. */
   domain: string;
-  hostAliases?: HostAlias[];
+  hostAliases?: HostAlias[] | undefined;
 }
 
 /** /etc/hosts for a pod on the pod network. */

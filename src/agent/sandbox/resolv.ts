@@ -16,9 +16,9 @@ export interface PodDNSConfig {
 /** The parts of a Pod its resolv.conf depends on (field names as in the API). */
 export interface PodDNSInfo {
   namespace: string;
-  dnsPolicy?: string;
-  hostNetwork?: boolean;
-  dnsConfig?: PodDNSConfig;
+  dnsPolicy?: string | undefined;
+  hostNetwork?: boolean | undefined;
+  dnsConfig?: PodDNSConfig | undefined;
 }
 
 export interface DNSSettings {

@@ -28,10 +28,14 @@ function scaleOf(r: ResourceRequest, o: KubeObject): KubeObject {
       ? formatLabelSelector(fromMap(spec.selector as Record<string, string> | undefined))
       : formatLabelSelector(fromLabelSelectorObject(spec.selector) ?? []);
   const { name, namespace, uid, resourceVersion, creationTimestamp } = o.metadata;
+  // Absent fields stay absent (JSON would drop an undefined anyway).
+  const metadata = JSON.parse(
+    JSON.stringify({ name, namespace, uid, resourceVersion, creationTimestamp }),
+  ) as KubeObject['metadata'];
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
-    metadata: { name, namespace, uid, resourceVersion, creationTimestamp },
+    metadata,
     spec: { replicas: spec.replicas ?? 0 },
     status: { replicas: status.replicas ?? 0, selector },
   };

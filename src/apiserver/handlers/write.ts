@@ -366,7 +366,7 @@ function deleteOptionsFrom(r: ResourceRequest): DeleteOptions {
     const g = r.query.get('gracePeriodSeconds');
     if (g !== null) opts.gracePeriodSeconds = Number(g);
     const p = r.query.get('propagationPolicy');
-    if (p) opts.propagationPolicy = p as DeleteOptions['propagationPolicy'];
+    if (p) opts.propagationPolicy = p as NonNullable<DeleteOptions['propagationPolicy']>;
     const orphan = optionalBoolParam(r.query, 'orphanDependents');
     if (orphan !== undefined) opts.orphanDependents = orphan;
     if (isDryRun(r.query)) opts.dryRun = ['All'];

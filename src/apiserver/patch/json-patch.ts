@@ -128,8 +128,8 @@ function remove(loc: Location, budget: Budget): string | null {
 
 interface Op {
   op: string;
-  path?: string;
-  from?: string;
+  path?: string | undefined;
+  from?: string | undefined;
   hasValue: boolean;
   value?: unknown;
 }

@@ -1,7 +1,7 @@
 // Reads: list (with continue tokens and resourceVersion semantics) and watch, as
 // k8s.io/apiserver's store and watch cache answer them.
 
-import { ApiError, badRequest, gone } from '../../api/errors.js';
+import { ApiError, badRequest, expired, tooLargeResourceVersion } from '../../api/errors.js';
 import type { KubeObject, ResourceDef } from '../../api/types.js';
 import { StoreError, type StoreEvent } from '../../storage/index.js';
 import { decodeContinue, encodeContinue } from './continue.js';
@@ -30,19 +30,11 @@ export async function listObjects(
     const current = core.store.currentRevision();
     if (q.resourceVersionMatch === 'Exact') {
       if (rv < core.store.compactRevision())
-        throw gone(`too old resource version: ${rv} (${core.store.compactRevision()})`);
+        throw expired(`too old resource version: ${rv} (${core.store.compactRevision()})`);
       revision = rv;
     } else if (rv > current) {
       // Clients (the reflector) recognise this by its cause and retry.
-      throw new ApiError(
-        504,
-        'Timeout',
-        `Timeout: Too large resource version: ${rv}, current: ${current}`,
-        {
-          causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
-          retryAfterSeconds: 1,
-        },
-      );
+      throw tooLargeResourceVersion(rv, current);
     }
   }
   const limit = q.limit && q.limit > 0 ? q.limit : 0;
@@ -132,7 +124,7 @@ export async function* watchObjects(
     if (e instanceof StoreError && e.code === 'Compacted') {
       yield {
         type: 'ERROR',
-        status: gone(
+        status: expired(
           `too old resource version: ${after} (${e.compactRevision ?? core.store.compactRevision()})`,
         ),
       };

@@ -3,9 +3,9 @@
 
 import { randomUUID } from 'node:crypto';
 import {
-  ApiError,
   OPTIMISTIC_LOCK_MESSAGE,
   alreadyExists,
+  generatedNameTaken,
   badRequest,
   conflict,
   forbidden,
@@ -104,13 +104,7 @@ export async function createObject(
     return core.codec.decode(def, kv);
   } catch (e) {
     if (e instanceof StoreError && e.code === 'KeyExists') {
-      if (meta.generateName && !input.metadata?.name)
-        throw new ApiError(
-          409,
-          'AlreadyExists',
-          `${gr.group ? `${gr.resource}.${gr.group}` : gr.resource} "${meta.name}" already exists, the server was not able to generate a unique name for the object`,
-          { name: meta.name, ...(gr.group ? { group: gr.group } : {}), kind: gr.resource },
-        );
+      if (meta.generateName && !input.metadata?.name) throw generatedNameTaken(gr, meta.name);
       throw alreadyExists(gr, meta.name);
     }
     throw e;

@@ -25,7 +25,7 @@ import type { Obj } from './json.js';
 import { validateLifecycleAndProbes } from './probes.js';
 import { validateResources } from './resources.js';
 import { validateContainerSecurityContext } from './security.js';
-import { RESOURCE_FIELDS } from './volumes.js';
+import { RESOURCE_FIELDS } from './fields.js';
 import { equalIgnoringZeroValues, isJsonObject } from '../../json.js';
 
 const ENV_FIELDS = [

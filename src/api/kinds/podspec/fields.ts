@@ -96,3 +96,13 @@ export function localNonReservedPath(path: string, field: string): FieldError[] 
     errs.push(invalidValue(field, path, "must not start with '..'"));
   return errs;
 }
+
+/** The resources a downward API resourceFieldRef may name (env and volumes). */
+export const RESOURCE_FIELDS = [
+  'limits.cpu',
+  'limits.ephemeral-storage',
+  'limits.memory',
+  'requests.cpu',
+  'requests.ephemeral-storage',
+  'requests.memory',
+];

@@ -53,15 +53,6 @@ const DOWNWARD_VOLUME_FIELDS = [
   'metadata.namespace',
   'metadata.uid',
 ];
-export const RESOURCE_FIELDS = [
-  'limits.cpu',
-  'limits.ephemeral-storage',
-  'limits.memory',
-  'requests.cpu',
-  'requests.ephemeral-storage',
-  'requests.memory',
-];
-
 function downwardAPIFile(file: Obj, field: string): FieldError[] {
   const errs: FieldError[] = [];
   if (!str(file.path)) errs.push(required(`${field}.path`));
