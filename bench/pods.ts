@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeObject } from '../src/api/types.js';
-import { createNodeAgent, type NodeAgent } from '../src/agent/index.js';
+import { createCommandRunner, createNodeAgent, type NodeAgent } from '../src/agent/index.js';
 import { createTestNetns, type TestNetns } from '../test/support/agent-sandbox.js';
 import { createInformer, resources } from '../src/client/index.js';
 import { startControllerManager } from '../src/controllers/index.js';
@@ -90,6 +90,7 @@ export const pods: Benchmark = {
     let agent: NodeAgent | undefined;
     const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-pods-'));
     const ac = new AbortController();
+    const commandRunner = createCommandRunner();
     const readyAt = new Map<string, number>();
     const waiters = new Map<string, () => void>();
     try {
@@ -107,6 +108,7 @@ export const pods: Benchmark = {
         logger,
         signal: ac.signal,
         nodeNetns: host.path,
+        commandRunner,
       });
       await agent.images.importArchive(built.archives[IMAGES.busybox] as string);
       await agent.start();
@@ -212,6 +214,7 @@ export const pods: Benchmark = {
       // The agent stops every pod (containers, sandboxes, mounts) before the node goes.
       await agent?.stopPods(1).catch(() => undefined);
       ac.abort();
+      commandRunner.close();
       await host?.remove();
       await api?.close();
       for (const m of readFileSync('/proc/self/mounts', 'utf8').split('\n')) {

@@ -34,7 +34,7 @@ import { createPodNetwork } from './sandbox/index.js';
 import { nodeHostProblems, PreflightError } from './preflight.js';
 import { dial } from './netns-dial.js';
 import { unmountUnder } from './mounts.js';
-import { defaultCommandRunner, type CommandRunner } from './runner/index.js';
+import type { CommandRunner } from './runner/index.js';
 import type { VolumeSources } from './volumes/index.js';
 import type { EnvSources } from './pod/env.js';
 
@@ -60,10 +60,10 @@ export interface NodeAgentOptions {
   /** Registry mirrors and credentials (k3s registries.yaml). */
   registries?: RegistriesConfig;
   /**
-   * Runs the agent's own host commands (unmounting what it leaves behind);
-   * defaultCommandRunner when absent. The runtime, pod network and pod set-up use the default.
+   * Runs every short host command of the agent: the runtime's (OCI calls, overlay mounts),
+   * the pod network's, the pods' set-up and clean-up. Its owner closes it, after the agent.
    */
-  commandRunner?: CommandRunner;
+  commandRunner: CommandRunner;
   /** The wall clock (tests may pass their own), as the controllers take it. */
   clock?: Clock;
 }
@@ -112,7 +112,7 @@ export interface NodeAgent {
 
 export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
   const log = o.logger.child('agent');
-  const runner = o.commandRunner ?? defaultCommandRunner;
+  const runner = o.commandRunner;
   const clock = o.clock ?? { now: () => new Date() };
   // Pod syncs, keyed by pod UID: one at a time per pod, "requeue after" instead of timers.
   const queue = createWorkQueue();
@@ -122,6 +122,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
     ...(o.registries ? { registries: o.registries } : {}),
   });
   const network = createPodNetwork({
+    commandRunner: runner,
     dataDir: join(o.dataDir, 'network'),
     podCIDR: o.podCIDR,
     ...(o.nodeNetns ? { nodeNetns: o.nodeNetns } : {}),
@@ -156,7 +157,11 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
     let rt: ContainerRuntime | undefined;
     if (!missing.length)
       try {
-        rt = await createRuntime({ dataDir: join(o.dataDir, 'runtime'), logger: o.logger });
+        rt = await createRuntime({
+          commandRunner: runner,
+          dataDir: join(o.dataDir, 'runtime'),
+          logger: o.logger,
+        });
       } catch (e) {
         missing.push(e instanceof Error ? e.message : String(e));
       }
@@ -243,6 +248,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
     if (!w) {
       w = new PodWorker(pod, {
         runtime: runtime!,
+        commandRunner: runner,
         ...(o.nodeNetns ? { nodeNetns: o.nodeNetns } : {}),
         images,
         network,

@@ -20,6 +20,7 @@ import {
   startTestRegistry,
 } from '../../test/support/images.js';
 import { createNodeAgent, type NodeAgent } from './agent.js';
+import { createCommandRunner } from './runner/index.js';
 import { containerTestSkipReason } from '../../test/support/agent-runtime.js';
 import {
   createTestNetns,
@@ -40,6 +41,7 @@ describe('node agent', { skip }, () => {
   let dataDir: string;
   let agent: NodeAgent;
   const ac = new AbortController();
+  const commandRunner = createCommandRunner();
 
   before(async () => {
     api = await startTestApi();
@@ -58,6 +60,7 @@ describe('node agent', { skip }, () => {
       logger: createLogger({ level: 'warn', write: (l) => process.stderr.write(l + '\n') }),
       signal: ac.signal,
       nodeNetns: host.path,
+      commandRunner,
     });
     const built = await ensureTestImages({ images: [IMAGES.busybox, IMAGES.kubia] });
     for (const name of [IMAGES.busybox, IMAGES.kubia])
@@ -79,6 +82,7 @@ describe('node agent', { skip }, () => {
       60_000,
     ).catch(() => undefined);
     ac.abort();
+    commandRunner.close();
     await host.remove();
     await api.close();
     rmSync(dataDir, { recursive: true, force: true });

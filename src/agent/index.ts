@@ -5,4 +5,5 @@ export { AGENT_VERSION, createNodeAgent, type NodeAgent, type NodeAgentOptions }
 export type { ExecSession, LogOptions } from './runtime/index.js';
 export { nodeHostProblems, PreflightError } from './preflight.js';
 export { agentStreamingBackend } from './streaming.js';
+export { createCommandRunner, type CommandRunner } from './runner/index.js';
 export { AgentError, type AgentErrorReason } from './errors.js';

@@ -3,7 +3,7 @@
 // recursive removal must never walk into what is mounted there).
 
 import { readFileSync } from 'node:fs';
-import { defaultCommandRunner, type CommandRunner } from './runner/index.js';
+import type { CommandRunner } from './runner/index.js';
 
 const unescape = (p: string): string =>
   p.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
@@ -18,10 +18,7 @@ export function mountsUnder(dir: string): string[] {
 }
 
 /** Lazily unmounts everything at or below dir; the first failure is thrown after trying all. */
-export async function unmountUnder(
-  dir: string,
-  runner: CommandRunner = defaultCommandRunner,
-): Promise<void> {
+export async function unmountUnder(dir: string, runner: CommandRunner): Promise<void> {
   let first: unknown;
   for (const m of mountsUnder(dir))
     await runner.exec('umount', ['-l', m]).catch((e: unknown) => (first ??= e));

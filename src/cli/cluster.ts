@@ -15,7 +15,12 @@ import { createClient, createInProcessTransport } from '../client/index.js';
 import { builtinControllers, startControllerManager } from '../controllers/index.js';
 import { scheduler } from '../scheduler/index.js';
 import { loadRegistriesConfig } from '../images/index.js';
-import { agentStreamingBackend, createNodeAgent, type NodeAgent } from '../agent/index.js';
+import {
+  agentStreamingBackend,
+  createCommandRunner,
+  createNodeAgent,
+  type NodeAgent,
+} from '../agent/index.js';
 import type { DataPaths } from './paths.js';
 
 export interface ClusterOptions {
@@ -130,6 +135,9 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       // Field managers named as kube's components name theirs (from their user agents).
       name.startsWith('system:node:') ? 'kubelet' : name.replace(/^system:/, ''),
     );
+  // The agent's one command runner (its Perl process starts with the first command), closed
+  // once the pods are stopped and the node torn down.
+  const commandRunner = createCommandRunner();
   const createAgent = (node: { name: string; podCIDR: string }): NodeAgent => {
     const registriesFile = join(paths.dir, 'registries.yaml');
     return createNodeAgent({
@@ -141,6 +149,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       caPem: pki.ca.certPem,
       logger: log,
       signal: components.signal,
+      commandRunner,
       ...(existsSync(registriesFile) ? { registries: loadRegistriesConfig(registriesFile) } : {}),
     });
   };
@@ -164,6 +173,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     } catch (e) {
       // Never half-started: without its node the cluster stops again.
       components.abort();
+      commandRunner.close();
       stopCompactor.abort();
       await apiServer.close().catch(() => undefined);
       await store.close().catch(() => undefined);
@@ -188,6 +198,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       // As a node shutting down: each pod's grace period, but at most NODE_SHUTDOWN_GRACE_S.
       await agent?.stopPods(NODE_SHUTDOWN_GRACE_S);
       components.abort();
+      commandRunner.close();
       stopCompactor.abort();
       await apiServer.close();
       await store.close();

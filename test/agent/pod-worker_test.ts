@@ -14,6 +14,7 @@ import { createLogger } from '../../src/log/index.js';
 import { PodWorker } from '../../src/agent/pod/worker.js';
 import type { PodStatusOut } from '../../src/agent/pod/status.js';
 import { FakeRuntime } from '../support/fake-runtime.js';
+import { testCommandRunner } from '../support/command-runner.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'skiff-pod-worker-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -62,6 +63,7 @@ function harness(p: KubeObject, o: { pull?: (name: string) => Promise<ImageInfo>
   const uid = p.metadata.uid ?? '';
   const w = new PodWorker(p, {
     runtime: rt,
+    commandRunner: testCommandRunner,
     images: {
       getImage: () => Promise.reject(new ImageError('ImageNotFound', 'absent')),
       ensureImage: (name) => (o.pull ? o.pull(name) : Promise.resolve(image)),

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { run, which } from '../../src/agent/sandbox/exec.js';
+import { testCommandRunner as runner } from './command-runner.js';
 
 /** Why the namespace tests cannot run here, or undefined when they can. */
 export function skipReason(): string | undefined {
@@ -23,14 +24,14 @@ export interface TestNetns {
 
 export async function createTestNetns(prefix = 'skiff-test'): Promise<TestNetns> {
   const name = `${prefix}-${randomBytes(4).toString('hex')}`;
-  await run(['ip', 'netns', 'add', name]);
+  await run(runner, ['ip', 'netns', 'add', name]);
   const path = `/run/netns/${name}`;
   const ns: TestNetns = {
     name,
     path,
-    run: (argv, input) => run(argv, { netns: path, ...(input ? { input } : {}) }),
+    run: (argv, input) => run(runner, argv, { netns: path, ...(input ? { input } : {}) }),
     remove: async () => {
-      await run(['ip', 'netns', 'del', name]).catch(() => undefined);
+      await run(runner, ['ip', 'netns', 'del', name]).catch(() => undefined);
     },
   };
   await ns.run(['ip', 'link', 'set', 'dev', 'lo', 'up']);

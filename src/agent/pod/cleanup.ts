@@ -4,6 +4,7 @@
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../log/index.js';
+import type { CommandRunner } from '../runner/index.js';
 import type { PodNetwork } from '../sandbox/index.js';
 import { tearDownPodIpc } from '../sandbox/ipc.js';
 import { tearDownVolumes } from '../volumes/index.js';
@@ -23,6 +24,7 @@ export async function cleanUpPod(p: {
   uid: string;
   hostNetwork: boolean;
   network: Pick<PodNetwork, 'teardownPod'>;
+  runner: CommandRunner;
 }): Promise<void> {
   const errors: unknown[] = [];
   const step = async (f: () => unknown): Promise<void> => {
@@ -33,11 +35,11 @@ export async function cleanUpPod(p: {
     }
   };
   await step(() => tearDownVolumes(p.podDir));
-  await step(() => tearDownPodIpc(p.podDir));
+  await step(() => tearDownPodIpc(p.podDir, p.runner));
   if (!p.hostNetwork) await step(() => p.network.teardownPod(p.uid));
   // Anything left mounted (a mount made twice by a race, a volume) would make the
   // removal fail with EBUSY, or recurse into what it mounts.
-  await step(() => unmountUnder(p.podDir));
+  await step(() => unmountUnder(p.podDir, p.runner));
   await step(() => rmSync(p.podDir, { recursive: true, force: true }));
   if (errors.length) throw errors[0];
 }

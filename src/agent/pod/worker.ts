@@ -10,6 +10,7 @@ import type { KubeObject } from '../../api/types.js';
 import type { Logger } from '../../log/index.js';
 import type { DockerConfig, ImageService } from '../../images/index.js';
 import type { ContainerRuntime, ContainerStatus } from '../runtime/index.js';
+import type { CommandRunner } from '../runner/index.js';
 import { renderPodFiles, type PodNetwork } from '../sandbox/index.js';
 import { setUpPodIpc } from '../sandbox/ipc.js';
 import { setUpVolumes, type VolumeSources } from '../volumes/index.js';
@@ -40,6 +41,8 @@ export interface Clock {
 
 export interface WorkerDeps {
   runtime: ContainerRuntime;
+  /** Runs the host commands of the pod's set-up and clean-up (IPC namespace, mounts). */
+  commandRunner: CommandRunner;
   /**
    * The node's network namespace when it is not the agent's own (tests). Probes and hooks
    * connect from the node to the pod's IP, as the kubelet's do.
@@ -329,7 +332,7 @@ export class PodWorker {
       writeFileSync(join(this.podDir, 'etc-hosts'), files.hosts);
       writeFileSync(join(this.podDir, 'hostname'), files.hostname);
       writeFileSync(join(this.podDir, 'resolv.conf'), files.resolvConf);
-      if (!spec.hostIPC) await setUpPodIpc(this.podDir);
+      if (!spec.hostIPC) await setUpPodIpc(this.podDir, this.d.commandRunner);
       this.checkpoint();
       const src = await this.d.sources(this.pod);
       this.checkpoint();
@@ -657,7 +660,7 @@ export class PodWorker {
 
   private cleanUp(): Promise<void> {
     const p = { podDir: this.podDir, uid: this.uid, network: this.d.network };
-    return cleanUpPod({ ...p, hostNetwork: !!this.spec.hostNetwork });
+    return cleanUpPod({ ...p, hostNetwork: !!this.spec.hostNetwork, runner: this.d.commandRunner });
   }
 
   private reportCleanupFailure(e: unknown, attempt: number): void {

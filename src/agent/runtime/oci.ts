@@ -2,7 +2,7 @@
 // delete. Container state lives under a root directory of our own, so a new agent
 // process finds the containers an earlier one made.
 
-import { execCommand } from '../runner/index.js';
+import type { CommandRunner } from '../runner/index.js';
 import { stderrOf } from './rootfs.js';
 
 export interface OciState {
@@ -42,11 +42,11 @@ export interface OciCli {
   delete(id: string, force: boolean): Promise<void>;
 }
 
-export function createOciCli(path: string, root: string): OciCli {
+export function createOciCli(runner: CommandRunner, path: string, root: string): OciCli {
   const globalArgs = [`--root=${root}`];
   const call = async (args: string[], id?: string): Promise<string> => {
     try {
-      const { stdout } = await execCommand(path, [...globalArgs, ...args]);
+      const { stdout } = await runner.exec(path, [...globalArgs, ...args]);
       return stdout;
     } catch (err) {
       const text = stderrOf(err);

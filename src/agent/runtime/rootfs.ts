@@ -3,11 +3,9 @@
 // layer mounts it before `create` and unmounts it on delete.
 
 import { existsSync } from 'node:fs';
-import { execCommand } from '../runner/index.js';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-
-const run = execCommand;
+import type { CommandRunner } from '../runner/index.js';
 
 /** The kernel takes mount options up to one page; leave room for upper/work. */
 const MAX_OPTIONS = 3500;
@@ -39,7 +37,11 @@ function commonParent(paths: string[]): string {
 }
 
 /** Mounts the overlay; layers are given base first (overlayfs wants the top first). */
-export async function mountRootfs(layers: string[], paths: RootfsPaths): Promise<void> {
+export async function mountRootfs(
+  runner: CommandRunner,
+  layers: string[],
+  paths: RootfsPaths,
+): Promise<void> {
   if (!layers.length) throw new Error('a root filesystem needs at least one layer');
   // A directory that did not exist cannot be mounted on (and the mount table is long).
   const existed = existsSync(paths.rootfs);
@@ -57,7 +59,7 @@ export async function mountRootfs(layers: string[], paths: RootfsPaths): Promise
   }
   const options = `lowerdir=${lower},upperdir=${paths.upper},workdir=${paths.work}`;
   try {
-    await run(
+    await runner.exec(
       'mount',
       ['-t', 'overlay', 'overlay', '-o', options, paths.rootfs],
       cwd ? { cwd } : {},
@@ -67,13 +69,13 @@ export async function mountRootfs(layers: string[], paths: RootfsPaths): Promise
   }
 }
 
-export async function unmountRootfs(paths: RootfsPaths): Promise<void> {
+export async function unmountRootfs(runner: CommandRunner, paths: RootfsPaths): Promise<void> {
   if (!(await isMounted(paths.rootfs))) return;
   try {
-    await run('umount', [paths.rootfs]);
+    await runner.exec('umount', [paths.rootfs]);
   } catch {
     // Busy (a process still holds it): detach now, the kernel frees it when released.
-    await run('umount', ['-l', paths.rootfs]);
+    await runner.exec('umount', ['-l', paths.rootfs]);
   }
 }
 

@@ -6,6 +6,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../log/index.js';
+import type { CommandRunner } from '../runner/index.js';
 import { detectRuntime, type Detected } from './detect.js';
 import { hostDevices } from './devices.js';
 import { attachToMonitor } from './attach.js';
@@ -37,6 +38,8 @@ import type {
 } from './types.js';
 
 export interface RuntimeOptions {
+  /** Runs the short host commands: the OCI runtime's start, kill, delete…, and mounts. */
+  commandRunner: CommandRunner;
   /** Directory for container state (bundles, runtime state, exit codes). */
   dataDir: string;
   /** Cgroup parent for containers that name none. */
@@ -91,8 +94,17 @@ export async function createRuntime(o: RuntimeOptions): Promise<ContainerRuntime
     }));
   const l = layout(o.dataDir);
   await ensureLayout(l);
-  const oci = createOciCli(detected.info.path, l.ociRoot);
-  const impl = new Runtime(detected, host, l, oci, cgroupParent, o.logger, o.pollMs ?? 1000);
+  const oci = createOciCli(o.commandRunner, detected.info.path, l.ociRoot);
+  const impl = new Runtime(
+    detected,
+    host,
+    l,
+    oci,
+    o.commandRunner,
+    cgroupParent,
+    o.logger,
+    o.pollMs ?? 1000,
+  );
   await impl.adopt();
   return impl;
 }
@@ -114,6 +126,7 @@ class Runtime implements ContainerRuntime {
   private readonly host: HostFacts;
   private readonly l: Layout;
   private readonly oci: OciCli;
+  private readonly runner: CommandRunner;
   private readonly cgroupParent: string;
   private readonly log: Logger | undefined;
   private readonly pollMs: number;
@@ -123,6 +136,7 @@ class Runtime implements ContainerRuntime {
     host: HostFacts,
     l: Layout,
     oci: OciCli,
+    runner: CommandRunner,
     cgroupParent: string,
     log: Logger | undefined,
     pollMs: number,
@@ -132,6 +146,7 @@ class Runtime implements ContainerRuntime {
     this.host = host;
     this.l = l;
     this.oci = oci;
+    this.runner = runner;
     this.cgroupParent = cgroupParent;
     this.log = log;
     this.pollMs = pollMs;
@@ -144,7 +159,9 @@ class Runtime implements ContainerRuntime {
       if (this.records.has(name)) continue;
       // Created up to the mount but never recorded: nothing runs there.
       this.log?.warn('removing a half-created container', { id: name });
-      await unmountRootfs(rootfsPaths(this.l.containerDir(name))).catch(() => undefined);
+      await unmountRootfs(this.runner, rootfsPaths(this.l.containerDir(name))).catch(
+        () => undefined,
+      );
       await rm(this.l.containerDir(name), { recursive: true, force: true });
     }
     try {
@@ -315,7 +332,7 @@ class Runtime implements ContainerRuntime {
         mkdir(mon.socketDir),
         mkdir(config.log.dir, { recursive: true }),
       ]);
-      await mountRootfs(config.layers, rootfs);
+      await mountRootfs(this.runner, config.layers, rootfs);
       const spec = generateSpec({
         config,
         host: this.host,
@@ -339,7 +356,7 @@ class Runtime implements ContainerRuntime {
     } catch (err) {
       this.records.delete(config.id);
       await this.oci.delete(config.id, true).catch(() => undefined);
-      await unmountRootfs(rootfs).catch(() => undefined);
+      await unmountRootfs(this.runner, rootfs).catch(() => undefined);
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
       await rm(this.l.exitFile(config.id), { force: true }).catch(() => undefined);
       throw err;
@@ -404,7 +421,7 @@ class Runtime implements ContainerRuntime {
     }
     await this.oci.delete(id, true);
     const dir = this.l.containerDir(id);
-    await unmountRootfs(rootfsPaths(dir));
+    await unmountRootfs(this.runner, rootfsPaths(dir));
     await rm(dir, { recursive: true, force: true });
     await rm(this.l.exitFile(id), { force: true });
     this.records.delete(id);

@@ -17,6 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { createCommandRunner } from '../runner/index.js';
+import { recordingRunner } from '../../../test/support/command-runner.js';
 import { createRuntime } from './runtime.js';
 import {
   containerTestSkipReason,
@@ -33,6 +35,9 @@ const CHILD = fileURLToPath(
   new URL('../../../test/support/agent-runtime-child.ts', import.meta.url),
 );
 const CGROUP_PARENT = `/skiff-test-${process.pid}`;
+// The runtimes' runner: a real one, recording every command that goes through it.
+const runner = recordingRunner(createCommandRunner());
+after(() => runner.close());
 
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let t: NodeJS.Timeout | undefined;
@@ -78,6 +83,7 @@ describe('container runtime', { skip, timeout: 180_000 }, () => {
     layer = makeBusyboxLayer(join(base, 'layer'));
     ns = createTestNetns();
     rt = await createRuntime({
+      commandRunner: runner,
       dataDir: join(base, 'data'),
       cgroupParent: CGROUP_PARENT,
       pollMs: 200,
@@ -131,6 +137,25 @@ describe('container runtime', { skip, timeout: 180_000 }, () => {
     assert.match(rt.info.name, /^(runc|crun)$/);
     assert.match(rt.info.version, /^\d+\.\d+/);
     assert.equal(rt.info.runtimeVersion, `${rt.info.name}://${rt.info.version}`);
+  });
+
+  it('runs its mounts and OCI commands through the runner it is given', async () => {
+    const c = config(['true']);
+    const from = runner.commands.length;
+    await runToEnd(c);
+    const ran = runner.commands.slice(from);
+    const rootfs = join(base, 'data', 'containers', c.id, 'rootfs');
+    const mount = ran.find((a) => a[0] === 'mount' && a.at(-1) === rootfs);
+    assert.deepEqual(mount?.slice(0, 4), ['mount', '-t', 'overlay', 'overlay']);
+    const oci = ran.filter((a) => a[0] === rt.info.path).map((a) => a.slice(2));
+    assert.ok(
+      oci.some((a) => a.join(' ') === `start ${c.id}`),
+      JSON.stringify(oci),
+    );
+    assert.ok(
+      ran.some((a) => a[0] === 'umount' && a.at(-1) === rootfs),
+      JSON.stringify(ran),
+    );
   });
 
   it('runs busybox echo and writes its output to a CRI log', async () => {
@@ -433,7 +458,13 @@ describe('container runtime', { skip, timeout: 180_000 }, () => {
       data2 = join(base, 'data2');
     });
     after(async () => {
-      const r = rt2 ?? (await createRuntime({ dataDir: data2, cgroupParent: CGROUP_PARENT }));
+      const r =
+        rt2 ??
+        (await createRuntime({
+          commandRunner: runner,
+          dataDir: data2,
+          cgroupParent: CGROUP_PARENT,
+        }));
       for (const s of await r.list()) await r.delete(s.id);
       r.close();
     });
@@ -461,7 +492,12 @@ describe('container runtime', { skip, timeout: 180_000 }, () => {
       await sleep(300);
       // The creator is gone; the container is not.
       process.kill(pid, 0);
-      rt2 = await createRuntime({ dataDir: data2, cgroupParent: CGROUP_PARENT, pollMs: 200 });
+      rt2 = await createRuntime({
+        commandRunner: runner,
+        dataDir: data2,
+        cgroupParent: CGROUP_PARENT,
+        pollMs: 200,
+      });
       const s = await rt2.status(c.id);
       assert.equal(s?.state, 'running');
       assert.equal(s?.pid, pid);
@@ -481,7 +517,12 @@ describe('container runtime', { skip, timeout: 180_000 }, () => {
       await createInChild(c);
       await sleep(1500);
       const before = Date.now();
-      rt2 = await createRuntime({ dataDir: data2, cgroupParent: CGROUP_PARENT, pollMs: 200 });
+      rt2 = await createRuntime({
+        commandRunner: runner,
+        dataDir: data2,
+        cgroupParent: CGROUP_PARENT,
+        pollMs: 200,
+      });
       const s = await rt2.status(c.id);
       assert.equal(s?.state, 'exited');
       assert.equal(s?.exitCode, 42);

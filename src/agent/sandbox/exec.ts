@@ -1,9 +1,9 @@
 // Runs the host tools (ip, nft, unshare, umount), optionally inside a network namespace
 // given by path: `ip -n` only takes names under /run/netns, so paths go through nsenter.
 
-import { runCommand } from '../runner/index.js';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import type { CommandRunner } from '../runner/index.js';
 
 export class CommandError extends Error {
   readonly argv: string[];
@@ -54,21 +54,31 @@ function resolve(tool: string): string {
   return p;
 }
 
-export async function run(argv: string[], o: RunOptions = {}): Promise<string> {
+/** Runs argv through the runner; its stdout, or a CommandError when it exits non-zero. */
+export async function run(
+  runner: CommandRunner,
+  argv: string[],
+  o: RunOptions = {},
+): Promise<string> {
   const [tool, ...args] = argv;
   if (!tool) throw new Error('empty command');
   const full = o.netns
     ? [resolve('nsenter'), `--net=${o.netns}`, '--', resolve(tool), ...args]
     : [resolve(tool), ...args];
-  const r = await runCommand(full, o.input !== undefined ? { input: o.input } : {});
+  const r = await runner.run(full, o.input !== undefined ? { input: o.input } : {});
   if (r.code !== 0) throw new CommandError(argv, r.code, r.stderr.toString());
   return r.stdout.toString();
 }
 
 /** Runs a command whose failure is fine when stderr matches (e.g. deleting what is gone). */
-export async function runIgnoring(argv: string[], ignore: RegExp, o: RunOptions = {}) {
+export async function runIgnoring(
+  runner: CommandRunner,
+  argv: string[],
+  ignore: RegExp,
+  o: RunOptions = {},
+) {
   try {
-    await run(argv, o);
+    await run(runner, argv, o);
   } catch (err) {
     if (err instanceof CommandError && ignore.test(err.stderr)) return;
     throw err;

@@ -4,7 +4,7 @@
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execCommand } from '../runner/index.js';
+import type { CommandRunner } from '../runner/index.js';
 
 export const podIpcPath = (podDir: string): string => join(podDir, 'ipc');
 export const podShmPath = (podDir: string): string => join(podDir, 'shm');
@@ -16,7 +16,7 @@ function mounted(path: string): boolean {
 }
 
 /** Makes both when missing; safe to repeat. */
-export async function setUpPodIpc(podDir: string): Promise<void> {
+export async function setUpPodIpc(podDir: string, runner: CommandRunner): Promise<void> {
   const ipc = podIpcPath(podDir);
   const shm = podShmPath(podDir);
   const opts = 'size=64m,nosuid,nodev,noexec,mode=1777';
@@ -29,11 +29,11 @@ export async function setUpPodIpc(podDir: string): Promise<void> {
   // persistent at ipc, then runs the mount (which does not care about the IPC namespace).
   if (!haveIpc) {
     writeFileSync(ipc, '');
-    await execCommand('unshare', [`--ipc=${ipc}`, ...(haveShm ? ['true'] : shmMount)]);
-  } else await execCommand('mount', shmMount.slice(1));
+    await runner.exec('unshare', [`--ipc=${ipc}`, ...(haveShm ? ['true'] : shmMount)]);
+  } else await runner.exec('mount', shmMount.slice(1));
 }
 
-export async function tearDownPodIpc(podDir: string): Promise<void> {
+export async function tearDownPodIpc(podDir: string, runner: CommandRunner): Promise<void> {
   for (const p of [podShmPath(podDir), podIpcPath(podDir)])
-    if (mounted(p)) await execCommand('umount', ['-l', p]);
+    if (mounted(p)) await runner.exec('umount', ['-l', p]);
 }

@@ -4,6 +4,7 @@
 // (after a restart or a crash) carries on where the last one stopped.
 
 import { join } from 'node:path';
+import type { CommandRunner } from '../runner/index.js';
 import { formatCidr, parseCidr } from './cidr.js';
 import { createIpam, type Ipam } from './ipam.js';
 import { ensureNetns, listNetns, removeNetns } from './netns.js';
@@ -16,6 +17,8 @@ import {
 import { deleteHostVeth, hostVethName, listHostVeths, setupPodLink } from './pod-link.js';
 
 export interface PodNetworkOptions {
+  /** Runs the host tools (ip, nft, unshare, umount). */
+  commandRunner: CommandRunner;
   /** The agent's data dir: namespaces go under netns/, allocations under ipam/. */
   dataDir: string;
   /** This node's pod CIDR, e.g. "10.244.0.0/24". */
@@ -81,7 +84,9 @@ export function createPodNetwork(o: PodNetworkOptions): PodNetwork {
   const netnsDir = join(o.dataDir, 'netns');
   const ipam = createIpam({ dir: join(o.dataDir, 'ipam', bridge), subnet: formatCidr(subnet) });
   const gateway = ipam.gateway;
+  const runner = o.commandRunner;
   const node: NodeNetworkConfig = {
+    runner,
     netns: o.nodeNetns,
     bridge,
     gatewayCidr: `${gateway}/${subnet.prefixLength}`,
@@ -110,8 +115,8 @@ export function createPodNetwork(o: PodNetworkOptions): PodNetwork {
   };
 
   async function teardown(uid: string): Promise<void> {
-    await deleteHostVeth(o.nodeNetns, hostVethName(uid));
-    await removeNetns(netnsPath(uid));
+    await deleteHostVeth(runner, o.nodeNetns, hostVethName(uid));
+    await removeNetns(runner, netnsPath(uid));
     await ipam.release(uid);
   }
 
@@ -120,9 +125,10 @@ export function createPodNetwork(o: PodNetworkOptions): PodNetwork {
     const ip = await ipam.allocate(uid);
     let fresh = false;
     try {
-      fresh = await ensureNetns(path);
+      fresh = await ensureNetns(runner, path);
       await setupPodLink(
         {
+          runner,
           nodeNetns: o.nodeNetns,
           podNetns: path,
           bridge,
@@ -152,8 +158,8 @@ export function createPodNetwork(o: PodNetworkOptions): PodNetwork {
     await ipam.gc(keep); // allocations with unreadable owners, leftovers of a crash
     // Bridge ports whose pod is unknown: their namespace is gone or was never recorded.
     const liveVeths = new Set([...keep].map(hostVethName));
-    for (const v of await listHostVeths(o.nodeNetns, bridge))
-      if (!liveVeths.has(v)) await deleteHostVeth(o.nodeNetns, v);
+    for (const v of await listHostVeths(runner, o.nodeNetns, bridge))
+      if (!liveVeths.has(v)) await deleteHostVeth(runner, o.nodeNetns, v);
     return [...dead].filter((u) => UID_RE.test(u));
   }
 

@@ -2,12 +2,13 @@
 // namespaces, addresses and links; traffic flows pod to pod, to the gateway, out through
 // masquerading and back to the same pod through a service; teardown leaves nothing.
 
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createCommandRunner } from '../runner/index.js';
 import { run, which } from './exec.js';
 import { isNetnsMounted, removeNetns } from './netns.js';
 import { createPodNetwork, type PodNetwork } from './network.js';
@@ -21,6 +22,9 @@ import {
 } from '../../../test/support/agent-sandbox.js';
 
 const skip = skipReason();
+const runner = createCommandRunner();
+after(() => runner.close());
+
 const POD_CIDR = '10.244.0.0/24';
 
 interface World {
@@ -36,7 +40,12 @@ async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
   const w: World = {
     host,
     dataDir,
-    net: createPodNetwork({ dataDir, podCIDR: POD_CIDR, nodeNetns: host.path }),
+    net: createPodNetwork({
+      commandRunner: runner,
+      dataDir,
+      podCIDR: POD_CIDR,
+      nodeNetns: host.path,
+    }),
     cleanups: [],
   };
   try {
@@ -45,14 +54,14 @@ async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
     for (const c of w.cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
     // Whatever a failed test left: unmount namespaces before removing the data dir.
     for (const n of await readdir(join(dataDir, 'netns')).catch(() => []))
-      await removeNetns(join(dataDir, 'netns', n)).catch(() => undefined);
+      await removeNetns(runner, join(dataDir, 'netns', n)).catch(() => undefined);
     await host.remove();
     await rm(dataDir, { recursive: true, force: true });
   }
 }
 
 const ipJson = async (ns: string, ...args: string[]) =>
-  JSON.parse(await run(['ip', '-j', ...args], { netns: ns })) as Record<string, any>[];
+  JSON.parse(await run(runner, ['ip', '-j', ...args], { netns: ns })) as Record<string, any>[];
 
 async function hostLinks(w: World): Promise<string[]> {
   return (await ipJson(w.host.path, 'link', 'show')).map((l) => String(l['ifname']));
@@ -61,7 +70,7 @@ async function hostLinks(w: World): Promise<string[]> {
 async function rootHasLink(name: string): Promise<boolean> {
   // Read-only look at the machine's own namespace: the tests must never add anything there.
   try {
-    await run(['ip', 'link', 'show', 'dev', name]);
+    await run(runner, ['ip', 'link', 'show', 'dev', name]);
     return true;
   } catch {
     return false;
@@ -133,8 +142,10 @@ test('two pods on a node bridge talk to each other, the gateway and the outside'
     assert.equal(await connect(pa.netnsPath, '10.244.0.1', 9100), `node saw ${pa.ip}`);
 
     if (which('busybox')) {
-      await run(['busybox', 'ping', '-c', '1', '-W', '2', '10.244.0.1'], { netns: pa.netnsPath });
-      await run(['busybox', 'ping', '-c', '1', '-W', '2', pb.ip], { netns: pa.netnsPath });
+      await run(runner, ['busybox', 'ping', '-c', '1', '-W', '2', '10.244.0.1'], {
+        netns: pa.netnsPath,
+      });
+      await run(runner, ['busybox', 'ping', '-c', '1', '-W', '2', pb.ip], { netns: pa.netnsPath });
     }
 
     // Outside the cluster network: a namespace linked to the node only, with no route back
@@ -189,7 +200,12 @@ test('set-up repeats, survives a restart and repairs; teardown leaves nothing', 
     assert.deepEqual(await net.setupPod(a), pa);
 
     // A new instance (the agent restarted) finds the same allocations and namespaces.
-    net = createPodNetwork({ dataDir, podCIDR: POD_CIDR, nodeNetns: host.path });
+    net = createPodNetwork({
+      commandRunner: runner,
+      dataDir,
+      podCIDR: POD_CIDR,
+      nodeNetns: host.path,
+    });
     await net.setupNode();
     assert.deepEqual(await net.setupPod(a), pa);
     const pb = await net.setupPod(b);
@@ -208,7 +224,7 @@ test('set-up repeats, survives a restart and repairs; teardown leaves nothing', 
     const c = randomUUID();
     await net.ipam.allocate(c);
     await writeFile(net.netnsPath(c), '');
-    await run(['unshare', `--net=${net.netnsPath(c)}`, 'true']);
+    await run(runner, ['unshare', `--net=${net.netnsPath(c)}`, 'true']);
     const d = randomUUID(); // crashed before the mount: an empty file
     await writeFile(net.netnsPath(d), '');
     for (const uid of [c, d]) {
@@ -254,17 +270,26 @@ test('teardownNode removes pods still running and the node network', { skip }, (
 
 test('hostNetwork pods use the node namespace', async () => {
   const given = createPodNetwork({
+    commandRunner: runner,
     dataDir: '/nonexistent',
     podCIDR: POD_CIDR,
     nodeNetns: '/run/netns/x',
   });
   assert.equal(given.nodeNetnsPath(), '/run/netns/x');
-  const own = createPodNetwork({ dataDir: '/nonexistent', podCIDR: POD_CIDR });
+  const own = createPodNetwork({
+    commandRunner: runner,
+    dataDir: '/nonexistent',
+    podCIDR: POD_CIDR,
+  });
   assert.equal(await readlink(own.nodeNetnsPath()), await readlink('/proc/self/ns/net'));
 });
 
 test('pod uids cannot name paths outside the data dir', () => {
-  const net = createPodNetwork({ dataDir: '/nonexistent', podCIDR: POD_CIDR });
+  const net = createPodNetwork({
+    commandRunner: runner,
+    dataDir: '/nonexistent',
+    podCIDR: POD_CIDR,
+  });
   assert.throws(() => net.netnsPath('../etc'), /invalid pod uid/);
   assert.throws(() => net.netnsPath(''), /invalid pod uid/);
 });

@@ -5,9 +5,11 @@
 
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { CommandRunner } from '../runner/index.js';
 import { run, runIgnoring } from './exec.js';
 
 export interface NodeNetworkConfig {
+  runner: CommandRunner;
   /** Namespace to work in (a path); the agent's own when absent. */
   netns: string | undefined;
   bridge: string;
@@ -38,10 +40,15 @@ interface LinkJson {
   addr_info?: { family: string; local: string; prefixlen: number }[];
 }
 
-async function showLink(netns: string | undefined, name: string): Promise<LinkJson | undefined> {
+async function showLink(
+  runner: CommandRunner,
+  netns: string | undefined,
+  name: string,
+): Promise<LinkJson | undefined> {
   try {
-    const out = JSON.parse(await run(['ip', '-j', 'addr', 'show', 'dev', name], { netns })) as
-      LinkJson[] | undefined;
+    const out = JSON.parse(
+      await run(runner, ['ip', '-j', 'addr', 'show', 'dev', name], { netns }),
+    ) as LinkJson[] | undefined;
     return out?.[0];
   } catch (err) {
     if (err instanceof Error && NOT_FOUND.test(err.message)) return undefined;
@@ -50,7 +57,7 @@ async function showLink(netns: string | undefined, name: string): Promise<LinkJs
 }
 
 async function ensureBridge(c: NodeNetworkConfig): Promise<void> {
-  const link = await showLink(c.netns, c.bridge);
+  const link = await showLink(c.runner, c.netns, c.bridge);
   const lines: string[] = [];
   if (!link) lines.push(`link add name ${c.bridge} mtu ${c.mtu} type bridge`);
   // A changed pod CIDR leaves an old gateway address behind: drop it.
@@ -59,19 +66,23 @@ async function ensureBridge(c: NodeNetworkConfig): Promise<void> {
       lines.push(`addr del ${a.local}/${a.prefixlen} dev ${c.bridge}`);
   lines.push(`addr replace ${c.gatewayCidr} dev ${c.bridge}`);
   lines.push(`link set dev ${c.bridge} up`);
-  await run(['ip', '-batch', '-'], { netns: c.netns, input: lines.join('\n') + '\n' });
+  await run(c.runner, ['ip', '-batch', '-'], { netns: c.netns, input: lines.join('\n') + '\n' });
 }
 
 // One shell in the namespace reads and writes the sysctls: /proc/sys/net shows the
 // namespace of the process that opens it. Prints "key=old" for each key that exists.
-async function setSysctls(netns: string | undefined, want: Record<string, string>) {
+async function setSysctls(
+  runner: CommandRunner,
+  netns: string | undefined,
+  want: Record<string, string>,
+) {
   const script = Object.entries(want)
     .map(
       ([k, v]) =>
         `if [ -e /proc/sys/${k} ]; then echo "${k}=$(cat /proc/sys/${k})"; echo ${v} > /proc/sys/${k}; fi`,
     )
     .join('\n');
-  const out = await run(['sh', '-c', script], { netns });
+  const out = await run(runner, ['sh', '-c', script], { netns });
   const before: Record<string, string> = {};
   for (const line of out.split('\n')) {
     const i = line.indexOf('=');
@@ -90,7 +101,7 @@ async function ensureMasquerade(c: NodeNetworkConfig): Promise<void> {
     `add rule ${t} ${MASQUERADE_CHAIN} ip saddr ${c.podCIDR} ip daddr != ${c.clusterCIDR}` +
       ` ip daddr != 224.0.0.0/4 masquerade comment "pods leaving the cluster network"`,
   ];
-  await run(['nft', '-f', '-'], { netns: c.netns, input: script.join('\n') + '\n' });
+  await run(c.runner, ['nft', '-f', '-'], { netns: c.netns, input: script.join('\n') + '\n' });
 }
 
 const stateFile = (c: NodeNetworkConfig) => join(c.stateDir, 'node-sysctl.json');
@@ -105,7 +116,7 @@ export interface NodeNetworkReport {
 
 export async function setupNodeNetwork(c: NodeNetworkConfig): Promise<NodeNetworkReport> {
   await ensureBridge(c);
-  const before = await setSysctls(c.netns, SYSCTLS);
+  const before = await setSysctls(c.runner, c.netns, SYSCTLS);
   // Keep the values found by the first set-up only: later ones would find our own.
   await mkdir(c.stateDir, { recursive: true });
   const saved = await readFile(stateFile(c), 'utf8').catch(() => undefined);
@@ -118,8 +129,11 @@ export async function setupNodeNetwork(c: NodeNetworkConfig): Promise<NodeNetwor
 }
 
 export async function teardownNodeNetwork(c: NodeNetworkConfig): Promise<void> {
-  await runIgnoring(['ip', 'link', 'del', 'dev', c.bridge], NOT_FOUND, { netns: c.netns });
+  await runIgnoring(c.runner, ['ip', 'link', 'del', 'dev', c.bridge], NOT_FOUND, {
+    netns: c.netns,
+  });
   await runIgnoring(
+    c.runner,
     ['nft', 'delete', 'chain', 'ip', c.nftTable, MASQUERADE_CHAIN],
     /no such file or directory/i,
     { netns: c.netns },
@@ -127,10 +141,10 @@ export async function teardownNodeNetwork(c: NodeNetworkConfig): Promise<void> {
   // The table goes when nothing else lives in it.
   try {
     const listed = JSON.parse(
-      await run(['nft', '-j', 'list', 'table', 'ip', c.nftTable], { netns: c.netns }),
+      await run(c.runner, ['nft', '-j', 'list', 'table', 'ip', c.nftTable], { netns: c.netns }),
     ) as { nftables?: Record<string, unknown>[] };
     if (!(listed.nftables ?? []).some((e) => 'chain' in e || 'set' in e || 'map' in e))
-      await run(['nft', 'delete', 'table', 'ip', c.nftTable], { netns: c.netns });
+      await run(c.runner, ['nft', 'delete', 'table', 'ip', c.nftTable], { netns: c.netns });
   } catch (err) {
     if (!(err instanceof Error && /no such file or directory/i.test(err.message))) throw err;
   }
@@ -140,7 +154,7 @@ export async function teardownNodeNetwork(c: NodeNetworkConfig): Promise<void> {
     const restore = Object.fromEntries(
       Object.entries(before).filter(([k, v]) => SYSCTLS[k] !== undefined && SYSCTLS[k] !== v),
     );
-    if (Object.keys(restore).length) await setSysctls(c.netns, restore);
+    if (Object.keys(restore).length) await setSysctls(c.runner, c.netns, restore);
     await unlink(stateFile(c));
   }
 }

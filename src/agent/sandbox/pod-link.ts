@@ -3,6 +3,7 @@
 // made it can leave by the port it came in), then addresses and routes inside the pod.
 
 import { createHash } from 'node:crypto';
+import type { CommandRunner } from '../runner/index.js';
 import { run, runIgnoring } from './exec.js';
 
 export const POD_INTERFACE = 'eth0';
@@ -14,6 +15,7 @@ export function hostVethName(uid: string): string {
 }
 
 export interface PodLinkConfig {
+  runner: CommandRunner;
   nodeNetns: string | undefined;
   podNetns: string;
   bridge: string;
@@ -24,9 +26,9 @@ export interface PodLinkConfig {
   mtu: number;
 }
 
-async function podHasInterface(podNetns: string): Promise<boolean> {
+async function podHasInterface(runner: CommandRunner, podNetns: string): Promise<boolean> {
   try {
-    await run(['ip', 'link', 'show', 'dev', POD_INTERFACE], { netns: podNetns });
+    await run(runner, ['ip', 'link', 'show', 'dev', POD_INTERFACE], { netns: podNetns });
     return true;
   } catch (err) {
     if (err instanceof Error && NOT_FOUND.test(err.message)) return false;
@@ -40,9 +42,9 @@ async function podHasInterface(podNetns: string): Promise<boolean> {
  */
 export async function setupPodLink(c: PodLinkConfig, freshNetns: boolean): Promise<void> {
   const node: string[] = [];
-  if (freshNetns || !(await podHasInterface(c.podNetns))) {
+  if (freshNetns || !(await podHasInterface(c.runner, c.podNetns))) {
     // A node end without its pod end is left from a namespace that is gone.
-    await deleteHostVeth(c.nodeNetns, c.hostVeth);
+    await deleteHostVeth(c.runner, c.nodeNetns, c.hostVeth);
     node.push(
       `link add name ${c.hostVeth} mtu ${c.mtu} type veth` +
         ` peer name ${POD_INTERFACE} mtu ${c.mtu} netns ${c.podNetns}`,
@@ -50,7 +52,7 @@ export async function setupPodLink(c: PodLinkConfig, freshNetns: boolean): Promi
   }
   node.push(`link set dev ${c.hostVeth} master ${c.bridge} up`);
   node.push(`link set dev ${c.hostVeth} type bridge_slave hairpin on`);
-  await run(['ip', '-batch', '-'], { netns: c.nodeNetns, input: node.join('\n') + '\n' });
+  await run(c.runner, ['ip', '-batch', '-'], { netns: c.nodeNetns, input: node.join('\n') + '\n' });
   // `replace` keeps a running pod's address and routes in place on a re-run.
   const pod = [
     'link set dev lo up',
@@ -58,19 +60,27 @@ export async function setupPodLink(c: PodLinkConfig, freshNetns: boolean): Promi
     `link set dev ${POD_INTERFACE} mtu ${c.mtu} up`,
     `route replace default via ${c.gateway} dev ${POD_INTERFACE}`,
   ];
-  await run(['ip', '-batch', '-'], { netns: c.podNetns, input: pod.join('\n') + '\n' });
+  await run(c.runner, ['ip', '-batch', '-'], { netns: c.podNetns, input: pod.join('\n') + '\n' });
 }
 
 /** Deleting one end of a veth pair deletes both. */
-export async function deleteHostVeth(nodeNetns: string | undefined, name: string): Promise<void> {
-  await runIgnoring(['ip', 'link', 'del', 'dev', name], NOT_FOUND, { netns: nodeNetns });
+export async function deleteHostVeth(
+  runner: CommandRunner,
+  nodeNetns: string | undefined,
+  name: string,
+): Promise<void> {
+  await runIgnoring(runner, ['ip', 'link', 'del', 'dev', name], NOT_FOUND, { netns: nodeNetns });
 }
 
 /** The pod veths on the bridge (named as hostVethName names them). */
-export async function listHostVeths(nodeNetns: string | undefined, bridge: string) {
+export async function listHostVeths(
+  runner: CommandRunner,
+  nodeNetns: string | undefined,
+  bridge: string,
+) {
   let out: string;
   try {
-    out = await run(['ip', '-j', 'link', 'show', 'master', bridge, 'type', 'veth'], {
+    out = await run(runner, ['ip', '-j', 'link', 'show', 'master', bridge, 'type', 'veth'], {
       netns: nodeNetns,
     });
   } catch (err) {
