@@ -365,10 +365,15 @@ class Runtime implements ContainerRuntime {
 
   async start(id: string): Promise<ContainerStatus> {
     const rec = this.record(id);
-    // Taken before the start: a quick process may already be gone when start returns.
-    const startedAt = new Date().toISOString();
-    await this.oci.start(id);
-    rec.startedAt = startedAt;
+    // Recorded before the start: a quick process may be gone, and its exit seen by a status
+    // read (the monitor's exit event), before start returns; that status must have it.
+    rec.startedAt = new Date().toISOString();
+    try {
+      await this.oci.start(id);
+    } catch (err) {
+      delete rec.startedAt;
+      throw err;
+    }
     await saveRecord(this.l.containerDir(id), rec);
     const s = (await this.computeStatus(id)) ?? { ...this.baseStatus(rec), state: 'running' };
     this.emit({ type: 'started', status: s.state === 'exited' ? { ...s } : s });
