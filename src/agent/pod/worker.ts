@@ -13,11 +13,9 @@ import type { ContainerRuntime, ContainerStatus } from '../runtime/index.js';
 import { renderPodFiles, type PodNetwork } from '../sandbox/index.js';
 import { setUpPodIpc } from '../sandbox/ipc.js';
 import { setUpVolumes, type VolumeSources } from '../volumes/index.js';
-import { cleanUpPod, retrying } from './cleanup.js';
+import { cleanUpPod } from './cleanup.js';
 import { containerArgv } from './command.js';
 import { containerEnv, type EnvSources } from './env.js';
-import { Backoff, BACKOFF_RESET_MS } from '../backoff.js';
-import type { Prober } from '../probes.js';
 import { startContainerProbes } from './probing.js';
 import { AgentError, errorMessage, isAgentError } from '../errors.js';
 import {
@@ -25,14 +23,21 @@ import {
   statusKey,
   terminatedOf,
   type PodStatusOut,
-  type TerminatedState,
   type Waiting,
 } from './status.js';
 import { decodePullSecrets, pullContainerImage } from './image-pull.js';
 import { runHook, runProbe, type HandlerTarget } from './handlers.js';
 import { containerConfig, LABEL_ATTEMPT, LABEL_CONTAINER } from './container-config.js';
-import type { ImageInfo } from '../../images/index.js';
 import { formatTime } from '../../api/time.js';
+import {
+  containersToStart,
+  crashLoopBackOff,
+  failedStartStatus,
+  newContainerRecord,
+  type ContainerRecord,
+  type PodContainer,
+} from './restarts.js';
+import { killPod, type PodTermination } from './termination.js';
 
 export interface Clock {
   now(): Date;
@@ -71,25 +76,6 @@ export interface SyncResult {
   requeueAfterMs?: number;
 }
 
-interface ContainerRecord {
-  name: string;
-  init: boolean;
-  /** The current attempt's container, if one was created. */
-  id?: string;
-  attempt: number;
-  status?: ContainerStatus | undefined;
-  image?: ImageInfo | undefined;
-  waiting?: Waiting | undefined;
-  lastTerminated?: TerminatedState;
-  crash: Backoff;
-  pull: Backoff;
-  ready: boolean;
-  started: boolean;
-  probes: Prober[];
-  /** While it has not passed, the container is not `started` (nor probed otherwise). */
-  startupProbe?: Prober | undefined;
-}
-
 /**
  * How often configMap, secret, downwardAPI and projected volumes are rewritten from their
  * sources (atomically; the kubelet does it on its periodic sync, about once a minute).
@@ -108,7 +94,6 @@ export class PodWorker {
   private volumes = new Map<string, { hostPath: string; readOnly: boolean }>();
   private startTime?: string | undefined;
   private lastStatus = '';
-  private terminated = false;
   private podWaiting?: Waiting | undefined;
   private volumesRefreshedAt = 0;
   /** The soonest "run again" asked for by the sync in progress. */
@@ -231,7 +216,7 @@ export class PodWorker {
     this.requeueAfterMs = Math.min(this.requeueAfterMs ?? Infinity, ms);
   }
 
-  private specs(): { spec: IContainer; init: boolean }[] {
+  private specs(): PodContainer[] {
     return [
       ...(this.spec.initContainers ?? []).map((s) => ({ spec: s, init: true })),
       ...(this.spec.containers ?? []).map((s) => ({ spec: s, init: false })),
@@ -241,17 +226,7 @@ export class PodWorker {
   private record(name: string, init: boolean): ContainerRecord {
     let r = this.containers.get(name);
     if (!r) {
-      const now = () => this.now();
-      r = {
-        name,
-        init,
-        attempt: 0,
-        crash: new Backoff(now),
-        pull: new Backoff(now),
-        ready: false,
-        started: false,
-        probes: [],
-      };
+      r = newContainerRecord(name, init, () => this.now());
       this.containers.set(name, r);
     }
     return r;
@@ -261,8 +236,9 @@ export class PodWorker {
     return !!this.pod.metadata.deletionTimestamp;
   }
 
+  /** Observe the containers and the sandbox, plan which containers to start, act, report. */
   private async syncSteps(): Promise<void> {
-    if (this.terminated || this.cancelled) return;
+    if (this.cancelled) return;
     if (this.deleting) {
       // Not awaited: the termination waits for this sync to end first.
       void this.terminate(true);
@@ -274,30 +250,12 @@ export class PodWorker {
     if (!(await this.prepare())) return this.report();
     this.checkpoint();
     if (this.now() - this.volumesRefreshedAt >= VOLUME_REFRESH_MS) await this.refreshVolumes();
-    const policy = this.spec.restartPolicy ?? 'Always';
-    // Init containers, one at a time and in order.
-    let initDone = true;
-    for (const { spec: c } of this.specs().filter((x) => x.init)) {
-      const r = this.record(c.name, true);
-      const st = r.status?.state;
-      if (st === 'exited' && r.status?.exitCode === 0) continue;
-      initDone = false;
-      if (st === 'running' || st === 'created') break;
-      if (st === 'exited' && policy === 'Never') break;
-      await this.runContainer(c, r);
-      break;
-    }
-    if (initDone)
-      for (const { spec: c } of this.specs().filter((x) => !x.init)) {
-        const r = this.record(c.name, false);
-        const st = r.status?.state;
-        if (st === 'running' || st === 'created') continue;
-        if (st === 'exited' || st === 'unknown') {
-          const code = r.status?.exitCode ?? 0;
-          if (policy === 'Never' || (policy === 'OnFailure' && code === 0)) continue;
-        }
-        await this.runContainer(c, r);
-      }
+    const plan = containersToStart(
+      this.specs(),
+      (name) => this.containers.get(name)?.status,
+      this.spec.restartPolicy ?? 'Always',
+    );
+    for (const c of plan) await this.runContainer(c.spec, this.record(c.spec.name, c.init));
     this.checkpoint();
     await this.report();
   }
@@ -381,33 +339,16 @@ export class PodWorker {
   }
 
   private async runContainer(c: IContainer, r: ContainerRecord): Promise<void> {
-    // Crash-loop back-off for a container that ran before.
-    if (r.status && r.id) {
-      const ranFor =
-        r.status.startedAt && r.status.finishedAt
-          ? r.status.finishedAt.getTime() - r.status.startedAt.getTime()
-          : 0;
-      if (!r.waiting || r.waiting.reason !== 'CrashLoopBackOff') {
-        if (ranFor >= BACKOFF_RESET_MS) r.crash.reset();
-        r.crash.fail(r.status.finishedAt?.getTime() ?? this.now());
-      }
-      const wait = r.crash.remaining();
-      if (wait > 0) {
-        const m = this.pod.metadata;
-        const who = `${m.name}_${m.namespace}(${this.uid})`;
-        if (r.waiting?.reason !== 'CrashLoopBackOff')
-          this.event(
-            'Warning',
-            'BackOff',
-            `Back-off restarting failed container ${r.name} in pod ${who}`,
-          );
-        r.waiting = {
-          reason: 'CrashLoopBackOff',
-          message: `back-off ${Math.round(r.crash.currentDelayMs / 1000)}s restarting failed container=${r.name} pod=${who}`,
-        };
-        this.later(wait + 10);
-        return;
-      }
+    const m = this.pod.metadata;
+    const backOff = crashLoopBackOff(r, this.now(), {
+      name: m.name,
+      namespace: m.namespace,
+      uid: this.uid,
+    });
+    if (backOff) {
+      if (backOff.event) this.event('Warning', 'BackOff', backOff.event);
+      this.later(backOff.waitMs + 10);
+      return;
     }
     const pulled = await pullContainerImage(
       {
@@ -461,7 +402,6 @@ export class PodWorker {
     const id = `${this.uid}_${r.name}_${attempt}`;
     r.waiting = { reason: 'ContainerCreating' };
     try {
-      const m = this.pod.metadata;
       const config = containerConfig({
         pod: { uid: this.uid, name: m.name ?? '', namespace: m.namespace ?? '', spec: this.spec },
         container: c,
@@ -510,19 +450,7 @@ export class PodWorker {
       if (isAgentError(e, 'SyncCancelled')) throw e;
       r.id = id;
       r.attempt = attempt;
-      const now = this.d.clock.now();
-      r.status = (await this.d.runtime.status(id)) ?? {
-        id,
-        state: 'exited',
-        createdAt: now,
-        startedAt: now,
-        finishedAt: now,
-        exitCode: 128,
-        reason: 'Error',
-        logPath: '',
-        labels: {},
-        annotations: {},
-      };
+      r.status = (await this.d.runtime.status(id)) ?? failedStartStatus(id, this.d.clock.now());
       r.waiting = { reason: 'RunContainerError', message: errorMessage(e) };
       this.d.logger.warn('container start failed', {
         id,
@@ -574,11 +502,10 @@ export class PodWorker {
   }
 
   /**
-   * Kills the pod, as the kubelet does: a sync in progress is cancelled at its next step
-   * (and awaited), every container is stopped (preStop, SIGTERM, grace period, SIGKILL) and
-   * removed, then the pod's sandbox, volumes and directory; then, when the API asked for
-   * it, the object. Never rejects: what cannot be cleaned up now is retried with back-off
-   * (and reported) until it can. Repeated calls share the first one's work.
+   * Kills the pod (`termination.ts`): the sync in progress is cancelled at its next step (and
+   * awaited), then every container is stopped and removed, the rest cleaned up and, when the
+   * API asked for it, the object deleted. Never rejects: what cannot be cleaned up now is
+   * retried with back-off until it can. Repeated calls share the first one's work.
    */
   terminate(finalize: boolean, maxGraceSeconds = Infinity): Promise<void> {
     if (finalize) this.finalizeWanted = true;
@@ -599,91 +526,33 @@ export class PodWorker {
         void this.loop?.then(resolve);
       });
     this.pullStarted = undefined;
-    const grace = Math.min(this.gracePeriod(), maxGraceSeconds);
-    const deadline = this.now() + grace * 1000;
-    await this.retrying('container removal', () => this.removeContainers(deadline), Infinity);
-    this.terminated = true;
-    // The API object goes once no container runs, even if the sandbox resists clean-up
-    // (that goes on below), so a deletion is not held up by a busy directory.
-    const first = await this.cleanUp().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    if (this.finalizeWanted) {
-      // As the kubelet: the pod's final status, then the object deleted (grace period 0).
-      this.final = true;
-      await this.report().catch((e: unknown) =>
-        this.d.logger.warn('final pod status not written', { uid: this.uid, err: String(e) }),
-      );
-      await this.retrying('pod deletion', () => this.d.finalize(this.pod));
-    }
-    if (first !== undefined) {
-      this.reportCleanupFailure(first, 1);
-      await this.retrying('clean-up', () => this.cleanUp(), Infinity, 2);
-    }
+    await killPod(this.terminationSteps(), Math.min(this.gracePeriod(), maxGraceSeconds));
   }
 
-  /** Stops (within the grace period) and removes every container of the pod. */
-  private async removeContainers(deadline: number): Promise<void> {
-    const errors: unknown[] = [];
-    await Promise.all(
-      [...this.containers.values()].map(async (r) => {
-        if (!r.id) return;
-        try {
-          const st = await this.d.runtime.status(r.id);
-          if (!st) return; // never made (a create that failed cleans up after itself)
-          if (st.state === 'running') {
-            this.event('Normal', 'Killing', `Stopping container ${r.name}`);
-            const c = this.specs().find((x) => x.spec.name === r.name)?.spec ?? { name: r.name };
-            const preStop = c.lifecycle?.preStop;
-            if (preStop && deadline > this.now()) {
-              // The hook gets the grace period; whatever it does, SIGTERM follows.
-              const left = Math.max(0, deadline - this.now());
-              const out = await runHook(this.target(c, r), preStop, left);
-              if (!out.ok)
-                this.event('Warning', 'FailedPreStopHook', `PreStopHook failed: ${out.message}`);
-            }
-            const left = Math.max(0, Math.ceil((deadline - this.now()) / 1000));
-            r.status = await this.d.runtime.stop(r.id, left);
-          } else r.status = st;
-          await this.d.runtime.delete(r.id);
-        } catch (e) {
-          if (!(e instanceof Error && e.name === 'ContainerNotFoundError')) errors.push(e);
-        }
-      }),
-    );
-    if (errors.length) throw errors[0];
-  }
-
-  private cleanUp(): Promise<void> {
-    const p = { podDir: this.podDir, uid: this.uid, network: this.d.network };
-    return cleanUpPod({ ...p, hostNetwork: !!this.spec.hostNetwork });
-  }
-
-  private reportCleanupFailure(e: unknown, attempt: number): void {
-    const err = errorMessage(e);
-    this.d.logger.warn('pod clean-up failed; retrying', { uid: this.uid, attempt, err });
-    if (attempt === 1)
-      this.event('Warning', 'FailedKillPod', `error cleaning up pod ${this.uid}: ${err}`);
-  }
-
-  private retrying(
-    what: string,
-    fn: () => Promise<unknown>,
-    tries = 5,
-    firstAttempt = 1,
-  ): Promise<void> {
-    return retrying({
-      what,
-      fn,
-      tries,
-      firstAttempt,
-      logger: this.d.logger,
+  private terminationSteps(): PodTermination {
+    return {
       uid: this.uid,
-      ...(what === 'clean-up'
-        ? { onFailure: (e: unknown, n: number) => this.reportCleanupFailure(e, n) }
-        : {}),
-    });
+      runtime: this.d.runtime,
+      logger: this.d.logger,
+      now: () => this.now(),
+      containers: () => [...this.containers.values()],
+      containerSpec: (name) => this.specs().find((x) => x.spec.name === name)?.spec ?? { name },
+      target: (c, r) => this.target(c, r),
+      event: (type, reason, message) => this.event(type, reason, message),
+      cleanUp: () =>
+        cleanUpPod({
+          podDir: this.podDir,
+          uid: this.uid,
+          network: this.d.network,
+          hostNetwork: !!this.spec.hostNetwork,
+        }),
+      deleteObject: () => this.finalizeWanted,
+      reportFinal: () => {
+        this.final = true;
+        return this.report();
+      },
+      finalize: () => this.d.finalize(this.pod),
+    };
   }
 
   /** Pod status as the kubelet writes it, sent only when it changed. */
