@@ -3,36 +3,29 @@
 // by pod UID) runs sync(), so syncs of one pod never overlap; a sync says when it wants to
 // run again ("requeue after") instead of setting timers of its own.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IContainer, IPodSpec } from 'kubernetes-models/v1';
 import type { KubeObject } from '../../api/types.js';
 import type { Logger } from '../../log/index.js';
 import type { DockerConfig, ImageService } from '../../images/index.js';
 import type { ContainerRuntime, ContainerStatus } from '../runtime/index.js';
-import { renderPodFiles, type PodNetwork } from '../sandbox/index.js';
-import { setUpPodIpc } from '../sandbox/ipc.js';
+import type { PodNetwork } from '../sandbox/index.js';
 import { setUpVolumes, type VolumeSources } from '../volumes/index.js';
 import { cleanUpPod } from './cleanup.js';
+import { setUpPodSandbox, type PodVolumes } from './setup.js';
 import { containerArgv } from './command.js';
 import { containerEnv, type EnvSources } from './env.js';
 import { startContainerProbes } from './probing.js';
 import { AgentError, errorMessage, isAgentError } from '../errors.js';
-import {
-  computePodStatus,
-  statusKey,
-  terminatedOf,
-  type PodStatusOut,
-  type Waiting,
-} from './status.js';
+import { computePodStatus, statusKey, type PodStatusOut, type Waiting } from './status.js';
 import { decodePullSecrets, pullContainerImage } from './image-pull.js';
 import { runHook, runProbe, type HandlerTarget } from './handlers.js';
+import { startAttempt } from './attempt.js';
 import { containerConfig, LABEL_ATTEMPT, LABEL_CONTAINER } from './container-config.js';
 import { formatTime } from '../../api/time.js';
 import {
   containersToStart,
   crashLoopBackOff,
-  failedStartStatus,
   newContainerRecord,
   type ContainerRecord,
   type PodContainer,
@@ -91,7 +84,7 @@ export class PodWorker {
   private netns?: string;
   private podIP?: string;
   private prepared = false;
-  private volumes = new Map<string, { hostPath: string; readOnly: boolean }>();
+  private volumes: PodVolumes = new Map();
   private startTime?: string | undefined;
   private lastStatus = '';
   private podWaiting?: Waiting | undefined;
@@ -263,35 +256,25 @@ export class PodWorker {
   /** Sandbox, pod files and volumes; false (with a waiting reason recorded) if not there yet. */
   private async prepare(): Promise<boolean> {
     if (this.prepared) return true;
-    const spec = this.spec;
     try {
-      mkdirSync(this.podDir, { recursive: true });
-      if (spec.hostNetwork) {
-        this.netns = this.d.network.nodeNetnsPath();
-        this.podIP = this.d.hostIP;
-      } else {
-        const n = await this.d.network.setupPod(this.uid);
-        this.netns = n.netnsPath;
-        this.podIP = n.ip;
-      }
-      this.checkpoint();
-      const files = renderPodFiles(
-        this.pod as unknown as Parameters<typeof renderPodFiles>[0],
-        [this.podIP],
-        this.d.nodeFiles,
-        {
-          clusterDNS: [this.d.clusterDNS],
-          clusterDomain: this.d.clusterDomain,
-        } as Parameters<typeof renderPodFiles>[3],
-      );
-      writeFileSync(join(this.podDir, 'etc-hosts'), files.hosts);
-      writeFileSync(join(this.podDir, 'hostname'), files.hostname);
-      writeFileSync(join(this.podDir, 'resolv.conf'), files.resolvConf);
-      if (!spec.hostIPC) await setUpPodIpc(this.podDir);
-      this.checkpoint();
-      const src = await this.d.sources(this.pod);
-      this.checkpoint();
-      this.volumes = setUpVolumes(this.pod, this.podDir, src);
+      this.volumes = await setUpPodSandbox({
+        pod: this.pod,
+        uid: this.uid,
+        podDir: this.podDir,
+        hostNetwork: !!this.spec.hostNetwork,
+        hostIPC: !!this.spec.hostIPC,
+        network: this.d.network,
+        hostIP: this.d.hostIP,
+        nodeFiles: this.d.nodeFiles,
+        clusterDNS: this.d.clusterDNS,
+        clusterDomain: this.d.clusterDomain,
+        sources: () => this.d.sources(this.pod),
+        networkReady: (netns, ip) => {
+          this.netns = netns;
+          this.podIP = ip;
+        },
+        checkpoint: () => this.checkpoint(),
+      });
       this.volumesRefreshedAt = this.now();
       this.startTime ??= formatTime(this.d.clock.now());
       this.prepared = true;
@@ -391,74 +374,47 @@ export class PodWorker {
       this.later(5000);
       return;
     }
-    // The old attempt goes (its log stays) before the next one is made.
-    const attempt = r.id ? r.attempt + 1 : r.attempt;
-    if (r.id) {
-      if (r.status) r.lastTerminated = terminatedOf(r.status);
-      await this.d.runtime.delete(r.id).catch(() => undefined);
-    }
-    this.stopProbes(r);
-    this.checkpoint();
-    const id = `${this.uid}_${r.name}_${attempt}`;
-    r.waiting = { reason: 'ContainerCreating' };
-    try {
-      const config = containerConfig({
-        pod: { uid: this.uid, name: m.name ?? '', namespace: m.namespace ?? '', spec: this.spec },
-        container: c,
-        image: r.image,
-        id,
-        attempt,
-        argv,
-        env,
-        volumes: this.volumes,
-        podDir: this.podDir,
-        netns: this.netns,
-        nodeHostname: this.d.nodeFiles.hostname,
-        logDir: this.logDir(r.name),
-      });
-      config.layers = await this.d.images.layerDirs(r.image);
-      this.checkpoint();
-      await this.d.runtime.create(config);
-      // Known at once, so that a termination from here on removes it.
-      r.id = id;
-      r.attempt = attempt;
-      r.ready = false;
-      r.started = false;
-      this.event('Normal', 'Created', `Created container: ${r.name}`);
-      this.checkpoint();
-      r.status = await this.d.runtime.start(id);
-      this.event('Normal', 'Started', `Started container ${r.name}`);
-      const postStart = c.lifecycle?.postStart;
-      if (postStart) {
-        const timeoutMs = this.gracePeriod() * 1000 || 30_000;
-        const out = await runHook(this.target(c, r), postStart, timeoutMs);
-        if (!out.ok) {
-          // The message stays out of the event (it may hold secrets), as in the kubelet.
-          this.event('Warning', 'FailedPostStartHook', 'PostStartHook failed');
-          this.d.logger.info('postStart hook failed', { id, message: out.message });
-          await this.d.runtime.stop(id, this.gracePeriod()).catch(() => undefined);
-          r.status = (await this.d.runtime.status(id)) ?? r.status;
-          r.waiting = undefined;
-          return;
-        }
-      }
-      r.waiting = undefined;
-      r.started = true;
-      this.checkpoint();
-      this.startProbes(c, r);
-    } catch (e) {
-      if (isAgentError(e, 'SyncCancelled')) throw e;
-      r.id = id;
-      r.attempt = attempt;
-      r.status = (await this.d.runtime.status(id)) ?? failedStartStatus(id, this.d.clock.now());
-      r.waiting = { reason: 'RunContainerError', message: errorMessage(e) };
-      this.d.logger.warn('container start failed', {
-        id,
-        err: r.waiting.message,
-        stack: e instanceof Error ? e.stack : '',
-      });
-      this.later(1000);
-    }
+    const image = r.image;
+    const started = await startAttempt(
+      {
+        uid: this.uid,
+        runtime: this.d.runtime,
+        logger: this.d.logger,
+        now: () => this.d.clock.now(),
+        config: async (id, attempt) => {
+          const config = containerConfig({
+            pod: {
+              uid: this.uid,
+              name: m.name ?? '',
+              namespace: m.namespace ?? '',
+              spec: this.spec,
+            },
+            container: c,
+            image,
+            id,
+            attempt,
+            argv,
+            env,
+            volumes: this.volumes,
+            podDir: this.podDir,
+            netns: this.netns,
+            nodeHostname: this.d.nodeFiles.hostname,
+            logDir: this.logDir(r.name),
+          });
+          config.layers = await this.d.images.layerDirs(image);
+          return config;
+        },
+        checkpoint: () => this.checkpoint(),
+        event: (type, reason, message) => this.event(type, reason, message),
+        gracePeriod: () => this.gracePeriod(),
+        runHook: (h, timeoutMs) => runHook(this.target(c, r), h, timeoutMs),
+        startProbes: () => this.startProbes(c, r),
+        stopProbes: () => this.stopProbes(r),
+      },
+      c,
+      r,
+    );
+    if (started.retryAfterMs !== undefined) this.later(started.retryAfterMs);
   }
 
   private startProbes(c: IContainer, r: ContainerRecord): void {
