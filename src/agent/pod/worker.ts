@@ -6,18 +6,17 @@
 import { join } from 'node:path';
 import type { IContainer, IPodSpec } from 'kubernetes-models/v1';
 import type { KubeObject } from '../../api/types.js';
-import type { Logger } from '../../log/index.js';
-import type { DockerConfig, ImageService } from '../../images/index.js';
-import type { ContainerRuntime, ContainerStatus } from '../runtime/index.js';
-import type { PodNetwork } from '../sandbox/index.js';
-import { setUpVolumes, type VolumeSources } from '../volumes/index.js';
+import type { DockerConfig } from '../../images/index.js';
+import type { ContainerStatus } from '../runtime/index.js';
+import { setUpVolumes } from '../volumes/index.js';
+import type { SyncResult, WorkerDeps } from './deps.js';
 import { cleanUpPod } from './cleanup.js';
 import { setUpPodSandbox, type PodVolumes } from './setup.js';
 import { containerArgv } from './command.js';
-import { containerEnv, type EnvSources } from './env.js';
+import { containerEnv } from './env.js';
 import { startContainerProbes } from './probing.js';
 import { AgentError, errorMessage, isAgentError } from '../errors.js';
-import { computePodStatus, statusKey, type PodStatusOut, type Waiting } from './status.js';
+import { computePodStatus, statusKey, type Waiting } from './status.js';
 import { decodePullSecrets, pullContainerImage } from './image-pull.js';
 import { runHook, runProbe, type HandlerTarget } from './handlers.js';
 import { startAttempt } from './attempt.js';
@@ -32,42 +31,7 @@ import {
 } from './restarts.js';
 import { killPod, type PodTermination } from './termination.js';
 
-export interface Clock {
-  now(): Date;
-}
-
-export interface WorkerDeps {
-  runtime: ContainerRuntime;
-  /**
-   * The node's network namespace when it is not the agent's own (tests). Probes and hooks
-   * connect from the node to the pod's IP, as the kubelet's do.
-   */
-  nodeNetns?: string;
-  images: Pick<ImageService, 'getImage' | 'ensureImage' | 'layerDirs'>;
-  network: Pick<PodNetwork, 'nodeNetnsPath' | 'setupPod' | 'teardownPod'>;
-  nodeName: string;
-  hostIP: string;
-  dataDir: string;
-  clusterDNS: string;
-  clusterDomain: string;
-  nodeFiles: { hostname: string; hosts: string };
-  logger: Logger;
-  clock: Clock;
-  /** Asks for a sync of this pod (the agent's work queue, keyed by pod UID). */
-  enqueue(): void;
-  /** Configmaps, secrets, services and tokens the pod refers to, fetched before a sync. */
-  sources(pod: KubeObject): Promise<VolumeSources & EnvSources>;
-  writeStatus(pod: KubeObject, status: PodStatusOut): Promise<void>;
-  /** Removes the pod object for good (gracePeriodSeconds 0, uid precondition). */
-  finalize(pod: KubeObject): Promise<void>;
-  /** Records an Event about the pod, as the kubelet does (`kubectl describe pod`). */
-  event?(pod: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
-}
-
-/** What a sync asks of the queue: run again after this many ms (none: only when kicked). */
-export interface SyncResult {
-  requeueAfterMs?: number;
-}
+export type { Clock, SyncResult, WorkerDeps } from './deps.js';
 
 /**
  * How often configMap, secret, downwardAPI and projected volumes are rewritten from their
