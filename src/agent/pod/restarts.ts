@@ -45,6 +45,19 @@ export function newContainerRecord(
   };
 }
 
+/**
+ * Takes over a container found after an agent restart (by its labels), unless the record
+ * already knows a later attempt. Returns whether it did.
+ */
+export function adoptAttempt(r: ContainerRecord, s: ContainerStatus, attempt: number): boolean {
+  if (r.id && r.attempt > attempt) return false;
+  r.id = s.id;
+  r.attempt = attempt;
+  r.status = s;
+  r.started = true;
+  return true;
+}
+
 export interface PodContainer {
   spec: IContainer;
   init: boolean;

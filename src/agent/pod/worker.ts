@@ -12,8 +12,7 @@ import { setUpVolumes } from '../volumes/index.js';
 import type { SyncResult, WorkerDeps } from './deps.js';
 import { cleanUpPod } from './cleanup.js';
 import { setUpPodSandbox, type PodVolumes } from './setup.js';
-import { containerArgv } from './command.js';
-import { containerEnv } from './env.js';
+import { containerCommand } from './env.js';
 import { startContainerProbes } from './probing.js';
 import { AgentError, errorMessage, isAgentError } from '../errors.js';
 import { computePodStatus, statusKey, type Waiting } from './status.js';
@@ -23,6 +22,7 @@ import { startAttempt } from './attempt.js';
 import { containerConfig, LABEL_ATTEMPT, LABEL_CONTAINER } from './container-config.js';
 import { formatTime } from '../../api/time.js';
 import {
+  adoptAttempt,
   containersToStart,
   crashLoopBackOff,
   newContainerRecord,
@@ -113,15 +113,10 @@ export class PodWorker {
   adopt(statuses: ContainerStatus[]): void {
     for (const s of statuses) {
       const name = s.labels[LABEL_CONTAINER] ?? '';
-      const attempt = Number(s.labels[LABEL_ATTEMPT] ?? 0);
       const spec = this.specs().find((c) => c.spec.name === name);
       if (!spec) continue;
       const r = this.record(name, spec.init);
-      if (r.id && r.attempt > attempt) continue;
-      r.id = s.id;
-      r.attempt = attempt;
-      r.status = s;
-      r.started = true;
+      if (!adoptAttempt(r, s, Number(s.labels[LABEL_ATTEMPT] ?? 0))) continue;
       // Probes run for adopted containers as for started ones (without a readiness probe a
       // running container is ready at once, so a restarted agent does not flap endpoints).
       this.stopProbes(r);
@@ -323,16 +318,17 @@ export class PodWorker {
     let argv: string[];
     let env: Map<string, string>;
     try {
-      const src = await this.d.sources(this.pod);
-      env = containerEnv(c as Parameters<typeof containerEnv>[0], r.image.config.Env ?? [], {
-        ...src,
-        pod: this.pod,
-        nodeName: this.d.nodeName,
-        hostIP: this.d.hostIP,
-        ...(this.podIP ? { podIP: this.podIP } : {}),
-      });
-      argv = containerArgv(c, r.image.config, env);
-      if (!argv.length) throw new AgentError('CreateContainerConfigError', 'no command specified');
+      ({ argv, env } = containerCommand(
+        c as Parameters<typeof containerCommand>[0],
+        r.image.config,
+        {
+          ...(await this.d.sources(this.pod)),
+          pod: this.pod,
+          nodeName: this.d.nodeName,
+          hostIP: this.d.hostIP,
+          ...(this.podIP ? { podIP: this.podIP } : {}),
+        },
+      ));
     } catch (e) {
       r.waiting = { reason: 'CreateContainerConfigError', message: errorMessage(e) };
       this.later(5000);
