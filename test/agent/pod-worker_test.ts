@@ -50,7 +50,10 @@ async function until<T>(what: string, f: () => T | undefined | false, ms = 5000)
   }
 }
 
-function harness(p: KubeObject, o: { pull?: (name: string) => Promise<ImageInfo> } = {}) {
+function harness(
+  p: KubeObject,
+  o: { pull?: (name: string) => Promise<ImageInfo>; teardown?: () => Promise<void> } = {},
+) {
   let now = new Date('2026-01-01T00:00:00Z').getTime();
   const clock = { now: () => new Date(now) };
   const rt = new FakeRuntime(clock.now);
@@ -79,7 +82,7 @@ function harness(p: KubeObject, o: { pull?: (name: string) => Promise<ImageInfo>
           prefixLength: 24,
           interface: 'eth0',
         } as never),
-      teardownPod: () => Promise.resolve(),
+      teardownPod: () => (o.teardown ? o.teardown() : Promise.resolve()),
     },
     nodeName: 'node1',
     hostIP: '10.0.0.1',
@@ -251,6 +254,62 @@ describe('pod worker (fake runtime)', () => {
     const s = h.last()!;
     assert.equal(s.containerStatuses[0]!.state.terminated?.exitCode, 143);
     assert.equal(s.phase, 'Failed');
+  });
+
+  it('deletes the object before a failing clean-up, then retries the clean-up until it passes', async () => {
+    let failures = 2;
+    let cleanedUp = false;
+    const order: string[] = [];
+    const p = pod({ hostIPC: false, containers: [container('c')] });
+    const h = harness(p, {
+      teardown: () => {
+        if (failures-- > 0) return Promise.reject(new Error('device or resource busy'));
+        cleanedUp = true;
+        order.push('clean-up');
+        return Promise.resolve();
+      },
+    });
+    h.w.kick();
+    await until('running', () => h.last()?.containerStatuses[0]?.state.running);
+    h.w.pod = { ...p, metadata: { ...p.metadata, deletionTimestamp: '2026-01-01T00:00:01Z' } };
+    // The retries wait on unref'd timers (they must not hold the agent's exit): keep the
+    // test's event loop alive meanwhile.
+    const alive = setInterval(() => undefined, 1000);
+    after(() => clearInterval(alive));
+    const done = h.w.terminate(true);
+    await until('finalized', () => h.finalized() === 1);
+    order.push('deleted');
+    assert.equal(cleanedUp, false);
+    assert.equal(h.last()?.containerStatuses[0]?.state.terminated?.exitCode, 143);
+    await done;
+    clearInterval(alive);
+    assert.equal(cleanedUp, true);
+    assert.deepEqual(order, ['deleted', 'clean-up']);
+    // One event for the whole retry, as the kubelet's FailedKillPod.
+    assert.deepEqual(
+      h.events.filter((e) => e.includes('FailedKillPod')),
+      [
+        'Warning FailedKillPod error cleaning up pod ' +
+          p.metadata.uid +
+          ': device or resource busy',
+      ],
+    );
+    // A killed pod syncs no more.
+    assert.deepEqual(await h.w.sync(), {});
+  });
+
+  it('removes a pod deleted before its sandbox was made at once, with a last status', async () => {
+    const p = pod({ containers: [container('c')] });
+    const h = harness(p);
+    await h.w.terminate(true);
+    assert.equal(h.finalized(), 1);
+    assert.equal(h.rt.calls.length, 0);
+    // As the kubelet's last status of a pod killed before it ran.
+    assert.equal(h.last()?.phase, 'Failed');
+    assert.equal(
+      h.last()?.containerStatuses[0]?.state.terminated?.reason,
+      'ContainerStatusUnknown',
+    );
   });
 
   it('cancels a start waiting for an image when the pod is deleted', async () => {

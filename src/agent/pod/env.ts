@@ -3,7 +3,8 @@
 // (with valueFrom and $(VAR) expansion against what came before).
 
 import type { KubeObject } from '../../api/types.js';
-import { expandVars } from './command.js';
+import { AgentError } from '../errors.js';
+import { containerArgv, expandVars } from './command.js';
 
 export interface EnvSources {
   pod: KubeObject;
@@ -195,4 +196,20 @@ export function containerEnv(
     }
   }
   return env;
+}
+
+/**
+ * The container's environment, then its argv (from the pod spec and the image's config).
+ * Throws, for a CreateContainerConfigError, when a reference cannot be resolved or there
+ * is no command at all.
+ */
+export function containerCommand(
+  container: Parameters<typeof containerEnv>[0] & { command?: string[]; args?: string[] },
+  image: { Env?: string[]; Entrypoint?: string[] | null; Cmd?: string[] | null },
+  src: EnvSources,
+): { argv: string[]; env: Map<string, string> } {
+  const env = containerEnv(container, image.Env ?? [], src);
+  const argv = containerArgv(container, image, env);
+  if (!argv.length) throw new AgentError('CreateContainerConfigError', 'no command specified');
+  return { argv, env };
 }

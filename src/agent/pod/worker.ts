@@ -3,95 +3,35 @@
 // by pod UID) runs sync(), so syncs of one pod never overlap; a sync says when it wants to
 // run again ("requeue after") instead of setting timers of its own.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IContainer, IPodSpec } from 'kubernetes-models/v1';
 import type { KubeObject } from '../../api/types.js';
-import type { Logger } from '../../log/index.js';
-import type { DockerConfig, ImageService } from '../../images/index.js';
-import type { ContainerRuntime, ContainerStatus } from '../runtime/index.js';
-import type { CommandRunner } from '../runner/index.js';
-import { renderPodFiles, type PodNetwork } from '../sandbox/index.js';
-import { setUpPodIpc } from '../sandbox/ipc.js';
-import { setUpVolumes, type VolumeSources } from '../volumes/index.js';
-import { cleanUpPod, retrying } from './cleanup.js';
-import { containerArgv } from './command.js';
-import { containerEnv, type EnvSources } from './env.js';
-import { Backoff, BACKOFF_RESET_MS } from '../backoff.js';
-import type { Prober } from '../probes.js';
+import type { DockerConfig } from '../../images/index.js';
+import type { ContainerStatus } from '../runtime/index.js';
+import { setUpVolumes } from '../volumes/index.js';
+import type { SyncResult, WorkerDeps } from './deps.js';
+import { cleanUpPod } from './cleanup.js';
+import { setUpPodSandbox, type PodVolumes } from './setup.js';
+import { containerCommand } from './env.js';
 import { startContainerProbes } from './probing.js';
 import { AgentError, errorMessage, isAgentError } from '../errors.js';
-import {
-  computePodStatus,
-  statusKey,
-  terminatedOf,
-  type PodStatusOut,
-  type TerminatedState,
-  type Waiting,
-} from './status.js';
+import { computePodStatus, statusKey, type Waiting } from './status.js';
 import { decodePullSecrets, pullContainerImage } from './image-pull.js';
 import { runHook, runProbe, type HandlerTarget } from './handlers.js';
+import { startAttempt } from './attempt.js';
 import { containerConfig, LABEL_ATTEMPT, LABEL_CONTAINER } from './container-config.js';
-import type { ImageInfo } from '../../images/index.js';
 import { formatTime } from '../../api/time.js';
+import {
+  adoptAttempt,
+  containersToStart,
+  crashLoopBackOff,
+  newContainerRecord,
+  type ContainerRecord,
+  type PodContainer,
+} from './restarts.js';
+import { killPod, type PodTermination } from './termination.js';
 
-export interface Clock {
-  now(): Date;
-}
-
-export interface WorkerDeps {
-  runtime: ContainerRuntime;
-  /** Runs the host commands of the pod's set-up and clean-up (IPC namespace, mounts). */
-  commandRunner: CommandRunner;
-  /**
-   * The node's network namespace when it is not the agent's own (tests). Probes and hooks
-   * connect from the node to the pod's IP, as the kubelet's do.
-   */
-  nodeNetns?: string;
-  images: Pick<ImageService, 'getImage' | 'ensureImage' | 'layerDirs'>;
-  network: Pick<PodNetwork, 'nodeNetnsPath' | 'setupPod' | 'teardownPod'>;
-  nodeName: string;
-  hostIP: string;
-  dataDir: string;
-  clusterDNS: string;
-  clusterDomain: string;
-  nodeFiles: { hostname: string; hosts: string };
-  logger: Logger;
-  clock: Clock;
-  /** Asks for a sync of this pod (the agent's work queue, keyed by pod UID). */
-  enqueue(): void;
-  /** Configmaps, secrets, services and tokens the pod refers to, fetched before a sync. */
-  sources(pod: KubeObject): Promise<VolumeSources & EnvSources>;
-  writeStatus(pod: KubeObject, status: PodStatusOut): Promise<void>;
-  /** Removes the pod object for good (gracePeriodSeconds 0, uid precondition). */
-  finalize(pod: KubeObject): Promise<void>;
-  /** Records an Event about the pod, as the kubelet does (`kubectl describe pod`). */
-  event?(pod: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
-}
-
-/** What a sync asks of the queue: run again after this many ms (none: only when kicked). */
-export interface SyncResult {
-  requeueAfterMs?: number;
-}
-
-interface ContainerRecord {
-  name: string;
-  init: boolean;
-  /** The current attempt's container, if one was created. */
-  id?: string;
-  attempt: number;
-  status?: ContainerStatus | undefined;
-  image?: ImageInfo | undefined;
-  waiting?: Waiting | undefined;
-  lastTerminated?: TerminatedState;
-  crash: Backoff;
-  pull: Backoff;
-  ready: boolean;
-  started: boolean;
-  probes: Prober[];
-  /** While it has not passed, the container is not `started` (nor probed otherwise). */
-  startupProbe?: Prober | undefined;
-}
+export type { Clock, SyncResult, WorkerDeps } from './deps.js';
 
 /**
  * How often configMap, secret, downwardAPI and projected volumes are rewritten from their
@@ -108,10 +48,9 @@ export class PodWorker {
   private netns?: string;
   private podIP?: string;
   private prepared = false;
-  private volumes = new Map<string, { hostPath: string; readOnly: boolean }>();
+  private volumes: PodVolumes = new Map();
   private startTime?: string | undefined;
   private lastStatus = '';
-  private terminated = false;
   private podWaiting?: Waiting | undefined;
   private volumesRefreshedAt = 0;
   /** The soonest "run again" asked for by the sync in progress. */
@@ -174,15 +113,10 @@ export class PodWorker {
   adopt(statuses: ContainerStatus[]): void {
     for (const s of statuses) {
       const name = s.labels[LABEL_CONTAINER] ?? '';
-      const attempt = Number(s.labels[LABEL_ATTEMPT] ?? 0);
       const spec = this.specs().find((c) => c.spec.name === name);
       if (!spec) continue;
       const r = this.record(name, spec.init);
-      if (r.id && r.attempt > attempt) continue;
-      r.id = s.id;
-      r.attempt = attempt;
-      r.status = s;
-      r.started = true;
+      if (!adoptAttempt(r, s, Number(s.labels[LABEL_ATTEMPT] ?? 0))) continue;
       // Probes run for adopted containers as for started ones (without a readiness probe a
       // running container is ready at once, so a restarted agent does not flap endpoints).
       this.stopProbes(r);
@@ -234,7 +168,7 @@ export class PodWorker {
     this.requeueAfterMs = Math.min(this.requeueAfterMs ?? Infinity, ms);
   }
 
-  private specs(): { spec: IContainer; init: boolean }[] {
+  private specs(): PodContainer[] {
     return [
       ...(this.spec.initContainers ?? []).map((s) => ({ spec: s, init: true })),
       ...(this.spec.containers ?? []).map((s) => ({ spec: s, init: false })),
@@ -244,17 +178,7 @@ export class PodWorker {
   private record(name: string, init: boolean): ContainerRecord {
     let r = this.containers.get(name);
     if (!r) {
-      const now = () => this.now();
-      r = {
-        name,
-        init,
-        attempt: 0,
-        crash: new Backoff(now),
-        pull: new Backoff(now),
-        ready: false,
-        started: false,
-        probes: [],
-      };
+      r = newContainerRecord(name, init, () => this.now());
       this.containers.set(name, r);
     }
     return r;
@@ -264,8 +188,9 @@ export class PodWorker {
     return !!this.pod.metadata.deletionTimestamp;
   }
 
+  /** Observe the containers and the sandbox, plan which containers to start, act, report. */
   private async syncSteps(): Promise<void> {
-    if (this.terminated || this.cancelled) return;
+    if (this.cancelled) return;
     if (this.deleting) {
       // Not awaited: the termination waits for this sync to end first.
       void this.terminate(true);
@@ -277,30 +202,12 @@ export class PodWorker {
     if (!(await this.prepare())) return this.report();
     this.checkpoint();
     if (this.now() - this.volumesRefreshedAt >= VOLUME_REFRESH_MS) await this.refreshVolumes();
-    const policy = this.spec.restartPolicy ?? 'Always';
-    // Init containers, one at a time and in order.
-    let initDone = true;
-    for (const { spec: c } of this.specs().filter((x) => x.init)) {
-      const r = this.record(c.name, true);
-      const st = r.status?.state;
-      if (st === 'exited' && r.status?.exitCode === 0) continue;
-      initDone = false;
-      if (st === 'running' || st === 'created') break;
-      if (st === 'exited' && policy === 'Never') break;
-      await this.runContainer(c, r);
-      break;
-    }
-    if (initDone)
-      for (const { spec: c } of this.specs().filter((x) => !x.init)) {
-        const r = this.record(c.name, false);
-        const st = r.status?.state;
-        if (st === 'running' || st === 'created') continue;
-        if (st === 'exited' || st === 'unknown') {
-          const code = r.status?.exitCode ?? 0;
-          if (policy === 'Never' || (policy === 'OnFailure' && code === 0)) continue;
-        }
-        await this.runContainer(c, r);
-      }
+    const plan = containersToStart(
+      this.specs(),
+      (name) => this.containers.get(name)?.status,
+      this.spec.restartPolicy ?? 'Always',
+    );
+    for (const c of plan) await this.runContainer(c.spec, this.record(c.spec.name, c.init));
     this.checkpoint();
     await this.report();
   }
@@ -308,35 +215,26 @@ export class PodWorker {
   /** Sandbox, pod files and volumes; false (with a waiting reason recorded) if not there yet. */
   private async prepare(): Promise<boolean> {
     if (this.prepared) return true;
-    const spec = this.spec;
     try {
-      mkdirSync(this.podDir, { recursive: true });
-      if (spec.hostNetwork) {
-        this.netns = this.d.network.nodeNetnsPath();
-        this.podIP = this.d.hostIP;
-      } else {
-        const n = await this.d.network.setupPod(this.uid);
-        this.netns = n.netnsPath;
-        this.podIP = n.ip;
-      }
-      this.checkpoint();
-      const files = renderPodFiles(
-        this.pod as unknown as Parameters<typeof renderPodFiles>[0],
-        [this.podIP],
-        this.d.nodeFiles,
-        {
-          clusterDNS: [this.d.clusterDNS],
-          clusterDomain: this.d.clusterDomain,
-        } as Parameters<typeof renderPodFiles>[3],
-      );
-      writeFileSync(join(this.podDir, 'etc-hosts'), files.hosts);
-      writeFileSync(join(this.podDir, 'hostname'), files.hostname);
-      writeFileSync(join(this.podDir, 'resolv.conf'), files.resolvConf);
-      if (!spec.hostIPC) await setUpPodIpc(this.podDir, this.d.commandRunner);
-      this.checkpoint();
-      const src = await this.d.sources(this.pod);
-      this.checkpoint();
-      this.volumes = setUpVolumes(this.pod, this.podDir, src);
+      this.volumes = await setUpPodSandbox({
+        pod: this.pod,
+        uid: this.uid,
+        podDir: this.podDir,
+        hostNetwork: !!this.spec.hostNetwork,
+        hostIPC: !!this.spec.hostIPC,
+        network: this.d.network,
+        runner: this.d.commandRunner,
+        hostIP: this.d.hostIP,
+        nodeFiles: this.d.nodeFiles,
+        clusterDNS: this.d.clusterDNS,
+        clusterDomain: this.d.clusterDomain,
+        sources: () => this.d.sources(this.pod),
+        networkReady: (netns, ip) => {
+          this.netns = netns;
+          this.podIP = ip;
+        },
+        checkpoint: () => this.checkpoint(),
+      });
       this.volumesRefreshedAt = this.now();
       this.startTime ??= formatTime(this.d.clock.now());
       this.prepared = true;
@@ -384,33 +282,16 @@ export class PodWorker {
   }
 
   private async runContainer(c: IContainer, r: ContainerRecord): Promise<void> {
-    // Crash-loop back-off for a container that ran before.
-    if (r.status && r.id) {
-      const ranFor =
-        r.status.startedAt && r.status.finishedAt
-          ? r.status.finishedAt.getTime() - r.status.startedAt.getTime()
-          : 0;
-      if (!r.waiting || r.waiting.reason !== 'CrashLoopBackOff') {
-        if (ranFor >= BACKOFF_RESET_MS) r.crash.reset();
-        r.crash.fail(r.status.finishedAt?.getTime() ?? this.now());
-      }
-      const wait = r.crash.remaining();
-      if (wait > 0) {
-        const m = this.pod.metadata;
-        const who = `${m.name}_${m.namespace}(${this.uid})`;
-        if (r.waiting?.reason !== 'CrashLoopBackOff')
-          this.event(
-            'Warning',
-            'BackOff',
-            `Back-off restarting failed container ${r.name} in pod ${who}`,
-          );
-        r.waiting = {
-          reason: 'CrashLoopBackOff',
-          message: `back-off ${Math.round(r.crash.currentDelayMs / 1000)}s restarting failed container=${r.name} pod=${who}`,
-        };
-        this.later(wait + 10);
-        return;
-      }
+    const m = this.pod.metadata;
+    const backOff = crashLoopBackOff(r, this.now(), {
+      name: m.name,
+      namespace: m.namespace,
+      uid: this.uid,
+    });
+    if (backOff) {
+      if (backOff.event) this.event('Warning', 'BackOff', backOff.event);
+      this.later(backOff.waitMs + 10);
+      return;
     }
     const pulled = await pullContainerImage(
       {
@@ -438,102 +319,63 @@ export class PodWorker {
     let argv: string[];
     let env: Map<string, string>;
     try {
-      const src = await this.d.sources(this.pod);
-      env = containerEnv(c as Parameters<typeof containerEnv>[0], r.image.config.Env ?? [], {
-        ...src,
-        pod: this.pod,
-        nodeName: this.d.nodeName,
-        hostIP: this.d.hostIP,
-        ...(this.podIP ? { podIP: this.podIP } : {}),
-      });
-      argv = containerArgv(c, r.image.config, env);
-      if (!argv.length) throw new AgentError('CreateContainerConfigError', 'no command specified');
+      ({ argv, env } = containerCommand(
+        c as Parameters<typeof containerCommand>[0],
+        r.image.config,
+        {
+          ...(await this.d.sources(this.pod)),
+          pod: this.pod,
+          nodeName: this.d.nodeName,
+          hostIP: this.d.hostIP,
+          ...(this.podIP ? { podIP: this.podIP } : {}),
+        },
+      ));
     } catch (e) {
       r.waiting = { reason: 'CreateContainerConfigError', message: errorMessage(e) };
       this.later(5000);
       return;
     }
-    // The old attempt goes (its log stays) before the next one is made.
-    const attempt = r.id ? r.attempt + 1 : r.attempt;
-    if (r.id) {
-      if (r.status) r.lastTerminated = terminatedOf(r.status);
-      await this.d.runtime.delete(r.id).catch(() => undefined);
-    }
-    this.stopProbes(r);
-    this.checkpoint();
-    const id = `${this.uid}_${r.name}_${attempt}`;
-    r.waiting = { reason: 'ContainerCreating' };
-    try {
-      const m = this.pod.metadata;
-      const config = containerConfig({
-        pod: { uid: this.uid, name: m.name ?? '', namespace: m.namespace ?? '', spec: this.spec },
-        container: c,
-        image: r.image,
-        id,
-        attempt,
-        argv,
-        env,
-        volumes: this.volumes,
-        podDir: this.podDir,
-        netns: this.netns,
-        nodeHostname: this.d.nodeFiles.hostname,
-        logDir: this.logDir(r.name),
-      });
-      config.layers = await this.d.images.layerDirs(r.image);
-      this.checkpoint();
-      await this.d.runtime.create(config);
-      // Known at once, so that a termination from here on removes it.
-      r.id = id;
-      r.attempt = attempt;
-      r.ready = false;
-      r.started = false;
-      this.event('Normal', 'Created', `Created container: ${r.name}`);
-      this.checkpoint();
-      r.status = await this.d.runtime.start(id);
-      this.event('Normal', 'Started', `Started container ${r.name}`);
-      const postStart = c.lifecycle?.postStart;
-      if (postStart) {
-        const timeoutMs = this.gracePeriod() * 1000 || 30_000;
-        const out = await runHook(this.target(c, r), postStart, timeoutMs);
-        if (!out.ok) {
-          // The message stays out of the event (it may hold secrets), as in the kubelet.
-          this.event('Warning', 'FailedPostStartHook', 'PostStartHook failed');
-          this.d.logger.info('postStart hook failed', { id, message: out.message });
-          await this.d.runtime.stop(id, this.gracePeriod()).catch(() => undefined);
-          r.status = (await this.d.runtime.status(id)) ?? r.status;
-          r.waiting = undefined;
-          return;
-        }
-      }
-      r.waiting = undefined;
-      r.started = true;
-      this.checkpoint();
-      this.startProbes(c, r);
-    } catch (e) {
-      if (isAgentError(e, 'SyncCancelled')) throw e;
-      r.id = id;
-      r.attempt = attempt;
-      const now = this.d.clock.now();
-      r.status = (await this.d.runtime.status(id)) ?? {
-        id,
-        state: 'exited',
-        createdAt: now,
-        startedAt: now,
-        finishedAt: now,
-        exitCode: 128,
-        reason: 'Error',
-        logPath: '',
-        labels: {},
-        annotations: {},
-      };
-      r.waiting = { reason: 'RunContainerError', message: errorMessage(e) };
-      this.d.logger.warn('container start failed', {
-        id,
-        err: r.waiting.message,
-        stack: e instanceof Error ? e.stack : '',
-      });
-      this.later(1000);
-    }
+    const image = r.image;
+    const started = await startAttempt(
+      {
+        uid: this.uid,
+        runtime: this.d.runtime,
+        logger: this.d.logger,
+        now: () => this.d.clock.now(),
+        config: async (id, attempt) => {
+          const config = containerConfig({
+            pod: {
+              uid: this.uid,
+              name: m.name ?? '',
+              namespace: m.namespace ?? '',
+              spec: this.spec,
+            },
+            container: c,
+            image,
+            id,
+            attempt,
+            argv,
+            env,
+            volumes: this.volumes,
+            podDir: this.podDir,
+            netns: this.netns,
+            nodeHostname: this.d.nodeFiles.hostname,
+            logDir: this.logDir(r.name),
+          });
+          config.layers = await this.d.images.layerDirs(image);
+          return config;
+        },
+        checkpoint: () => this.checkpoint(),
+        event: (type, reason, message) => this.event(type, reason, message),
+        gracePeriod: () => this.gracePeriod(),
+        runHook: (h, timeoutMs) => runHook(this.target(c, r), h, timeoutMs),
+        startProbes: () => this.startProbes(c, r),
+        stopProbes: () => this.stopProbes(r),
+      },
+      c,
+      r,
+    );
+    if (started.retryAfterMs !== undefined) this.later(started.retryAfterMs);
   }
 
   private startProbes(c: IContainer, r: ContainerRecord): void {
@@ -577,11 +419,10 @@ export class PodWorker {
   }
 
   /**
-   * Kills the pod, as the kubelet does: a sync in progress is cancelled at its next step
-   * (and awaited), every container is stopped (preStop, SIGTERM, grace period, SIGKILL) and
-   * removed, then the pod's sandbox, volumes and directory; then, when the API asked for
-   * it, the object. Never rejects: what cannot be cleaned up now is retried with back-off
-   * (and reported) until it can. Repeated calls share the first one's work.
+   * Kills the pod (`termination.ts`): the sync in progress is cancelled at its next step (and
+   * awaited), then every container is stopped and removed, the rest cleaned up and, when the
+   * API asked for it, the object deleted. Never rejects: what cannot be cleaned up now is
+   * retried with back-off until it can. Repeated calls share the first one's work.
    */
   terminate(finalize: boolean, maxGraceSeconds = Infinity): Promise<void> {
     if (finalize) this.finalizeWanted = true;
@@ -602,91 +443,34 @@ export class PodWorker {
         void this.loop?.then(resolve);
       });
     this.pullStarted = undefined;
-    const grace = Math.min(this.gracePeriod(), maxGraceSeconds);
-    const deadline = this.now() + grace * 1000;
-    await this.retrying('container removal', () => this.removeContainers(deadline), Infinity);
-    this.terminated = true;
-    // The API object goes once no container runs, even if the sandbox resists clean-up
-    // (that goes on below), so a deletion is not held up by a busy directory.
-    const first = await this.cleanUp().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    if (this.finalizeWanted) {
-      // As the kubelet: the pod's final status, then the object deleted (grace period 0).
-      this.final = true;
-      await this.report().catch((e: unknown) =>
-        this.d.logger.warn('final pod status not written', { uid: this.uid, err: String(e) }),
-      );
-      await this.retrying('pod deletion', () => this.d.finalize(this.pod));
-    }
-    if (first !== undefined) {
-      this.reportCleanupFailure(first, 1);
-      await this.retrying('clean-up', () => this.cleanUp(), Infinity, 2);
-    }
+    await killPod(this.terminationSteps(), Math.min(this.gracePeriod(), maxGraceSeconds));
   }
 
-  /** Stops (within the grace period) and removes every container of the pod. */
-  private async removeContainers(deadline: number): Promise<void> {
-    const errors: unknown[] = [];
-    await Promise.all(
-      [...this.containers.values()].map(async (r) => {
-        if (!r.id) return;
-        try {
-          const st = await this.d.runtime.status(r.id);
-          if (!st) return; // never made (a create that failed cleans up after itself)
-          if (st.state === 'running') {
-            this.event('Normal', 'Killing', `Stopping container ${r.name}`);
-            const c = this.specs().find((x) => x.spec.name === r.name)?.spec ?? { name: r.name };
-            const preStop = c.lifecycle?.preStop;
-            if (preStop && deadline > this.now()) {
-              // The hook gets the grace period; whatever it does, SIGTERM follows.
-              const left = Math.max(0, deadline - this.now());
-              const out = await runHook(this.target(c, r), preStop, left);
-              if (!out.ok)
-                this.event('Warning', 'FailedPreStopHook', `PreStopHook failed: ${out.message}`);
-            }
-            const left = Math.max(0, Math.ceil((deadline - this.now()) / 1000));
-            r.status = await this.d.runtime.stop(r.id, left);
-          } else r.status = st;
-          await this.d.runtime.delete(r.id);
-        } catch (e) {
-          if (!(e instanceof Error && e.name === 'ContainerNotFoundError')) errors.push(e);
-        }
-      }),
-    );
-    if (errors.length) throw errors[0];
-  }
-
-  private cleanUp(): Promise<void> {
-    const p = { podDir: this.podDir, uid: this.uid, network: this.d.network };
-    return cleanUpPod({ ...p, hostNetwork: !!this.spec.hostNetwork, runner: this.d.commandRunner });
-  }
-
-  private reportCleanupFailure(e: unknown, attempt: number): void {
-    const err = errorMessage(e);
-    this.d.logger.warn('pod clean-up failed; retrying', { uid: this.uid, attempt, err });
-    if (attempt === 1)
-      this.event('Warning', 'FailedKillPod', `error cleaning up pod ${this.uid}: ${err}`);
-  }
-
-  private retrying(
-    what: string,
-    fn: () => Promise<unknown>,
-    tries = 5,
-    firstAttempt = 1,
-  ): Promise<void> {
-    return retrying({
-      what,
-      fn,
-      tries,
-      firstAttempt,
-      logger: this.d.logger,
+  private terminationSteps(): PodTermination {
+    return {
       uid: this.uid,
-      ...(what === 'clean-up'
-        ? { onFailure: (e: unknown, n: number) => this.reportCleanupFailure(e, n) }
-        : {}),
-    });
+      runtime: this.d.runtime,
+      logger: this.d.logger,
+      now: () => this.now(),
+      containers: () => [...this.containers.values()],
+      containerSpec: (name) => this.specs().find((x) => x.spec.name === name)?.spec ?? { name },
+      target: (c, r) => this.target(c, r),
+      event: (type, reason, message) => this.event(type, reason, message),
+      cleanUp: () =>
+        cleanUpPod({
+          podDir: this.podDir,
+          uid: this.uid,
+          network: this.d.network,
+          hostNetwork: !!this.spec.hostNetwork,
+          runner: this.d.commandRunner,
+        }),
+      deleteObject: () => this.finalizeWanted,
+      reportFinal: () => {
+        this.final = true;
+        return this.report();
+      },
+      finalize: () => this.d.finalize(this.pod),
+    };
   }
 
   /** Pod status as the kubelet writes it, sent only when it changed. */
