@@ -42,7 +42,10 @@ export function createWorkQueue(o: WorkQueueOptions = {}): WorkQueue {
   let waiters: (() => void)[] = [];
   let stopped = false;
 
-  const wake = (): void => {
+  // One waiting worker per key added (waking them all would have every idle worker of a
+  // large pool re-check the queue on each add); all of them when the queue stops.
+  const wakeOne = (): void => waiters.shift()?.();
+  const wakeAll = (): void => {
     const w = waiters;
     waiters = [];
     for (const f of w) f();
@@ -56,7 +59,7 @@ export function createWorkQueue(o: WorkQueueOptions = {}): WorkQueue {
     if (queued.has(key)) return;
     queued.add(key);
     queue.push(key);
-    wake();
+    wakeOne();
   };
   const addAfter = (key: string, ms: number): void => {
     if (stopped) return;
@@ -76,14 +79,8 @@ export function createWorkQueue(o: WorkQueueOptions = {}): WorkQueue {
         processing.add(key);
         return key;
       }
-      await new Promise<void>((resolve) => {
-        const onAbort = (): void => resolve();
-        waiters.push(() => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        });
-        signal.addEventListener('abort', onAbort, { once: true });
-      });
+      // No abort listener per wait: run() wakes every waiter when its signal aborts.
+      await new Promise<void>((resolve) => waiters.push(resolve));
     }
     return undefined;
   };
@@ -108,7 +105,7 @@ export function createWorkQueue(o: WorkQueueOptions = {}): WorkQueue {
         () => {
           stopped = true;
           for (const t of timers) clearTimeout(t);
-          wake();
+          wakeAll();
         },
         { once: true },
       );
