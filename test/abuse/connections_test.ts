@@ -283,68 +283,43 @@ describe('headers and framing', () => {
     assert.ok(ex.closed);
   });
 
-  test('Content-Length together with Transfer-Encoding is refused, connection closed', async () => {
-    const body = JSON.stringify({ metadata: { name: 'smuggled' } });
-    const ex = await rawTls({
-      head:
-        requestHead([
-          `POST /api/v1/namespaces/${NS}/configmaps HTTP/1.1`,
-          'Host: x',
-          'Content-Type: application/json',
-          `Content-Length: ${body.length + 5}`,
-          'Transfer-Encoding: chunked',
-        ]) + `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+  // Request smuggling and broken framing: each is a 400, and the connection is closed rather
+  // than read on, so nothing after it can be taken for a second request.
+  const post = `POST /api/v1/namespaces/${NS}/configmaps HTTP/1.1`;
+  const smuggled = JSON.stringify({ metadata: { name: 'smuggled' } });
+  const framings: { what: string; headers: string[]; rest: string }[] = [
+    {
+      what: 'Content-Length together with Transfer-Encoding',
+      headers: [`Content-Length: ${smuggled.length + 5}`, 'Transfer-Encoding: chunked'],
+      rest: `${smuggled.length.toString(16)}\r\n${smuggled}\r\n0\r\n\r\n`,
+    },
+    {
+      what: 'two different Content-Lengths',
+      headers: ['Content-Length: 2', 'Content-Length: 40'],
+      rest: '{}',
+    },
+    {
+      what: 'a malformed chunk size',
+      headers: ['Transfer-Encoding: chunked'],
+      rest: 'zz\r\n{}\r\n0\r\n\r\n',
+    },
+    {
+      what: 'a Transfer-Encoding other than chunked',
+      headers: ['Transfer-Encoding: gzip, chunked, identity'],
+      rest: '2\r\n{}\r\n0\r\n\r\n',
+    },
+  ];
+  for (const f of framings) {
+    test(`refused, connection closed: ${f.what}`, async () => {
+      const ex = await rawTls({
+        head:
+          requestHead([post, 'Host: x', 'Content-Type: application/json', ...f.headers]) + f.rest,
+      });
+      assert.equal(statusLine(ex.text), 'HTTP/1.1 400 Bad Request');
+      assert.ok(ex.closed);
+      await assertUnchanged(f.what);
     });
-    assert.equal(statusLine(ex.text), 'HTTP/1.1 400 Bad Request');
-    assert.ok(ex.closed);
-    await assertUnchanged('CL + TE');
-  });
-
-  test('two different Content-Lengths are refused, connection closed', async () => {
-    const ex = await rawTls({
-      head:
-        requestHead([
-          `POST /api/v1/namespaces/${NS}/configmaps HTTP/1.1`,
-          'Host: x',
-          'Content-Type: application/json',
-          'Content-Length: 2',
-          'Content-Length: 40',
-        ]) + '{}',
-    });
-    assert.equal(statusLine(ex.text), 'HTTP/1.1 400 Bad Request');
-    assert.ok(ex.closed);
-    await assertUnchanged('two Content-Lengths');
-  });
-
-  test('a malformed chunk size is refused, connection closed', async () => {
-    const ex = await rawTls({
-      head:
-        requestHead([
-          `POST /api/v1/namespaces/${NS}/configmaps HTTP/1.1`,
-          'Host: x',
-          'Content-Type: application/json',
-          'Transfer-Encoding: chunked',
-        ]) + 'zz\r\n{}\r\n0\r\n\r\n',
-    });
-    assert.equal(statusLine(ex.text), 'HTTP/1.1 400 Bad Request');
-    assert.ok(ex.closed);
-    await assertUnchanged('bad chunk');
-  });
-
-  test('a Transfer-Encoding other than chunked is refused, connection closed', async () => {
-    const ex = await rawTls({
-      head:
-        requestHead([
-          `POST /api/v1/namespaces/${NS}/configmaps HTTP/1.1`,
-          'Host: x',
-          'Content-Type: application/json',
-          'Transfer-Encoding: gzip, chunked, identity',
-        ]) + '2\r\n{}\r\n0\r\n\r\n',
-    });
-    assert.equal(statusLine(ex.text), 'HTTP/1.1 400 Bad Request');
-    assert.ok(ex.closed);
-    await assertUnchanged('odd Transfer-Encoding');
-  });
+  }
 
   test('a body in a content type the server does not read is 415', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'nonsense']) {
