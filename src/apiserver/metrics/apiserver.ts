@@ -316,7 +316,10 @@ function registerProcessMetrics(registry: MetricsRegistry): void {
     help: 'Process heap size from Node.js in bytes.',
   });
   registry.onCollect(() => {
-    rss.set({}, process.memoryUsage.rss());
+    const memory = process.memoryUsage();
+    rss.set({}, memory.rss);
+    heapUsed.set({}, memory.heapUsed);
+    heapTotal.set({}, memory.heapTotal);
     const usage = process.cpuUsage();
     const seconds = (usage.user + usage.system) / 1e6;
     cpu.inc({}, Math.max(0, seconds - cpu.get()));
@@ -325,8 +328,5 @@ function registerProcessMetrics(registry: MetricsRegistry): void {
     } catch {
       // Not on Linux: the gauge is left out.
     }
-    const heap = process.memoryUsage();
-    heapUsed.set({}, heap.heapUsed);
-    heapTotal.set({}, heap.heapTotal);
   });
 }

@@ -56,8 +56,10 @@ abstract class Family<S> {
 
   /** The state of the series with these label values, created on first use. */
   protected at(values: LabelValues): S {
+    // Called on every request: each declared name is looked up once (same count, all
+    // present), rather than each given name searched for among the declared ones.
     const given = Object.keys(values);
-    if (given.length !== this.labelNames.length || given.some((k) => !this.labelNames.includes(k)))
+    if (given.length !== this.labelNames.length || this.labelNames.some((l) => !(l in values)))
       throw new Error(`${this.name}: labels ${given.join(',')} != ${this.labelNames.join(',')}`);
     const labels = this.labelNames.map((l) => values[l] ?? '');
     const key = JSON.stringify(labels);
