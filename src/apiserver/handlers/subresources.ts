@@ -27,11 +27,10 @@ function scaleOf(r: ResourceRequest, o: KubeObject): KubeObject {
     r.def.kind === 'ReplicationController'
       ? formatLabelSelector(fromMap(spec.selector as Record<string, string> | undefined))
       : formatLabelSelector(fromLabelSelectorObject(spec.selector) ?? []);
-  const { name, namespace, uid, resourceVersion, creationTimestamp } = o.metadata;
-  // Absent fields stay absent (JSON would drop an undefined anyway).
-  const metadata = JSON.parse(
-    JSON.stringify({ name, namespace, uid, resourceVersion, creationTimestamp }),
-  ) as KubeObject['metadata'];
+  // The object's identity, with the fields it lacks left out.
+  const metadata: KubeObject['metadata'] = {};
+  for (const k of ['name', 'namespace', 'uid', 'resourceVersion', 'creationTimestamp'] as const)
+    if (o.metadata[k] !== undefined) Object.assign(metadata, { [k]: o.metadata[k] });
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
