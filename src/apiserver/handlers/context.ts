@@ -11,8 +11,6 @@ import type { AuthorizerChain } from '../auth/authz.js';
 import type { AuthenticatorChain } from '../auth/authn.js';
 import type { FieldTracker } from '../fields.js';
 
-export { boolParam, optionalBoolParam } from '../query-params.js';
-
 export interface ServerParts {
   table: ResourceTable;
   registry: Registry;

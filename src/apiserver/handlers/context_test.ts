@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../../api/errors.js';
-import { boolParam, checkResourceVersionParam, optionalBoolParam } from './context.js';
+import { checkResourceVersionParam } from './context.js';
+import { boolParam, optionalBoolParam } from '../query-params.js';
 
 const q = (s: string): URLSearchParams => new URLSearchParams(s);
 

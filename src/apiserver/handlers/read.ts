@@ -7,7 +7,6 @@ import { json } from '../respond.js';
 import { partialObjectMetadata, toTable } from '../table.js';
 import type { ApiResponse } from '../types.js';
 import {
-  boolParam,
   checkListOptions,
   checkResourceVersionParam,
   intParam,
@@ -17,6 +16,7 @@ import {
 import { checkContinue } from '../registry/continue.js';
 import { apiVersionOf } from '../registry/keys.js';
 import type { WatchEvent } from '../registry/generic.js';
+import { boolParam } from '../query-params.js';
 
 /** Drops managedFields unless asked for, as the server always sends them (kubectl hides them). */
 export function render(r: ResourceRequest, obj: KubeObject): object {

@@ -26,15 +26,9 @@ import type { ApiResponse } from '../types.js';
 import { groupResource, type DeleteOptions } from '../registry/generic.js';
 import { apiVersionOf } from '../registry/keys.js';
 import { applyPatch } from '../patch/index.js';
-import {
-  boolParam,
-  checkDryRun,
-  isDryRun,
-  optionalBoolParam,
-  selectorsFor,
-  type ResourceRequest,
-} from './context.js';
+import { checkDryRun, isDryRun, selectorsFor, type ResourceRequest } from './context.js';
 import { render } from './read.js';
+import { boolParam, optionalBoolParam } from '../query-params.js';
 
 /**
  * Checks apiVersion/kind of a body against the endpoint and applies fieldValidation. Fields

@@ -6,7 +6,8 @@ import { ApiError, badRequest, invalid, methodNotSupported, notFound } from '../
 import type { FieldError } from '../../api/types.js';
 import type { SubresourceHandler } from '../handler.js';
 import type { ApiResponse } from '../types.js';
-import { boolParam, intParam, timeParam } from './params.js';
+import { boolParam } from '../query-params.js';
+import { intParam, timeParam } from './params.js';
 import { chooseContainer, logStatusProblem, podView } from './pod.js';
 import type { LogRequest, StreamingServerOptions } from './types.js';
 

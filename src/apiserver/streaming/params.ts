@@ -1,9 +1,7 @@
-// Query parameters decoded as kube-apiserver's parameter codec decodes them.
+// Query parameters decoded as kube-apiserver's parameter codec decodes them (booleans:
+// ../query-params.ts, shared with the request info and the handlers).
 
 import { badRequest } from '../../api/errors.js';
-
-// One reading of boolean parameters for every handler.
-export { boolParam } from '../handlers/context.js';
 
 /** An integer parameter, or undefined when absent or empty. */
 export function intParam(q: URLSearchParams, name: string): number | undefined {

@@ -16,7 +16,7 @@ import { credentialsOf, nothing, runChain, type Chain } from '../chain.js';
 import { certificateError, type UpgradeHandler } from '../http-server.js';
 import { rawPathOf, requestInfo, type RequestInfo } from '../request-info.js';
 import { PlainHttpError, writeHttpError, writeSwitchingProtocols } from './http.js';
-import { boolParam } from './params.js';
+import { boolParam } from '../query-params.js';
 import { chooseContainer, podView, runningProblem, type PodView } from './pod.js';
 import { servePortForward } from './portforward.js';
 import { parsePorts, serveWebSocketPortForward } from './portforward-ws.js';
