@@ -1,5 +1,5 @@
 // Runs the benchmarks (all, or those named) and prints one table per benchmark:
-//   node dist/bench/run.js [startup|rss|api|list|watch|sqlite|controllers|pods|pki]...
+//   node dist/bench/run.js [startup|rss|api|list|watch|sqlite|controllers|pods|pki|streams]...
 // A goal missed is reported, not failed; an error exits non-zero.
 
 import { availableParallelism, loadavg } from 'node:os';
@@ -20,6 +20,7 @@ import { pods } from './pods.js';
 import { rss } from './rss.js';
 import { sqlite } from './sqlite.js';
 import { startup } from './startup.js';
+import { streams } from './streams.js';
 import { watch } from './watch.js';
 
 /** In run order: startup and rss use their own clusters; api, list and watch share one. */
@@ -33,6 +34,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   controllers,
   pods,
   pki,
+  streams,
 ];
 
 function usage(): string {

@@ -32,7 +32,7 @@ import {
 } from './runtime/index.js';
 import { createPodNetwork } from './sandbox/index.js';
 import { nodeHostProblems, PreflightError } from './preflight.js';
-import { dial } from './netns-dial.js';
+import { dialTcp } from './netns-dial.js';
 import { unmountUnder } from './mounts.js';
 import type { CommandRunner } from './runner/index.js';
 import type { VolumeSources } from './volumes/index.js';
@@ -102,7 +102,8 @@ export interface NodeAgent {
     container: string | undefined,
     options?: LogOptions,
   ): Promise<AsyncIterable<Buffer>>;
-  portForward(namespace: string, pod: string, port: number): Duplex;
+  /** A TCP connection to `port` on the pod's localhost, as the kubelet's port-forward. */
+  portForward(namespace: string, pod: string, port: number): Promise<Duplex>;
   /**
    * Stops every pod's containers and tears down their sandboxes, leaving the API objects:
    * the node going down (`skiff down`). A crash leaves them running for the next agent.
@@ -507,7 +508,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
     },
     portForward(namespace, pod, port) {
       const w = findPod(namespace, pod);
-      return dial(w.netnsPath, '127.0.0.1', port);
+      return dialTcp(w.netnsPath, '127.0.0.1', port);
     },
     async stopPods(maxGraceSeconds = 30) {
       stopping = true;

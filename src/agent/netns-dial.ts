@@ -1,38 +1,119 @@
-// TCP and HTTP from inside a network namespace. Node cannot switch namespaces per socket,
-// so a short-lived helper (this Node binary under nsenter) makes the connection; without a
-// namespace the same happens in-process.
+// TCP and HTTP from inside a network namespace. Node cannot switch namespaces per socket, so
+// one long-lived helper per namespace (this Node binary under nsenter, spoken to over IPC)
+// makes each connection there and hands the connected socket back: after that the bytes flow
+// through this process's own socket, as fast as any other. Without a namespace the same
+// happens in-process.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { request } from 'node:http';
-import { Duplex } from 'node:stream';
 
+// The helper pauses each socket before it connects, so not a byte (a server's greeting) is
+// read there before the socket is handed over.
 const HELPER = `
-const [mode, host, port, path, headers, timeout] = process.argv.slice(1);
-const t = setTimeout(() => { process.stdout.write('timeout'); process.exit(3); }, Number(timeout));
-if (mode === 'tcp') {
-  const s = require('node:net').connect(Number(port), host, () => { clearTimeout(t); s.destroy(); process.exit(0); });
-  s.on('error', (e) => { process.stdout.write(e.message); process.exit(1); });
-} else if (mode === 'http') {
-  const r = require('node:http').request({ host, port: Number(port), path, headers: JSON.parse(headers) }, (res) => {
-    res.resume();
-    process.stdout.write(String(res.statusCode));
-    process.exit(0);
-  });
-  r.on('error', (e) => { process.stdout.write(e.message); process.exit(1); });
-  r.end();
-} else {
-  const s = require('node:net').connect(Number(port), host);
-  process.stdin.pipe(s); s.pipe(process.stdout);
-  s.on('error', (e) => { process.stderr.write(e.message); process.exit(1); });
-  s.on('connect', () => clearTimeout(t));
-  s.on('close', () => process.exit(0));
-}
+const net = require('node:net');
+process.on('message', (m) => {
+  const s = new net.Socket();
+  s.pause();
+  const t = setTimeout(() => { s.destroy(); process.send({ id: m.id, error: 'timeout' }); }, m.timeoutMs);
+  s.once('error', (e) => { clearTimeout(t); process.send({ id: m.id, error: e.message }); });
+  s.connect(m.port, m.host, () => { clearTimeout(t); process.send({ id: m.id }, s); });
+});
+process.on('disconnect', () => process.exit(0));
 `;
 
-function helper(netns: string, args: string[]): ReturnType<typeof spawn> {
-  return spawn('nsenter', [`--net=${netns}`, '--', process.execPath, '-e', HELPER, ...args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
+/** A helper with no dial for this long exits; the next dial starts another. */
+const HELPER_IDLE_MS = 60_000;
+
+interface Helper {
+  child: ChildProcess;
+  pending: Map<number, { resolve(s: Socket): void; reject(e: Error): void }>;
+  idle?: NodeJS.Timeout;
+}
+
+const helpers = new Map<string, Helper>();
+let nextId = 1;
+
+function helperFor(netns: string): Helper {
+  const existing = helpers.get(netns);
+  if (existing) return existing;
+  const child = spawn('nsenter', [`--net=${netns}`, '--', process.execPath, '-e', HELPER], {
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  const h: Helper = { child, pending: new Map() };
+  helpers.set(netns, h);
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
+  child.on('message', (m: { id: number; error?: string }, socket?: Socket) => {
+    const p = h.pending.get(m.id);
+    if (!p) {
+      socket?.destroy();
+      return;
+    }
+    h.pending.delete(m.id);
+    if (socket && !m.error) p.resolve(socket);
+    else p.reject(new Error(m.error ?? 'no connection'));
+    idleLater(netns, h);
+  });
+  const gone = (why: string): void => {
+    if (helpers.get(netns) === h) helpers.delete(netns);
+    clearTimeout(h.idle);
+    for (const p of h.pending.values()) p.reject(new Error(why));
+    h.pending.clear();
+  };
+  child.on('error', (e) => gone(e.message));
+  child.on('exit', (code) =>
+    gone(stderr.trim() || `the dialer in ${netns} exited (${code ?? 'signal'})`),
+  );
+  // Idle helpers must not keep the agent's process alive.
+  child.unref();
+  child.channel?.unref();
+  return h;
+}
+
+function idleLater(netns: string, h: Helper): void {
+  clearTimeout(h.idle);
+  if (h.pending.size > 0) return;
+  h.idle = setTimeout(() => {
+    if (h.pending.size === 0) {
+      helpers.delete(netns);
+      h.child.disconnect();
+    }
+  }, HELPER_IDLE_MS);
+  h.idle.unref();
+}
+
+/** A TCP connection to host:port made inside `netns` (this process's namespace without one). */
+export function dialTcp(
+  netns: string | undefined,
+  host: string,
+  port: number,
+  timeoutMs = 10_000,
+): Promise<Socket> {
+  if (!netns)
+    return new Promise((resolve, reject) => {
+      const s = connect(port, host);
+      const t = setTimeout(() => s.destroy(new Error('timeout')), timeoutMs);
+      s.once('connect', () => {
+        clearTimeout(t);
+        s.off('error', reject);
+        resolve(s);
+      });
+      s.once('error', (e) => {
+        clearTimeout(t);
+        reject(e);
+      });
+    });
+  const h = helperFor(netns);
+  clearTimeout(h.idle);
+  const id = nextId++;
+  return new Promise<Socket>((resolve, reject) => {
+    h.pending.set(id, { resolve, reject });
+    h.child.send({ id, host, port, timeoutMs }, (err) => {
+      if (!err || !h.pending.delete(id)) return;
+      reject(err);
+      idleLater(netns, h);
+    });
   });
 }
 
@@ -50,25 +131,12 @@ export function tcpCheck(
   port: number,
   timeoutMs: number,
 ): Promise<DialResult> {
-  if (!netns)
-    return new Promise((resolve) => {
-      const s = connect(port, host);
-      const t = setTimeout(() => {
-        s.destroy();
-        resolve({ ok: false, error: 'timeout' });
-      }, timeoutMs);
-      s.on('connect', () => {
-        clearTimeout(t);
-        s.destroy();
-        resolve({ ok: true });
-      });
-      s.on('error', (e) => {
-        clearTimeout(t);
-        resolve({ ok: false, error: e.message });
-      });
-    });
-  return runHelper(netns, ['tcp', host, String(port), '', '{}', String(timeoutMs)]).then((r) =>
-    r.code === 0 ? { ok: true } : { ok: false, error: r.out || `exit ${r.code}` },
+  return dialTcp(netns, host, port, timeoutMs).then(
+    (s) => {
+      s.destroy();
+      return { ok: true };
+    },
+    (e: Error) => ({ ok: false, error: e.message }),
   );
 }
 
@@ -85,66 +153,34 @@ export function httpCheck(
     status >= 200 && status < 400
       ? { ok: true, status }
       : { ok: false, status, error: `HTTP probe failed with statuscode: ${status}` };
-  if (!netns)
-    return new Promise((resolve) => {
-      const r = request({ host, port, path, headers, timeout: timeoutMs }, (res) => {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve) => {
+    const r = request(
+      {
+        host,
+        port,
+        path,
+        headers,
+        timeout: timeoutMs,
+        createConnection: (_opts, done) => {
+          dialTcp(netns, host, port, timeoutMs).then(
+            (s) => done(null, s),
+            (e: Error) => done(e, undefined as never),
+          );
+          return undefined;
+        },
+      },
+      (res) => {
         res.resume();
         resolve(judge(res.statusCode ?? 0));
-      });
-      r.on('timeout', () => r.destroy(new Error('timeout')));
-      r.on('error', (e) => resolve({ ok: false, error: e.message }));
-      r.end();
-    });
-  return runHelper(netns, [
-    'http',
-    host,
-    String(port),
-    path,
-    JSON.stringify(headers),
-    String(timeoutMs),
-  ]).then((r) => (r.code === 0 ? judge(Number(r.out)) : { ok: false, error: r.out }));
-}
-
-function runHelper(netns: string, args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const c = helper(netns, args);
-    let out = '';
-    c.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    c.on('error', (e) => resolve({ code: 1, out: e.message }));
-    c.on('close', (code) => resolve({ code: code ?? 1, out: out.trim() }));
+        r.destroy();
+      },
+    );
+    // The dial and the answer share one deadline.
+    const t = setTimeout(() => r.destroy(new Error('timeout')), Math.max(0, deadline - Date.now()));
+    r.on('close', () => clearTimeout(t));
+    r.on('timeout', () => r.destroy(new Error('timeout')));
+    r.on('error', (e) => resolve({ ok: false, error: e.message }));
+    r.end();
   });
-}
-
-/** A byte stream to host:port, as seen from `netns` (port forwarding). */
-export function dial(netns: string | undefined, host: string, port: number): Duplex {
-  if (!netns) return connect(port, host) as Socket;
-  const c = helper(netns, ['pipe', host, String(port), '', '{}', '10000']);
-  const stdout = c.stdout!;
-  const stdin = c.stdin!;
-  const d = new Duplex({
-    read() {
-      stdout.resume();
-    },
-    write(chunk: Buffer, _enc, cb) {
-      stdin.write(chunk, cb);
-    },
-    final(cb) {
-      stdin.end();
-      cb();
-    },
-    destroy(err, cb) {
-      c.kill('SIGKILL');
-      cb(err);
-    },
-  });
-  stdout.on('data', (b: Buffer) => {
-    if (!d.push(b)) stdout.pause();
-  });
-  stdout.on('end', () => d.push(null));
-  let err = '';
-  c.stderr?.on('data', (b: Buffer) => (err += b.toString()));
-  c.on('close', (code) => {
-    if (code) d.destroy(new Error(err.trim() || `connection to ${host}:${port} failed`));
-  });
-  return d;
 }

@@ -38,10 +38,11 @@ export function agentStreamingBackend(agent: () => NodeAgent | undefined): Strea
     // the container's business, shown in its status.
     attach: async (t) =>
       session(t, await running().attach(t.namespace, t.pod, t.container, t.stdin)),
-    portForward(t): Promise<Duplex> {
-      const socket = running().portForward(t.namespace, t.pod, t.port);
-      t.signal.addEventListener('abort', () => socket.destroy(), { once: true });
-      return Promise.resolve(socket);
+    async portForward(t): Promise<Duplex> {
+      const socket = await running().portForward(t.namespace, t.pod, t.port);
+      if (t.signal.aborted) socket.destroy();
+      else t.signal.addEventListener('abort', () => socket.destroy(), { once: true });
+      return socket;
     },
     async *logs(r) {
       let lines: AsyncIterable<Buffer>;

@@ -14,7 +14,12 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventually } from '../support/eventually.js';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The checkout: the nearest folder above this file with a package.json (src or dist/). */
+export const ROOT = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
 export const SKIFF_BIN = join(ROOT, 'bin', 'skiff.js');
 const KUBECTL_DIR = '/usr/lib/google-cloud-sdk/bin';
 
