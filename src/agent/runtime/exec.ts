@@ -51,15 +51,20 @@ export function execProcess(
 
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
+async function readPid(file: string): Promise<number | undefined> {
+  try {
+    const pid = Number((await readFile(file, 'utf8')).trim());
+    return pid > 0 ? pid : undefined;
+  } catch {
+    return undefined; // not yet, or never
+  }
+}
+
 async function waitForPid(file: string, done: () => boolean): Promise<number | undefined> {
   for (let i = 0; i < 400; i++) {
     // Read before looking at `done`: a quick process may have come and gone already.
-    try {
-      const pid = Number((await readFile(file, 'utf8')).trim());
-      if (pid > 0) return pid;
-    } catch {
-      /* not yet */
-    }
+    const pid = await readPid(file);
+    if (pid !== undefined) return pid;
     if (done()) return undefined;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -119,7 +124,9 @@ export async function execInContainer(
     child.on('close', (code, signal) => {
       exited = true;
       void (async () => {
-        const started = await pid;
+        // The runtime wrote the pid file before starting the process, if it ever did: read
+        // it now rather than wait for the poll's next turn.
+        const started = await readPid(pidFile);
         const errText = o.tty ? await readFile(errFile, 'utf8').catch(() => '') : '';
         await Promise.all([processFile, pidFile, errFile].map((f) => rm(f, { force: true })));
         const exitCode = code ?? 128 + (signal ? constants.signals[signal] : 9);
