@@ -145,7 +145,6 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       nodeName: node.name,
       dataDir: paths.dir,
       podCIDR: node.podCIDR,
-      serviceAccountKey: pki.serviceAccount.privateKey,
       caPem: pki.ca.certPem,
       logger: log,
       signal: components.signal,
