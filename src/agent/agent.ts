@@ -63,6 +63,11 @@ export interface NodeAgentOptions {
   commandRunner: CommandRunner;
   /** The wall clock (tests may pass their own), as the controllers take it. */
   clock?: Clock;
+  /**
+   * The node's kubelet API (HTTPS): where it listens, its serving certificate, and the CA
+   * its clients' certificates must be signed by.
+   */
+  server?: { port: number; host?: string; certPem: string; keyPem: string; clientCaPem: string };
 }
 
 /**
