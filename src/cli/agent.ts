@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { versionInfo } from '../apiserver/version.js';
 import { intFlag, stringFlag, UsageError, type ParsedArgs } from './args.js';
+import type { Transport } from '../client/index.js';
 import type { Io } from './commands.js';
 import { dataPaths } from './paths.js';
 import { guardProcess, isAlive } from './process.js';
@@ -82,6 +83,42 @@ function readFlagFile(flag: string, path: string): string {
   }
 }
 
+/** How long the agent waits for the API server's first answer at start-up. */
+const API_CHECK_TIMEOUT_MS = 30_000;
+
+/** Whether the API server answers, and accepts the node's credentials: says why not. */
+async function checkApiServer(
+  transport: Transport,
+  server: string,
+  nodeName: string,
+): Promise<void> {
+  let status: number;
+  try {
+    ({ status } = await transport.request({
+      method: 'GET',
+      path: `/api/v1/nodes/${encodeURIComponent(nodeName)}`,
+      signal: AbortSignal.timeout(API_CHECK_TIMEOUT_MS),
+    }));
+  } catch (e) {
+    const err = e as Error;
+    const why =
+      err.name === 'TimeoutError' || err.name === 'AbortError'
+        ? `no answer within ${API_CHECK_TIMEOUT_MS / 1000} s`
+        : err.message;
+    throw new Error(`cannot reach the API server at ${server}: ${why}`);
+  }
+  if (status === 401)
+    throw new Error(
+      `the API server at ${server} does not accept the kubeconfig's credentials (401 Unauthorized)`,
+    );
+  if (status === 403)
+    throw new Error(
+      `the API server at ${server} does not let system:node:${nodeName} read its Node (403 Forbidden)`,
+    );
+  if (status !== 200 && status !== 404)
+    throw new Error(`the API server at ${server} answered ${status} to the node's first request`);
+}
+
 async function step<T>(
   progress: (l: string) => void,
   label: string,
@@ -118,12 +155,14 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
   const { loadRegistriesConfig } = await import('../images/index.js');
 
   let client;
+  let apiServer: string;
   let caPem: string;
   let server: { certPem: string; keyPem: string; clientCaPem: string };
   try {
     const creds = clientOptionsFromKubeconfig(
       parseKubeconfig(readFlagFile('kubeconfig', f.kubeconfig), f.kubeconfig),
     );
+    apiServer = creds.server;
     client = createClient(
       createHttpsTransport({
         server: creds.server,
@@ -187,15 +226,15 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     rmSync(pidFile, { force: true });
   };
   try {
-    await step(io.out, 'host checked, node network set up', () => agent.prepare());
-    await step(io.out, `API server reached as system:node:${f.nodeName}`, () =>
-      client.raw('GET', '/version'),
+    // The API first: a node that cannot join changes nothing on the host.
+    await step(io.out, `API server ${apiServer} reached as system:node:${f.nodeName}`, () =>
+      checkApiServer(client.transport, apiServer, f.nodeName),
     );
+    await step(io.out, 'host checked, node network set up', () => agent.prepare());
     await step(io.out, `node ${f.nodeName} Ready`, () => agent.start());
   } catch (e) {
     io.err(`error: ${(e as Error).message}`);
-    // Never half-started: what the agent set up on the host goes again.
-    await agent.stopPods(0).catch(() => undefined);
+    // As `skiff up`: containers already running stay for the next agent to adopt.
     await stop();
     return 1;
   }

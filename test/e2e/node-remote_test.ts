@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTestImages, IMAGES } from '../images/index.js';
@@ -225,6 +225,50 @@ describe('a node agent in its own process, on another machine', { skip }, () => 
       { encoding: 'utf8', timeout: 10_000 },
     );
     assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+  });
+
+  test('skiff agent refuses to start, saying why, when it cannot reach the API server', () => {
+    const kubeconfig = readFileSync(join(credsDir, 'kubeconfig'), 'utf8').replace(
+      /server: https:\/\/[^\s]+/,
+      `server: https://${PLANE_IP}:1`,
+    );
+    const file = join(credsDir, 'unreachable.kubeconfig');
+    writeFileSync(file, kubeconfig, { mode: 0o600 });
+    const dataDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-agent-'));
+    try {
+      const r = runSkiff(
+        [
+          'agent',
+          '--kubeconfig',
+          file,
+          '--node-name',
+          'never-joins',
+          '--data-dir',
+          dataDir,
+          '--tls-cert-file',
+          join(credsDir, 'kubelet.crt'),
+          '--tls-private-key-file',
+          join(credsDir, 'kubelet.key'),
+        ],
+        {},
+        node!.path,
+      );
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^error: cannot reach the API server at https://${PLANE_IP}:1: .*ECONNREFUSED`,
+          'm',
+        ),
+      );
+      // Nothing of a node was set up (its pods' directory and network are made after).
+      assert.deepEqual(readdirSync(dataDir), []);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    const usage = runSkiff(['agent', '--node-name', 'x']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /^error: flag --kubeconfig is required/);
   });
 
   test('the node registers and is Ready, with its own address as InternalIP', async () => {
