@@ -60,9 +60,7 @@ export function intFlag(p: ParsedArgs, name: string): number | undefined {
 
 /** Every value of a flag that may be repeated (`--address A --address B`). */
 export function stringFlags(p: ParsedArgs, name: string): string[] {
-  if (p.flags.get(name) === true) throw new UsageError(`flag --${name} needs a value`);
-  return (
-    p.repeated?.get(name) ??
-    (typeof p.flags.get(name) === 'string' ? [p.flags.get(name) as string] : [])
-  );
+  const v = p.flags.get(name);
+  if (v === true) throw new UsageError(`flag --${name} needs a value`);
+  return p.repeated?.get(name) ?? (v === undefined ? [] : [v]);
 }
