@@ -6,7 +6,6 @@
 // namespace made for the run.
 
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,16 +93,14 @@ export const pods: Benchmark = {
     const readyAt = new Map<string, number>();
     const waiters = new Map<string, () => void>();
     try {
-      api = await startTestApi();
+      api = await startTestApi({ serviceAccounts: true });
       host = await createTestNetns('skiff-bench');
       const logger = createLogger({ level: 'error' });
-      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       agent = createNodeAgent({
         client: api.client,
         nodeName: NODE,
         dataDir,
         podCIDR: '10.244.0.0/24',
-        serviceAccountKey: privateKey,
         caPem: '',
         logger,
         signal: ac.signal,

@@ -1,7 +1,6 @@
 // The node agent (Skiff's kubelet): checks the host, registers the Node, and runs a worker
 // per pod bound here. Containers outlive the agent; a new agent re-adopts them.
 
-import type { KeyObject } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +18,6 @@ import {
 } from '../client/index.js';
 import { createImageService, type ImageService, type RegistriesConfig } from '../images/index.js';
 import type { Logger } from '../log/index.js';
-import { signServiceAccountToken } from '../pki/index.js';
 import { createNodeStatusManager, primaryIPv4 } from './node-status.js';
 import { PodWorker, type Clock } from './pod/worker.js';
 import { LABEL_POD_UID } from './pod/container-config.js';
@@ -35,7 +33,8 @@ import { nodeHostProblems, PreflightError } from './preflight.js';
 import { dialTcp } from './netns-dial.js';
 import { unmountUnder } from './mounts.js';
 import type { CommandRunner } from './runner/index.js';
-import type { VolumeSources } from './volumes/index.js';
+import { VolumeError, type VolumeSources } from './volumes/index.js';
+import { createTokenManager } from './token-manager.js';
 import type { EnvSources } from './pod/env.js';
 
 export const AGENT_VERSION = 'v1.33.0-skiff';
@@ -47,8 +46,6 @@ export interface NodeAgentOptions {
   podCIDR: string;
   clusterDNS?: string;
   clusterDomain?: string;
-  /** The cluster's service-account signing key (PEM). */
-  serviceAccountKey: string | KeyObject;
   /** The cluster CA, written as ca.crt into service-account volumes. */
   caPem: string;
   logger: Logger;
@@ -66,6 +63,11 @@ export interface NodeAgentOptions {
   commandRunner: CommandRunner;
   /** The wall clock (tests may pass their own), as the controllers take it. */
   clock?: Clock;
+  /**
+   * The node's kubelet API (HTTPS): where it listens, its serving certificate, and the CA
+   * its clients' certificates must be signed by.
+   */
+  server?: { port: number; host?: string; certPem: string; keyPem: string; clientCaPem: string };
 }
 
 /**
@@ -149,6 +151,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
       .slice(0, 50);
   };
   const events = createEventRecorder(o.client, 'kubelet', clock, log, o.nodeName);
+  const tokens = createTokenManager(o.client, clock);
   let runtime: ContainerRuntime | undefined;
   let pods: Informer | undefined;
   let services: Informer | undefined;
@@ -207,13 +210,34 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
     };
     await fetch(cms, resources.configMaps);
     await fetch(secrets, resources.secrets);
+    // Projected service-account tokens, asked for now: volumes are written synchronously.
+    // A failure surfaces only where a volume needs the token, as the kubelet's mount error.
     const saName = spec.serviceAccountName ?? 'default';
-    let saUid = '';
-    try {
-      saUid = (await o.client.get(resources.serviceAccounts, ns, saName)).metadata.uid ?? '';
-    } catch {
-      /* the token still names the account */
-    }
+    const tokenFor = new Map<string, string | Error>();
+    const tokenKey = (audience: string | undefined, seconds: number) =>
+      `${audience ?? ''}\n${seconds}`;
+    for (const v of spec.volumes ?? [])
+      for (const s of v.projected?.sources ?? []) {
+        const t = s.serviceAccountToken;
+        if (!t) continue;
+        const seconds = t.expirationSeconds ?? 3607;
+        const key = tokenKey(t.audience, seconds);
+        if (tokenFor.has(key)) continue;
+        try {
+          tokenFor.set(
+            key,
+            await tokens.get({
+              namespace: ns,
+              serviceAccountName: saName,
+              ...(t.audience ? { audiences: [t.audience] } : {}),
+              expirationSeconds: seconds,
+              pod: { name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' },
+            }),
+          );
+        } catch (e) {
+          tokenFor.set(key, e instanceof Error ? e : new Error(String(e)));
+        }
+      }
     // kube-root-ca.crt may not be published yet: the agent knows the CA itself.
     if (!cms.get('kube-root-ca.crt') && cms.has('kube-root-ca.crt'))
       cms.set('kube-root-ca.crt', {
@@ -227,17 +251,11 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
       services: services?.list() ?? [],
       configMap: (_ns, name) => cms.get(name),
       secret: (_ns, name) => secrets.get(name),
-      serviceAccountToken: (audience, expirationSeconds) =>
-        signServiceAccountToken(o.serviceAccountKey, {
-          namespace: ns,
-          serviceAccountName: saName,
-          uid: saUid,
-          ...(audience ? { audiences: [audience] } : {}),
-          expirationSeconds,
-          podName: pod.metadata.name ?? '',
-          podUid: pod.metadata.uid ?? '',
-          nodeName: o.nodeName,
-        }),
+      serviceAccountToken: (audience, expirationSeconds) => {
+        const t = tokenFor.get(tokenKey(audience, expirationSeconds));
+        if (typeof t === 'string') return t;
+        throw new VolumeError(`failed to fetch token: ${t?.message ?? 'not requested'}`);
+      },
       nodeName: o.nodeName,
       hostIP,
     };
@@ -468,6 +486,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
           const w = workers.get(p.metadata.uid ?? '');
           if (!w) return;
           workers.delete(p.metadata.uid ?? '');
+          tokens.forgetPod(p.metadata.uid ?? '');
           void retire(w, false);
         },
       });

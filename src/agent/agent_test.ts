@@ -4,8 +4,7 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestApi, type TestApi } from '../../test/support/inprocess.js';
@@ -44,10 +43,9 @@ describe('node agent', { skip }, () => {
   const commandRunner = createCommandRunner();
 
   before(async () => {
-    api = await startTestApi();
+    api = await startTestApi({ serviceAccounts: true });
     host = await createTestNetns('skiff-agent');
     dataDir = mkdtempSync(join(tmpdir(), 'skiff-agent-'));
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     agent = createNodeAgent({
       client: api.client,
       nodeName: NODE,
@@ -55,7 +53,6 @@ describe('node agent', { skip }, () => {
       podCIDR: `10.${200 + Math.floor(Math.random() * 50)}.0.0/24`,
       clusterDNS: '10.96.0.10',
       clusterDomain: 'cluster.local',
-      serviceAccountKey: privateKey,
       caPem: '',
       logger: createLogger({ level: 'warn', write: (l) => process.stderr.write(l + '\n') }),
       signal: ac.signal,
@@ -245,6 +242,42 @@ describe('node agent', { skip }, () => {
     } finally {
       await registry.close();
     }
+  });
+
+  it("mounts the pod's projected service-account token, issued by the API server", async () => {
+    await api.client.create(
+      resources.pods,
+      'default',
+      pod('sa-token', {
+        containers: [
+          {
+            name: 'c',
+            image: IMAGES.busybox,
+            imagePullPolicy: 'Never',
+            command: ['sleep', '3600'],
+          },
+        ],
+      }),
+    );
+    const p = await until('sa-token Running', async () => {
+      const p = await get('sa-token');
+      return status(p).phase === 'Running' ? p : undefined;
+    });
+    const spec = p['spec'] as { volumes: { name: string; projected?: unknown }[] };
+    const volume = spec.volumes.find((v) => v.projected)?.name ?? '';
+    assert.match(volume, /^kube-api-access-/);
+    const file = join(dataDir, 'pods', p.metadata.uid ?? '', 'volumes');
+    const token = readFileSync(join(file, 'kubernetes.io~projected', volume, 'token'), 'utf8');
+    const review = (await api.client.raw('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenReview',
+      spec: { token },
+    })) as { status: { authenticated?: boolean; user?: Record<string, any> } };
+    assert.equal(review.status.authenticated, true);
+    assert.equal(review.status.user?.['username'], 'system:serviceaccount:default:default');
+    assert.deepEqual(review.status.user?.['extra']['authentication.kubernetes.io/pod-uid'], [
+      p.metadata.uid,
+    ]);
   });
 
   it('deleting a pod stops its container and removes the object', async () => {

@@ -3,9 +3,14 @@
 
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_GROUP, ADMIN_USER, ensureClusterPki, parseTokenAuthFile } from '../pki/index.js';
+import {
+  ADMIN_GROUP,
+  ADMIN_USER,
+  ensureClusterPki,
+  issueServingCertificate,
+  parseTokenAuthFile,
+} from '../pki/index.js';
 import { createCachedStore, openStore, startCompactor, type Store } from '../storage/index.js';
 import { createApiServer, type ApiServer } from '../apiserver/index.js';
 import { createOpenApiHandler, serveOpenApi } from '../api/openapi/index.js';
@@ -22,6 +27,9 @@ import {
   type NodeAgent,
 } from '../agent/index.js';
 import type { DataPaths } from './paths.js';
+import { primaryAddress } from './address.js';
+
+export { primaryAddress };
 
 export interface ClusterOptions {
   paths: DataPaths;
@@ -31,7 +39,7 @@ export interface ClusterOptions {
   progress: (line: string) => void;
   logger?: Logger;
   /** The node this process runs pods as; absent for an API-only cluster. */
-  node?: { name: string; podCIDR: string };
+  node?: { name: string; podCIDR: string; kubeletPort?: number };
 }
 
 /** How long `skiff down` gives pods to stop (within `skiff down`'s own wait). */
@@ -41,14 +49,6 @@ export interface RunningCluster {
   apiServer: ApiServer;
   port: number;
   close(): Promise<void>;
-}
-
-/** The first non-internal IPv4 address of this machine, else loopback. */
-export function primaryAddress(): string {
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return '127.0.0.1';
 }
 
 function ensureTokenFile(path: string): void {
@@ -138,19 +138,27 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   // The agent's one command runner (its Perl process starts with the first command), closed
   // once the pods are stopped and the node torn down.
   const commandRunner = createCommandRunner();
-  const createAgent = (node: { name: string; podCIDR: string }): NodeAgent => {
+  const createAgent = (node: NonNullable<ClusterOptions['node']>): NodeAgent => {
     const registriesFile = join(paths.dir, 'registries.yaml');
     return createNodeAgent({
       client: inProcess(`system:node:${node.name}`, ['system:nodes', 'system:masters']),
       nodeName: node.name,
       dataDir: paths.dir,
       podCIDR: node.podCIDR,
-      serviceAccountKey: pki.serviceAccount.privateKey,
       caPem: pki.ca.certPem,
       logger: log,
       signal: components.signal,
       commandRunner,
       ...(existsSync(registriesFile) ? { registries: loadRegistriesConfig(registriesFile) } : {}),
+      // The node's kubelet API, with a serving certificate for its name and addresses.
+      server: {
+        port: node.kubeletPort ?? 10250,
+        ...issueServingCertificate(pki.ca, {
+          commonName: `system:node:${node.name}`,
+          altNames: { dnsNames: [node.name], ips: [...new Set(['127.0.0.1', advertise])] },
+        }),
+        clientCaPem: pki.ca.certPem,
+      },
     });
   };
   // The agent checks the host and sets up the node network while the controllers start.

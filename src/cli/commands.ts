@@ -34,6 +34,8 @@ export interface Io {
 }
 
 const DEFAULT_API_PORT = 6443;
+/** The node's kubelet API port (the kubelet's --port default). */
+const DEFAULT_KUBELET_PORT = 10250;
 const DETACH_TIMEOUT_MS = 60_000;
 
 function binPath(): string {
@@ -124,7 +126,7 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
 async function nodeOptions(
   args: ParsedArgs,
   io: Io,
-): Promise<{ name: string; podCIDR: string } | null> {
+): Promise<{ name: string; podCIDR: string; kubeletPort: number } | null> {
   const { nodeHostProblems } = await import('../agent/preflight.js');
   const missing = nodeHostProblems();
   if (missing.length) {
@@ -136,7 +138,11 @@ async function nodeOptions(
   }
   const name = (stringFlag(args, 'node-name') ?? hostname()).toLowerCase();
   // The single node's share of the cluster CIDR 10.244.0.0/16.
-  return { name, podCIDR: stringFlag(args, 'pod-cidr') ?? '10.244.0.0/24' };
+  return {
+    name,
+    podCIDR: stringFlag(args, 'pod-cidr') ?? '10.244.0.0/24',
+    kubeletPort: intFlag(args, 'kubelet-port') ?? DEFAULT_KUBELET_PORT,
+  };
 }
 
 async function mergeIntoUserKubeconfig(paths: DataPaths, io: Io): Promise<void> {
@@ -196,7 +202,7 @@ async function detach(
   const bind = stringFlag(args, 'bind-address');
   if (bind) childArgs.push('--bind-address', bind);
   if (tokenAuthFile) childArgs.push('--token-auth-file', tokenAuthFile);
-  for (const flag of ['node-name', 'pod-cidr']) {
+  for (const flag of ['node-name', 'pod-cidr', 'kubelet-port']) {
     const v = stringFlag(args, flag);
     if (v) childArgs.push(`--${flag}`, v);
   }
@@ -333,11 +339,28 @@ export const USAGE = `Skiff: a small Kubernetes-compatible cluster.
 
 Usage:
   skiff up [--data-dir DIR] [--detach] [--api-port N] [--bind-address IP] [--merge-kubeconfig] [--token-auth-file FILE]
-           [--node-name NAME] [--pod-cidr CIDR] [--disable-agent]
+           [--node-name NAME] [--pod-cidr CIDR] [--kubelet-port N] [--disable-agent]
   skiff down [--data-dir DIR]
   skiff status [--data-dir DIR]
   skiff kubeconfig [--data-dir DIR]
+  skiff node-credentials --node-name NAME --address IP [--address IP]… --out DIR [--server URL] [--data-dir DIR]
+  skiff agent --kubeconfig FILE --tls-cert-file FILE --tls-private-key-file FILE [--node-name NAME] [--node-ip IP]
+              [--pod-cidr CIDR] [--data-dir DIR] [--kubelet-port N] [--address IP] [--client-ca-file FILE]
   skiff images import FILE… | ls | rm REF | pull REF [--data-dir DIR]
   skiff version
 
-The data dir defaults to $SKIFF_DATA_DIR or ~/.skiff.`;
+The data dir defaults to $SKIFF_DATA_DIR or ~/.skiff.
+
+  up                 runs the control plane and, unless --disable-agent, a node in the same process;
+                     its node serves the kubelet API on --kubelet-port (default 10250).
+  node-credentials   on the control plane: writes into --out what a node needs to join, from the
+                     data dir's cluster CA: kubeconfig (user system:node:NAME; --server, default this
+                     machine's address and the running cluster's port), ca.crt, and kubelet.crt and
+                     kubelet.key (the node's serving certificate for NAME and each --address).
+  agent              on a node: joins the cluster of --kubeconfig as node --node-name (default the host
+                     name), runs its pods and serves the kubelet API on --address:--kubelet-port
+                     (default 0.0.0.0:10250) with --tls-cert-file and --tls-private-key-file; client
+                     certificates must be signed by --client-ca-file (default the kubeconfig's CA).
+                     --node-ip is the Node's InternalIP (default the first non-loopback IPv4 address);
+                     --data-dir keeps images and pods (default ~/.skiff/agent); --pod-cidr defaults to
+                     10.244.0.0/24. SIGTERM or Ctrl-C stops the pods, as skiff down.`;

@@ -18,7 +18,21 @@ const FLAGS: Record<string, readonly string[]> = {
     'node-name',
     'pod-cidr',
     'disable-agent',
+    'kubelet-port',
   ],
+  agent: [
+    'kubeconfig',
+    'node-name',
+    'pod-cidr',
+    'data-dir',
+    'kubelet-port',
+    'address',
+    'tls-cert-file',
+    'tls-private-key-file',
+    'client-ca-file',
+    'node-ip',
+  ],
+  'node-credentials': ['node-name', 'address', 'data-dir', 'out', 'server'],
   down: ['data-dir'],
   status: ['data-dir'],
   kubeconfig: ['data-dir'],
@@ -65,6 +79,14 @@ export async function main(
         return await kubeconfig(args, io);
       case 'version':
         return await version(args, io);
+      case 'agent': {
+        const { agentCommand } = await import('./agent.js');
+        return await agentCommand(args, io);
+      }
+      case 'node-credentials': {
+        const { nodeCredentials } = await import('./node-credentials.js');
+        return await nodeCredentials(args, io);
+      }
       default:
         throw new UsageError(
           args.command ? `unknown command "${args.command}"` : 'no command given',

@@ -106,6 +106,8 @@ export interface TestCluster {
 export interface ClusterOptions {
   /** Extra static bearer tokens, passed to `skiff up --token-auth-file`. */
   tokens?: { token: string; user: string; uid: string; groups?: string[] }[];
+  /** More flags for `skiff up` (e.g. `--disable-agent --bind-address 0.0.0.0`). */
+  upArgs?: string[];
 }
 
 export const E2E_NODE = 'skiff-e2e-node';
@@ -126,24 +128,41 @@ export function nodeSkipReason(): string | undefined {
   return undefined;
 }
 
-/** A cluster running the node agent, inside a network namespace of its own. */
-export function startNodeCluster(opts: NodeClusterOptions = {}): TestCluster {
-  const name = `skiff-e2e-${randomBytes(4).toString('hex')}`;
+/** A network namespace of the test's own (loopback up), by name and path. */
+export interface TestNetns {
+  name: string;
+  path: string;
+  /** Kills whatever still runs in the namespace, then deletes it. */
+  remove(): void;
+}
+
+export function createNetns(prefix = 'skiff-e2e'): TestNetns {
+  const name = `${prefix}-${randomBytes(4).toString('hex')}`;
   const add = spawnSync('ip', ['netns', 'add', name], { encoding: 'utf8' });
   if (add.status !== 0) throw new Error(`ip netns add ${name}: ${add.stderr}`);
-  const netns = `/run/netns/${name}`;
   spawnSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
-  const removeNetns = (): void => {
-    // Anything still running in the namespace (our skiff, conmon) goes with it.
-    const pids = spawnSync('ip', ['netns', 'pids', name], { encoding: 'utf8' }).stdout;
-    for (const pid of pids.split('\n').filter(Boolean))
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    spawnSync('ip', ['netns', 'del', name]);
+  return {
+    name,
+    path: `/run/netns/${name}`,
+    remove() {
+      // Anything still running in the namespace (our skiff, conmon) goes with it.
+      const pids = spawnSync('ip', ['netns', 'pids', name], { encoding: 'utf8' }).stdout;
+      for (const pid of pids.split('\n').filter(Boolean))
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      spawnSync('ip', ['netns', 'del', name]);
+    },
   };
+}
+
+/** A cluster running the node agent, inside a network namespace of its own. */
+export function startNodeCluster(opts: NodeClusterOptions = {}): TestCluster {
+  const ns = createNetns();
+  const netns = ns.path;
+  const removeNetns = ns.remove;
   try {
     const dataDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
     for (const [file, content] of Object.entries(opts.dataFiles ?? {}))
@@ -167,15 +186,20 @@ export function startNodeCluster(opts: NodeClusterOptions = {}): TestCluster {
   }
 }
 
+/**
+ * A cluster from `skiff up --detach`; with `node`, inside that network namespace, running
+ * the node agent as node `nodeName` (without one, `opts.upArgs` says `--disable-agent`).
+ */
 export function startCluster(
   opts: ClusterOptions = {},
-  node?: { netns: string; dataDir: string; nodeName: string },
+  node?: { netns: string; dataDir: string; nodeName?: string },
 ): TestCluster {
   const netns = node?.netns;
   const dataDir = node?.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
   const scratch = mkdtempSync(join(tmpdir(), 'skiff-e2e-files-'));
   const args = ['up', '--detach', '--data-dir', dataDir, '--api-port', '0'];
-  if (node) args.push('--node-name', node.nodeName);
+  if (node?.nodeName) args.push('--node-name', node.nodeName);
+  args.push(...(opts.upArgs ?? []));
   if (opts.tokens?.length) {
     const lines = opts.tokens.map(
       (t) => `${t.token},${t.user},${t.uid}${t.groups ? `,"${t.groups.join(',')}"` : ''}`,
@@ -205,7 +229,7 @@ export function startCluster(
     run(...inNetns(netns, cmd, args), opts);
   return {
     dataDir,
-    ...(node ? { netns, nodeName: node.nodeName } : {}),
+    ...(node ? { netns, ...(node.nodeName ? { nodeName: node.nodeName } : {}) } : {}),
     kubeconfig,
     port: endpoint.port,
     server: `https://127.0.0.1:${endpoint.port}`,
@@ -256,7 +280,7 @@ export function startCluster(
 }
 
 /** Lazily unmounts everything mounted at or below `dir`, deepest first. */
-function unmountUnder(dir: string): void {
+export function unmountUnder(dir: string): void {
   const mounts = readFileSync('/proc/self/mounts', 'utf8')
     .split('\n')
     .map((l) => (l.split(' ')[1] ?? '').replace(/\\040/g, ' '))
