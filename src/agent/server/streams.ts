@@ -168,8 +168,9 @@ export function createStreamServer(deps: StreamDeps) {
       ? runningProblem(pod, p.container)
       : `container not found (${JSON.stringify(p.container)})`;
     if (problem) throw new PlainHttpError(500, problem);
+    // An empty command is not refused here: as in the kubelet, the runtime fails to run it and
+    // says so on the error stream.
     const cmd = q.getAll('command');
-    if (kind === 'exec' && cmd.length === 0) throw new PlainHttpError(500, 'cmd must not be empty');
     const transport = transportFor(ex);
     const target = (signal: AbortSignal) => ({
       namespace: pod.namespace,
