@@ -165,6 +165,8 @@ export interface NodeServerHarness {
   caPem: string;
   /** The API server's kubelet client: `kube-apiserver-kubelet-client` in `system:masters`. */
   apiserverClient: CertKeyPair;
+  /** The node's serving certificate (cluster CA, serverAuth only). */
+  serving: CertKeyPair;
   /** A certificate from a CA the node does not trust, naming a system:masters user. */
   foreignClient: CertKeyPair;
   /** Issues a client certificate from the cluster CA. */
@@ -279,6 +281,7 @@ export async function startNodeServer(o: NodeServerHarnessOptions): Promise<Node
     server,
     port,
     caPem: ca.certPem,
+    serving,
     apiserverClient: issueClientCertificate(ca, {
       commonName: 'kube-apiserver-kubelet-client',
       organizations: ['system:masters'],

@@ -146,6 +146,8 @@ export function createNodeAuth(o: {
     async authenticate(req) {
       const socket = req.socket as TLSSocket;
       const cert = socket.authorized ? socket.getPeerCertificate?.(false) : undefined;
+      // `authorized`: the chain checks out and (OpenSSL's client purpose) the certificate is
+      // one for client authentication, as Go's verifier asks.
       if (cert && Object.keys(cert).length) {
         const user = userFromCertificate(cert);
         if (user) return user;

@@ -64,6 +64,11 @@ describe('authentication', () => {
     assert.equal(r.body, 'Unauthorized');
   });
 
+  it('refuses a certificate of the cluster CA that is not for client authentication', async () => {
+    const r = await h.raw('GET', '/healthz', { caller: { cert: h.serving } });
+    assert.equal(r.status, 401);
+  });
+
   it("admits the API server's kubelet client certificate (system:masters)", async () => {
     const r = await h.raw('GET', '/healthz', { caller: admin });
     assert.equal(r.status, 200);
