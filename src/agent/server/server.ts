@@ -277,7 +277,8 @@ export function createNodeServer(o: NodeServerOptions): NodeServer {
 
     const ac = new AbortController();
     res.on('close', () => ac.abort());
-    (upgrade?.socket ?? req.socket).once('close', () => ac.abort());
+    // An upgraded connection outlives its response object: its socket's end is the signal.
+    upgrade?.socket.once('close', () => ac.abort());
     const ex: Exchange = {
       req,
       res,
