@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { Duplex } from 'node:stream';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import {
   createHostBackend,
@@ -48,8 +49,8 @@ class SpdyClient {
   private readonly deflate = new HeaderCompressor();
   private waiters: (() => void)[] = [];
   closed = false;
-  readonly socket: TLSSocket;
-  constructor(socket: TLSSocket) {
+  readonly socket: Duplex;
+  constructor(socket: Duplex) {
     this.socket = socket;
     socket.on('data', (c: Buffer) => this.push(c));
     socket.on('close', () => {
@@ -98,8 +99,64 @@ class SpdyClient {
   }
 }
 
+/**
+ * A WebSocket client's binary stream over `socket` after its 101: each write one masked
+ * binary frame (a zero mask key), the server's frames' payloads read back in order.
+ */
+function webSocketBytes(socket: TLSSocket, first: Buffer): Duplex {
+  let buf = first;
+  const out = new Duplex({
+    read() {},
+    write(chunk: Buffer, _enc, done) {
+      const len = chunk.length;
+      const head =
+        len < 126
+          ? Buffer.from([0x82, 0x80 | len])
+          : len < 65536
+            ? Buffer.from([0x82, 0x80 | 126, len >> 8, len & 0xff])
+            : Buffer.concat([
+                Buffer.from([0x82, 0x80 | 127]),
+                Buffer.from(BigInt(len).toString(16).padStart(16, '0'), 'hex'),
+              ]);
+      socket.write(Buffer.concat([head, Buffer.alloc(4), chunk]), done);
+    },
+  });
+  const parse = (): void => {
+    for (;;) {
+      if (buf.length < 2) return;
+      let len = buf[1]! & 0x7f;
+      let at = 2;
+      if (len === 126) {
+        if (buf.length < 4) return;
+        len = buf.readUInt16BE(2);
+        at = 4;
+      } else if (len === 127) {
+        if (buf.length < 10) return;
+        len = Number(buf.readBigUInt64BE(2));
+        at = 10;
+      }
+      if (buf.length < at + len) return;
+      const opcode = buf[0]! & 0x0f;
+      if (opcode === 0x2 || opcode === 0x0) out.push(buf.subarray(at, at + len));
+      buf = buf.subarray(at + len);
+    }
+  };
+  socket.on('data', (d: Buffer) => {
+    buf = Buffer.concat([buf, d]);
+    parse();
+  });
+  socket.on('close', () => out.destroy());
+  out.on('close', () => socket.destroy());
+  parse();
+  return out;
+}
+
 /** Upgrades `path` to SPDY with the protocol offered; resolves with the client after the 101. */
-function upgrade(path: string, protocol: string): Promise<{ head: string; client: SpdyClient }> {
+function upgrade(
+  path: string,
+  protocol: string,
+  webSocket = false,
+): Promise<{ head: string; client: SpdyClient }> {
   return new Promise((resolve, reject) => {
     const sock = tlsConnect({
       host: '127.0.0.1',
@@ -116,15 +173,17 @@ function upgrade(path: string, protocol: string): Promise<{ head: string; client
       const end = buf.indexOf('\r\n\r\n');
       if (end < 0) return;
       sock.off('data', onData);
-      const client = new SpdyClient(sock);
       const rest = buf.subarray(end + 4);
-      if (rest.length) client.push(rest);
+      const client = new SpdyClient(webSocket ? webSocketBytes(sock, rest) : sock);
+      if (!webSocket && rest.length) client.push(rest);
       resolve({ head: buf.subarray(0, end).toString(), client });
     };
     sock.on('data', onData);
     sock.on('secureConnect', () =>
       sock.write(
-        `POST ${path} HTTP/1.1\r\nHost: node\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`,
+        webSocket
+          ? `GET ${path} HTTP/1.1\r\nHost: node\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`
+          : `POST ${path} HTTP/1.1\r\nHost: node\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`,
       ),
     );
     sock.on('error', reject);
@@ -163,6 +222,21 @@ describe('SPDY', () => {
     client.send(3, 'ping through the node');
     await client.until(() => client.data(3).text === 'ping through the node');
     assert.equal(client.data(1).text, '');
+    client.socket.destroy();
+  });
+
+  it('port-forward: the same SPDY tunnelled in a WebSocket, no `port` query needed', async () => {
+    const { head, client } = await upgrade(
+      '/portForward/default/web',
+      'SPDY/3.1+portforward.k8s.io',
+      true,
+    );
+    assert.match(head, /^HTTP\/1\.1 101 Switching Protocols/);
+    assert.match(head, /\r\nSec-WebSocket-Protocol: SPDY\/3\.1\+portforward\.k8s\.io/);
+    client.open(1, { streamtype: ['error'], port: ['80'], requestid: ['7'] });
+    client.open(3, { streamtype: ['data'], port: ['80'], requestid: ['7'] });
+    client.send(3, 'through the tunnel');
+    await client.until(() => client.data(3).text === 'through the tunnel');
     client.socket.destroy();
   });
 });
