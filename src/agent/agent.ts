@@ -31,6 +31,12 @@ import {
 import { createPodNetwork } from './sandbox/index.js';
 import { nodeHostProblems, PreflightError } from './preflight.js';
 import { dialTcp } from './netns-dial.js';
+import {
+  agentBackend,
+  createNodeServer,
+  type NodeServer,
+  type StatsProvider,
+} from './server/index.js';
 import { unmountUnder } from './mounts.js';
 import type { CommandRunner } from './runner/index.js';
 import { VolumeError, type VolumeSources } from './volumes/index.js';
@@ -64,10 +70,19 @@ export interface NodeAgentOptions {
   /** The wall clock (tests may pass their own), as the controllers take it. */
   clock?: Clock;
   /**
-   * The node's kubelet API (HTTPS): where it listens, its serving certificate, and the CA
-   * its clients' certificates must be signed by.
+   * The node's HTTPS API (the kubelet's port): served from start() when given (port 0: any
+   * free port), its bound port recorded in the Node's daemonEndpoints.
    */
-  server?: { port: number; host?: string; certPem: string; keyPem: string; clientCaPem: string };
+  server?: {
+    port: number;
+    host?: string;
+    certPem: string;
+    keyPem: string;
+    /** The CA client certificates must chain to (the cluster CA). */
+    clientCaPem: string;
+    /** Serves /stats/summary and /metrics/resource; without it they are not found. */
+    stats?: StatsProvider;
+  };
 }
 
 /**
@@ -84,6 +99,8 @@ export interface NodeAgent {
   prepare(): Promise<unknown>;
   start(): Promise<void>;
   readonly images: ImageService;
+  /** The node server's bound port once start() has it listening (undefined without `server`). */
+  readonly serverPort: number | undefined;
   execIn(
     namespace: string,
     pod: string,
@@ -389,12 +406,43 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
     return c;
   }
 
-  return {
+  let nodeServer: NodeServer | undefined;
+  async function startServer(so: NonNullable<NodeAgentOptions['server']>): Promise<number> {
+    const server = createNodeServer({
+      nodeName: o.nodeName,
+      certPem: so.certPem,
+      keyPem: so.keyPem,
+      clientCaPem: so.clientCaPem,
+      client: o.client,
+      pods: {
+        list: () => pods?.list() ?? [],
+        get: (namespace, name) => pods?.get(namespace, name),
+      },
+      backend: agentBackend(agent),
+      ...(so.stats ? { stats: so.stats } : {}),
+      configz: {
+        ...(o.clusterDNS ? { clusterDNS: [o.clusterDNS] } : {}),
+        ...(o.clusterDomain ? { clusterDomain: o.clusterDomain } : {}),
+        podCIDR: o.podCIDR,
+        ...(so.host ? { address: so.host } : {}),
+      },
+    });
+    const port = await server.listen(so.port, so.host);
+    nodeServer = server;
+    o.signal.addEventListener('abort', () => void server.close(), { once: true });
+    return port;
+  }
+
+  const agent: NodeAgent = {
     images,
     prepare,
+    get serverPort() {
+      return nodeServer?.port;
+    },
     async start() {
       const { rt, report } = await prepare();
       await refreshImages();
+      const kubeletPort = o.server ? await startServer(o.server) : undefined;
       const status = createNodeStatusManager({
         client: o.client,
         identity: {
@@ -403,6 +451,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
           internalIP: hostIP,
           kubeletVersion: AGENT_VERSION,
           containerRuntimeVersion: rt.info.runtimeVersion,
+          ...(kubeletPort !== undefined ? { kubeletPort } : {}),
         },
         clock,
         logger: log,
@@ -545,6 +594,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
       await removeEverything();
     },
   };
+  return agent;
 }
 
 function statusOnlyChange(a: KubeObject, b: KubeObject): boolean {

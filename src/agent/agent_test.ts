@@ -19,6 +19,12 @@ import {
   startTestRegistry,
 } from '../../test/support/images.js';
 import { createNodeAgent, type NodeAgent } from './agent.js';
+import {
+  createCertificateAuthority,
+  issueClientCertificate,
+  issueServingCertificate,
+} from '../pki/index.js';
+import WebSocket from 'ws';
 import { createCommandRunner } from './runner/index.js';
 import { containerTestSkipReason } from '../../test/support/agent-runtime.js';
 import {
@@ -41,6 +47,15 @@ describe('node agent', { skip }, () => {
   let agent: NodeAgent;
   const ac = new AbortController();
   const commandRunner = createCommandRunner();
+  const ca = createCertificateAuthority();
+  const serving = issueServingCertificate(ca, {
+    commonName: NODE,
+    altNames: { dnsNames: [NODE], ips: ['127.0.0.1'] },
+  });
+  const apiserverClient = issueClientCertificate(ca, {
+    commonName: 'kube-apiserver-kubelet-client',
+    organizations: ['system:masters'],
+  });
 
   before(async () => {
     api = await startTestApi({ serviceAccounts: true });
@@ -58,6 +73,13 @@ describe('node agent', { skip }, () => {
       signal: ac.signal,
       nodeNetns: host.path,
       commandRunner,
+      server: {
+        port: 0,
+        host: '127.0.0.1',
+        certPem: serving.certPem,
+        keyPem: serving.keyPem,
+        clientCaPem: ca.certPem,
+      },
     });
     const built = await ensureTestImages({ images: [IMAGES.busybox, IMAGES.kubia] });
     for (const name of [IMAGES.busybox, IMAGES.kubia])
@@ -187,6 +209,34 @@ describe('node agent', { skip }, () => {
     x.stdin?.end();
     assert.equal((await x.exit).exitCode, 0);
     await until('probe Ready', async () => (ready(await get('probe')) ? true : undefined));
+  });
+
+  it('serves its HTTPS API: the port in the Node, exec in a running container', async () => {
+    const port = agent.serverPort;
+    assert.ok(port);
+    const node = await api.client.get(resources.nodes, '', NODE);
+    assert.equal((node['status'] as any).daemonEndpoints.kubeletEndpoint.Port, port);
+    const tls = {
+      ca: ca.certPem,
+      cert: apiserverClient.certPem,
+      key: apiserverClient.keyPem,
+      servername: NODE,
+    };
+    const out = await new Promise<string>((resolve, reject) => {
+      const ws = new WebSocket(
+        `wss://127.0.0.1:${port}/exec/default/probe/c?command=echo&command=hi&output=1`,
+        ['v4.channel.k8s.io'],
+        tls,
+      );
+      let text = '';
+      ws.on('message', (d: Buffer) => {
+        if (d[0] === 1) text += d.subarray(1).toString();
+        if (d[0] === 3) text += `|${d.subarray(1).toString()}`;
+      });
+      ws.on('close', () => resolve(text));
+      ws.on('error', reject);
+    });
+    assert.equal(out, 'hi\n|{"metadata":{},"status":"Success"}');
   });
 
   it("pulls a private image with the pod's imagePullSecrets, and not without", async () => {

@@ -4,6 +4,11 @@
 export { AGENT_VERSION, createNodeAgent, type NodeAgent, type NodeAgentOptions } from './agent.js';
 export type { ExecSession, LogOptions } from './runtime/index.js';
 export { nodeHostProblems, PreflightError } from './preflight.js';
-export { agentStreamingBackend } from './streaming.js';
+export {
+  createNodeServer,
+  type NodeServer,
+  type NodeServerOptions,
+  type StatsProvider,
+} from './server/index.js';
 export { createCommandRunner, type CommandRunner } from './runner/index.js';
 export { AgentError, type AgentErrorReason } from './errors.js';

@@ -27,6 +27,8 @@ export interface NodeIdentity {
   containerRuntimeVersion: string;
   /** Extra labels, e.g. node roles. */
   labels?: Record<string, string>;
+  /** The port the node's HTTPS API listens on (default 10250). */
+  kubeletPort?: number;
 }
 
 export interface NodeConditionState {
@@ -121,7 +123,7 @@ export function nodeObject(id: NodeIdentity, now: Date, state: NodeConditionStat
         { type: 'InternalIP', address: id.internalIP },
         { type: 'Hostname', address: id.name },
       ],
-      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      daemonEndpoints: { kubeletEndpoint: { Port: id.kubeletPort ?? 10250 } },
       nodeInfo: {
         machineID: readFirst(['/etc/machine-id']),
         systemUUID: readFirst(['/sys/class/dmi/id/product_uuid']) || readFirst(['/etc/machine-id']),

@@ -20,12 +20,7 @@ import { createClient, createInProcessTransport } from '../client/index.js';
 import { builtinControllers, startControllerManager } from '../controllers/index.js';
 import { scheduler } from '../scheduler/index.js';
 import { loadRegistriesConfig } from '../images/index.js';
-import {
-  agentStreamingBackend,
-  createCommandRunner,
-  createNodeAgent,
-  type NodeAgent,
-} from '../agent/index.js';
+import { createCommandRunner, createNodeAgent, type NodeAgent } from '../agent/index.js';
 import type { DataPaths } from './paths.js';
 import { primaryAddress } from './address.js';
 
@@ -109,7 +104,6 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     openapi: (req) => serveOpenApi(openapi, req),
     findUnknownFields: (gvk, obj) => openapi.findUnknownFields(gvk, obj),
     findTypeError: (gvk, obj) => openapi.findTypeError(gvk, obj),
-    streaming: agentStreamingBackend(() => agent),
   });
   let port: number;
   try {

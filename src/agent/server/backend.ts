@@ -1,23 +1,41 @@
-// The agent as the API server's streaming backend: exec, port-forward and logs in the pods
-// this node runs. (A remote agent will serve the same through its own endpoint.)
+// The node agent as the server's streaming backend: exec, attach, port-forward and logs in
+// the pods this node runs, with the agent's sessions adapted to the protocol layer's.
 
 import type { Duplex } from 'node:stream';
+import type { ExecSession, LogOptions } from '../runtime/index.js';
+import { LogNotFoundError } from '../runtime/index.js';
 import type {
   ExecSession as StreamingSession,
   ExecTarget,
   StreamingBackend,
-} from '../apiserver/index.js';
-import type { NodeAgent } from './agent.js';
-import type { ExecSession } from './runtime/index.js';
-import { LogNotFoundError } from './runtime/index.js';
+} from './streaming/types.js';
 
-/** `agent()` is undefined while no agent runs (API-only clusters, or still starting). */
-export function agentStreamingBackend(agent: () => NodeAgent | undefined): StreamingBackend {
-  const running = (): NodeAgent => {
-    const a = agent();
-    if (!a) throw new Error('no node agent is running on this cluster');
-    return a;
-  };
+/** What the backend needs of the agent (NodeAgent has it). */
+export interface PodRuntimeAccess {
+  execIn(
+    namespace: string,
+    pod: string,
+    container: string | undefined,
+    command: string[],
+    tty: boolean,
+    size?: { width: number; height: number },
+  ): Promise<ExecSession>;
+  attach(
+    namespace: string,
+    pod: string,
+    container: string | undefined,
+    stdin: boolean,
+  ): Promise<ExecSession>;
+  logs(
+    namespace: string,
+    pod: string,
+    container: string | undefined,
+    options?: LogOptions,
+  ): Promise<AsyncIterable<Buffer>>;
+  portForward(namespace: string, pod: string, port: number): Promise<Duplex>;
+}
+
+export function agentBackend(agent: PodRuntimeAccess): StreamingBackend {
   const session = (t: ExecTarget, s: ExecSession): StreamingSession => {
     t.signal.addEventListener('abort', () => s.kill('SIGKILL'), { once: true });
     if (!t.stdin) s.stdin?.end();
@@ -33,13 +51,12 @@ export function agentStreamingBackend(agent: () => NodeAgent | undefined): Strea
   };
   return {
     exec: async (t) =>
-      session(t, await running().execIn(t.namespace, t.pod, t.container, t.command, t.tty, t.size)),
+      session(t, await agent.execIn(t.namespace, t.pod, t.container, t.command, t.tty, t.size)),
     // The session ends when the container does (or the client leaves); the exit code is
     // the container's business, shown in its status.
-    attach: async (t) =>
-      session(t, await running().attach(t.namespace, t.pod, t.container, t.stdin)),
+    attach: async (t) => session(t, await agent.attach(t.namespace, t.pod, t.container, t.stdin)),
     async portForward(t): Promise<Duplex> {
-      const socket = await running().portForward(t.namespace, t.pod, t.port);
+      const socket = await agent.portForward(t.namespace, t.pod, t.port);
       if (t.signal.aborted) socket.destroy();
       else t.signal.addEventListener('abort', () => socket.destroy(), { once: true });
       return socket;
@@ -47,7 +64,7 @@ export function agentStreamingBackend(agent: () => NodeAgent | undefined): Strea
     async *logs(r) {
       let lines: AsyncIterable<Buffer>;
       try {
-        lines = await running().logs(r.namespace, r.pod, r.container, {
+        lines = await agent.logs(r.namespace, r.pod, r.container, {
           previous: r.previous,
           follow: r.follow,
           timestamps: r.timestamps,
