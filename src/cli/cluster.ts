@@ -15,12 +15,7 @@ import { createClient, createInProcessTransport } from '../client/index.js';
 import { builtinControllers, startControllerManager } from '../controllers/index.js';
 import { scheduler } from '../scheduler/index.js';
 import { loadRegistriesConfig } from '../images/index.js';
-import {
-  agentStreamingBackend,
-  createCommandRunner,
-  createNodeAgent,
-  type NodeAgent,
-} from '../agent/index.js';
+import { createCommandRunner, createNodeAgent, type NodeAgent } from '../agent/index.js';
 import type { DataPaths } from './paths.js';
 
 export interface ClusterOptions {
@@ -109,7 +104,11 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     openapi: (req) => serveOpenApi(openapi, req),
     findUnknownFields: (gvk, obj) => openapi.findUnknownFields(gvk, obj),
     findTypeError: (gvk, obj) => openapi.findTypeError(gvk, obj),
-    streaming: agentStreamingBackend(() => agent),
+    kubelet: {
+      clientCertPem: pki.kubeletClient.certPem,
+      clientKeyPem: pki.kubeletClient.keyPem,
+      caPem: pki.ca.certPem,
+    },
   });
   let port: number;
   try {

@@ -1,12 +1,11 @@
-// The streaming layer's contracts: the backend that really runs things in pods (the node
-// agent, or a fake in tests) and the options the server is built from.
+// The in-process streaming backend contract that src/agent/streaming.ts still implements.
+// Nothing in the API server uses it any more (pods' streams go to the node's kubelet API); it
+// goes away with src/agent/streaming.ts.
 
-import type { Duplex, Readable, Writable } from 'node:stream';
-import type { KubeObject } from '../../api/types.js';
-import type { AuthorizationAttributes, Credentials, UserInfo } from '../auth/types.js';
-import type { ExitResult } from './status.js';
+import type { Readable, Writable, Duplex } from 'node:stream';
 
-export type { ExitResult } from './status.js';
+/** How a command ended, as the backend reports it. */
+export type ExitResult = { code: number } | { error: string };
 
 /** What to run (exec) or join (attach), and which streams the client asked for. */
 export interface ExecTarget {
@@ -76,24 +75,4 @@ export interface StreamingBackend {
    * 400 and the error's message, as the kubelet does; an ApiError is passed on as is.
    */
   logs(request: LogRequest): AsyncIterable<Buffer>;
-}
-
-export interface StreamingServerOptions {
-  backend: StreamingBackend;
-  /**
-   * Authorization for upgrade requests (the REST chain authorizes `pods/log` itself): throws
-   * the Forbidden ApiError to refuse, like the API server's authorizer chain `check`.
-   */
-  authorize(attributes: AuthorizationAttributes): void | Promise<void>;
-  /** The pod as stored, or undefined when there is none. */
-  getPod(namespace: string, name: string): Promise<KubeObject | undefined>;
-  /**
-   * Turns an upgrade request's credentials into a user, throwing the 401 ApiError for bad
-   * ones (the API server's authenticator). Without it a verified client certificate is the
-   * user, a request with no credentials is anonymous and a bearer token is refused.
-   */
-  authenticate?(credentials: Credentials): UserInfo;
-  /** How long the client has to open all of a session's SPDY streams (default 30 s). */
-  streamCreationTimeoutMs?: number;
-  clock?: { now(): Date };
 }
