@@ -3,6 +3,7 @@
 // servers, services with EndpointSlices pointing at them.
 
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import {
   createServer as createHttpServer,
@@ -694,4 +695,70 @@ describe('pods/exec, attach, portforward', () => {
     assert.equal(body, 'container not found ("app")');
     assert.deepEqual(kubeletSawAfterRefusal, []);
   });
+});
+
+/** Real curl against the API server, as the seed documents use it (h2, or HTTP/1.1). */
+function curl(path: string, ...args: string[]): Promise<{ code: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'curl',
+      [
+        '-sS',
+        '--max-time',
+        '10',
+        '--cacert',
+        join(dir, 'ca.crt'),
+        '-H',
+        `Authorization: Bearer ${TOKEN}`,
+        '-w',
+        '\n%{http_code}',
+        ...args,
+        `https://127.0.0.1:${apiPort}${path}`,
+      ],
+      { timeout: 15_000 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`curl ${path}: ${stderr || err.message}`));
+        const at = stdout.lastIndexOf('\n');
+        resolve({ code: Number(stdout.slice(at + 1)), body: stdout.slice(0, at) });
+      },
+    );
+  });
+}
+
+describe('the seed documents’ proxy URLs with curl', () => {
+  for (const proto of [[], ['--http1.1']]) {
+    const label = proto.length ? 'HTTP/1.1' : 'HTTP/2';
+    it(`reaches services and pods by every URL form (${label})`, async () => {
+      for (const [path, backends, url] of [
+        [svcPath('plain', '/'), ['a'], '/'],
+        [svcPath('plain', '/_search?q=user:kimchy'), ['a'], '/_search?q=user:kimchy'],
+        [
+          svcPath('web:http', '/_cluster/health?pretty=true'),
+          ['a', 'b'],
+          '/_cluster/health?pretty=true',
+        ],
+        [svcPath('web:80', '/x'), ['a', 'b'], '/x'],
+        [
+          svcPath('https:secure:', '/_cluster/health?pretty=true'),
+          ['tls'],
+          '/_cluster/health?pretty=true',
+        ],
+        [svcPath('https:secure:443', '/'), ['tls'], '/'],
+        [podPath('pa', '/'), ['a'], '/'],
+      ] as const) {
+        const r = await curl(path, ...proto);
+        assert.equal(r.code, 200, `${path}: ${r.body}`);
+        const got = JSON.parse(r.body) as { name: string; url: string };
+        assert.ok((backends as readonly string[]).includes(got.name), path);
+        assert.equal(got.url, url, path);
+      }
+      const bare = await curl(svcPath('plain'), ...proto, '-o', '/dev/null');
+      assert.equal(bare.code, 301);
+      const followed = await curl(svcPath('plain'), ...proto, '-L');
+      assert.equal(followed.code, 200);
+      const noColon = await curl(svcPath('https:secure', '/'), ...proto);
+      assert.equal(noColon.code, 404);
+      assert.equal(JSON.parse(noColon.body).message, 'endpoints "https" not found');
+    });
+  }
 });
