@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -759,6 +759,57 @@ describe('the seed documents’ proxy URLs with curl', () => {
       const noColon = await curl(svcPath('https:secure', '/'), ...proto);
       assert.equal(noColon.code, 404);
       assert.equal(JSON.parse(noColon.body).message, 'endpoints "https" not found');
+    });
+  }
+});
+
+describe('kubectl through the proxy layer', () => {
+  const kubectl = (minor: number, args: string[]) =>
+    new Promise<{ code: number; out: string; err: string }>((resolve) => {
+      const kubeconfig = join(dir, 'kubeconfig');
+      writeFileSync(
+        kubeconfig,
+        [
+          'apiVersion: v1',
+          'kind: Config',
+          'clusters:',
+          `- name: c\n  cluster:\n    server: https://127.0.0.1:${apiPort}\n    certificate-authority: ${join(dir, 'ca.crt')}`,
+          'users:',
+          `- name: u\n  user:\n    token: ${TOKEN}`,
+          'contexts:',
+          '- name: x\n  context:\n    cluster: c\n    user: u\n    namespace: default',
+          'current-context: x',
+          '',
+        ].join('\n'),
+      );
+      execFile(
+        `/usr/lib/google-cloud-sdk/bin/kubectl.1.${minor}`,
+        ['--kubeconfig', kubeconfig, ...args],
+        { timeout: 20_000 },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? Number(err.code ?? 1) : 0, out: stdout, err: stderr }),
+      );
+    });
+
+  for (const minor of [27, 30, 33]) {
+    it(`kubectl 1.${minor}: logs come from the kubelet, get --raw goes through services/proxy`, async () => {
+      kubelet.handler = (req, res) => {
+        res.setHeader('content-type', 'text/plain');
+        res.end(req.url?.startsWith('/containerLogs/') ? 'line one\nline two\n' : 'no');
+      };
+      const logs = await kubectl(minor, ['logs', 'pa', '-c', 'app', '--tail=2', '--timestamps']);
+      assert.equal(logs.err, '');
+      assert.equal(logs.out, 'line one\nline two\n');
+      assert.equal(
+        kubelet.requests.at(-1)?.url,
+        '/containerLogs/default/pa/app?tailLines=2&timestamps=true',
+      );
+      const raw = await kubectl(minor, ['get', '--raw', svcPath('plain', '/via-kubectl?x=1')]);
+      assert.equal(raw.code, 0, raw.err);
+      assert.equal(JSON.parse(raw.out).url, '/via-kubectl?x=1');
+      const missing = await kubectl(minor, ['logs', 'nope']);
+      // kubectl 1.27 prints the Status; later ones look the pod up first and word it themselves.
+      assert.match(missing.err, /rror from server \(NotFound\): pods "nope" not found/);
     });
   }
 });
