@@ -61,6 +61,11 @@ export function openBackend(
       req.destroy(e);
     }, DIAL_TIMEOUT_MS);
     dialTimer.unref();
+    // Only connecting is timed: a backend may take its time to answer (long polls).
+    req.on('socket', (socket) => {
+      if (!socket.connecting) clearTimeout(dialTimer);
+      else socket.once(https ? 'secureConnect' : 'connect', () => clearTimeout(dialTimer));
+    });
     const abort = (): void => void req.destroy();
     out.signal.addEventListener('abort', abort, { once: true });
     req.on('response', (res) => {
