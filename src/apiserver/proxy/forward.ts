@@ -94,6 +94,8 @@ export interface ProxiedRequest {
   rawQuery: string;
   /** The request path up to and including its `proxy` segment. */
   prefix: string;
+  /** The client's address, appended to X-Forwarded-For as Go's reverse proxy does. */
+  remoteAddress?: string | undefined;
 }
 
 async function readAll(res: IncomingMessage): Promise<Buffer> {
@@ -123,6 +125,11 @@ export async function forwardPlain(
     ...(backendRequestHeaders(r.headers) as Record<string, string | string[]>),
     ...(host ? { host } : {}),
   };
+  if (r.remoteAddress) {
+    const prior = r.headers['x-forwarded-for'];
+    const list = Array.isArray(prior) ? prior.join(', ') : prior;
+    headers['x-forwarded-for'] = list ? `${list}, ${r.remoteAddress}` : r.remoteAddress;
+  }
   if (b.rewrite) headers['x-forwarded-uri'] = r.prefix + (target.path || '/');
   if (r.body.length || ['POST', 'PUT', 'PATCH'].includes(r.method))
     headers['content-length'] = String(r.body.length);

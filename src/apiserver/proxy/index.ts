@@ -76,6 +76,7 @@ export function createProxyServer(o: ProxyServerOptions): ProxyServer {
         rawPath: req.path ?? req.url.pathname,
         rawQuery: req.url.search.slice(1),
         prefix: proxyPrefix(r),
+        remoteAddress: req.remoteAddress,
       },
       o.kubelet,
     );

@@ -357,6 +357,7 @@ describe('pods/proxy', () => {
     assert.equal(seen?.headers['x-custom'], 'kept');
     assert.equal(seen?.headers['content-type'], 'application/json');
     assert.equal(seen?.headers.authorization, undefined);
+    assert.equal(seen?.headers['x-forwarded-for'], '127.0.0.1');
     assert.equal(
       seen?.headers['x-forwarded-uri'],
       '/api/v1/namespaces/default/pods/pa/proxy/echo/a%20b',
@@ -444,6 +445,7 @@ describe('pods/proxy', () => {
         'impersonate-user': 'someone',
         'impersonate-group': 'system:masters',
         'x-kept': 'yes',
+        'x-forwarded-for': '198.51.100.7',
       },
     });
     assert.equal(r.status, 200, r.text);
@@ -460,6 +462,7 @@ describe('pods/proxy', () => {
     ])
       assert.equal(seen?.headers[h], undefined, h);
     assert.equal(seen?.headers['x-kept'], 'yes');
+    assert.equal(seen?.headers['x-forwarded-for'], '198.51.100.7, 127.0.0.1');
   });
 
   it("answers kube's errors: no pod, no IP, nothing listening, invalid name", async () => {
