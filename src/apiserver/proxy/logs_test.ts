@@ -60,6 +60,14 @@ before(async () => {
   await pod('two', { containers: ['a', 'b'], init: ['setup'] });
   await pod('unscheduled', { nodeName: '' });
   await pod('lost', { nodeName: 'gone-node' });
+  // A node whose kubelet port has nothing listening.
+  const dead = nodeAt('dead-node', 1);
+  assert.equal((await t.post('/api/v1/nodes', dead)).status, 201);
+  assert.equal(
+    (await t.patch('/api/v1/nodes/dead-node/status', { status: dead.status })).status,
+    200,
+  );
+  await pod('stranded', { nodeName: 'dead-node' });
 });
 after(async () => {
   await t.close();
@@ -193,6 +201,15 @@ describe('pods/log', () => {
     const res = await log('lost/log');
     assert.equal(res.status, 404);
     assert.equal(res.json().message, 'nodes "gone-node" not found');
+  });
+
+  it('says what failed when the kubelet cannot be reached', async () => {
+    const res = await log('stranded/log?follow=true');
+    assert.equal(res.status, 500);
+    assert.equal(
+      res.json().message,
+      'Internal error occurred: Get "https://127.0.0.1:1/containerLogs/default/stranded/app?follow=true": dial tcp 127.0.0.1:1: connect: connection refused',
+    );
   });
 
   it('is only read with GET', async () => {

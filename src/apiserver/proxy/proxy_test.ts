@@ -679,6 +679,25 @@ describe('pods/exec, attach, portforward', () => {
     assert.equal(kubelet.requests.length, before, 'the kubelet was never asked');
   });
 
+  it('answers 500 with the dial error when the kubelet cannot be reached', async () => {
+    const dead = nodeAt('dead-node', 1);
+    await call('POST', '/api/v1/nodes', dead);
+    await call('PATCH', '/api/v1/nodes/dead-node/status', { status: dead.status });
+    await call('POST', '/api/v1/namespaces/default/pods', {
+      metadata: { name: 'stranded' },
+      spec: { nodeName: 'dead-node', containers: [{ name: 'app', image: 'busybox' }] },
+    });
+    const { head, socket } = await upgrade(
+      '/api/v1/namespaces/default/pods/stranded/exec?command=ls&stdout=1',
+    );
+    const body = await readAll(socket);
+    assert.match(head, /^HTTP\/1\.1 500 /);
+    assert.equal(
+      JSON.parse(body).message,
+      'Internal error occurred: dial tcp 127.0.0.1:1: connect: connection refused',
+    );
+  });
+
   it("passes the kubelet's refusal back as written, and nothing after it", async () => {
     kubelet.onUpgrade = (_req, socket) => {
       socket.write(
