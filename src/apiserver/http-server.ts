@@ -207,6 +207,7 @@ export function createHttpServer(opts: HttpServerOptions): http2.Http2SecureServ
         body,
         credentials: credentialsOf(req.headers.authorization, certUser, certError),
         signal: ac.signal,
+        ...(socket?.remoteAddress ? { remoteAddress: socket.remoteAddress } : {}),
       });
     } catch (e) {
       unreadBody = e instanceof BodyTooLarge;

@@ -27,21 +27,20 @@ import { Registry, type Clock } from './registry/generic.js';
 import { hooksByResource } from './registry/hooks/index.js';
 import { nthIp, parseCidr } from './registry/hooks/ipnet.js';
 import { versionInfo } from './version.js';
-import { createStreamingServer, type StreamingBackend } from './streaming/index.js';
+import { parseLabelSelector } from '../api/labels.js';
+import {
+  createKubeletClient,
+  type KubeletClient,
+  type KubeletCredentials,
+} from './kubelet/index.js';
+import { createProxyServer } from './proxy/index.js';
 
 export type { ApiRequest, ApiResponse, VersionInfo } from './types.js';
 export type { ApiHandler, SubresourceHandler } from './handler.js';
 export type { UserInfo, TokenAuthenticator, Authorizer } from './auth/types.js';
 export type { TlsMaterial, UpgradeHandler } from './http-server.js';
 export { versionInfo } from './version.js';
-export type {
-  ExecSession,
-  ExecTarget,
-  ExitResult,
-  LogRequest,
-  PortForwardTarget,
-  StreamingBackend,
-} from './streaming/index.js';
+export type { KubeletClient, KubeletCredentials, KubeletResponse } from './kubelet/index.js';
 
 const BOOTSTRAP_RECONCILE_MS = 10_000;
 
@@ -76,10 +75,12 @@ export interface ApiServerOptions {
   subresources?: Map<string, SubresourceHandler>;
   onUpgrade?: UpgradeHandler;
   /**
-   * Runs exec, attach, port-forward and logs in pods (the node agent). With it the server
-   * answers pods/exec|attach|portforward upgrades and pods/log under its own authn/authz.
+   * The API server's credentials towards kubelets (client certificate, and the CA their
+   * serving certificates are verified against). With them pods/exec, attach, portforward
+   * and log are forwarded to the pod's kubelet, and nodes/proxy reaches nodes; without them
+   * pods answer as unscheduled ones do.
    */
-  streaming?: StreamingBackend;
+  kubelet?: KubeletCredentials;
   resources?: ResourceTable;
 }
 
@@ -101,6 +102,8 @@ export interface ApiServer {
   handler: ApiHandler;
   registry: Registry;
   table: ResourceTable;
+  /** The kubelet client (with the `kubelet` option): e.g. `get(node, '/metrics/resource')`. */
+  kubelet: KubeletClient | undefined;
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<number>;
   /** Writes the bootstrap objects without listening (for in-process use and tests). */
@@ -149,16 +152,29 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       : []),
   ]);
   const authz = createAuthorizer(o.authorizers ?? [superUserAuthorizer, bootstrapPolicyAuthorizer]);
-  const streaming = o.streaming
-    ? createStreamingServer({
-        backend: o.streaming,
-        authorize: (a) => authz.check(a),
-        authenticate: (c) => authn.authenticate(c),
-        getPod: async (ns, name) => registry.tryGet(def('', 'pods'), ns, name),
-      })
+  const getObject = (g: string, p: string, ns: string, name: string) =>
+    registry.tryGet(def(g, p), ns, name);
+  const kubelet = o.kubelet
+    ? createKubeletClient({ ...o.kubelet, getNode: (name) => getObject('', 'nodes', '', name) })
     : undefined;
+  const proxy = createProxyServer({
+    kubelet,
+    lookup: {
+      pod: (ns, name) => getObject('', 'pods', ns, name),
+      service: (ns, name) => getObject('', 'services', ns, name),
+      endpointSlices: async (ns, service) =>
+        (
+          await registry.list(def('discovery.k8s.io', 'endpointslices'), {
+            namespace: ns,
+            labelSelector: parseLabelSelector(`kubernetes.io/service-name=${service}`),
+          })
+        ).items,
+    },
+    authorize: (a) => authz.check(a),
+    authenticate: (c) => authn.authenticate(c),
+  });
   const subresources = new Map([
-    ...(streaming?.subresources ?? []),
+    ...proxy.subresources,
     ...(sat
       ? ([
           [
@@ -174,7 +190,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       : []),
     ...(o.subresources ?? []),
   ]);
-  const onUpgrade = o.onUpgrade ?? streaming?.onUpgrade;
+  const onUpgrade = o.onUpgrade ?? proxy.onUpgrade;
   const handler = createApiHandler({
     table,
     registry,
@@ -200,6 +216,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     handler: instrumented,
     registry,
     table,
+    kubelet,
     async bootstrap() {
       await bootstrap(registry, table, {
         kubernetesServiceIP: nthIp(cidr, 1),
@@ -213,7 +230,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       server = createHttpServer({
         tls: o.tls,
         handler: instrumented,
-        ...(onUpgrade ? { onUpgrade } : {}),
+        onUpgrade,
       });
       const s = server;
       await new Promise<void>((resolve, reject) => {
@@ -243,6 +260,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     async close() {
       ready = false;
       clearInterval(bootTimer);
+      kubelet?.close();
       boundObjects?.close();
       const s = server;
       if (!s) return;

@@ -38,6 +38,20 @@ describe('requestInfo', () => {
     assert.equal(i.proxyPath, '//a/../b/');
   });
 
+  it('reads [scheme:]NAME[:PORT] proxy names whole, the verb from the method', () => {
+    const s = info('POST', '/api/v1/namespaces/x/services/https:web:/proxy/a?b=c');
+    assert.deepEqual(
+      [s.resource, s.name, s.subresource, s.proxyPath, s.verb],
+      ['services', 'https:web:', 'proxy', '/a', 'create'],
+    );
+    const n = info('DELETE', '/api/v1/nodes/n1:10255/proxy/metrics');
+    assert.deepEqual(
+      [n.namespace, n.name, n.subresource, n.verb],
+      ['', 'n1:10255', 'proxy', 'delete'],
+    );
+    assert.equal(info('GET', '/api/v1/namespaces/x/pods/p:8080/proxy').verb, 'get');
+  });
+
   it('reads watch as kube-apiserver converts booleans', () => {
     for (const v of ['true', 'True', '1', '', 'yes', 't'])
       assert.equal(info('GET', `/api/v1/pods?watch=${v}`).verb, 'watch', v);

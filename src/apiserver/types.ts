@@ -15,6 +15,8 @@ export interface ApiRequest {
   credentials: Credentials;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
+  /** The client's address (for X-Forwarded-For on proxied requests); absent in-process. */
+  remoteAddress?: string;
 }
 
 export interface ApiResponse {

@@ -104,6 +104,11 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     openapi: (req) => serveOpenApi(openapi, req),
     findUnknownFields: (gvk, obj) => openapi.findUnknownFields(gvk, obj),
     findTypeError: (gvk, obj) => openapi.findTypeError(gvk, obj),
+    kubelet: {
+      clientCertPem: pki.kubeletClient.certPem,
+      clientKeyPem: pki.kubeletClient.keyPem,
+      caPem: pki.ca.certPem,
+    },
   });
   let port: number;
   try {

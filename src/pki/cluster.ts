@@ -26,12 +26,17 @@ export const PKI_FILES = {
   apiserverKey: 'apiserver.key',
   adminCert: 'admin.crt',
   adminKey: 'admin.key',
+  kubeletClientCert: 'apiserver-kubelet-client.crt',
+  kubeletClientKey: 'apiserver-kubelet-client.key',
   serviceAccountKey: 'sa.key',
   serviceAccountPub: 'sa.pub',
 } as const;
 
 export const ADMIN_USER = 'skiff-admin';
 export const ADMIN_GROUP = 'system:masters';
+/** The API server's identity towards kubelets (kubeadm's apiserver-kubelet-client). */
+export const KUBELET_CLIENT_USER = 'kube-apiserver-kubelet-client';
+export const KUBELET_CLIENT_GROUP = 'system:masters';
 export const DEFAULT_SERVICE_IP = '10.96.0.1';
 const RENEW_BEFORE_MS = 30 * 24 * 60 * 60 * 1000;
 const KEY_MODE = 0o600;
@@ -60,6 +65,8 @@ export interface ClusterPki {
   ca: CertificateAuthority;
   apiserver: CertKeyPair;
   admin: CertKeyPair;
+  /** The API server's client certificate for kubelets. */
+  kubeletClient: CertKeyPair;
   serviceAccount: ServiceAccountKeys;
   /** What was written this time and why, e.g. "apiserver.crt: re-issued (names changed)". */
   changes: string[];
@@ -255,6 +262,23 @@ export function ensureClusterPki(options: ClusterPkiOptions): ClusterPki {
     changes,
   );
 
+  const kubeletClientSubject = {
+    commonName: KUBELET_CLIENT_USER,
+    organizations: [KUBELET_CLIENT_GROUP],
+  };
+  const kubeletClient = ensureLeaf(
+    dir,
+    ca,
+    {
+      cert: PKI_FILES.kubeletClientCert,
+      key: PKI_FILES.kubeletClientKey,
+      wanted: kubeletClientSubject,
+      issue: () => issueClientCertificate(ca, { ...kubeletClientSubject, now }),
+    },
+    now,
+    changes,
+  );
+
   const serviceAccount = ensureServiceAccountKeys(dir, changes);
-  return { dir, ca, apiserver, admin, serviceAccount, changes };
+  return { dir, ca, apiserver, admin, kubeletClient, serviceAccount, changes };
 }

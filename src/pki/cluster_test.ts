@@ -31,14 +31,21 @@ describe('ensureClusterPki', () => {
       'ca.crt: created',
       'apiserver.crt: created',
       'admin.crt: created',
+      'apiserver-kubelet-client.crt: created',
       'sa.key: created',
       'sa.pub: written',
     ]);
-    for (const key of ['ca.key', 'apiserver.key', 'admin.key', 'sa.key']) {
+    for (const key of [
+      'ca.key',
+      'apiserver.key',
+      'admin.key',
+      'apiserver-kubelet-client.key',
+      'sa.key',
+    ]) {
       assert.equal(statSync(join(dir, key)).mode & 0o777, 0o600, key);
       assert.match(readFileSync(join(dir, key), 'utf8'), /^-----BEGIN PRIVATE KEY-----\n/);
     }
-    for (const cert of ['ca.crt', 'apiserver.crt', 'admin.crt']) {
+    for (const cert of ['ca.crt', 'apiserver.crt', 'admin.crt', 'apiserver-kubelet-client.crt']) {
       assert.match(readFileSync(join(dir, cert), 'utf8'), /^-----BEGIN CERTIFICATE-----\n/);
     }
     assert.match(readFileSync(join(dir, 'sa.pub'), 'utf8'), /^-----BEGIN PUBLIC KEY-----\n/);
@@ -55,6 +62,13 @@ describe('ensureClusterPki', () => {
     // Purpose checks: serving cert good for a TLS server, admin cert for a TLS client.
     openssl('verify', '-purpose', 'sslserver', '-CAfile', ca, join(dir, 'apiserver.crt'));
     openssl('verify', '-purpose', 'sslclient', '-CAfile', ca, join(dir, 'admin.crt'));
+    // The API server's identity towards kubelets: a client certificate in system:masters.
+    const kubeletClient = join(dir, 'apiserver-kubelet-client.crt');
+    openssl('verify', '-purpose', 'sslclient', '-CAfile', ca, kubeletClient);
+    assert.match(
+      openssl('x509', '-noout', '-subject', '-nameopt', 'RFC2253', '-in', kubeletClient),
+      /subject=CN=kube-apiserver-kubelet-client,O=system:masters/,
+    );
     assert.throws(() =>
       openssl('verify', '-purpose', 'sslserver', '-CAfile', ca, join(dir, 'admin.crt')),
     );
@@ -171,6 +185,7 @@ describe('ensureClusterPki', () => {
     assert.deepEqual(ensureClusterPki({ dir, now: late }).changes, [
       'apiserver.crt: re-issued (expires within 30 days)',
       'admin.crt: re-issued (expires within 30 days)',
+      'apiserver-kubelet-client.crt: re-issued (expires within 30 days)',
     ]);
     const cert = new X509Certificate(readFileSync(join(dir, 'apiserver.crt')));
     assert.ok(Date.parse(cert.validTo) > late.getTime() + 360 * DAY);

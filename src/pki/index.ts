@@ -4,6 +4,8 @@ export {
   ADMIN_GROUP,
   ADMIN_USER,
   DEFAULT_SERVICE_IP,
+  KUBELET_CLIENT_GROUP,
+  KUBELET_CLIENT_USER,
   PKI_FILES,
   apiserverAltNames,
   ensureClusterPki,

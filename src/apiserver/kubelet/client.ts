@@ -1,0 +1,81 @@
+// The API server's client for kubelets: HTTPS with the `kube-apiserver-kubelet-client`
+// certificate, the kubelet's serving certificate verified against the cluster CA, and one
+// keep-alive agent shared by every request (as kube-apiserver's kubelet transport).
+
+import { Agent, request } from 'node:https';
+import type { KubeObject } from '../../api/types.js';
+import { kubeletEndpoint, type KubeletEndpoint } from './connection.js';
+
+export interface KubeletCredentials {
+  /** The client certificate the kubelet authenticates the API server by. */
+  clientCertPem: string;
+  clientKeyPem: string;
+  /** The CA the kubelets' serving certificates are verified against. */
+  caPem: string;
+}
+
+export interface KubeletClientOptions extends KubeletCredentials {
+  /** The Node as stored, or undefined when there is none. */
+  getNode(name: string): Promise<KubeObject | undefined>;
+}
+
+export interface KubeletResponse {
+  status: number;
+  body: string;
+}
+
+export interface KubeletClient {
+  /** Where the node's kubelet listens (throws kube's 404/500 for a missing or unusable node). */
+  endpoint(nodeName: string): Promise<KubeletEndpoint>;
+  /** The keep-alive HTTPS agent holding the client certificate and the CA. */
+  readonly agent: Agent;
+  /** TLS material for connections made outside the agent (upgrades). */
+  readonly tls: { cert: string; key: string; ca: string };
+  /**
+   * GET of a kubelet path (`/metrics/resource`, `/stats/summary`…) with its status and body.
+   * Rejects when the node cannot be found or reached.
+   */
+  get(nodeName: string, path: string, signal?: AbortSignal): Promise<KubeletResponse>;
+  close(): void;
+}
+
+/** Longest kubelet answer `get` reads (metrics and summaries are far smaller). */
+const MAX_GET_BYTES = 64 * 1024 * 1024;
+
+export function createKubeletClient(o: KubeletClientOptions): KubeletClient {
+  const tls = { cert: o.clientCertPem, key: o.clientKeyPem, ca: o.caPem };
+  const agent = new Agent({ ...tls, keepAlive: true, maxSockets: 64 });
+  const endpoint = async (nodeName: string): Promise<KubeletEndpoint> =>
+    kubeletEndpoint(nodeName, await o.getNode(nodeName));
+  return {
+    endpoint,
+    agent,
+    tls,
+    async get(nodeName, path, signal) {
+      const { host, port } = await endpoint(nodeName);
+      return new Promise<KubeletResponse>((resolve, reject) => {
+        const req = request(
+          { host, port, path, method: 'GET', agent, ...(signal ? { signal } : {}) },
+          (res) => {
+            const chunks: Buffer[] = [];
+            let size = 0;
+            res.on('data', (c: Buffer) => {
+              size += c.length;
+              if (size > MAX_GET_BYTES) req.destroy(new Error('kubelet response too large'));
+              else chunks.push(c);
+            });
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+            );
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}

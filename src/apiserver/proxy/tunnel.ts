@@ -1,0 +1,174 @@
+// An upgrade request passed to its backend as kube's UpgradeAwareHandler.tryUpgrade does: the
+// request written on a fresh connection, the backend's answer read; a 101 is passed to the
+// client and bytes then flow both ways untouched (SPDY, WebSocket: negotiated end to end);
+// an error answer (>= 400) is passed back as the backend wrote it and both connections
+// close, so nothing the client sends after it can reach the backend as another request.
+
+import type { IncomingMessage } from 'node:http';
+import { connect as netConnect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
+import { internalError } from '../../api/errors.js';
+import type { KubeletClient } from '../kubelet/index.js';
+import { goNetError } from './dial-errors.js';
+import { isApiServerCredential } from './headers.js';
+import { writeHttpError } from './http.js';
+import type { Backend } from './locations.js';
+
+/** Longest backend response head read before giving up (Go's default: 1 MiB). */
+const MAX_RESPONSE_HEAD = 1 << 20;
+/** How long an error answer may take to reach the client (kube's 10 s deadline). */
+const ERROR_ANSWER_MS = 10_000;
+const DIAL_TIMEOUT_MS = 30_000;
+
+/** The request head as the backend gets it. */
+export function upgradeRequestHead(
+  req: IncomingMessage,
+  b: Backend,
+  rawQuery: string,
+  clientAddress: string | undefined,
+): string {
+  const query = b.query || rawQuery;
+  const target = (b.path || '/') + (query ? `?${query}` : '');
+  let head = `${req.method ?? 'GET'} ${target} HTTP/1.1\r\n`;
+  const host = req.headers.host ?? '';
+  head += `Host: ${host}\r\n`;
+  const forwardedFor: string[] = [];
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] ?? '';
+    const lower = name.toLowerCase();
+    const value = raw[i + 1] ?? '';
+    // The body framing is dropped: an upgrade request's bytes after its head belong to the
+    // upgraded protocol, and only flow once the backend has switched.
+    if (lower === 'host' || lower === 'content-length' || lower === 'transfer-encoding') continue;
+    if (isApiServerCredential(lower)) continue;
+    if (lower === 'x-forwarded-for') {
+      forwardedFor.push(value);
+      continue;
+    }
+    head += `${name}: ${value}\r\n`;
+  }
+  if (clientAddress) forwardedFor.push(clientAddress);
+  if (forwardedFor.length) head += `X-Forwarded-For: ${forwardedFor.join(', ')}\r\n`;
+  return head + '\r\n';
+}
+
+function dial(b: Backend, kubelet: KubeletClient | undefined): Socket {
+  if (b.scheme === 'http') return netConnect({ host: b.hostname, port: b.port });
+  const tls =
+    b.tls === 'kubelet' && kubelet
+      ? { ...kubelet.tls, rejectUnauthorized: true }
+      : { rejectUnauthorized: false };
+  return tlsConnect({ host: b.hostname, port: b.port, ...tls, ALPNProtocols: ['http/1.1'] });
+}
+
+/** The status code of a response head (`HTTP/1.1 101 Switching Protocols`), or NaN. */
+function statusOf(head: Buffer): number {
+  const line = head.subarray(0, head.indexOf('\r\n')).toString('latin1');
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(line);
+  return m?.[1] ? Number(m[1]) : NaN;
+}
+
+export function tunnel(
+  b: Backend,
+  req: IncomingMessage,
+  client: Duplex,
+  head: Buffer,
+  kubelet: KubeletClient | undefined,
+  rawQuery: string,
+): void {
+  const clientAddress = (client as Socket).remoteAddress;
+  const backend = dial(b, kubelet);
+  let received = Buffer.alloc(0);
+  let settled = false;
+  const fail = (e: unknown): void => {
+    if (settled) return;
+    settled = true;
+    backend.destroy();
+    writeHttpError(client, e);
+  };
+  const dialTimer = setTimeout(
+    () => fail(internalError(new Error(`dial tcp ${b.hostname}:${b.port}: i/o timeout`))),
+    DIAL_TIMEOUT_MS,
+  );
+  dialTimer.unref();
+  backend.setNoDelay(true);
+  backend.once(b.scheme === 'https' ? 'secureConnect' : 'connect', () => {
+    clearTimeout(dialTimer);
+    backend.write(upgradeRequestHead(req, b, rawQuery, clientAddress));
+  });
+  backend.on('error', (e) => {
+    clearTimeout(dialTimer);
+    if (!settled) fail(internalError(new Error(goNetError(e, b.hostname, b.port))));
+    else client.destroy();
+  });
+  client.on('error', () => backend.destroy());
+
+  const onData = (chunk: Buffer): void => {
+    received = Buffer.concat([received, chunk]);
+    const end = received.indexOf('\r\n\r\n');
+    if (end < 0) {
+      if (received.length > MAX_RESPONSE_HEAD)
+        fail(internalError(new Error('net/http: response header too long')));
+      return;
+    }
+    backend.off('data', onData);
+    backend.pause();
+    settled = true;
+    const status = statusOf(received);
+    if (status === 101) {
+      client.write(received);
+      if (head.length) backend.write(head);
+      backend.pipe(client);
+      client.pipe(backend);
+      backend.resume();
+      backend.on('close', () => client.destroy());
+      client.on('close', () => backend.destroy());
+      return;
+    }
+    if (!(status >= 400)) {
+      backend.destroy();
+      writeHttpError(
+        client,
+        internalError(new Error(`invalid upgrade response: status code ${status}`)),
+      );
+      return;
+    }
+    // The backend's error, passed on as written; the client's further bytes are never read.
+    const finish = (): void => {
+      clearTimeout(stop);
+      backend.destroy();
+      client.end();
+      setTimeout(() => client.destroy(), 1_000).unref();
+    };
+    const stop = setTimeout(finish, ERROR_ANSWER_MS);
+    stop.unref();
+    const headText = received.subarray(0, end).toString('latin1');
+    const cl = /\r\ncontent-length:\s*(\d+)/i.exec(headText);
+    if (!cl?.[1]) {
+      client.write(received);
+      backend.pipe(client, { end: false });
+      backend.on('close', finish);
+      backend.resume();
+      return;
+    }
+    let left = Number(cl[1]) + end + 4;
+    const pass = (c: Buffer): void => {
+      const part = c.subarray(0, left);
+      left -= part.length;
+      client.write(part);
+      if (left <= 0) finish();
+    };
+    pass(received);
+    if (left > 0) {
+      backend.on('data', pass);
+      backend.on('close', finish);
+      backend.resume();
+    }
+  };
+  backend.on('data', onData);
+  backend.on('end', () => {
+    if (!settled) fail(internalError(new Error('EOF')));
+  });
+}
