@@ -37,6 +37,7 @@ import { unmountUnder } from './mounts.js';
 import type { CommandRunner } from './runner/index.js';
 import type { VolumeSources } from './volumes/index.js';
 import type { EnvSources } from './pod/env.js';
+import { createStatsProvider, statsPodsFrom, type StatsProvider } from './stats/index.js';
 
 export const AGENT_VERSION = 'v1.33.0-skiff';
 
@@ -82,6 +83,8 @@ export interface NodeAgent {
   prepare(): Promise<unknown>;
   start(): Promise<void>;
   readonly images: ImageService;
+  /** The node's resource usage, for the node server's /stats/summary and /metrics/resource. */
+  readonly stats: StatsProvider;
   execIn(
     namespace: string,
     pod: string,
@@ -370,8 +373,24 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
     return c;
   }
 
+  const stats = createStatsProvider({
+    nodeName: o.nodeName,
+    dataDir: o.dataDir,
+    signal: o.signal,
+    pods: async () => {
+      if (!runtime) return [];
+      const start = (uid: string): Date | undefined => {
+        const p = pods?.list().find((x) => x.metadata.uid === uid);
+        const t = (p?.['status'] as { startTime?: string } | undefined)?.startTime;
+        return t ? new Date(t) : undefined;
+      };
+      return statsPodsFrom(await runtime.list(), start);
+    },
+  });
+
   return {
     images,
+    stats,
     prepare,
     async start() {
       const { rt, report } = await prepare();
@@ -384,6 +403,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
           internalIP: hostIP,
           kubeletVersion: AGENT_VERSION,
           containerRuntimeVersion: rt.info.runtimeVersion,
+          dataDir: o.dataDir,
         },
         clock,
         logger: log,
