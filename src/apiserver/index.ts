@@ -28,6 +28,11 @@ import { hooksByResource } from './registry/hooks/index.js';
 import { nthIp, parseCidr } from './registry/hooks/ipnet.js';
 import { versionInfo } from './version.js';
 import { createStreamingServer, type StreamingBackend } from './streaming/index.js';
+import {
+  createResourceMetrics,
+  withMetricsResources,
+  type ResourceMetricsOptions,
+} from './resource-metrics/index.js';
 
 export type { ApiRequest, ApiResponse, VersionInfo } from './types.js';
 export type { ApiHandler, SubresourceHandler } from './handler.js';
@@ -81,6 +86,8 @@ export interface ApiServerOptions {
    */
   streaming?: StreamingBackend;
   resources?: ResourceTable;
+  /** Serves metrics.k8s.io (`kubectl top`) from the nodes' /metrics/resource. */
+  resourceMetrics?: ResourceMetricsOptions;
 }
 
 export interface ServiceAccountTokenOptions {
@@ -110,7 +117,9 @@ export interface ApiServer {
 
 export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const clock = o.clock ?? { now: () => new Date() };
-  const table = o.resources ?? defaultResourceTable();
+  const resourceMetrics = o.resourceMetrics && createResourceMetrics(o.resourceMetrics);
+  const baseTable = o.resources ?? defaultResourceTable();
+  const table = resourceMetrics ? withMetricsResources(baseTable) : baseTable;
   const metrics = createApiServerMetrics({ table, store: o.store, version: versionInfo() });
   const cidr = parseCidr(o.serviceCidr ?? '10.96.0.0/12');
   const registry = new Registry(
@@ -191,6 +200,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     ...(o.findUnknownFields ? { findUnknownFields: o.findUnknownFields } : {}),
     ...(o.findTypeError ? { findTypeError: o.findTypeError } : {}),
     ...(subresources.size ? { subresources } : {}),
+    ...(resourceMetrics ? { resourceHandlers: resourceMetrics.handlers } : {}),
     metrics,
   });
   const instrumented = metrics.instrument(handler);
@@ -207,6 +217,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
         securePort: port,
       });
       await boundObjects?.ready;
+      resourceMetrics?.start(registry, table);
       ready = true;
     },
     async listen() {
@@ -237,12 +248,14 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       // someone deletes the `kubernetes` service).
       bootTimer = setInterval(() => void boot().catch(() => undefined), BOOTSTRAP_RECONCILE_MS);
       bootTimer.unref();
+      resourceMetrics?.start(registry, table);
       ready = true;
       return bound;
     },
     async close() {
       ready = false;
       clearInterval(bootTimer);
+      resourceMetrics?.stop();
       boundObjects?.close();
       const s = server;
       if (!s) return;
