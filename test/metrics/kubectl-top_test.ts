@@ -275,6 +275,23 @@ describe('kubectl top', () => {
       ]);
     });
 
+    it(`1.${minor}: kubectl get prints metrics-server's table`, async () => {
+      const n = await kubectl(minor, ['get', 'nodes.metrics.k8s.io']);
+      assert.equal(n.code, 0, n.stderr);
+      assert.deepEqual(rows(n.stdout), [
+        'NAME CPU MEMORY WINDOW',
+        'alpha 2500m 1Gi 10s',
+        'beta 400m 3Gi 10s',
+      ]);
+      const p = await kubectl(minor, ['get', 'podmetrics', '-n', 'default']);
+      assert.equal(p.code, 0, p.stderr);
+      assert.deepEqual(rows(p.stdout), [
+        'NAME CPU MEMORY WINDOW',
+        'db 1 512Mi 10s',
+        'web 300m 120Mi 10s',
+      ]);
+    });
+
     it(`1.${minor}: pods without metrics yet`, async () => {
       const r = await kubectl(minor, ['top', 'pod', '-n', 'quiet']);
       assert.equal(r.code, 1);
