@@ -3,7 +3,12 @@
 // from the API's own objects (label and field selectors apply to them), items without two
 // points left out of lists, and NotFound for a get without them.
 
-import { methodNotAllowed, methodNotSupported, notFound } from '../../api/errors.js';
+import {
+  methodNotAllowed,
+  methodNotSupported,
+  notFound,
+  notFoundGeneric,
+} from '../../api/errors.js';
 import { matchesFields, type FieldRequirement } from '../../api/labels.js';
 import type { KubeObject } from '../../api/types.js';
 import { selectorsFrom, type ResourceRequest } from '../handlers/context.js';
@@ -37,7 +42,8 @@ export function metricsHandler(o: MetricsApiOptions): (r: ResourceRequest) => Pr
   return async (r) => {
     const { info } = r;
     const gr = { group: GROUP, resource: info.resource };
-    if (info.subresource) throw methodNotAllowed();
+    // metrics-server registers no subresources.
+    if (info.subresource) throw notFoundGeneric();
     if (info.verb === 'watch') throw methodNotSupported(gr, 'watch');
     if (info.verb !== 'get' && info.verb !== 'list') throw methodNotAllowed();
     const nodes = info.resource === 'nodes';

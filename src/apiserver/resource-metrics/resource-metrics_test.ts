@@ -267,6 +267,8 @@ describe('errors', () => {
       assert.equal(r.status, 405, `${method} ${path}: ${r.text}`);
       assert.equal(r.json<{ reason: string }>().reason, 'MethodNotAllowed');
     }
+    const sub = await s.get(`${base}/nodes/alpha/status`);
+    assert.equal(sub.status, 404);
     const w = await s.get(`${base}/nodes?watch=true`);
     assert.equal(w.status, 405);
     assert.equal(
@@ -285,6 +287,80 @@ describe('errors', () => {
       r.json<{ message: string }>().message,
       'nodes.metrics.k8s.io is forbidden: User "bob" cannot list resource "nodes" in API group "metrics.k8s.io" at the cluster scope',
     );
+  });
+});
+
+describe('generated requests', () => {
+  /** A small deterministic generator (mulberry32). */
+  const rng = (seed: number) => () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+
+  it('never fail, never write, and answer only get and list', async () => {
+    const next = rng(10);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+    const names = ['alpha', 'ghost', 'web', 'x', 'a.b', '%2e%2e', 'UPPER', '-', 'a'.repeat(300)];
+    const queries = [
+      '',
+      '?labelSelector=pool%3Db',
+      '?labelSelector=%21%21',
+      '?labelSelector=a+in+(',
+      '?fieldSelector=metadata.name%3Dalpha',
+      '?fieldSelector=spec.nodeName%3Dx',
+      '?watch=1',
+      '?limit=1',
+      '?resourceVersion=0',
+    ];
+    const paths = () => {
+      const base = '/apis/metrics.k8s.io/v1beta1';
+      return pick([
+        `${base}/nodes`,
+        `${base}/nodes/${pick(names)}`,
+        `${base}/nodes/${pick(names)}/status`,
+        `${base}/pods`,
+        `${base}/namespaces/${pick(['default', 'none', 'kube-system'])}/pods`,
+        `${base}/namespaces/${pick(['default', 'none'])}/pods/${pick(names)}`,
+        `${base}/namespaces/default/pods/web/log`,
+        `${base}/${pick(['nodemetrics', 'podmetrics', 'services'])}`,
+        `/apis/metrics.k8s.io/v1/nodes`,
+      ]);
+    };
+    const before = s.store.currentRevision();
+    for (let i = 0; i < 300; i++) {
+      const method = pick(['GET', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+      const path = paths() + pick(queries);
+      const r = await s.send(method, path, {
+        ...(method === 'GET' || method === 'DELETE'
+          ? {}
+          : {
+              body: { metadata: { name: 'x' } },
+              contentType: method === 'PATCH' ? 'application/merge-patch+json' : 'application/json',
+            }),
+      });
+      assert.ok(r.status < 500, `${method} ${path}: ${r.status} ${r.text}`);
+      if (method !== 'GET')
+        assert.ok([400, 404, 405].includes(r.status), `${method} ${path}: ${r.status}`);
+      if (r.status >= 400) assert.equal(r.json<{ kind: string }>().kind, 'Status');
+    }
+    assert.equal(s.store.currentRevision(), before);
+  });
+
+  it('the decoder refuses malformed text with an error, never a crash', () => {
+    const next = rng(7);
+    const alphabet = 'node_cpu_usage_seconds_total{}"=,\\ \n#0.5e+9abc';
+    for (let i = 0; i < 300; i++) {
+      let t = '';
+      const n = Math.floor(next() * 80);
+      for (let j = 0; j < n; j++) t += alphabet[Math.floor(next() * alphabet.length)];
+      try {
+        decodeBatch(t, 0, 'n');
+      } catch (e) {
+        assert.ok(e instanceof Error);
+      }
+    }
   });
 });
 
