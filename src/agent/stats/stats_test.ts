@@ -18,6 +18,7 @@ import { nodeResources } from './capacity.js';
 import { nodeSampleFrom, parseMeminfo, parseProcStatCpu, readNodeSample } from './proc.js';
 import { formatResourceMetrics, goFloat, type ResourceSample } from './prometheus.js';
 import { createStatsProvider } from './provider.js';
+import { statsPodsFrom } from './runtime-pods.js';
 
 const layout: CgroupLayout = cgroupLayout(readFileSync('/proc/self/mountinfo', 'utf8'));
 
@@ -304,5 +305,45 @@ describe('capacity and allocatable', () => {
       memory: '15896Mi',
       pods: '110',
     });
+  });
+});
+
+describe('pods from the runtime', () => {
+  it('groups running containers by pod, each at <parent>/<id>', () => {
+    const status = (id: string, pod: string, ctr: string, state: 'running' | 'exited') => ({
+      id,
+      state,
+      createdAt: new Date(0),
+      startedAt: new Date(1000),
+      logPath: '',
+      annotations: {},
+      labels: {
+        'skiff.pod.uid': `uid-${pod}`,
+        'skiff.pod.name': pod,
+        'skiff.pod.namespace': 'ns',
+        'skiff.container.name': ctr,
+      },
+    });
+    const pods = statsPodsFrom(
+      [
+        status('uid-a_c1_0', 'a', 'c1', 'exited'),
+        status('uid-a_c1_1', 'a', 'c1', 'running'),
+        status('uid-a_c2_0', 'a', 'c2', 'running'),
+        status('uid-b_c_0', 'b', 'c', 'exited'),
+      ],
+      (uid) => (uid === 'uid-a' ? new Date(500) : undefined),
+    );
+    assert.deepEqual(pods, [
+      {
+        uid: 'uid-a',
+        name: 'a',
+        namespace: 'ns',
+        startTime: new Date(500),
+        containers: [
+          { name: 'c1', cgroupsPath: '/skiff/uid-a_c1_1', startTime: new Date(1000) },
+          { name: 'c2', cgroupsPath: '/skiff/uid-a_c2_0', startTime: new Date(1000) },
+        ],
+      },
+    ]);
   });
 });
