@@ -20,7 +20,14 @@ import { formatResourceMetrics, goFloat, type ResourceSample } from './prometheu
 import { createStatsProvider } from './provider.js';
 import { statsPodsFrom } from './runtime-pods.js';
 
-const layout: CgroupLayout = cgroupLayout(readFileSync('/proc/self/mountinfo', 'utf8'));
+const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+const layout: CgroupLayout = cgroupLayout(mountinfo);
+/** On a hybrid host, the unified tree beside the v1 controllers (its CPU accounting is v2's). */
+const unifiedLines = mountinfo.split('\n').filter((l) => / - cgroup2 /.test(l));
+const hybridV2: CgroupLayout | undefined =
+  layout.version === 'v1' && unifiedLines.length
+    ? cgroupLayout(unifiedLines.join('\n'))
+    : undefined;
 
 describe('the node from /proc', () => {
   it('reads busy CPU time, MemTotal and a working set below usage', async () => {
@@ -101,7 +108,9 @@ describe('a container cgroup with a busy process', () => {
   const dirs =
     layout.version === 'v2'
       ? [cgroupDir(layout.unified, name)]
-      : [layout.cpuacct, layout.memory].filter((h) => !!h).map((h) => cgroupDir(h, name));
+      : [layout.cpuacct, layout.memory, hybridV2?.version === 'v2' ? hybridV2.unified : undefined]
+          .filter((h) => !!h)
+          .map((h) => cgroupDir(h, name));
   let child: ChildProcess | undefined;
   let skip: string | false = false;
 
@@ -194,6 +203,18 @@ describe('a container cgroup with a busy process', () => {
       ),
     );
     assert.ok(series.includes('resource_scrape_error 0'));
+  });
+
+  it('reads the same CPU time through the unified tree (cgroup v2 cpu.stat)', async (t) => {
+    if (skip) return t.skip(skip);
+    if (layout.version === 'v2') return; // the test above read v2 already
+    if (!hybridV2) return t.skip('no cgroup2 mount beside the v1 controllers');
+    const v1 = await readCgroup(layout, name);
+    const v2 = await readCgroup(hybridV2, name);
+    const v1After = await readCgroup(layout, name);
+    assert.ok(v2.cpuNanos !== undefined && v2.cpuNanos > 0);
+    // Read between two v1 readings, to the microsecond v2 counts in (the moves into each tree were moments apart).
+    assert.ok(v2.cpuNanos >= v1.cpuNanos! - 5e7 && v2.cpuNanos <= v1After.cpuNanos! + 5e7);
   });
 });
 
