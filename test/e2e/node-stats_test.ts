@@ -4,9 +4,11 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { createStatsProvider } from '../../src/agent/stats/index.js';
+import { cgroupDir, readCgroupLayout } from '../../src/agent/stats/cgroup.js';
 import { ensureTestImages, IMAGES } from '../images/index.js';
 import {
   E2E_NODE,
@@ -61,6 +63,11 @@ spec:
       return phase === 'Running' && cid ? cid.replace(/^[a-z]+:\/\//, '') : undefined;
     });
     const uid = ok(await kubectl(['get', 'pod', 'burner', '-o', 'jsonpath={.metadata.uid}']));
+    // The container's process, as its cgroup lists it (the runtime reports it to the agent).
+    const layout = await readCgroupLayout();
+    const tree = layout.version === 'v2' ? layout.unified : layout.memory!;
+    const procs = readFileSync(join(cgroupDir(tree, `/skiff/${id}`), 'cgroup.procs'), 'utf8');
+    const pid = Number(procs.split('\n')[0]);
     const stats = createStatsProvider({
       nodeName: E2E_NODE,
       housekeepingMs: 0,
@@ -69,7 +76,7 @@ spec:
           name: 'burner',
           namespace: 'default',
           uid,
-          containers: [{ name: 'burn', cgroupsPath: `/skiff/${id}` }],
+          containers: [{ name: 'burn', cgroupsPath: `/skiff/${id}`, pid }],
         },
       ],
     });
@@ -83,6 +90,14 @@ spec:
     assert.ok(ctr.cpu!.usageNanoCores! > 0.02e9, `${ctr.cpu!.usageNanoCores} nanocores`);
     assert.ok(ctr.memory!.workingSetBytes > 0);
     assert.ok(ctr.memory!.usageBytes >= ctr.memory!.workingSetBytes);
+    // The pod's own network namespace: its eth0, counters inline as the kubelet reports them.
+    const net = s.pods[0]!.network!;
+    assert.equal(net.name, 'eth0');
+    assert.deepEqual(
+      net.interfaces.map((i) => i.name),
+      ['eth0'],
+    );
+    assert.ok(typeof net.rxBytes === 'number');
     const text = await stats.resourceMetrics();
     assert.match(
       text,

@@ -86,3 +86,32 @@ export async function readNodeSample(procRoot = '/proc'): Promise<NodeSample> {
   ]);
   return nodeSampleFrom(stat, meminfo, vmstat);
 }
+
+export interface InterfaceStats {
+  name: string;
+  rxBytes: number;
+  rxErrors: number;
+  txBytes: number;
+  txErrors: number;
+}
+
+/** Interfaces cAdvisor leaves out of network stats: loopback and the host ends of links. */
+const IGNORED_INTERFACE = /^(lo$|veth|docker|nerdctl)/;
+
+/** /proc/<pid>/net/dev (the network namespace of that process), minus ignored interfaces. */
+export function parseNetDev(text: string): InterfaceStats[] {
+  const out: InterfaceStats[] = [];
+  for (const line of text.split('\n').slice(2)) {
+    const m = /^\s*([^:\s]+):\s*(.*)$/.exec(line);
+    if (!m || IGNORED_INTERFACE.test(m[1]!)) continue;
+    const f = m[2]!.trim().split(/\s+/).map(Number);
+    out.push({
+      name: m[1]!,
+      rxBytes: f[0] ?? 0,
+      rxErrors: f[2] ?? 0,
+      txBytes: f[8] ?? 0,
+      txErrors: f[10] ?? 0,
+    });
+  }
+  return out;
+}

@@ -7,12 +7,13 @@
 import { readFile, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readCgroup, readCgroupLayout, type CgroupLayout, type CgroupSample } from './cgroup.js';
-import { readNodeSample, type NodeSample } from './proc.js';
+import { parseNetDev, readNodeSample, type InterfaceStats, type NodeSample } from './proc.js';
 import { formatResourceMetrics, type ResourceSample, type UsagePoint } from './prometheus.js';
 import type {
   CpuStats,
   FsStats,
   MemoryStats,
+  NetworkStats,
   PodStats,
   StatsPod,
   StatsProvider,
@@ -62,8 +63,10 @@ interface Taken {
   nodeRate?: number;
   fs?: FsStats;
   rlimit?: { maxpid: number; curproc: number };
+  network?: InterfaceStats[];
   pods: {
     pod: StatsPod;
+    network?: InterfaceStats[];
     containers: { name: string; startTime?: Date; sample: CgroupSample; rate?: number }[];
   }[];
 }
@@ -91,13 +94,15 @@ export function createStatsProvider(o: StatsProviderOptions): NodeStatsProvider 
     const l = await layout;
     const pods = await o.pods();
     const time = clock.now();
-    const [node, fs, rlimit, read] = await Promise.all([
+    const [node, fs, rlimit, network, read] = await Promise.all([
       readNodeSample(procRoot),
       o.dataDir ? fsStats(o.dataDir, time).catch(() => undefined) : undefined,
       rlimitStats(procRoot).catch(() => undefined),
+      netDev(join(procRoot, 'net/dev')),
       Promise.all(
         pods.map(async (pod) => ({
           pod,
+          network: await podNetwork(procRoot, pod),
           containers: await Promise.all(
             pod.containers.map(async (c) => ({
               name: c.name,
@@ -116,8 +121,10 @@ export function createStatsProvider(o: StatsProviderOptions): NodeStatsProvider 
       node,
       ...(fs ? { fs } : {}),
       ...(rlimit ? { rlimit } : {}),
+      ...(network ? { network } : {}),
       pods: read.map((p) => ({
         pod: p.pod,
+        ...(p.network ? { network: p.network } : {}),
         containers: p.containers.map((c) => {
           live.add(c.cgroupsPath);
           const r =
@@ -159,6 +166,30 @@ export function createStatsProvider(o: StatsProviderOptions): NodeStatsProvider 
   };
 }
 
+async function netDev(path: string): Promise<InterfaceStats[] | undefined> {
+  try {
+    return parseNetDev(await readFile(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A pod's network: any of its containers' processes sees the pod's namespace. */
+async function podNetwork(procRoot: string, pod: StatsPod): Promise<InterfaceStats[] | undefined> {
+  for (const c of pod.containers) {
+    if (!c.pid) continue;
+    const n = await netDev(join(procRoot, String(c.pid), 'net/dev'));
+    if (n) return n;
+  }
+  return undefined;
+}
+
+/** The kubelet's NetworkStats: eth0's counters inline (when there is an eth0), all interfaces. */
+function networkStats(time: Date, interfaces: InterfaceStats[]): NetworkStats {
+  const eth0 = interfaces.find((i) => i.name === 'eth0');
+  return { time: rfc3339(time), ...(eth0 ?? {}), interfaces };
+}
+
 function cpuStats(time: Date, nanos: number, rate: number | undefined): CpuStats {
   return {
     time: rfc3339(time),
@@ -185,7 +216,7 @@ function memoryStats(
 
 function toSummary(nodeName: string, t: Taken): Summary {
   const { time, node } = t;
-  const pods: PodStats[] = t.pods.map(({ pod, containers }) => {
+  const pods: PodStats[] = t.pods.map(({ pod, containers, network }) => {
     const podStart = pod.startTime ?? time;
     const withCpu = containers.filter((c) => c.sample.cpuNanos !== undefined);
     const withMem = containers.filter((c) => c.sample.memory);
@@ -228,6 +259,7 @@ function toSummary(nodeName: string, t: Taken): Summary {
         undefined,
       );
     }
+    if (network) out.network = networkStats(time, network);
     return out;
   });
   return {
@@ -236,6 +268,7 @@ function toSummary(nodeName: string, t: Taken): Summary {
       startTime: rfc3339(node.bootTime ?? time),
       cpu: cpuStats(time, node.cpuNanos, t.nodeRate),
       memory: memoryStats(time, node, node.memTotal),
+      ...(t.network ? { network: networkStats(time, t.network) } : {}),
       ...(t.fs ? { fs: t.fs } : {}),
       ...(t.rlimit ? { rlimit: { time: rfc3339(time), ...t.rlimit } } : {}),
     },

@@ -37,6 +37,7 @@ export function statsPodsFrom(
       // The runtime's cgroupsPathFor: `<parent>/<id>` in cgroupfs form.
       cgroupsPath: `${cgroupParent.replace(/\/+$/, '')}/${c.id}`,
       ...(c.startedAt ? { startTime: c.startedAt } : {}),
+      ...(c.pid ? { pid: c.pid } : {}),
     });
   }
   return [...byUid.values()];

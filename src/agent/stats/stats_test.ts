@@ -15,7 +15,13 @@ import {
   type CgroupLayout,
 } from './cgroup.js';
 import { nodeResources } from './capacity.js';
-import { nodeSampleFrom, parseMeminfo, parseProcStatCpu, readNodeSample } from './proc.js';
+import {
+  nodeSampleFrom,
+  parseMeminfo,
+  parseNetDev,
+  parseProcStatCpu,
+  readNodeSample,
+} from './proc.js';
 import { formatResourceMetrics, goFloat, type ResourceSample } from './prometheus.js';
 import { createStatsProvider } from './provider.js';
 import { statsPodsFrom } from './runtime-pods.js';
@@ -61,6 +67,16 @@ describe('the node from /proc', () => {
       bootTime: new Date(1_700_000_000_000),
     });
     assert.equal(parseMeminfo('HugePages_Total:       4\n').get('HugePages_Total'), 4);
+    const dev = [
+      'Inter-|   Receive                                                |  Transmit',
+      ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed',
+      '    lo: 675 27 0 0 0 0 0 0 675 27 0 0 0 0 0 0',
+      '  eth0: 1000 10 2 0 0 0 0 0 2000 20 3 0 0 0 0 0',
+      'vethab12: 5 1 0 0 0 0 0 0 5 1 0 0 0 0 0 0',
+    ].join('\n');
+    assert.deepEqual(parseNetDev(dev), [
+      { name: 'eth0', rxBytes: 1000, rxErrors: 2, txBytes: 2000, txErrors: 3 },
+    ]);
   });
 });
 
@@ -147,7 +163,12 @@ describe('a container cgroup with a busy process', () => {
         uid: 'u-1',
         startTime: new Date('2026-01-01T00:00:00Z'),
         containers: [
-          { name: 'main', cgroupsPath: name, startTime: new Date('2026-01-01T00:00:01Z') },
+          {
+            name: 'main',
+            cgroupsPath: name,
+            startTime: new Date('2026-01-01T00:00:01Z'),
+            ...(child?.pid ? { pid: child.pid } : {}),
+          },
         ],
       },
     ];
@@ -185,6 +206,13 @@ describe('a container cgroup with a busy process', () => {
     assert.ok(c.memory!.workingSetBytes >= 64 * 1024 * 1024);
     assert.equal(pod.cpu!.usageCoreNanoSeconds, c.cpu!.usageCoreNanoSeconds);
     assert.equal(pod.memory!.workingSetBytes, c.memory!.workingSetBytes);
+    // The pod's network is that of its process's namespace (here the test's own), loopback left out.
+    assert.ok(pod.network && s.node.network);
+    assert.deepEqual(
+      pod.network.interfaces.map((i) => i.name),
+      s.node.network.interfaces.map((i) => i.name),
+    );
+    assert.ok(!pod.network.interfaces.some((i) => i.name === 'lo'));
 
     const text = await provider.resourceMetrics();
     const series = text.split('\n').filter((l) => l && !l.startsWith('#'));
@@ -213,7 +241,7 @@ describe('a container cgroup with a busy process', () => {
     const v2 = await readCgroup(hybridV2, name);
     const v1After = await readCgroup(layout, name);
     assert.ok(v2.cpuNanos !== undefined && v2.cpuNanos > 0);
-    // Read between two v1 readings, to the microsecond v2 counts in (the moves into each tree were moments apart).
+    // Read between two v1 readings (the moves into each tree were moments apart).
     assert.ok(v2.cpuNanos >= v1.cpuNanos! - 5e7 && v2.cpuNanos <= v1After.cpuNanos! + 5e7);
   });
 });

@@ -39,6 +39,20 @@ export interface FsStats {
   inodesUsed: number;
 }
 
+export interface InterfaceStats {
+  name: string;
+  rxBytes: number;
+  rxErrors: number;
+  txBytes: number;
+  txErrors: number;
+}
+
+/** The default interface's counters inline (eth0, as the kubelet names it), then every interface. */
+export interface NetworkStats extends Partial<InterfaceStats> {
+  time: string;
+  interfaces: InterfaceStats[];
+}
+
 export interface ContainerStats {
   name: string;
   startTime: string;
@@ -52,6 +66,7 @@ export interface PodStats {
   containers: ContainerStats[];
   cpu?: CpuStats;
   memory?: MemoryStats;
+  network?: NetworkStats;
 }
 
 export interface NodeStats {
@@ -59,6 +74,7 @@ export interface NodeStats {
   startTime: string;
   cpu?: CpuStats;
   memory?: MemoryStats;
+  network?: NetworkStats;
   fs?: FsStats;
   rlimit?: { time: string; maxpid: number; curproc: number };
 }
@@ -74,6 +90,8 @@ export interface StatsContainer {
   /** The OCI `linux.cgroupsPath` (cgroupfs form, e.g. /skiff/<id>). */
   cgroupsPath: string;
   startTime?: Date;
+  /** Host pid of its first process: its /proc/<pid>/net/dev is the pod's network. */
+  pid?: number;
 }
 
 /** A pod bound to this node with its running containers. */
