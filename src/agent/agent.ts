@@ -42,6 +42,7 @@ import type { CommandRunner } from './runner/index.js';
 import { VolumeError, type VolumeSources } from './volumes/index.js';
 import { createTokenManager } from './token-manager.js';
 import type { EnvSources } from './pod/env.js';
+import { createStatsProvider, statsPodsFrom } from './stats/index.js';
 
 export const AGENT_VERSION = 'v1.33.0-skiff';
 
@@ -101,6 +102,8 @@ export interface NodeAgent {
   readonly images: ImageService;
   /** The node server's bound port once start() has it listening (undefined without `server`). */
   readonly serverPort: number | undefined;
+  /** The node's resource usage, for the node server's /stats/summary and /metrics/resource. */
+  readonly stats: StatsProvider;
   execIn(
     namespace: string,
     pod: string,
@@ -406,6 +409,21 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
     return c;
   }
 
+  const stats = createStatsProvider({
+    nodeName: o.nodeName,
+    dataDir: o.dataDir,
+    signal: o.signal,
+    pods: async () => {
+      if (!runtime) return [];
+      const start = (uid: string): Date | undefined => {
+        const p = pods?.list().find((x) => x.metadata.uid === uid);
+        const t = (p?.['status'] as { startTime?: string } | undefined)?.startTime;
+        return t ? new Date(t) : undefined;
+      };
+      return statsPodsFrom(await runtime.list(), start);
+    },
+  });
+
   let nodeServer: NodeServer | undefined;
   async function startServer(so: NonNullable<NodeAgentOptions['server']>): Promise<number> {
     const server = createNodeServer({
@@ -419,7 +437,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
         get: (namespace, name) => pods?.get(namespace, name),
       },
       backend: agentBackend(agent),
-      ...(so.stats ? { stats: so.stats } : {}),
+      stats: so.stats ?? stats,
       configz: {
         ...(o.clusterDNS ? { clusterDNS: [o.clusterDNS] } : {}),
         ...(o.clusterDomain ? { clusterDomain: o.clusterDomain } : {}),
@@ -435,6 +453,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
 
   const agent: NodeAgent = {
     images,
+    stats,
     prepare,
     get serverPort() {
       return nodeServer?.port;
@@ -452,6 +471,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
           kubeletVersion: AGENT_VERSION,
           containerRuntimeVersion: rt.info.runtimeVersion,
           ...(kubeletPort !== undefined ? { kubeletPort } : {}),
+          dataDir: o.dataDir,
         },
         clock,
         logger: log,

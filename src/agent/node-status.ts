@@ -2,7 +2,7 @@
 // conditions and system info, renews its Lease in kube-node-lease every 10 s, and
 // refreshes the Node status (as the kubelet's node status manager does).
 
-import { cpus, hostname, release, totalmem, networkInterfaces } from 'node:os';
+import { hostname, release, networkInterfaces } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { KubeObject } from '../api/types.js';
 import {
@@ -14,6 +14,7 @@ import {
 } from '../client/index.js';
 import type { Logger } from '../log/index.js';
 import { formatMicroTime, formatTime } from '../api/time.js';
+import { hostResources, nodeResources } from './stats/index.js';
 
 export const LEASE_DURATION_SECONDS = 40;
 const RENEW_INTERVAL_MS = 10_000;
@@ -29,6 +30,8 @@ export interface NodeIdentity {
   labels?: Record<string, string>;
   /** The port the node's HTTPS API listens on (default 10250). */
   kubeletPort?: number;
+  /** The agent's data directory: its filesystem is the node's ephemeral-storage. */
+  dataDir?: string;
 }
 
 export interface NodeConditionState {
@@ -64,14 +67,7 @@ export function defaultNodeName(): string {
 }
 
 export function nodeObject(id: NodeIdentity, now: Date, state: NodeConditionState): KubeObject {
-  const memKi = `${Math.floor(totalmem() / 1024)}Ki`;
-  const capacity = {
-    cpu: String(cpus().length),
-    memory: memKi,
-    pods: '110',
-    'ephemeral-storage': '100Gi',
-    'hugepages-2Mi': '0',
-  };
+  const { capacity, allocatable } = nodeResources(hostResources(id.dataDir ?? '/'));
   const t = formatTime(now);
   const cond = (type: string, status: string, reason: string, message: string) => ({
     type,
@@ -102,7 +98,7 @@ export function nodeObject(id: NodeIdentity, now: Date, state: NodeConditionStat
     spec: { podCIDR: id.podCIDR, podCIDRs: [id.podCIDR] },
     status: {
       capacity,
-      allocatable: capacity,
+      allocatable,
       conditions: [
         cond(
           'MemoryPressure',

@@ -66,6 +66,8 @@ export interface HandlerOptions extends ServerParts {
   clock: { now(): Date };
   /** Counts admitted requests and serves /metrics. */
   metrics?: ApiServerMetrics;
+  /** Resources served by other components (metrics.k8s.io), keyed by `group/plural`. */
+  resourceHandlers?: Map<string, SubresourceHandler>;
 }
 
 /**
@@ -183,6 +185,8 @@ export function createApiHandler(opts: HandlerOptions): ApiHandler {
     // The TLS front stops reading past the limit; in-process clients are held to it here.
     if (r.ctx.req.body.length > MAX_BODY_BYTES) throw tooLarge();
     checkDryRun(r.query, info.verb);
+    const served = opts.resourceHandlers?.get(`${def.group}/${def.plural}`);
+    if (served) return served(r);
     if (def.virtual) {
       if (info.verb !== 'create' || info.subresource)
         throw methodNotSupported({ group: def.group, resource: def.plural }, info.verb);

@@ -34,6 +34,11 @@ import {
   type KubeletCredentials,
 } from './kubelet/index.js';
 import { createProxyServer } from './proxy/index.js';
+import {
+  createResourceMetrics,
+  withMetricsResources,
+  type ResourceMetricsOptions,
+} from './resource-metrics/index.js';
 
 export type { ApiRequest, ApiResponse, VersionInfo } from './types.js';
 export type { ApiHandler, SubresourceHandler } from './handler.js';
@@ -82,6 +87,11 @@ export interface ApiServerOptions {
    */
   kubelet?: KubeletCredentials;
   resources?: ResourceTable;
+  /**
+   * Serves metrics.k8s.io (`kubectl top`) from the nodes' /metrics/resource. With `kubelet`
+   * and without this, the nodes are scraped through the kubelet client every 15 s.
+   */
+  resourceMetrics?: ResourceMetricsOptions;
 }
 
 export interface ServiceAccountTokenOptions {
@@ -113,7 +123,17 @@ export interface ApiServer {
 
 export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const clock = o.clock ?? { now: () => new Date() };
-  const table = o.resources ?? defaultResourceTable();
+  // The default scraper runs only after start, once `kubelet` (below) exists.
+  const scrapeKubelet = async (node: string): Promise<string> => {
+    if (!kubelet) throw new Error('no kubelet client');
+    const r = await kubelet.get(node, '/metrics/resource');
+    if (r.status !== 200) throw new Error(`/metrics/resource of node ${node}: ${r.status}`);
+    return r.body;
+  };
+  const metricsOptions = o.resourceMetrics ?? (o.kubelet ? { scrape: scrapeKubelet } : undefined);
+  const resourceMetrics = metricsOptions && createResourceMetrics(metricsOptions);
+  const baseTable = o.resources ?? defaultResourceTable();
+  const table = resourceMetrics ? withMetricsResources(baseTable) : baseTable;
   const metrics = createApiServerMetrics({ table, store: o.store, version: versionInfo() });
   const cidr = parseCidr(o.serviceCidr ?? '10.96.0.0/12');
   const registry = new Registry(
@@ -207,6 +227,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     ...(o.findUnknownFields ? { findUnknownFields: o.findUnknownFields } : {}),
     ...(o.findTypeError ? { findTypeError: o.findTypeError } : {}),
     ...(subresources.size ? { subresources } : {}),
+    ...(resourceMetrics ? { resourceHandlers: resourceMetrics.handlers } : {}),
     metrics,
   });
   const instrumented = metrics.instrument(handler);
@@ -224,6 +245,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
         securePort: port,
       });
       await boundObjects?.ready;
+      resourceMetrics?.start(registry, table);
       ready = true;
     },
     async listen() {
@@ -254,6 +276,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       // someone deletes the `kubernetes` service).
       bootTimer = setInterval(() => void boot().catch(() => undefined), BOOTSTRAP_RECONCILE_MS);
       bootTimer.unref();
+      resourceMetrics?.start(registry, table);
       ready = true;
       return bound;
     },
@@ -261,6 +284,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       ready = false;
       clearInterval(bootTimer);
       kubelet?.close();
+      resourceMetrics?.stop();
       boundObjects?.close();
       const s = server;
       if (!s) return;
