@@ -18,7 +18,7 @@ import {
 } from '../client/index.js';
 import { createImageService, type ImageService, type RegistriesConfig } from '../images/index.js';
 import type { Logger } from '../log/index.js';
-import { createNodeStatusManager, primaryIPv4 } from './node-status.js';
+import { createNodeStatusManager, defaultNodeIP } from './node-status.js';
 import { PodWorker, type Clock } from './pod/worker.js';
 import { LABEL_POD_UID } from './pod/container-config.js';
 import { AgentError } from './errors.js';
@@ -150,7 +150,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
     podCIDR: o.podCIDR,
     ...(o.nodeNetns ? { nodeNetns: o.nodeNetns } : {}),
   });
-  const hostIP = o.hostIP ?? (o.nodeNetns ? network.gateway : (primaryIPv4() ?? '127.0.0.1'));
+  const hostIP = o.hostIP ?? (o.nodeNetns ? network.gateway : defaultNodeIP(o.podCIDR));
   const workers = new Map<string, PodWorker>(); // by pod uid
   // Workers of pods gone from the API whose termination may still be under way.
   const retiring = new Set<PodWorker>();

@@ -4,6 +4,7 @@
 export { AGENT_VERSION, createNodeAgent, type NodeAgent, type NodeAgentOptions } from './agent.js';
 export type { ExecSession, LogOptions } from './runtime/index.js';
 export { nodeHostProblems, PreflightError } from './preflight.js';
+export { defaultNodeIP } from './node-status.js';
 export {
   createNodeServer,
   type NodeServer,

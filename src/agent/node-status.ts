@@ -2,6 +2,7 @@
 // conditions and system info, renews its Lease in kube-node-lease every 10 s, and
 // refreshes the Node status (as the kubelet's node status manager does).
 
+import { gatewayOf, intToIp, parseCidr } from './sandbox/cidr.js';
 import { hostname, release, networkInterfaces } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { KubeObject } from '../api/types.js';
@@ -60,6 +61,16 @@ export function primaryIPv4(): string | undefined {
   for (const list of Object.values(networkInterfaces()))
     for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   return undefined;
+}
+
+/**
+ * The address a node registers as its InternalIP: the machine's first non-loopback IPv4
+ * address, else (a machine or namespace with nothing but loopback) the node's own address on
+ * the pod network, which the host and every pod can reach. Never 127.0.0.1: the API server
+ * refuses to proxy to loopback, as kube-apiserver does.
+ */
+export function defaultNodeIP(podCIDR: string): string {
+  return primaryIPv4() ?? intToIp(gatewayOf(parseCidr(podCIDR)));
 }
 
 export function defaultNodeName(): string {

@@ -20,7 +20,12 @@ import { createClient, createInProcessTransport } from '../client/index.js';
 import { builtinControllers, startControllerManager } from '../controllers/index.js';
 import { scheduler } from '../scheduler/index.js';
 import { loadRegistriesConfig } from '../images/index.js';
-import { createCommandRunner, createNodeAgent, type NodeAgent } from '../agent/index.js';
+import {
+  createCommandRunner,
+  createNodeAgent,
+  defaultNodeIP,
+  type NodeAgent,
+} from '../agent/index.js';
 import type { DataPaths } from './paths.js';
 import { primaryAddress } from './address.js';
 
@@ -139,7 +144,9 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   const commandRunner = createCommandRunner();
   const createAgent = (node: NonNullable<ClusterOptions['node']>): NodeAgent => {
     const registriesFile = join(paths.dir, 'registries.yaml');
+    const nodeIP = defaultNodeIP(node.podCIDR);
     return createNodeAgent({
+      hostIP: nodeIP,
       client: inProcess(`system:node:${node.name}`, ['system:nodes', 'system:masters']),
       nodeName: node.name,
       dataDir: paths.dir,
@@ -154,7 +161,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
         port: node.kubeletPort ?? 10250,
         ...issueServingCertificate(pki.ca, {
           commonName: `system:node:${node.name}`,
-          altNames: { dnsNames: [node.name], ips: [...new Set(['127.0.0.1', advertise])] },
+          altNames: { dnsNames: [node.name], ips: [...new Set([nodeIP, '127.0.0.1', advertise])] },
         }),
         clientCaPem: pki.ca.certPem,
       },
