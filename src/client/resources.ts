@@ -48,3 +48,9 @@ export const ingresses: ResourceRef = {
   plural: 'ingresses',
   namespaced: true,
 };
+export const daemonSets: ResourceRef = {
+  group: 'apps',
+  version: 'v1',
+  plural: 'daemonsets',
+  namespaced: true,
+};

@@ -4,6 +4,7 @@
 
 import type { ResourceDef } from '../types.js';
 import { configMapResource } from './configmap.js';
+import { daemonSetResource } from './daemonset.js';
 import { deploymentResource } from './deployment.js';
 import { endpointsResource } from './endpoints.js';
 import { endpointSliceResource } from './endpointslice.js';
@@ -25,6 +26,7 @@ import { serviceAccountResource } from './serviceaccount.js';
 export const workloadResources: readonly ResourceDef[] = [
   podResource,
   replicationControllerResource,
+  daemonSetResource,
   deploymentResource,
   replicaSetResource,
 ];
