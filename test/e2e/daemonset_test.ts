@@ -205,6 +205,23 @@ describe('daemonsets', { concurrency: true }, () => {
         );
         assert.deepEqual(pinned.trim().split('\n').sort(), NODES);
         assert.equal(ok(await k('get', 'ds/agent', '-o', 'name')).trim(), 'daemonset.apps/agent');
+        const described = ok(await k('describe', 'ds', 'agent'));
+        for (const line of [
+          /^Selector:\s+app=agent$/m,
+          /^Node-Selector:\s+skiff\.test\/pool=daemons$/m,
+          /^Desired Number of Nodes Scheduled: 2$/m,
+          /^Current Number of Nodes Scheduled: 2$/m,
+          /^Number of Nodes Scheduled with Up-to-date Pods: 2$/m,
+          /^Number of Nodes Scheduled with Available Pods: 2$/m,
+          /^Number of Nodes Misscheduled: 0$/m,
+          /^Pods Status:\s+2 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed$/m,
+          /Normal\s+SuccessfulCreate\s+\S+\s+daemonset-controller\s+Created pod: agent-[a-z0-9]{5}/,
+        ])
+          assert.match(described, line);
+        assert.match(
+          ok(await k('explain', 'daemonset.spec.updateStrategy.rollingUpdate')),
+          /maxSurge\s+<IntOrString>/,
+        );
         assert.match(ok(await k('get', 'all')), /daemonset\.apps\/agent\s+2\s+2\s+2\s+2\s+2/);
       });
 
