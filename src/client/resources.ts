@@ -54,3 +54,9 @@ export const daemonSets: ResourceRef = {
   plural: 'daemonsets',
   namespaced: true,
 };
+export const controllerRevisions: ResourceRef = {
+  group: 'apps',
+  version: 'v1',
+  plural: 'controllerrevisions',
+  namespaced: true,
+};

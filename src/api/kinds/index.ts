@@ -4,6 +4,7 @@
 
 import type { ResourceDef } from '../types.js';
 import { configMapResource } from './configmap.js';
+import { controllerRevisionResource } from './controllerrevision.js';
 import { daemonSetResource } from './daemonset.js';
 import { deploymentResource } from './deployment.js';
 import { endpointsResource } from './endpoints.js';
@@ -46,6 +47,7 @@ export const otherResources: readonly ResourceDef[] = [
   ingressResource,
   ingressClassResource,
   leaseResource,
+  controllerRevisionResource,
 ];
 
 export { reviewResources };

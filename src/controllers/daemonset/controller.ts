@@ -17,7 +17,7 @@ import { podKey } from '../replicaset/podutil.js';
 import { routeEvents } from '../replicaset/routing.js';
 import { SLOW_START_INITIAL_BATCH, slowStartBatch } from '../replicaset/slowstart.js';
 import type { Pod, ReplicaOwner } from '../replicaset/types.js';
-import { computeHash } from '../deployment/hash.js';
+import { cleanupHistory, constructHistory, type Revision } from './history.js';
 import { placement, targetNode } from './placement.js';
 import { byAgeScheduledFirst, daemonPod } from './pods.js';
 import { allowsSurge, rollingUpdateStep } from './rolling.js';
@@ -70,6 +70,7 @@ function start(ctx: ControllerContext): void {
   const sets = ctx.informers.for<ReplicaOwner>(resources.daemonSets);
   const pods = ctx.informers.for<Pod>(resources.pods);
   const nodes = ctx.informers.for<Node>(resources.nodes);
+  const revisions = ctx.informers.for<Revision>(resources.controllerRevisions);
   const recorder = ctx.recorder(COMPONENT);
   const podControl = createPodControl(ctx.client, kind, recorder);
   const expectations = createExpectations(ctx.clock);
@@ -143,6 +144,7 @@ function start(ctx: ControllerContext): void {
     ds: DaemonSet,
     allNodes: Node[],
     podsByNode: Map<string, Pod[]>,
+    hash: string,
   ): { create: string[]; remove: Pod[] } {
     const create: string[] = [];
     const remove: Pod[] = [];
@@ -175,7 +177,6 @@ function start(ctx: ControllerContext): void {
           // With surge a node may hold its oldest new pod and its oldest old pod.
           let keptNew = false;
           let keptOld = false;
-          const hash = currentHash(ds);
           for (const p of running) {
             const isNew = p.metadata.labels?.['controller-revision-hash'] === hash;
             if (isNew && !keptNew) keptNew = true;
@@ -189,9 +190,6 @@ function start(ctx: ControllerContext): void {
       if (!known.has(name)) remove.push(...here.filter((p) => !p.metadata.deletionTimestamp));
     return { create, remove };
   }
-
-  const currentHash = (ds: DaemonSet): string =>
-    computeHash(ds.spec?.template, ds.status?.collisionCount);
 
   async function writeStatus(ds: DaemonSet, status: DaemonSetStatus): Promise<void> {
     let base = ds;
@@ -229,7 +227,6 @@ function start(ctx: ControllerContext): void {
       );
       return;
     }
-    const hash = currentHash(ds);
     const claimed = await claimPods(
       {
         kind,
@@ -247,12 +244,13 @@ function start(ctx: ControllerContext): void {
       podsByNode.set(node, [...(podsByNode.get(node) ?? []), p]);
     }
     const allNodes = nodes.list();
+    const { hash, old } = await constructHistory(ctx.client, revisions, ds);
 
     const acted = expectations.satisfied(key);
     let manageError: unknown;
     if (acted) {
       try {
-        const { create, remove } = manage(ds, allNodes, podsByNode);
+        const { create, remove } = manage(ds, allNodes, podsByNode, hash);
         const results = await Promise.allSettled([
           createPods(key, ds, create, hash),
           deletePods(key, ds, remove),
@@ -274,6 +272,7 @@ function start(ctx: ControllerContext): void {
             deletePods(key, ds, step.deletePods),
           ]);
         }
+        await cleanupHistory(ctx.client, ds, old, claimed);
       } catch (e) {
         manageError = e;
       }
@@ -291,7 +290,7 @@ function start(ctx: ControllerContext): void {
   }
 
   void (async () => {
-    await Promise.all([sets.synced(), pods.synced(), nodes.synced()]);
+    await Promise.all([sets.synced(), pods.synced(), nodes.synced(), revisions.synced()]);
     if (ctx.signal.aborted) return;
     await queue.run(WORKERS, sync, ctx.signal, (key, err) =>
       ctx.logger.info('sync failed', { key, err: errorText(err) }),

@@ -15,6 +15,7 @@ import {
 import type { Pod } from '../replicaset/types.js';
 import { daemonSetController } from './index.js';
 import type { DaemonSet, DaemonSetStatus } from './types.js';
+import type { Revision } from './history.js';
 
 const DS = resources.daemonSets;
 const NODES = resources.nodes;
@@ -277,5 +278,56 @@ describe('daemonset controller', () => {
     }, 'roll-a on agent:3');
     const pods = await podsOf(env.client, ns, 'roll');
     assert.equal(pods.filter((p) => imageOf(p) === 'agent:2').length, 2);
+
+    // History: one ControllerRevision per template, numbered in order, named by the hash
+    // label its pods carry, holding the patch that restores the template.
+    const revs = await eventually(async () => {
+      const list = await env.client.list<Revision>(resources.controllerRevisions, ns);
+      return list.items.length === 3 ? list.items : false;
+    }, 'three revisions');
+    revs.sort((a, b) => (a.revision ?? 0) - (b.revision ?? 0));
+    assert.deepEqual(
+      revs.map((r) => r.revision),
+      [1, 2, 3],
+    );
+    const images = revs.map(
+      (r) =>
+        (r.data as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec
+          .template.spec.containers[0]?.image,
+    );
+    assert.deepEqual(images, ['agent:1', 'agent:2', 'agent:3']);
+    for (const r of revs) {
+      const hash = r.metadata.labels?.['controller-revision-hash'];
+      assert.equal(r.metadata.name, `roll-${hash}`);
+      assert.equal(
+        (r.data as { spec: { template: { $patch: string } } }).spec.template.$patch,
+        'replace',
+      );
+      assert.equal(r.metadata.ownerReferences?.[0]?.name, 'roll');
+    }
+    const newest = revs[2]?.metadata.labels?.['controller-revision-hash'];
+    const onA = pods.find((p) => pinnedNode(p) === 'roll-a');
+    assert.equal(onA?.metadata.labels?.['controller-revision-hash'], newest);
+  });
+
+  it('keeps revisionHistoryLimit old revisions, and those pods still run', async () => {
+    const ns = await createNamespace(env.client, 'ds-history');
+    await addNode('hist-a', { pool: 'hist' });
+    const body = dsBody('hist', { nodeSelector: { pool: 'hist' }, strategy: { type: 'OnDelete' } });
+    (body.spec as Record<string, unknown>)['revisionHistoryLimit'] = 0;
+    await env.client.create<DaemonSet>(DS, ns, body);
+    await waitNodes(ns, 'hist', ['hist-a']);
+    for (const image of ['agent:2', 'agent:3'])
+      await env.client.patch(DS, ns, 'hist', 'merge', {
+        spec: { template: { spec: { containers: [{ name: 'agent', image }] } } },
+      });
+    // The pod still runs revision 1, which stays; revision 2 goes.
+    const revs = await eventually(async () => {
+      const list = await env.client.list<Revision>(resources.controllerRevisions, ns);
+      const nums = list.items.map((r) => r.revision).sort();
+      return JSON.stringify(nums) === '[1,3]' ? list.items : false;
+    }, 'revisions 1 and 3');
+    assert.equal(revs.length, 2);
+    await env.client.delete(NODES, '', 'hist-a');
   });
 });
