@@ -249,6 +249,39 @@ describe('daemonsets', { concurrency: true }, () => {
           ok(await k('get', 'ds', 'agent', '-o', 'jsonpath={.metadata.annotations}')),
           /"deprecated.daemonset.template.generation":"2"/,
         );
+
+        // History as kubectl reads it from the ControllerRevisions.
+        assert.equal(
+          ok(await k('rollout', 'history', 'ds/agent')),
+          'daemonset.apps/agent \nREVISION  CHANGE-CAUSE\n1         <none>\n2         <none>\n\n',
+        );
+        const revs = parseTable(ok(await k('get', 'controllerrevisions')));
+        assert.deepEqual(revs.map((r) => [r['CONTROLLER'], r['REVISION']]).sort(), [
+          ['daemonset.apps/agent', '1'],
+          ['daemonset.apps/agent', '2'],
+        ]);
+        for (const r of revs) assert.match(r['NAME'] ?? '', /^agent-[a-z0-9]+$/);
+        assert.match(
+          ok(await k('rollout', 'history', 'ds/agent', '--revision=1')),
+          /Image:\s+agent:1/,
+        );
+        assert.equal(
+          ok(await k('rollout', 'undo', 'ds/agent')).trim(),
+          'daemonset.apps/agent rolled back',
+        );
+        const undone = await whileActingAsNodeAgent(
+          ns,
+          'agent',
+          k('rollout', 'status', 'ds/agent', '--timeout=60s'),
+        );
+        assert.match(ok(undone), /daemon set "agent" successfully rolled out\n$/);
+        assert.deepEqual(
+          ok(await k('get', 'pods', '-o', 'jsonpath={.items[*].spec.containers[0].image}'))
+            .trim()
+            .split(' '),
+          ['agent:1', 'agent:1'],
+        );
+        assert.match(ok(await k('rollout', 'history', 'ds/agent')), /^2 +<none>\n3 +<none>\n/m);
       });
     });
   }
