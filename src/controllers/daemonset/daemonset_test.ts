@@ -14,6 +14,7 @@ import {
 } from '../../../test/support/controllers-replicaset.js';
 import type { Pod } from '../replicaset/types.js';
 import { daemonSetController } from './index.js';
+import { garbageCollector } from '../garbagecollector/index.js';
 import type { DaemonSet, DaemonSetStatus } from './types.js';
 import type { Revision } from './history.js';
 
@@ -58,7 +59,7 @@ const pinnedNode = (p: Pod): string | undefined => {
 describe('daemonset controller', () => {
   let env: ControllerTestEnv;
   before(async () => {
-    env = await startControllers([daemonSetController]);
+    env = await startControllers([daemonSetController, garbageCollector]);
   });
   after(async () => env.stop());
 
@@ -329,5 +330,25 @@ describe('daemonset controller', () => {
     }, 'revisions 1 and 3');
     assert.equal(revs.length, 2);
     await env.client.delete(NODES, '', 'hist-a');
+  });
+
+  it('deleting the DaemonSet removes its pods and revisions (garbage collector)', async () => {
+    const ns = await createNamespace(env.client, 'ds-gc');
+    await addNode('gc-a', { pool: 'gc' });
+    await env.client.create<DaemonSet>(DS, ns, dsBody('gc', { nodeSelector: { pool: 'gc' } }));
+    await waitNodes(ns, 'gc', ['gc-a']);
+    await eventually(async () => {
+      const list = await env.client.list(resources.controllerRevisions, ns);
+      return list.items.length === 1;
+    }, 'one revision');
+    await env.client.delete(DS, ns, 'gc');
+    await eventually(async () => {
+      const [p, r] = await Promise.all([
+        env.client.list(resources.pods, ns),
+        env.client.list(resources.controllerRevisions, ns),
+      ]);
+      return p.items.length === 0 && r.items.length === 0;
+    }, 'pods and revisions gone');
+    await env.client.delete(NODES, '', 'gc-a');
   });
 });
