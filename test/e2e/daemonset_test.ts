@@ -194,16 +194,20 @@ describe('daemonsets', { concurrency: true }, () => {
             ['SELECTOR', 'app=agent'],
           ],
         );
-        // Pods are pinned to their nodes as kube's controller pins them.
-        const pinned = ok(
-          await k(
-            'get',
-            'pods',
-            '-o',
-            'jsonpath={range .items[*]}{.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0].values[0]}{"\\n"}{end}',
-          ),
-        );
-        assert.deepEqual(pinned.trim().split('\n').sort(), NODES);
+        // Pods are pinned to their nodes as kube's controller pins them, and the scheduler
+        // binds each where its matchFields say.
+        const want = NODES.map((n) => `${n}=${n}`).join(',');
+        await until(`pods bound as pinned (${want})`, async () => {
+          const pinned = ok(
+            await k(
+              'get',
+              'pods',
+              '-o',
+              'jsonpath={range .items[*]}{.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0].values[0]}={.spec.nodeName}{"\\n"}{end}',
+            ),
+          );
+          return pinned.trim().split('\n').sort().join(',') === want ? true : undefined;
+        });
         assert.equal(ok(await k('get', 'ds/agent', '-o', 'name')).trim(), 'daemonset.apps/agent');
         const described = ok(await k('describe', 'ds', 'agent'));
         for (const line of [
