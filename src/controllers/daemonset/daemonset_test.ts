@@ -311,6 +311,47 @@ describe('daemonset controller', () => {
     assert.equal(onA?.metadata.labels?.['controller-revision-hash'], newest);
   });
 
+  it('with maxSurge, starts the new pod beside the old one and then removes the old', async () => {
+    const ns = await createNamespace(env.client, 'ds-surge');
+    for (const n of ['surge-a', 'surge-b']) await addNode(n, { pool: 'surge' });
+    await env.client.create<DaemonSet>(
+      DS,
+      ns,
+      dsBody('surge', {
+        nodeSelector: { pool: 'surge' },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      }),
+    );
+    await waitNodes(ns, 'surge', ['surge-a', 'surge-b']);
+    for (const p of await podsOf(env.client, ns, 'surge')) await markReady(env.client, p);
+    await waitStatus(ns, 'surge', (s) => s.numberAvailable === 2, 'available 2');
+    await env.client.patch(DS, ns, 'surge', 'merge', {
+      spec: { template: { spec: { containers: [{ name: 'agent', image: 'agent:2' }] } } },
+    });
+    // One node gets a second pod; both old pods still run.
+    const surged = await eventually(async () => {
+      const pods = await podsOf(env.client, ns, 'surge');
+      return pods.length === 3 ? pods : false;
+    }, 'a surge pod');
+    assert.equal(surged.filter((p) => imageOf(p) === 'agent:1').length, 2);
+    const fresh = surged.find((p) => imageOf(p) === 'agent:2') as Pod;
+    assert.equal(surged.filter((p) => pinnedNode(p) === pinnedNode(fresh)).length, 2);
+    // Once it is available, the old pod beside it goes, then the other node surges.
+    await eventually(
+      async () => {
+        const pods = await podsOf(env.client, ns, 'surge');
+        for (const p of pods)
+          if (!p.status?.conditions?.some((c) => c.type === 'Ready'))
+            await markReady(env.client, p);
+        return pods.length === 2 && pods.every((p) => imageOf(p) === 'agent:2');
+      },
+      'both nodes on agent:2',
+      20_000,
+    );
+    assert.deepEqual(await podNodes(ns, 'surge'), ['surge-a', 'surge-b']);
+    for (const n of ['surge-a', 'surge-b']) await env.client.delete(NODES, '', n);
+  });
+
   it('keeps revisionHistoryLimit old revisions, and those pods still run', async () => {
     const ns = await createNamespace(env.client, 'ds-history');
     await addNode('hist-a', { pool: 'hist' });
