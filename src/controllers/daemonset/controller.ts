@@ -90,15 +90,37 @@ function start(ctx: ControllerContext): void {
     delete: enqueueAll,
   });
 
+  /**
+   * syncNodes: creates a pod on each of `onNodes` (slow-start batches) and deletes `victims`,
+   * expecting both at once so the next sync waits for the informer to show them.
+   */
+  async function syncNodes(
+    key: string,
+    ds: DaemonSet,
+    onNodes: string[],
+    victims: Pod[],
+    hash: string,
+  ): Promise<void> {
+    const toCreate = onNodes.slice(0, BURST_REPLICAS);
+    const toDelete = victims.slice(0, BURST_REPLICAS);
+    if (!toCreate.length && !toDelete.length) return;
+    expectations.expect(key, toCreate.length, toDelete.map(podKey));
+    const results = await Promise.allSettled([
+      createPods(key, ds, toCreate, hash),
+      deletePods(key, ds, toDelete),
+    ]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
   async function createPods(
     key: string,
     ds: DaemonSet,
     onNodes: string[],
     hash: string,
   ): Promise<void> {
-    const n = Math.min(onNodes.length, BURST_REPLICAS);
+    const n = onNodes.length;
     if (!n) return;
-    expectations.expectCreations(key, n);
     let next = 0;
     const { successes, error } = await slowStartBatch(n, SLOW_START_INITIAL_BATCH, async () => {
       const node = onNodes[next++] ?? '';
@@ -117,16 +139,14 @@ function start(ctx: ControllerContext): void {
         throw e;
       }
     });
+    // Creates never attempted or failed will not be observed: stop waiting for them.
     for (let i = successes; i < n; i++) expectations.creationObserved(key);
     if (error !== undefined) throw error;
   }
 
   async function deletePods(key: string, ds: DaemonSet, victims: Pod[]): Promise<void> {
-    const list = victims.slice(0, BURST_REPLICAS);
-    if (!list.length) return;
-    expectations.expectDeletions(key, list.map(podKey));
     const results = await Promise.allSettled(
-      list.map(async (p) => {
+      victims.map(async (p) => {
         try {
           await podControl.delete(ds as ReplicaOwner, p);
         } catch (e) {
@@ -251,12 +271,7 @@ function start(ctx: ControllerContext): void {
     if (acted) {
       try {
         const { create, remove } = manage(ds, allNodes, podsByNode, hash);
-        const results = await Promise.allSettled([
-          createPods(key, ds, create, hash),
-          deletePods(key, ds, remove),
-        ]);
-        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (failed) throw failed.reason;
+        await syncNodes(key, ds, create, remove, hash);
         if (ds.spec?.updateStrategy?.type === 'RollingUpdate' && expectations.satisfied(key)) {
           const wanted = new Map(podsByNode);
           let desired = 0;
@@ -267,10 +282,7 @@ function start(ctx: ControllerContext): void {
             if (!wanted.has(n)) wanted.set(n, []);
           }
           const step = rollingUpdateStep(ds, wanted, desired, hash, ctx.clock.now());
-          await Promise.all([
-            createPods(key, ds, step.createOn, hash),
-            deletePods(key, ds, step.deletePods),
-          ]);
+          await syncNodes(key, ds, step.createOn, step.deletePods, hash);
         }
         await cleanupHistory(ctx.client, ds, old, claimed);
       } catch (e) {
