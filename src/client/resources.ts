@@ -48,3 +48,15 @@ export const ingresses: ResourceRef = {
   plural: 'ingresses',
   namespaced: true,
 };
+export const daemonSets: ResourceRef = {
+  group: 'apps',
+  version: 'v1',
+  plural: 'daemonsets',
+  namespaced: true,
+};
+export const controllerRevisions: ResourceRef = {
+  group: 'apps',
+  version: 'v1',
+  plural: 'controllerrevisions',
+  namespaced: true,
+};

@@ -7,6 +7,7 @@ import { garbageCollector } from './garbagecollector/index.js';
 import { nodeLifecycleController } from './nodelifecycle/index.js';
 import { replicaSetController, replicationControllerController } from './replicaset/index.js';
 import { deploymentController } from './deployment/index.js';
+import { daemonSetController } from './daemonset/index.js';
 import { endpointsController } from './endpoints/index.js';
 import {
   endpointSliceController,
@@ -31,6 +32,7 @@ export function builtinControllers(o: BuiltinControllerOptions = {}): Controller
     replicaSetController,
     replicationControllerController,
     deploymentController,
+    daemonSetController,
     endpointsController,
     endpointSliceController,
     endpointSliceMirroringController,

@@ -104,6 +104,7 @@ describe('kubectl discovery and identity', { concurrency: true }, () => {
           ['secrets', '', 'v1', 'true', 'Secret'],
           ['serviceaccounts', 'sa', 'v1', 'true', 'ServiceAccount'],
           ['services', 'svc', 'v1', 'true', 'Service'],
+          ['daemonsets', 'ds', 'apps/v1', 'true', 'DaemonSet'],
           ['deployments', 'deploy', 'apps/v1', 'true', 'Deployment'],
           ['replicasets', 'rs', 'apps/v1', 'true', 'ReplicaSet'],
           ['selfsubjectreviews', '', 'authentication.k8s.io/v1', 'false', 'SelfSubjectReview'],
@@ -133,9 +134,16 @@ describe('kubectl discovery and identity', { concurrency: true }, () => {
         assert.equal(rows[0]?.['APIVERSION'], 'v1');
 
         const apps = ok(await c.kubectl(v, ['api-resources', '--api-group=apps']));
-        assert.match(
+        assert.equal(
           apps,
-          /^NAME {10}SHORTNAMES {3}APIVERSION {3}NAMESPACED {3}KIND\ndeployments {3}deploy {7}apps\/v1 {6}true {9}Deployment\nreplicasets {3}rs {11}apps\/v1 {6}true {9}ReplicaSet\n$/,
+          [
+            'NAME                  SHORTNAMES   APIVERSION   NAMESPACED   KIND',
+            'controllerrevisions                apps/v1      true         ControllerRevision',
+            'daemonsets            ds           apps/v1      true         DaemonSet',
+            'deployments           deploy       apps/v1      true         Deployment',
+            'replicasets           rs           apps/v1      true         ReplicaSet',
+            '',
+          ].join('\n'),
         );
         const cluster = ok(
           await c.kubectl(v, ['api-resources', '--namespaced=false', '-o', 'name']),

@@ -54,14 +54,14 @@ const PERCENT_MSG =
   "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
 
 /** ValidatePositiveIntOrPercent. */
-function intOrPercent(v: unknown, field: string): FieldError[] {
+export function intOrPercent(v: unknown, field: string): FieldError[] {
   if (typeof v === 'string')
     return /^[0-9]+%$/.test(v) ? [] : [invalidValue(field, v, PERCENT_MSG)];
   return nonNegative(v, field);
 }
 
 /** getIntOrPercentValue: the number of a percent, the int, or 0. */
-function intOrPercentValue(v: unknown): number {
+export function intOrPercentValue(v: unknown): number {
   if (typeof v === 'number') return v;
   const s = str(v);
   if (/^[0-9]+%$/.test(s)) return Number(s.slice(0, -1));

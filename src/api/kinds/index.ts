@@ -4,6 +4,8 @@
 
 import type { ResourceDef } from '../types.js';
 import { configMapResource } from './configmap.js';
+import { controllerRevisionResource } from './controllerrevision.js';
+import { daemonSetResource } from './daemonset.js';
 import { deploymentResource } from './deployment.js';
 import { endpointsResource } from './endpoints.js';
 import { endpointSliceResource } from './endpointslice.js';
@@ -25,6 +27,7 @@ import { serviceAccountResource } from './serviceaccount.js';
 export const workloadResources: readonly ResourceDef[] = [
   podResource,
   replicationControllerResource,
+  daemonSetResource,
   deploymentResource,
   replicaSetResource,
 ];
@@ -44,6 +47,7 @@ export const otherResources: readonly ResourceDef[] = [
   ingressResource,
   ingressClassResource,
   leaseResource,
+  controllerRevisionResource,
 ];
 
 export { reviewResources };

@@ -23,6 +23,7 @@ void describe('otherResources', () => {
       'networking.k8s.io/v1/ingresses': ['ing'],
       'networking.k8s.io/v1/ingressclasses': [],
       'coordination.k8s.io/v1/leases': [],
+      'apps/v1/controllerrevisions': [],
     });
     assert.deepEqual(
       otherResources.filter((d) => d.categories?.includes('all')).map((d) => d.plural),

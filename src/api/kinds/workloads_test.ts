@@ -32,6 +32,7 @@ void test('the workload kinds are described as kube-apiserver discovery lists th
         ['all'],
         true,
       ],
+      ['apps/v1', 'DaemonSet', 'DaemonSetList', 'daemonsets', 'daemonset', ['ds'], ['all'], true],
       [
         'apps/v1',
         'Deployment',
@@ -100,11 +101,12 @@ void test('subresources: pods stream and bind; the controllers scale through aut
   }
 });
 
-void test('every workload kind has a status strategy; the controllers also a scale selector', () => {
+void test('every workload kind has a status strategy; the replica controllers also a scale selector', () => {
   for (const d of workloadResources) {
     assert.ok(d.statusStrategy, d.plural);
     assert.equal(typeof d.statusStrategy.prepareForUpdate, 'function');
     assert.equal(typeof d.statusStrategy.validateUpdate, 'function');
-    assert.equal(typeof d.scaleStrategy?.selector, d.plural === 'pods' ? 'undefined' : 'function');
+    const scaled = d.plural !== 'pods' && d.plural !== 'daemonsets';
+    assert.equal(typeof d.scaleStrategy?.selector, scaled ? 'function' : 'undefined');
   }
 });

@@ -114,6 +114,8 @@ export const DEFAULT_OPERATIONS: readonly OpenApiOperation[] = [
     kind: gvk('authentication.k8s.io', 'v1', 'TokenRequest'),
     listed: false,
   },
+  crud('apps', 'controllerrevisions', 'ControllerRevision', true),
+  crud('apps', 'daemonsets', 'DaemonSet', true, true),
   crud('apps', 'deployments', 'Deployment', true, true),
   crud('apps', 'replicasets', 'ReplicaSet', true, true),
   scale('apps', 'deployments'),

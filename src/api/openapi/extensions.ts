@@ -17,6 +17,9 @@ export interface FieldExt {
 
 /** Per definition, per property. */
 export const FIELD_EXTENSIONS: Readonly<Record<string, Readonly<Record<string, FieldExt>>>> = {
+  'io.k8s.api.apps.v1.DaemonSetStatus': {
+    conditions: { patch: 'merge', key: 'type', list: 'map', keys: ['type'] },
+  },
   'io.k8s.api.apps.v1.DeploymentSpec': {
     strategy: { patch: 'retainKeys' },
   },

@@ -471,6 +471,7 @@ function singularKind(op: OpenApiOperation, subresource = op.subresource): strin
   if (!subresource || !op.subresource) return op.kind.kind;
   const byResource: Record<string, string> = {
     pods: 'Pod',
+    daemonsets: 'DaemonSet',
     deployments: 'Deployment',
     replicasets: 'ReplicaSet',
     replicationcontrollers: 'ReplicationController',

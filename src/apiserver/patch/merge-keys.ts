@@ -187,6 +187,7 @@ export const KINDS: Record<string, string> = {
   'apps/Deployment': 'Deployment',
   'apps/StatefulSet': 'Workload',
   'apps/DaemonSet': 'Workload',
+  'apps/ControllerRevision': 'Object',
   'batch/Job': 'Job',
   'batch/CronJob': 'CronJob',
   '/Service': 'Service',

@@ -176,3 +176,47 @@ void describe('the kind table', () => {
     }
   });
 });
+
+void describe('apps/v1 DaemonSet', () => {
+  void it('decodes as a Go client sends it: counters always, pointers when sent', () => {
+    const body = encode('apps/v1', 'DaemonSet', {
+      metadata: { name: 'agent', namespace: 'kube-system' },
+      spec: {
+        selector: { matchLabels: { app: 'agent' } },
+        template: {
+          metadata: { labels: { app: 'agent' } },
+          spec: { containers: [{ name: 'agent', image: 'agent:1' }] },
+        },
+        updateStrategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxUnavailable: { type: 1, strVal: '10%' }, maxSurge: { type: 0 } },
+        },
+        revisionHistoryLimit: 0,
+      },
+      status: { currentNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0 },
+    });
+    assert.deepEqual(decodeKubernetesProtobuf(envelope('apps/v1', 'DaemonSet', body)), {
+      kind: 'DaemonSet',
+      apiVersion: 'apps/v1',
+      metadata: { name: 'agent', namespace: 'kube-system' },
+      spec: {
+        selector: { matchLabels: { app: 'agent' } },
+        template: {
+          metadata: { labels: { app: 'agent' } },
+          spec: { containers: [{ name: 'agent', image: 'agent:1' }] },
+        },
+        updateStrategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxUnavailable: '10%', maxSurge: 0 },
+        },
+        revisionHistoryLimit: 0,
+      },
+      status: {
+        currentNumberScheduled: 0,
+        numberMisscheduled: 0,
+        desiredNumberScheduled: 0,
+        numberReady: 0,
+      },
+    });
+  });
+});

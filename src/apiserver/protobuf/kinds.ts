@@ -52,7 +52,7 @@ const GROUP_VERSIONS: Record<string, { pkg: string; kinds: string[] }> = {
       'ResourceQuota',
     ],
   },
-  'apps/v1': { pkg: 'k8s.io.api.apps.v1', kinds: ['Deployment', 'ReplicaSet'] },
+  'apps/v1': { pkg: 'k8s.io.api.apps.v1', kinds: ['Deployment', 'ReplicaSet', 'DaemonSet'] },
   'batch/v1': { pkg: 'k8s.io.api.batch.v1', kinds: ['Job', 'CronJob'] },
   'authorization.k8s.io/v1': {
     pkg: 'k8s.io.api.authorization.v1',

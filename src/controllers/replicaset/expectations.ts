@@ -17,6 +17,8 @@ export interface Expectations {
   satisfied(ownerKey: string): boolean;
   expectCreations(ownerKey: string, n: number): void;
   expectDeletions(ownerKey: string, podKeys: string[]): void;
+  /** Both at once, for a sync that creates and deletes (the DaemonSet controller's). */
+  expect(ownerKey: string, creations: number, podKeys: string[]): void;
   creationObserved(ownerKey: string): void;
   deletionObserved(ownerKey: string, podKey: string): void;
   delete(ownerKey: string): void;
@@ -38,6 +40,10 @@ export function createExpectations(clock: { now(): Date }): Expectations {
     expectDeletions(key, podKeys) {
       deleting.set(key, new Set(podKeys));
       set(key, 0, podKeys.length);
+    },
+    expect(key, creations, podKeys) {
+      deleting.set(key, new Set(podKeys));
+      set(key, creations, podKeys.length);
     },
     creationObserved(key) {
       const e = counts.get(key);

@@ -25,4 +25,13 @@ describe('expectations', () => {
     t += EXPECTATIONS_TIMEOUT_MS + 1;
     assert.ok(e.satisfied('ns/a'));
   });
+
+  it('waits for creates and deletes expected together', () => {
+    const e = createExpectations({ now: () => new Date(0) });
+    e.expect('ns/d', 1, ['ns/p1']);
+    e.creationObserved('ns/d');
+    assert.ok(!e.satisfied('ns/d'));
+    e.deletionObserved('ns/d', 'ns/p1');
+    assert.ok(e.satisfied('ns/d'));
+  });
 });

@@ -179,7 +179,7 @@ export function validateControllerTemplate(
   template: Obj,
   selector: LabelSelector | null,
   field: string,
-  owner: 'ReplicaSet' | 'ReplicationController',
+  owner: 'ReplicaSet' | 'ReplicationController' | 'DaemonSet',
 ): FieldError[] {
   const errs: FieldError[] = [];
   const labels = strMap(obj(template.metadata)?.labels);

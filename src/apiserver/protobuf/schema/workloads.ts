@@ -1,4 +1,4 @@
-// apps/v1 Deployment and ReplicaSet, batch/v1 Job and CronJob. Field numbers follow
+// apps/v1 Deployment, ReplicaSet and DaemonSet, batch/v1 Job and CronJob. Field numbers follow
 // k8s.io/api apps/v1 and batch/v1 generated.proto; names are the JSON names.
 
 export const APPS_PROTO = `
@@ -77,6 +77,50 @@ message ReplicaSetStatus {
 }
 
 message ReplicaSetCondition {
+  optional string type = 1 [(json) = "always"];
+  optional string status = 2 [(json) = "always"];
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastTransitionTime = 3;
+  optional string reason = 4;
+  optional string message = 5;
+}
+message DaemonSet {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional DaemonSetSpec spec = 2;
+  optional DaemonSetStatus status = 3;
+}
+
+message DaemonSetSpec {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector selector = 1 [(json) = "nullable"];
+  optional .k8s.io.api.core.v1.PodTemplateSpec template = 2 [(json) = "always"];
+  optional DaemonSetUpdateStrategy updateStrategy = 3;
+  optional int32 minReadySeconds = 4;
+  optional int32 revisionHistoryLimit = 6 [(json) = "ptr"];
+}
+
+message DaemonSetUpdateStrategy {
+  optional string type = 1;
+  optional RollingUpdateDaemonSet rollingUpdate = 2;
+}
+
+message RollingUpdateDaemonSet {
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString maxUnavailable = 1 [(json) = "ptr"];
+  optional .k8s.io.apimachinery.pkg.util.intstr.IntOrString maxSurge = 2 [(json) = "ptr"];
+}
+
+message DaemonSetStatus {
+  optional int32 currentNumberScheduled = 1 [(json) = "always"];
+  optional int32 numberMisscheduled = 2 [(json) = "always"];
+  optional int32 desiredNumberScheduled = 3 [(json) = "always"];
+  optional int32 numberReady = 4 [(json) = "always"];
+  optional int64 observedGeneration = 5;
+  optional int32 updatedNumberScheduled = 6;
+  optional int32 numberAvailable = 7;
+  optional int32 numberUnavailable = 8;
+  optional int32 collisionCount = 9 [(json) = "ptr"];
+  repeated DaemonSetCondition conditions = 10;
+}
+
+message DaemonSetCondition {
   optional string type = 1 [(json) = "always"];
   optional string status = 2 [(json) = "always"];
   optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastTransitionTime = 3;
