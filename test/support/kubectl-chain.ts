@@ -96,6 +96,8 @@ export interface PodSpecOptions {
   /** The containers' `state` (default running). */
   state?: Record<string, unknown>;
   lastState?: Record<string, unknown>;
+  /** Another node to bind it to (see `addNode`); the node server is not waited for then. */
+  nodeName?: string;
 }
 
 export interface KubectlChain {
@@ -112,6 +114,8 @@ export interface KubectlChain {
   tokenKubeconfig(token: string): string;
   /** Creates the pod bound to the node, sets its status, and waits until the node has it. */
   createPod(name: string, o?: PodSpecOptions): Promise<void>;
+  /** Registers another Node whose kubelet is at 127.0.0.1:port. */
+  addNode(name: string, port: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -377,7 +381,7 @@ export async function startKubectlChain(
         kind: 'Pod',
         metadata: { name },
         spec: {
-          nodeName: CHAIN_NODE,
+          nodeName: po.nodeName ?? CHAIN_NODE,
           containers: containers.map((c) => ({ name: c, image: 'busybox' })),
         },
       });
@@ -396,12 +400,18 @@ export async function startKubectlChain(
           })),
         },
       });
+      if ((po.nodeName ?? CHAIN_NODE) !== CHAIN_NODE) return;
       await eventually(
         () =>
           (pods.get('default', name)?.['status'] as { phase?: string } | undefined)?.phase ===
           phase,
         `pod ${name} in the node's informer`,
       );
+    },
+    async addNode(name, port) {
+      const other = nodeAt(name, port);
+      await send('POST', '/api/v1/nodes', other);
+      await send('PATCH', `/api/v1/nodes/${name}/status`, { status: other['status'] });
     },
     async close() {
       for (const c of children) c.kill('SIGKILL');

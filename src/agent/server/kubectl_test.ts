@@ -56,6 +56,9 @@ before(async () => {
     phase: 'Pending',
     state: { waiting: { reason: 'ContainerCreating' } },
   });
+  // A node whose kubelet port nothing listens on.
+  await s.addNode('gone', 1);
+  await s.createPod('stranded', { nodeName: 'gone' });
 });
 after(async () => {
   await s?.close();
@@ -259,6 +262,37 @@ for (const minor of VERSIONS) {
       assert.match(
         r.stderr,
         /an error occurred forwarding \d+ -> 81: error forwarding port 81 to pod web_default, uid [0-9a-f-]+: connect ECONNREFUSED 127\.0\.0\.1:1/,
+      );
+    });
+
+    it('a node nobody answers on: the dial error, in kube-apiserver’s words', async () => {
+      // kube-apiserver's upgrade proxy fails with `error dialing backend: …` and its log
+      // streamer with the HTTP client's `Get "…": …`, both plain errors (500, no reason), which
+      // kubectl prints as `Error from server: …`.
+      const dial = 'dial tcp 127.0.0.1:1: connect: connection refused';
+      const exec = await s.kubectl(minor, ['exec', 'stranded', '--', 'true']);
+      assert.deepEqual(
+        [exec.code, exec.stderr],
+        [1, `Error from server: error dialing backend: ${dial}\n`],
+      );
+      const attach = await s.kubectl(minor, ['attach', 'stranded']);
+      assert.equal(attach.code, 1);
+      assert.match(
+        attach.stderr,
+        new RegExp(`\nError from server: error dialing backend: ${dial}\n$`),
+      );
+      const pf = await s.kubectl(minor, ['port-forward', 'pod/stranded', ':80']);
+      assert.deepEqual(
+        [pf.code, pf.stderr],
+        [1, `error: error upgrading connection: error dialing backend: ${dial}\n`],
+      );
+      const logs = await s.kubectl(minor, ['logs', 'stranded']);
+      assert.deepEqual(
+        [logs.code, logs.stderr],
+        [
+          1,
+          `Error from server: Get "https://127.0.0.1:1/containerLogs/default/stranded/app": ${dial}\n`,
+        ],
       );
     });
 
