@@ -191,7 +191,8 @@ export function createLogHandler(o: LogHandlerOptions): SubresourceHandler {
       );
     } catch (e) {
       const url = `https://${joinHostPort(node.host, node.port)}${backend.path}${backend.query ? `?${backend.query}` : ''}`;
-      throw internalError(new Error(`Get "${url}": ${goNetError(e, node.host, node.port)}`));
+      // The HTTP client's error as it is: kube-apiserver answers it 500 without a reason.
+      throw new ApiError(500, '', `Get "${url}": ${goNetError(e, node.host, node.port)}`);
     }
     const status = res.statusCode ?? 500;
     if (status < 200 || status > 206) throw await kubeletError(res, name);

@@ -205,10 +205,12 @@ describe('pods/log', () => {
 
   it('says what failed when the kubelet cannot be reached', async () => {
     const res = await log('stranded/log?follow=true');
+    // The HTTP client's error as kube-apiserver's ErrorToAPIStatus words it: 500, no reason.
     assert.equal(res.status, 500);
+    assert.equal(res.json().reason, undefined);
     assert.equal(
       res.json().message,
-      'Internal error occurred: Get "https://127.0.0.1:1/containerLogs/default/stranded/app?follow=true": dial tcp 127.0.0.1:1: connect: connection refused',
+      'Get "https://127.0.0.1:1/containerLogs/default/stranded/app?follow=true": dial tcp 127.0.0.1:1: connect: connection refused',
     );
   });
 

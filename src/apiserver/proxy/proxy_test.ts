@@ -692,9 +692,11 @@ describe('pods/exec, attach, portforward', () => {
     );
     const body = await readAll(socket);
     assert.match(head, /^HTTP\/1\.1 500 /);
+    // kube's UpgradeAwareHandler: `error dialing backend: …`, a plain error (no reason).
+    assert.equal(JSON.parse(body).reason, undefined);
     assert.equal(
       JSON.parse(body).message,
-      'Internal error occurred: dial tcp 127.0.0.1:1: connect: connection refused',
+      'error dialing backend: dial tcp 127.0.0.1:1: connect: connection refused',
     );
   });
 

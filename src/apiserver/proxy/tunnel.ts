@@ -8,8 +8,8 @@ import type { IncomingMessage } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
-import { internalError } from '../../api/errors.js';
-import type { KubeletClient } from '../kubelet/index.js';
+import { ApiError } from '../../api/errors.js';
+import { joinHostPort, type KubeletClient } from '../kubelet/index.js';
 import { goNetError } from './dial-errors.js';
 import { isApiServerCredential } from './headers.js';
 import { writeHttpError } from './http.js';
@@ -20,6 +20,12 @@ const MAX_RESPONSE_HEAD = 1 << 20;
 /** How long an error answer may take to reach the client (kube's 10 s deadline). */
 const ERROR_ANSWER_MS = 10_000;
 const DIAL_TIMEOUT_MS = 30_000;
+
+/**
+ * A failure to reach the backend or read its answer, as kube-apiserver reports it: a plain Go
+ * error through ErrorToAPIStatus (500, no reason), so kubectl prints `Error from server: …`.
+ */
+const backendError = (message: string): ApiError => new ApiError(500, '', message);
 
 /** The request head as the backend gets it. */
 export function upgradeRequestHead(
@@ -88,19 +94,29 @@ export function tunnel(
     backend.destroy();
     writeHttpError(client, e);
   };
+  // Dialing includes the TLS handshake, as Go's DialURL: its failures read `error dialing
+  // backend: …`; later ones are the bare error.
+  let dialed = false;
   const dialTimer = setTimeout(
-    () => fail(internalError(new Error(`dial tcp ${b.hostname}:${b.port}: i/o timeout`))),
+    () =>
+      fail(
+        backendError(
+          `error dialing backend: dial tcp ${joinHostPort(b.hostname, b.port)}: i/o timeout`,
+        ),
+      ),
     DIAL_TIMEOUT_MS,
   );
   dialTimer.unref();
   backend.setNoDelay(true);
   backend.once(b.scheme === 'https' ? 'secureConnect' : 'connect', () => {
     clearTimeout(dialTimer);
+    dialed = true;
     backend.write(upgradeRequestHead(req, b, rawQuery, clientAddress));
   });
   backend.on('error', (e) => {
     clearTimeout(dialTimer);
-    if (!settled) fail(internalError(new Error(goNetError(e, b.hostname, b.port))));
+    const text = goNetError(e, b.hostname, b.port);
+    if (!settled) fail(backendError(dialed ? text : `error dialing backend: ${text}`));
     else client.destroy();
   });
   client.on('error', () => backend.destroy());
@@ -110,7 +126,7 @@ export function tunnel(
     const end = received.indexOf('\r\n\r\n');
     if (end < 0) {
       if (received.length > MAX_RESPONSE_HEAD)
-        fail(internalError(new Error('net/http: response header too long')));
+        fail(backendError('net/http: response header too long'));
       return;
     }
     backend.off('data', onData);
@@ -129,10 +145,7 @@ export function tunnel(
     }
     if (!(status >= 400)) {
       backend.destroy();
-      writeHttpError(
-        client,
-        internalError(new Error(`invalid upgrade response: status code ${status}`)),
-      );
+      writeHttpError(client, backendError(`invalid upgrade response: status code ${status}`));
       return;
     }
     // The backend's error, passed on as written; the client's further bytes are never read.
@@ -169,6 +182,6 @@ export function tunnel(
   };
   backend.on('data', onData);
   backend.on('end', () => {
-    if (!settled) fail(internalError(new Error('EOF')));
+    if (!settled) fail(backendError('EOF'));
   });
 }
