@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { ensureTestImages, IMAGES } from '../images/index.js';
 import {
   hasKubectl,
+  VERSIONS,
   kubectlPath,
   nodeSkipReason,
   ok,
@@ -120,7 +121,10 @@ describe('kubectl streams into real containers', { skip }, () => {
     assert.match(r.stdout, /pod "tty" deleted/);
   });
 
-  test('port-forward: a server greeting first, and a large body to its last byte', async () => {
+  let served = false;
+  const serve = async () => {
+    if (served) return;
+    served = true;
     // 24 MiB from busybox httpd, with a length and (from a CGI) ended by closing the
     // connection; and a server that speaks first (as SSH or SMTP do).
     ok(
@@ -137,39 +141,44 @@ describe('kubectl streams into real containers', { skip }, () => {
       ]),
     );
     await running('serve');
-    const pf = c.background(KUBECTL, ['port-forward', 'pod/serve', ':8000', ':9001']);
-    try {
-      await pf.waitFor(/-> 8000\n[^]*-> 9001\n|-> 9001\n[^]*-> 8000\n/, 20_000);
-      const local = (remote: number): string =>
-        [...pf.stdout.matchAll(/127\.0\.0\.1:(\d+) -> (\d+)/g)].find(
-          (m) => Number(m[2]) === remote,
-        )?.[1] ?? '';
-      // httpd may need a moment after the container starts.
-      const download = (path: string) =>
-        until(`${path} through port-forward`, async () => {
-          const r = await c.exec('curl', [
-            '-s',
-            '-m',
-            '30',
-            '-o',
-            '/dev/null',
-            '-w',
-            '%{size_download}',
-            `http://127.0.0.1:${local(8000)}${path}`,
-          ]);
-          return r.code === 0 ? r.stdout : undefined;
-        });
-      assert.equal(await download('/big'), String(24 * 1024 * 1024));
-      assert.equal(await download('/cgi-bin/big'), String(24 * 1024 * 1024));
-      const greeting = await c.exec(process.execPath, [
-        '-e',
-        `const s = require('node:net').connect(${local(9001)}, '127.0.0.1');
+  };
+
+  for (const minor of VERSIONS.filter(hasKubectl))
+    test(`kubectl 1.${minor} port-forward: a server greeting first, a large body to its last byte`, async () => {
+      await serve();
+      const pf = c.background(minor, ['port-forward', 'pod/serve', ':8000', ':9001']);
+      try {
+        await pf.waitFor(/-> 8000\n[^]*-> 9001\n|-> 9001\n[^]*-> 8000\n/, 20_000);
+        const local = (remote: number): string =>
+          [...pf.stdout.matchAll(/127\.0\.0\.1:(\d+) -> (\d+)/g)].find(
+            (m) => Number(m[2]) === remote,
+          )?.[1] ?? '';
+        // httpd may need a moment after the container starts.
+        const download = (path: string) =>
+          until(`${path} through port-forward`, async () => {
+            const r = await c.exec('curl', [
+              '-s',
+              '-m',
+              '30',
+              '-o',
+              '/dev/null',
+              '-w',
+              '%{size_download}',
+              `http://127.0.0.1:${local(8000)}${path}`,
+            ]);
+            return r.code === 0 ? r.stdout : undefined;
+          });
+        assert.equal(await download('/big'), String(24 * 1024 * 1024));
+        assert.equal(await download('/cgi-bin/big'), String(24 * 1024 * 1024));
+        const greeting = await c.exec(process.execPath, [
+          '-e',
+          `const s = require('node:net').connect(${local(9001)}, '127.0.0.1');
          let got = ''; s.on('data', (d) => { got += d; if (got.includes('\\n')) { process.stdout.write(got); s.destroy(); } });
          setTimeout(() => process.exit(2), 10000).unref();`,
-      ]);
-      assert.equal(greeting.stdout, 'greeting\n', greeting.stderr);
-    } finally {
-      await pf.stop();
-    }
-  });
+        ]);
+        assert.equal(greeting.stdout, 'greeting\n', greeting.stderr);
+      } finally {
+        await pf.stop();
+      }
+    });
 });

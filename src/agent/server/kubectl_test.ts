@@ -24,6 +24,9 @@ const VERSIONS = [27, 30, 33].filter(hasKubectl);
 const LOG = ['first line', 'second line', 'third line', 'fourth line'];
 
 let echo: Server;
+/** Speaks first and hangs up first: 2 MB, then FIN (as an HTTP/1.0 server ends a body). */
+let sender: Server;
+const SENT = Buffer.alloc(2_000_000, 's');
 let s: KubectlChain;
 let backend: HostBackend;
 
@@ -34,10 +37,19 @@ before(async () => {
   });
   echo.listen(0, '127.0.0.1');
   await once(echo, 'listening');
+  sender = createServer((c) => {
+    c.on('error', () => {});
+    c.end(SENT);
+  });
+  sender.listen(0, '127.0.0.1');
+  await once(sender, 'listening');
   backend = createEchoingHostBackend({
     logLines: LOG,
     followDelayMs: 100,
-    ports: { 80: (echo.address() as AddressInfo).port },
+    ports: {
+      80: (echo.address() as AddressInfo).port,
+      90: (sender.address() as AddressInfo).port,
+    },
   });
   s = await startKubectlChain(backend, {
     tokens: { 'alice-token': { name: 'alice', groups: [] } },
@@ -63,6 +75,7 @@ before(async () => {
 after(async () => {
   await s?.close();
   echo?.close();
+  sender?.close();
 });
 
 /** The streaming requests the API server saw while `fn` ran. */
@@ -76,6 +89,17 @@ const kinds = (seen: StreamRequestSeen[]): string[] =>
   seen.map((r) => `${r.method} ${r.subresource}`);
 
 /** Connects to a local port, sends `data`, and reads until the other side ends. */
+/** Reads until the far end hangs up, writing nothing. */
+function drain(port: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const c = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    c.on('data', (d: Buffer) => chunks.push(d));
+    c.on('error', reject);
+    c.on('close', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
 function exchange(port: number, data: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const c = connect(port, '127.0.0.1');
@@ -254,6 +278,19 @@ for (const minor of VERSIONS) {
         }
       });
     }
+
+    for (const [mode, env] of pfModes)
+      it(`port-forward, ${mode}: a server that sends and hangs up first ends the connection`, async () => {
+        const bg = s.background(minor, ['port-forward', 'pod/web', ':90'], { env });
+        try {
+          const m = await bg.waitFor(/Forwarding from 127\.0\.0\.1:(\d+) -> 90/);
+          const port = Number(m[1]);
+          for (let i = 0; i < 2; i++) assert.ok((await drain(port)).equals(SENT));
+        } finally {
+          const r = await bg.stop();
+          assert.doesNotMatch(r.stderr, /error/i);
+        }
+      });
 
     it('port-forward reports a port nothing listens on, as kubectl does for kube', async () => {
       const bg = s.background(minor, ['port-forward', 'pod/web', ':81']);

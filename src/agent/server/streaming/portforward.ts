@@ -108,9 +108,15 @@ export function servePortForward(transport: Duplex, o: PortForwardOptions): Spdy
       ac.abort();
       socket?.destroy();
       if (!data.writableEnded) data.end();
-      if (!errorStream.writableEnded) {
-        if (err !== undefined) errorStream.end(describe(err));
-        else errorStream.end();
+      if (errorStream.writableEnded) return;
+      if (err !== undefined) errorStream.end(describe(err));
+      // The error stream's FIN tells kubectl the forwarding is over: only after every data
+      // frame has gone out.
+      else if (data.writableFinished || data.destroyed) errorStream.end();
+      else {
+        const endError = (): void => void (errorStream.writableEnded || errorStream.end());
+        data.once('finish', endError);
+        data.once('close', endError);
       }
     };
     // The client resetting either stream, or the connection going, ends the forwarding.
@@ -144,7 +150,12 @@ export function servePortForward(transport: Duplex, o: PortForwardOptions): Spdy
       clearTimeout(grace);
       finish(e);
     });
-    s.on('close', () => clearTimeout(grace));
+    // The pod's end closed for good: nothing more can go either way (kubectl 1.27–1.30 over
+    // SPDY wait for the error stream's FIN before they let go of the local connection).
+    s.on('close', () => {
+      clearTimeout(grace);
+      finish();
+    });
     data.on('end', oneSideDone);
     s.on('end', () => {
       if (!data.writableEnded) data.end();
