@@ -352,22 +352,35 @@ describe('proxies: kubectl proxy, the proxy verbs, cluster-info, the node API', 
   });
 
   test('cluster-info lists the control plane and the kube-system cluster services', async () => {
-    const out = ok(await kubectl(['cluster-info']));
-    const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
-    assert.match(plain, new RegExp(`^Kubernetes control plane is running at ${c.server}$`, 'm'));
-    const line = new RegExp(
-      `^board is running at (${c.server}/api/v1/namespaces/kube-system/services/board/proxy)$`,
-      'm',
-    ).exec(plain);
-    assert.ok(line, plain);
-    const page = await curl([
-      '--cacert',
-      c.caPath,
-      '-H',
-      `Authorization: Bearer ${c.adminToken}`,
-      `${line[1]}/`,
-    ]);
-    assert.match(page.body, /Welcome to nginx!/);
+    for (const minor of VERSIONS.filter(hasKubectl)) {
+      const out = ok(await kubectl(['cluster-info'], minor));
+      const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
+      assert.match(
+        plain,
+        new RegExp(`^Kubernetes control plane is running at ${c.server}$`, 'm'),
+        `kubectl 1.${minor}`,
+      );
+      const line = new RegExp(
+        `^board is running at (${c.server}/api/v1/namespaces/kube-system/services/board/proxy)$`,
+        'm',
+      ).exec(plain);
+      assert.ok(line, plain);
+      const page = await curl([
+        '--cacert',
+        c.caPath,
+        '-H',
+        `Authorization: Bearer ${c.adminToken}`,
+        `${line[1]}/`,
+      ]);
+      assert.match(page.body, /Welcome to nginx!/);
+    }
+  });
+
+  test("cluster-info dump completes, with the containers' logs read from the node", async () => {
+    const dump = ok(await kubectl(['cluster-info', 'dump', '--namespaces', 'default,kube-system']));
+    assert.match(dump, /==== START logs for container nginx of pod default\/nginx ====/);
+    assert.match(dump, /==== START logs for container board of pod kube-system\/board ====/);
+    assert.doesNotMatch(dump, /Request log error/);
   });
 
   test('nodes/proxy reaches the node API: /healthz, /stats/summary, /pods', async () => {
@@ -418,20 +431,22 @@ describe('proxies: kubectl proxy, the proxy verbs, cluster-info, the node API', 
   });
 
   test('kubectl top nodes and pods', async () => {
-    const nodes = await until('node metrics', async () => {
-      const r = await kubectl(['top', 'nodes']);
-      return r.code === 0 ? r.stdout : undefined;
-    });
-    assert.match(
-      nodes,
-      /^NAME\s+CPU\(cores\)\s+CPU(%|\(%\))?\s+MEMORY\(bytes\)\s+MEMORY(%|\(%\))?/,
-    );
-    assert.match(nodes, new RegExp(`^${E2E_NODE}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`, 'm'));
-    const pods = await until('pod metrics', async () => {
-      const r = await kubectl(['top', 'pods', '--containers']);
-      return r.code === 0 && /nginx/.test(r.stdout) ? r.stdout : undefined;
-    });
-    assert.match(pods, /^POD\s+NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);
-    assert.match(pods, /^nginx\s+nginx\s+\d+m\s+\d+Mi/m);
+    for (const minor of VERSIONS.filter(hasKubectl)) {
+      const nodes = await until(`node metrics (kubectl 1.${minor})`, async () => {
+        const r = await kubectl(['top', 'nodes'], minor);
+        return r.code === 0 ? r.stdout : undefined;
+      });
+      assert.match(
+        nodes,
+        /^NAME\s+CPU\(cores\)\s+CPU(%|\(%\))?\s+MEMORY\(bytes\)\s+MEMORY(%|\(%\))?/,
+      );
+      assert.match(nodes, new RegExp(`^${E2E_NODE}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%`, 'm'));
+      const pods = await until(`pod metrics (kubectl 1.${minor})`, async () => {
+        const r = await kubectl(['top', 'pods', '--containers'], minor);
+        return r.code === 0 && /nginx/.test(r.stdout) ? r.stdout : undefined;
+      });
+      assert.match(pods, /^POD\s+NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);
+      assert.match(pods, /^nginx\s+nginx\s+\d+m\s+\d+Mi/m);
+    }
   });
 });
