@@ -25,6 +25,11 @@ export const layerPolicy = {
       from: ['agent', 'controllers', 'scheduler'],
       why: 'they are API clients: talk to the server through src/client, share types through src/api.',
     },
+    {
+      to: 'agent',
+      allowed: ['cli'],
+      why: 'a node is reached over its HTTPS API (the kubelet client), as if on another machine.',
+    },
   ],
   // The composition root may load one light module of a component with import() so that
   // short commands (`skiff version`, `skiff kubeconfig`) do not load the whole component.

@@ -67,6 +67,7 @@ describe('layer rules on deliberate breaches', () => {
     root = mkdtempSync(join(tmpdir(), 'skiff-lint-'));
     file('src/apiserver/index.ts', `export const serve = 1;\n`);
     file('src/storage/index.ts', `export const store = 1;\n`);
+    file('src/agent/index.ts', `export const node = 1;\n`);
     file('src/client/index.ts', `export { watch } from './informer.js';\n`);
     file('src/client/informer.ts', `export const watch = 1;\n`);
     file('src/api/labels.ts', `export const match = 1;\n`);
@@ -76,6 +77,7 @@ describe('layer rules on deliberate breaches', () => {
     // Breaches.
     file('src/agent/x.ts', `import { serve } from '../apiserver/index.js';\nexport { serve };\n`);
     file('src/controllers/x.ts', `export { store } from '../storage/index.js';\n`);
+    file('src/apiserver/y.ts', `export { node } from '../agent/index.js';\n`);
     file('src/scheduler/x.ts', `export { watch } from '../client/informer.js';\n`);
     file('src/scheduler/y.ts', `export { volumes } from '../api/kinds/podspec/volumes.js';\n`);
     file('src/images/x.ts', `export { helper } from '../../test/support/helpers.js';\n`);
@@ -104,6 +106,8 @@ describe('layer rules on deliberate breaches', () => {
 
   test('the agent does not import the API server', () =>
     only('src/agent/x.ts', /src\/agent must not import src\/apiserver/));
+  test('the API server does not import the agent', () =>
+    only('src/apiserver/y.ts', /src\/apiserver must not import src\/agent/));
   test('a controller does not import storage', () =>
     only('src/controllers/x.ts', /src\/controllers must not import src\/storage/));
   test("a sibling's internals are out of reach", () =>
