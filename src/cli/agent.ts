@@ -12,7 +12,7 @@ import { intFlag, stringFlag, UsageError, type ParsedArgs } from './args.js';
 import type { Transport } from '../client/index.js';
 import type { Io } from './commands.js';
 import { dataPaths } from './paths.js';
-import { guardProcess, isAlive } from './process.js';
+import { guardProcess, isAlive, whenOwnerGone } from './process.js';
 
 export const DEFAULT_KUBELET_PORT = 10250;
 /** The node's share of the cluster CIDR when --pod-cidr is not given (as `skiff up`). */
@@ -245,6 +245,7 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     const done = (): void => res();
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
+    whenOwnerGone(done);
   });
   io.out('Stopping the node agent…');
   // As a node shutting down: each pod's grace period, but at most NODE_SHUTDOWN_GRACE_S.

@@ -26,6 +26,7 @@ import {
   probeReady,
   readEndpoint,
   runningPid,
+  whenOwnerGone,
 } from './process.js';
 
 export interface Io {
@@ -111,6 +112,7 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
     const stop = (): void => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    whenOwnerGone(stop);
   });
   io.out('Stopping Skiff…');
   await cluster.close();

@@ -102,3 +102,18 @@ export function guardProcess(log: Logger): () => void {
     process.off('unhandledRejection', onRejection);
   };
 }
+
+/**
+ * `SKIFF_EXIT_WITH_PID`: calls `stop` (as SIGTERM would) once that process is gone, so that a
+ * script or a test run that starts Skiff and is itself killed leaves nothing running.
+ */
+export function whenOwnerGone(stop: () => void): void {
+  const owner = Number(process.env['SKIFF_EXIT_WITH_PID']);
+  if (!Number.isInteger(owner) || owner <= 0) return;
+  const timer = setInterval(() => {
+    if (isAlive(owner)) return;
+    clearInterval(timer);
+    stop();
+  }, 2_000);
+  timer.unref();
+}

@@ -389,6 +389,23 @@ preferences: {}
   assert.equal(runSkiff(['down', '--data-dir', dir]).code, 0);
 });
 
+test('SKIFF_EXIT_WITH_PID: a detached cluster stops once that process is gone', async () => {
+  const dir = freshDir();
+  started.add(dir);
+  // A short-lived owner: `sleep` stands for a script (or test run) that is killed.
+  const owner = spawn('sleep', ['60'], { stdio: 'ignore' });
+  const r = up(dir, [], { SKIFF_EXIT_WITH_PID: String(owner.pid) });
+  assert.equal(r.code, 0, r.stderr);
+  const { pid } = readEndpoint(dir);
+  assert.ok(isAlive(pid));
+  owner.kill('SIGKILL');
+  await eventually(() => (isAlive(pid) ? undefined : true), 'the cluster to stop', {
+    timeoutMs: 30_000,
+  });
+  // It stopped as on SIGTERM: the pid file is gone and status says so.
+  assert.equal(runSkiff(['status', '--data-dir', dir]).code, STATUS_NOT_RUNNING);
+});
+
 test('SKIFF_DATA_DIR is honoured by up, status, kubeconfig and down', () => {
   const dir = freshDir();
   started.add(dir);

@@ -54,7 +54,8 @@ export function runSkiff(args: string[], env: NodeJS.ProcessEnv = {}, netns?: st
   const [cmd, cmdArgs] = inNetns(netns, process.execPath, [SKIFF_BIN, ...argv]);
   const r = spawnSync(cmd, cmdArgs, {
     encoding: 'utf8',
-    env: { ...process.env, ...env },
+    // A cluster outlives `skiff up --detach`, not this test process, even when it is killed.
+    env: { ...process.env, SKIFF_EXIT_WITH_PID: String(process.pid), ...env },
     timeout: 90_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };

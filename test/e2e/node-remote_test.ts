@@ -44,7 +44,11 @@ interface Child {
 }
 
 function startChild(cmd: string, args: string[]): Child {
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(cmd, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Gone with this test process, even if it is killed.
+    env: { ...process.env, SKIFF_EXIT_WITH_PID: String(process.pid) },
+  });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
