@@ -21,7 +21,7 @@ export interface ApiRequest {
 
 export interface ApiResponse {
   status: number;
-  headers: Record<string, string>;
+  headers: Record<string, string | string[]>;
   body?: Buffer | string;
   /** A streamed body (watch, follow logs); each chunk is written and flushed as it comes. */
   stream?: AsyncIterable<string | Buffer>;

@@ -132,10 +132,18 @@ export type InProcessHandler = (req: {
   signal: AbortSignal;
 }) => Promise<{
   status: number;
-  headers: Record<string, string>;
+  /** A header sent more than once (Set-Cookie) is a list. */
+  headers: Record<string, string | string[]>;
   body?: Buffer | string;
   stream?: AsyncIterable<string | Buffer>;
 }>;
+
+/** Headers as one line each, a list joined as HTTP folds it. */
+function foldHeaders(h: Record<string, string | string[]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
 
 /**
  * Calls the handler directly. `identity` is set on every request as the authenticated
@@ -182,7 +190,7 @@ export function createInProcessTransport(handler: InProcessHandler): Transport {
             : Buffer.isBuffer(res.body)
               ? res.body
               : Buffer.from(res.body);
-      return { status: res.status, headers: res.headers, body };
+      return { status: res.status, headers: foldHeaders(res.headers), body };
     },
     async stream(r) {
       const { res } = await call(r);
@@ -192,7 +200,7 @@ export function createInProcessTransport(handler: InProcessHandler): Transport {
         else if (res.body !== undefined)
           yield Buffer.isBuffer(res.body) ? res.body : Buffer.from(res.body);
       }
-      return { status: res.status, headers: res.headers, chunks: chunks() };
+      return { status: res.status, headers: foldHeaders(res.headers), chunks: chunks() };
     },
     close() {},
   };

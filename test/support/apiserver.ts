@@ -29,7 +29,7 @@ export interface SendOptions {
 
 export interface TestResponse {
   status: number;
-  headers: Record<string, string>;
+  headers: Record<string, string | string[]>;
   text: string;
   /** The body parsed as JSON. */
   json<T = Record<string, unknown>>(): T;
@@ -42,7 +42,7 @@ export interface WatchEventJson {
 
 export interface TestWatch {
   status: number;
-  headers: Record<string, string>;
+  headers: Record<string, string | string[]>;
   /** The next event, or undefined when none came within `ms` (default 500) or the stream ended. */
   next(ms?: number): Promise<WatchEventJson | undefined>;
   /** Every event arriving within `ms` of quiet (default 100). */

@@ -232,7 +232,7 @@ describe('discovery', () => {
       const res = await api.get(path);
       assert.equal(res.status, 200);
       assert.equal(res.text, 'ok');
-      assert.match(res.headers['content-type'] ?? '', /^text\/plain/);
+      assert.match(String(res.headers['content-type'] ?? ''), /^text\/plain/);
       const verbose = await api.get(`${path}?verbose`);
       assert.equal(verbose.status, 200);
       assert.match(verbose.text, /check passed\n$/);

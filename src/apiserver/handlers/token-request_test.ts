@@ -87,7 +87,7 @@ describe('TokenRequest', () => {
     assert.equal(res.status, 201);
     assert.equal(res.json<any>().spec.expirationSeconds, 48 * 3600);
     assert.match(
-      res.headers['warning'] ?? '',
+      String(res.headers['warning'] ?? ''),
       /requested expiration of 604800 seconds shortened to 172800 seconds/,
     );
   });

@@ -153,16 +153,21 @@ export async function forwardPlain(
     backendHost: `${target.hostname.includes(':') ? `[${target.hostname}]` : target.hostname}:${target.port}`,
     requestHost: host,
   };
-  if (out.location) {
-    out.location = rewriteUrl(out.location, ctx);
+  const one = (name: string): string | undefined => {
+    const v = out[name];
+    return Array.isArray(v) ? v.join(', ') : v;
+  };
+  const location = one('location');
+  if (location) {
+    out.location = rewriteUrl(location, ctx);
     return { status, headers: out, stream: res };
   }
-  const media = (out['content-type'] ?? '').split(';')[0]?.trim();
+  const media = (one('content-type') ?? '').split(';')[0]?.trim();
   if (media !== 'text/html' || r.method === 'HEAD') return { status, headers: out, stream: res };
   const body = await readAll(res);
   let rewritten: Buffer | undefined;
   try {
-    rewritten = rewriteHtmlBody(body, out['content-encoding'], ctx);
+    rewritten = rewriteHtmlBody(body, one('content-encoding'), ctx);
   } catch {
     rewritten = undefined; // A body that does not decode is passed on as it came.
   }

@@ -66,14 +66,14 @@ export function backendRequestHeaders(h: IncomingHttpHeaders): OutgoingHttpHeade
 }
 
 /** The backend's response headers the client gets (multi-valued ones joined, but cookies). */
-export function clientResponseHeaders(h: IncomingHttpHeaders): Record<string, string> {
+export function clientResponseHeaders(h: IncomingHttpHeaders): Record<string, string | string[]> {
   const named = connectionTokens(h);
-  const out: Record<string, string> = {};
+  const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(h)) {
     const name = k.toLowerCase();
     if (v === undefined || HOP_BY_HOP.has(name) || named.has(name) || CORS.has(name)) continue;
-    // Set-Cookie cannot be folded into one line; the last one is kept.
-    out[name] = Array.isArray(v) ? (name === 'set-cookie' ? (v.at(-1) ?? '') : v.join(', ')) : v;
+    // Set-Cookie cannot be folded into one line: each goes on as sent.
+    out[name] = Array.isArray(v) ? (name === 'set-cookie' ? [...v] : v.join(', ')) : v;
   }
   return out;
 }

@@ -75,6 +75,10 @@ function backendHandler(name: string, port: () => number, seen: Seen[]) {
         res.writeHead(302, { location: `http://127.0.0.1:${port()}/target/` });
         return void res.end();
       }
+      if (path === '/cookies') {
+        res.writeHead(200, { 'set-cookie': ['a=1; Path=/', 'b=2; HttpOnly'] });
+        return void res.end('two cookies\n');
+      }
       if (path === '/elsewhere') {
         res.writeHead(302, { location: 'http://example.com/x' });
         return void res.end();
@@ -387,6 +391,12 @@ describe('pods/proxy', () => {
     assert.equal(moved.headers.location, podPath('pa', '/target/'));
     const away = await send('GET', podPath('pa', '/elsewhere'));
     assert.equal(away.headers.location, 'http://example.com/x');
+  });
+
+  it('passes every Set-Cookie header on', async () => {
+    const r = await send('GET', podPath('pa', '/cookies'));
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.headers['set-cookie'], ['a=1; Path=/', 'b=2; HttpOnly']);
   });
 
   it('rewrites links in HTML (plain and gzip) and drops CORS headers', async () => {
