@@ -10,7 +10,7 @@ import { badRequest, tooLarge } from '../api/errors.js';
 import type { UserInfo } from './auth/types.js';
 import { credentialsOf, type ApiHandler } from './chain.js';
 import { MAX_BODY_BYTES } from './limits.js';
-import { rawPathOf } from './request-info.js';
+import { isProxyPath, rawPathOf } from './request-info.js';
 import { errorResponse } from './respond.js';
 import type { ApiResponse } from './types.js';
 
@@ -199,16 +199,20 @@ export function createHttpServer(opts: HttpServerOptions): http2.Http2SecureServ
     let out: ApiResponse;
     let unreadBody = false;
     try {
-      const body = await readBody(req);
+      const path = rawPathOf(req.url ?? '/');
+      // Proxied bodies are streamed to the backend, whatever their size (as kube does).
+      const streamed = isProxyPath(path);
+      const body = streamed ? Buffer.alloc(0) : await readBody(req);
       const host = String(req.headers[':authority'] ?? req.headers.host ?? 'localhost');
       const url = new URL(req.url ?? '/', `https://${host}`);
       const { user: certUser, error: certError } = connectionIdentity(req, socket);
       out = await opts.handler({
         method: req.method ?? 'GET',
         url,
-        path: rawPathOf(req.url ?? '/'),
+        path,
         headers: req.headers,
         body,
+        ...(streamed ? { bodyStream: req } : {}),
         credentials: credentialsOf(req.headers.authorization, certUser, certError),
         signal: ac.signal,
         ...(socket?.remoteAddress ? { remoteAddress: socket.remoteAddress } : {}),

@@ -148,3 +148,13 @@ export function requestInfo(method: string, url: URL, rawPath = url.pathname): R
   if (info.verb === 'delete' && !info.name) info.verb = 'deletecollection';
   return info;
 }
+
+/**
+ * Whether a request path names a proxy subresource (pods, services or nodes): its body is
+ * streamed to the backend rather than read first.
+ */
+export function isProxyPath(rawPath: string): boolean {
+  return /^\/api\/v1\/(?:namespaces\/[^/]+\/(?:pods|services)|nodes)\/[^/]+\/proxy(?:\/|$)/.test(
+    rawPath,
+  );
+}

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Credentials, UserInfo } from './auth/types.js';
 
@@ -17,6 +18,11 @@ export interface ApiRequest {
   signal: AbortSignal;
   /** The client's address (for X-Forwarded-For on proxied requests); absent in-process. */
   remoteAddress?: string;
+  /**
+   * The body as it arrives, for the proxy subresources (streamed to the backend, any size, as
+   * kube does); `body` is then empty.
+   */
+  bodyStream?: Readable;
 }
 
 export interface ApiResponse {

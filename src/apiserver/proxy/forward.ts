@@ -4,6 +4,7 @@
 
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
 import { serviceUnavailable } from '../../api/errors.js';
 import type { KubeletClient } from '../kubelet/index.js';
 import type { ApiResponse } from '../types.js';
@@ -26,7 +27,7 @@ const insecureAgent = new HttpsAgent({
 export interface OutgoingRequest {
   method: string;
   headers: Record<string, string | string[]>;
-  body?: Buffer;
+  body?: Buffer | Readable;
   signal: AbortSignal;
 }
 
@@ -79,7 +80,13 @@ export function openBackend(
       out.signal.removeEventListener('abort', abort);
       if (!answered) reject(e);
     });
-    req.end(out.body && out.body.length ? out.body : undefined);
+    if (out.body && !Buffer.isBuffer(out.body)) {
+      const body = out.body;
+      // A client that goes away mid-body takes the backend request with it.
+      body.on('error', (e) => req.destroy(e));
+      body.on('aborted', () => req.destroy());
+      body.pipe(req);
+    } else req.end(out.body && out.body.length ? out.body : undefined);
   });
 }
 
@@ -88,6 +95,8 @@ export interface ProxiedRequest {
   method: string;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
+  /** The body still to be read (it then replaces `body`), streamed to the backend. */
+  bodyStream?: Readable | undefined;
   signal: AbortSignal;
   /** The path as the client sent it, and the raw query ('' or without `?`). */
   rawPath: string;
@@ -131,13 +140,19 @@ export async function forwardPlain(
     headers['x-forwarded-for'] = list ? `${list}, ${r.remoteAddress}` : r.remoteAddress;
   }
   if (b.rewrite) headers['x-forwarded-uri'] = r.prefix + (target.path || '/');
-  if (r.body.length || ['POST', 'PUT', 'PATCH'].includes(r.method))
+  if (r.bodyStream) {
+    // The client's framing ends here: its declared length goes on, else Node frames it
+    // (chunked) as the bytes come.
+    const declared = r.headers['content-length'];
+    if (typeof declared === 'string' && /^\d+$/.test(declared))
+      headers['content-length'] = declared;
+  } else if (r.body.length || ['POST', 'PUT', 'PATCH'].includes(r.method))
     headers['content-length'] = String(r.body.length);
   let res: IncomingMessage;
   try {
     res = await openBackend(
       target,
-      { method: r.method, headers, body: r.body, signal: r.signal },
+      { method: r.method, headers, body: r.bodyStream ?? r.body, signal: r.signal },
       kubelet,
     );
   } catch (e) {

@@ -72,6 +72,7 @@ export function createProxyServer(o: ProxyServerOptions): ProxyServer {
         method: req.method,
         headers: req.headers,
         body: req.body,
+        bodyStream: req.bodyStream,
         signal: req.signal,
         rawPath: req.path ?? req.url.pathname,
         rawQuery: req.url.search.slice(1),
