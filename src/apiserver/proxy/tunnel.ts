@@ -76,6 +76,21 @@ function statusOf(head: Buffer): number {
   return m?.[1] ? Number(m[1]) : NaN;
 }
 
+/**
+ * Batches what `src` emits in one turn into one write on `dst`. A TLS socket hands its
+ * decrypted bytes over one record (≤ 16 KiB) at a time, all in the same turn: written one by
+ * one, each costs its own encryption call and send; corked until the turn ends, they go out
+ * together. Registered before the pipe, so the pipe's first write of the turn is corked too.
+ */
+function coalesceWrites(src: Duplex, dst: Duplex): void {
+  const uncork = (): void => dst.uncork();
+  src.on('data', () => {
+    if (dst.writableCorked || dst.destroyed) return;
+    dst.cork();
+    process.nextTick(uncork);
+  });
+}
+
 export function tunnel(
   b: Backend,
   req: IncomingMessage,
@@ -136,6 +151,8 @@ export function tunnel(
     if (status === 101) {
       client.write(received);
       if (head.length) backend.write(head);
+      coalesceWrites(backend, client);
+      coalesceWrites(client, backend);
       backend.pipe(client);
       client.pipe(backend);
       backend.resume();
