@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, type SecureContext } from 'node:tls';
 import { ApiError } from '../../api/errors.js';
 import { joinHostPort, type KubeletClient } from '../kubelet/index.js';
 import { goNetError } from './dial-errors.js';
@@ -60,11 +60,26 @@ export function upgradeRequestHead(
   return head + '\r\n';
 }
 
+/**
+ * The TLS context of each set of kubelet credentials, made once: made per connection, it
+ * parses the certificates and key again each time (a few milliseconds of every exec).
+ */
+const kubeletContexts = new WeakMap<KubeletClient['tls'], SecureContext>();
+
+function kubeletContext(tls: KubeletClient['tls']): SecureContext {
+  let context = kubeletContexts.get(tls);
+  if (!context) {
+    context = createSecureContext(tls);
+    kubeletContexts.set(tls, context);
+  }
+  return context;
+}
+
 function dial(b: Backend, kubelet: KubeletClient | undefined): Socket {
   if (b.scheme === 'http') return netConnect({ host: b.hostname, port: b.port });
   const tls =
     b.tls === 'kubelet' && kubelet
-      ? { ...kubelet.tls, rejectUnauthorized: true }
+      ? { secureContext: kubeletContext(kubelet.tls), rejectUnauthorized: true }
       : { rejectUnauthorized: false };
   return tlsConnect({ host: b.hostname, port: b.port, ...tls, ALPNProtocols: ['http/1.1'] });
 }
