@@ -91,6 +91,9 @@ function negotiate(
   });
 }
 
+/** Bytes the port-forward tunnel's WebSocket stream buffers before the session waits. */
+const TUNNEL_WRITE_BUFFER = 256 * 1024;
+
 export function createStreamServer(deps: StreamDeps) {
   const chosen = new WeakMap<IncomingMessage, string>();
   const wss = new WebSocketServer({
@@ -239,7 +242,14 @@ export function createStreamServer(deps: StreamDeps) {
       );
       if (protocol === WS_PORT_FORWARD_TUNNEL_PROTOCOL) {
         // The tunnel: SPDY's bytes ride in binary messages whose boundaries mean nothing.
-        upgradeWebSocket(ex, protocol, (ws) => servePortForward(createWebSocketStream(ws), opts));
+        // The stream sends one message at a time, each once the last is written; a buffer of
+        // a few frames lets the session keep writing meanwhile rather than wait on each.
+        upgradeWebSocket(ex, protocol, (ws) =>
+          servePortForward(
+            createWebSocketStream(ws, { writableHighWaterMark: TUNNEL_WRITE_BUFFER }),
+            opts,
+          ),
+        );
         return;
       }
       upgradeWebSocket(ex, protocol, (ws) =>

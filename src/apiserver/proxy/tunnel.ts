@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, type SecureContext } from 'node:tls';
 import { ApiError } from '../../api/errors.js';
 import { joinHostPort, type KubeletClient } from '../kubelet/index.js';
 import { goNetError } from './dial-errors.js';
@@ -60,11 +60,26 @@ export function upgradeRequestHead(
   return head + '\r\n';
 }
 
+/**
+ * The TLS context of each set of kubelet credentials, made once: made per connection, it
+ * parses the certificates and key again each time (a few milliseconds of every exec).
+ */
+const kubeletContexts = new WeakMap<KubeletClient['tls'], SecureContext>();
+
+function kubeletContext(tls: KubeletClient['tls']): SecureContext {
+  let context = kubeletContexts.get(tls);
+  if (!context) {
+    context = createSecureContext(tls);
+    kubeletContexts.set(tls, context);
+  }
+  return context;
+}
+
 function dial(b: Backend, kubelet: KubeletClient | undefined): Socket {
   if (b.scheme === 'http') return netConnect({ host: b.hostname, port: b.port });
   const tls =
     b.tls === 'kubelet' && kubelet
-      ? { ...kubelet.tls, rejectUnauthorized: true }
+      ? { secureContext: kubeletContext(kubelet.tls), rejectUnauthorized: true }
       : { rejectUnauthorized: false };
   return tlsConnect({ host: b.hostname, port: b.port, ...tls, ALPNProtocols: ['http/1.1'] });
 }
@@ -74,6 +89,21 @@ function statusOf(head: Buffer): number {
   const line = head.subarray(0, head.indexOf('\r\n')).toString('latin1');
   const m = /^HTTP\/1\.[01] (\d{3})/.exec(line);
   return m?.[1] ? Number(m[1]) : NaN;
+}
+
+/**
+ * Batches what `src` emits in one turn into one write on `dst`. A TLS socket hands its
+ * decrypted bytes over one record (≤ 16 KiB) at a time, all in the same turn: written one by
+ * one, each costs its own encryption call and send; corked until the turn ends, they go out
+ * together. Registered before the pipe, so the pipe's first write of the turn is corked too.
+ */
+function coalesceWrites(src: Duplex, dst: Duplex): void {
+  const uncork = (): void => dst.uncork();
+  src.on('data', () => {
+    if (dst.writableCorked || dst.destroyed) return;
+    dst.cork();
+    process.nextTick(uncork);
+  });
 }
 
 export function tunnel(
@@ -136,6 +166,8 @@ export function tunnel(
     if (status === 101) {
       client.write(received);
       if (head.length) backend.write(head);
+      coalesceWrites(backend, client);
+      coalesceWrites(client, backend);
       backend.pipe(client);
       client.pipe(backend);
       backend.resume();

@@ -198,12 +198,18 @@ const u32s = (...ns: number[]): Buffer => {
   return b;
 };
 
-export function encodeData(streamId: number, data: Buffer, fin: boolean): Buffer {
-  if (data.length > 0xffffff) throw new RangeError('SPDY frame payload too large');
+/** The 8 bytes that go before a DATA frame's payload of `length` bytes. */
+export function encodeDataHeader(streamId: number, length: number, fin: boolean): Buffer {
+  if (length > 0xffffff) throw new RangeError('SPDY frame payload too large');
   const h = Buffer.alloc(HEADER);
   h.writeUInt32BE(streamId & 0x7fffffff, 0);
   h[4] = fin ? FLAG_FIN : 0;
-  h.writeUIntBE(data.length, 5, 3);
+  h.writeUIntBE(length, 5, 3);
+  return h;
+}
+
+export function encodeData(streamId: number, data: Buffer, fin: boolean): Buffer {
+  const h = encodeDataHeader(streamId, data.length, fin);
   return data.length ? Buffer.concat([h, data]) : h;
 }
 

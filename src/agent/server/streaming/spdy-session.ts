@@ -14,6 +14,7 @@ import {
   RST,
   decodeFrame,
   encodeData,
+  encodeDataHeader,
   encodeGoAway,
   encodePing,
   encodeRstStream,
@@ -25,6 +26,8 @@ import { HeaderCompressor, HeaderDecompressor, type SpdyHeaders } from './spdy-h
 /** Larger writes are cut into DATA frames of at most this size. */
 const MAX_DATA_FRAME = 64 * 1024;
 const STREAM_BUFFER = 256 * 1024;
+/** Smaller payloads are copied behind their header and go out in one write. */
+const COPY_LIMIT = 4 * 1024;
 /** After close(), the transport is destroyed if it has not finished closing by then. */
 const CLOSE_GRACE_MS = 5_000;
 
@@ -51,7 +54,13 @@ export class SpdyStream extends Duplex {
   detached = false;
 
   constructor(session: SpdySession, id: number, headers: SpdyHeaders) {
-    super({ allowHalfOpen: true, readableHighWaterMark: STREAM_BUFFER });
+    // A writable buffer larger than one read from a TCP socket (64 KiB): a stream piped from
+    // one keeps flowing instead of pausing and resuming its source after every chunk.
+    super({
+      allowHalfOpen: true,
+      readableHighWaterMark: STREAM_BUFFER,
+      writableHighWaterMark: STREAM_BUFFER,
+    });
     this.session = session;
     this.id = id;
     this.headers = headers;
@@ -161,10 +170,22 @@ export class SpdySession {
     if (this.closed) return cb();
     let ok = true;
     if (data.length === 0) ok = this.write(encodeData(id, data, fin));
+    // Headers and payloads leave together (one writev on a socket).
+    this.transport.cork();
     for (let off = 0; off < data.length; off += MAX_DATA_FRAME) {
       const end = Math.min(off + MAX_DATA_FRAME, data.length);
-      ok = this.write(encodeData(id, data.subarray(off, end), fin && end === data.length));
+      const payload = data.subarray(off, end);
+      const last = fin && end === data.length;
+      if (payload.length < COPY_LIMIT) ok = this.write(encodeData(id, payload, last));
+      else {
+        // A large payload goes out behind its header as is: copying it into one buffer with
+        // the header costs a fresh allocation per frame, which at full speed keeps the
+        // garbage collector busy. The receiver reads a byte stream, so two writes are fine.
+        this.write(encodeDataHeader(id, payload.length, last));
+        ok = this.write(payload);
+      }
     }
+    this.transport.uncork();
     if (ok) cb();
     else this.drainWaiters.push(cb);
   }
