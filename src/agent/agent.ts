@@ -445,7 +445,21 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
         ...(so.host ? { address: so.host } : {}),
       },
     });
-    const port = await server.listen(so.port, so.host);
+    let port: number;
+    try {
+      port = await server.listen(so.port, so.host);
+    } catch (e) {
+      // Said in the node's own words: the caller's error handling would blame its own port.
+      const where = `${so.host ?? '0.0.0.0'}:${so.port}`;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE')
+        throw new Error(
+          `cannot serve the node's API on ${where}: the address is already in use (another kubelet? choose another port with --kubelet-port)`,
+        );
+      if (code === 'EACCES')
+        throw new Error(`cannot serve the node's API on ${where}: permission denied`);
+      throw e;
+    }
     nodeServer = server;
     o.signal.addEventListener('abort', () => void server.close(), { once: true });
     return port;
@@ -460,6 +474,9 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
     },
     async start() {
       const { rt, report } = await prepare();
+      // The runtime watches container exits from here on: stopping the agent ends that, even
+      // when start() fails further on.
+      o.signal.addEventListener('abort', () => rt.close(), { once: true });
       await refreshImages();
       const kubeletPort = o.server ? await startServer(o.server) : undefined;
       const status = createNodeStatusManager({
@@ -573,10 +590,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
         void refreshImages();
       }, 10_000);
       t.unref();
-      o.signal.addEventListener('abort', () => {
-        clearInterval(t);
-        rt.close();
-      });
+      o.signal.addEventListener('abort', () => clearInterval(t), { once: true });
     },
     async execIn(namespace, pod, container, command, tty, size) {
       const c = findContainer(findPod(namespace, pod), container);

@@ -124,6 +124,40 @@ describe('node agent', { skip }, () => {
     assert.equal(cond.status, 'True');
   });
 
+  it("refuses to start, in the node's words, when its API port is taken", async () => {
+    // A second agent (its own namespace and data) on the first one's kubelet port.
+    const other = await createTestNetns('skiff-agent2');
+    const otherDir = mkdtempSync(join(tmpdir(), 'skiff-agent2-'));
+    const stop = new AbortController();
+    try {
+      const second = createNodeAgent({
+        client: api.client,
+        nodeName: `${NODE}-2`,
+        dataDir: otherDir,
+        podCIDR: '10.199.0.0/24',
+        caPem: '',
+        logger: createLogger({ level: 'error' }),
+        signal: stop.signal,
+        nodeNetns: other.path,
+        commandRunner,
+        server: {
+          port: agent.serverPort ?? 0,
+          host: '127.0.0.1',
+          certPem: serving.certPem,
+          keyPem: serving.keyPem,
+          clientCaPem: ca.certPem,
+        },
+      });
+      await assert.rejects(second.start(), {
+        message: `cannot serve the node's API on 127.0.0.1:${agent.serverPort}: the address is already in use (another kubelet? choose another port with --kubelet-port)`,
+      });
+    } finally {
+      stop.abort();
+      await other.remove();
+      rmSync(otherDir, { recursive: true, force: true });
+    }
+  });
+
   it('runs kubia: Running, Ready, with a pod IP that answers', async () => {
     await api.client.create(
       resources.pods,
