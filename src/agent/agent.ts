@@ -4,9 +4,8 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Duplex } from 'node:stream';
-import type { IPodSpec } from 'kubernetes-models/v1';
 import type { KubeObject } from '../api/types.js';
+import type { IPodSpec } from 'kubernetes-models/v1';
 import {
   createEventRecorder,
   createInformer,
@@ -22,12 +21,7 @@ import { createNodeStatusManager, defaultNodeIP } from './node-status.js';
 import { PodWorker, type Clock } from './pod/worker.js';
 import { LABEL_POD_UID } from './pod/container-config.js';
 import { AgentError } from './errors.js';
-import {
-  createRuntime,
-  type ContainerRuntime,
-  type ExecSession,
-  type LogOptions,
-} from './runtime/index.js';
+import { createRuntime, type ContainerRuntime } from './runtime/index.js';
 import { createPodNetwork } from './sandbox/index.js';
 import { nodeHostProblems, PreflightError } from './preflight.js';
 import { dialTcp } from './netns-dial.js';
@@ -35,13 +29,13 @@ import {
   agentBackend,
   createNodeServer,
   type NodeServer,
+  type PodRuntimeAccess,
   type StatsProvider,
 } from './server/index.js';
 import { unmountUnder } from './mounts.js';
 import type { CommandRunner } from './runner/index.js';
-import { VolumeError, type VolumeSources } from './volumes/index.js';
 import { createTokenManager } from './token-manager.js';
-import type { EnvSources } from './pod/env.js';
+import { createPodSources } from './pod-sources.js';
 import { createStatsProvider, statsPodsFrom } from './stats/index.js';
 
 export const AGENT_VERSION = 'v1.33.0-skiff';
@@ -92,7 +86,8 @@ export interface NodeAgentOptions {
  */
 const POD_SYNC_WORKERS = 256;
 
-export interface NodeAgent {
+/** What the node's API serves from (exec, attach, logs, port-forward) is the agent's own. */
+export interface NodeAgent extends PodRuntimeAccess {
   /**
    * Checks the host and sets up the node's network, needing no API server: called early it
    * overlaps with the rest of start-up. start() does it when nobody did.
@@ -104,28 +99,6 @@ export interface NodeAgent {
   readonly serverPort: number | undefined;
   /** The node's resource usage, for the node server's /stats/summary and /metrics/resource. */
   readonly stats: StatsProvider;
-  execIn(
-    namespace: string,
-    pod: string,
-    container: string | undefined,
-    command: string[],
-    tty: boolean,
-    size?: { width: number; height: number },
-  ): Promise<ExecSession>;
-  attach(
-    namespace: string,
-    pod: string,
-    container: string | undefined,
-    stdin: boolean,
-  ): Promise<ExecSession>;
-  logs(
-    namespace: string,
-    pod: string,
-    container: string | undefined,
-    options?: LogOptions,
-  ): Promise<AsyncIterable<Buffer>>;
-  /** A TCP connection to `port` on the pod's localhost, as the kubelet's port-forward. */
-  portForward(namespace: string, pod: string, port: number): Promise<Duplex>;
   /**
    * Stops every pod's containers and tears down their sandboxes, leaving the API objects:
    * the node going down (`skiff down`). A crash leaves them running for the next agent.
@@ -175,6 +148,14 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
   let runtime: ContainerRuntime | undefined;
   let pods: Informer | undefined;
   let services: Informer | undefined;
+  const sources = createPodSources({
+    client: o.client,
+    tokens,
+    caPem: o.caPem,
+    nodeName: o.nodeName,
+    hostIP,
+    services: () => services?.list() ?? [],
+  });
 
   async function preflight(): Promise<ContainerRuntime> {
     const missing = nodeHostProblems();
@@ -191,94 +172,6 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
       }
     if (missing.length || !rt) throw new PreflightError(missing);
     return rt;
-  }
-
-  async function sources(pod: KubeObject): Promise<VolumeSources & EnvSources> {
-    const ns = pod.metadata.namespace ?? 'default';
-    const spec = (pod['spec'] ?? {}) as IPodSpec;
-    const cms = new Map<string, KubeObject | undefined>();
-    const secrets = new Map<string, KubeObject | undefined>();
-    const want = (map: Map<string, KubeObject | undefined>, name: unknown) => {
-      if (typeof name === 'string') map.set(name, undefined);
-    };
-    for (const v of spec.volumes ?? []) {
-      want(cms, v.configMap?.name);
-      want(secrets, v.secret?.secretName);
-      for (const s of v.projected?.sources ?? []) {
-        want(cms, s.configMap?.name);
-        want(secrets, s.secret?.name);
-      }
-    }
-    for (const ref of spec.imagePullSecrets ?? []) want(secrets, ref.name);
-    for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
-      for (const e of c.env ?? []) {
-        want(cms, e.valueFrom?.configMapKeyRef?.name);
-        want(secrets, e.valueFrom?.secretKeyRef?.name);
-      }
-      for (const e of c.envFrom ?? []) {
-        want(cms, e.configMapRef?.name);
-        want(secrets, e.secretRef?.name);
-      }
-    }
-    const fetch = async (map: Map<string, KubeObject | undefined>, r: typeof resources.pods) => {
-      for (const name of map.keys())
-        try {
-          map.set(name, await o.client.get(r, ns, name));
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
-    };
-    await fetch(cms, resources.configMaps);
-    await fetch(secrets, resources.secrets);
-    // Projected service-account tokens, asked for now: volumes are written synchronously.
-    // A failure surfaces only where a volume needs the token, as the kubelet's mount error.
-    const saName = spec.serviceAccountName ?? 'default';
-    const tokenFor = new Map<string, string | Error>();
-    const tokenKey = (audience: string | undefined, seconds: number) =>
-      `${audience ?? ''}\n${seconds}`;
-    for (const v of spec.volumes ?? [])
-      for (const s of v.projected?.sources ?? []) {
-        const t = s.serviceAccountToken;
-        if (!t) continue;
-        const seconds = t.expirationSeconds ?? 3607;
-        const key = tokenKey(t.audience, seconds);
-        if (tokenFor.has(key)) continue;
-        try {
-          tokenFor.set(
-            key,
-            await tokens.get({
-              namespace: ns,
-              serviceAccountName: saName,
-              ...(t.audience ? { audiences: [t.audience] } : {}),
-              expirationSeconds: seconds,
-              pod: { name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' },
-            }),
-          );
-        } catch (e) {
-          tokenFor.set(key, e instanceof Error ? e : new Error(String(e)));
-        }
-      }
-    // kube-root-ca.crt may not be published yet: the agent knows the CA itself.
-    if (!cms.get('kube-root-ca.crt') && cms.has('kube-root-ca.crt'))
-      cms.set('kube-root-ca.crt', {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'kube-root-ca.crt', namespace: ns },
-        data: { 'ca.crt': o.caPem },
-      });
-    return {
-      pod,
-      services: services?.list() ?? [],
-      configMap: (_ns, name) => cms.get(name),
-      secret: (_ns, name) => secrets.get(name),
-      serviceAccountToken: (audience, expirationSeconds) => {
-        const t = tokenFor.get(tokenKey(audience, expirationSeconds));
-        if (typeof t === 'string') return t;
-        throw new VolumeError(`failed to fetch token: ${t?.message ?? 'not requested'}`);
-      },
-      nodeName: o.nodeName,
-      hostIP,
-    };
   }
 
   function worker(pod: KubeObject): PodWorker {

@@ -10,7 +10,7 @@ import type {
   StreamingBackend,
 } from './streaming/types.js';
 
-/** What the backend needs of the agent (NodeAgent has it). */
+/** What the backend needs of the agent: the NodeAgent interface extends it. */
 export interface PodRuntimeAccess {
   execIn(
     namespace: string,

@@ -3,7 +3,7 @@
 // bearer-token authentication and SubjectAccessReview authorization.
 
 export { createNodeServer } from './server.js';
-export { agentBackend } from './backend.js';
+export { agentBackend, type PodRuntimeAccess } from './backend.js';
 export type {
   NodeConfigz,
   NodeServer,
