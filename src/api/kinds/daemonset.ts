@@ -29,7 +29,7 @@ import {
   validateControllerTemplate,
 } from './podspec/index.js';
 import type { Obj } from './podspec/index.js';
-import { intOrPercent, intOrPercentValue } from './deployment.js';
+import { collisionCountErrors, intOrPercent, intOrPercentValue } from './deployment.js';
 import { deepCopy, equalIgnoringZeroValues, isJsonObject } from '../json.js';
 
 /**
@@ -131,14 +131,7 @@ export function validateStatusUpdate(ds: KubeObject, old: KubeObject): FieldErro
   const s = statusOf(ds);
   const errs: FieldError[] = [];
   for (const k of STATUS_COUNTERS) errs.push(...nonNegative(s[k], `status.${k}`));
-  const oldCount = statusOf(old).collisionCount;
-  if (
-    typeof oldCount === 'number' &&
-    (typeof s.collisionCount !== 'number' || s.collisionCount < oldCount)
-  )
-    errs.push(
-      invalidValue('status.collisionCount', int(s.collisionCount), 'cannot be decremented'),
-    );
+  errs.push(...collisionCountErrors(s, statusOf(old)));
   return errs;
 }
 

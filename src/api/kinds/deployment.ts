@@ -166,15 +166,20 @@ export function validateStatusUpdate(d: KubeObject, old: KubeObject): FieldError
     ],
     ['updatedReplicas', 'readyReplicas', 'availableReplicas'],
   );
-  const oldCount = statusOf(old).collisionCount;
-  if (
-    typeof oldCount === 'number' &&
-    (typeof s.collisionCount !== 'number' || s.collisionCount < oldCount)
-  )
-    errs.push(
-      invalidValue('status.collisionCount', int(s.collisionCount), 'cannot be decremented'),
-    );
+  errs.push(...collisionCountErrors(s, statusOf(old)));
   return errs;
+}
+
+/** A status's collisionCount never goes down (Deployments and DaemonSets). */
+export function collisionCountErrors(
+  s: { collisionCount?: unknown },
+  old: { collisionCount?: unknown },
+): FieldError[] {
+  const oldCount = old.collisionCount;
+  return typeof oldCount === 'number' &&
+    (typeof s.collisionCount !== 'number' || s.collisionCount < oldCount)
+    ? [invalidValue('status.collisionCount', int(s.collisionCount), 'cannot be decremented')]
+    : [];
 }
 
 /** `status.selector` of the Scale subresource. */
