@@ -20,6 +20,10 @@ const DEBIAN_PACKAGES = [
   'conmon',
   'busybox-static',
   'docker-registry',
+  'conntrack',
+  'dnsutils',
+  'dnsperf',
+  'unbound',
 ];
 
 function run(cmd, args, opts = {}) {
