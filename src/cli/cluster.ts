@@ -40,6 +40,8 @@ export interface ClusterOptions {
   logger?: Logger;
   /** The node this process runs pods as; absent for an API-only cluster. */
   node?: { name: string; podCIDR: string; kubeletPort?: number };
+  /** The built-in load balancer's options (`--lb-pool`), or false to run none. */
+  loadBalancer?: { pool?: string } | false;
 }
 
 /** How long `skiff down` gives pods to stop (within `skiff down`'s own wait). */
@@ -173,7 +175,13 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   await step(o.progress, 'controllers', () =>
     startControllerManager({
       client: inProcess('system:kube-controller-manager', ['system:masters']),
-      controllers: [...builtinControllers({ caPem: pki.ca.certPem }), scheduler],
+      controllers: [
+        ...builtinControllers({
+          caPem: pki.ca.certPem,
+          ...(o.loadBalancer !== undefined ? { loadBalancer: o.loadBalancer } : {}),
+        }),
+        scheduler,
+      ],
       logger: log.child('controllers'),
       signal: components.signal,
     }),
