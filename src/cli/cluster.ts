@@ -27,7 +27,7 @@ import {
   type NodeAgent,
 } from '../agent/index.js';
 import type { DataPaths } from './paths.js';
-import { primaryAddress } from './address.js';
+import { advertisedAddress, primaryAddress } from './address.js';
 
 export { primaryAddress };
 
@@ -76,9 +76,13 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   const log = o.logger ?? createLogger({ component: 'skiff' });
   const { paths } = o;
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
-  const advertise = primaryAddress();
+  // Where pods reach the API server (the `kubernetes` service's endpoint); the certificate
+  // names it and the machine's own address (which nodes elsewhere are given).
+  const advertised = advertisedAddress(o.bindAddress, o.node?.podCIDR);
+  const advertise = advertised.address;
+  const certIPs = [primaryAddress(), advertise].filter((ip) => !ip.startsWith('127.'));
   const pki = await step(o.progress, 'certificates', () =>
-    ensureClusterPki({ dir: paths.pki, ips: advertise === '127.0.0.1' ? [] : [advertise] }),
+    ensureClusterPki({ dir: paths.pki, ips: [...new Set(certIPs)] }),
   );
   ensureTokenFile(paths.tokens);
   const tokenFiles = [paths.tokens, ...(o.tokenAuthFile ? [o.tokenAuthFile] : [])].map((f) =>
@@ -192,6 +196,13 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
         await newAgent.start();
         return newAgent;
       });
+      // The node's bridge now carries the advertised address: serve pods there too.
+      if (advertised.listen)
+        await step(o.progress, `API server for pods on https://${advertise}:${port}`, () =>
+          apiServer.listenAlso(advertise),
+        ).catch((err: unknown) =>
+          log.warn('pods cannot reach the API server', { address: advertise, port, err }),
+        );
     } catch (e) {
       // Never half-started: without its node the cluster stops again.
       components.abort();
