@@ -370,6 +370,7 @@ Usage:
   skiff agent --kubeconfig FILE --tls-cert-file FILE --tls-private-key-file FILE [--node-name NAME] [--node-ip IP]
               [--pod-cidr CIDR] [--data-dir DIR] [--kubelet-port N] [--address IP] [--client-ca-file FILE]
   skiff images import FILE… | ls | rm REF | pull REF [--data-dir DIR]
+  skiff url svc/NAME [-n NAMESPACE] [--data-dir DIR]
   skiff version
 
 The data dir defaults to $SKIFF_DATA_DIR or ~/.skiff.
@@ -389,4 +390,6 @@ The data dir defaults to $SKIFF_DATA_DIR or ~/.skiff.
                      certificates must be signed by --client-ca-file (default the kubeconfig's CA).
                      --node-ip is the Node's InternalIP (default the first non-loopback IPv4 address);
                      --data-dir keeps images and pods (default ~/.skiff/agent); --pod-cidr defaults to
-                     10.244.0.0/24. SIGTERM or Ctrl-C stops the pods, as skiff down.`;
+                     10.244.0.0/24. SIGTERM or Ctrl-C stops the pods, as skiff down.
+  url                prints the URLs of a service this machine can open (cluster IP, NodePorts on
+                     127.0.0.1, load-balancer addresses), or says why there is none.`;

@@ -68,6 +68,10 @@ export async function main(
     err: (s) => process.stderr.write(s + '\n'),
   },
 ): Promise<number> {
+  if (argv[0] === 'url') {
+    const { urlCommand } = await import('./url.js');
+    return urlCommand(argv.slice(1), io);
+  }
   if (argv[0] === 'images') {
     const { imagesCommand } = await import('./images.js');
     return imagesCommand(argv.slice(1), io);
