@@ -50,7 +50,8 @@ export function serviceUrls(svc: UrlService, slices: UrlSlice[]): ServiceUrls {
     return {
       why: `service ${ref} is of type ExternalName: it has no address of its own; it names ${spec.externalName ?? '(nothing)'}`,
     };
-  if (!spec.clusterIP || spec.clusterIP === 'None')
+  if (!spec.clusterIP) return { why: `service ${ref} has no cluster IP` };
+  if (spec.clusterIP === 'None')
     return {
       why: `service ${ref} is headless (clusterIP: None): it has no address of its own; its pods are reached directly`,
     };

@@ -76,3 +76,49 @@ describe('service URLs', () => {
     assert.equal(schemeOf({ port: 8080, name: 'web' }), 'http');
   });
 });
+
+describe('service URLs on generated services (seeded)', () => {
+  it('never throws; every URL parses, with a port, or a reason is given', () => {
+    let seed = 3;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pick = <T>(xs: T[]): T => xs[rand(xs.length)] as T;
+    for (let i = 0; i < 300; i++) {
+      const ports = Array.from({ length: rand(4) }, () => ({
+        port: pick([80, 443, 8080, 53, 65535]),
+        ...(rand(2) ? { name: pick(['http', 'https', 'https-x', 'dns', '']) } : {}),
+        ...(rand(2) ? { protocol: pick(['TCP', 'UDP', 'SCTP']) } : {}),
+        ...(rand(2) ? { nodePort: 30000 + rand(2768) } : {}),
+      }));
+      const s = svc(
+        {
+          type: pick(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']),
+          ...(rand(4) ? { clusterIP: pick(['10.96.0.7', 'None', 'fd00::7', '']) } : {}),
+          ...(rand(2) ? { selector: { app: 'x' } } : {}),
+          ports,
+        },
+        rand(2) ? [pick(['203.0.113.1', '2001:db8::1'])] : [],
+      );
+      const slices: UrlSlice[] = rand(2)
+        ? [
+            {
+              metadata: {},
+              endpoints: [
+                { addresses: ['10.244.0.9'], conditions: rand(2) ? { ready: rand(2) === 1 } : {} },
+              ],
+            },
+          ]
+        : [];
+      const r = serviceUrls(s, slices);
+      if ('why' in r) assert.match(r.why, /^service default\/kubia /);
+      else
+        for (const u of r.urls) {
+          const parsed = new URL(u);
+          assert.ok(['http:', 'https:'].includes(parsed.protocol), u);
+          assert.ok(parsed.port !== '' || u.endsWith(':80') || u.endsWith(':443'), u);
+        }
+    }
+  });
+});

@@ -222,6 +222,61 @@ describe('load-balancer controller: node addresses', () => {
   });
 });
 
+describe('load-balancer controller: seeded random changes', () => {
+  const c = cluster();
+  before(async () => {
+    await c.start();
+    await c.node('node-a', '10.0.0.11');
+  });
+  after(() => c.stop());
+
+  it('settles with every port on the node held by one service, and no service pending without a clash', async () => {
+    const ns = await c.namespace();
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const ports = (i: number) => [{ port: 80 + (i % 3), protocol: i % 2 ? 'UDP' : 'TCP' }];
+    const live = new Map<string, number>();
+    for (let step = 0; step < 60; step++) {
+      const name = `s${rand(8)}`;
+      const kind = rand(3);
+      if (!live.has(name)) {
+        const p = rand(6);
+        await c.service(ns, name, ports(p));
+        live.set(name, p);
+      } else if (kind === 0) {
+        await c.env.client.delete(resources.services, ns, name);
+        live.delete(name);
+      } else if (kind === 1) {
+        const s = await c.env.client.get<Svc>(resources.services, ns, name);
+        const type =
+          (s['spec'] as { type: string }).type === 'LoadBalancer' ? 'ClusterIP' : 'LoadBalancer';
+        await c.env.client.patch(resources.services, ns, name, 'merge', { spec: { type } });
+      }
+    }
+    await eventually(async () => {
+      const list = (await c.env.client.list<Svc>(resources.services, ns)).items;
+      const lbs = list.filter((s) => (s['spec'] as { type: string }).type === 'LoadBalancer');
+      const key = (s: Svc) => {
+        const p = (s['spec'] as { ports: { port: number; protocol: string }[] }).ports[0]!;
+        return `${p.port}/${p.protocol}`;
+      };
+      const holders = new Map<string, string[]>();
+      for (const s of lbs)
+        if ((s.status?.loadBalancer?.ingress ?? []).length)
+          holders.set(key(s), [...(holders.get(key(s)) ?? []), s.metadata.name ?? '']);
+      const others = list.filter((s) => !lbs.includes(s));
+      return (
+        [...holders.values()].every((h) => h.length === 1) &&
+        lbs.every((s) => holders.has(key(s))) &&
+        others.every((s) => !(s.status?.loadBalancer?.ingress ?? []).length)
+      );
+    }, 'one holder per port, none pending without a clash');
+  });
+});
+
 describe('load-balancer controller: --lb-pool', () => {
   // A /30: two usable addresses.
   const c = cluster('172.30.0.0/30');
