@@ -116,6 +116,11 @@ export interface ApiServer {
   kubelet: KubeletClient | undefined;
   /** Starts listening; resolves with the bound port. */
   listen(): Promise<number>;
+  /**
+   * Also serves on `host`, at the port listen() bound: the advertised address, once it
+   * exists (a node's pod-network gateway appears only when the node has set up its bridge).
+   */
+  listenAlso(host: string): Promise<void>;
   /** Writes the bootstrap objects without listening (for in-process use and tests). */
   bootstrap(): Promise<void>;
   close(): Promise<void>;
@@ -232,6 +237,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
   });
   const instrumented = metrics.instrument(handler);
   let server: Http2SecureServer | undefined;
+  const extraServers: Http2SecureServer[] = [];
   let bootTimer: NodeJS.Timeout | undefined;
   return {
     handler: instrumented,
@@ -280,19 +286,34 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       ready = true;
       return bound;
     },
+    async listenAlso(host) {
+      const s = createHttpServer({ tls: o.tls, handler: instrumented, onUpgrade });
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(servedPort, host, () => {
+          s.off('error', reject);
+          resolve();
+        });
+      });
+      extraServers.push(s);
+    },
     async close() {
       ready = false;
       clearInterval(bootTimer);
       kubelet?.close();
       resourceMetrics?.stop();
       boundObjects?.close();
-      const s = server;
-      if (!s) return;
-      await new Promise<void>((resolve) => {
-        s.close(() => resolve());
-        // Long-lived watches would hold close() open.
-        setTimeout(resolve, 500).unref();
-      });
+      const all = [...(server ? [server] : []), ...extraServers.splice(0)];
+      await Promise.all(
+        all.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              // Long-lived watches would hold close() open.
+              setTimeout(resolve, 500).unref();
+            }),
+        ),
+      );
     },
   };
 }

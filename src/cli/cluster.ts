@@ -27,7 +27,7 @@ import {
   type NodeAgent,
 } from '../agent/index.js';
 import type { DataPaths } from './paths.js';
-import { primaryAddress } from './address.js';
+import { advertisedAddress, primaryAddress } from './address.js';
 
 export { primaryAddress };
 
@@ -40,6 +40,8 @@ export interface ClusterOptions {
   logger?: Logger;
   /** The node this process runs pods as; absent for an API-only cluster. */
   node?: { name: string; podCIDR: string; kubeletPort?: number };
+  /** The built-in load balancer's options (`--lb-pool`), or false to run none. */
+  loadBalancer?: { pool?: string } | false;
 }
 
 /** How long `skiff down` gives pods to stop (within `skiff down`'s own wait). */
@@ -74,9 +76,13 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   const log = o.logger ?? createLogger({ component: 'skiff' });
   const { paths } = o;
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
-  const advertise = primaryAddress();
+  // Where pods reach the API server (the `kubernetes` service's endpoint); the certificate
+  // names it and the machine's own address (which nodes elsewhere are given).
+  const advertised = advertisedAddress(o.bindAddress, o.node?.podCIDR);
+  const advertise = advertised.address;
+  const certIPs = [primaryAddress(), advertise].filter((ip) => !ip.startsWith('127.'));
   const pki = await step(o.progress, 'certificates', () =>
-    ensureClusterPki({ dir: paths.pki, ips: advertise === '127.0.0.1' ? [] : [advertise] }),
+    ensureClusterPki({ dir: paths.pki, ips: [...new Set(certIPs)] }),
   );
   ensureTokenFile(paths.tokens);
   const tokenFiles = [paths.tokens, ...(o.tokenAuthFile ? [o.tokenAuthFile] : [])].map((f) =>
@@ -173,7 +179,13 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   await step(o.progress, 'controllers', () =>
     startControllerManager({
       client: inProcess('system:kube-controller-manager', ['system:masters']),
-      controllers: [...builtinControllers({ caPem: pki.ca.certPem }), scheduler],
+      controllers: [
+        ...builtinControllers({
+          caPem: pki.ca.certPem,
+          ...(o.loadBalancer !== undefined ? { loadBalancer: o.loadBalancer } : {}),
+        }),
+        scheduler,
+      ],
       logger: log.child('controllers'),
       signal: components.signal,
     }),
@@ -184,6 +196,13 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
         await newAgent.start();
         return newAgent;
       });
+      // The node's bridge now carries the advertised address: serve pods there too.
+      if (advertised.listen)
+        await step(o.progress, `API server for pods on https://${advertise}:${port}`, () =>
+          apiServer.listenAlso(advertise),
+        ).catch((err: unknown) =>
+          log.warn('pods cannot reach the API server', { address: advertise, port, err }),
+        );
     } catch (e) {
       // Never half-started: without its node the cluster stops again.
       components.abort();

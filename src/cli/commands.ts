@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 // Only small modules up front: status, down and the detaching parent must start quickly;
 // the server itself is loaded by `up` when it starts one.
 import { versionInfo } from '../apiserver/version.js';
-import { intFlag, stringFlag, type ParsedArgs } from './args.js';
+import { intFlag, stringFlag, UsageError, type ParsedArgs } from './args.js';
 import { dataPaths, type DataPaths } from './paths.js';
 import {
   clearRuntimeFiles,
@@ -64,6 +64,7 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
       return 1;
     }
   }
+  const loadBalancer = await loadBalancerOptions(args);
   const node = args.flags.has('disable-agent') ? undefined : await nodeOptions(args, io);
   if (node === null) return 1;
   if (args.flags.has('detach')) return detach(args, paths, apiPort, tokenAuthFile, io);
@@ -87,6 +88,7 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
       bindAddress,
       ...(tokenAuthFile !== undefined ? { tokenAuthFile } : {}),
       ...(node ? { node } : {}),
+      loadBalancer,
       progress: io.out,
     });
   } catch (e) {
@@ -119,6 +121,23 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
   unguard();
   clearRuntimeFiles(paths);
   return 0;
+}
+
+/** `--disable-load-balancer` and `--lb-pool CIDR` (checked before anything starts). */
+async function loadBalancerOptions(args: ParsedArgs): Promise<{ pool?: string } | false> {
+  const pool = stringFlag(args, 'lb-pool');
+  if (args.flags.has('disable-load-balancer')) {
+    if (pool !== undefined)
+      throw new UsageError('--lb-pool and --disable-load-balancer cannot be used together');
+    return false;
+  }
+  if (pool === undefined) return {};
+  const { parseAddressPool } = await import('../controllers/index.js');
+  try {
+    return { pool: parseAddressPool(pool).cidr };
+  } catch (e) {
+    throw new UsageError(`flag --lb-pool: ${(e as Error).message}`);
+  }
 }
 
 /**
@@ -204,11 +223,12 @@ async function detach(
   const bind = stringFlag(args, 'bind-address');
   if (bind) childArgs.push('--bind-address', bind);
   if (tokenAuthFile) childArgs.push('--token-auth-file', tokenAuthFile);
-  for (const flag of ['node-name', 'pod-cidr', 'kubelet-port']) {
+  for (const flag of ['node-name', 'pod-cidr', 'kubelet-port', 'lb-pool']) {
     const v = stringFlag(args, flag);
     if (v) childArgs.push(`--${flag}`, v);
   }
   if (args.flags.has('disable-agent')) childArgs.push('--disable-agent');
+  if (args.flags.has('disable-load-balancer')) childArgs.push('--disable-load-balancer');
   if (args.flags.has('merge-kubeconfig')) childArgs.push('--merge-kubeconfig');
   const logFd = openSync(paths.log, 'a');
   let logOffset = fstatSync(logFd).size;
@@ -342,6 +362,7 @@ export const USAGE = `Skiff: a small Kubernetes-compatible cluster.
 Usage:
   skiff up [--data-dir DIR] [--detach] [--api-port N] [--bind-address IP] [--merge-kubeconfig] [--token-auth-file FILE]
            [--node-name NAME] [--pod-cidr CIDR] [--kubelet-port N] [--disable-agent]
+           [--disable-load-balancer | --lb-pool CIDR]
   skiff down [--data-dir DIR]
   skiff status [--data-dir DIR]
   skiff kubeconfig [--data-dir DIR]
@@ -349,12 +370,16 @@ Usage:
   skiff agent --kubeconfig FILE --tls-cert-file FILE --tls-private-key-file FILE [--node-name NAME] [--node-ip IP]
               [--pod-cidr CIDR] [--data-dir DIR] [--kubelet-port N] [--address IP] [--client-ca-file FILE]
   skiff images import FILE… | ls | rm REF | pull REF [--data-dir DIR]
+  skiff url svc/NAME [-n NAMESPACE] [--data-dir DIR]
   skiff version
 
 The data dir defaults to $SKIFF_DATA_DIR or ~/.skiff.
 
   up                 runs the control plane and, unless --disable-agent, a node in the same process;
                      its node serves the kubelet API on --kubelet-port (default 10250).
+                     LoadBalancer services get the nodes' addresses (a port on a node goes to the
+                     first service asking), or each an address of --lb-pool (an IPv4 CIDR);
+                     --disable-load-balancer leaves them <pending> for another load balancer.
   node-credentials   on the control plane: writes into --out what a node needs to join, from the
                      data dir's cluster CA: kubeconfig (user system:node:NAME; --server, default this
                      machine's address and the running cluster's port), ca.crt, and kubelet.crt and
@@ -365,4 +390,6 @@ The data dir defaults to $SKIFF_DATA_DIR or ~/.skiff.
                      certificates must be signed by --client-ca-file (default the kubeconfig's CA).
                      --node-ip is the Node's InternalIP (default the first non-loopback IPv4 address);
                      --data-dir keeps images and pods (default ~/.skiff/agent); --pod-cidr defaults to
-                     10.244.0.0/24. SIGTERM or Ctrl-C stops the pods, as skiff down.`;
+                     10.244.0.0/24. SIGTERM or Ctrl-C stops the pods, as skiff down.
+  url                prints the URLs of a service this machine can open (cluster IP, NodePorts on
+                     127.0.0.1, load-balancer addresses), or says why there is none.`;

@@ -3,7 +3,15 @@
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { down, kubeconfig, status, up, USAGE, version, type Io } from './commands.js';
 
-const BOOLEANS = new Set(['detach', 'merge-kubeconfig', 'detached-child', 'disable-agent', 'help']);
+const BOOLEANS = new Set([
+  'detach',
+  'merge-kubeconfig',
+  'detached-child',
+  'disable-agent',
+  'help',
+  // The built-in load balancer.
+  'disable-load-balancer',
+]);
 
 /** The flags each command accepts; anything else is a usage error, never silently ignored. */
 const FLAGS: Record<string, readonly string[]> = {
@@ -19,6 +27,9 @@ const FLAGS: Record<string, readonly string[]> = {
     'pod-cidr',
     'disable-agent',
     'kubelet-port',
+    // The built-in load balancer.
+    'disable-load-balancer',
+    'lb-pool',
   ],
   agent: [
     'kubeconfig',
@@ -57,6 +68,10 @@ export async function main(
     err: (s) => process.stderr.write(s + '\n'),
   },
 ): Promise<number> {
+  if (argv[0] === 'url') {
+    const { urlCommand } = await import('./url.js');
+    return urlCommand(argv.slice(1), io);
+  }
   if (argv[0] === 'images') {
     const { imagesCommand } = await import('./images.js');
     return imagesCommand(argv.slice(1), io);

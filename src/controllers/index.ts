@@ -13,14 +13,18 @@ import {
   endpointSliceController,
   endpointSliceMirroringController,
 } from './endpointslice/index.js';
+import { createLoadBalancerController, type LoadBalancerOptions } from './loadbalancer/index.js';
 
 export type { Controller, ControllerContext, InformerFactory } from './types.js';
 export { startControllerManager } from './manager.js';
 export { createEventRecorder, type EventRecorder } from '../client/index.js';
+export { parseAddressPool, LOAD_BALANCER_CLASS } from './loadbalancer/index.js';
 
 export interface BuiltinControllerOptions {
   /** The cluster CA, published in every namespace as kube-root-ca.crt. */
   caPem?: string;
+  /** The built-in load balancer (`--lb-pool`), or false (`--disable-load-balancer`). */
+  loadBalancer?: LoadBalancerOptions | false;
 }
 
 export function builtinControllers(o: BuiltinControllerOptions = {}): Controller[] {
@@ -36,5 +40,6 @@ export function builtinControllers(o: BuiltinControllerOptions = {}): Controller
     endpointsController,
     endpointSliceController,
     endpointSliceMirroringController,
+    ...(o.loadBalancer === false ? [] : [createLoadBalancerController(o.loadBalancer ?? {})]),
   ];
 }
