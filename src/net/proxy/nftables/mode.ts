@@ -73,7 +73,11 @@ export function createNftablesMode(opts: ModeOptions): ProxyMode {
   /**
    * A namespace with no route to the service range (a fresh one: no default route) could
    * not send to a cluster IP at all: route the range to the interface of the node's
-   * address. A machine with a default route is left as it is.
+   * address (the pods' bridge, there). Every packet to a cluster IP is DNATed, rejected or
+   * dropped by our rules before it would leave. That interface no longer sends ICMP
+   * redirects: a pod's packet to a cluster IP without endpoints would go back out where it
+   * came in, and a pod told that the cluster IP is on its link stops reaching it. A machine
+   * with a route to the range (a default route) is left as it is.
    */
   async function ensureServiceRoute(): Promise<void> {
     const first = ctx.serviceCIDR.split('/')[0] ?? '';
@@ -85,12 +89,17 @@ export function createNftablesMode(opts: ModeOptions): ProxyMode {
     } catch (err) {
       if (!(err instanceof HostCommandError && /unreachable/i.test(err.stderr))) throw err;
     }
-    const addrs = JSON.parse(await host.run(['ip', '-j', '-4', 'addr', 'show'])) as {
+    const links = JSON.parse(await host.run(['ip', '-j', '-4', 'addr', 'show'])) as {
       ifname: string;
       addr_info?: { local: string }[];
     }[];
-    const dev = addrs.find((l) => l.addr_info?.some((a) => a.local === nodeIP))?.ifname;
-    if (!dev) return;
+    const dev = links.find((l) => l.addr_info?.some((a) => a.local === nodeIP))?.ifname;
+    if (!dev || !/^[\w.-]+$/.test(dev)) return;
+    await host.run([
+      'sh',
+      '-c',
+      `echo 0 > /proc/sys/net/ipv4/conf/all/send_redirects; echo 0 > /proc/sys/net/ipv4/conf/${dev}/send_redirects`,
+    ]);
     await host.run(['ip', 'route', 'replace', ctx.serviceCIDR, 'dev', dev, 'src', nodeIP]);
     log.info('routed the service range to the node interface (no default route)', {
       serviceCIDR: ctx.serviceCIDR,

@@ -96,7 +96,8 @@ describe('nftables mode in a test node', { skip }, () => {
     ];
     servers = await Promise.all(pods.map((p, i) => startServer(p.ns.path, 8080, `pod${i}`)));
     mode = createNftablesMode({
-      node: { name: 'n1', addresses: [NODE_IP], clusterCIDR: CLUSTER_CIDR },
+      // As the agent in a namespace of its own: the node's address is on the pods' bridge.
+      node: { name: 'n1', addresses: [GATEWAY], clusterCIDR: CLUSTER_CIDR },
       logger,
       netns: bed.node.path,
     });
@@ -132,9 +133,12 @@ describe('nftables mode in a test node', { skip }, () => {
 
   test('a service with no endpoint refuses at once; its cluster IP does not answer ping', async () => {
     await put(svc('empty', { clusterIPs: ['10.96.0.21'] }));
-    const t0 = performance.now();
-    assert.equal((await fromPod.tcp('10.96.0.21', 80)).error, 'ECONNREFUSED');
-    assert.ok(performance.now() - t0 < 1000);
+    // Again and again: no ICMP redirect makes the pod look for the cluster IP on its link.
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      assert.equal((await fromPod.tcp('10.96.0.21', 80)).error, 'ECONNREFUSED');
+      assert.ok(performance.now() - t0 < 1000);
+    }
     assert.equal((await fromNode.tcp('10.96.0.21', 80)).error, 'ECONNREFUSED');
     // Another port of a cluster IP: refused too.
     assert.equal((await fromPod.tcp('10.96.0.20', 81)).error, 'ECONNREFUSED');
