@@ -28,6 +28,7 @@ import {
 } from '../agent/index.js';
 import type { DataPaths } from './paths.js';
 import { primaryAddress } from './address.js';
+import { startNodeProxy } from './service-proxy.js';
 
 export { primaryAddress };
 
@@ -39,7 +40,12 @@ export interface ClusterOptions {
   progress: (line: string) => void;
   logger?: Logger;
   /** The node this process runs pods as; absent for an API-only cluster. */
-  node?: { name: string; podCIDR: string; kubeletPort?: number };
+  node?: {
+    name: string;
+    podCIDR: string;
+    kubeletPort?: number;
+    proxyMode?: 'nftables' | 'userspace';
+  };
 }
 
 /** How long `skiff down` gives pods to stop (within `skiff down`'s own wait). */
@@ -193,6 +199,26 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       await store.close().catch(() => undefined);
       throw e;
     }
+    // The node's service proxy, as kube-proxy beside the kubelet.
+    const node = o.node;
+    if (node)
+      await step(
+        o.progress,
+        (mode) => `service proxy (${mode})`,
+        () =>
+          startNodeProxy({
+            client: inProcess('system:kube-proxy', ['system:node-proxier', 'system:masters']),
+            signal: components.signal,
+            nodeName: node.name,
+            nodeIP: defaultNodeIP(node.podCIDR),
+            logger: log,
+            runner: commandRunner,
+            mode: node.proxyMode,
+          }),
+      ).catch((e: unknown) => {
+        log.error('the service proxy cannot run; services carry no traffic', { err: e });
+        o.progress(`  ✗ service proxy: ${(e as Error).message}`);
+      });
   }
   writeFileSync(
     paths.kubeconfig,

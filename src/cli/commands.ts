@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { versionInfo } from '../apiserver/version.js';
 import { intFlag, stringFlag, type ParsedArgs } from './args.js';
 import { dataPaths, type DataPaths } from './paths.js';
+import { proxyModeFlag } from './service-proxy.js';
 import {
   clearRuntimeFiles,
   guardProcess,
@@ -128,7 +129,12 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
 async function nodeOptions(
   args: ParsedArgs,
   io: Io,
-): Promise<{ name: string; podCIDR: string; kubeletPort: number } | null> {
+): Promise<{
+  name: string;
+  podCIDR: string;
+  kubeletPort: number;
+  proxyMode?: 'nftables' | 'userspace';
+} | null> {
   const { nodeHostProblems } = await import('../agent/preflight.js');
   const missing = nodeHostProblems();
   if (missing.length) {
@@ -144,7 +150,13 @@ async function nodeOptions(
     name,
     podCIDR: stringFlag(args, 'pod-cidr') ?? '10.244.0.0/24',
     kubeletPort: intFlag(args, 'kubelet-port') ?? DEFAULT_KUBELET_PORT,
+    ...proxyModeOption(args),
   };
+}
+
+function proxyModeOption(args: ParsedArgs): { proxyMode?: 'nftables' | 'userspace' } {
+  const mode = proxyModeFlag(args);
+  return mode ? { proxyMode: mode } : {};
 }
 
 async function mergeIntoUserKubeconfig(paths: DataPaths, io: Io): Promise<void> {
@@ -204,7 +216,7 @@ async function detach(
   const bind = stringFlag(args, 'bind-address');
   if (bind) childArgs.push('--bind-address', bind);
   if (tokenAuthFile) childArgs.push('--token-auth-file', tokenAuthFile);
-  for (const flag of ['node-name', 'pod-cidr', 'kubelet-port']) {
+  for (const flag of ['node-name', 'pod-cidr', 'kubelet-port', 'proxy-mode']) {
     const v = stringFlag(args, flag);
     if (v) childArgs.push(`--${flag}`, v);
   }
@@ -341,13 +353,14 @@ export const USAGE = `Skiff: a small Kubernetes-compatible cluster.
 
 Usage:
   skiff up [--data-dir DIR] [--detach] [--api-port N] [--bind-address IP] [--merge-kubeconfig] [--token-auth-file FILE]
-           [--node-name NAME] [--pod-cidr CIDR] [--kubelet-port N] [--disable-agent]
+           [--node-name NAME] [--pod-cidr CIDR] [--kubelet-port N] [--disable-agent] [--proxy-mode nftables|userspace]
   skiff down [--data-dir DIR]
   skiff status [--data-dir DIR]
   skiff kubeconfig [--data-dir DIR]
   skiff node-credentials --node-name NAME --address IP [--address IP]… --out DIR [--server URL] [--data-dir DIR]
   skiff agent --kubeconfig FILE --tls-cert-file FILE --tls-private-key-file FILE [--node-name NAME] [--node-ip IP]
               [--pod-cidr CIDR] [--data-dir DIR] [--kubelet-port N] [--address IP] [--client-ca-file FILE]
+              [--proxy-mode nftables|userspace]
   skiff images import FILE… | ls | rm REF | pull REF [--data-dir DIR]
   skiff version
 
@@ -365,4 +378,8 @@ The data dir defaults to $SKIFF_DATA_DIR or ~/.skiff.
                      certificates must be signed by --client-ca-file (default the kubeconfig's CA).
                      --node-ip is the Node's InternalIP (default the first non-loopback IPv4 address);
                      --data-dir keeps images and pods (default ~/.skiff/agent); --pod-cidr defaults to
-                     10.244.0.0/24. SIGTERM or Ctrl-C stops the pods, as skiff down.`;
+                     10.244.0.0/24. SIGTERM or Ctrl-C stops the pods, as skiff down.
+
+A node (of up or agent) runs the service proxy: --proxy-mode nftables programs the kernel (root
+and a working nft), userspace serves each service from listeners; by default nftables where it
+works, else userspace.`;

@@ -19,6 +19,7 @@ const FLAGS: Record<string, readonly string[]> = {
     'pod-cidr',
     'disable-agent',
     'kubelet-port',
+    'proxy-mode',
   ],
   agent: [
     'kubeconfig',
@@ -31,6 +32,7 @@ const FLAGS: Record<string, readonly string[]> = {
     'tls-private-key-file',
     'client-ca-file',
     'node-ip',
+    'proxy-mode',
   ],
   'node-credentials': ['node-name', 'address', 'data-dir', 'out', 'server'],
   down: ['data-dir'],
