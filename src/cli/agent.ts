@@ -14,6 +14,7 @@ import type { Io } from './commands.js';
 import { dataPaths } from './paths.js';
 import { guardProcess, isAlive, whenOwnerGone } from './process.js';
 import { proxyModeFlag, startNodeProxy } from './service-proxy.js';
+import type { ServiceProxy } from '../net/index.js';
 
 export const DEFAULT_KUBELET_PORT = 10250;
 /** The node's share of the cluster CIDR when --pod-cidr is not given (as `skiff up`). */
@@ -223,6 +224,7 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     ...(existsSync(registriesFile) ? { registries: loadRegistriesConfig(registriesFile) } : {}),
     server: { port: f.kubeletPort, host: f.address, ...server },
   });
+  let proxy: ServiceProxy | undefined;
   const stop = async (): Promise<void> => {
     components.abort();
     commandRunner.close();
@@ -238,7 +240,7 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     await step(io.out, 'host checked, node network set up', () => agent.prepare());
     await step(io.out, `node ${f.nodeName} Ready`, () => agent.start());
     // The node's service proxy, as kube-proxy beside the kubelet (the node's credentials).
-    const mode = await startNodeProxy({
+    proxy = await startNodeProxy({
       client,
       signal: components.signal,
       nodeName: f.nodeName,
@@ -251,7 +253,7 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
       io.err(`warning: service proxy: ${(e as Error).message}`);
       return undefined;
     });
-    if (mode) io.out(`  ✓ service proxy (${mode})`);
+    if (proxy) io.out(`  ✓ service proxy (${proxy.mode})`);
   } catch (e) {
     io.err(`error: ${(e as Error).message}`);
     // As `skiff up`: containers already running stay for the next agent to adopt.
@@ -270,6 +272,10 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
   io.out('Stopping the node agent…');
   // As a node shutting down: each pod's grace period, but at most NODE_SHUTDOWN_GRACE_S.
   await agent.stopPods(NODE_SHUTDOWN_GRACE_S);
+  // A node going down takes its service rules too (a crash leaves them serving).
+  await proxy
+    ?.close(false)
+    .catch((e: unknown) => logger.error('service rules not removed', { err: e }));
   await stop();
   return 0;
 }

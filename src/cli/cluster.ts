@@ -29,6 +29,7 @@ import {
 import type { DataPaths } from './paths.js';
 import { primaryAddress } from './address.js';
 import { startNodeProxy } from './service-proxy.js';
+import type { ServiceProxy } from '../net/index.js';
 
 export { primaryAddress };
 
@@ -101,6 +102,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   });
   const openapi = createOpenApiHandler();
   let agent: NodeAgent | undefined;
+  let proxy: ServiceProxy | undefined;
   const apiServer = await createApiServer({
     store,
     tls: { cert: pki.apiserver.certPem, key: pki.apiserver.keyPem, ca: pki.ca.certPem },
@@ -202,9 +204,9 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     // The node's service proxy, as kube-proxy beside the kubelet.
     const node = o.node;
     if (node)
-      await step(
+      proxy = await step(
         o.progress,
-        (mode) => `service proxy (${mode})`,
+        (p) => `service proxy (${p.mode})`,
         () =>
           startNodeProxy({
             client: inProcess('system:kube-proxy', ['system:node-proxier', 'system:masters']),
@@ -218,6 +220,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       ).catch((e: unknown) => {
         log.error('the service proxy cannot run; services carry no traffic', { err: e });
         o.progress(`  ✗ service proxy: ${(e as Error).message}`);
+        return undefined;
       });
   }
   writeFileSync(
@@ -237,6 +240,10 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     async close() {
       // As a node shutting down: each pod's grace period, but at most NODE_SHUTDOWN_GRACE_S.
       await agent?.stopPods(NODE_SHUTDOWN_GRACE_S);
+      // A node going down takes its service rules too (a crash leaves them serving).
+      await proxy
+        ?.close(false)
+        .catch((e: unknown) => log.error('service rules not removed', { err: e }));
       components.abort();
       commandRunner.close();
       stopCompactor.abort();

@@ -5,7 +5,7 @@ import { UsageError, stringFlag, type ParsedArgs } from './args.js';
 import type { Client } from '../client/index.js';
 import type { Logger } from '../log/index.js';
 import type { CommandRunner } from '../agent/index.js';
-import type { ProxyModeName } from '../net/index.js';
+import type { ProxyModeName, ServiceProxy } from '../net/index.js';
 
 /** The pod network of the whole cluster (each node's pod CIDR is a share of it). */
 export const CLUSTER_CIDR = '10.244.0.0/16';
@@ -30,10 +30,11 @@ export interface NodeProxyOptions {
 }
 
 /**
- * Starts the proxy and waits for its first sync; says why when it cannot run (the node
- * still runs its pods). Stops with `signal`, leaving its rules for the next start.
+ * Starts the proxy and waits for its first sync. Aborting `signal` stops it and leaves its
+ * rules for the next start (a crash does the same); `close()` on a node going down removes
+ * them with everything else of the node's.
  */
-export async function startNodeProxy(o: NodeProxyOptions): Promise<string> {
+export async function startNodeProxy(o: NodeProxyOptions): Promise<ServiceProxy> {
   const { startServiceProxy } = await import('../net/index.js');
   const proxy = await startServiceProxy({
     client: o.client,
@@ -44,5 +45,5 @@ export async function startNodeProxy(o: NodeProxyOptions): Promise<string> {
     ...(o.mode ? { mode: o.mode } : {}),
   });
   await proxy.ready();
-  return proxy.mode;
+  return proxy;
 }
