@@ -26,6 +26,7 @@ import {
   type ProxyServicePort,
 } from '../types.js';
 import { createNftablesMode } from './mode.js';
+import { serviceChainNames } from './names.js';
 
 const skip = skipReason();
 const logger = createLogger({ level: 'error' });
@@ -234,6 +235,31 @@ describe('nftables mode in a test node', { skip }, () => {
     assert.equal((await fromPod.udp('10.96.0.28', 53, 5354)).reply, 'pod0 saw 10.244.0.12');
   });
 
+  test('SCTP and a service of 10,000 endpoints apply; the others keep serving', async () => {
+    const many = Array.from({ length: 10_000 }, (_, i) =>
+      ep({ ip: `10.245.${i >> 8}.${i & 255}` } as Pod, 8080, { local: false }),
+    );
+    await put(
+      svc('sctp', {
+        clusterIPs: ['10.96.0.30'],
+        protocol: 'SCTP',
+        endpoints: [ep(pods[0]!, 8080)],
+      }),
+      svc('huge', { clusterIPs: ['10.96.0.31'], endpoints: many }),
+    );
+    const rules = await bed.node.run([
+      'nft',
+      'list',
+      'chain',
+      'ip',
+      'skiff-proxy',
+      serviceChainNames(svc('huge', {})).cluster,
+    ]);
+    assert.match(rules, /numgen random mod 10000 vmap/);
+    assert.match((await fromPod.tcp('10.96.0.27', 80)).reply ?? '', /^pod2 /);
+    await put('default/huge:/TCP');
+  });
+
   test('an endpoint change rewrites only that service; established connections survive', async () => {
     const two = svc('inc', {
       clusterIPs: ['10.96.0.29'],
@@ -260,6 +286,20 @@ describe('nftables mode in a test node', { skip }, () => {
     assert.equal(await handles(/default\/kubia\//), otherBefore, 'other services untouched');
     await put({ ...two, endpoints: [ep(keep, 8080), ep(drop, 8080)] });
     assert.equal((await labels(fromPod, '10.96.0.29', 80, 30)).size, 2);
+  });
+
+  test('a failed transaction applies nothing, and the next sync rebuilds the table whole', async () => {
+    // Someone deletes our table behind our back: the next incremental change cannot apply.
+    await bed.node.run(['nft', 'delete', 'table', 'ip', 'skiff-proxy']);
+    await assert.rejects(
+      put(svc('rebuilt', { clusterIPs: ['10.96.0.32'], endpoints: [ep(pods[1]!, 8080)] })),
+      /nft -f -/,
+    );
+    await assert.rejects(bed.node.run(['nft', 'list', 'table', 'ip', 'skiff-proxy']));
+    await mode.sync(state, new Set());
+    assert.match((await fromPod.tcp('10.96.0.32', 80)).reply ?? '', /^pod1 /);
+    assert.match((await fromPod.tcp('10.96.0.27', 80)).reply ?? '', /^pod2 /);
+    assert.match((await fromPod.tcp('10.96.0.22', 80)).reply ?? '', /^pod[01] /);
   });
 
   test('a removed service leaves nothing behind, and a full sync after a restart converges', async () => {
