@@ -24,6 +24,8 @@ export interface ServiceProxyOptions extends ModeOptions {
   nftablesProblem: () => Promise<string | undefined>;
   /** Shortest time between two syncs (default 10 ms). */
   minSyncIntervalMs?: number;
+  /** A sync runs at least this often even without changes (default 30 s, as kube-proxy). */
+  syncPeriodMs?: number;
   /** Where health check node ports listen (default every address); false for none. */
   healthCheckHost?: string | false;
 }
@@ -134,10 +136,16 @@ export async function startServiceProxy(o: ServiceProxyOptions): Promise<Service
     runner.request();
   });
 
+  // As kube-proxy's sync period: a sync without changes lets a mode do its periodic work
+  // (the nftables mode's hourly full resync).
+  const periodic = setInterval(() => runner.request(), o.syncPeriodMs ?? 30_000);
+  periodic.unref();
+
   let closing: Promise<void> | undefined;
   const close = (keepRules?: boolean): Promise<void> =>
     (closing ??= (async () => {
       stop.abort();
+      clearInterval(periodic);
       runner.stop();
       await health?.close();
       await mode.close(keepRules);

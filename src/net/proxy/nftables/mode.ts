@@ -21,6 +21,8 @@ import {
 } from './rules.js';
 
 export const DEFAULT_SERVICE_CIDR = '10.96.0.0/12';
+/** kube-proxy's full resync period: whatever changed our table behind us is repaired. */
+export const FULL_SYNC_PERIOD_MS = 60 * 60_000;
 
 interface NftJson {
   nftables?: { chain?: { name: string }; set?: { name: string; timeout?: number } }[];
@@ -58,6 +60,7 @@ export function createNftablesMode(opts: ModeOptions): ProxyMode {
   };
   let applied: AppliedState = emptyState();
   let needFull = true;
+  let lastFull = -Infinity;
   let lastState = new Map<string, ProxyServicePort>();
   let queue: Promise<unknown> = Promise.resolve();
   let staleTimer: NodeJS.Timeout | undefined;
@@ -202,7 +205,7 @@ export function createNftablesMode(opts: ModeOptions): ProxyMode {
     sync(state, changed) {
       return serial(async () => {
         if (closed) return;
-        const full = needFull;
+        const full = needFull || performance.now() - lastFull > FULL_SYNC_PERIOD_MS;
         const keys = full ? [...state.keys()] : [...changed];
         const wanted = new Map<string, ServiceRuleSet>();
         for (const key of keys) {
@@ -226,6 +229,7 @@ export function createNftablesMode(opts: ModeOptions): ProxyMode {
         }
         applied = plan.next;
         needFull = false;
+        if (full) lastFull = t0;
         const before = lastState;
         lastState = new Map(state);
         log.debug('nftables rules synced', {
