@@ -16,6 +16,7 @@ const DEBIAN_PACKAGES = [
   'curl',
   'iproute2',
   'nftables',
+  'conntrack',
   'runc',
   'conmon',
   'busybox-static',

@@ -13,6 +13,8 @@ import type { Transport } from '../client/index.js';
 import type { Io } from './commands.js';
 import { dataPaths } from './paths.js';
 import { guardProcess, isAlive, whenOwnerGone } from './process.js';
+import { proxyModeFlag, startNodeProxy } from './service-proxy.js';
+import type { ServiceProxy } from '../net/index.js';
 
 export const DEFAULT_KUBELET_PORT = 10250;
 /** The node's share of the cluster CIDR when --pod-cidr is not given (as `skiff up`). */
@@ -31,6 +33,7 @@ export interface AgentFlags {
   tlsKeyFile: string;
   clientCaFile?: string;
   nodeIP?: string;
+  proxyMode?: 'nftables' | 'userspace';
 }
 
 /** The flags of `skiff agent`, checked (usage errors throw UsageError). */
@@ -50,6 +53,7 @@ export function agentFlags(args: ParsedArgs): AgentFlags {
   if (nodeIP !== undefined && !isIP(nodeIP))
     throw new UsageError(`flag --node-ip: "${nodeIP}" is not an IP address`);
   const clientCaFile = stringFlag(args, 'client-ca-file');
+  const proxyMode = proxyModeFlag(args);
   const dataDirFlag = stringFlag(args, 'data-dir');
   return {
     kubeconfig: resolve(kubeconfig),
@@ -63,6 +67,7 @@ export function agentFlags(args: ParsedArgs): AgentFlags {
     tlsKeyFile: resolve(tlsKeyFile),
     ...(clientCaFile ? { clientCaFile: resolve(clientCaFile) } : {}),
     ...(nodeIP ? { nodeIP } : {}),
+    ...(proxyMode ? { proxyMode } : {}),
   };
 }
 
@@ -151,7 +156,8 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
   const { parseKubeconfig, clientOptionsFromKubeconfig } = await import('../client/kubeconfig.js');
   const { createClient, createHttpsTransport } = await import('../client/index.js');
   const { createLogger } = await import('../log/index.js');
-  const { createCommandRunner, createNodeAgent, AGENT_VERSION } = await import('../agent/index.js');
+  const { createCommandRunner, createNodeAgent, defaultNodeIP, AGENT_VERSION } =
+    await import('../agent/index.js');
   const { loadRegistriesConfig } = await import('../images/index.js');
 
   let client;
@@ -218,6 +224,7 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     ...(existsSync(registriesFile) ? { registries: loadRegistriesConfig(registriesFile) } : {}),
     server: { port: f.kubeletPort, host: f.address, ...server },
   });
+  let proxy: ServiceProxy | undefined;
   const stop = async (): Promise<void> => {
     components.abort();
     commandRunner.close();
@@ -232,6 +239,21 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     );
     await step(io.out, 'host checked, node network set up', () => agent.prepare());
     await step(io.out, `node ${f.nodeName} Ready`, () => agent.start());
+    // The node's service proxy, as kube-proxy beside the kubelet (the node's credentials).
+    proxy = await startNodeProxy({
+      client,
+      signal: components.signal,
+      nodeName: f.nodeName,
+      nodeIP: f.nodeIP ?? defaultNodeIP(f.podCIDR),
+      logger,
+      runner: commandRunner,
+      mode: f.proxyMode,
+    }).catch((e: unknown) => {
+      logger.error('the service proxy cannot run; services carry no traffic', { err: e });
+      io.err(`warning: service proxy: ${(e as Error).message}`);
+      return undefined;
+    });
+    if (proxy) io.out(`  ✓ service proxy (${proxy.mode})`);
   } catch (e) {
     io.err(`error: ${(e as Error).message}`);
     // As `skiff up`: containers already running stay for the next agent to adopt.
@@ -250,6 +272,10 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
   io.out('Stopping the node agent…');
   // As a node shutting down: each pod's grace period, but at most NODE_SHUTDOWN_GRACE_S.
   await agent.stopPods(NODE_SHUTDOWN_GRACE_S);
+  // A node going down takes its service rules too (a crash leaves them serving).
+  await proxy
+    ?.close(false)
+    .catch((e: unknown) => logger.error('service rules not removed', { err: e }));
   await stop();
   return 0;
 }

@@ -28,6 +28,8 @@ import {
 } from '../agent/index.js';
 import type { DataPaths } from './paths.js';
 import { advertisedAddress, primaryAddress } from './address.js';
+import { startNodeProxy } from './service-proxy.js';
+import type { ServiceProxy } from '../net/index.js';
 
 export { primaryAddress };
 
@@ -39,7 +41,12 @@ export interface ClusterOptions {
   progress: (line: string) => void;
   logger?: Logger;
   /** The node this process runs pods as; absent for an API-only cluster. */
-  node?: { name: string; podCIDR: string; kubeletPort?: number };
+  node?: {
+    name: string;
+    podCIDR: string;
+    kubeletPort?: number;
+    proxyMode?: 'nftables' | 'userspace';
+  };
   /** The built-in load balancer's options (`--lb-pool`), or false to run none. */
   loadBalancer?: { pool?: string } | false;
 }
@@ -101,6 +108,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   });
   const openapi = createOpenApiHandler();
   let agent: NodeAgent | undefined;
+  let proxy: ServiceProxy | undefined;
   const apiServer = await createApiServer({
     store,
     tls: { cert: pki.apiserver.certPem, key: pki.apiserver.keyPem, ca: pki.ca.certPem },
@@ -212,6 +220,27 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       await store.close().catch(() => undefined);
       throw e;
     }
+    // The node's service proxy, as kube-proxy beside the kubelet.
+    const node = o.node;
+    if (node)
+      proxy = await step(
+        o.progress,
+        (p) => `service proxy (${p.mode})`,
+        () =>
+          startNodeProxy({
+            client: inProcess('system:kube-proxy', ['system:node-proxier', 'system:masters']),
+            signal: components.signal,
+            nodeName: node.name,
+            nodeIP: defaultNodeIP(node.podCIDR),
+            logger: log,
+            runner: commandRunner,
+            mode: node.proxyMode,
+          }),
+      ).catch((e: unknown) => {
+        log.error('the service proxy cannot run; services carry no traffic', { err: e });
+        o.progress(`  ✗ service proxy: ${(e as Error).message}`);
+        return undefined;
+      });
   }
   writeFileSync(
     paths.kubeconfig,
@@ -230,6 +259,10 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     async close() {
       // As a node shutting down: each pod's grace period, but at most NODE_SHUTDOWN_GRACE_S.
       await agent?.stopPods(NODE_SHUTDOWN_GRACE_S);
+      // A node going down takes its service rules too (a crash leaves them serving).
+      await proxy
+        ?.close(false)
+        .catch((e: unknown) => log.error('service rules not removed', { err: e }));
       components.abort();
       commandRunner.close();
       stopCompactor.abort();

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { versionInfo } from '../apiserver/version.js';
 import { intFlag, stringFlag, UsageError, type ParsedArgs } from './args.js';
 import { dataPaths, type DataPaths } from './paths.js';
+import { proxyModeFlag } from './service-proxy.js';
 import {
   clearRuntimeFiles,
   guardProcess,
@@ -147,7 +148,12 @@ async function loadBalancerOptions(args: ParsedArgs): Promise<{ pool?: string } 
 async function nodeOptions(
   args: ParsedArgs,
   io: Io,
-): Promise<{ name: string; podCIDR: string; kubeletPort: number } | null> {
+): Promise<{
+  name: string;
+  podCIDR: string;
+  kubeletPort: number;
+  proxyMode?: 'nftables' | 'userspace';
+} | null> {
   const { nodeHostProblems } = await import('../agent/preflight.js');
   const missing = nodeHostProblems();
   if (missing.length) {
@@ -163,7 +169,13 @@ async function nodeOptions(
     name,
     podCIDR: stringFlag(args, 'pod-cidr') ?? '10.244.0.0/24',
     kubeletPort: intFlag(args, 'kubelet-port') ?? DEFAULT_KUBELET_PORT,
+    ...proxyModeOption(args),
   };
+}
+
+function proxyModeOption(args: ParsedArgs): { proxyMode?: 'nftables' | 'userspace' } {
+  const mode = proxyModeFlag(args);
+  return mode ? { proxyMode: mode } : {};
 }
 
 async function mergeIntoUserKubeconfig(paths: DataPaths, io: Io): Promise<void> {
@@ -223,7 +235,7 @@ async function detach(
   const bind = stringFlag(args, 'bind-address');
   if (bind) childArgs.push('--bind-address', bind);
   if (tokenAuthFile) childArgs.push('--token-auth-file', tokenAuthFile);
-  for (const flag of ['node-name', 'pod-cidr', 'kubelet-port', 'lb-pool']) {
+  for (const flag of ['node-name', 'pod-cidr', 'kubelet-port', 'lb-pool', 'proxy-mode']) {
     const v = stringFlag(args, flag);
     if (v) childArgs.push(`--${flag}`, v);
   }
@@ -361,7 +373,7 @@ export const USAGE = `Skiff: a small Kubernetes-compatible cluster.
 
 Usage:
   skiff up [--data-dir DIR] [--detach] [--api-port N] [--bind-address IP] [--merge-kubeconfig] [--token-auth-file FILE]
-           [--node-name NAME] [--pod-cidr CIDR] [--kubelet-port N] [--disable-agent]
+           [--node-name NAME] [--pod-cidr CIDR] [--kubelet-port N] [--disable-agent] [--proxy-mode nftables|userspace]
            [--disable-load-balancer | --lb-pool CIDR]
   skiff down [--data-dir DIR]
   skiff status [--data-dir DIR]
@@ -369,6 +381,7 @@ Usage:
   skiff node-credentials --node-name NAME --address IP [--address IP]… --out DIR [--server URL] [--data-dir DIR]
   skiff agent --kubeconfig FILE --tls-cert-file FILE --tls-private-key-file FILE [--node-name NAME] [--node-ip IP]
               [--pod-cidr CIDR] [--data-dir DIR] [--kubelet-port N] [--address IP] [--client-ca-file FILE]
+              [--proxy-mode nftables|userspace]
   skiff images import FILE… | ls | rm REF | pull REF [--data-dir DIR]
   skiff url svc/NAME [-n NAMESPACE] [--data-dir DIR]
   skiff version
@@ -392,4 +405,8 @@ The data dir defaults to $SKIFF_DATA_DIR or ~/.skiff.
                      --data-dir keeps images and pods (default ~/.skiff/agent); --pod-cidr defaults to
                      10.244.0.0/24. SIGTERM or Ctrl-C stops the pods, as skiff down.
   url                prints the URLs of a service this machine can open (cluster IP, NodePorts on
-                     127.0.0.1, load-balancer addresses), or says why there is none.`;
+                     127.0.0.1, load-balancer addresses), or says why there is none.
+
+A node (of up or agent) runs the service proxy: --proxy-mode nftables programs the kernel (root
+and a working nft), userspace serves each service from listeners; by default nftables where it
+works, else userspace.`;

@@ -30,6 +30,7 @@ const FLAGS: Record<string, readonly string[]> = {
     // The built-in load balancer.
     'disable-load-balancer',
     'lb-pool',
+    'proxy-mode',
   ],
   agent: [
     'kubeconfig',
@@ -42,6 +43,7 @@ const FLAGS: Record<string, readonly string[]> = {
     'tls-private-key-file',
     'client-ca-file',
     'node-ip',
+    'proxy-mode',
   ],
   'node-credentials': ['node-name', 'address', 'data-dir', 'out', 'server'],
   down: ['data-dir'],

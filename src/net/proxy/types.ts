@@ -2,6 +2,8 @@
 // entry per service port, with its endpoints already resolved (named target ports looked up
 // per endpoint, as kube-proxy's EndpointSlice cache does).
 
+import type { Logger } from '../../log/index.js';
+
 export type ProxyProtocol = 'TCP' | 'UDP' | 'SCTP';
 
 export interface ProxyEndpoint {
@@ -63,4 +65,24 @@ export interface ProxyMode {
   sync(state: ReadonlyMap<string, ProxyServicePort>, changed: ReadonlySet<string>): Promise<void>;
   /** Stops serving; leaves the kernel rules in place only when `keepRules` (agent restart). */
   close(keepRules?: boolean): Promise<void>;
+}
+
+/** Runs a host command (nft, conntrack, sh) to its end; the agent's command runner fits. */
+export interface HostCommandRunner {
+  run(
+    argv: string[],
+    o?: { input?: string; timeoutMs?: number },
+  ): Promise<{ code: number | null; stdout: Buffer | string; stderr: Buffer | string }>;
+}
+
+/** What every mode is built from. */
+export interface ModeOptions {
+  node: NodeInfo;
+  logger: Logger;
+  /** Runs host commands; a child process per command when absent. */
+  runner?: HostCommandRunner;
+  /** The network namespace to program (a path); the process's own when absent. */
+  netns?: string;
+  /** The cluster's service IP range (default "10.96.0.0/12"): no address in it answers ping. */
+  serviceCIDR?: string;
 }

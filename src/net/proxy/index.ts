@@ -1,0 +1,55 @@
+// The service proxy (kube-proxy's part of a node): Services and EndpointSlices in, a data
+// path out, in one of the modes below.
+
+import { hostCommands } from './host.js';
+import { createNftablesMode } from './nftables/index.js';
+import {
+  startServiceProxy as start,
+  type ModeFactory,
+  type ProxyModeName,
+  type ServiceProxy,
+  type ServiceProxyOptions,
+} from './proxy.js';
+import type { HostCommandRunner } from './types.js';
+
+export type { ServiceProxy, ProxyModeName, ModeFactory } from './proxy.js';
+export type {
+  ModeOptions,
+  NodeInfo,
+  ProxyMode,
+  ProxyServicePort,
+  HostCommandRunner,
+} from './types.js';
+export { NFT_TABLE } from './nftables/index.js';
+
+/** The modes of this build (the userspace mode registers here too). */
+export const proxyModes: Partial<Record<ProxyModeName, ModeFactory>> = {
+  nftables: createNftablesMode,
+};
+
+export const PROXY_MODES: readonly ProxyModeName[] = ['nftables', 'userspace'];
+
+/** Why the nftables mode cannot run here (not root, no working `nft`), or undefined. */
+export async function nftablesProblem(
+  runner?: HostCommandRunner,
+  netns?: string,
+): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return 'not running as root';
+  try {
+    await hostCommands(runner, netns).run(['nft', 'list', 'tables']);
+    return undefined;
+  } catch (err) {
+    return `nft does not work here (${(err as Error).message.split('\n')[0]})`;
+  }
+}
+
+export type StartServiceProxyOptions = Omit<ServiceProxyOptions, 'modes' | 'nftablesProblem'> &
+  Partial<Pick<ServiceProxyOptions, 'modes' | 'nftablesProblem'>>;
+
+export function startServiceProxy(o: StartServiceProxyOptions): Promise<ServiceProxy> {
+  return start({
+    ...o,
+    modes: o.modes ?? proxyModes,
+    nftablesProblem: o.nftablesProblem ?? (() => nftablesProblem(o.runner, o.netns)),
+  });
+}
