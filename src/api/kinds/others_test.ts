@@ -24,6 +24,8 @@ void describe('otherResources', () => {
       'networking.k8s.io/v1/ingressclasses': [],
       'coordination.k8s.io/v1/leases': [],
       'apps/v1/controllerrevisions': [],
+      'networking.k8s.io/v1beta1/ingresses': ['ing'],
+      'extensions/v1beta1/ingresses': ['ing'],
     });
     assert.deepEqual(
       otherResources.filter((d) => d.categories?.includes('all')).map((d) => d.plural),

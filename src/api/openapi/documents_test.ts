@@ -24,7 +24,9 @@ void test('the v3 index lists every served group-version with a content hash', (
     'apis/coordination.k8s.io/v1',
     'apis/discovery.k8s.io/v1',
     'apis/events.k8s.io/v1',
+    'apis/extensions/v1beta1',
     'apis/networking.k8s.io/v1',
+    'apis/networking.k8s.io/v1beta1',
   ]);
   for (const [key, { serverRelativeURL }] of Object.entries(index.paths)) {
     const doc = openapi.v3Document(key);
