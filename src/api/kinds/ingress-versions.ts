@@ -38,7 +38,8 @@ function backendToV1(b: Obj): Obj {
     if (k === 'serviceName' || k === 'servicePort') {
       if (!hasService || 'service' in out) return;
       const servicePort: Obj = {};
-      if (typeof port === 'string') servicePort.name = port;
+      // Go's omitempty: an empty name and a zero number are not written.
+      if (typeof port === 'string' && port !== '') servicePort.name = port;
       else if (typeof port === 'number' && port !== 0) servicePort.number = port;
       out.service = { name: typeof name === 'string' ? name : '', port: servicePort };
     } else out[k] = structuredClone(v);
