@@ -157,10 +157,14 @@ function legacy(group: string, deprecated: readonly [number, number]): VersionCo
   };
 }
 
-/** extensions/v1beta1 and networking.k8s.io/v1beta1 Ingress, from the v1 definition. */
+/**
+ * extensions/v1beta1 and networking.k8s.io/v1beta1 Ingress, from the v1 definition. Unlike
+ * kube 1.21's, they have no short name: kubectl 1.30+ warns on every `get ing` when a short
+ * name matches resources in several groups, and `ing` should simply mean v1.
+ */
 export function legacyIngressResources(v1: ResourceDef): ResourceDef[] {
-  return [
-    servedVersion(v1, legacy('networking.k8s.io', [1, 19])),
-    servedVersion(v1, legacy('extensions', [1, 14])),
-  ];
+  return [legacy('networking.k8s.io', [1, 19]), legacy('extensions', [1, 14])].map((c) => {
+    const { shortNames: _shortNames, ...def } = servedVersion(v1, c);
+    return def;
+  });
 }
