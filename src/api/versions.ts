@@ -47,6 +47,14 @@ export function deprecationWarning(gvk: GroupVersionKind, l: ApiLifecycle): stri
   return text;
 }
 
+function deprecation(
+  gvk: GroupVersionKind,
+  l: ApiLifecycle,
+): NonNullable<ResourceDef['deprecation']> {
+  const warning = deprecationWarning(gvk, l);
+  return l.removed ? { warning, removedRelease: `${l.removed[0]}.${l.removed[1]}` } : { warning };
+}
+
 /** Replaces every field of `target` with those of `source` (strategies mutate in place). */
 export function replaceContents(target: KubeObject, source: KubeObject): void {
   for (const k of Object.keys(target)) delete target[k];
@@ -123,6 +131,6 @@ export function servedVersion(stored: ResourceDef, c: VersionConversion): Resour
     ...(statusStrategy ? { statusStrategy: convertedSubresource(statusStrategy, c) } : {}),
     ...(finalizeStrategy ? { finalizeStrategy: convertedSubresource(finalizeStrategy, c) } : {}),
     ...(scale ? { scaleStrategy: scale } : {}),
-    ...(c.lifecycle ? { deprecationWarning: deprecationWarning(gvk, c.lifecycle) } : {}),
+    ...(c.lifecycle ? { deprecation: deprecation(gvk, c.lifecycle) } : {}),
   };
 }

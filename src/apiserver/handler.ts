@@ -263,7 +263,7 @@ export function createApiHandler(opts: HandlerOptions): ApiHandler {
       if (!s.def) throw notFoundGeneric();
       // Every response of a deprecated version says so, errors included (kube adds it
       // before its handlers run).
-      if (s.def.deprecationWarning) s.ctx.warnings.push(s.def.deprecationWarning);
+      if (s.def.deprecation) s.ctx.warnings.push(s.def.deprecation.warning);
       if (
         s.def.namespaced &&
         !info.namespace &&

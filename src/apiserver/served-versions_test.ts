@@ -207,6 +207,29 @@ describe('Ingress served in three versions', () => {
     assert.deepEqual(cells(v1)[1], ['kubia', '<none>', 'kubia.example.com', '10.0.0.7', '80']);
   });
 
+  it('reports the deprecated versions requested in apiserver_requested_deprecated_apis', async () => {
+    const metrics = (await api.get('/metrics')).text;
+    const lines = metrics
+      .split('\n')
+      .filter((l) => l.startsWith('apiserver_requested_deprecated_apis'));
+    assert.ok(
+      lines.includes(
+        'apiserver_requested_deprecated_apis{group="extensions",removed_release="1.22",resource="ingresses",subresource="",version="v1beta1"} 1',
+      ),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.includes(
+        'apiserver_requested_deprecated_apis{group="extensions",removed_release="1.22",resource="ingresses",subresource="status",version="v1beta1"} 1',
+      ),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => l.includes('group="networking.k8s.io"') && l.includes('version="v1beta1"')),
+    );
+    assert.ok(!lines.some((l) => l.includes('version="v1"')), lines.join('\n'));
+  });
+
   it('deletes through any version', async () => {
     const r = await api.delete(`${EXT}/from-v1`);
     assert.equal(r.status, 200);
