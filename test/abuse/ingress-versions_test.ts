@@ -113,6 +113,27 @@ describe('refused legacy Ingress writes', () => {
     );
   });
 
+  test('ports that are neither a string nor an int32 (decoding errors)', async () => {
+    const at =
+      'Ingress in version "v1beta1" cannot be handled as a Ingress: json: cannot unmarshal';
+    const field =
+      'into Go struct field IngressBackend.spec.rules.http.paths.backend.servicePort of type int32';
+    await refused(
+      EXT,
+      withBackend('a', { serviceName: 'web', servicePort: { port: 80 } }),
+      400,
+      'BadRequest',
+      `${at} object ${field}`,
+    );
+    await refused(
+      EXT,
+      withBackend('a', { serviceName: 'web', servicePort: 80.5 }),
+      400,
+      'BadRequest',
+      `${at} number 80.5 ${field}`,
+    );
+  });
+
   test('a backend without a port', () =>
     refused(
       EXT,
