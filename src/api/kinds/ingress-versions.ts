@@ -69,34 +69,23 @@ function backendFromV1(b: Obj): Obj {
   return out;
 }
 
+/** A copy of `o` with the value at `key` (when present) passed through `f`. */
+function withField(o: Obj, key: string, f: (v: unknown) => unknown): Obj {
+  return mapEntries(o, (k, v, out) => {
+    out[k] = k === key ? f(v) : structuredClone(v);
+  });
+}
+
+/** `rules` with every path's backend converted by `backend`. */
 function rulesWith(rules: unknown, backend: (b: Obj) => Obj): unknown {
-  return mapObjects(rules, (rule) =>
-    mapEntries(rule, (k, v, out) => {
-      out[k] =
-        k === 'http'
-          ? mapObjects(v, (http) =>
-              mapEntries(http, (hk, hv, hout) => {
-                hout[hk] =
-                  hk === 'paths'
-                    ? mapObjects(hv, (p) =>
-                        mapEntries(p, (pk, pv, pout) => {
-                          pout[pk] =
-                            pk === 'backend' ? mapObjects(pv, backend) : structuredClone(pv);
-                        }),
-                      )
-                    : structuredClone(hv);
-              }),
-            )
-          : structuredClone(v);
-    }),
-  );
+  const path = (p: Obj): Obj => withField(p, 'backend', (b) => mapObjects(b, backend));
+  const http = (h: Obj): Obj => withField(h, 'paths', (paths) => mapObjects(paths, path));
+  return mapObjects(rules, (rule) => withField(rule, 'http', (h) => mapObjects(h, http)));
 }
 
 /** The object with its spec converted by `spec` and every other field copied. */
 function withSpec(obj: KubeObject, apiVersion: string, spec: (s: Obj) => Obj): KubeObject {
-  const out = mapEntries(obj, (k, v, o) => {
-    o[k] = k === 'spec' ? mapObjects(v, spec) : structuredClone(v);
-  });
+  const out = withField(obj, 'spec', (v) => mapObjects(v, spec));
   out.apiVersion = apiVersion;
   out.kind = 'Ingress';
   return out as KubeObject;
