@@ -165,6 +165,8 @@ export interface ResourceDef {
     toStorage(obj: KubeObject): KubeObject;
     fromStorage(obj: KubeObject): KubeObject;
   };
+  /** A deprecated version: the `Warning` every response of it carries, when it goes away. */
+  deprecation?: { warning: string; removedRelease?: string };
 }
 
 export const STANDARD_VERBS = [

@@ -131,3 +131,23 @@ export async function bootstrap(
     );
   }
 }
+
+/** Skiff's own IngressClass, the cluster's default (its controller serves Ingresses). */
+export const SKIFF_INGRESS_CLASS: KubeObject = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'IngressClass',
+  metadata: {
+    name: 'skiff',
+    annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' },
+  },
+  spec: { controller: 'skiff.dev/ingress-controller' },
+};
+
+/**
+ * Creates Skiff's IngressClass when it is missing. Done once at start, not kept: like the
+ * class a k3s chart installs, one a user deletes stays deleted until the next start.
+ */
+export async function ensureIngressClass(registry: Registry, table: ResourceTable): Promise<void> {
+  const classes = table.byGroupResource('networking.k8s.io', 'ingressclasses');
+  if (classes) await ensure(registry, classes, '', structuredClone(SKIFF_INGRESS_CLASS));
+}

@@ -17,9 +17,16 @@ const GROUP_ORDER = [
   'networking.k8s.io',
 ];
 
+/**
+ * Groups that must come last: kube-apiserver 1.20+ lists extensions (only the deprecated
+ * Ingress is left there) after every other group, so `kubectl get ingress` means v1.
+ */
+const LAST_GROUPS = ['extensions'];
+
 function orderedGroups(table: ResourceTable): { name: string; versions: string[] }[] {
   const gs = table.groups();
   const rank = (n: string): number => {
+    if (LAST_GROUPS.includes(n)) return GROUP_ORDER.length + 1 + LAST_GROUPS.indexOf(n);
     const i = GROUP_ORDER.indexOf(n);
     return i < 0 ? GROUP_ORDER.length : i;
   };
@@ -78,7 +85,7 @@ export function apiResourceList(
       verbs: d.verbs,
       ...(d.shortNames?.length ? { shortNames: d.shortNames } : {}),
       ...(d.categories?.length ? { categories: d.categories } : {}),
-      ...(d.virtual ? {} : { storageVersionHash: hash8(`${d.group}/${d.version}/${d.kind}`) }),
+      ...(d.virtual ? {} : { storageVersionHash: storageVersionHash(table, d) }),
     });
     for (const s of d.subresources ?? []) {
       const k = subresourceKind(d, s.name);
@@ -158,6 +165,13 @@ export function wantsAggregated(accept: string): AggregatedVersion | undefined {
     if (p.includes('v=v2')) return 'v2';
   }
   return undefined;
+}
+
+/** The same for every version of a resource: it names the version objects are stored in. */
+function storageVersionHash(table: ResourceTable, d: ResourceDef): string {
+  const stored = d.storageOf ? table.byGroupResource(d.storageOf.group, d.storageOf.plural) : d;
+  const s = stored ?? d;
+  return hash8(`${s.group}/${s.version}/${s.kind}`);
 }
 
 function hash8(s: string): string {

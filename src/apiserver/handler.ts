@@ -261,6 +261,9 @@ export function createApiHandler(opts: HandlerOptions): ApiHandler {
       if (!info.isResourceRequest) return;
       s.def = table.lookup(info.group, info.version, info.resource);
       if (!s.def) throw notFoundGeneric();
+      // Every response of a deprecated version says so, errors included (kube adds it
+      // before its handlers run).
+      if (s.def.deprecation) s.ctx.warnings.push(s.def.deprecation.warning);
       if (
         s.def.namespaced &&
         !info.namespace &&

@@ -13,7 +13,7 @@ import { tokenRequestHandler } from './handlers/token-request.js';
 import { DEFAULT_ISSUER, type KeyInput } from '../pki/index.js';
 import { bootstrapPolicyAuthorizer, createAuthorizer, superUserAuthorizer } from './auth/authz.js';
 import type { Authorizer, TokenAuthenticator } from './auth/types.js';
-import { bootstrap } from './bootstrap.js';
+import { bootstrap, ensureIngressClass } from './bootstrap.js';
 import { createFieldTracker } from './fields.js';
 import {
   createApiHandler,
@@ -92,6 +92,8 @@ export interface ApiServerOptions {
    * and without this, the nodes are scraped through the kubelet client every 15 s.
    */
   resourceMetrics?: ResourceMetricsOptions;
+  /** Creates Skiff's default IngressClass `skiff` at start (default true). */
+  ingressClass?: boolean;
 }
 
 export interface ServiceAccountTokenOptions {
@@ -250,6 +252,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
         advertiseAddress: o.advertiseAddress ?? '127.0.0.1',
         securePort: port,
       });
+      if (o.ingressClass !== false) await ensureIngressClass(registry, table);
       await boundObjects?.ready;
       resourceMetrics?.start(registry, table);
       ready = true;
@@ -277,6 +280,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
           securePort: bound,
         });
       await boot();
+      if (o.ingressClass !== false) await ensureIngressClass(registry, table);
       await boundObjects?.ready;
       // Kept true afterwards, as kube-apiserver's bootstrap controller does (e.g. after
       // someone deletes the `kubernetes` service).

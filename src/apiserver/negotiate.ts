@@ -343,6 +343,8 @@ export function strictDecodingErrors(fromBody: string[], unknown: string[]): str
 /** The Go package of a group's internal types, as conversion errors name them. */
 function internalPackage(group: string): string {
   if (group === '' || group === 'events.k8s.io') return 'core';
+  // extensions serves only Ingress, whose internal type is networking's.
+  if (group === 'extensions') return 'networking';
   return group.split('.')[0] ?? group;
 }
 

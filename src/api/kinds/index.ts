@@ -11,6 +11,7 @@ import { endpointsResource } from './endpoints.js';
 import { endpointSliceResource } from './endpointslice.js';
 import { eventResource, eventsV1Resource } from './event.js';
 import { ingressResource } from './ingress.js';
+import { legacyIngressResources } from './ingress-versions.js';
 import { ingressClassResource } from './ingressclass.js';
 import { leaseResource } from './lease.js';
 import { namespaceResource } from './namespace.js';
@@ -48,6 +49,8 @@ export const otherResources: readonly ResourceDef[] = [
   ingressClassResource,
   leaseResource,
   controllerRevisionResource,
+  // Older versions last: each group's first definition of a resource is its preferred one.
+  ...legacyIngressResources(ingressResource),
 ];
 
 export { reviewResources };

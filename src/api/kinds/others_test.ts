@@ -24,6 +24,9 @@ void describe('otherResources', () => {
       'networking.k8s.io/v1/ingressclasses': [],
       'coordination.k8s.io/v1/leases': [],
       'apps/v1/controllerrevisions': [],
+      // Legacy versions: no short name, so `ing` means v1 without kubectl's ambiguity warning.
+      'networking.k8s.io/v1beta1/ingresses': [],
+      'extensions/v1beta1/ingresses': [],
     });
     assert.deepEqual(
       otherResources.filter((d) => d.categories?.includes('all')).map((d) => d.plural),

@@ -36,14 +36,15 @@ function crud(
   kind: string,
   namespaced: boolean,
   withStatus = false,
+  version = 'v1',
 ): OpenApiOperation {
   return {
     group,
-    version: 'v1',
+    version,
     resource,
     namespaced,
     method: 'patch',
-    kind: gvk(group, 'v1', kind),
+    kind: gvk(group, version, kind),
     listed: true,
     ...(withStatus ? { status: true } : {}),
   };
@@ -123,6 +124,9 @@ export const DEFAULT_OPERATIONS: readonly OpenApiOperation[] = [
   crud('discovery.k8s.io', 'endpointslices', 'EndpointSlice', true),
   crud('networking.k8s.io', 'ingresses', 'Ingress', true, true),
   crud('networking.k8s.io', 'ingressclasses', 'IngressClass', false),
+  // The legacy Ingress versions, served from v1 storage (src/api/kinds/ingress-versions.ts).
+  crud('networking.k8s.io', 'ingresses', 'Ingress', true, true, 'v1beta1'),
+  crud('extensions', 'ingresses', 'Ingress', true, true, 'v1beta1'),
   crud('coordination.k8s.io', 'leases', 'Lease', true),
   crud('events.k8s.io', 'events', 'Event', true),
   createOnly('authorization.k8s.io', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false),

@@ -24,7 +24,9 @@ void test('the v3 index lists every served group-version with a content hash', (
     'apis/coordination.k8s.io/v1',
     'apis/discovery.k8s.io/v1',
     'apis/events.k8s.io/v1',
+    'apis/extensions/v1beta1',
     'apis/networking.k8s.io/v1',
+    'apis/networking.k8s.io/v1beta1',
   ]);
   for (const [key, { serverRelativeURL }] of Object.entries(index.paths)) {
     const doc = openapi.v3Document(key);
@@ -261,4 +263,48 @@ void test("every operation carries kube-apiserver's description, in v2 (JSON and
   for (const [path, item] of Object.entries(v2.paths as Record<string, Json>))
     for (const method of ['get', 'put', 'post', 'delete', 'patch'])
       if (item[method]) assert.ok(item[method].description, `${method} ${path}`);
+});
+
+void test('the legacy Ingress versions have their own schemas, for kubectl apply and explain', () => {
+  const v2 = JSON.parse(openapi.v2Json().toString()) as Json;
+  for (const [group, def] of [
+    ['extensions', 'io.k8s.api.extensions.v1beta1'],
+    ['networking.k8s.io', 'io.k8s.api.networking.v1beta1'],
+  ] as const) {
+    const ingress = v2['definitions'][`${def}.Ingress`] as Json;
+    assert.deepEqual(ingress['x-kubernetes-group-version-kind'], [
+      { group, kind: 'Ingress', version: 'v1beta1' },
+    ]);
+    const backend = v2['definitions'][`${def}.IngressBackend`] as Json;
+    assert.deepEqual(Object.keys(backend['properties']).sort(), [
+      'resource',
+      'serviceName',
+      'servicePort',
+    ]);
+    assert.equal(
+      v2['definitions'][`${def}.IngressSpec`]['properties']['rules']['x-kubernetes-list-type'],
+      'atomic',
+    );
+    const doc = v3(`apis/${group}/v1beta1`);
+    assert.ok(
+      doc['paths'][`/apis/${group}/v1beta1/namespaces/{namespace}/ingresses/{name}/status`],
+    );
+    const gvk = { group, version: 'v1beta1', kind: 'Ingress' };
+    const body = {
+      apiVersion: `${group}/v1beta1`,
+      kind: 'Ingress',
+      metadata: { name: 'a' },
+      spec: {
+        backend: { serviceName: 'a', servicePort: 'http' },
+        rules: [{ http: { paths: [{ backend: { service: { name: 'a' } } }] } }],
+      },
+    };
+    assert.deepEqual(openapi.findUnknownFields(gvk, body), [
+      'spec.rules[0].http.paths[0].backend.service',
+    ]);
+    assert.equal(
+      openapi.findTypeError(gvk, { ...body, spec: { backend: { serviceName: 5 } } }),
+      'json: cannot unmarshal number into Go struct field IngressBackend.spec.backend.serviceName of type string',
+    );
+  }
 });

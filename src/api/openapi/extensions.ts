@@ -15,6 +15,16 @@ export interface FieldExt {
   map?: 'atomic' | 'granular';
 }
 
+/** The list types of one of the v1beta1 Ingress versions, all atomic as in v1. */
+function legacyIngress(group: string): Record<string, Record<string, FieldExt>> {
+  const d = `io.k8s.api.${group}.v1beta1`;
+  return {
+    [`${d}.HTTPIngressRuleValue`]: { paths: { list: 'atomic' } },
+    [`${d}.IngressSpec`]: { rules: { list: 'atomic' }, tls: { list: 'atomic' } },
+    [`${d}.IngressTLS`]: { hosts: { list: 'atomic' } },
+  };
+}
+
 /** Per definition, per property. */
 export const FIELD_EXTENSIONS: Readonly<Record<string, Readonly<Record<string, FieldExt>>>> = {
   'io.k8s.api.apps.v1.DaemonSetStatus': {
@@ -275,6 +285,9 @@ export const FIELD_EXTENSIONS: Readonly<Record<string, Readonly<Record<string, F
     endpoints: { list: 'atomic' },
     ports: { list: 'atomic' },
   },
+  // The legacy Ingress versions (k8s.io/api extensions/v1beta1 and networking/v1beta1).
+  ...legacyIngress('extensions'),
+  ...legacyIngress('networking'),
   'io.k8s.api.networking.v1.HTTPIngressRuleValue': {
     paths: { list: 'atomic' },
   },

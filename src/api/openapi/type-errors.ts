@@ -2,8 +2,8 @@
 // for an int32, a number in a map of strings). kube-apiserver fails the decode with Go's
 // encoding/json words, e.g. `json: cannot unmarshal string into Go struct field
 // DeploymentSpec.spec.replicas of type int32`; the first such value in document order is
-// reported. Types with their own JSON decoding (Time, Quantity, IntOrString, raw JSON) are
-// not checked here.
+// reported. Types with their own JSON decoding (Time, Quantity, raw JSON) are not checked
+// here, but for IntOrString, whose decoder reads anything but a string as an int32.
 
 import type { GroupVersionKind } from '../types.js';
 import { DEFINITIONS_PREFIX } from './schema.js';
@@ -12,10 +12,10 @@ import type { Schema } from './schema.js';
 export type TypeErrorFinder = (gvk: GroupVersionKind, obj: unknown) => string | undefined;
 
 /** Definitions whose Go types decode JSON themselves and accept more than their schema says. */
+const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 const CUSTOM_DECODING = new Set([
   'io.k8s.apimachinery.pkg.apis.meta.v1.Time',
   'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime',
-  'io.k8s.apimachinery.pkg.util.intstr.IntOrString',
   'io.k8s.apimachinery.pkg.api.resource.Quantity',
   'io.k8s.apimachinery.pkg.runtime.RawExtension',
   'io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1',
@@ -105,10 +105,16 @@ export function typeErrorFinder(definitions: Record<string, Schema>): TypeErrorF
     const { s, name } = resolve(schema);
     if (name && CUSTOM_DECODING.has(name)) return undefined;
     if (s['x-kubernetes-preserve-unknown-fields'] === true) return undefined;
-    if (s.format === 'int-or-string' || s.format === 'date-time') return undefined;
+    if (s.format === 'date-time') return undefined;
     const field = stack.at(-1) ?? '';
-    const fail = (what: string): string =>
-      `json: cannot unmarshal ${what} into Go struct field ${struct}.${stack.join('.')} of type ${goType(schema, field)}`;
+    const fail = (what: string, type = goType(schema, field)): string =>
+      `json: cannot unmarshal ${what} into Go struct field ${struct}.${stack.join('.')} of type ${type}`;
+    if (name === INT_OR_STRING || s.format === 'int-or-string') {
+      if (typeof value === 'string') return undefined;
+      if (typeof value !== 'number') return fail(jsonKind(value), 'int32');
+      const int32 = Number.isInteger(value) && value < INT32 && value >= -INT32;
+      return int32 ? undefined : fail(`number ${value}`, 'int32');
+    }
     switch (s.type) {
       case 'string':
         return typeof value === 'string' ? undefined : fail(jsonKind(value));

@@ -90,4 +90,27 @@ void describe('typeErrorFinder', () => {
   void it('knows nothing of kinds without a schema', () => {
     assert.equal(find({ group: 'x', version: 'v1', kind: 'Y' }, { spec: 1 }), undefined);
   });
+
+  void it('reads an int-or-string that is not a string as an int32, as its decoder does', () => {
+    const INGRESS = { group: 'extensions', version: 'v1beta1', kind: 'Ingress' };
+    const ingress = (servicePort: unknown) => ({
+      spec: { rules: [{ http: { paths: [{ backend: { serviceName: 'a', servicePort } }] } }] },
+    });
+    const at =
+      'Go struct field IngressBackend.spec.rules.http.paths.backend.servicePort of type int32';
+    assert.equal(find(INGRESS, ingress({ a: 1 })), `json: cannot unmarshal object into ${at}`);
+    assert.equal(find(INGRESS, ingress(1.5)), `json: cannot unmarshal number 1.5 into ${at}`);
+    assert.equal(find(INGRESS, ingress(true)), `json: cannot unmarshal bool into ${at}`);
+    assert.equal(
+      find(INGRESS, ingress(2 ** 31)),
+      `json: cannot unmarshal number 2147483648 into ${at}`,
+    );
+    for (const ok of [80, 'http', '', null, -1])
+      assert.equal(find(INGRESS, ingress(ok)), undefined);
+    const d = deployment({ strategy: { rollingUpdate: { maxSurge: [1] } } });
+    assert.equal(
+      find(DEPLOYMENT, d),
+      'json: cannot unmarshal array into Go struct field RollingUpdateDeployment.spec.strategy.rollingUpdate.maxSurge of type int32',
+    );
+  });
 });

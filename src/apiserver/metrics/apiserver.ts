@@ -124,6 +124,11 @@ export function createApiServerMetrics(o: ApiServerMetricsOptions): ApiServerMet
     help: '[STABLE] Gauge of all active long-running apiserver requests broken out by verb, group, version, resource, scope and component. Not all requests are tracked this way.',
     labels: ['verb', 'group', 'version', 'resource', 'subresource', 'scope', 'component'],
   });
+  const deprecatedApis = registry.gauge({
+    name: 'apiserver_requested_deprecated_apis',
+    help: '[STABLE] Gauge of deprecated APIs that have been requested, broken out by API group, version, resource, subresource, and removed_release.',
+    labels: ['group', 'version', 'resource', 'subresource', 'removed_release'],
+  });
   const storageObjects = registry.gauge({
     name: 'apiserver_storage_objects',
     help: '[STABLE] Number of stored objects at the time of last check split by kind. In case of a fetching error, the value will be -1.',
@@ -226,6 +231,21 @@ export function createApiServerMetrics(o: ApiServerMetricsOptions): ApiServerMet
   ) {
     requests.inc({ ...labels, code: String(status) });
     latency.observe(labels, (performance.now() - started) / 1000);
+    const { group, version, resource, subresource } = labels;
+    const deprecation = resource
+      ? o.table.lookup(group, version, resource)?.deprecation
+      : undefined;
+    if (deprecation)
+      deprecatedApis.set(
+        {
+          group,
+          version,
+          resource,
+          subresource,
+          removed_release: deprecation.removedRelease ?? '',
+        },
+        1,
+      );
   }
 
   return {

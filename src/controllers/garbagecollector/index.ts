@@ -46,7 +46,8 @@ async function discover(ctx: ControllerContext): Promise<Kinded[]> {
   };
   for (const g of groups.groups ?? []) {
     const v = g.preferredVersion?.version;
-    if (!v || g.name === 'events.k8s.io') continue;
+    // Groups whose objects are another group's, seen there (core events, v1 ingresses).
+    if (!v || g.name === 'events.k8s.io' || g.name === 'extensions') continue;
     add(g.name, v, (await ctx.client.raw('GET', `/apis/${g.name}/${v}`)) as never);
   }
   // Events and leases are never owners nor owned in practice; watching them costs for nothing.

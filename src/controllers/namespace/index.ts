@@ -33,8 +33,9 @@ export async function namespacedResources(client: Client): Promise<DiscoveredRes
   for (const g of groups.groups ?? []) {
     const v = g.preferredVersion?.version;
     if (!v) continue;
-    // events.k8s.io shares its storage with core events, already covered.
-    if (g.name === 'events.k8s.io') continue;
+    // events.k8s.io shares its storage with core events, extensions (Ingress) with
+    // networking.k8s.io: both already covered.
+    if (g.name === 'events.k8s.io' || g.name === 'extensions') continue;
     add(g.name, v, (await client.raw('GET', `/apis/${g.name}/${v}`)) as never);
   }
   return out;

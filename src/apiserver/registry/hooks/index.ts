@@ -1,11 +1,14 @@
 // The registry hooks of each kind that has any, declared once: what kube-apiserver keeps in
 // a kind's custom REST storage (service IP and node-port allocation, pod admission and
-// graceful deletion, namespace finalization). The generic registry is built with the map
-// hooksByResource() makes of this table.
+// graceful deletion, namespace finalization, the default IngressClass). The generic registry
+// is built with the map hooksByResource() makes of this table; every version a kind is
+// served in gets them (run on the stored shape).
 
 import type { ResourceTable } from '../../../api/registry.js';
 import type { ResourceDef } from '../../../api/types.js';
 import type { ResourceHooks } from '../types.js';
+import { convertedHooks } from './converted.js';
+import { ingressHooks } from './ingresses.js';
 import type { Cidr } from './ipnet.js';
 import { namespaceHooks } from './namespaces.js';
 import { podHooks } from './pods.js';
@@ -34,9 +37,14 @@ export const hookTable: readonly HookRow[] = [
     hooks: (_def, _s, lookup) => podHooks(lookup('', 'serviceaccounts')),
   },
   { group: '', plural: 'namespaces', hooks: () => namespaceHooks },
+  {
+    group: 'networking.k8s.io',
+    plural: 'ingresses',
+    hooks: (def, _s, lookup) => ingressHooks(def, lookup('networking.k8s.io', 'ingressclasses')),
+  },
 ];
 
-/** The hooks of the table's kinds, by their (preferred version's) definition. */
+/** The hooks of the table's kinds, by definition (each served version of a kind has its own). */
 export function hooksByResource(
   table: ResourceTable,
   settings: HookSettings,
@@ -46,10 +54,16 @@ export function hooksByResource(
     if (!def) throw new Error(`missing resource ${plural}`);
     return def;
   };
-  return new Map(
-    hookTable.map((row) => {
-      const def = lookup(row.group, row.plural);
-      return [def, row.hooks(def, settings, lookup)];
-    }),
-  );
+  const out = new Map<ResourceDef, ResourceHooks>();
+  for (const row of hookTable) {
+    const def = lookup(row.group, row.plural);
+    out.set(def, row.hooks(def, settings, lookup));
+    for (const other of table.all) {
+      const from = other.storageOf;
+      if (!from || from.group !== row.group || from.plural !== row.plural) continue;
+      if (other.storageConversion)
+        out.set(other, convertedHooks(row.hooks(other, settings, lookup), other.storageConversion));
+    }
+  }
+  return out;
 }
