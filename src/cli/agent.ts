@@ -13,6 +13,7 @@ import type { Transport } from '../client/index.js';
 import type { Io } from './commands.js';
 import { dataPaths } from './paths.js';
 import { guardProcess, isAlive, whenOwnerGone } from './process.js';
+import { dnsFlags, type DnsFlags } from './dns-flags.js';
 
 export const DEFAULT_KUBELET_PORT = 10250;
 /** The node's share of the cluster CIDR when --pod-cidr is not given (as `skiff up`). */
@@ -31,6 +32,7 @@ export interface AgentFlags {
   tlsKeyFile: string;
   clientCaFile?: string;
   nodeIP?: string;
+  dns: DnsFlags;
 }
 
 /** The flags of `skiff agent`, checked (usage errors throw UsageError). */
@@ -63,6 +65,7 @@ export function agentFlags(args: ParsedArgs): AgentFlags {
     tlsKeyFile: resolve(tlsKeyFile),
     ...(clientCaFile ? { clientCaFile: resolve(clientCaFile) } : {}),
     ...(nodeIP ? { nodeIP } : {}),
+    dns: dnsFlags(args),
   };
 }
 
@@ -151,7 +154,8 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
   const { parseKubeconfig, clientOptionsFromKubeconfig } = await import('../client/kubeconfig.js');
   const { createClient, createHttpsTransport } = await import('../client/index.js');
   const { createLogger } = await import('../log/index.js');
-  const { createCommandRunner, createNodeAgent, AGENT_VERSION } = await import('../agent/index.js');
+  const { createCommandRunner, createNodeAgent, defaultNodeIP, AGENT_VERSION } =
+    await import('../agent/index.js');
   const { loadRegistriesConfig } = await import('../images/index.js');
 
   let client;
@@ -214,11 +218,14 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     logger,
     signal: components.signal,
     commandRunner,
+    clusterDomain: f.dns.clusterDomain,
     ...(f.nodeIP ? { hostIP: f.nodeIP } : {}),
     ...(existsSync(registriesFile) ? { registries: loadRegistriesConfig(registriesFile) } : {}),
     server: { port: f.kubeletPort, host: f.address, ...server },
   });
+  let dns: { close(): Promise<void> } | undefined;
   const stop = async (): Promise<void> => {
+    await dns?.close();
     components.abort();
     commandRunner.close();
     client.transport.close();
@@ -232,6 +239,17 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     );
     await step(io.out, 'host checked, node network set up', () => agent.prepare());
     await step(io.out, `node ${f.nodeName} Ready`, () => agent.start());
+    // Cluster DNS: served by the node on its address, as an API client of its own.
+    const { startNodeDns } = await import('./dns.js');
+    dns = await startNodeDns({
+      flags: f.dns,
+      client,
+      nodeName: f.nodeName,
+      address: f.nodeIP ?? defaultNodeIP(f.podCIDR),
+      logger,
+      signal: components.signal,
+      progress: io.out,
+    });
   } catch (e) {
     io.err(`error: ${(e as Error).message}`);
     // As `skiff up`: containers already running stay for the next agent to adopt.

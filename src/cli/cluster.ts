@@ -28,6 +28,8 @@ import {
 } from '../agent/index.js';
 import type { DataPaths } from './paths.js';
 import { primaryAddress } from './address.js';
+import { startNodeDns } from './dns.js';
+import type { DnsFlags } from './dns-flags.js';
 
 export { primaryAddress };
 
@@ -39,7 +41,7 @@ export interface ClusterOptions {
   progress: (line: string) => void;
   logger?: Logger;
   /** The node this process runs pods as; absent for an API-only cluster. */
-  node?: { name: string; podCIDR: string; kubeletPort?: number };
+  node?: { name: string; podCIDR: string; kubeletPort?: number; dns?: DnsFlags };
 }
 
 /** How long `skiff down` gives pods to stop (within `skiff down`'s own wait). */
@@ -155,6 +157,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       logger: log,
       signal: components.signal,
       commandRunner,
+      ...(node.dns ? { clusterDomain: node.dns.clusterDomain } : {}),
       ...(existsSync(registriesFile) ? { registries: loadRegistriesConfig(registriesFile) } : {}),
       // The node's kubelet API, with a serving certificate for its name and addresses.
       server: {
@@ -194,6 +197,19 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       throw e;
     }
   }
+  // Cluster DNS: served by the node on its address, as an API client of its own.
+  const dns =
+    agent && o.node?.dns
+      ? await startNodeDns({
+          flags: o.node.dns,
+          client: inProcess(`system:node:${o.node.name}`, ['system:nodes', 'system:masters']),
+          nodeName: o.node.name,
+          address: defaultNodeIP(o.node.podCIDR),
+          logger: log,
+          signal: components.signal,
+          progress: o.progress,
+        })
+      : undefined;
   writeFileSync(
     paths.kubeconfig,
     renderAdminKubeconfig({
@@ -211,6 +227,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     async close() {
       // As a node shutting down: each pod's grace period, but at most NODE_SHUTDOWN_GRACE_S.
       await agent?.stopPods(NODE_SHUTDOWN_GRACE_S);
+      await dns?.close();
       components.abort();
       commandRunner.close();
       stopCompactor.abort();

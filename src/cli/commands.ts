@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 // the server itself is loaded by `up` when it starts one.
 import { versionInfo } from '../apiserver/version.js';
 import { intFlag, stringFlag, type ParsedArgs } from './args.js';
+import { dnsFlags, DNS_VALUE_FLAGS, type DnsFlags } from './dns-flags.js';
 import { dataPaths, type DataPaths } from './paths.js';
 import {
   clearRuntimeFiles,
@@ -128,7 +129,7 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
 async function nodeOptions(
   args: ParsedArgs,
   io: Io,
-): Promise<{ name: string; podCIDR: string; kubeletPort: number } | null> {
+): Promise<{ name: string; podCIDR: string; kubeletPort: number; dns: DnsFlags } | null> {
   const { nodeHostProblems } = await import('../agent/preflight.js');
   const missing = nodeHostProblems();
   if (missing.length) {
@@ -144,6 +145,7 @@ async function nodeOptions(
     name,
     podCIDR: stringFlag(args, 'pod-cidr') ?? '10.244.0.0/24',
     kubeletPort: intFlag(args, 'kubelet-port') ?? DEFAULT_KUBELET_PORT,
+    dns: dnsFlags(args),
   };
 }
 
@@ -209,6 +211,12 @@ async function detach(
     if (v) childArgs.push(`--${flag}`, v);
   }
   if (args.flags.has('disable-agent')) childArgs.push('--disable-agent');
+  // Cluster DNS.
+  for (const flag of DNS_VALUE_FLAGS) {
+    const v = stringFlag(args, flag);
+    if (v) childArgs.push(`--${flag}`, v);
+  }
+  if (args.flags.has('disable-dns')) childArgs.push('--disable-dns');
   if (args.flags.has('merge-kubeconfig')) childArgs.push('--merge-kubeconfig');
   const logFd = openSync(paths.log, 'a');
   let logOffset = fstatSync(logFd).size;
@@ -342,12 +350,14 @@ export const USAGE = `Skiff: a small Kubernetes-compatible cluster.
 Usage:
   skiff up [--data-dir DIR] [--detach] [--api-port N] [--bind-address IP] [--merge-kubeconfig] [--token-auth-file FILE]
            [--node-name NAME] [--pod-cidr CIDR] [--kubelet-port N] [--disable-agent]
+           [--cluster-domain DOMAIN] [--resolv-conf FILE] [--disable-dns]
   skiff down [--data-dir DIR]
   skiff status [--data-dir DIR]
   skiff kubeconfig [--data-dir DIR]
   skiff node-credentials --node-name NAME --address IP [--address IP]… --out DIR [--server URL] [--data-dir DIR]
   skiff agent --kubeconfig FILE --tls-cert-file FILE --tls-private-key-file FILE [--node-name NAME] [--node-ip IP]
               [--pod-cidr CIDR] [--data-dir DIR] [--kubelet-port N] [--address IP] [--client-ca-file FILE]
+              [--cluster-domain DOMAIN] [--resolv-conf FILE] [--disable-dns]
   skiff images import FILE… | ls | rm REF | pull REF [--data-dir DIR]
   skiff version
 
@@ -365,4 +375,9 @@ The data dir defaults to $SKIFF_DATA_DIR or ~/.skiff.
                      certificates must be signed by --client-ca-file (default the kubeconfig's CA).
                      --node-ip is the Node's InternalIP (default the first non-loopback IPv4 address);
                      --data-dir keeps images and pods (default ~/.skiff/agent); --pod-cidr defaults to
-                     10.244.0.0/24. SIGTERM or Ctrl-C stops the pods, as skiff down.`;
+                     10.244.0.0/24. SIGTERM or Ctrl-C stops the pods, as skiff down.
+
+  A node (of up or agent) serves cluster DNS on its address, port 53 (metrics on 9153), for
+  --cluster-domain (default cluster.local, also the pods' search path) and keeps itself in the
+  kube-dns Service's endpoints (10.96.0.10); other names go to the nameservers of --resolv-conf
+  (default /etc/resolv.conf, loopback ones skipped). --disable-dns turns it off.`;

@@ -3,7 +3,15 @@
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { down, kubeconfig, status, up, USAGE, version, type Io } from './commands.js';
 
-const BOOLEANS = new Set(['detach', 'merge-kubeconfig', 'detached-child', 'disable-agent', 'help']);
+const BOOLEANS = new Set([
+  'detach',
+  'merge-kubeconfig',
+  'detached-child',
+  'disable-agent',
+  'help',
+  // Cluster DNS.
+  'disable-dns',
+]);
 
 /** The flags each command accepts; anything else is a usage error, never silently ignored. */
 const FLAGS: Record<string, readonly string[]> = {
@@ -19,6 +27,10 @@ const FLAGS: Record<string, readonly string[]> = {
     'pod-cidr',
     'disable-agent',
     'kubelet-port',
+    // Cluster DNS.
+    'cluster-domain',
+    'disable-dns',
+    'resolv-conf',
   ],
   agent: [
     'kubeconfig',
@@ -31,6 +43,10 @@ const FLAGS: Record<string, readonly string[]> = {
     'tls-private-key-file',
     'client-ca-file',
     'node-ip',
+    // Cluster DNS.
+    'cluster-domain',
+    'disable-dns',
+    'resolv-conf',
   ],
   'node-credentials': ['node-name', 'address', 'data-dir', 'out', 'server'],
   down: ['data-dir'],
