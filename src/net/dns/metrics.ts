@@ -62,8 +62,11 @@ export interface DnsMetrics {
 
 export function createDnsMetrics(server: string, version: string): DnsMetrics {
   const base = `server="${server}",zone=".",view=""`;
-  const requests = new Map<string, Map<number, number>>();
-  const responses = new Map<string, number>();
+  // Indexed by protocol and family (udp/4, udp/6, tcp/4, tcp/6), then by query type.
+  const requests = [0, 1, 2, 3].map(() => new Map<number, number>());
+  // Keyed by rcode * 8 + the answerer's index.
+  const responses = new Map<number, number>();
+  const ANSWERERS: Answerer[] = ['', 'kubernetes', 'forward', 'cache'];
   const duration = new Histogram(TIME_BUCKETS);
   const reqSize = { udp: new Histogram(SIZE_BUCKETS), tcp: new Histogram(SIZE_BUCKETS) };
   const respSize = { udp: new Histogram(SIZE_BUCKETS), tcp: new Histogram(SIZE_BUCKETS) };
@@ -77,15 +80,15 @@ export function createDnsMetrics(server: string, version: string): DnsMetrics {
 
   return {
     request(proto, family, qtype, size, dnssecOk) {
-      const k = `${proto}|${family}`;
-      let byType = requests.get(k);
-      if (!byType) requests.set(k, (byType = new Map()));
-      inc(byType, qtype);
+      inc(
+        requests[(proto === 'tcp' ? 2 : 0) + (family === 6 ? 1 : 0)] as Map<number, number>,
+        qtype,
+      );
       reqSize[proto].observe(size);
       if (dnssecOk) doRequests++;
     },
     response(proto, rcode, by, size, seconds) {
-      inc(responses, `${rcode}|${by}`);
+      inc(responses, rcode * 8 + ANSWERERS.indexOf(by));
       respSize[proto].observe(size);
       duration.observe(seconds);
     },
@@ -126,8 +129,9 @@ export function createDnsMetrics(server: string, version: string): DnsMetrics {
         'counter',
         'Counter of DNS requests made per zone, protocol and family.',
       );
-      for (const [k, byType] of requests) {
-        const [proto, family] = k.split('|');
+      for (const [i, byType] of requests.entries()) {
+        const proto = i >= 2 ? 'tcp' : 'udp';
+        const family = i % 2 ? '6' : '4';
         const byName = new Map<string, number>();
         for (const [t, n] of byType) inc(byName, typeName(t), n);
         for (const [t, n] of byName)
@@ -143,9 +147,10 @@ export function createDnsMetrics(server: string, version: string): DnsMetrics {
       out.push(`coredns_dns_do_requests_total{${base}} ${doRequests}`);
       help('coredns_dns_responses_total', 'counter', 'Counter of response status codes.');
       for (const [k, n] of responses) {
-        const [rcode, plugin] = k.split('|');
+        const rcode = Math.floor(k / 8);
+        const plugin = ANSWERERS[k % 8] ?? '';
         out.push(
-          `coredns_dns_responses_total{${base},rcode="${rcodeName(Number(rcode))}",plugin="${plugin}"} ${n}`,
+          `coredns_dns_responses_total{${base},rcode="${rcodeName(rcode)}",plugin="${plugin}"} ${n}`,
         );
       }
       help(

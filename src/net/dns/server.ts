@@ -3,7 +3,7 @@
 // until the index changes: a repeated question costs a read of the header and question, a
 // map lookup and a copy with the new ID.
 
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket, type Socket, type SocketOptions } from 'node:dgram';
 import { createServer, isIP, type Server, type Socket as TcpSocket } from 'node:net';
 import type { Logger } from '../../log/index.js';
 import type { Forwarder } from './forwarder.js';
@@ -12,7 +12,6 @@ import type { RecordIndex } from './records.js';
 import { RCODE, type Resolution } from './types.js';
 import {
   badVersResponse,
-  cacheKey,
   encodeResponse,
   errorResponse,
   MAX_TCP_SIZE,
@@ -48,7 +47,20 @@ export interface DnsServer {
 interface Cached {
   buf: Buffer;
   rcode: number;
+  qtype: number;
+  dnssecOk: boolean;
 }
+
+function sameAddress(
+  address: string,
+  family: number,
+  callback: (err: Error | null, address: string, family: number) => void,
+): void {
+  callback(null, address, family);
+}
+
+/** Queries up to this size are looked up in the answer cache before they are read. */
+const CACHEABLE_QUERY_SIZE = 512;
 
 export function createDnsServer(o: DnsServerOptions): DnsServer {
   const { index, forwarder, metrics } = o;
@@ -166,6 +178,24 @@ export function createDnsServer(o: DnsServerOptions): DnsServer {
   /** Answers one message; `send` writes a response back the way the query came. */
   function handle(msg: Buffer, proto: Proto, family: 4 | 6, send: (b: Buffer) => void): void {
     const t0 = performance.now();
+    if (generation !== index.generation()) {
+      answers.clear();
+      generation = index.generation();
+    }
+    // The message without its ID is the key: a message seen before (and answered from the
+    // index) needs no reading at all.
+    const key =
+      msg.length >= 12 && msg.length <= CACHEABLE_QUERY_SIZE
+        ? proto === 'udp'
+          ? msg.toString('latin1', 2)
+          : `t${msg.toString('latin1', 2)}`
+        : undefined;
+    const hit = key === undefined ? undefined : answers.get(key);
+    if (hit) {
+      metrics.request(proto, family, hit.qtype, msg.length, hit.dnssecOk);
+      done(proto, t0, withId(hit.buf, msg.readUInt16BE(0)), hit.rcode, 'kubernetes', send);
+      return;
+    }
     const read = readQuery(msg);
     if (!read.ok) {
       if (read.drop) return;
@@ -179,16 +209,6 @@ export function createDnsServer(o: DnsServerOptions): DnsServer {
       done(proto, t0, badVersResponse(msg, q), 16, '', send);
       return;
     }
-    if (generation !== index.generation()) {
-      answers.clear();
-      generation = index.generation();
-    }
-    const key = proto === 'udp' ? cacheKey(msg, q) : `t${cacheKey(msg, q)}`;
-    const hit = answers.get(key);
-    if (hit) {
-      done(proto, t0, withId(hit.buf, q.id), hit.rcode, 'kubernetes', send);
-      return;
-    }
     const limit = proto === 'udp' ? udpLimit(q) : MAX_TCP_SIZE;
     // Names with bytes no cluster name has, and classes other than IN, are never the
     // cluster's: they go upstream as they are.
@@ -198,8 +218,10 @@ export function createDnsServer(o: DnsServerOptions): DnsServer {
         : index.resolve(q.qname, typeName(q.qtype));
     if (res.kind === 'answer' && !res.external) {
       const out = answerFromIndex(msg, q, res, limit);
-      if (answers.size >= answerCacheSize) answers.clear();
-      answers.set(key, { buf: out, rcode: res.rcode });
+      if (key !== undefined) {
+        if (answers.size >= answerCacheSize) answers.clear();
+        answers.set(key, { buf: out, rcode: res.rcode, qtype: q.qtype, dnssecOk: !!q.edns?.do });
+      }
       done(proto, t0, withId(out, q.id), res.rcode, 'kubernetes', send);
       return;
     }
@@ -255,7 +277,14 @@ export function createDnsServer(o: DnsServerOptions): DnsServer {
   return {
     async listen() {
       const family = isIP(o.host) === 6 ? 'udp6' : 'udp4';
-      const u = createSocket({ type: family, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+      const u = createSocket({
+        type: family,
+        recvBufferSize: 4 << 20,
+        sendBufferSize: 4 << 20,
+        // Answers go back to the address a query came from, always an IP: no resolver call
+        // (and no deferred callback) for each send.
+        lookup: sameAddress as unknown as NonNullable<SocketOptions['lookup']>,
+      });
       u.on('error', (e) => o.logger?.warn('DNS UDP socket error', { error: String(e) }));
       u.on('message', (msg, rinfo) => {
         safely(msg, 'udp', rinfo.family === 'IPv6' ? 6 : 4, (b) =>

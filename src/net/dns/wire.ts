@@ -102,15 +102,6 @@ export function readQuery(msg: Buffer): ReadResult {
 export const udpLimit = (q: Query): number =>
   q.edns ? Math.max(MIN_UDP_SIZE, q.edns.udpSize) : MIN_UDP_SIZE;
 
-/**
- * A key for everything in a query that its answer depends on except the ID: the flags, the
- * counts and the question as sent, and the EDNS0 parameters.
- */
-export function cacheKey(msg: Buffer, q: Query): string {
-  const head = msg.toString('latin1', 2, q.questionEnd);
-  return q.edns ? `${head}|${q.edns.udpSize}|${q.edns.do ? 1 : 0}|${q.edns.version}` : head;
-}
-
 export function toAnswer(r: DnsRecord): packet.Answer {
   if (r.type === 'TXT') return { type: 'TXT', name: r.name, ttl: r.ttl, data: [r.data] };
   return r as packet.Answer;
