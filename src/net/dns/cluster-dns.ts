@@ -1,19 +1,18 @@
 // The cluster DNS component of a node: informers on Namespaces, Services and EndpointSlices
-// feeding the record index; the server on the node's address (port 53, UDP and TCP); the
-// forwarder to the host's resolvers; metrics on port 9153; and the kube-dns Service's
-// endpoints naming this node while it serves.
+// (on the caller's thread, as API clients) feeding the record index; the index, the server
+// on the node's address (port 53, UDP and TCP), the forwarder to the host's resolvers and
+// the metrics on port 9153 on a thread of their own (dns-worker.ts); and the kube-dns
+// Service's endpoints naming this node while it serves.
 
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { Worker } from 'node:worker_threads';
 import type { KubeObject } from '../../api/types.js';
 import { createInformer, resources, type Client, type Informer } from '../../client/index.js';
 import type { Logger } from '../../log/index.js';
-import { createForwarder, parseUpstream, upstreamsFromResolvConf } from './forwarder.js';
+import type { DnsWorkerConfig, IndexOp, WorkerReport } from './dns-worker.js';
+import { upstreamsFromResolvConf } from './forwarder.js';
 import { createKubeDnsRegistration, KUBE_DNS_IP } from './kube-dns.js';
-import { createDnsMetrics } from './metrics.js';
 import { projectEndpointSlice, projectService } from './projection.js';
-import { createRecordIndex, type RecordIndex } from './records.js';
-import { createDnsServer } from './server.js';
 
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
 export const DNS_PORT = 53;
@@ -46,58 +45,82 @@ export interface ClusterDnsOptions {
 }
 
 export interface ClusterDns {
-  index: RecordIndex;
   ports: { udp: number; tcp: number; metrics: number };
   /** Takes the node out of kube-dns's endpoints and stops serving. */
   close(): Promise<void>;
 }
 
-function feed(index: RecordIndex, ns: Informer, svc: Informer, slices: Informer): void {
+function feed(send: (op: IndexOp) => void, ns: Informer, svc: Informer, slices: Informer): void {
+  const namespace = (o: KubeObject, exists: boolean): void =>
+    send({ op: 'namespace', name: o.metadata.name ?? '', exists });
   ns.on({
-    add: (o) => index.setNamespace(o.metadata.name ?? '', true),
-    update: (_, o) => index.setNamespace(o.metadata.name ?? '', true),
-    delete: (o) => index.setNamespace(o.metadata.name ?? '', false),
+    add: (o) => namespace(o, true),
+    update: (_, o) => namespace(o, true),
+    delete: (o) => namespace(o, false),
   });
-  const upsertService = (o: KubeObject): void => index.upsertService(projectService(o));
+  const upsertService = (o: KubeObject): void =>
+    send({ op: 'service', service: projectService(o) });
   svc.on({
     add: upsertService,
     update: (_, o) => upsertService(o),
-    delete: (o) => index.deleteService(o.metadata.namespace ?? '', o.metadata.name ?? ''),
+    delete: (o) =>
+      send({
+        op: 'service-deleted',
+        namespace: o.metadata.namespace ?? '',
+        name: o.metadata.name ?? '',
+      }),
   });
   // Slices of FQDN addresses name hosts, not addresses: DNS has nothing to say about them.
   const upsertSlice = (o: KubeObject): void => {
     if (o['addressType'] === 'FQDN') return;
-    index.upsertSlice(projectEndpointSlice(o));
+    send({ op: 'slice', slice: projectEndpointSlice(o) });
   };
   slices.on({
     add: upsertSlice,
     update: (_, o) => upsertSlice(o),
-    delete: (o) => index.deleteSlice(o.metadata.namespace ?? '', o.metadata.name ?? ''),
+    delete: (o) =>
+      send({
+        op: 'slice-deleted',
+        namespace: o.metadata.namespace ?? '',
+        name: o.metadata.name ?? '',
+      }),
   });
+}
+
+/** The worker's module, beside this one (compiled or run from source by a loader). */
+const WORKER_URL = new URL(
+  `./dns-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
+  import.meta.url,
+);
+
+/** Starts the DNS thread; `listening` resolves once it listens (rejects with its error). */
+function startWorker(
+  config: DnsWorkerConfig,
+  log: Logger,
+): { worker: Worker; listening: Promise<ClusterDns['ports']> } {
+  const worker = new Worker(WORKER_URL, { workerData: config });
+  const listening = new Promise<ClusterDns['ports']>((resolve, reject) => {
+    const onExit = (code: number): void => reject(new Error(`the DNS thread exited (${code})`));
+    worker.once('exit', onExit);
+    worker.once('error', reject);
+    worker.on('message', (r: WorkerReport) => {
+      if (r.type === 'listening') {
+        worker.off('exit', onExit);
+        worker.off('error', reject);
+        // Past start-up, a thread that dies is reported; the node goes on without DNS.
+        worker.on('error', (e) => log.error('the DNS thread failed', { error: String(e) }));
+        resolve({ udp: r.udp, tcp: r.tcp, metrics: r.metrics });
+      } else if (r.type === 'failed') {
+        reject(Object.assign(new Error(r.message), { code: r.code }));
+      } else if (r.type === 'warning') log.warn(`cluster DNS: ${r.message}`);
+    });
+  });
+  return { worker, listening };
 }
 
 export async function startClusterDns(o: ClusterDnsOptions): Promise<ClusterDns> {
   const log = o.logger;
   const zone = o.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
-  const index = createRecordIndex({ zone, ...(o.ttl !== undefined ? { ttl: o.ttl } : {}) });
-  index.setSelfAddresses([o.address]);
-  const stop = new AbortController();
-  const signal = AbortSignal.any([o.signal, stop.signal]);
-  const informer = (resource: typeof resources.services): Informer =>
-    createInformer({
-      client: o.client,
-      resource,
-      signal,
-      onError: (e) => log.warn('cluster DNS watch failed', { error: String(e) }),
-    });
-  const ns = informer(resources.namespaces);
-  const svc = informer(resources.services);
-  const slices = informer(resources.endpointSlices);
-  feed(index, ns, svc, slices);
-  const synced = Promise.all([ns.synced(), svc.synced(), slices.synced()]).then(() =>
-    index.setSynced(true),
-  );
-
   const upstreams =
     o.upstreams ??
     upstreamsFromResolvConf(
@@ -111,56 +134,51 @@ export async function startClusterDns(o: ClusterDnsOptions): Promise<ClusterDns>
     );
   if (upstreams.length === 0)
     log.warn('cluster DNS has no upstream resolver: names outside the cluster get SERVFAIL');
-  const port = o.port ?? DNS_PORT;
-  const metrics = createDnsMetrics(`dns://${o.address}:${port}`, '1.11.1');
-  const forwarder = createForwarder({
-    upstreams: upstreams.map(parseUpstream),
-    metrics,
-    ...(o.forwardTimeoutMs !== undefined ? { timeoutMs: o.forwardTimeoutMs } : {}),
-  });
-  const server = createDnsServer({ index, forwarder, metrics, host: o.address, port, logger: log });
+  // The thread starts listening while the informers list (their changes queue up for it).
+  const { worker, listening } = startWorker(
+    {
+      host: o.address,
+      port: o.port ?? DNS_PORT,
+      metricsPort: o.metricsPort ?? METRICS_PORT,
+      zone,
+      ...(o.ttl !== undefined ? { ttl: o.ttl } : {}),
+      upstreams,
+      ...(o.forwardTimeoutMs !== undefined ? { forwardTimeoutMs: o.forwardTimeoutMs } : {}),
+    },
+    log,
+  );
+  const send = (op: IndexOp): void => worker.postMessage(op);
 
+  const stop = new AbortController();
+  const signal = AbortSignal.any([o.signal, stop.signal]);
+  const informer = (resource: typeof resources.services): Informer =>
+    createInformer({
+      client: o.client,
+      resource,
+      signal,
+      onError: (e) => log.warn('cluster DNS watch failed', { error: String(e) }),
+    });
+  const ns = informer(resources.namespaces);
+  const svc = informer(resources.services);
+  const slices = informer(resources.endpointSlices);
+  feed(send, ns, svc, slices);
+  const synced = Promise.all([ns.synced(), svc.synced(), slices.synced()]).then(() =>
+    send({ op: 'synced' }),
+  );
+  let ports: ClusterDns['ports'];
+  try {
+    ports = await listening;
+  } catch (e) {
+    stop.abort();
+    await worker.terminate();
+    throw e;
+  }
+  // Until the first lists are in, unknown names are SERVFAIL (not NXDOMAIN): wait a little.
   let timeout: NodeJS.Timeout | undefined;
   await Promise.race([synced, new Promise((r) => (timeout = setTimeout(r, SYNC_WAIT_MS)))]);
   clearTimeout(timeout);
-
-  let ports: { udp: number; tcp: number };
-  try {
-    ports = await server.listen();
-  } catch (e) {
-    stop.abort();
-    forwarder.close();
-    throw e;
-  }
-
-  let metricsServer: Server | undefined;
-  let metricsPort = -1;
-  if ((o.metricsPort ?? METRICS_PORT) >= 0) {
-    const m = createServer((req, res) => {
-      if (req.method === 'GET' && req.url === '/metrics') {
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-        res.end(metrics.render());
-      } else if (req.method === 'GET' && (req.url === '/health' || req.url === '/ready')) {
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        res.end('OK');
-      } else {
-        res.writeHead(404, { 'content-type': 'text/plain' });
-        res.end('404 page not found\n');
-      }
-    });
-    try {
-      metricsPort = await new Promise<number>((resolve, reject) => {
-        m.once('error', reject);
-        m.listen(o.metricsPort ?? METRICS_PORT, o.address, () => {
-          const a = m.address();
-          resolve(typeof a === 'object' && a ? a.port : 0);
-        });
-      });
-      metricsServer = m;
-    } catch (e) {
-      log.warn('cluster DNS metrics not served', { error: String(e) });
-    }
-  }
+  // The thread goes with the process when its owner forgets to close it.
+  o.signal.addEventListener('abort', () => void worker.terminate(), { once: true });
 
   const registration =
     o.register === false
@@ -184,8 +202,7 @@ export async function startClusterDns(o: ClusterDnsOptions): Promise<ClusterDns>
   timer?.unref();
 
   return {
-    index,
-    ports: { ...ports, metrics: metricsPort },
+    ports,
     async close() {
       clearInterval(timer);
       await registering;
@@ -194,9 +211,16 @@ export async function startClusterDns(o: ClusterDnsOptions): Promise<ClusterDns>
           .withdraw()
           .catch((e: unknown) => log.warn('kube-dns endpoints not updated', { error: String(e) }));
       stop.abort();
-      forwarder.close();
-      await server.close();
-      if (metricsServer) await new Promise<void>((r) => metricsServer?.close(() => r()));
+      // The thread closes its sockets and says so; a thread that does not is ended.
+      const closed = new Promise<void>((r) => {
+        worker.on('message', (m: WorkerReport) => m.type === 'closed' && r());
+        worker.once('exit', () => r());
+      });
+      send({ op: 'close' });
+      let t: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise((r) => (t = setTimeout(r, 2000)))]);
+      clearTimeout(t);
+      await worker.terminate();
     },
   };
 }
