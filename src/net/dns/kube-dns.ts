@@ -111,20 +111,23 @@ export function createKubeDnsRegistration(o: KubeDnsOptions): KubeDnsRegistratio
   const clusterIP = o.clusterIP ?? KUBE_DNS_IP;
 
   async function ensureService(): Promise<void> {
-    try {
-      await client.create(resources.services, KUBE_DNS_NAMESPACE, kubeDnsService(clusterIP));
-    } catch (e) {
-      if (!isAlreadyExists(e)) throw e;
-      // One made by someone else keeps its spec; it gets the labels that list it.
-      await upsert(client, resources.services, KUBE_DNS_NAME, undefined, (live) => {
+    // Read first: creating it again would not say AlreadyExists but that 10.96.0.10 is
+    // taken (the allocator runs before the name is checked), as kube-apiserver does.
+    await upsert(
+      client,
+      resources.services,
+      KUBE_DNS_NAME,
+      () => kubeDnsService(clusterIP),
+      // One that exists keeps its spec; it gets the labels that list it.
+      (live) => {
         const labels = live.metadata.labels ?? {};
         if (Object.entries(KUBE_DNS_LABELS).every(([k, v]) => labels[k] === v)) return undefined;
         return {
           ...live,
           metadata: { ...live.metadata, labels: { ...labels, ...KUBE_DNS_LABELS } },
         };
-      });
-    }
+      },
+    );
   }
 
   const endpointsMeta = {
