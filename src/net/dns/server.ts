@@ -45,10 +45,33 @@ export interface DnsServer {
 }
 
 interface Cached {
-  buf: Buffer;
+  /** The answer encoded in each rotation of its address records (made when first needed). */
+  variants: (Buffer | undefined)[];
+  /** The question (name and type): queries that differ in other bytes share its turn. */
+  turnKey: string;
+  /** What a rotation is encoded from (only when there is more than one). */
+  source?: { msg: Buffer; q: Query; res: AnswerResolution; limit: number };
   rcode: number;
   qtype: number;
   dnssecOk: boolean;
+}
+
+type AnswerResolution = Extract<Resolution, { kind: 'answer' }>;
+
+/**
+ * How many orders an answer comes in: several address records (and nothing else) are
+ * rotated, one step per query, so that clients taking the first spread over all of them
+ * (CoreDNS's `loadbalance`, which shuffles them).
+ */
+function rotations(res: AnswerResolution): number {
+  const a = res.answers;
+  if (a.length < 2) return 1;
+  const type = a[0]?.type;
+  return (type === 'A' || type === 'AAAA') && a.every((r) => r.type === type) ? a.length : 1;
+}
+
+function rotated(res: AnswerResolution, k: number): AnswerResolution {
+  return k === 0 ? res : { ...res, answers: [...res.answers.slice(k), ...res.answers.slice(0, k)] };
 }
 
 function sameAddress(
@@ -65,6 +88,13 @@ const CACHEABLE_QUERY_SIZE = 512;
 export function createDnsServer(o: DnsServerOptions): DnsServer {
   const { index, forwarder, metrics } = o;
   const answers = new Map<string, Cached>();
+  /** The next rotation of each question whose answer has several addresses. */
+  const turns = new Map<string, number>();
+  const nextTurn = (key: string, n: number): number => {
+    const k = (turns.get(key) ?? 0) % n;
+    turns.set(key, k + 1);
+    return k;
+  };
   const answerCacheSize = o.answerCacheSize ?? 100_000;
   let generation = -1;
   let udp: Socket | undefined;
@@ -83,12 +113,7 @@ export function createDnsServer(o: DnsServerOptions): DnsServer {
     metrics.response(proto, rcode, by, out.length, (performance.now() - t0) / 1000);
   };
 
-  function answerFromIndex(
-    msg: Buffer,
-    q: Query,
-    res: Extract<Resolution, { kind: 'answer' }>,
-    limit: number,
-  ): Buffer {
+  function answerFromIndex(msg: Buffer, q: Query, res: AnswerResolution, limit: number): Buffer {
     return encodeResponse(
       msg,
       q,
@@ -180,6 +205,7 @@ export function createDnsServer(o: DnsServerOptions): DnsServer {
     const t0 = performance.now();
     if (generation !== index.generation()) {
       answers.clear();
+      turns.clear();
       generation = index.generation();
     }
     // The message without its ID is the key: a message seen before (and answered from the
@@ -193,8 +219,16 @@ export function createDnsServer(o: DnsServerOptions): DnsServer {
     const hit = key === undefined ? undefined : answers.get(key);
     if (hit) {
       metrics.request(proto, family, hit.qtype, msg.length, hit.dnssecOk);
-      done(proto, t0, withId(hit.buf, msg.readUInt16BE(0)), hit.rcode, 'kubernetes', send);
-      return;
+      const k = hit.variants.length > 1 ? nextTurn(hit.turnKey, hit.variants.length) : 0;
+      let buf = hit.variants[k];
+      if (!buf && hit.source) {
+        const { msg: m, q, res, limit } = hit.source;
+        buf = hit.variants[k] = answerFromIndex(m, q, rotated(res, k), limit);
+      }
+      if (buf) {
+        done(proto, t0, withId(buf, msg.readUInt16BE(0)), hit.rcode, 'kubernetes', send);
+        return;
+      }
     }
     const read = readQuery(msg);
     if (!read.ok) {
@@ -217,10 +251,25 @@ export function createDnsServer(o: DnsServerOptions): DnsServer {
         ? { kind: 'forward' }
         : index.resolve(q.qname, typeName(q.qtype));
     if (res.kind === 'answer' && !res.external) {
-      const out = answerFromIndex(msg, q, res, limit);
+      const n = rotations(res);
+      const turnKey = `${q.qname.toLowerCase()}|${q.qtype}`;
+      const k = n > 1 ? nextTurn(turnKey, n) : 0;
+      const out = answerFromIndex(msg, q, rotated(res, k), limit);
       if (key !== undefined) {
-        if (answers.size >= answerCacheSize) answers.clear();
-        answers.set(key, { buf: out, rcode: res.rcode, qtype: q.qtype, dnssecOk: !!q.edns?.do });
+        if (answers.size >= answerCacheSize) {
+          answers.clear();
+          turns.clear();
+        }
+        const variants: (Buffer | undefined)[] = new Array<Buffer | undefined>(n).fill(undefined);
+        variants[k] = out;
+        answers.set(key, {
+          variants,
+          turnKey,
+          ...(n > 1 ? { source: { msg: Buffer.from(msg), q, res, limit } } : {}),
+          rcode: res.rcode,
+          qtype: q.qtype,
+          dnssecOk: !!q.edns?.do,
+        });
       }
       done(proto, t0, withId(out, q.id), res.rcode, 'kubernetes', send);
       return;

@@ -164,6 +164,20 @@ describe('the DNS server, asked by dig and nslookup', { skip }, () => {
     assert.deepEqual(addrs, ['10.244.0.11', '10.244.0.12']);
   });
 
+  test('several addresses come in turn: each query starts one further (round robin)', async () => {
+    const firsts: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = parseDig(
+        (await dig(ns.path, ['@127.0.0.1', 'kubia-headless.default.svc.cluster.local'])).stdout,
+      );
+      assert.equal(r.answers.length, 2);
+      firsts.push((r.answers[0] ?? '').split(' ').at(-1) ?? '');
+    }
+    assert.deepEqual(new Set(firsts), new Set(['10.244.0.11', '10.244.0.12']));
+    assert.notEqual(firsts[0], firsts[1]);
+    assert.equal(firsts[0], firsts[2]);
+  });
+
   test('a large answer is truncated (TC) for a client without EDNS0, whole with +bufsize and over TCP', async () => {
     const small = parseDig(
       (await dig(ns.path, ['+noedns', '+ignore', '@127.0.0.1', 'many.default.svc.cluster.local']))

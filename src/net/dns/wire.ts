@@ -1,5 +1,5 @@
 // The wire format around dns-packet: a quick read of a query's header, question and EDNS0
-// OPT record (enough to answer from a cache without decoding), and responses built with
+// OPT record (no full decode), and responses built with
 // dns-packet around the question exactly as the client sent it (case and all), truncated
 // to what the client can take.
 
@@ -217,7 +217,7 @@ export function errorResponse(msg: Buffer, rcode: number): Buffer {
 export function badVersResponse(msg: Buffer, q: Query): Buffer {
   return encodeResponse(
     msg,
-    { ...q, edns: q.edns ? { ...q.edns } : undefined },
+    q,
     { rcode: 16, authoritative: false, answers: [], authorities: [], additionals: [] },
     MAX_TCP_SIZE,
   );
