@@ -2,12 +2,83 @@
 // namespace (dns-serve.ts), `dig` and `nslookup` run there, raw UDP messages sent there
 // (dns-send.ts), and dig's output read into parts.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { KubeObject } from '../../src/api/types.js';
-import { ROOT, run, type RunResult } from '../e2e/harness.js';
+
+/** The repository (this file is test/support/dns.ts, or its build under dist/). */
+const ROOT = ((): string => {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return here.includes(`${join('dist', 'test')}`)
+    ? join(here, '..', '..', '..')
+    : join(here, '..', '..');
+})();
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to its end (killed after timeoutMs). */
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { timeoutMs?: number; cwd?: string } = {},
+): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ code: -1, stdout, stderr: stderr + err.message });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+export interface DnsNetns {
+  name: string;
+  path: string;
+  /** Kills whatever still runs in the namespace, then deletes it. */
+  remove(): void;
+}
+
+/** A network namespace of the test's own, loopback up. */
+export function createDnsNetns(prefix = 'skiff-dns'): DnsNetns {
+  const name = `${prefix}-${randomBytes(4).toString('hex')}`;
+  const add = spawnSync('ip', ['netns', 'add', name], { encoding: 'utf8' });
+  if (add.status !== 0) throw new Error(`ip netns add ${name}: ${add.stderr}`);
+  spawnSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+  return {
+    name,
+    path: `/run/netns/${name}`,
+    remove() {
+      const pids = spawnSync('ip', ['netns', 'pids', name], { encoding: 'utf8' }).stdout;
+      for (const pid of pids.split('\n').filter(Boolean))
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      spawnSync('ip', ['netns', 'del', name]);
+    },
+  };
+}
 
 export interface DnsFixture {
   udp: number;

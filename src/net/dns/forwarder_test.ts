@@ -9,8 +9,16 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createNetns, run, type TestNetns } from '../../../test/e2e/harness.js';
-import { dig, k8s, parseDig, startDnsFixture, type DnsFixture } from '../../../test/support/dns.js';
+import {
+  createDnsNetns,
+  dig,
+  k8s,
+  parseDig,
+  run,
+  startDnsFixture,
+  type DnsFixture,
+  type DnsNetns,
+} from '../../../test/support/dns.js';
 import { parseUpstream, upstreamsFromResolvConf } from './forwarder.js';
 
 test('upstreams come from resolv.conf without loopback stubs', () => {
@@ -68,16 +76,16 @@ remote-control:
 }
 
 describe('forwarding to the host resolvers', { skip }, () => {
-  let server: TestNetns;
-  let upstream: TestNetns;
+  let server: DnsNetns;
+  let upstream: DnsNetns;
   let unbound: ChildProcess | undefined;
   let dns: DnsFixture;
   let silentDns: DnsFixture;
   const dir = mkdtempSync(join(tmpdir(), 'skiff-unbound-'));
 
   before(async () => {
-    server = createNetns('skiff-dns');
-    upstream = createNetns('skiff-dnsup');
+    server = createDnsNetns('skiff-dns');
+    upstream = createDnsNetns('skiff-dnsup');
     const ip = (args: string[]): void => {
       const r = spawnSync('ip', args, { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);

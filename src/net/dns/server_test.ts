@@ -7,7 +7,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as packet from 'dns-packet';
-import { createNetns, type TestNetns } from '../../../test/e2e/harness.js';
 import {
   dig,
   k8s,
@@ -16,6 +15,8 @@ import {
   sendRaw,
   startDnsFixture,
   type DnsFixture,
+  createDnsNetns,
+  type DnsNetns,
 } from '../../../test/support/dns.js';
 
 const skip =
@@ -89,11 +90,11 @@ function prng(seed: number): () => number {
 }
 
 describe('the DNS server, asked by dig and nslookup', { skip }, () => {
-  let ns: TestNetns;
+  let ns: DnsNetns;
   let server: DnsFixture;
 
   before(async () => {
-    ns = createNetns('skiff-dns');
+    ns = createDnsNetns('skiff-dns');
     server = await startDnsFixture(ns.path, objects, { host: '127.0.0.1', port: 53 });
   });
   after(async () => {
