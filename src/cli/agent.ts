@@ -15,6 +15,7 @@ import { dataPaths } from './paths.js';
 import { guardProcess, isAlive, whenOwnerGone } from './process.js';
 import { proxyModeFlag, startNodeProxy } from './service-proxy.js';
 import type { ServiceProxy } from '../net/index.js';
+import { dnsFlags, type DnsFlags } from './dns-flags.js';
 
 export const DEFAULT_KUBELET_PORT = 10250;
 /** The node's share of the cluster CIDR when --pod-cidr is not given (as `skiff up`). */
@@ -34,6 +35,7 @@ export interface AgentFlags {
   clientCaFile?: string;
   nodeIP?: string;
   proxyMode?: 'nftables' | 'userspace';
+  dns: DnsFlags;
 }
 
 /** The flags of `skiff agent`, checked (usage errors throw UsageError). */
@@ -68,6 +70,7 @@ export function agentFlags(args: ParsedArgs): AgentFlags {
     ...(clientCaFile ? { clientCaFile: resolve(clientCaFile) } : {}),
     ...(nodeIP ? { nodeIP } : {}),
     ...(proxyMode ? { proxyMode } : {}),
+    dns: dnsFlags(args),
   };
 }
 
@@ -220,12 +223,15 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     logger,
     signal: components.signal,
     commandRunner,
+    clusterDomain: f.dns.clusterDomain,
     ...(f.nodeIP ? { hostIP: f.nodeIP } : {}),
     ...(existsSync(registriesFile) ? { registries: loadRegistriesConfig(registriesFile) } : {}),
     server: { port: f.kubeletPort, host: f.address, ...server },
   });
   let proxy: ServiceProxy | undefined;
+  let dns: { close(): Promise<void> } | undefined;
   const stop = async (): Promise<void> => {
+    await dns?.close();
     components.abort();
     commandRunner.close();
     client.transport.close();
@@ -254,6 +260,17 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
       return undefined;
     });
     if (proxy) io.out(`  ✓ service proxy (${proxy.mode})`);
+    // Cluster DNS: served by the node on its address, as an API client of its own.
+    const { startNodeDns } = await import('./dns.js');
+    dns = await startNodeDns({
+      flags: f.dns,
+      client,
+      nodeName: f.nodeName,
+      address: f.nodeIP ?? defaultNodeIP(f.podCIDR),
+      logger,
+      signal: components.signal,
+      progress: io.out,
+    });
   } catch (e) {
     io.err(`error: ${(e as Error).message}`);
     // As `skiff up`: containers already running stay for the next agent to adopt.

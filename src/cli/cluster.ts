@@ -30,6 +30,8 @@ import type { DataPaths } from './paths.js';
 import { advertisedAddress, primaryAddress } from './address.js';
 import { startNodeProxy } from './service-proxy.js';
 import type { ServiceProxy } from '../net/index.js';
+import { startNodeDns } from './dns.js';
+import type { DnsFlags } from './dns-flags.js';
 
 export { primaryAddress };
 
@@ -46,6 +48,7 @@ export interface ClusterOptions {
     podCIDR: string;
     kubeletPort?: number;
     proxyMode?: 'nftables' | 'userspace';
+    dns?: DnsFlags;
   };
   /** The built-in load balancer's options (`--lb-pool`), or false to run none. */
   loadBalancer?: { pool?: string } | false;
@@ -169,6 +172,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       logger: log,
       signal: components.signal,
       commandRunner,
+      ...(node.dns ? { clusterDomain: node.dns.clusterDomain } : {}),
       ...(existsSync(registriesFile) ? { registries: loadRegistriesConfig(registriesFile) } : {}),
       // The node's kubelet API, with a serving certificate for its name and addresses.
       server: {
@@ -242,6 +246,19 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
         return undefined;
       });
   }
+  // Cluster DNS: served by the node on its address, as an API client of its own.
+  const dns =
+    agent && o.node?.dns
+      ? await startNodeDns({
+          flags: o.node.dns,
+          client: inProcess(`system:node:${o.node.name}`, ['system:nodes', 'system:masters']),
+          nodeName: o.node.name,
+          address: defaultNodeIP(o.node.podCIDR),
+          logger: log,
+          signal: components.signal,
+          progress: o.progress,
+        })
+      : undefined;
   writeFileSync(
     paths.kubeconfig,
     renderAdminKubeconfig({
@@ -259,6 +276,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     async close() {
       // As a node shutting down: each pod's grace period, but at most NODE_SHUTDOWN_GRACE_S.
       await agent?.stopPods(NODE_SHUTDOWN_GRACE_S);
+      await dns?.close();
       // A node going down takes its service rules too (a crash leaves them serving).
       await proxy
         ?.close(false)

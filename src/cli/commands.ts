@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 // the server itself is loaded by `up` when it starts one.
 import { versionInfo } from '../apiserver/version.js';
 import { intFlag, stringFlag, UsageError, type ParsedArgs } from './args.js';
+import { dnsFlags, DNS_VALUE_FLAGS, type DnsFlags } from './dns-flags.js';
 import { dataPaths, type DataPaths } from './paths.js';
 import { proxyModeFlag } from './service-proxy.js';
 import {
@@ -153,6 +154,7 @@ async function nodeOptions(
   podCIDR: string;
   kubeletPort: number;
   proxyMode?: 'nftables' | 'userspace';
+  dns: DnsFlags;
 } | null> {
   const { nodeHostProblems } = await import('../agent/preflight.js');
   const missing = nodeHostProblems();
@@ -170,6 +172,7 @@ async function nodeOptions(
     podCIDR: stringFlag(args, 'pod-cidr') ?? '10.244.0.0/24',
     kubeletPort: intFlag(args, 'kubelet-port') ?? DEFAULT_KUBELET_PORT,
     ...proxyModeOption(args),
+    dns: dnsFlags(args),
   };
 }
 
@@ -241,6 +244,12 @@ async function detach(
   }
   if (args.flags.has('disable-agent')) childArgs.push('--disable-agent');
   if (args.flags.has('disable-load-balancer')) childArgs.push('--disable-load-balancer');
+  // Cluster DNS.
+  for (const flag of DNS_VALUE_FLAGS) {
+    const v = stringFlag(args, flag);
+    if (v) childArgs.push(`--${flag}`, v);
+  }
+  if (args.flags.has('disable-dns')) childArgs.push('--disable-dns');
   if (args.flags.has('merge-kubeconfig')) childArgs.push('--merge-kubeconfig');
   const logFd = openSync(paths.log, 'a');
   let logOffset = fstatSync(logFd).size;
@@ -375,6 +384,7 @@ Usage:
   skiff up [--data-dir DIR] [--detach] [--api-port N] [--bind-address IP] [--merge-kubeconfig] [--token-auth-file FILE]
            [--node-name NAME] [--pod-cidr CIDR] [--kubelet-port N] [--disable-agent] [--proxy-mode nftables|userspace]
            [--disable-load-balancer | --lb-pool CIDR]
+           [--cluster-domain DOMAIN] [--resolv-conf FILE] [--disable-dns]
   skiff down [--data-dir DIR]
   skiff status [--data-dir DIR]
   skiff kubeconfig [--data-dir DIR]
@@ -382,6 +392,7 @@ Usage:
   skiff agent --kubeconfig FILE --tls-cert-file FILE --tls-private-key-file FILE [--node-name NAME] [--node-ip IP]
               [--pod-cidr CIDR] [--data-dir DIR] [--kubelet-port N] [--address IP] [--client-ca-file FILE]
               [--proxy-mode nftables|userspace]
+              [--cluster-domain DOMAIN] [--resolv-conf FILE] [--disable-dns]
   skiff images import FILE… | ls | rm REF | pull REF [--data-dir DIR]
   skiff url svc/NAME [-n NAMESPACE] [--data-dir DIR]
   skiff version
@@ -409,4 +420,9 @@ The data dir defaults to $SKIFF_DATA_DIR or ~/.skiff.
 
 A node (of up or agent) runs the service proxy: --proxy-mode nftables programs the kernel (root
 and a working nft), userspace serves each service from listeners; by default nftables where it
-works, else userspace.`;
+works, else userspace.
+
+A node (of up or agent) serves cluster DNS on its address, port 53 (metrics on 9153), for
+--cluster-domain (default cluster.local, also the pods' search path) and keeps itself in the
+kube-dns Service's endpoints (10.96.0.10); other names go to the nameservers of --resolv-conf
+(default /etc/resolv.conf, loopback ones skipped). --disable-dns turns it off.`;

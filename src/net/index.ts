@@ -1,4 +1,6 @@
-// Node networking beyond the pod network: the service proxy.
+// Node networking components, run by each node as API clients.
+
+// The service proxy (proxy/).
 export {
   startServiceProxy,
   proxyModes,
@@ -14,3 +16,6 @@ export {
   type ProxyServicePort,
   type HostCommandRunner,
 } from './proxy/index.js';
+
+// Cluster DNS (dns/).
+export * from './dns/index.js';
