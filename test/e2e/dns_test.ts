@@ -6,9 +6,8 @@
 // `kubectl cluster-info` lists, and a name outside the cluster answered through an upstream
 // resolver (unbound) that the test runs in another namespace.
 //
-// Pods are told the node's DNS address directly (dnsPolicy None): their default resolv.conf
-// names the kube-dns cluster IP 10.96.0.10, whose traffic flows only once the service proxy
-// runs. With the proxy in place these pods can use dnsPolicy ClusterFirst and 10.96.0.10.
+// Pods resolve as any pod does (dnsPolicy ClusterFirst): their resolv.conf names the kube-dns
+// cluster IP 10.96.0.10, which the node's service proxy carries to the node's DNS server.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -126,19 +125,12 @@ spec:
     targetPort: http
 `;
 
-/** A pod with nslookup (busybox) and curl, resolving through the node's DNS address. */
-const client = (name: string, dnsIP: string, labels = ''): string => `apiVersion: v1
+/** A pod with nslookup and curl, resolving through the cluster DNS (10.96.0.10). */
+const client = (name: string, labels = ''): string => `apiVersion: v1
 kind: Pod
 metadata:
   name: ${name}
 ${labels}spec:
-  dnsPolicy: None
-  dnsConfig:
-    nameservers: ["${dnsIP}"]
-    searches: ["default.svc.cluster.local", "svc.cluster.local", "cluster.local"]
-    options:
-    - name: ndots
-      value: "5"
   containers:
   - name: main
     image: ${IMAGES.dnsutils}
@@ -263,7 +255,7 @@ remote-control:
       return r.code === 0 && r.stdout ? r.stdout : undefined;
     });
     ok(await kubectl(['apply', '-f', c.file('kubia.yaml', KUBIA)]));
-    ok(await kubectl(['apply', '-f', c.file('client.yaml', client('dnsutils', dnsIP))]));
+    ok(await kubectl(['apply', '-f', c.file('client.yaml', client('dnsutils'))]));
     await until(
       'dnsutils running',
       async () => {
@@ -486,7 +478,7 @@ spec:
       await kubectl([
         'apply',
         '-f',
-        c.file('frontend.yaml', client('frontend', dnsIP, '  labels:\n    app: frontend\n')),
+        c.file('frontend.yaml', client('frontend', '  labels:\n    app: frontend\n')),
       ]),
     );
     await until(
