@@ -5,7 +5,12 @@
 
 import { BlockList, isIPv4 } from 'node:net';
 import { usableEndpoints } from '../endpoints.js';
-import { servicePortKey, type NodeInfo, type ProxyEndpoint, type ProxyServicePort } from '../types.js';
+import {
+  servicePortKey,
+  type NodeInfo,
+  type ProxyEndpoint,
+  type ProxyServicePort,
+} from '../types.js';
 import type { FrontendScope } from './frontends.js';
 
 export const endpointId = (e: Pick<ProxyEndpoint, 'ip' | 'port'>): string =>

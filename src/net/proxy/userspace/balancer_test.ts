@@ -4,10 +4,9 @@ import type { ProxyEndpoint } from '../types.js';
 import { createBalancer, endpointId } from './balancer.js';
 import { endpoint as ep, servicePort } from './fixtures_test.js';
 
-
 function seeded(seed: number): () => number {
   let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
 const node = { addresses: ['192.0.2.1'], clusterCIDR: '10.244.0.0/16' };
@@ -85,8 +84,14 @@ test('prune drops affinity of service ports that are gone', () => {
   const a = ep('10.244.0.2');
   const sp = servicePort({ affinityTimeoutSeconds: 100, endpoints: [a, ep('10.244.0.3')] });
   b.connected(sp, '10.244.0.9', a);
-  assert.equal(endpointId(b.plan(sp, 'cluster', '10.244.0.9')[0] as ProxyEndpoint), '10.244.0.2:8080');
+  assert.equal(
+    endpointId(b.plan(sp, 'cluster', '10.244.0.9')[0] as ProxyEndpoint),
+    '10.244.0.2:8080',
+  );
   b.prune(new Set());
   // random() = 0 turns [a, b] into [b, a]: with no affinity left, b comes first.
-  assert.equal(endpointId(b.plan(sp, 'cluster', '10.244.0.9')[0] as ProxyEndpoint), '10.244.0.3:8080');
+  assert.equal(
+    endpointId(b.plan(sp, 'cluster', '10.244.0.9')[0] as ProxyEndpoint),
+    '10.244.0.3:8080',
+  );
 });

@@ -19,20 +19,23 @@ test('NodePort: TCP on 0.0.0.0, UDP on each node address and 127.0.0.1, both ext
   const t = frontendTable(
     stateOf(
       servicePort({ nodePort: 30123 }),
-      servicePort({ name: 'dns', protocol: 'UDP', port: 53, clusterIPs: ['10.96.0.53'], nodePort: 30053 }),
+      servicePort({
+        name: 'dns',
+        protocol: 'UDP',
+        port: 53,
+        clusterIPs: ['10.96.0.53'],
+        nodePort: 30053,
+      }),
     ),
     node,
   );
-  assert.deepEqual(
-    [...t.frontends.values()].map((f) => `${f.id} ${f.scope}`).sort(),
-    [
-      'TCP 0.0.0.0:30123 external',
-      'TCP 10.96.0.10:80 cluster',
-      'UDP 10.96.0.53:53 cluster',
-      'UDP 127.0.0.1:30053 external',
-      'UDP 192.0.2.1:30053 external',
-    ],
-  );
+  assert.deepEqual([...t.frontends.values()].map((f) => `${f.id} ${f.scope}`).sort(), [
+    'TCP 0.0.0.0:30123 external',
+    'TCP 10.96.0.10:80 cluster',
+    'UDP 10.96.0.53:53 cluster',
+    'UDP 127.0.0.1:30053 external',
+    'UDP 192.0.2.1:30053 external',
+  ]);
 });
 
 test('externalIPs and load-balancer IPs are external; node addresses stay off the interface', () => {

@@ -97,7 +97,8 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
     const table = frontendTable(state, o.node);
     for (const p of table.problems) {
       const line = `${p.key}: ${p.reason}`;
-      if (!reported.has(line)) log.warn('service port not served', { service: p.key, reason: p.reason });
+      if (!reported.has(line))
+        log.warn('service port not served', { service: p.key, reason: p.reason });
       reported.add(line);
     }
     // New addresses first (a listener needs its address), stale ones once nothing uses them.
@@ -123,7 +124,10 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
     balancer.prune(new Set(state.keys()));
     clearTimeout(retry);
     if (failing.size > 0 && !closed) {
-      retry = setTimeout(() => void enqueue(undefined), o.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS);
+      retry = setTimeout(
+        () => void enqueue(undefined),
+        o.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS,
+      );
       retry.unref();
     }
   };

@@ -21,20 +21,22 @@ export function hostCommand(netns?: string, timeoutMs = 10_000): HostCommand {
     new Promise((resolve, reject) => {
       const full = netns ? ['nsenter', `--net=${netns}`, '--', ...argv] : argv;
       const child = spawn(full[0] as string, full.slice(1), {
-        stdio: ['pipe', 'pipe', 'pipe'],
+        stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
         timeout: timeoutMs,
       });
       let out = '';
       let err = '';
-      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      child.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+      child.stderr?.on('data', (b: Buffer) => (err += b.toString()));
       child.on('error', reject);
       child.on('close', (code) =>
         code === 0
           ? resolve(out)
           : reject(new Error(`"${argv.join(' ')}" failed: ${err.trim() || `exit ${code}`}`)),
       );
-      child.stdin.end(input ?? '');
+      // A command that exits without reading its input must not fail us with EPIPE.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(input);
     });
 }
 

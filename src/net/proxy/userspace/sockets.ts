@@ -65,7 +65,10 @@ function localHost(): SocketHost {
     dialTcp: (address, port, timeoutMs) =>
       new Promise((resolve, reject) => {
         const s = connect({ host: address, port, allowHalfOpen: true, noDelay: true });
-        const t = setTimeout(() => s.destroy(withCode('connect timed out', 'ETIMEDOUT')), timeoutMs);
+        const t = setTimeout(
+          () => s.destroy(withCode('connect timed out', 'ETIMEDOUT')),
+          timeoutMs,
+        );
         s.once('connect', () => {
           clearTimeout(t);
           s.off('error', reject);
@@ -136,7 +139,9 @@ function namespaceHost(netns: string): SocketHost {
       const c = (child ??= start());
       const id = nextId++;
       pending.set(id, (r, h) =>
-        r.error || !h ? reject(withCode(r.error ?? 'no socket came back', r.code)) : resolve(h as T),
+        r.error || !h
+          ? reject(withCode(r.error ?? 'no socket came back', r.code))
+          : resolve(h as T),
       );
       c.send({ ...req, id }, (err) => {
         if (err && pending.delete(id)) reject(err);
