@@ -46,7 +46,7 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
   const listeners = new Map<string, Listener>(); // by frontend id
   // Frontends that could not be bound, with the last reason (logged when it changes).
   const failing = new Map<string, string>();
-  const reported = new Set<string>(); // problems already logged
+  let reported = new Set<string>(); // problems logged, while they last
   let appliedAddresses = new Set<string>();
   let addressesBroken: string | undefined;
   let retry: NodeJS.Timeout | undefined;
@@ -86,8 +86,15 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
       failing.delete(f.id);
     } catch (err) {
       const why = (err as Error).message;
+      // Without the service-address interface (reported once) a missing address is expected.
+      const quiet =
+        addressesBroken !== undefined && (err as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL';
       if (failing.get(f.id) !== why)
-        log.warn('cannot listen for a service; retrying', { service: f.key, frontend: f.id, err });
+        (quiet ? log.debug : log.warn)('cannot listen for a service; retrying', {
+          service: f.key,
+          frontend: f.id,
+          err,
+        });
       failing.set(f.id, why);
     }
   };
@@ -95,12 +102,14 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
   const reconcile = async (changed: ReadonlySet<string> | undefined): Promise<void> => {
     if (closed) return;
     const table = frontendTable(state, o.node);
+    const problems = new Set<string>();
     for (const p of table.problems) {
       const line = `${p.key}: ${p.reason}`;
       if (!reported.has(line))
         log.warn('service port not served', { service: p.key, reason: p.reason });
-      reported.add(line);
+      problems.add(line);
     }
+    reported = problems;
     // New addresses first (a listener needs its address), stale ones once nothing uses them.
     await setAddresses(new Set([...table.addresses, ...appliedAddresses]));
     const closing: Promise<void>[] = [];

@@ -224,6 +224,25 @@ describe('userspace mode in a network namespace', { skip }, () => {
     assert.equal(labelOf(await greet(fromOutside, '198.51.100.8', 80)), 'pod-1');
   });
 
+  test('a pod reaches itself through its own service (hairpin)', async () => {
+    const self = pods[0] as Pod;
+    await apply(servicePort({ clusterIPs: ['10.96.0.27'], endpoints: [podEndpoint(self)] }));
+    assert.equal(await greet(lab.sockets(self.ns), '10.96.0.27', 80), `pod-1 saw ${GATEWAY}`);
+  });
+
+  test('internalTrafficPolicy Local: the cluster IP only reaches endpoints on this node', async () => {
+    const sp = servicePort({
+      clusterIPs: ['10.96.0.28'],
+      internalTrafficPolicy: 'Local',
+      endpoints: [podEndpoint(pods[0] as Pod, { local: false })],
+    });
+    await apply(sp);
+    assert.equal((await failure(fromPod, '10.96.0.28', 80)).code, 'ECONNREFUSED');
+    await apply({ ...sp, endpoints: [...sp.endpoints, podEndpoint(pods[1] as Pod)] });
+    for (let i = 0; i < 8; i++)
+      assert.equal(labelOf(await greet(fromPod, '10.96.0.28', 80)), 'pod-2');
+  });
+
   test('externalTrafficPolicy Local: outside traffic only to local endpoints, refused without', async () => {
     const sp = servicePort({
       clusterIPs: ['10.96.0.16'],
