@@ -35,96 +35,100 @@ for await (const line of createInterface({ input: process.stdin })) {
 }
 `;
 
-describe('userspace mode in its own namespace (in-process sockets)', { skip }, () => {
-  let lab: Lab;
-  let agent: ChildProcessWithoutNullStreams;
-  let replies: AsyncIterator<string>;
+describe(
+  'userspace mode in its own namespace (in-process sockets)',
+  { skip, timeout: 60_000 },
+  () => {
+    let lab: Lab;
+    let agent: ChildProcessWithoutNullStreams;
+    let replies: AsyncIterator<string>;
 
-  const send = async (m: object, expect: string): Promise<void> => {
-    agent.stdin.write(JSON.stringify(m) + '\n');
-    const r = await replies.next();
-    assert.equal(r.value, expect);
-  };
-  const apply = (...sps: ProxyServicePort[]) =>
-    send({ state: sps.map((sp) => ({ ...sp, key: servicePortKey(sp) })) }, 'synced');
-
-  before(async () => {
-    lab = await createLab(2);
-    agent = spawn(
-      'nsenter',
-      [
-        `--net=${lab.node.path}`,
-        '--',
-        process.execPath,
-        ...process.execArgv,
-        '--input-type=module',
-        '-e',
-        AGENT,
-      ],
-      {
-        env: {
-          ...process.env,
-          NODE_INFO: JSON.stringify({
-            name: 'node-1',
-            addresses: [NODE_IP],
-            clusterCIDR: '10.244.0.0/16',
-          }),
-        },
-      },
-    );
-    let stderr = '';
-    agent.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    agent.on('exit', (code) => code && console.error(`agent exited ${code}: ${stderr}`));
-    replies = createInterface({ input: agent.stdout })[Symbol.asyncIterator]();
-  });
-  after(async () => {
-    agent?.kill('SIGKILL');
-    await lab?.remove();
-  });
-
-  test('cluster IP, NodePort, UDP and refusal, then close removes the interface', async () => {
-    const [a, b] = lab.pods as [Pod, Pod];
-    const fromPod = lab.sockets(b.ns);
-    const fromOutside = lab.sockets(lab.outside);
-    const tcp = servicePort({
-      clusterIPs: ['10.96.0.10'],
-      nodePort: 30123,
-      endpoints: [endpoint(a.ip, { port: 8081 })],
-    });
-    const udp = servicePort({
-      name: 'dns',
-      protocol: 'UDP',
-      port: 53,
-      clusterIPs: ['10.96.0.53'],
-      endpoints: [endpoint(a.ip, { port: 5353 })],
-    });
-    await apply(tcp, udp);
-    const read = async (h: typeof fromPod, ip: string, port: number) => {
-      const s = await h.dialTcp(ip, port, 3000);
-      s.setEncoding('utf8');
-      let got = '';
-      for await (const d of s) got += d as string;
-      return got.trim();
+    const send = async (m: object, expect: string): Promise<void> => {
+      agent.stdin.write(JSON.stringify(m) + '\n');
+      const r = await replies.next();
+      assert.equal(r.value, expect);
     };
-    assert.equal(await read(fromPod, '10.96.0.10', 80), `pod-1 saw ${GATEWAY}`);
-    assert.equal(await read(fromOutside, NODE_IP, 30123), `pod-1 saw ${GATEWAY}`);
-    const u = await fromPod.openUdp('udp4');
-    const answer = await new Promise<string>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('no UDP answer')), 3000);
-      u.once('message', (m, r) => {
-        clearTimeout(t);
-        resolve(`${m.toString()} from ${r.address}:${r.port}`);
-      });
-      u.send('hi', 53, '10.96.0.53');
+    const apply = (...sps: ProxyServicePort[]) =>
+      send({ state: sps.map((sp) => ({ ...sp, key: servicePortKey(sp) })) }, 'synced');
+
+    before(async () => {
+      lab = await createLab(2);
+      agent = spawn(
+        'nsenter',
+        [
+          `--net=${lab.node.path}`,
+          '--',
+          process.execPath,
+          ...process.execArgv,
+          '--input-type=module',
+          '-e',
+          AGENT,
+        ],
+        {
+          env: {
+            ...process.env,
+            NODE_INFO: JSON.stringify({
+              name: 'node-1',
+              addresses: [NODE_IP],
+              clusterCIDR: '10.244.0.0/16',
+            }),
+          },
+        },
+      );
+      let stderr = '';
+      agent.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      agent.on('exit', (code) => code && console.error(`agent exited ${code}: ${stderr}`));
+      replies = createInterface({ input: agent.stdout })[Symbol.asyncIterator]();
     });
-    u.close();
-    assert.equal(answer, `pod-1 saw ${GATEWAY}: hi from 10.96.0.53:53`);
-    await apply({ ...tcp, endpoints: [] }, udp);
-    await assert.rejects(read(fromPod, '10.96.0.10', 80), { code: 'ECONNREFUSED' });
-    await send({ close: true }, 'closed');
-    await assert.rejects(
-      lab.node.run(['ip', 'link', 'show', 'dev', 'skiff-svc0']),
-      /does not exist/,
-    );
-  });
-});
+    after(async () => {
+      agent?.kill('SIGKILL');
+      await lab?.remove();
+    });
+
+    test('cluster IP, NodePort, UDP and refusal, then close removes the interface', async () => {
+      const [a, b] = lab.pods as [Pod, Pod];
+      const fromPod = lab.sockets(b.ns);
+      const fromOutside = lab.sockets(lab.outside);
+      const tcp = servicePort({
+        clusterIPs: ['10.96.0.10'],
+        nodePort: 30123,
+        endpoints: [endpoint(a.ip, { port: 8081 })],
+      });
+      const udp = servicePort({
+        name: 'dns',
+        protocol: 'UDP',
+        port: 53,
+        clusterIPs: ['10.96.0.53'],
+        endpoints: [endpoint(a.ip, { port: 5353 })],
+      });
+      await apply(tcp, udp);
+      const read = async (h: typeof fromPod, ip: string, port: number) => {
+        const s = await h.dialTcp(ip, port, 3000);
+        s.setEncoding('utf8');
+        let got = '';
+        for await (const d of s) got += d as string;
+        return got.trim();
+      };
+      assert.equal(await read(fromPod, '10.96.0.10', 80), `pod-1 saw ${GATEWAY}`);
+      assert.equal(await read(fromOutside, NODE_IP, 30123), `pod-1 saw ${GATEWAY}`);
+      const u = await fromPod.openUdp('udp4');
+      const answer = await new Promise<string>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no UDP answer')), 3000);
+        u.once('message', (m, r) => {
+          clearTimeout(t);
+          resolve(`${m.toString()} from ${r.address}:${r.port}`);
+        });
+        u.send('hi', 53, '10.96.0.53');
+      });
+      u.close();
+      assert.equal(answer, `pod-1 saw ${GATEWAY}: hi from 10.96.0.53:53`);
+      await apply({ ...tcp, endpoints: [] }, udp);
+      await assert.rejects(read(fromPod, '10.96.0.10', 80), { code: 'ECONNREFUSED' });
+      await send({ close: true }, 'closed');
+      await assert.rejects(
+        lab.node.run(['ip', 'link', 'show', 'dev', 'skiff-svc0']),
+        /does not exist/,
+      );
+    });
+  },
+);

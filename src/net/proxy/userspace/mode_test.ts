@@ -74,7 +74,7 @@ const labelOf = (greeting: string): string => greeting.split(' ')[0] as string;
 const podEndpoint = (p: Pod, o: Parameters<typeof endpoint>[1] = {}) =>
   endpoint(p.ip, { port: 8080, ...o });
 
-describe('userspace mode in a network namespace', { skip }, () => {
+describe('userspace mode in a network namespace', { skip, timeout: 120_000 }, () => {
   let lab: Lab;
   let mode: ProxyMode;
   let pods: Pod[];
@@ -301,7 +301,7 @@ describe('userspace mode in a network namespace', { skip }, () => {
     }
   });
 
-  test('an established connection survives syncs that keep its endpoint; half-close is passed on', async () => {
+  test('an established connection survives syncs, even its service going; half-close is passed on', async () => {
     const sp = servicePort({
       clusterIPs: ['10.96.0.17'],
       endpoints: [podEndpoint(pods[0] as Pod)],
@@ -315,6 +315,10 @@ describe('userspace mode in a network namespace', { skip }, () => {
     s.resume();
     await apply({ ...sp, endpoints: [podEndpoint(pods[0] as Pod), podEndpoint(pods[1] as Pod)] });
     await apply({ ...sp, nodePort: 30125, endpoints: [podEndpoint(pods[0] as Pod)] });
+    // Even the service going away leaves the connection (as conntrack keeps a TCP flow).
+    await apply();
+    const addrs = await lab.node.run(['ip', '-br', 'addr', 'show', 'dev', 'skiff-svc0']);
+    assert.doesNotMatch(addrs, /10\.96\.0\.17/);
     s.end('still here\n'); // our side done; the answer must still arrive
     await ended;
     assert.equal(got, `pod-1 saw ${GATEWAY}\npod-1: still here\n`);

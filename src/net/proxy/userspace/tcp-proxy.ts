@@ -18,11 +18,12 @@ export async function listenTcp(frontend: Frontend, ctx: TcpContext): Promise<Li
   const listener: Listener = {
     frontend,
     prune: () => undefined,
-    close: (endFlows) =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        if (endFlows) for (const s of flows) s.destroy();
-      }),
+    // The listening socket closes at once; server.close()'s callback would also wait for
+    // every connection, which may stay open for as long as its peers want.
+    close: async (endFlows) => {
+      server.close();
+      if (endFlows) for (const s of flows) s.destroy();
+    },
   };
   server.on('error', (err) =>
     ctx.logger.warn('service listener failed', { frontend: listener.frontend.id, err }),

@@ -114,7 +114,11 @@ export async function listenUdp(frontend: Frontend, ctx: UdpContext): Promise<Li
     close: () =>
       new Promise((resolve) => {
         for (const [key, s] of sessions) end(key, s);
-        socket.close(() => resolve());
+        try {
+          socket.close(() => resolve());
+        } catch {
+          resolve(); // already closed
+        }
       }),
   };
   return listener;
