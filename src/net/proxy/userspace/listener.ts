@@ -23,6 +23,8 @@ export interface Listener {
   prune(): void;
   /** Stops accepting; `flows` also ends the connections and sessions under way. */
   close(flows: boolean): Promise<void>;
+  /** Resolves once no connection accepted here is open; undefined when none is. */
+  drained(): Promise<void> | undefined;
 }
 
 /** "::ffff:10.0.0.1" (an IPv4 client of a dual-stack socket) as "10.0.0.1". */

@@ -48,6 +48,9 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
   const failing = new Map<string, string>();
   let reported = new Set<string>(); // problems logged, while they last
   let appliedAddresses = new Set<string>();
+  // Service addresses kept while connections accepted on them are open (by open listeners
+  // count), so a removed service's connections go on, as conntrack keeps a kernel flow.
+  const draining = new Map<string, number>();
   let addressesBroken: string | undefined;
   let retry: NodeJS.Timeout | undefined;
   let queue: Promise<void> = Promise.resolve();
@@ -99,6 +102,19 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
     }
   };
 
+  const drain = (l: Listener): void => {
+    const address = l.frontend.address;
+    const done = l.drained();
+    if (!done || !appliedAddresses.has(address)) return;
+    draining.set(address, (draining.get(address) ?? 0) + 1);
+    void done.then(() => {
+      const left = (draining.get(address) ?? 1) - 1;
+      if (left > 0) draining.set(address, left);
+      else draining.delete(address);
+      if (left <= 0 && !closed) void enqueue(undefined).catch(() => undefined);
+    });
+  };
+
   const reconcile = async (changed: ReadonlySet<string> | undefined): Promise<void> => {
     if (closed) return;
     const table = frontendTable(state, o.node);
@@ -118,6 +134,7 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
       if (!f || !wanted(f)) {
         listeners.delete(id);
         closing.push(l.close(false));
+        drain(l);
         continue;
       }
       l.frontend = f;
@@ -129,7 +146,7 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
     await Promise.all(closing);
     const opening = [...table.frontends.values()].filter((f) => wanted(f) && !listeners.has(f.id));
     await Promise.all(opening.map(open));
-    await setAddresses(table.addresses);
+    await setAddresses(new Set([...table.addresses, ...draining.keys()]));
     balancer.prune(new Set(state.keys()));
     clearTimeout(retry);
     if (failing.size > 0 && !closed) {

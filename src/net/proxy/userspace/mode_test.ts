@@ -311,18 +311,26 @@ describe('userspace mode in a network namespace', { skip, timeout: 120_000 }, ()
     s.setEncoding('utf8');
     let got = '';
     s.on('data', (d: string) => (got += d));
-    const ended = new Promise<void>((resolve) => s.on('end', resolve));
+    const ended = new Promise<void>((resolve, reject) => {
+      s.on('end', resolve);
+      setTimeout(() => reject(new Error(`no end from the proxy; got "${got}"`)), 10_000).unref();
+    });
     s.resume();
     await apply({ ...sp, endpoints: [podEndpoint(pods[0] as Pod), podEndpoint(pods[1] as Pod)] });
     await apply({ ...sp, nodePort: 30125, endpoints: [podEndpoint(pods[0] as Pod)] });
-    // Even the service going away leaves the connection (as conntrack keeps a TCP flow).
+    // Even the service going away leaves the connection (as conntrack keeps a TCP flow):
+    // its address stays until the connection is over.
     await apply();
-    const addrs = await lab.node.run(['ip', '-br', 'addr', 'show', 'dev', 'skiff-svc0']);
-    assert.doesNotMatch(addrs, /10\.96\.0\.17/);
+    const svcAddrs = () => lab.node.run(['ip', '-br', 'addr', 'show', 'dev', 'skiff-svc0']);
+    assert.match(await svcAddrs(), /10\.96\.0\.17\/32/);
     s.end('still here\n'); // our side done; the answer must still arrive
     await ended;
     assert.equal(got, `pod-1 saw ${GATEWAY}\npod-1: still here\n`);
     s.destroy();
+    await eventually(
+      async () => !/10\.96\.0\.17/.test(await svcAddrs()),
+      'the address of the removed service gone once its last connection closed',
+    );
   });
 
   test('SCTP and clashing frontends are left out while the other services keep working', async () => {

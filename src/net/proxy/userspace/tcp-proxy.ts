@@ -15,9 +15,13 @@ export interface TcpContext extends ListenerContext {
 export async function listenTcp(frontend: Frontend, ctx: TcpContext): Promise<Listener> {
   const server = await ctx.host.listenTcp(frontend.address, frontend.port);
   const flows = new Set<Socket>();
+  const clients = new Set<Socket>();
+  const idle: (() => void)[] = [];
   const listener: Listener = {
     frontend,
     prune: () => undefined,
+    drained: () =>
+      clients.size === 0 ? undefined : new Promise<void>((resolve) => idle.push(resolve)),
     // The listening socket closes at once; server.close()'s callback would also wait for
     // every connection, which may stay open for as long as its peers want.
     close: async (endFlows) => {
@@ -30,7 +34,12 @@ export async function listenTcp(frontend: Frontend, ctx: TcpContext): Promise<Li
   );
   server.on('connection', (client: Socket) => {
     flows.add(client);
-    client.once('close', () => flows.delete(client));
+    clients.add(client);
+    client.once('close', () => {
+      flows.delete(client);
+      clients.delete(client);
+      if (clients.size === 0) for (const done of idle.splice(0)) done();
+    });
     void proxy(client, listener.frontend, ctx, flows);
   });
   return listener;

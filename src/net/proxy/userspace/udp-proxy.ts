@@ -101,6 +101,7 @@ export async function listenUdp(frontend: Frontend, ctx: UdpContext): Promise<Li
 
   const listener: Listener = {
     frontend,
+    drained: () => undefined, // sessions end with the socket
     prune() {
       const sp = ctx.lookup(listener.frontend.key);
       const usable = new Set<string>();
