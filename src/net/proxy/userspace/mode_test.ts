@@ -364,6 +364,47 @@ describe('userspace mode in a network namespace', { skip, timeout: 120_000 }, ()
     assert.equal(labelOf(await greet(fromOutside, '198.51.100.9', 80)), 'pod-1');
   });
 
+  test('a service with 2,000 ports and one with 10,000 endpoints are served beside the others', async () => {
+    const greetPort = (p: Pod, o: Parameters<typeof endpoint>[1] = {}) =>
+      endpoint(p.ip, { port: 8081, ...o });
+    const wide = Array.from({ length: 2000 }, (_, i) =>
+      servicePort({
+        name: 'wide',
+        portName: `p${i}`,
+        clusterIPs: ['10.96.2.1'],
+        port: 10_000 + i,
+        endpoints: [greetPort(pods[0] as Pod)],
+      }),
+    );
+    const crowd = Array.from({ length: 10_000 }, (_, i) =>
+      endpoint(`10.245.${i >> 8}.${i & 255}`, { ready: false, serving: false }),
+    );
+    const big = servicePort({
+      name: 'big',
+      clusterIPs: ['10.96.2.2'],
+      endpoints: [...crowd, greetPort(pods[1] as Pod)],
+    });
+    const small = servicePort({
+      name: 'small',
+      clusterIPs: ['10.96.2.3'],
+      endpoints: [greetPort(pods[2] as Pod)],
+    });
+    const t0 = Date.now();
+    await apply(...wide, big, small);
+    const ms = Date.now() - t0;
+    assert.ok(ms < 60_000, `sync took ${ms} ms`);
+    for (const port of [10_000, 10_777, 11_999])
+      assert.equal(labelOf(await greet(fromPod, '10.96.2.1', port)), 'pod-1');
+    assert.equal(labelOf(await greet(fromPod, '10.96.2.2', 80)), 'pod-2');
+    assert.equal(labelOf(await greet(fromPod, '10.96.2.3', 80)), 'pod-3');
+    // An endpoint change of the big service leaves the 2,000 listeners alone and is quick.
+    const t1 = Date.now();
+    await apply(...wide, { ...big, endpoints: [...crowd, greetPort(pods[2] as Pod)] }, small);
+    const again = Date.now() - t1;
+    assert.equal(labelOf(await greet(fromPod, '10.96.2.2', 80)), 'pod-3');
+    assert.ok(again < 2_000, `endpoint change took ${again} ms`);
+  });
+
   test('generated: random service states, each connection lands where the state says', async () => {
     let seed = 11;
     const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
