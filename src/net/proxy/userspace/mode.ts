@@ -111,7 +111,7 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
       const left = (draining.get(address) ?? 1) - 1;
       if (left > 0) draining.set(address, left);
       else draining.delete(address);
-      if (left <= 0 && !closed) void enqueue(undefined).catch(() => undefined);
+      if (left <= 0 && !closed) resyncLater();
     });
   };
 
@@ -150,10 +150,7 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
     balancer.prune(new Set(state.keys()));
     clearTimeout(retry);
     if (failing.size > 0 && !closed) {
-      retry = setTimeout(
-        () => void enqueue(undefined),
-        o.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS,
-      );
+      retry = setTimeout(resyncLater, o.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS);
       retry.unref();
     }
   };
@@ -164,6 +161,8 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
     queue = next.catch((err: unknown) => log.error('service proxy sync failed', { err }));
     return next;
   };
+  /** A reconcile nobody waits for (its failure is logged by the queue). */
+  const resyncLater = (): void => void enqueue(undefined).catch(() => undefined);
 
   return {
     name: 'userspace',
