@@ -1,6 +1,7 @@
 // The agent's case: the mode runs in the node's own namespace (no `netns` option), so every
-// socket is made in-process. A child process under nsenter plays that agent, taking states
-// as JSON lines on stdin and answering "synced" (or "closed") on stdout.
+// socket is made in-process. A child process under nsenter plays that agent (as root, or as
+// nobody for a machine without root), taking states as JSON lines on stdin and answering
+// "synced" (or "closed") on stdout.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { skipReason } from '../../../../test/support/agent-sandbox.js';
 import { servicePortKey, type ProxyServicePort } from '../types.js';
 import { endpoint, servicePort } from './fixtures_test.js';
 import { createLab, GATEWAY, NODE_IP, type Lab, type Pod } from './lab_test.js';
+import type { SocketHost } from './sockets.js';
 
 const skip = skipReason();
 
@@ -23,7 +25,7 @@ import { createLogger } from ${moduleUrl('../../../log/index')};
 import { createInterface } from 'node:readline';
 const mode = createUserspaceMode({
   node: JSON.parse(process.env.NODE_INFO),
-  logger: createLogger({ level: 'error' }),
+  logger: createLogger({ level: 'warn' }),
   dialTimeoutsMs: [300, 300],
 });
 for await (const line of createInterface({ input: process.stdin })) {
@@ -35,53 +37,77 @@ for await (const line of createInterface({ input: process.stdin })) {
 }
 `;
 
+interface Agent {
+  apply(...sps: ProxyServicePort[]): Promise<void>;
+  close(): Promise<void>;
+  /** What it logged so far. */
+  stderr(): string;
+  kill(): void;
+}
+
+function startAgent(lab: Lab, asNobody: boolean): Agent {
+  const node = [process.execPath, ...process.execArgv, '--input-type=module', '-e', AGENT];
+  const argv = asNobody
+    ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...node]
+    : node;
+  const child: ChildProcessWithoutNullStreams = spawn(
+    'nsenter',
+    [`--net=${lab.node.path}`, '--', ...argv],
+    {
+      env: {
+        ...process.env,
+        NODE_INFO: JSON.stringify({
+          name: 'node-1',
+          addresses: [NODE_IP],
+          clusterCIDR: '10.244.0.0/16',
+        }),
+      },
+    },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const replies = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const send = async (m: object, expect: string): Promise<void> => {
+    child.stdin.write(JSON.stringify(m) + '\n');
+    const r = await replies.next();
+    assert.equal(r.value, expect, `the agent said ${String(r.value)}; its log: ${stderr}`);
+  };
+  return {
+    apply: (...sps) =>
+      send({ state: sps.map((sp) => ({ ...sp, key: servicePortKey(sp) })) }, 'synced'),
+    close: () => send({ close: true }, 'closed'),
+    stderr: () => stderr,
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+async function read(h: SocketHost, ip: string, port: number): Promise<string> {
+  const s = await h.dialTcp(ip, port, 3000);
+  s.setEncoding('utf8');
+  let got = '';
+  for await (const d of s) got += d as string;
+  return got.trim();
+}
+
+const nodePortService = (pod: Pod) =>
+  servicePort({
+    clusterIPs: ['10.96.0.10'],
+    nodePort: 30123,
+    endpoints: [endpoint(pod.ip, { port: 8081 })],
+  });
+
 describe(
   'userspace mode in its own namespace (in-process sockets)',
   { skip, timeout: 60_000 },
   () => {
     let lab: Lab;
-    let agent: ChildProcessWithoutNullStreams;
-    let replies: AsyncIterator<string>;
-
-    const send = async (m: object, expect: string): Promise<void> => {
-      agent.stdin.write(JSON.stringify(m) + '\n');
-      const r = await replies.next();
-      assert.equal(r.value, expect);
-    };
-    const apply = (...sps: ProxyServicePort[]) =>
-      send({ state: sps.map((sp) => ({ ...sp, key: servicePortKey(sp) })) }, 'synced');
-
+    let agent: Agent;
     before(async () => {
       lab = await createLab(2);
-      agent = spawn(
-        'nsenter',
-        [
-          `--net=${lab.node.path}`,
-          '--',
-          process.execPath,
-          ...process.execArgv,
-          '--input-type=module',
-          '-e',
-          AGENT,
-        ],
-        {
-          env: {
-            ...process.env,
-            NODE_INFO: JSON.stringify({
-              name: 'node-1',
-              addresses: [NODE_IP],
-              clusterCIDR: '10.244.0.0/16',
-            }),
-          },
-        },
-      );
-      let stderr = '';
-      agent.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      agent.on('exit', (code) => code && console.error(`agent exited ${code}: ${stderr}`));
-      replies = createInterface({ input: agent.stdout })[Symbol.asyncIterator]();
+      agent = startAgent(lab, false);
     });
     after(async () => {
-      agent?.kill('SIGKILL');
+      agent?.kill();
       await lab?.remove();
     });
 
@@ -89,11 +115,7 @@ describe(
       const [a, b] = lab.pods as [Pod, Pod];
       const fromPod = lab.sockets(b.ns);
       const fromOutside = lab.sockets(lab.outside);
-      const tcp = servicePort({
-        clusterIPs: ['10.96.0.10'],
-        nodePort: 30123,
-        endpoints: [endpoint(a.ip, { port: 8081 })],
-      });
+      const tcp = nodePortService(a);
       const udp = servicePort({
         name: 'dns',
         protocol: 'UDP',
@@ -101,14 +123,7 @@ describe(
         clusterIPs: ['10.96.0.53'],
         endpoints: [endpoint(a.ip, { port: 5353 })],
       });
-      await apply(tcp, udp);
-      const read = async (h: typeof fromPod, ip: string, port: number) => {
-        const s = await h.dialTcp(ip, port, 3000);
-        s.setEncoding('utf8');
-        let got = '';
-        for await (const d of s) got += d as string;
-        return got.trim();
-      };
+      await agent.apply(tcp, udp);
       assert.equal(await read(fromPod, '10.96.0.10', 80), `pod-1 saw ${GATEWAY}`);
       assert.equal(await read(fromOutside, NODE_IP, 30123), `pod-1 saw ${GATEWAY}`);
       const u = await fromPod.openUdp('udp4');
@@ -122,9 +137,9 @@ describe(
       });
       u.close();
       assert.equal(answer, `pod-1 saw ${GATEWAY}: hi from 10.96.0.53:53`);
-      await apply({ ...tcp, endpoints: [] }, udp);
+      await agent.apply({ ...tcp, endpoints: [] }, udp);
       await assert.rejects(read(fromPod, '10.96.0.10', 80), { code: 'ECONNREFUSED' });
-      await send({ close: true }, 'closed');
+      await agent.close();
       await assert.rejects(
         lab.node.run(['ip', 'link', 'show', 'dev', 'skiff-svc0']),
         /does not exist/,
@@ -132,3 +147,38 @@ describe(
     });
   },
 );
+
+describe('userspace mode without root', { skip, timeout: 60_000 }, () => {
+  let lab: Lab;
+  let agent: Agent;
+  before(async () => {
+    lab = await createLab(1);
+    agent = startAgent(lab, true);
+  });
+  after(async () => {
+    agent?.kill();
+    await lab?.remove();
+  });
+
+  test('NodePorts are still served; one warning says why cluster IPs are not', async () => {
+    await agent.apply(nodePortService(lab.pods[0] as Pod));
+    assert.equal(await read(lab.sockets(lab.outside), NODE_IP, 30123), `pod-1 saw ${GATEWAY}`);
+    await agent.apply(
+      nodePortService(lab.pods[0] as Pod),
+      servicePort({ name: 'other', clusterIPs: ['10.96.0.11'] }),
+    );
+    const warnings = agent
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('"level":"warn"'));
+    assert.equal(warnings.length, 1, agent.stderr());
+    assert.match(
+      warnings[0] as string,
+      /service addresses cannot be put on the node: only NodePorts and addresses already local are served.*Operation not permitted/,
+    );
+    await assert.rejects(
+      lab.node.run(['ip', 'link', 'show', 'dev', 'skiff-svc0']),
+      /does not exist/,
+    );
+  });
+});

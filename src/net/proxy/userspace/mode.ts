@@ -29,9 +29,10 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
     run: o.runCommand ?? hostCommand(o.netns),
     logger: log,
   });
+  const now = o.now ?? Date.now;
   const balancer = createBalancer({
     node: o.node,
-    now: o.now ?? Date.now,
+    now,
     random: o.random ?? Math.random,
   });
   let state: ReadonlyMap<string, ProxyServicePort> = new Map();
@@ -52,6 +53,7 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
   // count), so a removed service's connections go on, as conntrack keeps a kernel flow.
   const draining = new Map<string, number>();
   let addressesBroken: string | undefined;
+  let addressesRetryAt = 0;
   let retry: NodeJS.Timeout | undefined;
   let queue: Promise<void> = Promise.resolve();
   let closed = false;
@@ -66,6 +68,8 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
 
   const setAddresses = async (want: Set<string>): Promise<void> => {
     if (sameSet(want, appliedAddresses)) return;
+    // Once the interface proved impossible (no root), try again only now and then.
+    if (addressesBroken !== undefined && now() < addressesRetryAt) return;
     try {
       const missing = await addresses.sync(want);
       appliedAddresses = new Set([...want].filter((ip) => !missing.includes(ip)));
@@ -78,6 +82,7 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
           { interface: interfaceName, err },
         );
       addressesBroken = why;
+      addressesRetryAt = now() + (o.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS);
     }
   };
 

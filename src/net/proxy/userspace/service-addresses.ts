@@ -65,6 +65,7 @@ export function createServiceAddresses(o: {
       try {
         await o.run(['ip', 'link', 'add', o.name, 'type', 'dummy']);
       } catch (dummyErr) {
+        if (/not permitted/i.test((dummyErr as Error).message)) throw dummyErr;
         o.logger.info('no dummy links in this kernel; service addresses go on an empty bridge', {
           interface: o.name,
           err: dummyErr,
