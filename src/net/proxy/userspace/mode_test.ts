@@ -299,6 +299,28 @@ describe('userspace mode in a network namespace', { skip, timeout: 120_000 }, ()
     } finally {
       s.close();
     }
+    // No endpoint: ICMP port unreachable, which a connected socket reports as refused.
+    await apply(udp([]));
+    const refused = await fromPod.openUdp('udp4');
+    let again: NodeJS.Timeout | undefined;
+    try {
+      const code = await new Promise<string>((resolve) => {
+        const t = setTimeout(() => resolve('no answer at all'), 3000);
+        refused.once('error', (e: NodeJS.ErrnoException) => {
+          clearTimeout(t);
+          resolve(e.code ?? e.message);
+        });
+        // A datagram's ICMP answer shows as an error on the socket: send until it does.
+        refused.connect(53, '10.96.0.53', () => {
+          refused.send('anyone?');
+          again = setInterval(() => refused.send('anyone?'), 50);
+        });
+      });
+      assert.equal(code, 'ECONNREFUSED');
+    } finally {
+      clearInterval(again);
+      refused.close();
+    }
   });
 
   test('an established connection survives syncs, even its service going; half-close is passed on', async () => {

@@ -22,6 +22,8 @@ const MAX_QUEUED = 64;
 interface Session {
   endpoint: ProxyEndpoint;
   upstream?: UdpSocket;
+  /** The upstream socket is connected to the endpoint: datagrams go straight through. */
+  connected: boolean;
   queue: Buffer[];
   idle?: NodeJS.Timeout;
   closed: boolean;
@@ -55,14 +57,16 @@ export async function listenUdp(frontend: Frontend, ctx: UdpContext): Promise<Li
           up.close();
           return;
         }
+        s.upstream = up;
         up.on('error', () => end(key, s));
         up.on('message', (reply) => {
           touch(key, s);
-          socket.send(reply, client.port, client.address);
+          send(socket, reply, client);
         });
         up.connect(s.endpoint.port, s.endpoint.ip, () => {
-          s.upstream = up;
-          for (const d of s.queue.splice(0)) up.send(d);
+          if (s.closed) return;
+          s.connected = true;
+          for (const d of s.queue.splice(0)) send(up, d);
         });
       },
       (err: Error) => {
@@ -87,12 +91,12 @@ export async function listenUdp(frontend: Frontend, ctx: UdpContext): Promise<Li
         const [oldestKey, oldest] = sessions.entries().next().value as [string, Session];
         end(oldestKey, oldest);
       }
-      s = { endpoint, queue: [], closed: false };
+      s = { endpoint, queue: [], connected: false, closed: false };
       sessions.set(key, s);
       open(key, client, s);
     }
     touch(key, s);
-    if (s.upstream) s.upstream.send(msg);
+    if (s.connected && s.upstream) send(s.upstream, msg);
     else if (s.queue.length < MAX_QUEUED) s.queue.push(msg);
   });
   socket.on('error', (err) =>
@@ -123,4 +127,14 @@ export async function listenUdp(frontend: Frontend, ctx: UdpContext): Promise<Li
       }),
   };
   return listener;
+}
+
+/** Sends, to `to` or where the socket is connected; a socket closed meanwhile drops it. */
+function send(socket: UdpSocket, data: Buffer, to?: RemoteInfo): void {
+  try {
+    if (to) socket.send(data, to.port, to.address);
+    else socket.send(data);
+  } catch {
+    /* closed: the datagram is lost, as a UDP datagram may be */
+  }
 }
