@@ -3,6 +3,7 @@
 
 import { hostCommands } from './host.js';
 import { createNftablesMode } from './nftables/index.js';
+import { createUserspaceMode } from './userspace/index.js';
 import {
   startServiceProxy as start,
   type ModeFactory,
@@ -22,9 +23,17 @@ export type {
 } from './types.js';
 export { NFT_TABLE } from './nftables/index.js';
 
-/** The modes of this build (the userspace mode registers here too). */
+/** The modes of this build. */
 export const proxyModes: Partial<Record<ProxyModeName, ModeFactory>> = {
   nftables: createNftablesMode,
+  userspace: (o) =>
+    createUserspaceMode({
+      node: o.node,
+      logger: o.logger,
+      ...(o.netns ? { netns: o.netns } : {}),
+      // `ip` through the node's shared command runner, in the node's namespace.
+      runCommand: (argv, input) => hostCommands(o.runner, o.netns).run(argv, input),
+    }),
 };
 
 export const PROXY_MODES: readonly ProxyModeName[] = ['nftables', 'userspace'];
