@@ -7,13 +7,13 @@
 // (lib/dns-probe.ts).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ok, startNodeCluster, until, type TestCluster } from '../test/e2e/harness.js';
 import type { Benchmark } from './lib/bench.js';
-import { nodeSkipReason, rssBytes } from './lib/cluster.js';
+import { cpuMs, nodeSkipReason, rssBytes } from './lib/cluster.js';
 import type { LatencyResult, ProbeConfig, ServicesResult } from './lib/dns-probe.js';
 import { count, mib, ms, perSec } from './lib/report.js';
 import { median, summarize } from './lib/stats.js';
@@ -38,15 +38,43 @@ interface Dnsperf {
   qps: number;
   avgMs: number;
   lost: number;
+  completed: number;
+  /** CPU time of the server's busiest thread during the run (its DNS thread), in ms. */
+  serverCpuMs: number;
 }
 
-function parseDnsperf(out: string): Dnsperf {
+function parseDnsperf(out: string): Omit<Dnsperf, 'serverCpuMs'> {
   const num = (re: RegExp): number => Number(re.exec(out)?.[1] ?? NaN);
   return {
     qps: num(/Queries per second:\s+([\d.]+)/),
     avgMs: num(/Average Latency \(s\):\s+([\d.]+)/) * 1000,
     lost: num(/Queries lost:\s+(\d+)/),
+    completed: num(/Queries completed:\s+(\d+)/),
   };
+}
+
+/**
+ * CPU time used so far by each thread of a process, in ms. The server's own CPU per query
+ * is steadier than its queries per second when other work shares the machine: it says how
+ * much a query costs, while qps also says how much CPU the scheduler gave the server.
+ */
+function threadCpuMs(pid: number): Map<string, number> {
+  const byThread = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      // /proc/TID is a thread's own view (not listed in /proc, but there).
+      byThread.set(tid, cpuMs(Number(tid)));
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return byThread;
+}
+
+function busiestThreadMs(before: Map<string, number>, after: Map<string, number>): number {
+  let most = 0;
+  for (const [tid, ms] of after) most = Math.max(most, ms - (before.get(tid) ?? 0));
+  return most;
 }
 
 function skipReason(): string | undefined {
@@ -192,6 +220,8 @@ export const dns: Benchmark = {
       });
 
       const dnsperf = async (port: number): Promise<Dnsperf> => {
+        const serverPid = port === UNBOUND_PORT ? (unbound?.pid ?? 0) : pid;
+        const cpuBefore = threadCpuMs(serverPid);
         const r = await cluster.exec(
           'dnsperf',
           [
@@ -208,8 +238,9 @@ export const dns: Benchmark = {
           ],
           { timeoutMs: (DNSPERF_SECONDS + 30) * 1000 },
         );
+        const serverCpuMs = busiestThreadMs(cpuBefore, threadCpuMs(serverPid));
         if (r.code !== 0) throw new Error(`dnsperf failed: ${r.stderr}${r.stdout}`);
-        return parseDnsperf(r.stdout);
+        return { ...parseDnsperf(r.stdout), serverCpuMs };
       };
       const paced = async (port: number) => {
         const r = await probe<LatencyResult>({
@@ -235,7 +266,15 @@ export const dns: Benchmark = {
         qps: median(runs.map((r) => r.qps)),
         avgMs: median(runs.map((r) => r.avgMs)),
         lost: median(runs.map((r) => r.lost)),
+        completed: median(runs.map((r) => r.completed)),
+        serverCpuMs: median(runs.map((r) => r.serverCpuMs)),
       });
+      const usPerQuery = (runs: Dnsperf[]): number =>
+        median(runs.map((r) => (r.serverCpuMs * 1000) / r.completed));
+      const busy = (runs: Dnsperf[]): string =>
+        runs
+          .map((r) => `${Math.round((r.serverCpuMs / (DNSPERF_SECONDS * 1000)) * 100)}`)
+          .join(', ');
       const skiffPerf = mid(skiffRuns);
       const unboundPerf = mid(unboundRuns);
       // Each round's share, then their median: a round's two runs share the machine's load.
@@ -255,6 +294,10 @@ export const dns: Benchmark = {
           measured: `${Math.round(share * 100)} %`,
           goal: `≥ ${SHARE_GOAL * 100} %`,
           pass: share >= SHARE_GOAL,
+        },
+        {
+          metric: 'server CPU per answered query (its busiest thread), median: Skiff / unbound',
+          measured: `${usPerQuery(skiffRuns).toFixed(1)} / ${usPerQuery(unboundRuns).toFixed(1)} µs (CPU share of the 5 s: ${busy(skiffRuns)} % / ${busy(unboundRuns)} %)`,
         },
         {
           metric: 'dnsperf average latency at saturation; lost: Skiff / unbound',
