@@ -192,9 +192,13 @@ export async function* readLogFile(
       return piece;
     };
 
+    // Without follow, the log is read as it stood when asked: lines written meanwhile would
+    // make `--tail=N` print more than N.
+    const readable = (): number => (opts.follow ? CHUNK : Math.max(0, Math.min(CHUNK, size - pos)));
     for (;;) {
       if (opts.signal?.aborted) return;
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
+      const want = readable();
+      const { bytesRead } = want > 0 ? await fh.read(buf, 0, want, pos) : { bytesRead: 0 };
       if (bytesRead > 0) {
         pos += bytesRead;
         for (const out of emitLines(Buffer.from(buf.subarray(0, bytesRead)), false)) {
@@ -206,7 +210,9 @@ export async function* readLogFile(
       // At the end of what is written so far.
       if (!opts.follow || !(await deps.isActive())) {
         // One more look: the writer may have added its last lines before exiting.
-        const { bytesRead: more } = await fh.read(buf, 0, CHUNK, pos);
+        const again = readable();
+        const { bytesRead: more } =
+          again > 0 ? await fh.read(buf, 0, again, pos) : { bytesRead: 0 };
         if (more > 0) {
           pos += more;
           for (const out of emitLines(Buffer.from(buf.subarray(0, more)), false)) {
