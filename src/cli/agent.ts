@@ -14,7 +14,8 @@ import type { Io } from './commands.js';
 import { dataPaths } from './paths.js';
 import { guardProcess, isAlive, whenOwnerGone } from './process.js';
 import { proxyModeFlag, startNodeProxy } from './service-proxy.js';
-import type { ServiceProxy } from '../net/index.js';
+import type { IngressController, ServiceProxy } from '../net/index.js';
+import { ingressFlags, startIngress, type IngressFlags } from './ingress.js';
 
 export const DEFAULT_KUBELET_PORT = 10250;
 /** The node's share of the cluster CIDR when --pod-cidr is not given (as `skiff up`). */
@@ -34,6 +35,8 @@ export interface AgentFlags {
   clientCaFile?: string;
   nodeIP?: string;
   proxyMode?: 'nftables' | 'userspace';
+  /** The ingress controller's ports; undefined runs none (`--disable-ingress`). */
+  ingress?: IngressFlags | undefined;
 }
 
 /** The flags of `skiff agent`, checked (usage errors throw UsageError). */
@@ -68,6 +71,7 @@ export function agentFlags(args: ParsedArgs): AgentFlags {
     ...(clientCaFile ? { clientCaFile: resolve(clientCaFile) } : {}),
     ...(nodeIP ? { nodeIP } : {}),
     ...(proxyMode ? { proxyMode } : {}),
+    ingress: ingressFlags(args),
   };
 }
 
@@ -225,6 +229,7 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     server: { port: f.kubeletPort, host: f.address, ...server },
   });
   let proxy: ServiceProxy | undefined;
+  let ingress: IngressController | undefined;
   const stop = async (): Promise<void> => {
     components.abort();
     commandRunner.close();
@@ -254,6 +259,25 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
       return undefined;
     });
     if (proxy) io.out(`  ✓ service proxy (${proxy.mode})`);
+    // The node's ingress controller (the node's credentials).
+    const ports = f.ingress;
+    if (ports) {
+      ingress = await startIngress({
+        ...ports,
+        client,
+        signal: components.signal,
+        logger,
+        nodeName: f.nodeName,
+        nodeIP: f.nodeIP ?? defaultNodeIP(f.podCIDR),
+        dataDir: f.dataDir,
+      }).catch((e: unknown) => {
+        logger.error('the ingress controller cannot run; Ingresses carry no traffic', { err: e });
+        io.err(`warning: ingress controller: ${(e as Error).message}`);
+        return undefined;
+      });
+      if (ingress)
+        io.out(`  ✓ ingress controller on ports ${ports.httpPort} and ${ports.httpsPort}`);
+    }
   } catch (e) {
     io.err(`error: ${(e as Error).message}`);
     // As `skiff up`: containers already running stay for the next agent to adopt.
@@ -276,6 +300,7 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
   await proxy
     ?.close(false)
     .catch((e: unknown) => logger.error('service rules not removed', { err: e }));
+  await ingress?.close().catch((e: unknown) => logger.error('ingress not stopped', { err: e }));
   await stop();
   return 0;
 }

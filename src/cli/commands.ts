@@ -20,6 +20,7 @@ import { versionInfo } from '../apiserver/version.js';
 import { intFlag, stringFlag, UsageError, type ParsedArgs } from './args.js';
 import { dataPaths, type DataPaths } from './paths.js';
 import { proxyModeFlag } from './service-proxy.js';
+import { ingressChildArgs, ingressFlags, type IngressFlags } from './ingress.js';
 import {
   clearRuntimeFiles,
   guardProcess,
@@ -153,6 +154,7 @@ async function nodeOptions(
   podCIDR: string;
   kubeletPort: number;
   proxyMode?: 'nftables' | 'userspace';
+  ingress: IngressFlags | undefined;
 } | null> {
   const { nodeHostProblems } = await import('../agent/preflight.js');
   const missing = nodeHostProblems();
@@ -170,6 +172,7 @@ async function nodeOptions(
     podCIDR: stringFlag(args, 'pod-cidr') ?? '10.244.0.0/24',
     kubeletPort: intFlag(args, 'kubelet-port') ?? DEFAULT_KUBELET_PORT,
     ...proxyModeOption(args),
+    ingress: ingressFlags(args),
   };
 }
 
@@ -242,6 +245,7 @@ async function detach(
   if (args.flags.has('disable-agent')) childArgs.push('--disable-agent');
   if (args.flags.has('disable-load-balancer')) childArgs.push('--disable-load-balancer');
   if (args.flags.has('merge-kubeconfig')) childArgs.push('--merge-kubeconfig');
+  childArgs.push(...ingressChildArgs(args));
   const logFd = openSync(paths.log, 'a');
   let logOffset = fstatSync(logFd).size;
   const child = spawn(process.execPath, [binPath(), ...childArgs], {
@@ -374,14 +378,14 @@ export const USAGE = `Skiff: a small Kubernetes-compatible cluster.
 Usage:
   skiff up [--data-dir DIR] [--detach] [--api-port N] [--bind-address IP] [--merge-kubeconfig] [--token-auth-file FILE]
            [--node-name NAME] [--pod-cidr CIDR] [--kubelet-port N] [--disable-agent] [--proxy-mode nftables|userspace]
-           [--disable-load-balancer | --lb-pool CIDR]
+           [--disable-load-balancer | --lb-pool CIDR] [--disable-ingress] [--ingress-http-port N] [--ingress-https-port N]
   skiff down [--data-dir DIR]
   skiff status [--data-dir DIR]
   skiff kubeconfig [--data-dir DIR]
   skiff node-credentials --node-name NAME --address IP [--address IP]… --out DIR [--server URL] [--data-dir DIR]
   skiff agent --kubeconfig FILE --tls-cert-file FILE --tls-private-key-file FILE [--node-name NAME] [--node-ip IP]
               [--pod-cidr CIDR] [--data-dir DIR] [--kubelet-port N] [--address IP] [--client-ca-file FILE]
-              [--proxy-mode nftables|userspace]
+              [--proxy-mode nftables|userspace] [--disable-ingress] [--ingress-http-port N] [--ingress-https-port N]
   skiff images import FILE… | ls | rm REF | pull REF [--data-dir DIR]
   skiff url svc/NAME [-n NAMESPACE] [--data-dir DIR]
   skiff version
@@ -409,4 +413,5 @@ The data dir defaults to $SKIFF_DATA_DIR or ~/.skiff.
 
 A node (of up or agent) runs the service proxy: --proxy-mode nftables programs the kernel (root
 and a working nft), userspace serves each service from listeners; by default nftables where it
-works, else userspace.`;
+works, else userspace. It also runs the ingress controller (nginx configured from the Ingresses of
+class skiff) on ports 80 and 443 (--ingress-http-port, --ingress-https-port); --disable-ingress runs none.`;

@@ -11,6 +11,8 @@ const BOOLEANS = new Set([
   'help',
   // The built-in load balancer.
   'disable-load-balancer',
+  // The ingress controller.
+  'disable-ingress',
 ]);
 
 /** The flags each command accepts; anything else is a usage error, never silently ignored. */
@@ -31,6 +33,10 @@ const FLAGS: Record<string, readonly string[]> = {
     'disable-load-balancer',
     'lb-pool',
     'proxy-mode',
+    // The ingress controller.
+    'disable-ingress',
+    'ingress-http-port',
+    'ingress-https-port',
   ],
   agent: [
     'kubeconfig',
@@ -44,6 +50,10 @@ const FLAGS: Record<string, readonly string[]> = {
     'client-ca-file',
     'node-ip',
     'proxy-mode',
+    // The ingress controller.
+    'disable-ingress',
+    'ingress-http-port',
+    'ingress-https-port',
   ],
   'node-credentials': ['node-name', 'address', 'data-dir', 'out', 'server'],
   down: ['data-dir'],

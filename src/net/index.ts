@@ -1,4 +1,4 @@
-// Node networking beyond the pod network: the service proxy.
+// Node networking beyond the pod network: the service proxy and the ingress controller.
 export {
   startServiceProxy,
   proxyModes,
@@ -14,3 +14,14 @@ export {
   type ProxyServicePort,
   type HostCommandRunner,
 } from './proxy/index.js';
+// The ingress controller (nginx configured from Ingresses).
+export {
+  startNodeIngress,
+  DEFAULT_INGRESS_HTTP_PORT,
+  DEFAULT_INGRESS_HTTPS_PORT,
+  INGRESS_CA_CERT,
+  INGRESS_CA_NAME,
+  ensureIngressCa,
+  type IngressController,
+  type NodeIngressOptions,
+} from './ingress/index.js';

@@ -1,0 +1,377 @@
+// The data plane with real nginx and real backends on loopback: routing as the Ingress spec
+// (hosts exact and wildcard, Exact/Prefix precedence, default backend, 404), forwarded
+// headers, TLS by SNI with the default certificate for other names, the HTTP→HTTPS
+// redirect, a backend problem answered 503 while other routes keep working, and a seeded
+// loop of generated paths checked against a reference matcher. Needs nginx and curl.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync, execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { KubeObject } from '../../api/types.js';
+import { createLogger } from '../../log/index.js';
+import { createCertificateAuthority, issueServingCertificate } from '../../pki/index.js';
+import { buildRoutes, type RouteSources } from './routes.js';
+import { startNginx, nginxProblem, type DataPlane } from './nginx.js';
+import { certificateFromSecret, localIssuer } from './tls.js';
+
+const skip = nginxProblem() ?? (spawnSync('curl', ['--version']).status !== 0 ? 'no curl' : false);
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+
+function curl(args: string[]): Promise<{ status: number; body: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('curl', ['-s', '-m', '5', '-w', '\n%{http_code}', ...args], (_e, stdout, stderr) => {
+      const lines = stdout.split('\n');
+      const status = Number(lines.pop());
+      resolve({ status, body: lines.join('\n'), stderr });
+    });
+  });
+}
+
+const ingress = (
+  name: string,
+  spec: Record<string, unknown>,
+  created = '2026-01-01T00:00:00Z',
+  annotations: Record<string, string> = {},
+): KubeObject => ({
+  metadata: { namespace: 'default', name, creationTimestamp: created, uid: name, annotations },
+  spec,
+});
+const backend = (service: string, port: number | string = 80) => ({
+  service: { name: service, port: typeof port === 'number' ? { number: port } : { name: port } },
+});
+const path = (p: string, type: string, service: string, port: number | string = 80) => ({
+  path: p,
+  pathType: type,
+  backend: backend(service, port),
+});
+
+describe('nginx data plane', { skip }, () => {
+  const backends = new Map<string, { server: Server; port: number }>();
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-ingress-test-'));
+  let plane: DataPlane;
+  let http = 0;
+  let https = 0;
+  const ca = createCertificateAuthority({ commonName: 'test-ca' });
+  const issuer = localIssuer(ca);
+  const secrets = new Map<string, KubeObject>();
+  const tlsSecret = (name: string, cert: string, key: string): KubeObject => ({
+    metadata: { namespace: 'default', name },
+    type: 'kubernetes.io/tls',
+    data: {
+      'tls.crt': Buffer.from(cert).toString('base64'),
+      'tls.key': Buffer.from(key).toString('base64'),
+    },
+  });
+
+  const sources = (): RouteSources => ({
+    service: (_ns, name) =>
+      backends.has(name)
+        ? {
+            metadata: { namespace: 'default', name },
+            spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+          }
+        : undefined,
+    slices: (_ns, name) => {
+      const b = backends.get(name);
+      return b
+        ? [
+            {
+              metadata: { namespace: 'default', name: `${name}-x` },
+              addressType: 'IPv4',
+              ports: [{ name: 'http', port: b.port, protocol: 'TCP' }],
+              endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+            },
+          ]
+        : [];
+    },
+    certificate: (_ns, secretName, host) => {
+      if (!secretName) return issuer.forHost(host);
+      const s = secrets.get(secretName);
+      return s ? certificateFromSecret(s) : { problem: `secret "default/${secretName}" not found` };
+    },
+    defaultCertificate: issuer.defaultCertificate,
+  });
+
+  before(async () => {
+    for (const name of ['kubia', 'foo', 'bar', 'exact', 'wild', 'fallback']) {
+      const server = createServer((q, r) => {
+        r.setHeader('content-type', 'text/plain');
+        r.end(
+          `${name} ${q.url ?? ''} xff=${String(q.headers['x-forwarded-for'])} proto=${String(q.headers['x-forwarded-proto'])} host=${String(q.headers['x-forwarded-host'])} real=${String(q.headers['x-real-ip'])}\n`,
+        );
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      backends.set(name, { server, port: (server.address() as AddressInfo).port });
+    }
+    http = await freePort();
+    https = await freePort();
+    plane = await startNginx({
+      dir,
+      httpPort: http,
+      httpsPort: https,
+      logger: createLogger({ level: 'error' }),
+    });
+  });
+  after(async () => {
+    await plane?.close();
+    for (const b of backends.values()) b.server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const get = (host: string, p: string, extra: string[] = []) =>
+    curl(['--resolve', `${host}:${http}:127.0.0.1`, ...extra, `http://${host}:${http}${p}`]);
+  const who = async (host: string, p: string): Promise<string> => {
+    const r = await get(host, p);
+    return r.status === 200 ? (r.body.split(' ')[0] ?? '') : String(r.status);
+  };
+
+  test('hosts, paths and their precedence, default backend, 404 elsewhere', async () => {
+    const t = buildRoutes(
+      [
+        ingress('main', {
+          rules: [
+            {
+              host: 'kubia.example.com',
+              http: {
+                paths: [
+                  path('/', 'Prefix', 'kubia'),
+                  path('/foo', 'Prefix', 'foo'),
+                  path('/foo/bar', 'ImplementationSpecific', 'bar'),
+                  path('/foo', 'Exact', 'exact'),
+                ],
+              },
+            },
+            { host: '*.wild.example.com', http: { paths: [path('/', 'Prefix', 'wild')] } },
+            { host: 'only.example.com', http: { paths: [path('/api', 'Prefix', 'foo', 'http')] } },
+          ],
+        }),
+        ingress('default', { defaultBackend: backend('fallback') }, '2026-01-02T00:00:00Z'),
+      ],
+      sources(),
+    );
+    assert.deepEqual(t.problems, []);
+    await plane.apply(t);
+    assert.equal(await who('kubia.example.com', '/'), 'kubia');
+    assert.equal(await who('kubia.example.com', '/foo'), 'exact');
+    assert.equal(await who('kubia.example.com', '/foo/'), 'foo');
+    assert.equal(await who('kubia.example.com', '/foo/x'), 'foo');
+    assert.equal(await who('kubia.example.com', '/foobar'), 'kubia');
+    assert.equal(await who('kubia.example.com', '/foo/bar'), 'bar');
+    assert.equal(await who('kubia.example.com', '/foo/bar/baz'), 'bar');
+    assert.equal(await who('kubia.example.com', '/foo/barn'), 'foo');
+    assert.equal(await who('a.wild.example.com', '/x'), 'wild');
+    // A wildcard covers exactly one label.
+    assert.equal(await who('a.b.wild.example.com', '/x'), 'fallback');
+    assert.equal(await who('wild.example.com', '/x'), 'fallback');
+    assert.equal(await who('only.example.com', '/api/v1'), 'foo');
+    assert.equal(await who('only.example.com', '/other'), 'fallback');
+    assert.equal(await who('unknown.example.com', '/'), 'fallback');
+    const r = await get('kubia.example.com', '/foo/x', ['-H', 'X-Forwarded-For: 10.9.9.9']);
+    assert.match(
+      r.body,
+      /xff=10\.9\.9\.9, 127\.0\.0\.1 proto=http host=kubia\.example\.com real=127\.0\.0\.1/,
+    );
+  });
+
+  test('without a default backend, unmatched requests get 404', async () => {
+    await plane.apply(
+      buildRoutes(
+        [
+          ingress('main', {
+            rules: [{ host: 'kubia.example.com', http: { paths: [path('/a', 'Exact', 'kubia')] } }],
+          }),
+        ],
+        sources(),
+      ),
+    );
+    assert.equal(await who('kubia.example.com', '/a'), 'kubia');
+    assert.equal(await who('kubia.example.com', '/a/b'), '404');
+    assert.equal(await who('other.example.com', '/a'), '404');
+  });
+
+  test('a missing service, port or resource backend: 503 there and an event, the rest routes', async () => {
+    const t = buildRoutes(
+      [
+        ingress('broken', {
+          rules: [
+            {
+              host: 'kubia.example.com',
+              http: {
+                paths: [
+                  path('/', 'Prefix', 'kubia'),
+                  path('/gone', 'Prefix', 'nosuch'),
+                  path('/port', 'Prefix', 'kubia', 81),
+                  {
+                    path: '/res',
+                    pathType: 'Prefix',
+                    backend: { resource: { apiGroup: 'x', kind: 'Bucket', name: 'b' } },
+                  },
+                ],
+              },
+            },
+          ],
+        }),
+        ingress(
+          'late',
+          { rules: [{ host: 'kubia.example.com', http: { paths: [path('/', 'Prefix', 'foo')] } }] },
+          '2026-02-01T00:00:00Z',
+        ),
+      ],
+      sources(),
+    );
+    assert.deepEqual(
+      t.problems.map((p) => `${p.name} ${p.reason}`),
+      [
+        'broken ServiceNotFound',
+        'broken PortNotFound',
+        'broken UnsupportedBackend',
+        'late Conflict',
+      ],
+    );
+    await plane.apply(t);
+    assert.equal(await who('kubia.example.com', '/'), 'kubia');
+    assert.equal(await who('kubia.example.com', '/gone/x'), '503');
+    assert.equal(await who('kubia.example.com', '/port'), '503');
+    assert.equal(await who('kubia.example.com', '/res'), '503');
+  });
+
+  test('TLS by SNI, the default certificate for other names, redirect unless turned off', async () => {
+    const own = issueServingCertificate(ca, {
+      commonName: 'kubia.example.com',
+      altNames: { dnsNames: ['kubia.example.com'], ips: [] },
+    });
+    const other = createCertificateAuthority({ commonName: 'other' });
+    secrets.set('tls-secret', tlsSecret('tls-secret', own.certPem, own.keyPem));
+    secrets.set('mismatch', tlsSecret('mismatch', own.certPem, other.keyPem));
+    secrets.set('garbage', tlsSecret('garbage', 'not a certificate', own.keyPem));
+    const rule = (host: string) => ({ host, http: { paths: [path('/', 'Prefix', 'kubia')] } });
+    const t = buildRoutes(
+      [
+        ingress('tls', {
+          tls: [
+            { hosts: ['kubia.example.com'], secretName: 'tls-secret' },
+            { hosts: ['local.example.com'] },
+            { hosts: ['mismatch.example.com'], secretName: 'mismatch' },
+            { hosts: ['garbage.example.com'], secretName: 'garbage' },
+          ],
+          rules: [
+            'kubia.example.com',
+            'local.example.com',
+            'mismatch.example.com',
+            'garbage.example.com',
+          ].map(rule),
+        }),
+        ingress(
+          'plain',
+          { tls: [{ hosts: ['noredirect.example.com'] }], rules: [rule('noredirect.example.com')] },
+          '2026-01-03T00:00:00Z',
+          { 'skiff.dev/ssl-redirect': 'false' },
+        ),
+      ],
+      sources(),
+    );
+    assert.deepEqual(
+      t.problems.map((p) => p.message),
+      [
+        'TLS for host "mismatch.example.com": secret "default/mismatch": the private key does not match the certificate; the default certificate is served instead',
+        'TLS for host "garbage.example.com": secret "default/garbage": tls.crt is not a PEM certificate (error:0480006C:PEM routines::no start line); the default certificate is served instead',
+      ],
+    );
+    await plane.apply(t);
+    const caFile = join(dir, 'ca.pem');
+    (await import('node:fs')).writeFileSync(caFile, ca.certPem);
+    const secure = (host: string, extra: string[] = []) =>
+      curl([
+        '--cacert',
+        caFile,
+        '--resolve',
+        `${host}:${https}:127.0.0.1`,
+        ...extra,
+        `https://${host}:${https}/x`,
+      ]);
+    const ok = await secure('kubia.example.com', ['--http2']);
+    assert.equal(ok.status, 200, ok.stderr);
+    assert.match(ok.body, /^kubia \/x .*proto=https/);
+    assert.equal((await secure('local.example.com')).status, 200);
+    // Broken secrets: the default certificate, which names neither host.
+    assert.notEqual((await secure('mismatch.example.com')).status, 200);
+    const insecure = await secure('mismatch.example.com', ['-k']);
+    assert.equal(insecure.status, 200);
+    // TLS 1.1 is refused.
+    assert.notEqual(
+      (await secure('kubia.example.com', ['--tls-max', '1.1', '--tlsv1.1'])).status,
+      200,
+    );
+    const redirect = await get('kubia.example.com', '/a?b=c', ['-D', '-']);
+    assert.equal(redirect.status, 308);
+    assert.match(
+      redirect.body,
+      new RegExp(`location: https://kubia.example.com:${https}/a\\?b=c`, 'i'),
+    );
+    assert.equal(await who('noredirect.example.com', '/'), 'kubia');
+  });
+
+  test('generated paths route as a reference matcher says (seeded)', async () => {
+    let seed = 13;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const words = ['a', 'b', 'ab', 'foo', 'foo.bar', 'x-y'];
+    const names = ['kubia', 'foo', 'bar', 'exact', 'wild'];
+    const rndPath = (): string =>
+      '/' + Array.from({ length: 1 + rand(3) }, () => words[rand(words.length)]).join('/');
+    const specs = Array.from({ length: 12 }, () => ({
+      p: rndPath(),
+      type: rand(3) === 0 ? 'Exact' : 'Prefix',
+      svc: names[rand(names.length)] ?? 'kubia',
+    }));
+    const t = buildRoutes(
+      [
+        ingress('gen', {
+          rules: [
+            {
+              host: 'gen.example.com',
+              http: { paths: specs.map((s) => path(s.p, s.type, s.svc)) },
+            },
+          ],
+        }),
+      ],
+      sources(),
+    );
+    await plane.apply(t);
+    // Reference: first spec wins a duplicate; longest match; Exact before Prefix on a tie.
+    const expected = (req: string): string => {
+      let best: { len: number; exact: boolean; svc: string } | undefined;
+      const seen = new Set<string>();
+      for (const s of specs) {
+        const key = `${s.type} ${s.p}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const match = s.type === 'Exact' ? req === s.p : req === s.p || req.startsWith(s.p + '/');
+        if (!match) continue;
+        const cand = { len: s.p.length, exact: s.type === 'Exact', svc: s.svc };
+        if (!best || cand.len > best.len || (cand.len === best.len && cand.exact && !best.exact))
+          best = cand;
+      }
+      return best?.svc ?? '404';
+    };
+    for (let i = 0; i < 150; i++) {
+      const req = rand(4) === 0 ? (specs[rand(specs.length)]?.p ?? '/') : rndPath();
+      assert.equal(await who('gen.example.com', req), expected(req), `GET ${req}`);
+    }
+  });
+});
