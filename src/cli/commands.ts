@@ -387,6 +387,7 @@ Usage:
               [--pod-cidr CIDR] [--data-dir DIR] [--kubelet-port N] [--address IP] [--client-ca-file FILE]
               [--proxy-mode nftables|userspace] [--disable-ingress] [--ingress-http-port N] [--ingress-https-port N]
   skiff images import FILE… | ls | rm REF | pull REF [--data-dir DIR]
+  skiff trust | untrust [--data-dir DIR]
   skiff url svc/NAME [-n NAMESPACE] [--data-dir DIR]
   skiff version
 
@@ -408,6 +409,8 @@ The data dir defaults to $SKIFF_DATA_DIR or ~/.skiff.
                      --node-ip is the Node's InternalIP (default the first non-loopback IPv4 address);
                      --data-dir keeps images and pods (default ~/.skiff/agent); --pod-cidr defaults to
                      10.244.0.0/24. SIGTERM or Ctrl-C stops the pods, as skiff down.
+  trust              adds the local ingress CA (it issues certificates for Ingress TLS hosts without a
+                     secret) to this machine's trust store (update-ca-certificates); untrust removes it.
   url                prints the URLs of a service this machine can open (cluster IP, NodePorts on
                      127.0.0.1, load-balancer addresses), or says why there is none.
 

@@ -60,6 +60,9 @@ const FLAGS: Record<string, readonly string[]> = {
   status: ['data-dir'],
   kubeconfig: ['data-dir'],
   version: [],
+  // The local ingress CA in the machine's trust store.
+  trust: ['data-dir'],
+  untrust: ['data-dir'],
 };
 
 function checkUsage(args: ParsedArgs): void {
@@ -109,6 +112,11 @@ export async function main(
       case 'agent': {
         const { agentCommand } = await import('./agent.js');
         return await agentCommand(args, io);
+      }
+      case 'trust':
+      case 'untrust': {
+        const { trust, untrust } = await import('./trust.js');
+        return args.command === 'trust' ? trust(args, io) : untrust(args, io);
       }
       case 'node-credentials': {
         const { nodeCredentials } = await import('./node-credentials.js');

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureTestImages, IMAGES } from '../images/index.js';
 import {
@@ -18,6 +18,7 @@ import {
   ok,
   parseTable,
   run,
+  SKIFF_BIN,
   startNodeCluster,
   type TestCluster,
   type TestNetns,
@@ -431,6 +432,61 @@ spec:
       assert.match(redirect.body, /location: https:\/\/kubia\.example\.com\/x\?y=1/i);
       const [row] = parseTable(ok(await kubectl(['get', 'ingress', 'kubia'])));
       assert.equal(row?.['PORTS'], '80, 443');
+    });
+
+    test('a TLS host without a secret: the local ingress CA; skiff trust, then curl without -k', async () => {
+      await apply(`apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: trusted
+spec:
+  tls:
+  - hosts:
+    - trusted.example.com
+  rules:
+  - host: trusted.example.com
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service:
+            name: foo
+            port:
+              name: http
+`);
+      await until('the local CA certificate served', async () => {
+        const r = await curl('https://trusted.example.com/', ['-k', '-v']);
+        return r.status === 200 && /issuer: CN=skiff-ingress-ca/.test(r.stderr) ? r : undefined;
+      });
+      // Untrusted by default.
+      assert.equal((await curl('https://trusted.example.com/')).status, 0);
+      // The machine's trust store is never touched: a private mount namespace with copies.
+      const copies = c.file('truststore/.keep', '').replace(/\/\.keep$/, '');
+      const script = [
+        `mkdir -p ${copies}/local ${copies}/certs`,
+        `cp -a /usr/local/share/ca-certificates/. ${copies}/local/`,
+        `cp -a /etc/ssl/certs/. ${copies}/certs/`,
+        `mount --bind ${copies}/local /usr/local/share/ca-certificates`,
+        `mount --bind ${copies}/certs /etc/ssl/certs`,
+        `${process.execPath} ${SKIFF_BIN} trust --data-dir ${c.dataDir} || exit 9`,
+        `nsenter --net=${outside.path} curl -s --max-time 5 --resolve trusted.example.com:443:${address} https://trusted.example.com/; echo "trusted rc=$?"`,
+        `${process.execPath} ${SKIFF_BIN} untrust --data-dir ${c.dataDir} || exit 9`,
+        `nsenter --net=${outside.path} curl -s --max-time 5 --resolve trusted.example.com:443:${address} https://trusted.example.com/; echo "untrusted rc=$?"`,
+      ].join('\n');
+      const r = await run('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], {
+        timeoutMs: 120_000,
+      });
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      assert.match(r.stdout, /The Skiff ingress CA is trusted by this machine/);
+      assert.match(r.stdout, /certutil -d sql:\$HOME\/\.pki\/nssdb/);
+      assert.match(r.stdout, /^foo\ntrusted rc=0$/m);
+      assert.match(r.stdout, /The Skiff ingress CA is no longer trusted/);
+      assert.match(r.stdout, /^untrusted rc=60$/m);
+      assert.ok(
+        !readdirSync('/usr/local/share/ca-certificates').some((f) => f.startsWith('skiff-')),
+        'the machine trust store is unchanged',
+      );
     });
   },
 );
