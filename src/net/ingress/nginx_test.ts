@@ -8,10 +8,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../api/types.js';
 import { createLogger } from '../../log/index.js';
 import { createCertificateAuthority, issueServingCertificate } from '../../pki/index.js';
@@ -112,6 +113,23 @@ describe('nginx data plane', { skip }, () => {
         r.end(
           `${name} ${q.url ?? ''} xff=${String(q.headers['x-forwarded-for'])} proto=${String(q.headers['x-forwarded-proto'])} host=${String(q.headers['x-forwarded-host'])} real=${String(q.headers['x-real-ip'])}\n`,
         );
+      });
+      // A WebSocket echo of single short frames.
+      server.on('upgrade', (q, sock: Socket) => {
+        const accept = createHash('sha1')
+          .update(`${String(q.headers['sec-websocket-key'])}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+          .digest('base64');
+        sock.write(
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+        );
+        sock.on('data', (d: Buffer) => {
+          const len = (d[1] ?? 0) & 127;
+          const mask = d.subarray(2, 6);
+          const data = Buffer.from(d.subarray(6, 6 + len));
+          for (let i = 0; i < len; i++) data[i] = (data[i] ?? 0) ^ (mask[i % 4] ?? 0);
+          const text = Buffer.from(`${name}:${data.toString()}`);
+          sock.write(Buffer.concat([Buffer.from([0x81, text.length]), text]));
+        });
       });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       backends.set(name, { server, port: (server.address() as AddressInfo).port });
@@ -292,7 +310,7 @@ describe('nginx data plane', { skip }, () => {
     );
     await plane.apply(t);
     const caFile = join(dir, 'ca.pem');
-    (await import('node:fs')).writeFileSync(caFile, ca.certPem);
+    writeFileSync(caFile, ca.certPem);
     const secure = (host: string, extra: string[] = []) =>
       curl([
         '--cacert',
@@ -373,5 +391,56 @@ describe('nginx data plane', { skip }, () => {
       const req = rand(4) === 0 ? (specs[rand(specs.length)]?.p ?? '/') : rndPath();
       assert.equal(await who('gen.example.com', req), expected(req), `GET ${req}`);
     }
+  });
+
+  test('a WebSocket passes through; enormous headers and bodies are refused, routes keep working', async () => {
+    await plane.apply(
+      buildRoutes(
+        [
+          ingress('ws', {
+            rules: [{ host: 'ws.example.com', http: { paths: [path('/', 'Prefix', 'foo')] } }],
+          }),
+        ],
+        sources(),
+      ),
+    );
+    const echoed = await new Promise<string>((resolve, reject) => {
+      const sock = connect(http, '127.0.0.1');
+      let buf = Buffer.alloc(0);
+      let upgraded = false;
+      sock.setTimeout(5_000, () => reject(new Error('timeout')));
+      sock.on('error', reject);
+      sock.write(
+        'GET /chat HTTP/1.1\r\nHost: ws.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
+      sock.on('data', (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        if (!upgraded) {
+          const end = buf.indexOf('\r\n\r\n');
+          if (end < 0) return;
+          if (!buf.subarray(0, end).toString().startsWith('HTTP/1.1 101'))
+            return reject(new Error(buf.toString()));
+          upgraded = true;
+          buf = buf.subarray(end + 4);
+          const payload = Buffer.from('hello');
+          const mask = Buffer.from([1, 2, 3, 4]);
+          const masked = Buffer.from(payload.map((b, i) => b ^ (mask[i % 4] ?? 0)));
+          sock.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]));
+        }
+        if (buf.length >= 2 && buf.length >= 2 + ((buf[1] ?? 0) & 127)) {
+          resolve(buf.subarray(2, 2 + ((buf[1] ?? 0) & 127)).toString());
+          sock.destroy();
+        }
+      });
+    });
+    assert.equal(echoed, 'foo:hello');
+    const big = await get('ws.example.com', '/', ['-H', `X-Big: ${'a'.repeat(20_000)}`]);
+    assert.equal(big.status, 400);
+    const bodyFile = join(dir, 'big-body');
+    writeFileSync(bodyFile, 'a'.repeat(2 * 1024 * 1024));
+    const body = await get('ws.example.com', '/', ['--data-binary', `@${bodyFile}`]);
+    assert.equal(body.status, 413);
+    assert.equal(await who('ws.example.com', '/x'), 'foo');
   });
 });
