@@ -1,10 +1,11 @@
 // Runs the benchmarks (all, or those named) and prints one table per benchmark:
-//   node dist/bench/run.js [startup|rss|api|list|watch|sqlite|controllers|pods|pki|streams]...
+//   node dist/bench/run.js [startup|rss|api|list|watch|sqlite|controllers|pods|pki|streams|ingress]...
 // A goal missed is reported, not failed; an error exits non-zero.
 
 import { availableParallelism, loadavg } from 'node:os';
 import { api } from './api.js';
 import { controllers } from './controllers.js';
+import { ingress } from './ingress.js';
 import type { BenchContext, Benchmark } from './lib/bench.js';
 import {
   attachCluster,
@@ -35,6 +36,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   pods,
   pki,
   streams,
+  ingress,
 ];
 
 function usage(): string {
