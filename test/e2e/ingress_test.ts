@@ -323,8 +323,13 @@ describe(
         const r = await curl(url);
         return r.status === 200 ? r.body.trim() : String(r.status);
       };
+      // Every backend pod ready and its route live.
       await until('the multi ingress routes', async () =>
-        (await body('http://foo.example.com/')) === 'foo' ? true : undefined,
+        (await body('http://foo.example.com/')) === 'foo' &&
+        (await body('http://kubia.example.com/kubia/')) === 'kubia' &&
+        (await body('http://bar.example.com/')) === 'bar'
+          ? true
+          : undefined,
       );
       assert.equal(await body('http://kubia.example.com/kubia/'), 'kubia');
       assert.equal(await body('http://kubia.example.com/bar/'), 'bar');
