@@ -86,7 +86,12 @@ export function startIngressController(o: IngressControllerOptions): IngressCont
   const reported = new Set<string>();
   const statusWritten = new Map<string, string>();
   let resolveReady!: () => void;
-  const readyPromise = new Promise<void>((r) => (resolveReady = r));
+  let rejectReady!: (err: unknown) => void;
+  const readyPromise = new Promise<void>((res, rej) => {
+    resolveReady = res;
+    rejectReady = rej;
+  });
+  readyPromise.catch(() => undefined); // a caller that never asks is not an unhandled rejection
   let live = false;
 
   const writeStatus = async (ing: KubeObject): Promise<void> => {
@@ -132,7 +137,14 @@ export function startIngressController(o: IngressControllerOptions): IngressCont
         },
         defaultCertificate: o.issuer.defaultCertificate,
       });
-      await o.dataPlane.apply(table);
+      try {
+        await o.dataPlane.apply(table);
+      } catch (err) {
+        // The first configuration failing (nginx cannot bind its ports…) fails the start;
+        // later failures keep the last good one serving and are retried.
+        if (!live) rejectReady(err);
+        throw err;
+      }
       if (!live) {
         live = true;
         resolveReady();

@@ -40,6 +40,11 @@ export async function startNodeIngress(o: NodeIngressOptions): Promise<IngressCo
     logger: o.logger.child('ingress'),
   });
   const controller = startIngressController({ ...o, dataPlane, issuer });
-  await controller.ready();
+  try {
+    await controller.ready();
+  } catch (e) {
+    await controller.close();
+    throw e;
+  }
   return controller;
 }

@@ -535,4 +535,27 @@ describe('nginx data plane', { skip }, () => {
     const bound = overloaded ? 500 : 100;
     assert.ok((times[4] ?? Infinity) < bound, `median change-to-live ${times[4]} ms`);
   });
+
+  test("a port already taken: the first configuration fails with nginx's reason", async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '0.0.0.0', r));
+    const port = (taken.address() as AddressInfo).port;
+    const other = mkdtempSync(join(tmpdir(), 'skiff-ingress-test-'));
+    const second = await startNginx({
+      dir: other,
+      httpPort: port,
+      httpsPort: await freePort(),
+      logger: createLogger({ level: 'error' }),
+    });
+    try {
+      await assert.rejects(
+        second.apply(buildRoutes([], sources())),
+        /nginx did not start: .*bind\(\) to 0\.0\.0\.0:\d+ failed \(98: Address already in use\)/,
+      );
+    } finally {
+      await second.close();
+      taken.close();
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
 });
