@@ -133,7 +133,7 @@ export function startIngressController(o: IngressControllerOptions): IngressCont
           if (!secretName) return o.issuer.forHost(host);
           const secret = secrets.get(ns, secretName);
           if (!secret) return { problem: `secret "${ns}/${secretName}" not found` };
-          return certificateFromSecret(secret);
+          return certificateFromSecret(secret, host);
         },
         defaultCertificate: o.issuer.defaultCertificate,
       });

@@ -101,7 +101,9 @@ describe('nginx data plane', { skip }, () => {
     certificate: (_ns, secretName, host) => {
       if (!secretName) return issuer.forHost(host);
       const s = secrets.get(secretName);
-      return s ? certificateFromSecret(s) : { problem: `secret "default/${secretName}" not found` };
+      return s
+        ? certificateFromSecret(s, host)
+        : { problem: `secret "default/${secretName}" not found` };
     },
     defaultCertificate: issuer.defaultCertificate,
   });
@@ -284,12 +286,14 @@ describe('nginx data plane', { skip }, () => {
             { hosts: ['local.example.com'] },
             { hosts: ['mismatch.example.com'], secretName: 'mismatch' },
             { hosts: ['garbage.example.com'], secretName: 'garbage' },
+            { hosts: ['wrongname.example.com'], secretName: 'tls-secret' },
           ],
           rules: [
             'kubia.example.com',
             'local.example.com',
             'mismatch.example.com',
             'garbage.example.com',
+            'wrongname.example.com',
           ].map(rule),
         }),
         ingress(
@@ -306,6 +310,7 @@ describe('nginx data plane', { skip }, () => {
       [
         'TLS for host "mismatch.example.com": secret "default/mismatch": the private key does not match the certificate; the default certificate is served instead',
         'TLS for host "garbage.example.com": secret "default/garbage": tls.crt is not a PEM certificate (error:0480006C:PEM routines::no start line); the default certificate is served instead',
+        'TLS for host "wrongname.example.com": secret "default/tls-secret": the certificate (CN=kubia.example.com) does not name host "wrongname.example.com"',
       ],
     );
     await plane.apply(t);
@@ -324,6 +329,9 @@ describe('nginx data plane', { skip }, () => {
     assert.equal(ok.status, 200, ok.stderr);
     assert.match(ok.body, /^kubia \/x .*proto=https/);
     assert.equal((await secure('local.example.com')).status, 200);
+    // Served as asked, though it names another host: only -k accepts it.
+    assert.equal((await secure('wrongname.example.com')).status, 0);
+    assert.equal((await secure('wrongname.example.com', ['-k'])).status, 200);
     // Broken secrets: the default certificate, which names neither host.
     assert.notEqual((await secure('mismatch.example.com')).status, 200);
     const insecure = await secure('mismatch.example.com', ['-k']);
@@ -451,6 +459,7 @@ describe('nginx data plane', { skip }, () => {
     let done = 0;
     let running = true;
     let retried = 0;
+    const statuses: number[] = [];
     /**
      * One GET, retried when the connection closes under it, as RFC 9112 (9.3.1) lets
      * clients retry idempotent requests (browsers and curl do). A reload's old workers close
@@ -471,7 +480,10 @@ describe('nginx data plane', { skip }, () => {
           (res) => {
             res.resume();
             res.on('end', () => {
-              if (res.statusCode !== 200) failures++;
+              if (res.statusCode !== 200) {
+                failures++;
+                statuses.push(res.statusCode ?? 0);
+              }
               done++;
               resolve();
             });
@@ -483,6 +495,7 @@ describe('nginx data plane', { skip }, () => {
             void once(attemptsLeft - 1).then(resolve);
           } else {
             failures++;
+            statuses.push(-1);
             resolve();
           }
         });
@@ -523,7 +536,7 @@ describe('nginx data plane', { skip }, () => {
     assert.equal(
       failures,
       0,
-      `${failures} of ${done} requests failed during 10 reloads (${retried} retried)`,
+      `${failures} of ${done} requests failed during 10 reloads (${retried} retried; statuses ${statuses.join(', ')})`,
     );
     assert.ok(done > 0);
     times.sort((a, b) => a - b);

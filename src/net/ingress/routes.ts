@@ -247,7 +247,12 @@ export function buildRoutes(ingresses: readonly KubeObject[], src: RouteSources)
             `TLS for host "${host}": ${cert.problem}; the default certificate is served instead`,
           );
           h.tls = src.defaultCertificate;
-        } else h.tls = cert;
+        } else {
+          if (cert.warning)
+            report('CertificateMismatch', `TLS for host "${host}": ${cert.warning}`);
+          const { warning: _unused, ...served } = cert;
+          h.tls = served;
+        }
         if (redirectWanted(ing)) h.redirect = true;
       }
     }

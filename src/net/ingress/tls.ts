@@ -44,7 +44,10 @@ export function ensureIngressCa(dir: string): CertificateAuthority {
 const idOf = (pem: string): string => createHash('sha256').update(pem).digest('hex').slice(0, 24);
 
 /** A secret's certificate and key, or what is wrong with them. */
-export function certificateFromSecret(secret: KubeObject): TlsCertificate | { problem: string } {
+export function certificateFromSecret(
+  secret: KubeObject,
+  host?: string,
+): TlsCertificate | { problem: string } {
   const ref = `secret "${secret.metadata.namespace ?? ''}/${secret.metadata.name ?? ''}"`;
   const data = (secret['data'] as Record<string, string> | undefined) ?? {};
   const crt = data['tls.crt'] ? Buffer.from(data['tls.crt'], 'base64').toString('utf8') : '';
@@ -67,7 +70,17 @@ export function certificateFromSecret(secret: KubeObject): TlsCertificate | { pr
   if (Date.parse(cert.validTo) < Date.now())
     return { problem: `${ref}: the certificate expired on ${cert.validTo}` };
   const pem = `${crt.trim()}\n${key.trim()}\n`;
-  return { id: idOf(pem), pem };
+  // Served anyway (as ingress-nginx does), but clients will refuse it for this name.
+  const named = !host || (host.startsWith('*.') ? true : cert.checkHost(host) !== undefined);
+  return {
+    id: idOf(pem),
+    pem,
+    ...(named
+      ? {}
+      : {
+          warning: `${ref}: the certificate (${cert.subject.replace(/\n/g, ', ')}) does not name host "${host}"`,
+        }),
+  };
 }
 
 /** Certificates the local ingress CA issues, one per host, kept for the process's life. */

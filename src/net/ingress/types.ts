@@ -24,6 +24,8 @@ export interface TlsCertificate {
   /** Stable file name for the PEM (certificate chain followed by the key). */
   id: string;
   pem: string;
+  /** Served, but worth a Warning (e.g. it does not name the host). */
+  warning?: string;
 }
 
 export interface VirtualHost {
