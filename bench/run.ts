@@ -1,11 +1,12 @@
 // Runs the benchmarks (all, or those named) and prints one table per benchmark:
-//   node dist/bench/run.js [startup|rss|api|list|watch|sqlite|controllers|pods|pki|streams|dns]...
+//   node dist/bench/run.js [startup|rss|api|list|watch|sqlite|controllers|pods|pki|streams|dns|ingress]...
 // A goal missed is reported, not failed; an error exits non-zero.
 
 import { availableParallelism, loadavg } from 'node:os';
 import { api } from './api.js';
 import { controllers } from './controllers.js';
 import { dns } from './dns.js';
+import { ingress } from './ingress.js';
 import type { BenchContext, Benchmark } from './lib/bench.js';
 import {
   attachCluster,
@@ -37,6 +38,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   pki,
   streams,
   dns,
+  ingress,
 ];
 
 function usage(): string {

@@ -25,6 +25,9 @@ const DEBIAN_PACKAGES = [
   'dnsutils',
   'dnsperf',
   'unbound',
+  // The ingress data plane, and the benchmark's load generator.
+  'nginx-light',
+  'wrk',
 ];
 
 function run(cmd, args, opts = {}) {

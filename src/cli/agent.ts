@@ -14,8 +14,9 @@ import type { Io } from './commands.js';
 import { dataPaths } from './paths.js';
 import { guardProcess, isAlive, whenOwnerGone } from './process.js';
 import { proxyModeFlag, startNodeProxy } from './service-proxy.js';
-import type { ServiceProxy } from '../net/index.js';
+import type { IngressController, ServiceProxy } from '../net/index.js';
 import { dnsFlags, type DnsFlags } from './dns-flags.js';
+import { ingressFlags, startIngress, type IngressFlags } from './ingress.js';
 
 export const DEFAULT_KUBELET_PORT = 10250;
 /** The node's share of the cluster CIDR when --pod-cidr is not given (as `skiff up`). */
@@ -36,6 +37,8 @@ export interface AgentFlags {
   nodeIP?: string;
   proxyMode?: 'nftables' | 'userspace';
   dns: DnsFlags;
+  /** The ingress controller's ports; undefined runs none (`--disable-ingress`). */
+  ingress?: IngressFlags | undefined;
 }
 
 /** The flags of `skiff agent`, checked (usage errors throw UsageError). */
@@ -71,6 +74,7 @@ export function agentFlags(args: ParsedArgs): AgentFlags {
     ...(nodeIP ? { nodeIP } : {}),
     ...(proxyMode ? { proxyMode } : {}),
     dns: dnsFlags(args),
+    ingress: ingressFlags(args),
   };
 }
 
@@ -230,6 +234,7 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
   });
   let proxy: ServiceProxy | undefined;
   let dns: { close(): Promise<void> } | undefined;
+  let ingress: IngressController | undefined;
   const stop = async (): Promise<void> => {
     await dns?.close();
     components.abort();
@@ -271,6 +276,25 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
       signal: components.signal,
       progress: io.out,
     });
+    // The node's ingress controller (the node's credentials).
+    const ports = f.ingress;
+    if (ports) {
+      ingress = await startIngress({
+        ...ports,
+        client,
+        signal: components.signal,
+        logger,
+        nodeName: f.nodeName,
+        nodeIP: f.nodeIP ?? defaultNodeIP(f.podCIDR),
+        dataDir: f.dataDir,
+      }).catch((e: unknown) => {
+        logger.error('the ingress controller cannot run; Ingresses carry no traffic', { err: e });
+        io.err(`warning: ingress controller: ${(e as Error).message}`);
+        return undefined;
+      });
+      if (ingress)
+        io.out(`  ✓ ingress controller on ports ${ports.httpPort} and ${ports.httpsPort}`);
+    }
   } catch (e) {
     io.err(`error: ${(e as Error).message}`);
     // As `skiff up`: containers already running stay for the next agent to adopt.
@@ -293,6 +317,7 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
   await proxy
     ?.close(false)
     .catch((e: unknown) => logger.error('service rules not removed', { err: e }));
+  await ingress?.close().catch((e: unknown) => logger.error('ingress not stopped', { err: e }));
   await stop();
   return 0;
 }

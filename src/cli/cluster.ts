@@ -29,9 +29,10 @@ import {
 import type { DataPaths } from './paths.js';
 import { advertisedAddress, primaryAddress } from './address.js';
 import { startNodeProxy } from './service-proxy.js';
-import type { ServiceProxy } from '../net/index.js';
+import type { IngressController, ServiceProxy } from '../net/index.js';
 import { startNodeDns } from './dns.js';
 import type { DnsFlags } from './dns-flags.js';
+import { startIngress, type IngressFlags } from './ingress.js';
 
 export { primaryAddress };
 
@@ -49,6 +50,8 @@ export interface ClusterOptions {
     kubeletPort?: number;
     proxyMode?: 'nftables' | 'userspace';
     dns?: DnsFlags;
+    /** The ingress controller's ports; undefined runs none (`--disable-ingress`). */
+    ingress?: IngressFlags | undefined;
   };
   /** The built-in load balancer's options (`--lb-pool`), or false to run none. */
   loadBalancer?: { pool?: string } | false;
@@ -112,6 +115,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   const openapi = createOpenApiHandler();
   let agent: NodeAgent | undefined;
   let proxy: ServiceProxy | undefined;
+  let ingress: IngressController | undefined;
   const apiServer = await createApiServer({
     store,
     tls: { cert: pki.apiserver.certPem, key: pki.apiserver.keyPem, ca: pki.ca.certPem },
@@ -245,6 +249,27 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
         o.progress(`  ✗ service proxy: ${(e as Error).message}`);
         return undefined;
       });
+    // The node's ingress controller, an API client of its own.
+    const ingressPorts = node?.ingress;
+    if (node && ingressPorts)
+      ingress = await step(
+        o.progress,
+        `ingress controller on ports ${ingressPorts.httpPort} and ${ingressPorts.httpsPort}`,
+        () =>
+          startIngress({
+            ...ingressPorts,
+            client: inProcess('system:skiff-ingress-controller', ['system:masters']),
+            signal: components.signal,
+            logger: log,
+            nodeName: node.name,
+            nodeIP: defaultNodeIP(node.podCIDR),
+            dataDir: paths.dir,
+          }),
+      ).catch((e: unknown) => {
+        log.error('the ingress controller cannot run; Ingresses carry no traffic', { err: e });
+        o.progress(`  ✗ ingress controller: ${(e as Error).message}`);
+        return undefined;
+      });
   }
   // Cluster DNS: served by the node on its address, as an API client of its own.
   const dns =
@@ -281,6 +306,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       await proxy
         ?.close(false)
         .catch((e: unknown) => log.error('service rules not removed', { err: e }));
+      await ingress?.close().catch((e: unknown) => log.error('ingress not stopped', { err: e }));
       components.abort();
       commandRunner.close();
       stopCompactor.abort();

@@ -21,6 +21,7 @@ import { intFlag, stringFlag, UsageError, type ParsedArgs } from './args.js';
 import { dnsFlags, DNS_VALUE_FLAGS, type DnsFlags } from './dns-flags.js';
 import { dataPaths, type DataPaths } from './paths.js';
 import { proxyModeFlag } from './service-proxy.js';
+import { ingressChildArgs, ingressFlags, type IngressFlags } from './ingress.js';
 import {
   clearRuntimeFiles,
   guardProcess,
@@ -155,6 +156,7 @@ async function nodeOptions(
   kubeletPort: number;
   proxyMode?: 'nftables' | 'userspace';
   dns: DnsFlags;
+  ingress: IngressFlags | undefined;
 } | null> {
   const { nodeHostProblems } = await import('../agent/preflight.js');
   const missing = nodeHostProblems();
@@ -173,6 +175,7 @@ async function nodeOptions(
     kubeletPort: intFlag(args, 'kubelet-port') ?? DEFAULT_KUBELET_PORT,
     ...proxyModeOption(args),
     dns: dnsFlags(args),
+    ingress: ingressFlags(args),
   };
 }
 
@@ -251,6 +254,7 @@ async function detach(
   }
   if (args.flags.has('disable-dns')) childArgs.push('--disable-dns');
   if (args.flags.has('merge-kubeconfig')) childArgs.push('--merge-kubeconfig');
+  childArgs.push(...ingressChildArgs(args));
   const logFd = openSync(paths.log, 'a');
   let logOffset = fstatSync(logFd).size;
   const child = spawn(process.execPath, [binPath(), ...childArgs], {
@@ -383,7 +387,7 @@ export const USAGE = `Skiff: a small Kubernetes-compatible cluster.
 Usage:
   skiff up [--data-dir DIR] [--detach] [--api-port N] [--bind-address IP] [--merge-kubeconfig] [--token-auth-file FILE]
            [--node-name NAME] [--pod-cidr CIDR] [--kubelet-port N] [--disable-agent] [--proxy-mode nftables|userspace]
-           [--disable-load-balancer | --lb-pool CIDR]
+           [--disable-load-balancer | --lb-pool CIDR] [--disable-ingress] [--ingress-http-port N] [--ingress-https-port N]
            [--cluster-domain DOMAIN] [--resolv-conf FILE] [--disable-dns]
   skiff down [--data-dir DIR]
   skiff status [--data-dir DIR]
@@ -391,9 +395,10 @@ Usage:
   skiff node-credentials --node-name NAME --address IP [--address IP]… --out DIR [--server URL] [--data-dir DIR]
   skiff agent --kubeconfig FILE --tls-cert-file FILE --tls-private-key-file FILE [--node-name NAME] [--node-ip IP]
               [--pod-cidr CIDR] [--data-dir DIR] [--kubelet-port N] [--address IP] [--client-ca-file FILE]
-              [--proxy-mode nftables|userspace]
+              [--proxy-mode nftables|userspace] [--disable-ingress] [--ingress-http-port N] [--ingress-https-port N]
               [--cluster-domain DOMAIN] [--resolv-conf FILE] [--disable-dns]
   skiff images import FILE… | ls | rm REF | pull REF [--data-dir DIR]
+  skiff trust | untrust [--data-dir DIR]
   skiff url svc/NAME [-n NAMESPACE] [--data-dir DIR]
   skiff version
 
@@ -415,12 +420,15 @@ The data dir defaults to $SKIFF_DATA_DIR or ~/.skiff.
                      --node-ip is the Node's InternalIP (default the first non-loopback IPv4 address);
                      --data-dir keeps images and pods (default ~/.skiff/agent); --pod-cidr defaults to
                      10.244.0.0/24. SIGTERM or Ctrl-C stops the pods, as skiff down.
+  trust              adds the local ingress CA (it issues certificates for Ingress TLS hosts without a
+                     secret) to this machine's trust store (update-ca-certificates); untrust removes it.
   url                prints the URLs of a service this machine can open (cluster IP, NodePorts on
                      127.0.0.1, load-balancer addresses), or says why there is none.
 
 A node (of up or agent) runs the service proxy: --proxy-mode nftables programs the kernel (root
 and a working nft), userspace serves each service from listeners; by default nftables where it
-works, else userspace.
+works, else userspace. It also runs the ingress controller (nginx configured from the Ingresses of
+class skiff) on ports 80 and 443 (--ingress-http-port, --ingress-https-port); --disable-ingress runs none.
 
 A node (of up or agent) serves cluster DNS on its address, port 53 (metrics on 9153), for
 --cluster-domain (default cluster.local, also the pods' search path) and keeps itself in the

@@ -13,6 +13,8 @@ const BOOLEANS = new Set([
   'disable-load-balancer',
   // Cluster DNS.
   'disable-dns',
+  // The ingress controller.
+  'disable-ingress',
 ]);
 
 /** The flags each command accepts; anything else is a usage error, never silently ignored. */
@@ -37,6 +39,10 @@ const FLAGS: Record<string, readonly string[]> = {
     'cluster-domain',
     'disable-dns',
     'resolv-conf',
+    // The ingress controller.
+    'disable-ingress',
+    'ingress-http-port',
+    'ingress-https-port',
   ],
   agent: [
     'kubeconfig',
@@ -54,12 +60,19 @@ const FLAGS: Record<string, readonly string[]> = {
     'cluster-domain',
     'disable-dns',
     'resolv-conf',
+    // The ingress controller.
+    'disable-ingress',
+    'ingress-http-port',
+    'ingress-https-port',
   ],
   'node-credentials': ['node-name', 'address', 'data-dir', 'out', 'server'],
   down: ['data-dir'],
   status: ['data-dir'],
   kubeconfig: ['data-dir'],
   version: [],
+  // The local ingress CA in the machine's trust store.
+  trust: ['data-dir'],
+  untrust: ['data-dir'],
 };
 
 function checkUsage(args: ParsedArgs): void {
@@ -109,6 +122,11 @@ export async function main(
       case 'agent': {
         const { agentCommand } = await import('./agent.js');
         return await agentCommand(args, io);
+      }
+      case 'trust':
+      case 'untrust': {
+        const { trust, untrust } = await import('./trust.js');
+        return args.command === 'trust' ? trust(args, io) : untrust(args, io);
       }
       case 'node-credentials': {
         const { nodeCredentials } = await import('./node-credentials.js');

@@ -1,4 +1,5 @@
-// Node networking components, run by each node as API clients.
+// Node networking components, run by each node as API clients: the service proxy, cluster
+// DNS and the ingress controller.
 
 // The service proxy (proxy/).
 export {
@@ -19,3 +20,15 @@ export {
 
 // Cluster DNS (dns/).
 export * from './dns/index.js';
+
+// The ingress controller (nginx configured from Ingresses).
+export {
+  startNodeIngress,
+  DEFAULT_INGRESS_HTTP_PORT,
+  DEFAULT_INGRESS_HTTPS_PORT,
+  INGRESS_CA_CERT,
+  INGRESS_CA_NAME,
+  ensureIngressCa,
+  type IngressController,
+  type NodeIngressOptions,
+} from './ingress/index.js';

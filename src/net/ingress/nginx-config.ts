@@ -1,0 +1,185 @@
+// The routing table as an nginx configuration. One server per host (the catch-all "" is
+// the default server), one location per path: Exact as `location =`, Prefix `/a/b` as
+// `location = /a/b` plus `location ^~ /a/b/` so that nginx's longest-prefix match is
+// Kubernetes' element-wise one. Upstreams go straight to pod IPs with keep-alive pools.
+
+import { createHash } from 'node:crypto';
+import type { RoutingTable, Target, VirtualHost } from './types.js';
+
+export interface NginxLayout {
+  /** Where the PID file, logs and certificates live. */
+  dir: string;
+  /** Scratch directory for request bodies and responses too big for memory. */
+  tempDir: string;
+  /** Certificate file path for a certificate id. */
+  certPath(id: string): string;
+  httpPort: number;
+  httpsPort: number;
+  /** The worker processes' user (when the master runs as root). */
+  user?: string;
+  /** Unix socket answering `GET /generation` with the configuration's generation. */
+  statusSocket: string;
+}
+
+/** nginx string literal: quoted, with the characters nginx treats specially escaped. */
+const quote = (s: string): string => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+
+/** The id of the certificate for names no `spec.tls` entry covers. */
+export const DEFAULT_CERT_ID = 'default';
+
+function upstreamName(t: Extract<Target, { kind: 'service' }>): string {
+  return 'u_' + createHash('sha256').update(t.name).digest('hex').slice(0, 16);
+}
+
+/** `server_name` for a host: exact, or a regex matching exactly one label for `*.`. */
+function serverName(host: string): string {
+  if (host === '') return '_';
+  if (host.startsWith('*.')) return `"~^[^.]+${host.slice(1).replace(/[.]/g, '\\.')}$"`;
+  return host;
+}
+
+function answer(t: Target, indent: string): string[] {
+  if (t.kind === 'status') return [`${indent}return ${t.code};`];
+  if (t.endpoints.length === 0) return [`${indent}return 503;`];
+  return [`${indent}proxy_pass http://${upstreamName(t)};`];
+}
+
+function locations(h: VirtualHost, indent: string): string[] {
+  const out: string[] = [];
+  const exact = new Set(h.routes.filter((r) => r.type === 'Exact').map((r) => r.path));
+  let hasRoot = false;
+  for (const r of h.routes) {
+    const body = answer(r.target, `${indent}  `);
+    if (r.type === 'Exact') {
+      out.push(`${indent}location = ${quote(r.path)} {`, ...body, `${indent}}`);
+      continue;
+    }
+    if (r.path === '/') {
+      hasRoot = true;
+      out.push(`${indent}location / {`, ...body, `${indent}}`);
+      continue;
+    }
+    if (!exact.has(r.path))
+      out.push(`${indent}location = ${quote(r.path)} {`, ...body, `${indent}}`);
+    out.push(`${indent}location ^~ ${quote(r.path + '/')} {`, ...body, `${indent}}`);
+  }
+  if (!hasRoot)
+    out.push(`${indent}location / {`, ...answer(h.fallback, `${indent}  `), `${indent}}`);
+  return out;
+}
+
+function server(h: VirtualHost, l: NginxLayout): string[] {
+  const dflt = h.host === '' ? ' default_server' : '';
+  const lines: string[] = ['  server {', `    server_name ${serverName(h.host)};`];
+  if (h.redirectToHttps) {
+    // Plain HTTP only redirects; a server of its own so the HTTPS one keeps the routes.
+    const port = l.httpsPort === 443 ? '' : `:${l.httpsPort}`;
+    lines.push(
+      `    listen ${l.httpPort}${dflt};`,
+      `    location / { return 308 https://$host${port}$request_uri; }`,
+      '  }',
+      '  server {',
+      `    server_name ${serverName(h.host)};`,
+    );
+  } else lines.push(`    listen ${l.httpPort}${dflt};`);
+  // Every host answers HTTPS too, with its own certificate or the default one.
+  const id = h.tls?.id ?? DEFAULT_CERT_ID;
+  lines.push(
+    `    listen ${l.httpsPort} ssl http2${dflt};`,
+    `    ssl_certificate ${quote(l.certPath(id))};`,
+    `    ssl_certificate_key ${quote(l.certPath(id))};`,
+  );
+  lines.push(...locations(h, '    '), '  }');
+  return lines;
+}
+
+function upstreams(t: RoutingTable): string[] {
+  const seen = new Map<string, Extract<Target, { kind: 'service' }>>();
+  for (const h of t.hosts)
+    for (const target of [...h.routes.map((r) => r.target), h.fallback])
+      if (target.kind === 'service' && target.endpoints.length)
+        seen.set(upstreamName(target), target);
+  const out: string[] = [];
+  for (const [name, target] of [...seen].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    out.push(`  # ${target.name}`, `  upstream ${name} {`);
+    for (const e of target.endpoints) out.push(`    server ${e.ip}:${e.port} max_fails=0;`);
+    out.push('    keepalive 64;', '    keepalive_timeout 60s;', '  }');
+  }
+  return out;
+}
+
+/** The whole nginx.conf for a routing table. */
+export function renderNginxConfig(t: RoutingTable, l: NginxLayout, generation: number): string {
+  const hasCatchAll = t.hosts.some((h) => h.host === '');
+  const hosts = hasCatchAll
+    ? t.hosts
+    : [
+        {
+          host: '',
+          routes: [],
+          fallback: { kind: 'status', code: 404 },
+          redirectToHttps: false,
+        } as VirtualHost,
+        ...t.hosts,
+      ];
+  return [
+    "# Written by the skiff ingress controller from the cluster's Ingresses; do not edit.",
+    ...(l.user ? [`user ${l.user};`] : []),
+    'worker_processes auto;',
+    `pid ${quote(`${l.dir}/nginx.pid`)};`,
+    `error_log ${quote(`${l.dir}/error.log`)} warn;`,
+    'worker_shutdown_timeout 240s;',
+    'events { worker_connections 16384; multi_accept on; }',
+    'http {',
+    '  access_log off;',
+    '  server_tokens off;',
+    '  sendfile on;',
+    '  tcp_nodelay on;',
+    `  client_body_temp_path ${quote(`${l.tempDir}/body`)};`,
+    `  proxy_temp_path ${quote(`${l.tempDir}/proxy`)};`,
+    `  fastcgi_temp_path ${quote(`${l.tempDir}/fastcgi`)};`,
+    `  uwsgi_temp_path ${quote(`${l.tempDir}/uwsgi`)};`,
+    `  scgi_temp_path ${quote(`${l.tempDir}/scgi`)};`,
+    '  server_names_hash_bucket_size 128;',
+    // Keep-alive to the pods unless the client asks to upgrade (WebSocket).
+    '  map $http_upgrade $connection_upgrade { default upgrade; "" ""; }',
+    // Request limits and timeouts (ingress-nginx's defaults).
+    '  client_max_body_size 1m;',
+    '  client_header_buffer_size 1k;',
+    '  large_client_header_buffers 4 8k;',
+    '  client_header_timeout 60s;',
+    '  client_body_timeout 60s;',
+    '  keepalive_timeout 75s;',
+    '  keepalive_requests 10000;',
+    '  http2_max_concurrent_streams 128;',
+    '  proxy_connect_timeout 5s;',
+    '  proxy_send_timeout 60s;',
+    '  proxy_read_timeout 60s;',
+    '  proxy_http_version 1.1;',
+    '  proxy_buffering off;',
+    '  proxy_request_buffering on;',
+    '  proxy_next_upstream error timeout;',
+    '  proxy_set_header Host $host;',
+    '  proxy_set_header Upgrade $http_upgrade;',
+    '  proxy_set_header Connection $connection_upgrade;',
+    '  proxy_set_header X-Real-IP $remote_addr;',
+    '  proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    '  proxy_set_header X-Forwarded-Proto $scheme;',
+    '  proxy_set_header X-Forwarded-Host $host;',
+    '  proxy_set_header X-Forwarded-Port $server_port;',
+    '  ssl_protocols TLSv1.2 TLSv1.3;',
+    '  ssl_prefer_server_ciphers off;',
+    '  ssl_session_cache shared:SSL:10m;',
+    '  ssl_session_timeout 10m;',
+    ...upstreams(t),
+    // Tells the controller which configuration the workers run (a reload is live once the
+    // new workers answer).
+    '  server {',
+    `    listen unix:${l.statusSocket};`,
+    `    location = /generation { return 200 "${generation}"; }`,
+    '  }',
+    ...hosts.flatMap((h) => server(h, l)),
+    '}',
+    '',
+  ].join('\n');
+}
