@@ -243,6 +243,38 @@ subsets:
     assert.match(far, /^You've hit kubia-/);
   });
 
+  test('two LoadBalancers on one port: the second stays <pending> with an event; the first keeps serving', async () => {
+    await apply(
+      service(
+        'kubia-loadbalancer-2',
+        '  type: LoadBalancer\n  ports:\n  - port: 80\n    targetPort: 8080\n  selector:\n    app: kubia\n',
+      ),
+    );
+    const event = await until('a warning on kubia-loadbalancer-2', async () => {
+      const r = await kubectl([
+        'get',
+        'events',
+        '--field-selector',
+        'involvedObject.name=kubia-loadbalancer-2',
+        '-o',
+        'jsonpath={.items[*].reason}: {.items[*].message}',
+      ]);
+      return /SyncLoadBalancerFailed/.test(r.stdout) ? r.stdout : undefined;
+    });
+    assert.match(
+      event,
+      /failed to ensure load balancer: port 80\/TCP of node \S+ \(\S+\) is used by load balancer default\/kubia-loadbalancer/,
+    );
+    const row = parseTable(ok(await kubectl(['get', 'svc', 'kubia-loadbalancer-2'])))[0];
+    assert.equal(row?.['EXTERNAL-IP'], '<pending>');
+    const lb = await jsonpath(
+      ['svc', 'kubia-loadbalancer'],
+      '{.status.loadBalancer.ingress[0].ip}',
+    );
+    const far = await fromOutside('curl', ['-s', '--max-time', '5', `http://${lb}`]);
+    assert.match(far.stdout, /^You've hit kubia-/);
+  });
+
   test('5.5 troubleshooting: a service without endpoints refuses at once', async () => {
     await apply(service('kubia-none', '  ports:\n  - port: 80\n  selector:\n    app: nobody\n'));
     const [pod] = await readyPods('app=kubia', 3);
