@@ -314,6 +314,70 @@ describe(
         await othersServe();
       });
 
+      test('generated: seeded bad NodePorts and Endpoints addresses are each refused with 422, and nothing is made', async () => {
+        // A small deterministic generator (mulberry32), so a failure names a case to replay.
+        let seed = 0x5e1f11;
+        const next = () => {
+          seed = (seed + 0x6d2b79f5) | 0;
+          let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+          t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+          return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+        };
+        const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+        const before = ok(await kubectl(['get', 'svc,endpoints', '-o', 'name']));
+        for (let i = 0; i < 24; i++) {
+          const name = `fuzz-${i}`;
+          if (i % 2 === 0) {
+            const nodePort = pick([
+              1 + Math.floor(next() * 29999),
+              32768 + Math.floor(next() * 32767),
+            ]);
+            const r = await kubectl(
+              ['create', '-f', '-'],
+              service(
+                name,
+                `  type: NodePort\n  ports:\n  - port: 80\n    nodePort: ${nodePort}\n`,
+              ),
+            );
+            assert.equal(r.code, 1, `case ${i}: nodePort ${nodePort}`);
+            assert.match(
+              r.stderr,
+              new RegExp(`spec\\.ports\\[0\\]\\.nodePort: Invalid value: ${nodePort}: `),
+              `case ${i}`,
+            );
+          } else {
+            const octet = () => Math.floor(next() * 256);
+            const ip = pick([
+              `${octet()}.${octet()}.${octet()}`,
+              `${octet()}.${octet()}.${octet()}.${octet() + 256}`,
+              `127.${octet()}.${octet()}.${octet()}`,
+              `169.254.${octet()}.${octet()}`,
+              // Link-local multicast only: kube takes other multicast addresses.
+              `224.0.0.${octet()}`,
+              '0.0.0.0',
+              `host-${octet()}`,
+            ]);
+            const r = await kubectl(
+              ['create', '-f', '-'],
+              JSON.stringify({
+                apiVersion: 'v1',
+                kind: 'Endpoints',
+                metadata: { name },
+                subsets: [{ addresses: [{ ip }], ports: [{ port: 80 }] }],
+              }),
+            );
+            assert.equal(r.code, 1, `case ${i}: ${ip}`);
+            assert.match(
+              r.stderr,
+              /^The Endpoints "fuzz-\d+" is invalid: /,
+              `case ${i}: ${ip}: ${r.stderr}`,
+            );
+          }
+        }
+        assert.equal(ok(await kubectl(['get', 'svc,endpoints', '-o', 'name'])), before);
+        await othersServe();
+      });
+
       test('two LoadBalancers on one port: each gets its own pool address', async () => {
         await apply(
           service(
@@ -327,6 +391,12 @@ describe(
         await until('kubia-2 from outside', async () =>
           hits(await curlOutside(`http://${two}`)).length ? true : undefined,
         );
+        // Deleted, its address is given up: the node no longer answers for it.
+        ok(await kubectl(['delete', 'svc', 'kubia-2']));
+        await until('the address of kubia-2 released', async () => {
+          const r = await c.exec('ip', ['-br', 'addr', 'show', 'dev', 'skiff-lb0']);
+          return r.code === 0 && !r.stdout.includes(`${two}/32`) ? true : undefined;
+        });
         await othersServe();
       });
 
