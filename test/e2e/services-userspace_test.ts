@@ -319,8 +319,12 @@ subsets:
       return ips.split(' ').filter(Boolean).length === 2 ? ips : undefined;
     });
     const curl = `curl -s --max-time 5 http://${ip}; echo "exit $?"`;
-    const first = (await inPod(client!, curl)).stdout;
-    assert.match(first, /exit 7/, proxyLog());
+    // The service is new: wait for the proxy to program it, then it must refuse.
+    let first = '';
+    await until('refused while no pod is ready', async () => {
+      first = (await inPod(client!, curl)).stdout;
+      return /exit 7/.test(first) ? true : undefined;
+    }).catch(() => assert.fail(`${first}\n${proxyLog()}`));
     ok(await kubectl(['exec', pods[0]!, '--', 'touch', '/var/ready']));
     await until('the ready pod in the service', async () => {
       const r = await inPod(

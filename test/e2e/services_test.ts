@@ -302,8 +302,12 @@ subsets:
     });
     assert.ok(notReady);
     const curl = `curl -s --max-time 5 http://${ip}; echo "exit $?"`;
-    const first = (await inPod(client!, curl)).stdout;
-    if (!/exit 7/.test(first)) assert.fail(`${first}\n${await diagnose('kubia-ready')}`);
+    // The service is new: wait for the proxy to program it, then it must refuse.
+    let first = '';
+    await until('refused while no pod is ready', async () => {
+      first = (await inPod(client!, curl)).stdout;
+      return /exit 7/.test(first) ? true : undefined;
+    }).catch(async () => assert.fail(`${first}\n${await diagnose('kubia-ready')}`));
     ok(await kubectl(['exec', pods[0]!, '--', 'touch', '/var/ready']));
     await until('the ready pod in the service', async () => {
       const r = await inPod(
@@ -399,5 +403,30 @@ subsets:
       const r = await c.exec('curl', ['-s', '--max-time', '5', `http://${late}`]);
       return hits(r.stdout).length ? true : undefined;
     });
+  });
+
+  test("5.3.2: a LoadBalancer's EXTERNAL-IP (the node's address) answers from another machine", async () => {
+    await apply(
+      service(
+        'kubia-loadbalancer',
+        '  type: LoadBalancer\n  ports:\n  - port: 80\n    targetPort: 8080\n  selector:\n    app: kubia\n',
+      ),
+    );
+    const nodeIP = await jsonpath(
+      ['nodes'],
+      '{.items[0].status.addresses[?(@.type=="InternalIP")].address}',
+    );
+    const external = await until('an EXTERNAL-IP', async () => {
+      const ip = parseTable(ok(await kubectl(['get', 'svc', 'kubia-loadbalancer'])))[0]?.[
+        'EXTERNAL-IP'
+      ];
+      return ip && ip !== '<pending>' ? ip : undefined;
+    });
+    assert.equal(external, nodeIP);
+    const far = await until('the load balancer from outside', async () => {
+      const r = await fromOutside('curl', ['-s', '--max-time', '5', `http://${external}`]);
+      return hits(r.stdout).length ? r.stdout : undefined;
+    });
+    assert.match(far, /^You've hit kubia-/);
   });
 });
