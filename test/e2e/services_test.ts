@@ -5,14 +5,21 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTestImages, IMAGES } from '../images/index.js';
 import { startClient, startServer, type Server } from '../support/proxy-netns.js';
 import {
-  createNetns,
+  hits,
+  KUBIA_RC,
+  linkOutside,
+  NODE_SIDE,
+  OUTSIDE,
+  service,
+} from '../support/services-e2e.js';
+import {
   hasKubectl,
   inNetns,
   nodeSkipReason,
@@ -28,39 +35,6 @@ import {
 
 const KUBECTL = 33;
 const skip = !hasKubectl(KUBECTL) ? 'kubectl 1.33 is not installed' : (nodeSkipReason() ?? false);
-const NODE_SIDE = '192.168.88.1';
-const OUTSIDE = '192.168.88.2';
-
-const KUBIA_RC = `apiVersion: v1
-kind: ReplicationController
-metadata:
-  name: kubia
-spec:
-  replicas: 3
-  selector:
-    app: kubia
-  template:
-    metadata:
-      labels:
-        app: kubia
-    spec:
-      containers:
-      - name: kubia
-        image: ${IMAGES.kubia}
-        ports:
-        - name: http
-          containerPort: 8080
-        - name: https
-          containerPort: 8443
-`;
-
-const service = (name: string, spec: string): string => `apiVersion: v1
-kind: Service
-metadata:
-  name: ${name}
-spec:
-${spec}`;
-
 describe('seed 001 services on a real node (nftables mode)', { skip, timeout: 900_000 }, () => {
   let c: TestCluster;
   let outside: TestNetns;
@@ -100,37 +74,12 @@ describe('seed 001 services on a real node (nftables mode)', { skip, timeout: 90
       .filter((l) => /proxy/.test(l));
     return [slices.stdout, table.stdout, ...log.slice(-20)].join('\n');
   };
-  const hits = (text: string) => [...text.matchAll(/You've hit (\S+)/g)].map((m) => m[1]!);
 
   before(async () => {
     const images = await ensureTestImages({ images: [IMAGES.kubia] });
     c = startNodeCluster({ images: [images.archives[IMAGES.kubia]!] });
     // Another machine on a link to the node.
-    outside = createNetns('skiff-e2e-out');
-    const nodeNs = (c.netns ?? '').replace('/run/netns/', '');
-    const ip = (...args: string[]) => {
-      const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
-      if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
-    };
-    ip(
-      '-n',
-      nodeNs,
-      'link',
-      'add',
-      'ext0',
-      'type',
-      'veth',
-      'peer',
-      'name',
-      'eth0',
-      'netns',
-      outside.name,
-    );
-    ip('-n', nodeNs, 'addr', 'add', `${NODE_SIDE}/24`, 'dev', 'ext0');
-    ip('-n', nodeNs, 'link', 'set', 'ext0', 'up');
-    ip('-n', outside.name, 'addr', 'add', `${OUTSIDE}/24`, 'dev', 'eth0');
-    ip('-n', outside.name, 'link', 'set', 'eth0', 'up');
-    ip('-n', outside.name, 'route', 'add', 'default', 'via', NODE_SIDE);
+    outside = linkOutside(c.netns ?? '');
   });
 
   after(() => {
@@ -463,5 +412,30 @@ subsets:
       const r = await c.exec('curl', ['-s', '--max-time', '5', `http://${late}`]);
       return hits(r.stdout).length ? true : undefined;
     });
+  });
+
+  test("5.3.2: a LoadBalancer's EXTERNAL-IP (the node's address) answers from another machine", async () => {
+    await apply(
+      service(
+        'kubia-loadbalancer',
+        '  type: LoadBalancer\n  ports:\n  - port: 80\n    targetPort: 8080\n  selector:\n    app: kubia\n',
+      ),
+    );
+    const nodeIP = await jsonpath(
+      ['nodes'],
+      '{.items[0].status.addresses[?(@.type=="InternalIP")].address}',
+    );
+    const external = await until('an EXTERNAL-IP', async () => {
+      const ip = parseTable(ok(await kubectl(['get', 'svc', 'kubia-loadbalancer'])))[0]?.[
+        'EXTERNAL-IP'
+      ];
+      return ip && ip !== '<pending>' ? ip : undefined;
+    });
+    assert.equal(external, nodeIP);
+    const far = await until('the load balancer from outside', async () => {
+      const r = await fromOutside('curl', ['-s', '--max-time', '5', `http://${external}`]);
+      return hits(r.stdout).length ? r.stdout : undefined;
+    });
+    assert.match(far, /^You've hit kubia-/);
   });
 });

@@ -4,6 +4,7 @@
 import { hostCommands } from './host.js';
 import { createNftablesMode } from './nftables/index.js';
 import { createUserspaceMode } from './userspace/index.js';
+import { withAnnouncedAddresses } from './lb-addresses.js';
 import {
   startServiceProxy as start,
   type ModeFactory,
@@ -25,7 +26,12 @@ export { NFT_TABLE } from './nftables/index.js';
 
 /** The modes of this build. */
 export const proxyModes: Partial<Record<ProxyModeName, ModeFactory>> = {
-  nftables: createNftablesMode,
+  nftables: (o) =>
+    withAnnouncedAddresses(createNftablesMode(o), {
+      nodeAddresses: o.node.addresses,
+      logger: o.logger,
+      run: (argv, input) => hostCommands(o.runner, o.netns).run(argv, input),
+    }),
   userspace: (o) =>
     createUserspaceMode({
       node: o.node,
