@@ -154,23 +154,23 @@ async function runPaths(c: PathsConfig): Promise<PathsResult> {
   return out;
 }
 
-/** Connects once: true when the connection was accepted, false when refused. */
-function canConnect(host: string, port: number): Promise<boolean> {
+/**
+ * One byte to the echo behind the service and back on a fresh connection: true when it came
+ * back, false when the connection was refused, reset or closed without it (a userspace proxy
+ * accepts first and closes when it has no endpoint).
+ */
+function reachesPod(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = connect(port, host);
-    const timer = setTimeout(() => {
-      s.destroy();
-      resolve(false);
-    }, 1000);
-    s.once('connect', () => {
+    const s = connect(port, host, () => s.write('x'));
+    const done = (ok: boolean): void => {
       clearTimeout(timer);
       s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => {
-      clearTimeout(timer);
-      resolve(false);
-    });
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), 1000);
+    s.once('data', () => done(true));
+    s.once('error', () => done(false));
+    s.once('close', () => done(false));
   });
 }
 
@@ -239,24 +239,21 @@ async function runFlip(c: FlipConfig): Promise<FlipResult> {
   const out: FlipResult = { becameReady: [], becameUnready: [], probeToSlice: [] };
   let sliceReady: boolean | undefined;
   let sliceChangedAt = 0;
-  let seenReady: boolean | undefined;
   const stopWatch = watchSlices(c, (ready) => {
     if (ready === sliceReady) return;
     sliceReady = ready;
     sliceChangedAt = performance.now();
   });
   let stop = false;
-  // What the connecting client sees; a change counts once the slice says the same.
-  let lastSeen: boolean | undefined;
+  // What the connecting client sees, and since when.
+  let seen: boolean | undefined;
+  let seenSince = 0;
   const loop = (async () => {
     while (!stop) {
-      const ok = await canConnect(c.clusterIP, c.port);
-      if (ok === lastSeen) continue;
-      lastSeen = ok;
-      if (sliceReady === ok && seenReady !== ok) {
-        seenReady = ok;
-        (ok ? out.becameReady : out.becameUnready).push(performance.now() - sliceChangedAt);
-      }
+      const ok = await reachesPod(c.clusterIP, c.port);
+      if (ok === seen) continue;
+      seen = ok;
+      seenSince = performance.now();
     }
   })();
   const waitFor = async (what: string, cond: () => boolean, ms: number): Promise<void> => {
@@ -268,14 +265,16 @@ async function runFlip(c: FlipConfig): Promise<FlipResult> {
   };
   try {
     await waitFor('the service ready at first', () => sliceReady === true, 60_000);
-    await waitFor('a connection through the service', () => seenReady === true, 30_000);
+    await waitFor('a connection through the service', () => seen === true, 30_000);
     for (let i = 0; i < c.flips; i++) {
       const want = i % 2 === 1;
       const t0 = performance.now();
       await get(c.podIP, c.httpPort, want ? '/ready/on' : '/ready/off');
       await waitFor(`EndpointSlice ready=${want}`, () => sliceReady === want, 30_000);
       out.probeToSlice.push(sliceChangedAt - t0);
-      await waitFor(`a connection seeing ready=${want}`, () => seenReady === want, 30_000);
+      await waitFor(`a connection seeing ready=${want}`, () => seen === want, 30_000);
+      // Below zero (as 0) when the proxy heard of the change before this watch did.
+      (want ? out.becameReady : out.becameUnready).push(Math.max(0, seenSince - sliceChangedAt));
     }
   } finally {
     stop = true;
