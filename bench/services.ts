@@ -10,7 +10,7 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { createLogger } from '../src/log/index.js';
-import { createNftablesMode } from '../src/net/proxy/nftables/index.js';
+import { createNftablesMode, NFT_TABLE } from '../src/net/proxy/nftables/index.js';
 import { servicePortKey, type ProxyServicePort } from '../src/net/proxy/types.js';
 import { ensureTestImages, IMAGES } from '../test/images/index.js';
 import {
@@ -265,6 +265,24 @@ interface ProgrammingFigures {
   fullMs: number;
   incrementalMs: number[];
   restartFullMs: number;
+  /** `nft` alone on the same table: a transaction of one rule, and one of a chain flush. */
+  oneRuleMs: number[];
+  flushOnlyMs: number[];
+}
+
+/** Wall times of `n` runs of argv inside the namespace. */
+async function timeRuns(
+  run: (argv: string[]) => Promise<string>,
+  argv: string[],
+  n: number,
+): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await run(argv);
+    out.push(performance.now() - t0);
+  }
+  return out;
 }
 
 /** The nftables mode alone, programming an empty namespace of the run's own. */
@@ -295,6 +313,16 @@ async function measureProgramming(ctx: BenchContext): Promise<ProgrammingFigures
       await mode.sync(state, new Set([key]));
       incrementalMs.push(performance.now() - t0);
     }
+    // What any transaction costs at this size: nft reads every chain and set of the
+    // ruleset before it adds a rule (or an element), a table list before a flush.
+    const T = ['ip', NFT_TABLE];
+    await ns.run(['nft', 'add', 'chain', ...T, 'bench-floor']);
+    const oneRuleMs = await timeRuns(
+      ns.run,
+      ['nft', 'add', 'rule', ...T, 'bench-floor', 'counter'],
+      5,
+    );
+    const flushOnlyMs = await timeRuns(ns.run, ['nft', 'flush', 'chain', ...T, 'bench-floor'], 5);
     await mode.close(true);
     // An agent restart: a new mode over the table the last one left behind.
     const again = createNftablesMode(opts);
@@ -302,7 +330,7 @@ async function measureProgramming(ctx: BenchContext): Promise<ProgrammingFigures
     await again.sync(state, new Set(state.keys()));
     const restartFullMs = performance.now() - t0;
     await again.close();
-    return { fullMs, incrementalMs, restartFullMs };
+    return { fullMs, incrementalMs, restartFullMs, oneRuleMs, flushOnlyMs };
   } finally {
     await ns.remove();
   }
@@ -386,6 +414,10 @@ export const services: Benchmark = {
       {
         metric: `nftables: one endpoint of one service changed (${inc.n} changes): p50 / max`,
         measured: `${ms(inc.p50)} / ${ms(inc.max)}`,
+      },
+      {
+        metric: `nftables: \`nft\` alone on that table, median of 5: a one-rule transaction / a chain flush`,
+        measured: `${ms(median(programming.oneRuleMs))} / ${ms(median(programming.flushOnlyMs))}`,
       },
       {
         metric: 'nftables: full sync over the same table after an agent restart',
