@@ -225,6 +225,8 @@ async function measureMode(
       certPath: join(cluster.dataDir, 'pki', 'admin.crt'),
       keyPath: join(cluster.dataDir, 'pki', 'admin.key'),
     });
+    const list = (v: number[]): string => v.map((x) => Math.round(x)).join(' ');
+    ctx.log(`${mode}: ready (ms) ${list(flip.becameReady)}; not ready ${list(flip.becameUnready)}`);
     return { paths, flip };
   } finally {
     c?.stop();

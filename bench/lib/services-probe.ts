@@ -156,18 +156,19 @@ async function runPaths(c: PathsConfig): Promise<PathsResult> {
 
 /**
  * One byte to the echo behind the service and back on a fresh connection: true when it came
- * back, false when the connection was refused, reset or closed without it (a userspace proxy
- * accepts first and closes when it has no endpoint).
+ * back; false when the connection was refused, reset or closed without it (a userspace proxy
+ * accepts first and closes when it has no endpoint); undefined without an answer in a second
+ * (the kernel rate-limits the ICMP of rejected SYNs, so some of them go unanswered).
  */
-function reachesPod(host: string, port: number): Promise<boolean> {
+function reachesPod(host: string, port: number): Promise<boolean | undefined> {
   return new Promise((resolve) => {
     const s = connect(port, host, () => s.write('x'));
-    const done = (ok: boolean): void => {
+    const done = (ok: boolean | undefined): void => {
       clearTimeout(timer);
       s.destroy();
       resolve(ok);
     };
-    const timer = setTimeout(() => done(false), 1000);
+    const timer = setTimeout(() => done(undefined), 1000);
     s.once('data', () => done(true));
     s.once('error', () => done(false));
     s.once('close', () => done(false));
@@ -244,18 +245,30 @@ async function runFlip(c: FlipConfig): Promise<FlipResult> {
     sliceReady = ready;
     sliceChangedAt = performance.now();
   });
-  let stop = false;
-  // What the connecting client sees, and since when.
+  // What the connecting clients see, and since when: a new attempt every few ms, several in
+  // flight, so that one left unanswered does not hide the change; a result counts only when
+  // its attempt started after the one that set the current view.
   let seen: boolean | undefined;
   let seenSince = 0;
-  const loop = (async () => {
-    while (!stop) {
-      const ok = await reachesPod(c.clusterIP, c.port);
-      if (ok === seen) continue;
+  let seenStartedAt = -Infinity;
+  let inFlight = 0;
+  const attempts = new Set<Promise<void>>();
+  const attempt = (): void => {
+    const startedAt = performance.now();
+    inFlight++;
+    const p = reachesPod(c.clusterIP, c.port).then((ok) => {
+      inFlight--;
+      attempts.delete(p);
+      if (ok === undefined || startedAt < seenStartedAt || ok === seen) return;
       seen = ok;
       seenSince = performance.now();
-    }
-  })();
+      seenStartedAt = startedAt;
+    });
+    attempts.add(p);
+  };
+  const ticker = setInterval(() => {
+    if (inFlight < 256) attempt();
+  }, 3);
   const waitFor = async (what: string, cond: () => boolean, ms: number): Promise<void> => {
     const t0 = performance.now();
     while (!cond()) {
@@ -277,8 +290,8 @@ async function runFlip(c: FlipConfig): Promise<FlipResult> {
       (want ? out.becameReady : out.becameUnready).push(Math.max(0, seenSince - sliceChangedAt));
     }
   } finally {
-    stop = true;
-    await loop;
+    clearInterval(ticker);
+    await Promise.all(attempts);
     stopWatch();
   }
   return out;
