@@ -26,24 +26,25 @@ export const FULL_SYNC_PERIOD_MS = 60 * 60_000;
 export const IDLE_CLEANUP_MS = 2_000;
 
 interface NftJson {
-  nftables?: { chain?: { name: string }; set?: { name: string; timeout?: number } }[];
+  nftables?: {
+    chain?: { table: string; name: string };
+    set?: { table: string; name: string; timeout?: number };
+  }[];
 }
 
-/** The chains and sets our table holds now; undefined when there is no table. */
+/**
+ * The chains and sets our table holds now; undefined when there is no table. Names only:
+ * `nft list table` would print every rule and element too, seconds at 1,000 services.
+ */
 async function listTable(host: HostCommands): Promise<KernelTable | undefined> {
-  let text: string;
-  try {
-    text = await host.run(['nft', '-j', 'list', 'table', FAMILY, TABLE]);
-  } catch (err) {
-    if (err instanceof HostCommandError && /no such file or directory/i.test(err.stderr))
-      return undefined;
-    throw err;
-  }
+  const list = async (what: 'chains' | 'sets'): Promise<NonNullable<NftJson['nftables']>> =>
+    (JSON.parse(await host.run(['nft', '-j', 'list', what, FAMILY])) as NftJson).nftables ?? [];
   const out: KernelTable = { chains: [], sets: new Map() };
-  for (const o of (JSON.parse(text) as NftJson).nftables ?? []) {
-    if (o.chain) out.chains.push(o.chain.name);
-    if (o.set) out.sets.set(o.set.name, o.set.timeout ?? 0);
-  }
+  for (const o of await list('chains')) if (o.chain?.table === TABLE) out.chains.push(o.chain.name);
+  // Our table always has its base chains: none means no table.
+  if (out.chains.length === 0) return undefined;
+  for (const o of await list('sets'))
+    if (o.set?.table === TABLE) out.sets.set(o.set.name, o.set.timeout ?? 0);
   return out;
 }
 
