@@ -1,5 +1,5 @@
 // Runs the benchmarks (all, or those named) and prints one table per benchmark:
-//   node dist/bench/run.js [startup|rss|api|list|watch|sqlite|controllers|pods|pki|streams|dns|ingress]...
+//   node dist/bench/run.js [startup|rss|api|list|watch|sqlite|controllers|pods|pki|streams|dns|ingress|services]...
 // A goal missed is reported, not failed; an error exits non-zero.
 
 import { availableParallelism, loadavg } from 'node:os';
@@ -20,6 +20,7 @@ import { list } from './list.js';
 import { pki } from './pki.js';
 import { pods } from './pods.js';
 import { rss } from './rss.js';
+import { services } from './services.js';
 import { sqlite } from './sqlite.js';
 import { startup } from './startup.js';
 import { streams } from './streams.js';
@@ -39,6 +40,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   streams,
   dns,
   ingress,
+  services,
 ];
 
 function usage(): string {

@@ -4,13 +4,7 @@
 
 import { hostCommands, HostCommandError, type HostCommands } from '../host.js';
 import type { ModeOptions, ProxyMode, ProxyServicePort } from '../types.js';
-import {
-  emptyState,
-  planSync,
-  STALE_CHAIN_DELAY_MS,
-  type AppliedState,
-  type KernelTable,
-} from './plan.js';
+import { emptyState, planSync, type AppliedState, type KernelTable } from './plan.js';
 import {
   categorize,
   FAMILY,
@@ -23,26 +17,34 @@ import {
 export const DEFAULT_SERVICE_CIDR = '10.96.0.0/12';
 /** kube-proxy's full resync period: whatever changed our table behind us is repaired. */
 export const FULL_SYNC_PERIOD_MS = 60 * 60_000;
+/**
+ * Flushed chains are deleted by the first sync a second (plan.ts's STALE_CHAIN_DELAY_MS)
+ * after they went out of use; they get a transaction of their own only after this long
+ * without a sync. Their own transaction a fixed second later used to delay the next
+ * endpoint change (a readiness flip back comes about a probe period later) by an `nft` run.
+ */
+export const IDLE_CLEANUP_MS = 2_000;
 
 interface NftJson {
-  nftables?: { chain?: { name: string }; set?: { name: string; timeout?: number } }[];
+  nftables?: {
+    chain?: { table: string; name: string };
+    set?: { table: string; name: string; timeout?: number };
+  }[];
 }
 
-/** The chains and sets our table holds now; undefined when there is no table. */
+/**
+ * The chains and sets our table holds now; undefined when there is no table. Names only:
+ * `nft list table` would print every rule and element too, seconds at 1,000 services.
+ */
 async function listTable(host: HostCommands): Promise<KernelTable | undefined> {
-  let text: string;
-  try {
-    text = await host.run(['nft', '-j', 'list', 'table', FAMILY, TABLE]);
-  } catch (err) {
-    if (err instanceof HostCommandError && /no such file or directory/i.test(err.stderr))
-      return undefined;
-    throw err;
-  }
+  const list = async (what: 'chains' | 'sets'): Promise<NonNullable<NftJson['nftables']>> =>
+    (JSON.parse(await host.run(['nft', '-j', 'list', what, FAMILY])) as NftJson).nftables ?? [];
   const out: KernelTable = { chains: [], sets: new Map() };
-  for (const o of (JSON.parse(text) as NftJson).nftables ?? []) {
-    if (o.chain) out.chains.push(o.chain.name);
-    if (o.set) out.sets.set(o.set.name, o.set.timeout ?? 0);
-  }
+  for (const o of await list('chains')) if (o.chain?.table === TABLE) out.chains.push(o.chain.name);
+  // Our table always has its base chains: none means no table.
+  if (out.chains.length === 0) return undefined;
+  for (const o of await list('sets'))
+    if (o.set?.table === TABLE) out.sets.set(o.set.name, o.set.timeout ?? 0);
   return out;
 }
 
@@ -181,8 +183,11 @@ export function createNftablesMode(opts: ModeOptions): ProxyMode {
     }
   }
 
+  /** (Re)starts the idle timer: each sync pushes the cleanup's own transaction further. */
   function scheduleStaleCleanup(): void {
-    if (closed || staleTimer || applied.stale.size === 0) return;
+    if (staleTimer) clearTimeout(staleTimer);
+    staleTimer = undefined;
+    if (closed || applied.stale.size === 0) return;
     staleTimer = setTimeout(() => {
       staleTimer = undefined;
       void serial(async () => {
@@ -196,7 +201,7 @@ export function createNftablesMode(opts: ModeOptions): ProxyMode {
         }
         scheduleStaleCleanup();
       });
-    }, STALE_CHAIN_DELAY_MS + 50);
+    }, IDLE_CLEANUP_MS);
     staleTimer.unref();
   }
 
