@@ -71,6 +71,11 @@ describe('kubectl streams into real containers', { skip }, () => {
     assert.notEqual(missing.code, 0);
   });
 
+  test('exec without -i: the command reads an empty input and returns', async () => {
+    const r = await kubectl(['exec', 'shell', '--', 'sh', '-c', 'cat; echo read all'], 'unsent');
+    assert.equal(ok(r), 'read all\n');
+  });
+
   test('exec -it: a terminal of the client size', async () => {
     const r = await onTerminal(`exec -it shell -- sh -c 'tty; stty size'`);
     assert.equal(r.code, 0, r.stdout + r.stderr);

@@ -124,17 +124,22 @@ export async function execInContainer(
     child.on('close', (code, signal) => {
       exited = true;
       void (async () => {
-        // The runtime wrote the pid file before starting the process, if it ever did: read
-        // it now rather than wait for the poll's next turn.
-        const started = await readPid(pidFile);
-        const errText = o.tty ? await readFile(errFile, 'utf8').catch(() => '') : '';
-        await Promise.all([processFile, pidFile, errFile].map((f) => rm(f, { force: true })));
         const exitCode = code ?? 128 + (signal ? constants.signals[signal] : 9);
+        // A failure: did the process start? The runtime wrote the pid file before starting
+        // it, if it ever did (read now rather than at the poll's next turn). A success needs
+        // no look.
+        const started = exitCode === 0 ? true : await readPid(pidFile);
+        const errText = o.tty ? await readFile(errFile, 'utf8').catch(() => '') : '';
         const msg = /msg="((?:[^"\\]|\\.)*)"/.exec(errText)?.[1]?.replace(/\\"/g, '"');
         if (started === undefined && exitCode !== 0) {
           const error = msg ?? (errText.trim() || `exec failed with exit code ${exitCode}`);
           resolve({ exitCode: startFailureCode(error), error });
         } else resolve({ exitCode });
+        // The exit is reported first: removing the files is nobody's wait (about a
+        // millisecond of every exec).
+        await Promise.all([processFile, pidFile, errFile].map((f) => rm(f, { force: true }))).catch(
+          () => undefined,
+        );
       })();
     });
   });

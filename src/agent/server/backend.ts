@@ -19,6 +19,8 @@ export interface PodRuntimeAccess {
     command: string[],
     tty: boolean,
     size?: { width: number; height: number },
+    /** Whether the client sends input (without, the process's stdin is /dev/null). */
+    stdin?: boolean,
   ): Promise<ExecSession>;
   attach(
     namespace: string,
@@ -51,7 +53,10 @@ export function agentBackend(agent: PodRuntimeAccess): StreamingBackend {
   };
   return {
     exec: async (t) =>
-      session(t, await agent.execIn(t.namespace, t.pod, t.container, t.command, t.tty, t.size)),
+      session(
+        t,
+        await agent.execIn(t.namespace, t.pod, t.container, t.command, t.tty, t.size, t.stdin),
+      ),
     // The session ends when the container does (or the client leaves); the exit code is
     // the container's business, shown in its status.
     attach: async (t) => session(t, await agent.attach(t.namespace, t.pod, t.container, t.stdin)),
