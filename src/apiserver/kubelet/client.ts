@@ -3,8 +3,10 @@
 // keep-alive agent shared by every request (as kube-apiserver's kubelet transport).
 
 import { Agent, request } from 'node:https';
+import { connect as tlsConnect, createSecureContext, type TLSSocket } from 'node:tls';
 import type { KubeObject } from '../../api/types.js';
-import { kubeletEndpoint, type KubeletEndpoint } from './connection.js';
+import { joinHostPort, kubeletEndpoint, type KubeletEndpoint } from './connection.js';
+import { TlsSessionCache } from './sessions.js';
 
 export interface KubeletCredentials {
   /** The client certificate the kubelet authenticates the API server by. */
@@ -32,6 +34,11 @@ export interface KubeletClient {
   /** TLS material for connections made outside the agent (upgrades). */
   readonly tls: { cert: string; key: string; ca: string };
   /**
+   * A new TLS connection to a kubelet, for an upgrade (HTTP/1.1 only): the client
+   * certificate, the kubelet's verified against the CA, the last session resumed.
+   */
+  connect(host: string, port: number): TLSSocket;
+  /**
    * GET of a kubelet path (`/metrics/resource`, `/stats/summary`…) with its status and body.
    * Rejects when the node cannot be found or reached.
    */
@@ -45,12 +52,30 @@ const MAX_GET_BYTES = 64 * 1024 * 1024;
 export function createKubeletClient(o: KubeletClientOptions): KubeletClient {
   const tls = { cert: o.clientCertPem, key: o.clientKeyPem, ca: o.caPem };
   const agent = new Agent({ ...tls, keepAlive: true, maxSockets: 64 });
+  // Made once: made per connection, it parses the certificates and key again each time.
+  let secureContext: ReturnType<typeof createSecureContext> | undefined;
+  const sessions = new TlsSessionCache();
   const endpoint = async (nodeName: string): Promise<KubeletEndpoint> =>
     kubeletEndpoint(nodeName, await o.getNode(nodeName));
   return {
     endpoint,
     agent,
     tls,
+    connect(host, port) {
+      secureContext ??= createSecureContext(tls);
+      const key = joinHostPort(host, port);
+      const session = sessions.get(key);
+      const socket = tlsConnect({
+        host,
+        port,
+        secureContext,
+        rejectUnauthorized: true,
+        ALPNProtocols: ['http/1.1'],
+        ...(session ? { session } : {}),
+      });
+      sessions.track(socket, key);
+      return socket;
+    },
     async get(nodeName, path, signal) {
       const { host, port } = await endpoint(nodeName);
       return new Promise<KubeletResponse>((resolve, reject) => {

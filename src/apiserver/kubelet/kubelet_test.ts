@@ -98,6 +98,40 @@ describe('createKubeletClient', () => {
     await assert.rejects(client.get('gone', '/metrics/resource'), /nodes "gone" not found/);
   });
 
+  it('resumes the TLS session of its last upgrade connection, the identity kept', async () => {
+    kubelet.onUpgrade = (_req, socket) =>
+      socket.end(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\n',
+      );
+    const upgrade = (): Promise<boolean> =>
+      new Promise((resolve, reject) => {
+        const s = client.connect('127.0.0.1', kubelet.port);
+        s.on('error', reject);
+        s.once('secureConnect', () =>
+          s.write(
+            'GET /exec/ns/p/c HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n',
+          ),
+        );
+        s.once('data', (d: Buffer) => {
+          assert.match(d.toString(), /^HTTP\/1\.1 101 /);
+          const reused = s.isSessionReused();
+          // The tickets come after the handshake: the next connection waits for this one's end.
+          s.on('close', () => resolve(reused));
+          s.resume();
+        });
+      });
+    const before = kubelet.requests.length;
+    assert.equal(await upgrade(), false);
+    assert.equal(await upgrade(), true);
+    assert.deepEqual(
+      kubelet.requests.slice(before).map((r) => [r.clientCN, r.clientO]),
+      [
+        ['kube-apiserver-kubelet-client', ['system:masters']],
+        ['kube-apiserver-kubelet-client', ['system:masters']],
+      ],
+    );
+  });
+
   it("verifies the kubelet's serving certificate against the CA", async () => {
     await assert.rejects(untrusted.get('n1', '/metrics/resource'), (e: NodeJS.ErrnoException) =>
       /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED|unable to verify/i.test(

@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connect as tlsConnect, createSecureContext, type SecureContext } from 'node:tls';
+import { connect as tlsConnect } from 'node:tls';
 import { ApiError } from '../../api/errors.js';
 import { joinHostPort, type KubeletClient } from '../kubelet/index.js';
 import { goNetError } from './dial-errors.js';
@@ -60,28 +60,15 @@ export function upgradeRequestHead(
   return head + '\r\n';
 }
 
-/**
- * The TLS context of each set of kubelet credentials, made once: made per connection, it
- * parses the certificates and key again each time (a few milliseconds of every exec).
- */
-const kubeletContexts = new WeakMap<KubeletClient['tls'], SecureContext>();
-
-function kubeletContext(tls: KubeletClient['tls']): SecureContext {
-  let context = kubeletContexts.get(tls);
-  if (!context) {
-    context = createSecureContext(tls);
-    kubeletContexts.set(tls, context);
-  }
-  return context;
-}
-
 function dial(b: Backend, kubelet: KubeletClient | undefined): Socket {
   if (b.scheme === 'http') return netConnect({ host: b.hostname, port: b.port });
-  const tls =
-    b.tls === 'kubelet' && kubelet
-      ? { secureContext: kubeletContext(kubelet.tls), rejectUnauthorized: true }
-      : { rejectUnauthorized: false };
-  return tlsConnect({ host: b.hostname, port: b.port, ...tls, ALPNProtocols: ['http/1.1'] });
+  if (b.tls === 'kubelet' && kubelet) return kubelet.connect(b.hostname, b.port);
+  return tlsConnect({
+    host: b.hostname,
+    port: b.port,
+    rejectUnauthorized: false,
+    ALPNProtocols: ['http/1.1'],
+  });
 }
 
 /** The status code of a response head (`HTTP/1.1 101 Switching Protocols`), or NaN. */
@@ -91,18 +78,43 @@ function statusOf(head: Buffer): number {
   return m?.[1] ? Number(m[1]) : NaN;
 }
 
+/** Bytes one side's connection may hold before the other side is no longer read. */
+const RELAY_BUFFER = 1 << 20;
+
 /**
- * Batches what `src` emits in one turn into one write on `dst`. A TLS socket hands its
- * decrypted bytes over one record (≤ 16 KiB) at a time, all in the same turn: written one by
- * one, each costs its own encryption call and send; corked until the turn ends, they go out
- * together. Registered before the pipe, so the pipe's first write of the turn is corked too.
+ * Writes what `src` reads to `dst` as it comes (a pipe, without its per-chunk bookkeeping and
+ * with a larger buffer: reading pauses only once `dst` holds RELAY_BUFFER bytes). A TLS socket
+ * hands its decrypted bytes over one record (≤ 16 KiB) at a time, all in the same turn:
+ * written one by one, each costs its own encryption call and send; corked until the turn
+ * ends, they go out together.
  */
-function coalesceWrites(src: Duplex, dst: Duplex): void {
-  const uncork = (): void => dst.uncork();
-  src.on('data', () => {
-    if (dst.writableCorked || dst.destroyed) return;
-    dst.cork();
-    process.nextTick(uncork);
+function relay(src: Duplex, dst: Duplex): void {
+  let corked = false;
+  let paused = false;
+  const uncork = (): void => {
+    corked = false;
+    dst.uncork();
+  };
+  const resume = (): void => {
+    paused = false;
+    src.resume();
+  };
+  src.on('data', (chunk: Buffer) => {
+    if (dst.destroyed || dst.writableEnded) return;
+    if (!corked) {
+      corked = true;
+      dst.cork();
+      process.nextTick(uncork);
+    }
+    dst.write(chunk);
+    if (!paused && dst.writableLength > RELAY_BUFFER) {
+      paused = true;
+      src.pause();
+      dst.once('drain', resume);
+    }
+  });
+  src.on('end', () => {
+    if (!dst.destroyed && !dst.writableEnded) dst.end();
   });
 }
 
@@ -166,11 +178,10 @@ export function tunnel(
     if (status === 101) {
       client.write(received);
       if (head.length) backend.write(head);
-      coalesceWrites(backend, client);
-      coalesceWrites(client, backend);
-      backend.pipe(client);
-      client.pipe(backend);
+      relay(backend, client);
+      relay(client, backend);
       backend.resume();
+      client.resume();
       backend.on('close', () => client.destroy());
       client.on('close', () => backend.destroy());
       return;
