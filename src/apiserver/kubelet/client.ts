@@ -3,7 +3,13 @@
 // keep-alive agent shared by every request (as kube-apiserver's kubelet transport).
 
 import { Agent, request } from 'node:https';
-import { connect as tlsConnect, createSecureContext, type TLSSocket } from 'node:tls';
+import type { OnReadOpts } from 'node:net';
+import {
+  connect as tlsConnect,
+  createSecureContext,
+  type ConnectionOptions,
+  type TLSSocket,
+} from 'node:tls';
 import type { KubeObject } from '../../api/types.js';
 import { joinHostPort, kubeletEndpoint, type KubeletEndpoint } from './connection.js';
 import { TlsSessionCache } from './sessions.js';
@@ -35,9 +41,10 @@ export interface KubeletClient {
   readonly tls: { cert: string; key: string; ca: string };
   /**
    * A new TLS connection to a kubelet, for an upgrade (HTTP/1.1 only): the client
-   * certificate, the kubelet's verified against the CA, the last session resumed.
+   * certificate, the kubelet's verified against the CA, the last session resumed. With
+   * `onread`, what it reads goes into that buffer rather than 'data' events.
    */
-  connect(host: string, port: number): TLSSocket;
+  connect(host: string, port: number, onread?: OnReadOpts): TLSSocket;
   /**
    * GET of a kubelet path (`/metrics/resource`, `/stats/summary`…) with its status and body.
    * Rejects when the node cannot be found or reached.
@@ -61,18 +68,21 @@ export function createKubeletClient(o: KubeletClientOptions): KubeletClient {
     endpoint,
     agent,
     tls,
-    connect(host, port) {
+    connect(host, port, onread) {
       secureContext ??= createSecureContext(tls);
       const key = joinHostPort(host, port);
       const session = sessions.get(key);
-      const socket = tlsConnect({
+      const options: ConnectionOptions & { onread?: OnReadOpts } = {
         host,
         port,
         secureContext,
         rejectUnauthorized: true,
         ALPNProtocols: ['http/1.1'],
         ...(session ? { session } : {}),
-      });
+        // Documented for tls.connect as for net.connect, though its types omit it.
+        ...(onread ? { onread } : {}),
+      };
+      const socket = tlsConnect(options);
       sessions.track(socket, key);
       return socket;
     },

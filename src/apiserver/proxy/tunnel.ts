@@ -5,11 +5,12 @@
 // close, so nothing the client sends after it can reach the backend as another request.
 
 import type { IncomingMessage } from 'node:http';
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { ApiError } from '../../api/errors.js';
 import { joinHostPort, type KubeletClient } from '../kubelet/index.js';
+import { CopySlabs } from './copy-slabs.js';
 import { goNetError } from './dial-errors.js';
 import { isApiServerCredential } from './headers.js';
 import { writeHttpError } from './http.js';
@@ -60,16 +61,27 @@ export function upgradeRequestHead(
   return head + '\r\n';
 }
 
-function dial(b: Backend, kubelet: KubeletClient | undefined): Socket {
-  if (b.scheme === 'http') return netConnect({ host: b.hostname, port: b.port });
-  if (b.tls === 'kubelet' && kubelet) return kubelet.connect(b.hostname, b.port);
-  return tlsConnect({
+/**
+ * The connection to the backend. What it reads goes into one reused buffer, handed to
+ * `onread` (valid only during the call): a fresh buffer per TLS record, at full speed, kept
+ * the garbage collector busy.
+ */
+function dial(b: Backend, kubelet: KubeletClient | undefined, onread: OnReadOpts): Socket {
+  if (b.scheme === 'http') return netConnect({ host: b.hostname, port: b.port, onread });
+  if (b.tls === 'kubelet' && kubelet) return kubelet.connect(b.hostname, b.port, onread);
+  const options: ConnectionOptions & { onread: OnReadOpts } = {
     host: b.hostname,
     port: b.port,
     rejectUnauthorized: false,
     ALPNProtocols: ['http/1.1'],
-  });
+    // Documented for tls.connect as for net.connect, though its types omit it.
+    onread,
+  };
+  return tlsConnect(options);
 }
+
+/** Bytes read from the backend at most at a time (TLS hands over a record, ≤ 16 KiB). */
+const READ_BUFFER = 64 * 1024;
 
 /** The status code of a response head (`HTTP/1.1 101 Switching Protocols`), or NaN. */
 function statusOf(head: Buffer): number {
@@ -82,13 +94,14 @@ function statusOf(head: Buffer): number {
 const RELAY_BUFFER = 1 << 20;
 
 /**
- * Writes what `src` reads to `dst` as it comes (a pipe, without its per-chunk bookkeeping and
- * with a larger buffer: reading pauses only once `dst` holds RELAY_BUFFER bytes). A TLS socket
- * hands its decrypted bytes over one record (≤ 16 KiB) at a time, all in the same turn:
- * written one by one, each costs its own encryption call and send; corked until the turn
- * ends, they go out together.
+ * Writes what `src` reads to `dst` as it comes, and ends `dst` after it: a pipe without its
+ * per-chunk bookkeeping and with a larger buffer (reading pauses only once `dst` holds
+ * RELAY_BUFFER bytes). Returns what each read goes through; with `slabs`, reads are in a
+ * reused buffer and are copied before being written. A TLS socket hands its decrypted bytes
+ * over one record (≤ 16 KiB) at a time, all in the same turn: written one by one, each costs
+ * its own encryption call and send; corked until the turn ends, they go out together.
  */
-function relay(src: Duplex, dst: Duplex): void {
+function relay(src: Duplex, dst: Duplex, slabs?: CopySlabs): (chunk: Buffer) => void {
   let corked = false;
   let paused = false;
   const uncork = (): void => {
@@ -99,23 +112,26 @@ function relay(src: Duplex, dst: Duplex): void {
     paused = false;
     src.resume();
   };
-  src.on('data', (chunk: Buffer) => {
+  src.on('end', () => {
+    if (!dst.destroyed && !dst.writableEnded) dst.end();
+  });
+  return (chunk) => {
     if (dst.destroyed || dst.writableEnded) return;
     if (!corked) {
       corked = true;
       dst.cork();
       process.nextTick(uncork);
     }
-    dst.write(chunk);
+    if (slabs) {
+      const [copy, release] = slabs.copy(chunk);
+      dst.write(copy, release);
+    } else dst.write(chunk);
     if (!paused && dst.writableLength > RELAY_BUFFER) {
       paused = true;
       src.pause();
       dst.once('drain', resume);
     }
-  });
-  src.on('end', () => {
-    if (!dst.destroyed && !dst.writableEnded) dst.end();
-  });
+  };
 }
 
 export function tunnel(
@@ -127,7 +143,15 @@ export function tunnel(
   rawQuery: string,
 ): void {
   const clientAddress = (client as Socket).remoteAddress;
-  const backend = dial(b, kubelet);
+  // What the backend sends goes to the response head's reader, then to the client.
+  let onData = (_chunk: Buffer): void => {};
+  const backend = dial(b, kubelet, {
+    buffer: Buffer.allocUnsafe(READ_BUFFER),
+    callback: (n, buf) => {
+      onData((buf as Buffer).subarray(0, n));
+      return true;
+    },
+  });
   let received = Buffer.alloc(0);
   let settled = false;
   const fail = (e: unknown): void => {
@@ -163,7 +187,7 @@ export function tunnel(
   });
   client.on('error', () => backend.destroy());
 
-  const onData = (chunk: Buffer): void => {
+  const readHead = (chunk: Buffer): void => {
     received = Buffer.concat([received, chunk]);
     const end = received.indexOf('\r\n\r\n');
     if (end < 0) {
@@ -171,16 +195,13 @@ export function tunnel(
         fail(backendError('net/http: response header too long'));
       return;
     }
-    backend.off('data', onData);
-    backend.pause();
     settled = true;
     const status = statusOf(received);
     if (status === 101) {
       client.write(received);
       if (head.length) backend.write(head);
-      relay(backend, client);
-      relay(client, backend);
-      backend.resume();
+      onData = relay(backend, client, new CopySlabs());
+      client.on('data', relay(client, backend));
       client.resume();
       backend.on('close', () => client.destroy());
       client.on('close', () => backend.destroy());
@@ -202,28 +223,24 @@ export function tunnel(
     stop.unref();
     const headText = received.subarray(0, end).toString('latin1');
     const cl = /\r\ncontent-length:\s*(\d+)/i.exec(headText);
+    backend.on('close', finish);
     if (!cl?.[1]) {
       client.write(received);
-      backend.pipe(client, { end: false });
-      backend.on('close', finish);
-      backend.resume();
+      onData = (c) => void client.write(Buffer.from(c));
       return;
     }
     let left = Number(cl[1]) + end + 4;
     const pass = (c: Buffer): void => {
-      const part = c.subarray(0, left);
+      if (left <= 0) return;
+      const part = Buffer.from(c.subarray(0, left));
       left -= part.length;
       client.write(part);
       if (left <= 0) finish();
     };
     pass(received);
-    if (left > 0) {
-      backend.on('data', pass);
-      backend.on('close', finish);
-      backend.resume();
-    }
+    onData = pass;
   };
-  backend.on('data', onData);
+  onData = readHead;
   backend.on('end', () => {
     if (!settled) fail(backendError('EOF'));
   });
