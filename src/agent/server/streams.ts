@@ -188,7 +188,7 @@ export function createStreamServer(deps: StreamDeps) {
     if (transport === 'websocket') {
       const protocol = negotiate(transport, ex.req.headers, WS_EXEC_PROTOCOLS, NO_PROTOCOL, true);
       upgradeWebSocket(ex, protocol, (ws) => {
-        const ch = webSocketChannels(ws, { protocol, ...flags });
+        const ch = webSocketChannels(ws, { protocol, ...flags, connection: ex.upgrade!.socket });
         void runCommand(kind, target(ch.signal), deps.backend, ch);
       });
       return;
