@@ -13,6 +13,7 @@ import {
 import type { KubeObject } from '../../api/types.js';
 import { joinHostPort, kubeletEndpoint, type KubeletEndpoint } from './connection.js';
 import { TlsSessionCache } from './sessions.js';
+import { SpareConnections } from './spare.js';
 
 export interface KubeletCredentials {
   /** The client certificate the kubelet authenticates the API server by. */
@@ -40,11 +41,13 @@ export interface KubeletClient {
   /** TLS material for connections made outside the agent (upgrades). */
   readonly tls: { cert: string; key: string; ca: string };
   /**
-   * A new TLS connection to a kubelet, for an upgrade (HTTP/1.1 only): the client
-   * certificate, the kubelet's verified against the CA, the last session resumed. With
-   * `onread`, what it reads goes into that buffer rather than 'data' events.
+   * A TLS connection to a kubelet of its own, for an upgrade (HTTP/1.1 only): the client
+   * certificate, the kubelet's verified against the CA; the one made ahead for this kubelet
+   * when there is one, else a new one resuming the last session. What it reads goes to
+   * `onread`'s callback (into that buffer, or another of its own); `onSecure` is called
+   * once the handshake is done.
    */
-  connect(host: string, port: number, onread?: OnReadOpts): TLSSocket;
+  connect(host: string, port: number, use: { onread: OnReadOpts; onSecure(): void }): TLSSocket;
   /**
    * GET of a kubelet path (`/metrics/resource`, `/stats/summary`…) with its status and body.
    * Rejects when the node cannot be found or reached.
@@ -62,28 +65,44 @@ export function createKubeletClient(o: KubeletClientOptions): KubeletClient {
   // Made once: made per connection, it parses the certificates and key again each time.
   let secureContext: ReturnType<typeof createSecureContext> | undefined;
   const sessions = new TlsSessionCache();
+  const spares = new SpareConnections();
   const endpoint = async (nodeName: string): Promise<KubeletEndpoint> =>
     kubeletEndpoint(nodeName, await o.getNode(nodeName));
   return {
     endpoint,
     agent,
     tls,
-    connect(host, port, onread) {
+    connect(host, port, { onread, onSecure }) {
       secureContext ??= createSecureContext(tls);
       const key = joinHostPort(host, port);
-      const session = sessions.get(key);
-      const options: ConnectionOptions & { onread?: OnReadOpts } = {
-        host,
-        port,
-        secureContext,
-        rejectUnauthorized: true,
-        ALPNProtocols: ['http/1.1'],
-        ...(session ? { session } : {}),
-        // Documented for tls.connect as for net.connect, though its types omit it.
-        ...(onread ? { onread } : {}),
+      const dial = (read: OnReadOpts): TLSSocket => {
+        const session = sessions.get(key);
+        const options: ConnectionOptions & { onread: OnReadOpts } = {
+          host,
+          port,
+          secureContext,
+          rejectUnauthorized: true,
+          ALPNProtocols: ['http/1.1'],
+          ...(session ? { session } : {}),
+          // Documented for tls.connect as for net.connect, though its types omit it.
+          onread: read,
+        };
+        const socket = tlsConnect(options);
+        sessions.track(socket, key);
+        return socket;
       };
-      const socket = tlsConnect(options);
-      sessions.track(socket, key);
+      const spare = spares.take(key, onread.callback, onSecure);
+      const socket = spare ?? dial(onread).once('secureConnect', onSecure);
+      // The next upgrade to this kubelet finds a connection ready. Made once this one has
+      // its session ticket (to resume it), or is over: not during its handshake.
+      let prepared = false;
+      const prepare = (): void => {
+        if (prepared) return;
+        prepared = true;
+        setImmediate(() => spares.prepare(key, dial));
+      };
+      if (spare) prepare();
+      else socket.once('session', prepare).once('close', prepare);
       return socket;
     },
     async get(nodeName, path, signal) {
@@ -110,6 +129,7 @@ export function createKubeletClient(o: KubeletClientOptions): KubeletClient {
       });
     },
     close() {
+      spares.close();
       agent.destroy();
     },
   };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { nodeAt, startFakeKubelet, type FakeKubelet } from '../../../test/support/fake-kubelet.js';
+import { eventually } from '../../../test/support/eventually.js';
 import { ApiError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import { createCertificateAuthority, issueClientCertificate } from '../../pki/index.js';
@@ -98,37 +99,44 @@ describe('createKubeletClient', () => {
     await assert.rejects(client.get('gone', '/metrics/resource'), /nodes "gone" not found/);
   });
 
-  it('resumes the TLS session of its last upgrade connection, the identity kept', async () => {
+  it('upgrades over a connection made ahead, resuming the last session, the identity kept', async () => {
     kubelet.onUpgrade = (_req, socket) =>
       socket.end(
         'HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\n',
       );
-    const upgrade = (): Promise<boolean> =>
+    const upgrade = (): Promise<{ reused: boolean; ready: boolean }> =>
       new Promise((resolve, reject) => {
-        const s = client.connect('127.0.0.1', kubelet.port);
-        s.on('error', reject);
-        s.once('secureConnect', () =>
-          s.write(
-            'GET /exec/ns/p/c HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n',
-          ),
-        );
-        s.once('data', (d: Buffer) => {
-          assert.match(d.toString(), /^HTTP\/1\.1 101 /);
-          const reused = s.isSessionReused();
-          // The tickets come after the handshake: the next connection waits for this one's end.
-          s.on('close', () => resolve(reused));
-          s.resume();
+        const buffer = Buffer.alloc(1024);
+        const s = client.connect('127.0.0.1', kubelet.port, {
+          onread: {
+            buffer,
+            callback: (n, buf) => {
+              assert.match(Buffer.from(buf.subarray(0, n)).toString(), /^HTTP\/1\.1 101 /);
+              const reused = s.isSessionReused();
+              s.on('close', () => resolve({ reused, ready }));
+              return true;
+            },
+          },
+          onSecure: () =>
+            s.write(
+              'GET /exec/ns/p/c HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n',
+            ),
         });
+        // A connection made ahead is up already.
+        const ready = !s.connecting;
+        s.on('error', reject);
       });
     const before = kubelet.requests.length;
-    assert.equal(await upgrade(), false);
-    assert.equal(await upgrade(), true);
+    const connectionsBefore = kubelet.connections;
+    assert.deepEqual(await upgrade(), { reused: false, ready: false });
+    // One connection made ahead, resuming the first one's session.
+    await eventually(() => kubelet.connections === connectionsBefore + 2, 'a spare connection');
+    assert.deepEqual(await upgrade(), { reused: true, ready: true });
+    await eventually(() => kubelet.connections === connectionsBefore + 3, 'the next spare');
+    assert.deepEqual(await upgrade(), { reused: true, ready: true });
     assert.deepEqual(
       kubelet.requests.slice(before).map((r) => [r.clientCN, r.clientO]),
-      [
-        ['kube-apiserver-kubelet-client', ['system:masters']],
-        ['kube-apiserver-kubelet-client', ['system:masters']],
-      ],
+      Array(3).fill(['kube-apiserver-kubelet-client', ['system:masters']]),
     );
   });
 

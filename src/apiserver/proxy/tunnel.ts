@@ -62,13 +62,22 @@ export function upgradeRequestHead(
 }
 
 /**
- * The connection to the backend. What it reads goes into one reused buffer, handed to
- * `onread` (valid only during the call): a fresh buffer per TLS record, at full speed, kept
- * the garbage collector busy.
+ * The connection to the backend; `onConnected` once it is up (TLS included). What it reads
+ * goes into one reused buffer, handed to `onread` (valid only during the call): a fresh
+ * buffer per TLS record, at full speed, kept the garbage collector busy.
  */
-function dial(b: Backend, kubelet: KubeletClient | undefined, onread: OnReadOpts): Socket {
-  if (b.scheme === 'http') return netConnect({ host: b.hostname, port: b.port, onread });
-  if (b.tls === 'kubelet' && kubelet) return kubelet.connect(b.hostname, b.port, onread);
+function dial(
+  b: Backend,
+  kubelet: KubeletClient | undefined,
+  onread: OnReadOpts,
+  onConnected: () => void,
+): Socket {
+  if (b.tls === 'kubelet' && kubelet && b.scheme === 'https')
+    return kubelet.connect(b.hostname, b.port, { onread, onSecure: onConnected });
+  if (b.scheme === 'http') {
+    const socket = netConnect({ host: b.hostname, port: b.port, onread });
+    return socket.once('connect', onConnected);
+  }
   const options: ConnectionOptions & { onread: OnReadOpts } = {
     host: b.hostname,
     port: b.port,
@@ -77,7 +86,7 @@ function dial(b: Backend, kubelet: KubeletClient | undefined, onread: OnReadOpts
     // Documented for tls.connect as for net.connect, though its types omit it.
     onread,
   };
-  return tlsConnect(options);
+  return tlsConnect(options).once('secureConnect', onConnected);
 }
 
 /** Bytes read from the backend at most at a time (TLS hands over a record, ≤ 16 KiB). */
@@ -145,12 +154,20 @@ export function tunnel(
   const clientAddress = (client as Socket).remoteAddress;
   // What the backend sends goes to the response head's reader, then to the client.
   let onData = (_chunk: Buffer): void => {};
-  const backend = dial(b, kubelet, {
+  const onread: OnReadOpts = {
     buffer: Buffer.allocUnsafe(READ_BUFFER),
     callback: (n, buf) => {
       onData((buf as Buffer).subarray(0, n));
       return true;
     },
+  };
+  // Dialing includes the TLS handshake, as Go's DialURL: its failures read `error dialing
+  // backend: …`; later ones are the bare error.
+  let dialed = false;
+  const backend: Socket = dial(b, kubelet, onread, () => {
+    clearTimeout(dialTimer);
+    dialed = true;
+    backend.write(upgradeRequestHead(req, b, rawQuery, clientAddress));
   });
   let received = Buffer.alloc(0);
   let settled = false;
@@ -160,9 +177,6 @@ export function tunnel(
     backend.destroy();
     writeHttpError(client, e);
   };
-  // Dialing includes the TLS handshake, as Go's DialURL: its failures read `error dialing
-  // backend: …`; later ones are the bare error.
-  let dialed = false;
   const dialTimer = setTimeout(
     () =>
       fail(
@@ -174,11 +188,6 @@ export function tunnel(
   );
   dialTimer.unref();
   backend.setNoDelay(true);
-  backend.once(b.scheme === 'https' ? 'secureConnect' : 'connect', () => {
-    clearTimeout(dialTimer);
-    dialed = true;
-    backend.write(upgradeRequestHead(req, b, rawQuery, clientAddress));
-  });
   backend.on('error', (e) => {
     clearTimeout(dialTimer);
     const text = goNetError(e, b.hostname, b.port);
