@@ -509,9 +509,9 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
       const c = findContainer(findPod(namespace, pod), container);
       return runtime!.logs(c.logDir, options);
     },
-    portForward(namespace, pod, port) {
+    portForward(namespace, pod, port, onread) {
       const w = findPod(namespace, pod);
-      return dialTcp(w.netnsPath, '127.0.0.1', port);
+      return dialTcp(w.netnsPath, '127.0.0.1', port, undefined, onread);
     },
     async stopPods(maxGraceSeconds = 30) {
       stopping = true;

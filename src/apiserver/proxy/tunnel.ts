@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { ApiError } from '../../api/errors.js';
 import { joinHostPort, type KubeletClient } from '../kubelet/index.js';
-import { CopySlabs } from './copy-slabs.js';
+import { CopySlabs } from '../../streams/index.js';
 import { goNetError } from './dial-errors.js';
 import { isApiServerCredential } from './headers.js';
 import { writeHttpError } from './http.js';

@@ -1,8 +1,9 @@
-// Copies of bytes read into a reused buffer, for writes that may have to wait, made in a few
-// slabs that are used again once every write holding a piece of them is done. Reading a
-// tunnel's backend into one buffer instead of a new one per TLS record spares the garbage
-// collector: at full speed those buffers (hundreds of MB a second, outside the JS heap) kept
-// it marking the whole heap every few megabytes.
+// Copies of bytes read into a reused buffer (net's `onread`), for writes that may have to
+// wait, made in a few slabs that are used again once every write holding a piece of them is
+// done. Streams at full speed (the API server's upgrade tunnels, the node's port-forwarding)
+// read this way instead of into a new buffer per read: those buffers, hundreds of MB a
+// second outside the JS heap, kept the garbage collector marking the whole heap every few
+// megabytes.
 
 const SLAB_BYTES = 256 * 1024;
 
