@@ -6,17 +6,24 @@
 // megabytes.
 
 const SLAB_BYTES = 256 * 1024;
+/** Free slabs kept for the next streams (16 MiB): a short connection then allocates none. */
+const MAX_FREE_SLABS = 64;
+const freeSlabs: Buffer[] = [];
+
+function freeSlab(slab: Buffer): void {
+  if (freeSlabs.length < MAX_FREE_SLABS) freeSlabs.push(slab);
+}
 
 export class CopySlabs {
-  private readonly free: Buffer[] = [];
   private slab: Buffer | undefined;
   private used = 0;
+  private closed = false;
   /** Writes not yet done, per slab. */
   private readonly pending = new Map<Buffer, number>();
 
   /** A copy of `bytes`, and what to call once the write holding it is done. */
   copy(bytes: Buffer): [copy: Buffer, release: () => void] {
-    if (bytes.length > SLAB_BYTES) return [Buffer.from(bytes), () => {}];
+    if (bytes.length > SLAB_BYTES || this.closed) return [Buffer.from(bytes), () => {}];
     if (!this.slab || this.used + bytes.length > this.slab.length) this.nextSlab();
     const slab = this.slab!;
     bytes.copy(slab, this.used);
@@ -26,11 +33,20 @@ export class CopySlabs {
     return [piece, () => this.release(slab)];
   }
 
+  /** The stream is over: its slabs go back once their writes are done. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const slab = this.slab;
+    this.slab = undefined;
+    if (slab && !this.pending.has(slab)) freeSlab(slab);
+  }
+
   private nextSlab(): void {
     const full = this.slab;
-    this.slab = this.free.pop() ?? Buffer.allocUnsafeSlow(SLAB_BYTES);
+    this.slab = freeSlabs.pop() ?? Buffer.allocUnsafeSlow(SLAB_BYTES);
     this.used = 0;
-    if (full && !this.pending.has(full)) this.free.push(full);
+    if (full && !this.pending.has(full)) freeSlab(full);
   }
 
   private release(slab: Buffer): void {
@@ -40,6 +56,6 @@ export class CopySlabs {
       return;
     }
     this.pending.delete(slab);
-    if (slab !== this.slab) this.free.push(slab);
+    if (slab !== this.slab) freeSlab(slab);
   }
 }

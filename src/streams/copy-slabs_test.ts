@@ -31,6 +31,17 @@ describe('CopySlabs', () => {
     assert.ok(seen.size <= 2, `${seen.size} slabs for 4 MiB written one piece at a time`);
   });
 
+  it('hands the slabs of a closed stream to the next one', () => {
+    const first = new CopySlabs();
+    const [a, releaseA] = first.copy(Buffer.from('first'));
+    first.close();
+    releaseA();
+    const [b, releaseB] = new CopySlabs().copy(Buffer.from('second'));
+    assert.equal(b.buffer, a.buffer);
+    assert.equal(b.toString(), 'second');
+    releaseB();
+  });
+
   it('copies a piece larger than a slab on its own', () => {
     const big = Buffer.alloc(1 << 20, 9);
     const [copy, release] = new CopySlabs().copy(big);

@@ -209,7 +209,9 @@ export function tunnel(
     if (status === 101) {
       client.write(received);
       if (head.length) backend.write(head);
-      onData = relay(backend, client, new CopySlabs());
+      const slabs = new CopySlabs();
+      onData = relay(backend, client, slabs);
+      backend.on('close', () => slabs.close());
       client.on('data', relay(client, backend));
       client.resume();
       backend.on('close', () => client.destroy());

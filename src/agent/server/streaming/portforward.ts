@@ -104,9 +104,11 @@ export function servePortForward(transport: Duplex, o: PortForwardOptions): Spdy
       `error forwarding port ${port} to pod ${o.pod}_${o.namespace}, uid ${o.uid}: ${e instanceof Error ? e.message : String(e)}`;
     let done = false;
     let socket: Duplex | undefined;
+    const slabs = new CopySlabs();
     const finish = (err?: unknown): void => {
       if (done) return;
       done = true;
+      slabs.close();
       conns.delete(ac);
       ac.abort();
       socket?.destroy();
@@ -129,7 +131,6 @@ export function servePortForward(transport: Duplex, o: PortForwardOptions): Spdy
     // The pod's bytes: read into one buffer and copied into recycled slabs (a new buffer per
     // read, at full speed, keeps the garbage collector busy), or as 'data' from a backend
     // that cannot read that way. Reading waits while the stream's buffer is full.
-    const slabs = new CopySlabs();
     let waiting = false;
     const fromPod = (chunk: Buffer, copy: boolean): void => {
       if (data.writableEnded || data.destroyed) return;
