@@ -485,11 +485,19 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
       t.unref();
       o.signal.addEventListener('abort', () => clearInterval(t), { once: true });
     },
-    async execIn(namespace, pod, container, command, tty, size) {
+    async execIn(namespace, pod, container, command, tty, size, stdin = true) {
       const c = findContainer(findPod(namespace, pod), container);
       if (!c.id || !c.running)
         throw new AgentError('ContainerNotRunning', `container ${container ?? ''} is not running`);
-      return runtime!.exec(c.id, { args: command, tty, stdin: true, ...(size ? { size } : {}) });
+      // No input: /dev/null, not a pipe closed at once; the runtime then relays one stream
+      // less and a `true` returns several milliseconds sooner. A terminal keeps its pipe
+      // (`script` ends the session at its input's end).
+      return runtime!.exec(c.id, {
+        args: command,
+        tty,
+        stdin: stdin || tty,
+        ...(size ? { size } : {}),
+      });
     },
     async attach(namespace, pod, container, stdin) {
       const c = findContainer(findPod(namespace, pod), container);
@@ -501,9 +509,9 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
       const c = findContainer(findPod(namespace, pod), container);
       return runtime!.logs(c.logDir, options);
     },
-    portForward(namespace, pod, port) {
+    portForward(namespace, pod, port, onread) {
       const w = findPod(namespace, pod);
-      return dialTcp(w.netnsPath, '127.0.0.1', port);
+      return dialTcp(w.netnsPath, '127.0.0.1', port, undefined, onread);
     },
     async stopPods(maxGraceSeconds = 30) {
       stopping = true;

@@ -5,7 +5,7 @@
 // happens in-process.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, type Socket } from 'node:net';
+import { connect, Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import { request } from 'node:http';
 
 // The helper pauses each socket before it connects, so not a byte (a server's greeting) is
@@ -83,16 +83,35 @@ function idleLater(netns: string, h: Helper): void {
   h.idle.unref();
 }
 
-/** A TCP connection to host:port made inside `netns` (this process's namespace without one). */
+/**
+ * The connection `socket` is, read into `onread`'s buffer from now on. Node takes `onread`
+ * only when it makes a socket, and a socket handed over by the helper is made by
+ * child_process: so it is made again over the same handle, as child_process makes a
+ * received one (`new Socket({ handle })`), before anything is read or written on it.
+ */
+function readingInto(socket: Socket, onread: OnReadOpts): Socket {
+  const held = socket as unknown as { _handle: unknown };
+  const handle = held._handle;
+  if (!handle) return socket;
+  held._handle = null;
+  const options = { handle, readable: true, writable: true, onread };
+  return new Socket(options as SocketConstructorOpts);
+}
+
+/**
+ * A TCP connection to host:port made inside `netns` (this process's namespace without one).
+ * With `onread`, what it reads goes into that buffer instead of 'data' events.
+ */
 export function dialTcp(
   netns: string | undefined,
   host: string,
   port: number,
   timeoutMs = 10_000,
+  onread?: OnReadOpts,
 ): Promise<Socket> {
   if (!netns)
     return new Promise((resolve, reject) => {
-      const s = connect(port, host);
+      const s = connect({ port, host, ...(onread ? { onread } : {}) });
       const t = setTimeout(() => s.destroy(new Error('timeout')), timeoutMs);
       s.once('connect', () => {
         clearTimeout(t);
@@ -108,7 +127,10 @@ export function dialTcp(
   clearTimeout(h.idle);
   const id = nextId++;
   return new Promise<Socket>((resolve, reject) => {
-    h.pending.set(id, { resolve, reject });
+    h.pending.set(id, {
+      resolve: (s) => resolve(onread ? readingInto(s, onread) : s),
+      reject,
+    });
     h.child.send({ id, host, port, timeoutMs }, (err) => {
       if (!err || !h.pending.delete(id)) return;
       reject(err);

@@ -71,6 +71,15 @@ describe('kubectl streams into real containers', { skip }, () => {
     assert.notEqual(missing.code, 0);
   });
 
+  test('exec without -i: the command reads an empty input and returns', async () => {
+    const r = await kubectl(['exec', 'shell', '--', 'sh', '-c', 'cat; echo read all'], 'unsent');
+    assert.equal(ok(r), 'read all\n');
+    // The command's own arguments, however they look, are not the runtime's options.
+    const args = ['--pid-file', '/x y', '-t'];
+    const echoed = await kubectl(['exec', 'shell', '--', 'sh', '-c', 'echo "$0|$1|$2"', ...args]);
+    assert.equal(ok(echoed), '--pid-file|/x y|-t\n');
+  });
+
   test('exec -it: a terminal of the client size', async () => {
     const r = await onTerminal(`exec -it shell -- sh -c 'tty; stty size'`);
     assert.equal(r.code, 0, r.stdout + r.stderr);

@@ -22,6 +22,8 @@ export interface KubeletRequest {
 
 export interface FakeKubelet {
   port: number;
+  /** TLS connections accepted so far. */
+  connections: number;
   requests: KubeletRequest[];
   handler: (req: IncomingMessage, res: ServerResponse) => void;
   onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -48,6 +50,7 @@ export async function startFakeKubelet(ca: CertificateAuthority): Promise<FakeKu
   });
   const k: FakeKubelet = {
     port: 0,
+    connections: 0,
     requests: [],
     handler: (_req, res) => {
       res.statusCode = 404;
@@ -67,6 +70,7 @@ export async function startFakeKubelet(ca: CertificateAuthority): Promise<FakeKu
     requestCert: true,
     rejectUnauthorized: true,
   });
+  server.on('secureConnection', () => k.connections++);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     k.requests.push(record(req));
     k.handler(req, res);

@@ -1,6 +1,7 @@
 // The node agent as the server's streaming backend: exec, attach, port-forward and logs in
 // the pods this node runs, with the agent's sessions adapted to the protocol layer's.
 
+import type { OnReadOpts } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ExecSession, LogOptions } from '../runtime/index.js';
 import { LogNotFoundError } from '../runtime/index.js';
@@ -19,6 +20,8 @@ export interface PodRuntimeAccess {
     command: string[],
     tty: boolean,
     size?: { width: number; height: number },
+    /** Whether the client sends input (without, the process's stdin is /dev/null). */
+    stdin?: boolean,
   ): Promise<ExecSession>;
   attach(
     namespace: string,
@@ -32,7 +35,8 @@ export interface PodRuntimeAccess {
     container: string | undefined,
     options?: LogOptions,
   ): Promise<AsyncIterable<Buffer>>;
-  portForward(namespace: string, pod: string, port: number): Promise<Duplex>;
+  /** A connection to the pod's port, read into `onread`'s buffer when given. */
+  portForward(namespace: string, pod: string, port: number, onread?: OnReadOpts): Promise<Duplex>;
 }
 
 export function agentBackend(agent: PodRuntimeAccess): StreamingBackend {
@@ -51,12 +55,15 @@ export function agentBackend(agent: PodRuntimeAccess): StreamingBackend {
   };
   return {
     exec: async (t) =>
-      session(t, await agent.execIn(t.namespace, t.pod, t.container, t.command, t.tty, t.size)),
+      session(
+        t,
+        await agent.execIn(t.namespace, t.pod, t.container, t.command, t.tty, t.size, t.stdin),
+      ),
     // The session ends when the container does (or the client leaves); the exit code is
     // the container's business, shown in its status.
     attach: async (t) => session(t, await agent.attach(t.namespace, t.pod, t.container, t.stdin)),
     async portForward(t): Promise<Duplex> {
-      const socket = await agent.portForward(t.namespace, t.pod, t.port);
+      const socket = await agent.portForward(t.namespace, t.pod, t.port, t.onread);
       if (t.signal.aborted) socket.destroy();
       else t.signal.addEventListener('abort', () => socket.destroy(), { once: true });
       return socket;

@@ -6,7 +6,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { KubeObject } from '../../api/types.js';
 import { PlainHttpError, writeSwitchingProtocols } from './streaming/http.js';
 import { hasContainer, podView, runningProblem, type PodView } from './streaming/pod.js';
@@ -15,6 +15,7 @@ import { parsePorts, serveWebSocketPortForward } from './streaming/portforward-w
 import { runCommand } from './streaming/remotecommand.js';
 import { serveSpdyCommand } from './streaming/remotecommand-spdy.js';
 import { webSocketChannels } from './streaming/remotecommand-ws.js';
+import { tunnelStream } from './streaming/ws-tunnel-stream.js';
 import {
   SPDY_EXEC_PROTOCOLS,
   SPDY_PORT_FORWARD_PROTOCOL,
@@ -91,7 +92,7 @@ function negotiate(
   });
 }
 
-/** Bytes the port-forward tunnel's WebSocket stream buffers before the session waits. */
+/** Bytes the port-forward tunnel's connection may hold before the session waits. */
 const TUNNEL_WRITE_BUFFER = 256 * 1024;
 
 export function createStreamServer(deps: StreamDeps) {
@@ -187,7 +188,7 @@ export function createStreamServer(deps: StreamDeps) {
     if (transport === 'websocket') {
       const protocol = negotiate(transport, ex.req.headers, WS_EXEC_PROTOCOLS, NO_PROTOCOL, true);
       upgradeWebSocket(ex, protocol, (ws) => {
-        const ch = webSocketChannels(ws, { protocol, ...flags });
+        const ch = webSocketChannels(ws, { protocol, ...flags, connection: ex.upgrade!.socket });
         void runCommand(kind, target(ch.signal), deps.backend, ch);
       });
       return;
@@ -242,13 +243,9 @@ export function createStreamServer(deps: StreamDeps) {
       );
       if (protocol === WS_PORT_FORWARD_TUNNEL_PROTOCOL) {
         // The tunnel: SPDY's bytes ride in binary messages whose boundaries mean nothing.
-        // The stream sends one message at a time, each once the last is written; a buffer of
-        // a few frames lets the session keep writing meanwhile rather than wait on each.
+        const socket = ex.upgrade!.socket;
         upgradeWebSocket(ex, protocol, (ws) =>
-          servePortForward(
-            createWebSocketStream(ws, { writableHighWaterMark: TUNNEL_WRITE_BUFFER }),
-            opts,
-          ),
+          servePortForward(tunnelStream(ws, socket, TUNNEL_WRITE_BUFFER), opts),
         );
         return;
       }

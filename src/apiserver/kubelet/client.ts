@@ -3,8 +3,17 @@
 // keep-alive agent shared by every request (as kube-apiserver's kubelet transport).
 
 import { Agent, request } from 'node:https';
+import type { OnReadOpts } from 'node:net';
+import {
+  connect as tlsConnect,
+  createSecureContext,
+  type ConnectionOptions,
+  type TLSSocket,
+} from 'node:tls';
 import type { KubeObject } from '../../api/types.js';
-import { kubeletEndpoint, type KubeletEndpoint } from './connection.js';
+import { joinHostPort, kubeletEndpoint, type KubeletEndpoint } from './connection.js';
+import { TlsSessionCache } from './sessions.js';
+import { SpareConnections } from './spare.js';
 
 export interface KubeletCredentials {
   /** The client certificate the kubelet authenticates the API server by. */
@@ -32,6 +41,14 @@ export interface KubeletClient {
   /** TLS material for connections made outside the agent (upgrades). */
   readonly tls: { cert: string; key: string; ca: string };
   /**
+   * A TLS connection to a kubelet of its own, for an upgrade (HTTP/1.1 only): the client
+   * certificate, the kubelet's verified against the CA; the one made ahead for this kubelet
+   * when there is one, else a new one resuming the last session. What it reads goes to
+   * `onread`'s callback (into that buffer, or another of its own); `onSecure` is called
+   * once the handshake is done.
+   */
+  connect(host: string, port: number, use: { onread: OnReadOpts; onSecure(): void }): TLSSocket;
+  /**
    * GET of a kubelet path (`/metrics/resource`, `/stats/summary`…) with its status and body.
    * Rejects when the node cannot be found or reached.
    */
@@ -45,12 +62,49 @@ const MAX_GET_BYTES = 64 * 1024 * 1024;
 export function createKubeletClient(o: KubeletClientOptions): KubeletClient {
   const tls = { cert: o.clientCertPem, key: o.clientKeyPem, ca: o.caPem };
   const agent = new Agent({ ...tls, keepAlive: true, maxSockets: 64 });
+  // Made once: made per connection, it parses the certificates and key again each time.
+  let secureContext: ReturnType<typeof createSecureContext> | undefined;
+  const sessions = new TlsSessionCache();
+  const spares = new SpareConnections();
   const endpoint = async (nodeName: string): Promise<KubeletEndpoint> =>
     kubeletEndpoint(nodeName, await o.getNode(nodeName));
   return {
     endpoint,
     agent,
     tls,
+    connect(host, port, { onread, onSecure }) {
+      secureContext ??= createSecureContext(tls);
+      const key = joinHostPort(host, port);
+      const dial = (read: OnReadOpts): TLSSocket => {
+        const session = sessions.get(key);
+        const options: ConnectionOptions & { onread: OnReadOpts } = {
+          host,
+          port,
+          secureContext,
+          rejectUnauthorized: true,
+          ALPNProtocols: ['http/1.1'],
+          ...(session ? { session } : {}),
+          // Documented for tls.connect as for net.connect, though its types omit it.
+          onread: read,
+        };
+        const socket = tlsConnect(options);
+        sessions.track(socket, key);
+        return socket;
+      };
+      const spare = spares.take(key, onread.callback, onSecure);
+      const socket = spare ?? dial(onread).once('secureConnect', onSecure);
+      // The next upgrade to this kubelet finds a connection ready. Made once this one has
+      // its session ticket (to resume it), or is over: not during its handshake.
+      let prepared = false;
+      const prepare = (): void => {
+        if (prepared) return;
+        prepared = true;
+        setImmediate(() => spares.prepare(key, dial));
+      };
+      if (spare) prepare();
+      else socket.once('session', prepare).once('close', prepare);
+      return socket;
+    },
     async get(nodeName, path, signal) {
       const { host, port } = await endpoint(nodeName);
       return new Promise<KubeletResponse>((resolve, reject) => {
@@ -75,6 +129,7 @@ export function createKubeletClient(o: KubeletClientOptions): KubeletClient {
       });
     },
     close() {
+      spares.close();
       agent.destroy();
     },
   };

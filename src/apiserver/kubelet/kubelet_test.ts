@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { nodeAt, startFakeKubelet, type FakeKubelet } from '../../../test/support/fake-kubelet.js';
+import { eventually } from '../../../test/support/eventually.js';
 import { ApiError } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import { createCertificateAuthority, issueClientCertificate } from '../../pki/index.js';
@@ -96,6 +97,47 @@ describe('createKubeletClient', () => {
     assert.equal((await client.get('n1', '/other')).status, 404);
     assert.equal(kubelet.requests.at(-1)?.clientCN, 'kube-apiserver-kubelet-client');
     await assert.rejects(client.get('gone', '/metrics/resource'), /nodes "gone" not found/);
+  });
+
+  it('upgrades over a connection made ahead, resuming the last session, the identity kept', async () => {
+    kubelet.onUpgrade = (_req, socket) =>
+      socket.end(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\n',
+      );
+    const upgrade = (): Promise<{ reused: boolean; ready: boolean }> =>
+      new Promise((resolve, reject) => {
+        const buffer = Buffer.alloc(1024);
+        const s = client.connect('127.0.0.1', kubelet.port, {
+          onread: {
+            buffer,
+            callback: (n, buf) => {
+              assert.match(Buffer.from(buf.subarray(0, n)).toString(), /^HTTP\/1\.1 101 /);
+              const reused = s.isSessionReused();
+              s.on('close', () => resolve({ reused, ready }));
+              return true;
+            },
+          },
+          onSecure: () =>
+            s.write(
+              'GET /exec/ns/p/c HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n',
+            ),
+        });
+        // A connection made ahead is up already.
+        const ready = !s.connecting;
+        s.on('error', reject);
+      });
+    const before = kubelet.requests.length;
+    const connectionsBefore = kubelet.connections;
+    assert.deepEqual(await upgrade(), { reused: false, ready: false });
+    // One connection made ahead, resuming the first one's session.
+    await eventually(() => kubelet.connections === connectionsBefore + 2, 'a spare connection');
+    assert.deepEqual(await upgrade(), { reused: true, ready: true });
+    await eventually(() => kubelet.connections === connectionsBefore + 3, 'the next spare');
+    assert.deepEqual(await upgrade(), { reused: true, ready: true });
+    assert.deepEqual(
+      kubelet.requests.slice(before).map((r) => [r.clientCN, r.clientO]),
+      Array(3).fill(['kube-apiserver-kubelet-client', ['system:masters']]),
+    );
   });
 
   it("verifies the kubelet's serving certificate against the CA", async () => {

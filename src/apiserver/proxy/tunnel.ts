@@ -5,11 +5,12 @@
 // close, so nothing the client sends after it can reach the backend as another request.
 
 import type { IncomingMessage } from 'node:http';
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect, type OnReadOpts, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connect as tlsConnect, createSecureContext, type SecureContext } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { ApiError } from '../../api/errors.js';
 import { joinHostPort, type KubeletClient } from '../kubelet/index.js';
+import { CopySlabs } from '../../streams/index.js';
 import { goNetError } from './dial-errors.js';
 import { isApiServerCredential } from './headers.js';
 import { writeHttpError } from './http.js';
@@ -61,28 +62,35 @@ export function upgradeRequestHead(
 }
 
 /**
- * The TLS context of each set of kubelet credentials, made once: made per connection, it
- * parses the certificates and key again each time (a few milliseconds of every exec).
+ * The connection to the backend; `onConnected` once it is up (TLS included). What it reads
+ * goes into one reused buffer, handed to `onread` (valid only during the call): a fresh
+ * buffer per TLS record, at full speed, kept the garbage collector busy.
  */
-const kubeletContexts = new WeakMap<KubeletClient['tls'], SecureContext>();
-
-function kubeletContext(tls: KubeletClient['tls']): SecureContext {
-  let context = kubeletContexts.get(tls);
-  if (!context) {
-    context = createSecureContext(tls);
-    kubeletContexts.set(tls, context);
+function dial(
+  b: Backend,
+  kubelet: KubeletClient | undefined,
+  onread: OnReadOpts,
+  onConnected: () => void,
+): Socket {
+  if (b.tls === 'kubelet' && kubelet && b.scheme === 'https')
+    return kubelet.connect(b.hostname, b.port, { onread, onSecure: onConnected });
+  if (b.scheme === 'http') {
+    const socket = netConnect({ host: b.hostname, port: b.port, onread });
+    return socket.once('connect', onConnected);
   }
-  return context;
+  const options: ConnectionOptions & { onread: OnReadOpts } = {
+    host: b.hostname,
+    port: b.port,
+    rejectUnauthorized: false,
+    ALPNProtocols: ['http/1.1'],
+    // Documented for tls.connect as for net.connect, though its types omit it.
+    onread,
+  };
+  return tlsConnect(options).once('secureConnect', onConnected);
 }
 
-function dial(b: Backend, kubelet: KubeletClient | undefined): Socket {
-  if (b.scheme === 'http') return netConnect({ host: b.hostname, port: b.port });
-  const tls =
-    b.tls === 'kubelet' && kubelet
-      ? { secureContext: kubeletContext(kubelet.tls), rejectUnauthorized: true }
-      : { rejectUnauthorized: false };
-  return tlsConnect({ host: b.hostname, port: b.port, ...tls, ALPNProtocols: ['http/1.1'] });
-}
+/** Bytes read from the backend at most at a time (TLS hands over a record, ≤ 16 KiB). */
+const READ_BUFFER = 64 * 1024;
 
 /** The status code of a response head (`HTTP/1.1 101 Switching Protocols`), or NaN. */
 function statusOf(head: Buffer): number {
@@ -91,19 +99,48 @@ function statusOf(head: Buffer): number {
   return m?.[1] ? Number(m[1]) : NaN;
 }
 
+/** Bytes one side's connection may hold before the other side is no longer read. */
+const RELAY_BUFFER = 1 << 20;
+
 /**
- * Batches what `src` emits in one turn into one write on `dst`. A TLS socket hands its
- * decrypted bytes over one record (≤ 16 KiB) at a time, all in the same turn: written one by
- * one, each costs its own encryption call and send; corked until the turn ends, they go out
- * together. Registered before the pipe, so the pipe's first write of the turn is corked too.
+ * Writes what `src` reads to `dst` as it comes, and ends `dst` after it: a pipe without its
+ * per-chunk bookkeeping and with a larger buffer (reading pauses only once `dst` holds
+ * RELAY_BUFFER bytes). Returns what each read goes through; with `slabs`, reads are in a
+ * reused buffer and are copied before being written. A TLS socket hands its decrypted bytes
+ * over one record (≤ 16 KiB) at a time, all in the same turn: written one by one, each costs
+ * its own encryption call and send; corked until the turn ends, they go out together.
  */
-function coalesceWrites(src: Duplex, dst: Duplex): void {
-  const uncork = (): void => dst.uncork();
-  src.on('data', () => {
-    if (dst.writableCorked || dst.destroyed) return;
-    dst.cork();
-    process.nextTick(uncork);
+function relay(src: Duplex, dst: Duplex, slabs?: CopySlabs): (chunk: Buffer) => void {
+  let corked = false;
+  let paused = false;
+  const uncork = (): void => {
+    corked = false;
+    dst.uncork();
+  };
+  const resume = (): void => {
+    paused = false;
+    src.resume();
+  };
+  src.on('end', () => {
+    if (!dst.destroyed && !dst.writableEnded) dst.end();
   });
+  return (chunk) => {
+    if (dst.destroyed || dst.writableEnded) return;
+    if (!corked) {
+      corked = true;
+      dst.cork();
+      process.nextTick(uncork);
+    }
+    if (slabs) {
+      const [copy, release] = slabs.copy(chunk);
+      dst.write(copy, release);
+    } else dst.write(chunk);
+    if (!paused && dst.writableLength > RELAY_BUFFER) {
+      paused = true;
+      src.pause();
+      dst.once('drain', resume);
+    }
+  };
 }
 
 export function tunnel(
@@ -115,7 +152,23 @@ export function tunnel(
   rawQuery: string,
 ): void {
   const clientAddress = (client as Socket).remoteAddress;
-  const backend = dial(b, kubelet);
+  // What the backend sends goes to the response head's reader, then to the client.
+  let onData = (_chunk: Buffer): void => {};
+  const onread: OnReadOpts = {
+    buffer: Buffer.allocUnsafe(READ_BUFFER),
+    callback: (n, buf) => {
+      onData((buf as Buffer).subarray(0, n));
+      return true;
+    },
+  };
+  // Dialing includes the TLS handshake, as Go's DialURL: its failures read `error dialing
+  // backend: …`; later ones are the bare error.
+  let dialed = false;
+  const backend: Socket = dial(b, kubelet, onread, () => {
+    clearTimeout(dialTimer);
+    dialed = true;
+    backend.write(upgradeRequestHead(req, b, rawQuery, clientAddress));
+  });
   let received = Buffer.alloc(0);
   let settled = false;
   const fail = (e: unknown): void => {
@@ -124,9 +177,6 @@ export function tunnel(
     backend.destroy();
     writeHttpError(client, e);
   };
-  // Dialing includes the TLS handshake, as Go's DialURL: its failures read `error dialing
-  // backend: …`; later ones are the bare error.
-  let dialed = false;
   const dialTimer = setTimeout(
     () =>
       fail(
@@ -138,11 +188,6 @@ export function tunnel(
   );
   dialTimer.unref();
   backend.setNoDelay(true);
-  backend.once(b.scheme === 'https' ? 'secureConnect' : 'connect', () => {
-    clearTimeout(dialTimer);
-    dialed = true;
-    backend.write(upgradeRequestHead(req, b, rawQuery, clientAddress));
-  });
   backend.on('error', (e) => {
     clearTimeout(dialTimer);
     const text = goNetError(e, b.hostname, b.port);
@@ -151,7 +196,7 @@ export function tunnel(
   });
   client.on('error', () => backend.destroy());
 
-  const onData = (chunk: Buffer): void => {
+  const readHead = (chunk: Buffer): void => {
     received = Buffer.concat([received, chunk]);
     const end = received.indexOf('\r\n\r\n');
     if (end < 0) {
@@ -159,18 +204,16 @@ export function tunnel(
         fail(backendError('net/http: response header too long'));
       return;
     }
-    backend.off('data', onData);
-    backend.pause();
     settled = true;
     const status = statusOf(received);
     if (status === 101) {
       client.write(received);
       if (head.length) backend.write(head);
-      coalesceWrites(backend, client);
-      coalesceWrites(client, backend);
-      backend.pipe(client);
-      client.pipe(backend);
-      backend.resume();
+      const slabs = new CopySlabs();
+      onData = relay(backend, client, slabs);
+      backend.on('close', () => slabs.close());
+      client.on('data', relay(client, backend));
+      client.resume();
       backend.on('close', () => client.destroy());
       client.on('close', () => backend.destroy());
       return;
@@ -191,28 +234,24 @@ export function tunnel(
     stop.unref();
     const headText = received.subarray(0, end).toString('latin1');
     const cl = /\r\ncontent-length:\s*(\d+)/i.exec(headText);
+    backend.on('close', finish);
     if (!cl?.[1]) {
       client.write(received);
-      backend.pipe(client, { end: false });
-      backend.on('close', finish);
-      backend.resume();
+      onData = (c) => void client.write(Buffer.from(c));
       return;
     }
     let left = Number(cl[1]) + end + 4;
     const pass = (c: Buffer): void => {
-      const part = c.subarray(0, left);
+      if (left <= 0) return;
+      const part = Buffer.from(c.subarray(0, left));
       left -= part.length;
       client.write(part);
       if (left <= 0) finish();
     };
     pass(received);
-    if (left > 0) {
-      backend.on('data', pass);
-      backend.on('close', finish);
-      backend.resume();
-    }
+    onData = pass;
   };
-  backend.on('data', onData);
+  onData = readHead;
   backend.on('end', () => {
     if (!settled) fail(backendError('EOF'));
   });

@@ -5,10 +5,13 @@
 // to kubectl's whole session, so it carries only real failures; on success it just gets FIN.
 
 import type { Duplex } from 'node:stream';
+import { CopySlabs } from '../../../streams/index.js';
 import { headerValue } from './spdy-headers.js';
 import { SpdySession, type SpdyStream } from './spdy-session.js';
 import type { StreamingBackend } from './types.js';
 
+/** Bytes read from the pod at most at a time. */
+const READ_BUFFER = 64 * 1024;
 /** Once one direction has ended, the other gets this long before both are closed (as containerd). */
 const HALF_CLOSE_GRACE_MS = 1_000;
 
@@ -101,9 +104,11 @@ export function servePortForward(transport: Duplex, o: PortForwardOptions): Spdy
       `error forwarding port ${port} to pod ${o.pod}_${o.namespace}, uid ${o.uid}: ${e instanceof Error ? e.message : String(e)}`;
     let done = false;
     let socket: Duplex | undefined;
+    const slabs = new CopySlabs();
     const finish = (err?: unknown): void => {
       if (done) return;
       done = true;
+      slabs.close();
       conns.delete(ac);
       ac.abort();
       socket?.destroy();
@@ -123,6 +128,25 @@ export function servePortForward(transport: Duplex, o: PortForwardOptions): Spdy
     data.on('close', () => finish());
     errorStream.on('close', () => finish());
     ac.signal.addEventListener('abort', () => finish(), { once: true });
+    // The pod's bytes: read into one buffer and copied into recycled slabs (a new buffer per
+    // read, at full speed, keeps the garbage collector busy), or as 'data' from a backend
+    // that cannot read that way. Reading waits while the stream's buffer is full.
+    let waiting = false;
+    const fromPod = (chunk: Buffer, copy: boolean): void => {
+      if (data.writableEnded || data.destroyed) return;
+      let ok: boolean;
+      if (copy) {
+        const [piece, release] = slabs.copy(chunk);
+        ok = data.write(piece, release);
+      } else ok = data.write(chunk);
+      if (ok || waiting) return;
+      waiting = true;
+      socket?.pause();
+      data.once('drain', () => {
+        waiting = false;
+        socket?.resume();
+      });
+    };
     try {
       socket = await o.backend.portForward({
         namespace: o.namespace,
@@ -130,6 +154,13 @@ export function servePortForward(transport: Duplex, o: PortForwardOptions): Spdy
         uid: o.uid,
         port,
         signal: ac.signal,
+        onread: {
+          buffer: Buffer.allocUnsafe(READ_BUFFER),
+          callback: (n, buf) => {
+            fromPod((buf as Buffer).subarray(0, n), true);
+            return true;
+          },
+        },
       });
     } catch (e) {
       finish(e);
@@ -162,7 +193,7 @@ export function servePortForward(transport: Duplex, o: PortForwardOptions): Spdy
       oneSideDone();
     });
     data.pipe(s);
-    s.pipe(data, { end: false });
+    s.on('data', (chunk: Buffer) => fromPod(chunk, false));
   }
 
   return session;

@@ -4,7 +4,7 @@
 // a half-close: [255, n] means the sender writes no more on channel n (the client's stdin EOF).
 // The server closes the WebSocket (1000) right after the status: that is the client's EOF.
 
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough, Writable, type Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { ResizeParser, ResizeQueue, type CommandChannels } from './remotecommand.js';
 import { statusBytes } from './status.js';
@@ -22,6 +22,8 @@ export interface WsCommandOptions {
   stdin: boolean;
   stdout: boolean;
   stderr: boolean;
+  /** The connection the WebSocket runs on: ended right after the close frame. */
+  connection?: Duplex;
 }
 
 export function webSocketChannels(ws: WebSocket, o: WsCommandOptions): CommandChannels {
@@ -88,7 +90,11 @@ export function webSocketChannels(ws: WebSocket, o: WsCommandOptions): CommandCh
     finish(status) {
       const bytes = statusBytes(status, json);
       if (bytes.length) send(ERROR, bytes);
-      if (ws.readyState === ws.OPEN) ws.close(1000);
+      if (ws.readyState !== ws.OPEN) return;
+      ws.close(1000);
+      // As the kubelet (x/net/websocket): the connection ends with the close frame rather
+      // than after the client's answer to it, a round trip sooner for the client.
+      o.connection?.end();
     },
   };
 }

@@ -1,6 +1,7 @@
 // The streaming layer's contract: the backend that really runs things in pods (the node
 // agent, or a host-process fake in tests).
 
+import type { OnReadOpts } from 'node:net';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type { ExitResult } from './status.js';
 
@@ -43,6 +44,11 @@ export interface PortForwardTarget {
   port: number;
   /** Aborted when the forwarded connection is torn down. */
   signal: AbortSignal;
+  /**
+   * Where the connection's reads may go instead of 'data' events (net's `onread`): into
+   * this buffer, one read at a time. A backend that cannot honour it emits 'data' as usual.
+   */
+  onread?: OnReadOpts;
 }
 
 export interface LogRequest {
