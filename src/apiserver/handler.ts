@@ -14,6 +14,7 @@ import type { ResourceDef } from '../api/types.js';
 import type { AuthenticatorChain } from './auth/authn.js';
 import type { UserInfo } from './auth/types.js';
 import { impersonate } from './auth/impersonation.js';
+import type { Admission } from './auth/node/restriction.js';
 import {
   aggregatedContentType,
   aggregatedDiscovery,
@@ -68,6 +69,8 @@ export interface HandlerOptions extends ServerParts {
   metrics?: ApiServerMetrics;
   /** Resources served by other components (metrics.k8s.io), keyed by `group/plural`. */
   resourceHandlers?: Map<string, SubresourceHandler>;
+  /** Admission plugins that need the requester (NodeRestriction), before the handler. */
+  admit?: Admission;
 }
 
 /**
@@ -254,6 +257,9 @@ export function createApiHandler(opts: HandlerOptions): ApiHandler {
         resource: info.resource,
         subresource: info.subresource,
         name: info.name,
+        ...(ctx.req.url.searchParams.has('fieldSelector')
+          ? { fieldSelector: ctx.req.url.searchParams.get('fieldSelector') ?? '' }
+          : {}),
       });
     },
     resolution(s) {
@@ -274,8 +280,9 @@ export function createApiHandler(opts: HandlerOptions): ApiHandler {
         throw notFoundGeneric();
       checkPathNames(info);
     },
-    admission({ req, info }) {
+    admission({ req, info, ctx }) {
       opts.metrics?.admitted(req, info);
+      return opts.admit?.({ user: ctx.user, info, req });
     },
     async handler(s) {
       const { req, ctx, info, def } = s;

@@ -12,6 +12,9 @@ import { serviceAccountTokenAuthenticator } from './auth/service-accounts.js';
 import { tokenRequestHandler } from './handlers/token-request.js';
 import { DEFAULT_ISSUER, type KeyInput } from '../pki/index.js';
 import { bootstrapPolicyAuthorizer, createAuthorizer, superUserAuthorizer } from './auth/authz.js';
+import { createNodeAuthorizer } from './auth/node/authorizer.js';
+import { followNodeGraph } from './auth/node/populator.js';
+import { createNodeRestriction } from './auth/node/restriction.js';
 import type { Authorizer, TokenAuthenticator } from './auth/types.js';
 import { bootstrap, ensureIngressClass } from './bootstrap.js';
 import { createFieldTracker } from './fields.js';
@@ -178,7 +181,15 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
         ]
       : []),
   ]);
-  const authz = createAuthorizer(o.authorizers ?? [superUserAuthorizer, bootstrapPolicyAuthorizer]);
+  // The Node authorizer's graph of what each node's pods use, followed from storage.
+  const nodeGraph = followNodeGraph(o.store, table);
+  const authz = createAuthorizer(
+    o.authorizers ?? [
+      superUserAuthorizer,
+      createNodeAuthorizer(nodeGraph.graph),
+      bootstrapPolicyAuthorizer,
+    ],
+  );
   const getObject = (g: string, p: string, ns: string, name: string) =>
     registry.tryGet(def(g, p), ns, name);
   const kubelet = o.kubelet
@@ -236,6 +247,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     ...(subresources.size ? { subresources } : {}),
     ...(resourceMetrics ? { resourceHandlers: resourceMetrics.handlers } : {}),
     metrics,
+    admit: createNodeRestriction(getObject),
   });
   const instrumented = metrics.instrument(handler);
   let server: Http2SecureServer | undefined;
@@ -254,6 +266,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       });
       if (o.ingressClass !== false) await ensureIngressClass(registry, table);
       await boundObjects?.ready;
+      await nodeGraph.ready;
       resourceMetrics?.start(registry, table);
       ready = true;
     },
@@ -282,6 +295,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       await boot();
       if (o.ingressClass !== false) await ensureIngressClass(registry, table);
       await boundObjects?.ready;
+      await nodeGraph.ready;
       // Kept true afterwards, as kube-apiserver's bootstrap controller does (e.g. after
       // someone deletes the `kubernetes` service).
       bootTimer = setInterval(() => void boot().catch(() => undefined), BOOTSTRAP_RECONCILE_MS);
@@ -307,6 +321,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       kubelet?.close();
       resourceMetrics?.stop();
       boundObjects?.close();
+      nodeGraph.close();
       const all = [...(server ? [server] : []), ...extraServers.splice(0)];
       await Promise.all(
         all.map(

@@ -168,7 +168,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     const nodeIP = defaultNodeIP(node.podCIDR);
     return createNodeAgent({
       hostIP: nodeIP,
-      client: inProcess(`system:node:${node.name}`, ['system:nodes', 'system:masters']),
+      client: inProcess(`system:node:${node.name}`, ['system:nodes']),
       nodeName: node.name,
       dataDir: paths.dir,
       podCIDR: node.podCIDR,

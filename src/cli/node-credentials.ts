@@ -20,8 +20,6 @@ import { dataPaths } from './paths.js';
 import { readEndpoint } from './process.js';
 
 export const NODES_GROUP = 'system:nodes';
-// Until RBAC and the Node authorizer exist, a node can only act through the superuser group.
-const UNTIL_NODE_AUTHORIZER_GROUP = 'system:masters';
 const DEFAULT_API_PORT = 6443;
 
 /** The files written into --out: each one's name. */
@@ -53,16 +51,16 @@ export function issueNodeCredentials(o: {
   const user = `system:node:${o.nodeName}`;
   const client = issueClientCertificate(ca, {
     commonName: user,
-    organizations: [NODES_GROUP, UNTIL_NODE_AUTHORIZER_GROUP],
+    organizations: [NODES_GROUP],
   });
   const serving = issueServingCertificate(ca, {
     commonName: user,
     altNames: { dnsNames: [o.nodeName], ips: o.addresses },
   });
   const kubeconfig =
-    `# The node ${o.nodeName}: user ${user}, groups ${NODES_GROUP} and, until RBAC and the\n` +
-    `# Node authorizer exist, ${UNTIL_NODE_AUTHORIZER_GROUP} (so this file is as powerful as\n` +
-    `# an admin's: keep it on the node only).\n` +
+    `# The node ${o.nodeName}: user ${user}, group ${NODES_GROUP}. The Node authorizer lets it\n` +
+    `# read what its pods use and write its own Node, Lease and pods' status: keep it on the\n` +
+    `# node only.\n` +
     renderAdminKubeconfig({
       server: o.server,
       caPem: ca.certPem,

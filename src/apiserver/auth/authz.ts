@@ -108,11 +108,16 @@ export interface AuthorizerChain {
 
 export function createAuthorizer(modules: Authorizer[]): AuthorizerChain {
   const authorize = (a: AuthorizationAttributes): Decision => {
+    // Reasons of the modules without an opinion are kept, one a line (kube's union authorizer).
+    let reasons: string[] | undefined;
     for (const m of modules) {
       const d = m.authorize(a);
       if (d.decision !== 'noOpinion') return d;
+      if (d.reason) (reasons ??= []).push(d.reason);
     }
-    return { decision: 'noOpinion' };
+    return reasons
+      ? { decision: 'noOpinion', reason: reasons.join('\n') }
+      : { decision: 'noOpinion' };
   };
   return {
     authorize,

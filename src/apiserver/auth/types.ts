@@ -29,6 +29,8 @@ export interface AuthorizationAttributes {
   resource: string;
   subresource: string;
   name: string;
+  /** The request's `fieldSelector` (list, watch), as sent. */
+  fieldSelector?: string;
 }
 
 export type Decision = { decision: 'allow' | 'deny' | 'noOpinion'; reason?: string };
