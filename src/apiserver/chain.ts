@@ -21,8 +21,9 @@ export const REQUEST_STAGES = [
   /** Finding the resource (or pod) the request names, and checking names as sent. */
   'resolution',
   /**
-   * Past authentication and authorization: counted for /metrics from here. Admission
-   * plugins proper run in the registry, on writes.
+   * Past authentication and authorization: counted for /metrics from here. Admission that
+   * needs the requester (NodeRestriction) runs here; the kinds' own admission runs in the
+   * registry, on writes.
    */
   'admission',
   /** Serving it. */

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { versionInfo } from '../apiserver/version.js';
 import { intFlag, stringFlag, UsageError, type ParsedArgs } from './args.js';
 import type { Transport } from '../client/index.js';
@@ -26,6 +26,11 @@ const NODE_SHUTDOWN_GRACE_S = 10;
 
 export interface AgentFlags {
   kubeconfig: string;
+  /**
+   * Credentials of the node's service proxy, DNS and ingress controller (they need more than
+   * a node may do); default `components.kubeconfig` beside --kubeconfig when there is one.
+   */
+  componentsKubeconfig?: string;
   nodeName: string;
   podCIDR: string;
   dataDir: string;
@@ -60,8 +65,12 @@ export function agentFlags(args: ParsedArgs): AgentFlags {
   const clientCaFile = stringFlag(args, 'client-ca-file');
   const proxyMode = proxyModeFlag(args);
   const dataDirFlag = stringFlag(args, 'data-dir');
+  const beside = join(dirname(resolve(kubeconfig)), 'components.kubeconfig');
+  const componentsKubeconfig =
+    stringFlag(args, 'components-kubeconfig') ?? (existsSync(beside) ? beside : undefined);
   return {
     kubeconfig: resolve(kubeconfig),
+    ...(componentsKubeconfig ? { componentsKubeconfig: resolve(componentsKubeconfig) } : {}),
     nodeName: (stringFlag(args, 'node-name') ?? hostname()).toLowerCase(),
     podCIDR: stringFlag(args, 'pod-cidr') ?? DEFAULT_POD_CIDR,
     // The agent's own state (images, pods, runtime), apart from a cluster's data dir.
@@ -167,16 +176,12 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     await import('../agent/index.js');
   const { loadRegistriesConfig } = await import('../images/index.js');
 
-  let client;
-  let apiServer: string;
-  let caPem: string;
-  let server: { certPem: string; keyPem: string; clientCaPem: string };
-  try {
-    const creds = clientOptionsFromKubeconfig(
-      parseKubeconfig(readFlagFile('kubeconfig', f.kubeconfig), f.kubeconfig),
-    );
-    apiServer = creds.server;
-    client = createClient(
+  const clientOf = (
+    creds: ReturnType<typeof clientOptionsFromKubeconfig>,
+    userAgent: string,
+    manager: string,
+  ) =>
+    createClient(
       createHttpsTransport({
         server: creds.server,
         ...(creds.ca ? { ca: creds.ca } : {}),
@@ -185,10 +190,34 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
         ...(creds.token ? { token: creds.token } : {}),
         insecure: creds.insecure,
         ...(creds.tlsServerName ? { servername: creds.tlsServerName } : {}),
-        userAgent: `kubelet/${AGENT_VERSION} (linux/${process.arch}) skiff`,
+        userAgent,
       }),
-      'kubelet',
+      manager,
     );
+  let client;
+  // The service proxy, DNS and ingress controller: their own credentials when given.
+  let componentsClient;
+  let apiServer: string;
+  let caPem: string;
+  let server: { certPem: string; keyPem: string; clientCaPem: string };
+  try {
+    const creds = clientOptionsFromKubeconfig(
+      parseKubeconfig(readFlagFile('kubeconfig', f.kubeconfig), f.kubeconfig),
+    );
+    apiServer = creds.server;
+    client = clientOf(creds, `kubelet/${AGENT_VERSION} (linux/${process.arch}) skiff`, 'kubelet');
+    componentsClient = f.componentsKubeconfig
+      ? clientOf(
+          clientOptionsFromKubeconfig(
+            parseKubeconfig(
+              readFlagFile('components-kubeconfig', f.componentsKubeconfig),
+              f.componentsKubeconfig,
+            ),
+          ),
+          `skiff-node-components/${AGENT_VERSION} (linux/${process.arch}) skiff`,
+          'skiff-node-components',
+        )
+      : client;
     // Without --client-ca-file the node trusts the CA it trusts the API server by.
     const clientCaPem = f.clientCaFile
       ? readFlagFile('client-ca-file', f.clientCaFile)
@@ -240,6 +269,7 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     components.abort();
     commandRunner.close();
     client.transport.close();
+    if (componentsClient !== client) componentsClient.transport.close();
     unguard();
     rmSync(pidFile, { force: true });
   };
@@ -250,9 +280,9 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     );
     await step(io.out, 'host checked, node network set up', () => agent.prepare());
     await step(io.out, `node ${f.nodeName} Ready`, () => agent.start());
-    // The node's service proxy, as kube-proxy beside the kubelet (the node's credentials).
+    // The node's service proxy, as kube-proxy beside the kubelet (with its own credentials).
     proxy = await startNodeProxy({
-      client,
+      client: componentsClient,
       signal: components.signal,
       nodeName: f.nodeName,
       nodeIP: f.nodeIP ?? defaultNodeIP(f.podCIDR),
@@ -269,19 +299,19 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     const { startNodeDns } = await import('./dns.js');
     dns = await startNodeDns({
       flags: f.dns,
-      client,
+      client: componentsClient,
       nodeName: f.nodeName,
       address: f.nodeIP ?? defaultNodeIP(f.podCIDR),
       logger,
       signal: components.signal,
       progress: io.out,
     });
-    // The node's ingress controller (the node's credentials).
+    // The node's ingress controller (the components' credentials).
     const ports = f.ingress;
     if (ports) {
       ingress = await startIngress({
         ...ports,
-        client,
+        client: componentsClient,
         signal: components.signal,
         logger,
         nodeName: f.nodeName,

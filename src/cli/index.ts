@@ -46,6 +46,7 @@ const FLAGS: Record<string, readonly string[]> = {
   ],
   agent: [
     'kubeconfig',
+    'components-kubeconfig',
     'node-name',
     'pod-cidr',
     'data-dir',

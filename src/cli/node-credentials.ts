@@ -20,11 +20,20 @@ import { dataPaths } from './paths.js';
 import { readEndpoint } from './process.js';
 
 export const NODES_GROUP = 'system:nodes';
+/**
+ * The node's service proxy, cluster DNS and ingress controller read (and DNS writes) what no
+ * node identity may: they get a credential of their own, as kube-proxy and CoreDNS have
+ * theirs. In system:masters until RBAC gives them their own rules.
+ */
+export const nodeComponentsUser = (nodeName: string): string =>
+  `system:skiff-node-components:${nodeName}`;
+const NODE_COMPONENTS_GROUPS = ['system:masters'];
 const DEFAULT_API_PORT = 6443;
 
 /** The files written into --out: each one's name. */
 export const NODE_CREDENTIAL_FILES = {
   kubeconfig: 'kubeconfig',
+  componentsKubeconfig: 'components.kubeconfig',
   ca: 'ca.crt',
   servingCert: 'kubelet.crt',
   servingKey: 'kubelet.key',
@@ -32,6 +41,7 @@ export const NODE_CREDENTIAL_FILES = {
 
 export interface NodeCredentials {
   kubeconfig: string;
+  componentsKubeconfig: string;
   caPem: string;
   servingCertPem: string;
   servingKeyPem: string;
@@ -68,8 +78,25 @@ export function issueNodeCredentials(o: {
       keyPem: client.keyPem,
       userName: user,
     });
+  const componentsUser = nodeComponentsUser(o.nodeName);
+  const components = issueClientCertificate(ca, {
+    commonName: componentsUser,
+    organizations: NODE_COMPONENTS_GROUPS,
+  });
+  const componentsKubeconfig =
+    `# The service proxy, cluster DNS and ingress controller of node ${o.nodeName}: user\n` +
+    `# ${componentsUser}, in ${NODE_COMPONENTS_GROUPS.join(', ')} (as powerful as an admin's: keep\n` +
+    `# it on the node only).\n` +
+    renderAdminKubeconfig({
+      server: o.server,
+      caPem: ca.certPem,
+      certPem: components.certPem,
+      keyPem: components.keyPem,
+      userName: componentsUser,
+    });
   return {
     kubeconfig,
+    componentsKubeconfig,
     caPem: ca.certPem,
     servingCertPem: serving.certPem,
     servingKeyPem: serving.keyPem,
@@ -122,12 +149,16 @@ export async function nodeCredentials(args: ParsedArgs, io: Io): Promise<number>
     chmodSync(path, mode); // an existing file keeps its mode otherwise
   };
   write(NODE_CREDENTIAL_FILES.kubeconfig, creds.kubeconfig, 0o600);
+  write(NODE_CREDENTIAL_FILES.componentsKubeconfig, creds.componentsKubeconfig, 0o600);
   write(NODE_CREDENTIAL_FILES.ca, creds.caPem, 0o644);
   write(NODE_CREDENTIAL_FILES.servingCert, creds.servingCertPem, 0o644);
   write(NODE_CREDENTIAL_FILES.servingKey, creds.servingKeyPem, 0o600);
   io.out(`Wrote the credentials of node ${nodeName} to ${dir}:`);
   io.out(
     `  ${NODE_CREDENTIAL_FILES.kubeconfig}   (server ${server}, user system:node:${nodeName})`,
+  );
+  io.out(
+    `  ${NODE_CREDENTIAL_FILES.componentsKubeconfig}   (user ${nodeComponentsUser(nodeName)}: the node's service proxy, DNS and ingress)`,
   );
   io.out(`  ${NODE_CREDENTIAL_FILES.ca}       (the cluster CA)`);
   io.out(

@@ -204,8 +204,13 @@ describe('a node agent in its own process, on another machine', { skip }, () => 
     const kubeconfig = readFileSync(join(credsDir, 'kubeconfig'), 'utf8');
     assert.match(kubeconfig, new RegExp(`server: https://${PLANE_IP.replace(/\./g, '\\.')}:\\d+`));
     assert.match(kubeconfig, new RegExp(`name: system:node:${NODE}`));
-    assert.match(kubeconfig, /^# .*system:masters/m);
+    assert.match(kubeconfig, /^# .*group system:nodes\./m);
+    assert.doesNotMatch(kubeconfig, /system:masters/);
     assert.equal(statSync(join(credsDir, 'kubeconfig')).mode & 0o777, 0o600);
+    // The service proxy, DNS and ingress controller have credentials of their own.
+    const components = readFileSync(join(credsDir, 'components.kubeconfig'), 'utf8');
+    assert.match(components, new RegExp(`name: system:skiff-node-components:${NODE}`));
+    assert.equal(statSync(join(credsDir, 'components.kubeconfig')).mode & 0o777, 0o600);
     assert.equal(statSync(join(credsDir, 'kubelet.key')).mode & 0o777, 0o600);
     const cert = spawnSync(
       'openssl',
