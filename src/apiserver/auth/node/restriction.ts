@@ -11,13 +11,13 @@
 // to the handler, which refuses it.
 
 import type { KubeObject } from '../../../api/types.js';
-import { ApiError, forbidden } from '../../../api/errors.js';
-import { decodeObjectBody, decodePatchBody, decodeYamlWithStrictError } from '../../negotiate.js';
-import { applyPatch } from '../../patch/index.js';
+import { forbidden } from '../../../api/errors.js';
 import type { RequestInfo } from '../../request-info.js';
 import type { ApiRequest } from '../../types.js';
 import type { UserInfo } from '../types.js';
 import { nodeIdentity } from './identity.js';
+import { forbiddenNodeLabels } from './node-labels.js';
+import { bodyObject, proposed } from './proposed.js';
 import { podConfigMapNames, podSecretNames } from './references.js';
 
 type Obj = Record<string, any>;
@@ -41,55 +41,6 @@ export type ObjectReader = (
 
 const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 const NODE_LEASE_NAMESPACE = 'kube-node-lease';
-const NODE_RESTRICTION_LABELS = 'node-restriction.kubernetes.io';
-
-/** Labels a kubelet may set on its own Node (k8s.io/kubelet's IsKubeletLabel). */
-const KUBELET_LABELS = new Set([
-  'kubernetes.io/hostname',
-  'topology.kubernetes.io/zone',
-  'topology.kubernetes.io/region',
-  'failure-domain.beta.kubernetes.io/zone',
-  'failure-domain.beta.kubernetes.io/region',
-  'beta.kubernetes.io/instance-type',
-  'node.kubernetes.io/instance-type',
-  'kubernetes.io/os',
-  'kubernetes.io/arch',
-  'beta.kubernetes.io/os',
-  'beta.kubernetes.io/arch',
-]);
-const KUBELET_LABEL_NAMESPACES = ['kubelet.kubernetes.io', 'node.kubernetes.io'];
-
-const labelNamespace = (key: string): string => {
-  const i = key.indexOf('/');
-  return i < 0 ? '' : key.slice(0, i);
-};
-const inNamespace = (ns: string, domain: string): boolean =>
-  ns === domain || ns.endsWith(`.${domain}`);
-
-function isKubeletLabel(key: string): boolean {
-  if (KUBELET_LABELS.has(key)) return true;
-  const ns = labelNamespace(key);
-  return KUBELET_LABEL_NAMESPACES.some((d) => inNamespace(ns, d));
-}
-
-/** Label keys a node may not add, remove or change on itself, sorted. */
-export function forbiddenNodeLabels(
-  now: Record<string, string> | undefined,
-  before: Record<string, string> | undefined,
-): string[] {
-  const a = now ?? {};
-  const b = before ?? {};
-  const modified = new Set<string>();
-  for (const k of Object.keys(a)) if (b[k] !== a[k]) modified.add(k);
-  for (const k of Object.keys(b)) if (a[k] !== b[k]) modified.add(k);
-  const out: string[] = [];
-  for (const k of modified) {
-    const ns = labelNamespace(k);
-    const kube = inNamespace(ns, 'kubernetes.io') || inNamespace(ns, 'k8s.io');
-    if (inNamespace(ns, NODE_RESTRICTION_LABELS) || (kube && !isKubeletLabel(k))) out.push(k);
-  }
-  return out.sort();
-}
 
 const same = (a: unknown, b: unknown): boolean =>
   JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -102,50 +53,6 @@ const labelsEqual = (a: unknown, b: unknown): boolean => {
 };
 
 const specOf = (o: Obj | undefined): Obj => (o?.['spec'] ?? {}) as Obj;
-
-const contentType = (req: ApiRequest): string =>
-  (String(req.headers['content-type'] ?? '').split(';')[0] ?? '').trim().toLowerCase();
-
-/** The request's body as an object, or undefined when it does not decode (the handler says why). */
-function bodyObject(req: ApiRequest, kind: string): KubeObject | undefined {
-  try {
-    return decodeObjectBody(req.headers['content-type'], req.body, kind);
-  } catch (e) {
-    if (e instanceof ApiError) return undefined;
-    throw e;
-  }
-}
-
-/** The object an update or patch of `current` would write, or undefined when that is unclear. */
-function proposed(req: ApiRequest, current: KubeObject, kind: string): KubeObject | undefined {
-  if (req.method === 'PUT') return bodyObject(req, kind);
-  const ct = contentType(req);
-  try {
-    if (ct === 'application/apply-patch+yaml') {
-      // Server-side apply: the configuration's fields over the live object.
-      const applied = decodeYamlWithStrictError(req.body).value as Obj | null;
-      if (!applied || typeof applied !== 'object') return undefined;
-      const merged = structuredClone(current) as Obj;
-      merged['metadata'] = { ...merged['metadata'] };
-      if (applied['metadata']?.['labels'])
-        merged['metadata']['labels'] = {
-          ...merged['metadata']['labels'],
-          ...applied['metadata']['labels'],
-        };
-      if (applied['spec'] !== undefined)
-        merged['spec'] = { ...(merged['spec'] ?? {}), ...applied['spec'] };
-      return merged as KubeObject;
-    }
-    const patch = decodePatchBody(ct, req.body).value;
-    const [group, version] = current.apiVersion?.includes('/')
-      ? current.apiVersion.split('/')
-      : ['', current.apiVersion ?? 'v1'];
-    return applyPatch(current, patch, ct, { group: group ?? '', version: version ?? 'v1', kind });
-  } catch (e) {
-    if (e instanceof ApiError) return undefined;
-    throw e;
-  }
-}
 
 export function createNodeRestriction(read: ObjectReader): Admission {
   return function admit({ user, info, req }) {
