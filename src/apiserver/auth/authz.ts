@@ -107,8 +107,9 @@ export interface AuthorizerChain {
 }
 
 export function createAuthorizer(modules: Authorizer[]): AuthorizerChain {
+  // As kube's union authorizer: the first decision wins; when none decides, the reasons
+  // the modules gave are joined, one a line.
   const authorize = (a: AuthorizationAttributes): Decision => {
-    // Reasons of the modules without an opinion are kept, one a line (kube's union authorizer).
     let reasons: string[] | undefined;
     for (const m of modules) {
       const d = m.authorize(a);
