@@ -50,7 +50,7 @@ describe('a node’s credentials under the Node authorizer', { skip }, () => {
     assert.match(
       r.stderr,
       new RegExp(
-        `^(Error from server \\(Forbidden\\): (error when creating "STDIN": )?|error: failed to create token: )${esc(message)}$`,
+        `^(Error from server \\(Forbidden\\): (error when (creating|applying patch|patching) "STDIN": )?|error: failed to create token: )${esc(message)}$`,
         'm',
       ),
       `kubectl 1.${minor} ${args.join(' ')}`,
@@ -238,6 +238,13 @@ spec:
           verb,
           `nodes "other-node" is forbidden: User "${USER}" cannot get resource "nodes" in API group "" at the cluster scope: node '${E2E_NODE}' cannot read 'other-node', only its own Node object`,
         );
+      // Server-side apply writes without reading first: NodeRestriction refuses it.
+      await refused(
+        minor,
+        ['apply', '--server-side', '-f', '-'],
+        `nodes "other-node" is forbidden: node "${E2E_NODE}" is not allowed to modify node "other-node"`,
+        'apiVersion: v1\nkind: Node\nmetadata: {name: other-node, labels: {team: b}}\n',
+      );
       // Creating another Node is NodeRestriction's to refuse.
       await refused(
         minor,
