@@ -27,6 +27,7 @@ export const FULL_SYNC_PERIOD_MS = 60 * 60_000;
 export const IDLE_CLEANUP_MS = 2_000;
 /** Larger transactions (full syncs) are not sent as one interactive line. */
 const SESSION_SCRIPT_MAX = 256 * 1024;
+const SESSION_DEATHS_MAX = 3;
 
 interface NftJson {
   nftables?: {
@@ -116,10 +117,14 @@ export function createNftablesMode(opts: ModeOptions): ProxyMode {
     });
   }
 
-  /** Small transactions go to the long-lived `nft -i`; a full sync to a `nft -f -` of its own. */
+  /**
+   * Small transactions go to the long-lived `nft -i`; a full sync to a `nft -f -` of its
+   * own, and everything once `nft -i` keeps dying (a build without its interactive mode).
+   */
   async function apply(script: string): Promise<void> {
     if (!script) return;
-    if (script.length <= SESSION_SCRIPT_MAX) await session.apply(script);
+    const useSession = script.length <= SESSION_SCRIPT_MAX && session.deaths() < SESSION_DEATHS_MAX;
+    if (useSession) await session.apply(script);
     else await host.run(['nft', '-f', '-'], script);
   }
 

@@ -20,6 +20,8 @@ export interface NftSession {
   apply(script: string): Promise<void>;
   /** The running nft's process id, if one runs. */
   pid(): number | undefined;
+  /** How many nft processes in a row ended before settling a transaction. */
+  deaths(): number;
   close(): void;
 }
 
@@ -30,9 +32,10 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-export function startNftSession(netns?: string): NftSession {
+export function startNftSession(netns?: string, nft = 'nft'): NftSession {
   let child: ChildProcessWithoutNullStreams | undefined;
   let used = 0;
+  let deaths = 0;
   let seq = 0;
   let stderr = '';
   const queue: Pending[] = [];
@@ -66,8 +69,11 @@ export function startNftSession(netns?: string): NftSession {
       stderr = stderr.slice(caretsEnd + 1);
       queue.shift();
       clearTimeout(p.timer);
-      // nft echoes the failing line: a long transaction is cut for the log.
-      if (own) p.reject(new HostCommandError(['nft', '-i'], 1, own.slice(0, ERROR_TEXT_MAX)));
+      deaths = 0;
+      // nft echoes the failing line: a long transaction is cut for the log. A warning alone
+      // is not a failure.
+      if (own.includes('Error:'))
+        p.reject(new HostCommandError(['nft', '-i'], 1, own.slice(0, ERROR_TEXT_MAX)));
       else p.resolve();
     }
   }
@@ -78,7 +84,7 @@ export function startNftSession(netns?: string): NftSession {
       return child;
     stop();
     used = 0;
-    const argv = [...(netns ? ['nsenter', `--net=${netns}`, '--'] : []), 'nft', '-i'];
+    const argv = [...(netns ? ['nsenter', `--net=${netns}`, '--'] : []), nft, '-i'];
     // HOME where nothing can be written: interactive nft saves its history there on exit.
     const c = spawn(argv[0] ?? 'nft', argv.slice(1), {
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -95,6 +101,7 @@ export function startNftSession(netns?: string): NftSession {
       if (c !== child) return;
       child = undefined;
       stderr = '';
+      deaths++;
       failAll(new HostCommandError(['nft', '-i'], c.exitCode, why));
     };
     c.on('error', (e) => gone(e.message));
@@ -126,6 +133,7 @@ export function startNftSession(netns?: string): NftSession {
         c.stdin.write(`${line}\n${marker}\n`);
       });
     },
+    deaths: () => deaths,
     pid: () => (child?.exitCode === null ? child.pid : undefined),
     close() {
       failAll(new HostCommandError(['nft', '-i'], null, 'closed'));

@@ -64,4 +64,17 @@ describe('nft session', { skip }, () => {
     assert.match(await elements(), /10\.2\.0\.2/);
     assert.notEqual(session.pid(), pid);
   });
+
+  test('an nft that cannot run counts as dying, so the mode can fall back to nft -f', async () => {
+    const broken = startNftSession(ns.path, '/nonexistent/nft');
+    try {
+      for (let i = 1; i <= 3; i++) {
+        await assert.rejects(broken.apply('add table ip sess'), /nft -i/);
+        assert.equal(broken.deaths(), i);
+      }
+    } finally {
+      broken.close();
+    }
+    assert.equal(session.deaths(), 0);
+  });
 });
