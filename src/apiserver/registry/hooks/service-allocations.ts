@@ -5,7 +5,10 @@
 // they are stored, so a release is visible to the next request at once. Between choosing an
 // address and storing the service, a write holds a reservation, so two concurrent creates
 // never get the same address. Nothing is stored besides the services: after a crash the
-// table is rebuilt from them, and no allocation can leak.
+// table is rebuilt from them, and no allocation can leak. Two API servers over one store
+// (not possible yet: a SQLite store belongs to one process) could still both take one
+// address within the watch's delay; kube-apiserver closes that window with a claim in
+// storage (an IPAddress object, a port bitmap written by compare-and-swap).
 
 import type { KubeObject } from '../../../api/types.js';
 import { StoreError, type Store, type StoreEvent } from '../../../storage/index.js';
