@@ -19,8 +19,8 @@ import { count, mib, ms, perSec } from './lib/report.js';
 import { median, summarize } from './lib/stats.js';
 
 const KUBECTL = 33;
-/** Services created through the API (each create lists every service: see bench/README.md). */
-const SERVICES = Number(process.env['BENCH_DNS_SERVICES'] ?? 2_000);
+/** Services created through the API: the memory of `skiff up` is measured with them all. */
+const SERVICES = Number(process.env['BENCH_DNS_SERVICES'] ?? 10_000);
 /** Services in the record index whose memory is measured on its own. */
 const INDEX_SERVICES = 10_000;
 const TIMED = Number(process.env['BENCH_DNS_TIMED'] ?? 200);

@@ -3,7 +3,9 @@
 //   `skiff up` in nftables mode and then in userspace mode (a node cluster each, in a network
 //   namespace made for the run; the client runs inside it, lib/services-probe.ts);
 // - the time from an endpoint change (the pod's readiness flipped) to the rule being live, as
-//   a client connecting to the cluster IP in a loop sees it;
+//   a client connecting to the cluster IP in a loop sees it; in nftables mode again with
+//   1,000 more services of 10 endpoints each in the table (selector-less, their
+//   EndpointSlices written by the benchmark);
 // - rule programming for 1,000 services × 10 endpoints: the nftables mode on its own in an
 //   empty namespace, one full sync, then single-endpoint changes (incremental syncs).
 
@@ -133,6 +135,41 @@ const pct = (v: number): string => `${Math.round(v * 100)} %`;
 interface ModeFigures {
   paths: PathsResult;
   flip: FlipResult;
+  /** The same flips with SERVICES × ENDPOINTS more in the table (nftables mode only). */
+  flipAtScale?: FlipResult;
+}
+
+/** SERVICES selector-less services, each with an EndpointSlice of ENDPOINTS addresses. */
+function scaleManifest(): string {
+  const items: object[] = [];
+  for (let i = 0; i < SERVICES; i++) {
+    const name = `scale-${i}`;
+    items.push({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: 'scale' },
+      spec: { ports: [{ port: 80, targetPort: 8080 }] },
+    });
+    items.push({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        name: `${name}-1`,
+        namespace: 'scale',
+        labels: {
+          'kubernetes.io/service-name': name,
+          'endpointslice.kubernetes.io/managed-by': 'bench.skiff.dev',
+        },
+      },
+      addressType: 'IPv4',
+      ports: [{ name: '', port: 8080, protocol: 'TCP' }],
+      endpoints: Array.from({ length: ENDPOINTS }, (_, j) => {
+        const n = i * ENDPOINTS + j;
+        return { addresses: [`10.245.${n >> 8}.${n & 255}`], conditions: { ready: true } };
+      }),
+    });
+  }
+  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
 }
 
 /** A node cluster in the given proxy mode, the pod and its service, then both probe jobs. */
@@ -227,7 +264,46 @@ async function measureMode(
     });
     const list = (v: number[]): string => v.map((x) => Math.round(x)).join(' ');
     ctx.log(`${mode}: ready (ms) ${list(flip.becameReady)}; not ready ${list(flip.becameUnready)}`);
-    return { paths, flip };
+    if (mode !== 'nftables') return { paths, flip };
+    ctx.log(`${mode}: ${SERVICES} more services × ${ENDPOINTS} endpoints, then the flips again`);
+    ok(await kubectl(['create', 'namespace', 'scale']));
+    ok(
+      await cluster.kubectl(
+        KUBECTL,
+        ['create', '-f', cluster.file('scale.json', scaleManifest())],
+        {
+          timeoutMs: 600_000,
+        },
+      ),
+    );
+    // Programmed: every service's cluster IP has its element in the dispatch map.
+    await until(
+      'the proxy programming the added services',
+      async () => {
+        const r = await cluster.exec('nft', ['list', 'map', 'ip', NFT_TABLE, 'service-ips']);
+        const n = (r.stdout.match(/ : goto service-/g) ?? []).length;
+        return n >= SERVICES ? true : undefined;
+      },
+      300_000,
+    );
+    const flipAtScale = await runProbe<FlipResult>({
+      job: 'flip',
+      podIP,
+      httpPort: HTTP_PORT,
+      clusterIP,
+      port: ECHO_PORT,
+      service: APP,
+      namespace: 'default',
+      flips: FLIPS,
+      server: cluster.server,
+      caPath: cluster.caPath,
+      certPath: join(cluster.dataDir, 'pki', 'admin.crt'),
+      keyPath: join(cluster.dataDir, 'pki', 'admin.key'),
+    });
+    ctx.log(
+      `${mode} at scale: ready (ms) ${list(flipAtScale.becameReady)}; not ready ${list(flipAtScale.becameUnready)}`,
+    );
+    return { paths, flip, flipAtScale };
   } finally {
     c?.stop();
   }
@@ -394,6 +470,21 @@ function modeRows(mode: string, f: ModeFigures, withGoal: boolean): Row[] {
     {
       metric: `${mode}: readiness switched in the pod → EndpointSlice change (probe every 1 s), p50 / max`,
       measured: `${ms(probe.p50)} / ${ms(probe.max)}`,
+    },
+    ...(f.flipAtScale ? scaleRows(mode, f.flipAtScale) : []),
+  ];
+}
+
+function scaleRows(mode: string, flip: FlipResult): Row[] {
+  const both = summarize([...flip.becameReady, ...flip.becameUnready]);
+  const ready = summarize(flip.becameReady);
+  const unready = summarize(flip.becameUnready);
+  return [
+    {
+      metric: `${mode}, ${SERVICES.toLocaleString('en-US')} more services × ${ENDPOINTS} endpoints: EndpointSlice change → rule live (${both.n} flips): p50 / p99 / max`,
+      measured: `${ms(both.p50)} / ${ms(both.p99)} / ${ms(both.max)} (ready ${ms(ready.p50)}, not ready ${ms(unready.p50)} p50)`,
+      goal: `p99 < ${FLIP_P99_GOAL_MS} ms`,
+      pass: both.p99 < FLIP_P99_GOAL_MS,
     },
   ];
 }

@@ -197,3 +197,131 @@ describe('service allocation', () => {
     assert.equal(res.status, 201, res.text);
   });
 });
+
+describe('service allocation under concurrency and over a shared store', () => {
+  let a: TestApiServer;
+  let b: TestApiServer;
+  const NS = '/api/v1/namespaces/svc2/services';
+  const body = (name: string, spec: Spec) => ({
+    metadata: { name },
+    spec: { ports: [{ port: 80 }], ...spec },
+  });
+  const message = (res: { json<T>(): T }): string => res.json<{ message: string }>().message;
+
+  before(async () => {
+    a = await startTestServer();
+    await a.namespace('svc2');
+    // A second API server over the same store, as several kube-apiservers over one etcd.
+    b = await startTestServer({ store: a.store });
+  });
+  after(async () => {
+    await b.server.close();
+    await a.close();
+  });
+
+  it('gives a requested cluster IP to exactly one of many concurrent creates', async () => {
+    const all = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        a.post(NS, body(`race-ip-${i}`, { clusterIP: '10.96.200.1' })),
+      ),
+    );
+    assert.deepEqual(
+      all.map((r) => r.status).sort(),
+      [201, ...Array<number>(11).fill(422)],
+      all.map((r) => r.text).join('\n'),
+    );
+    for (const r of all.filter((x) => x.status === 422))
+      assert.match(
+        message(r),
+        /failed to allocate IP 10\.96\.200\.1: provided IP is already allocated/,
+      );
+  });
+
+  it('gives a requested node port to exactly one of many concurrent creates', async () => {
+    const all = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        a.post(
+          NS,
+          body(`race-np-${i}`, { type: 'NodePort', ports: [{ port: 80, nodePort: 31555 }] }),
+        ),
+      ),
+    );
+    assert.deepEqual(all.map((r) => r.status).sort(), [201, ...Array<number>(11).fill(422)]);
+  });
+
+  it('never gives one address or port to two concurrent creates', async () => {
+    const all = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => a.post(NS, body(`many-${i}`, { type: 'NodePort' }))),
+    );
+    for (const r of all) assert.equal(r.status, 201, r.text);
+    const ips = all.map((r) => r.json<Svc>().spec.clusterIP);
+    const ports = all.map((r) => r.json<Svc>().spec.ports?.[0]?.nodePort);
+    assert.equal(new Set(ips).size, ips.length);
+    assert.equal(new Set(ports).size, ports.length);
+  });
+
+  it('allocates nothing for a dry run or a create that fails', async () => {
+    const dryRun = await a.send('POST', `${NS}?dryRun=All`, {
+      body: body('dry2', {
+        clusterIP: '10.96.201.2',
+        type: 'NodePort',
+        ports: [{ port: 80, nodePort: 31556 }],
+      }),
+    });
+    assert.equal(dryRun.status, 201, dryRun.text);
+    // A create refused after allocation (the name exists) releases what it took.
+    const taken = await a.post(NS, body('dry', { clusterIP: '10.96.201.3' }));
+    assert.equal(taken.status, 201, taken.text);
+    const again = await a.post(NS, body('dry', { clusterIP: '10.96.201.4' }));
+    assert.equal(again.status, 409, again.text);
+    for (const [name, ip, port] of [
+      ['after-dry', '10.96.201.2', 31556],
+      ['after-conflict', '10.96.201.4', 31557],
+    ] as const) {
+      const res = await a.post(
+        NS,
+        body(name, { clusterIP: ip, type: 'NodePort', ports: [{ port: 80, nodePort: port }] }),
+      );
+      assert.equal(res.status, 201, res.text);
+    }
+  });
+
+  it('refuses what another API server over the same store allocated', async () => {
+    // B's table is live (it has allocated) before A's write, so it learns of it by watch.
+    assert.equal(await b.post(NS, body('from-b', {})).then((r) => r.status), 201);
+    assert.equal((await a.post(NS, body('from-a', { clusterIP: '10.96.202.1' }))).status, 201);
+    let res = await b.send('POST', `${NS}?dryRun=All`, {
+      body: body('b-dup', { clusterIP: '10.96.202.1' }),
+    });
+    for (let i = 0; res.status === 201 && i < 100; i++) {
+      await new Promise((r) => setImmediate(r));
+      res = await b.send('POST', `${NS}?dryRun=All`, {
+        body: body('b-dup', { clusterIP: '10.96.202.1' }),
+      });
+    }
+    assert.equal(res.status, 422, res.text);
+    // A's delete frees it for B too.
+    assert.equal((await a.delete(`${NS}/from-a`)).status, 200);
+    res = await b.post(NS, body('b-dup', { clusterIP: '10.96.202.1' }));
+    for (let i = 0; res.status === 422 && i < 100; i++) {
+      await new Promise((r) => setImmediate(r));
+      res = await b.post(NS, body('b-dup', { clusterIP: '10.96.202.1' }));
+    }
+    assert.equal(res.status, 201, res.text);
+  });
+
+  it('rebuilds what is allocated from storage when a server starts', async () => {
+    assert.equal(
+      (await a.post(NS, body('before-start', { clusterIP: '10.96.203.1' }))).status,
+      201,
+    );
+    const c = await startTestServer({ store: a.store });
+    try {
+      const res = await c.post(NS, body('after-start', { clusterIP: '10.96.203.1' }));
+      assert.equal(res.status, 422, res.text);
+      assert.match(message(res), /provided IP is already allocated/);
+    } finally {
+      await c.server.close();
+    }
+  });
+});

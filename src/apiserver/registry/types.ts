@@ -22,10 +22,22 @@ export interface HookContext {
   now: Date;
 }
 
+/**
+ * Returned by a before-write hook that holds something for the write (an allocation), as
+ * kube-apiserver's BeginCreate/BeginUpdate return a finish function: called once when the
+ * write is over, with the stored object, or with undefined when nothing was stored (dry run,
+ * no-op update, failure).
+ */
+export type WriteFinisher = (stored: KubeObject | undefined) => void;
+
 /** Resource-specific behaviour beyond the strategy: what kube-apiserver keeps in custom REST storage. */
 export interface ResourceHooks {
-  beforeCreate?(obj: KubeObject, ctx: HookContext): Promise<void> | void;
-  beforeUpdate?(obj: KubeObject, old: KubeObject, ctx: HookContext): Promise<void> | void;
+  beforeCreate?(obj: KubeObject, ctx: HookContext): Promise<WriteFinisher | void> | void;
+  beforeUpdate?(
+    obj: KubeObject,
+    old: KubeObject,
+    ctx: HookContext,
+  ): Promise<WriteFinisher | void> | void;
   afterDelete?(obj: KubeObject, ctx: HookContext): Promise<void> | void;
   /** Seconds to wait before removal; 0 = remove at once (pods bound to a node wait). */
   gracePeriodSeconds?(obj: KubeObject, requested: number | undefined): number;

@@ -90,24 +90,28 @@ export async function createObject(
         detail: 'name or generateName is required',
       },
     ]);
-  await core.hooksOf(def).beforeCreate?.(obj, { registry: core, now });
-  if (opts.dryRun) {
-    if (await core.store.get(objectKey(def, namespace, meta.name)))
-      throw alreadyExists(gr, meta.name);
-    return reorder({ ...obj, apiVersion: apiVersionOf(def), kind: def.kind });
-  }
+  const finish = await core.hooksOf(def).beforeCreate?.(obj, { registry: core, now });
+  let stored: KubeObject | undefined;
   try {
+    if (opts.dryRun) {
+      if (await core.store.get(objectKey(def, namespace, meta.name)))
+        throw alreadyExists(gr, meta.name);
+      return reorder({ ...obj, apiVersion: apiVersionOf(def), kind: def.kind });
+    }
     const kv = await core.store.create(
       objectKey(def, meta.namespace ?? '', meta.name),
       core.codec.encode(def, obj),
     );
-    return core.codec.decode(def, kv);
+    stored = core.codec.decode(def, kv);
+    return stored;
   } catch (e) {
     if (e instanceof StoreError && e.code === 'KeyExists') {
       if (meta.generateName && !input.metadata?.name) throw generatedNameTaken(gr, meta.name);
       throw alreadyExists(gr, meta.name);
     }
     throw e;
+  } finally {
+    finish?.(stored);
   }
 }
 
@@ -182,37 +186,43 @@ export async function updateObject(
       opts.mutateBeforeWrite?.(o, old),
     );
     const now = core.clock.now();
-    await core.hooksOf(def).beforeUpdate?.(obj, old, { registry: core, now });
-    // A no-op write is not written (and so produces no watch event), as etcd3's GuaranteedUpdate.
-    if (core.codec.encode(def, obj) === core.codec.encode(def, old)) return old;
-    if (opts.dryRun) return reorder(obj);
-    // An object being deleted whose last finalizer went away is removed now.
-    if (
-      obj.metadata.deletionTimestamp &&
-      !obj.metadata.finalizers?.length &&
-      (obj.metadata.deletionGracePeriodSeconds ?? 0) === 0 &&
-      !core.hooksOf(def).pendingFinalization?.(obj)
-    ) {
+    const finish = await core.hooksOf(def).beforeUpdate?.(obj, old, { registry: core, now });
+    let stored: KubeObject | undefined;
+    try {
+      // A no-op write is not written (and so produces no watch event), as etcd3's GuaranteedUpdate.
+      if (core.codec.encode(def, obj) === core.codec.encode(def, old)) return old;
+      if (opts.dryRun) return reorder(obj);
+      // An object being deleted whose last finalizer went away is removed now.
+      if (
+        obj.metadata.deletionTimestamp &&
+        !obj.metadata.finalizers?.length &&
+        (obj.metadata.deletionGracePeriodSeconds ?? 0) === 0 &&
+        !core.hooksOf(def).pendingFinalization?.(obj)
+      ) {
+        try {
+          const deleted = await core.store.delete(key, kv.modRevision);
+          const out = core.codec.decode(def, { ...deleted, value: core.codec.encode(def, obj) });
+          await core.hooksOf(def).afterDelete?.(out, { registry: core, now });
+          return out;
+        } catch (e) {
+          if (e instanceof StoreError && e.code === 'Conflict' && !wantRv && attempt < 5) continue;
+          throw e;
+        }
+      }
       try {
-        const deleted = await core.store.delete(key, kv.modRevision);
-        const out = core.codec.decode(def, { ...deleted, value: core.codec.encode(def, obj) });
-        await core.hooksOf(def).afterDelete?.(out, { registry: core, now });
-        return out;
+        const written = await core.store.update(key, core.codec.encode(def, obj), kv.modRevision);
+        stored = core.codec.decode(def, written);
+        return stored;
       } catch (e) {
-        if (e instanceof StoreError && e.code === 'Conflict' && !wantRv && attempt < 5) continue;
+        if (e instanceof StoreError && e.code === 'Conflict') {
+          if (!wantRv && attempt < 10) continue;
+          throw conflict(gr, name, OPTIMISTIC_LOCK_MESSAGE);
+        }
+        if (e instanceof StoreError && e.code === 'NotFound') throw notFound(gr, name);
         throw e;
       }
-    }
-    try {
-      const written = await core.store.update(key, core.codec.encode(def, obj), kv.modRevision);
-      return core.codec.decode(def, written);
-    } catch (e) {
-      if (e instanceof StoreError && e.code === 'Conflict') {
-        if (!wantRv && attempt < 10) continue;
-        throw conflict(gr, name, OPTIMISTIC_LOCK_MESSAGE);
-      }
-      if (e instanceof StoreError && e.code === 'NotFound') throw notFound(gr, name);
-      throw e;
+    } finally {
+      finish?.(stored);
     }
   }
 }

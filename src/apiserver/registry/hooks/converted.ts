@@ -16,14 +16,16 @@ export function convertedHooks(h: ResourceHooks, c: Conversion): ResourceHooks {
   if (beforeCreate)
     out.beforeCreate = async (obj, ctx) => {
       const stored = to(obj);
-      await beforeCreate(stored, ctx);
+      const finish = await beforeCreate(stored, ctx);
       replaceContents(obj, c.fromStorage(stored));
+      return finish && ((written) => finish(written && to(written)));
     };
   if (beforeUpdate)
     out.beforeUpdate = async (obj, old, ctx) => {
       const stored = to(obj);
-      await beforeUpdate(stored, to(old), ctx);
+      const finish = await beforeUpdate(stored, to(old), ctx);
       replaceContents(obj, c.fromStorage(stored));
+      return finish && ((written) => finish(written && to(written)));
     };
   if (afterDelete) out.afterDelete = (obj, ctx) => afterDelete(to(obj), ctx);
   if (gracePeriodSeconds) out.gracePeriodSeconds = (obj, r) => gracePeriodSeconds(to(obj), r);

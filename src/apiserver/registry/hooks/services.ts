@@ -1,13 +1,15 @@
 // Service IP and node-port allocation, done by the API server on create and update as
-// kube-apiserver's service REST storage does. What is allocated is derived from the
-// stored services themselves, so releasing needs no bookkeeping.
+// kube-apiserver's service REST storage does. What is allocated is derived from the stored
+// services themselves (service-allocations.ts keeps it in memory), so releasing needs no
+// bookkeeping.
 
 import type { KubeObject, ResourceDef } from '../../../api/types.js';
 import { invalid } from '../../../api/errors.js';
 import type { FieldError } from '../../../api/types.js';
-import type { HookContext, ResourceHooks } from '../types.js';
+import type { HookContext, ResourceHooks, WriteFinisher } from '../types.js';
 import { contains, intToIp, ipToInt, type Cidr } from './ipnet.js';
-import { resourcePrefix } from '../keys.js';
+import { objectKey, resourcePrefix } from '../keys.js';
+import { holdingOf, ServiceAllocations } from './service-allocations.js';
 
 export interface ServiceAllocatorOptions {
   serviceCidr: Cidr;
@@ -39,42 +41,16 @@ const needsNodePorts = (s: ServiceSpec): boolean =>
 
 export function serviceHooks(opts: ServiceAllocatorOptions, services: ResourceDef): ResourceHooks {
   const { serviceCidr: cidr, nodePortRange: range } = opts;
-  // Allocation reads then writes; one at a time within this server.
-  let lock: Promise<void> = Promise.resolve();
-  const serialized = async <T>(fn: () => Promise<T>): Promise<T> => {
-    const prev = lock;
-    let release!: () => void;
-    lock = new Promise((r) => (release = r));
-    await prev;
-    try {
-      return await fn();
-    } finally {
-      release();
-    }
+  let table: ServiceAllocations | undefined;
+  const tableFor = async (ctx: HookContext): Promise<ServiceAllocations> => {
+    table ??= new ServiceAllocations(ctx.registry.store, resourcePrefix(services));
+    await table.ready();
+    return table;
   };
+  const keyOf = (obj: KubeObject): string =>
+    objectKey(services, obj.metadata.namespace ?? '', obj.metadata.name ?? '');
 
-  async function inUse(
-    ctx: HookContext,
-    self: KubeObject,
-  ): Promise<{ ips: Set<number>; ports: Set<number> }> {
-    const ips = new Set<number>();
-    const ports = new Set<number>();
-    const res = await ctx.registry.store.list(resourcePrefix(services));
-    for (const kv of res.items) {
-      const s = JSON.parse(kv.value) as KubeObject;
-      if (s.metadata.uid === self.metadata.uid) continue;
-      const spec = (s['spec'] ?? {}) as ServiceSpec;
-      for (const ip of spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])) {
-        const n = ipToInt(ip);
-        if (n !== undefined) ips.add(n);
-      }
-      for (const p of spec.ports ?? []) if (p.nodePort) ports.add(p.nodePort);
-      if (spec.healthCheckNodePort) ports.add(spec.healthCheckNodePort);
-    }
-    return { ips, ports };
-  }
-
-  function pickIp(used: Set<number>): string | undefined {
+  function pickIp(taken: (ip: number) => boolean): string | undefined {
     // Random, as kube-apiserver allocates; skip network, first (kubernetes) and broadcast.
     const size = cidr.size;
     const start = 1 + Math.floor(Math.random() * (size - 2));
@@ -82,29 +58,36 @@ export function serviceHooks(opts: ServiceAllocatorOptions, services: ResourceDe
       const off = 1 + ((start - 1 + i) % (size - 2));
       const n = cidr.base + off;
       if (off === 1 || off === 10) continue; // reserved: kubernetes and cluster DNS
-      if (!used.has(n)) return intToIp(n);
+      if (!taken(n)) return intToIp(n);
     }
     return undefined;
   }
 
-  function pickPort(used: Set<number>): number | undefined {
+  function pickPort(taken: (port: number) => boolean): number | undefined {
     const span = range.max - range.min + 1;
     const start = Math.floor(Math.random() * span);
     for (let i = 0; i < span; i++) {
       const p = range.min + ((start + i) % span);
-      if (!used.has(p)) return p;
+      if (!taken(p)) return p;
     }
     return undefined;
   }
 
+  /**
+   * Fills in and checks the service's cluster IP and node ports, and reserves them until the
+   * write is over. Synchronous once the table is ready, so no other write can slip between
+   * the check and the reservation.
+   */
   async function allocate(
     obj: KubeObject,
     old: KubeObject | undefined,
     ctx: HookContext,
-  ): Promise<void> {
+  ): Promise<WriteFinisher> {
+    const held = await tableFor(ctx);
+    const self = obj.metadata.uid ?? '';
+    const ipTaken = (n: number): boolean => held.ipTaken(n, self);
     const spec = specOf(obj);
     const errs: FieldError[] = [];
-    const { ips, ports } = await inUse(ctx, obj);
     const oldSpec = old ? specOf(old) : undefined;
     // Cluster IP.
     if (needsClusterIP(spec.type)) {
@@ -130,7 +113,7 @@ export function serviceHooks(opts: ServiceAllocatorOptions, services: ResourceDe
             badValue: requested,
             detail: `failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${cidr.text}`,
           });
-        else if (!keep && ips.has(n))
+        else if (!keep && ipTaken(n))
           errs.push({
             type: 'FieldValueInvalid',
             field: 'spec.clusterIPs',
@@ -138,7 +121,7 @@ export function serviceHooks(opts: ServiceAllocatorOptions, services: ResourceDe
             detail: `failed to allocate IP ${ip}: provided IP is already allocated`,
           });
       } else if (!ip) {
-        ip = pickIp(ips);
+        ip = pickIp(ipTaken);
         if (!ip)
           errs.push({
             type: 'InternalError',
@@ -165,7 +148,9 @@ export function serviceHooks(opts: ServiceAllocatorOptions, services: ResourceDe
     }
     // Node ports.
     if (needsNodePorts(spec)) {
-      const taken = new Set(ports);
+      // Ports this request already uses, besides those other services hold.
+      const mineNow = new Set<number>();
+      const taken = (p: number): boolean => mineNow.has(p) || held.portTaken(p, self);
       (spec.ports ?? []).forEach((p, i) => {
         if (p.nodePort) {
           const mine = oldSpec?.ports?.some((o) => o.nodePort === p.nodePort);
@@ -176,14 +161,14 @@ export function serviceHooks(opts: ServiceAllocatorOptions, services: ResourceDe
               badValue: p.nodePort,
               detail: `provided port is not in the valid range. The range of valid ports is ${range.min}-${range.max}`,
             });
-          else if (!mine && taken.has(p.nodePort))
+          else if (!mine && taken(p.nodePort))
             errs.push({
               type: 'FieldValueInvalid',
               field: `spec.ports[${i}].nodePort`,
               badValue: p.nodePort,
               detail: 'provided port is already allocated',
             });
-          taken.add(p.nodePort);
+          mineNow.add(p.nodePort);
         }
       });
       for (const p of spec.ports ?? []) {
@@ -192,7 +177,7 @@ export function serviceHooks(opts: ServiceAllocatorOptions, services: ResourceDe
         const prev = oldSpec?.ports?.find(
           (o) => (o.name ?? '') === (p.name ?? '') && o.port === p.port,
         )?.nodePort;
-        const n = prev && !taken.has(prev) ? prev : pickPort(taken);
+        const n = prev && !taken(prev) ? prev : pickPort(taken);
         if (!n) {
           errs.push({
             type: 'InternalError',
@@ -202,7 +187,7 @@ export function serviceHooks(opts: ServiceAllocatorOptions, services: ResourceDe
           break;
         }
         p.nodePort = n;
-        taken.add(n);
+        mineNow.add(n);
       }
       if (
         spec.type === 'LoadBalancer' &&
@@ -217,11 +202,14 @@ export function serviceHooks(opts: ServiceAllocatorOptions, services: ResourceDe
       delete spec.healthCheckNodePort;
     }
     if (errs.length) throw invalid('Service', '', obj.metadata.name ?? '', errs);
+    const reservation = held.reserve(holdingOf(obj));
+    return (stored) => held.finishWrite(reservation, keyOf(obj), stored);
   }
 
   return {
-    beforeCreate: (obj, ctx) => serialized(() => allocate(obj, undefined, ctx)),
-    beforeUpdate: (obj, old, ctx) => serialized(() => allocate(obj, old, ctx)),
+    beforeCreate: (obj, ctx) => allocate(obj, undefined, ctx),
+    beforeUpdate: (obj, old, ctx) => allocate(obj, old, ctx),
+    afterDelete: async (obj, ctx) => (await tableFor(ctx)).deleted(keyOf(obj), obj),
     returnDeletedObject: true,
   };
 }

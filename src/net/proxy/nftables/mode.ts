@@ -4,6 +4,7 @@
 
 import { hostCommands, HostCommandError, type HostCommands } from '../host.js';
 import type { ModeOptions, ProxyMode, ProxyServicePort } from '../types.js';
+import { startNftSession } from './session.js';
 import { emptyState, planSync, type AppliedState, type KernelTable } from './plan.js';
 import {
   categorize,
@@ -24,6 +25,9 @@ export const FULL_SYNC_PERIOD_MS = 60 * 60_000;
  * endpoint change (a readiness flip back comes about a probe period later) by an `nft` run.
  */
 export const IDLE_CLEANUP_MS = 2_000;
+/** Larger transactions (full syncs) are not sent as one interactive line. */
+const SESSION_SCRIPT_MAX = 256 * 1024;
+const SESSION_DEATHS_MAX = 3;
 
 interface NftJson {
   nftables?: {
@@ -55,6 +59,7 @@ function udpDestinations(sp: ProxyServicePort): string[] {
 
 export function createNftablesMode(opts: ModeOptions): ProxyMode {
   const host = hostCommands(opts.runner, opts.netns);
+  const session = startNftSession(opts.netns);
   const log = opts.logger;
   const ctx: RuleContext = {
     clusterCIDR: opts.node.clusterCIDR,
@@ -112,8 +117,15 @@ export function createNftablesMode(opts: ModeOptions): ProxyMode {
     });
   }
 
+  /**
+   * Small transactions go to the long-lived `nft -i`; a full sync to a `nft -f -` of its
+   * own, and everything once `nft -i` keeps dying (a build without its interactive mode).
+   */
   async function apply(script: string): Promise<void> {
-    if (script) await host.run(['nft', '-f', '-'], script);
+    if (!script) return;
+    const useSession = script.length <= SESSION_SCRIPT_MAX && session.deaths() < SESSION_DEATHS_MAX;
+    if (useSession) await session.apply(script);
+    else await host.run(['nft', '-f', '-'], script);
   }
 
   async function setSysctls(): Promise<void> {
@@ -254,6 +266,7 @@ export function createNftablesMode(opts: ModeOptions): ProxyMode {
       return serial(async () => {
         closed = true;
         if (staleTimer) clearTimeout(staleTimer);
+        session.close();
         if (keepRules) return;
         await host.run(['nft', 'delete', 'table', FAMILY, TABLE]).catch((err: unknown) => {
           if (!(err instanceof HostCommandError && /no such file or directory/i.test(err.stderr)))

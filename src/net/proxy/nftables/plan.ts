@@ -10,6 +10,7 @@ import {
   elementId,
   FAMILY,
   SERVICE_ELEMENT_CONTAINERS,
+  SERVICE_ELEMENT_SETS,
   TABLE,
   type NftElement,
   type RuleContext,
@@ -58,16 +59,6 @@ const setDecl = (name: string, timeout: number): string =>
 /** Chains gone for at least this long are deleted (kube-proxy's one second). */
 export const STALE_CHAIN_DELAY_MS = 1000;
 
-function cloneState(s: AppliedState): AppliedState {
-  return {
-    services: new Map(s.services),
-    elements: new Map([...s.elements].map(([k, v]) => [k, { ...v, owners: [...v.owners] }])),
-    chains: new Map(s.chains),
-    sets: new Map(s.sets),
-    stale: new Map(s.stale),
-  };
-}
-
 /**
  * The transaction for `changed` service ports (`wanted` holds their new rules; a key
  * missing from it is removed). With `full`, `kernel` says what the table holds and every
@@ -81,7 +72,13 @@ export function planSync(
   now: number,
   full?: { kernel: KernelTable | undefined },
 ): Plan {
-  const next = full ? emptyState() : cloneState(applied);
+  // An incremental plan updates the applied state in place: copying it made every sync
+  // cost as much as the whole table. The old object keeps its own `stale` map, the only
+  // part a full sync reads after a failed transaction.
+  const next: AppliedState = full ? emptyState() : { ...applied, stale: new Map(applied.stale) };
+  const oldServices = new Map(
+    [...new Set(changed)].map((k) => [k, full ? undefined : applied.services.get(k)]),
+  );
   if (full) {
     // Only chains the table still has can wait for deletion.
     const present = new Set(full.kernel?.chains ?? []);
@@ -95,36 +92,39 @@ export function planSync(
   const addElements: string[] = [];
   const delSets: string[] = [];
   const addSets: string[] = [];
-  const touched = new Set<string>();
+  /** Element id → the element applied before this plan (read before it changes). */
+  const touched = new Map<string, NftElement | undefined>();
+  const touch = (id: string): void => {
+    if (!touched.has(id)) touched.set(id, full ? undefined : applied.elements.get(id)?.element);
+  };
 
   // Ownership of elements moves from the old rules to the new ones.
   for (const key of keys) {
-    const old = full ? undefined : applied.services.get(key);
+    const old = oldServices.get(key);
     const neu = wanted.get(key);
     for (const e of old?.elements ?? []) {
       const id = elementId(e);
       const entry = next.elements.get(id);
       if (!entry) continue;
+      touch(id);
       entry.owners = entry.owners.filter((o) => o !== key);
-      touched.add(id);
     }
     for (const e of neu?.elements ?? []) {
       const id = elementId(e);
+      touch(id);
       const entry = next.elements.get(id);
       if (entry) {
         if (!entry.owners.includes(key)) entry.owners.push(key);
         if (entry.owners.length === 1) entry.element = e;
       } else next.elements.set(id, { element: e, owners: [key] });
-      touched.add(id);
     }
     if (neu) next.services.set(key, neu);
     else next.services.delete(key);
   }
-  for (const id of touched) {
+  for (const [id, had] of touched) {
     const after = next.elements.get(id);
     if (after && after.owners.length === 0) next.elements.delete(id);
     const want = next.elements.get(id)?.element;
-    const had = full ? undefined : applied.elements.get(id)?.element;
     if (had && (!want || want.value !== had.value))
       delElements.push(`delete element ${T} ${had.container} { ${had.key} }`);
     if (want && (!had || want.value !== had.value))
@@ -145,8 +145,8 @@ export function planSync(
     for (const s of full.kernel?.sets.keys() ?? []) if (isAffinitySet(s)) goneSets.add(s);
   } else {
     for (const key of keys) {
-      for (const c of applied.services.get(key)?.chains.keys() ?? []) goneChains.add(c);
-      for (const s of applied.services.get(key)?.affinitySets.keys() ?? []) goneSets.add(s);
+      for (const c of oldServices.get(key)?.chains.keys() ?? []) goneChains.add(c);
+      for (const s of oldServices.get(key)?.affinitySets.keys() ?? []) goneSets.add(s);
     }
   }
   // A set whose timeout changes is deleted and made again: its service's chains that use
@@ -195,7 +195,7 @@ export function planSync(
     ...(full ? baseScript(ctx) : []),
     ...(full
       ? SERVICE_ELEMENT_CONTAINERS.map(
-          (c) => `flush ${c === 'cluster-ips' ? 'set' : 'map'} ${T} ${c}`,
+          (c) => `flush ${SERVICE_ELEMENT_SETS.has(c) ? 'set' : 'map'} ${T} ${c}`,
         )
       : []),
     ...addChains,

@@ -31,29 +31,30 @@ const sp = (name: string, ips: string[], o: Partial<ProxyServicePort> = {}): Pro
 const rules = (...ps: ProxyServicePort[]) =>
   new Map(ps.map((p) => [`default/${p.name}:${p.portName}/TCP`, serviceRules(p, ctx)]));
 
-test('an endpoint added rewrites the service chain only; other chains and services untouched', () => {
+test('an endpoint added rewrites the service chain and adds its hairpin element; nothing else', () => {
   const a1 = sp('a', ['10.244.0.5']);
   const b = sp('b', ['10.244.0.7'], { clusterIPs: ['10.96.0.11'] });
   const first = planSync(emptyState(), rules(a1, b), [], ctx, 0, { kernel: undefined });
   const a2 = sp('a', ['10.244.0.5', '10.244.0.6']);
   const { script } = planSync(first.next, rules(a2), ['default/a:/TCP'], ctx, 10);
   const svcChain = serviceChainNames(a2).cluster;
-  const ep5 = endpointNames(a2, a2.endpoints[0]!).chain;
-  const ep6 = endpointNames(a2, a2.endpoints[1]!).chain;
-  assert.match(
+  assert.equal(
     script,
-    new RegExp(`flush chain ip skiff-proxy ${svcChain.replace(/[/.]/g, '\\$&')}\n`),
+    [
+      `add chain ip skiff-proxy ${svcChain}`,
+      `flush chain ip skiff-proxy ${svcChain}`,
+      `add rule ip skiff-proxy ${svcChain} ip daddr 10.96.0.10 meta l4proto tcp th dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade`,
+      `add rule ip skiff-proxy ${svcChain} meta l4proto tcp dnat ip to numgen random mod 2 map { 0 : 10.244.0.5 . 8080, 1 : 10.244.0.6 . 8080 }`,
+      'add element ip skiff-proxy hairpin-endpoints { 10.244.0.6 . 10.244.0.6 }',
+      '',
+    ].join('\n'),
   );
-  assert.ok(script.includes(`add chain ip skiff-proxy ${ep6}`));
-  assert.ok(!script.includes(ep5 + '\n'), 'the unchanged endpoint chain is not rewritten');
-  assert.ok(!script.includes('default/b/'), 'the other service is not touched');
-  assert.ok(!script.includes('element'), 'the map element stays as it is');
 });
 
-test('a removed endpoint chain is flushed now and deleted a sync later', () => {
-  const two = sp('a', ['10.244.0.5', '10.244.0.6']);
+test('a removed endpoint chain (affinity) is flushed now and deleted a sync later', () => {
+  const two = sp('a', ['10.244.0.5', '10.244.0.6'], { affinityTimeoutSeconds: 30 });
   const first = planSync(emptyState(), rules(two), [], ctx, 0, { kernel: undefined });
-  const one = sp('a', ['10.244.0.5']);
+  const one = sp('a', ['10.244.0.5'], { affinityTimeoutSeconds: 30 });
   const gone = endpointNames(two, two.endpoints[1]!).chain;
   const p1 = planSync(first.next, rules(one), ['default/a:/TCP'], ctx, 100);
   assert.ok(p1.script.includes(`flush chain ip skiff-proxy ${gone}`));

@@ -25,6 +25,7 @@ export const CLUSTER_IPS_SET = 'cluster-ips';
 export const CLUSTER_IPS_CHECK_CHAIN = 'cluster-ips-check';
 export const MARK_MASQ_CHAIN = 'mark-for-masquerade';
 export const MASQUERADING_CHAIN = 'masquerading';
+export const HAIRPIN_SET = 'hairpin-endpoints';
 
 /** The maps and sets whose elements belong to services (flushed on a full sync). */
 export const SERVICE_ELEMENT_CONTAINERS = [
@@ -34,7 +35,11 @@ export const SERVICE_ELEMENT_CONTAINERS = [
   NO_ENDPOINT_NODEPORTS_MAP,
   FIREWALL_IPS_MAP,
   CLUSTER_IPS_SET,
+  HAIRPIN_SET,
 ];
+
+/** Which of SERVICE_ELEMENT_CONTAINERS are sets (the rest are maps). */
+export const SERVICE_ELEMENT_SETS: ReadonlySet<string> = new Set([CLUSTER_IPS_SET, HAIRPIN_SET]);
 
 export interface RuleContext {
   /** The pod network: traffic to a cluster IP from outside it is masqueraded. */
@@ -76,6 +81,8 @@ export function baseScript(ctx: RuleContext): string[] {
   const vmapType = 'ipv4_addr . inet_proto . inet_service : verdict';
   return [
     `add table ${t} { comment "Skiff service proxy"; }`,
+    // Declared before the masquerading rule that uses it.
+    `add set ${t} ${HAIRPIN_SET} { type ipv4_addr . ipv4_addr; comment "endpoint . endpoint: a pod reaching itself"; }`,
     // Filters look at addresses before DNAT (priority dstnat - 10), except the check of
     // cluster IPs on the way out, which must see what DNAT left (dstnat + 10).
     ...base('filter-prerouting', 'filter', 'prerouting', -110),
@@ -106,6 +113,12 @@ export function baseScript(ctx: RuleContext): string[] {
     rule('nat-prerouting', `jump ${SERVICES_CHAIN}`),
     rule('nat-postrouting', `jump ${MASQUERADING_CHAIN}`),
     rule(MARK_MASQ_CHAIN, `mark set mark or ${MASQ_MARK}`),
+    // Hairpin: a pod reaching itself through its service sees the node as the source.
+    // Checked after DNAT, so a service needs no chain per endpoint to pick one.
+    rule(
+      MASQUERADING_CHAIN,
+      `ct status dnat ip saddr . ip daddr @${HAIRPIN_SET} jump ${MARK_MASQ_CHAIN}`,
+    ),
     rule(MASQUERADING_CHAIN, `mark and ${MASQ_MARK} == 0 return`),
     rule(MASQUERADING_CHAIN, `mark set mark xor ${MASQ_MARK}`),
     rule(MASQUERADING_CHAIN, 'masquerade fully-random'),
@@ -250,13 +263,28 @@ export function serviceRules(sp: ProxyServicePort, ctx: RuleContext): ServiceRul
     for (const ep of reachable.values())
       out.affinitySets.set(endpointNames(sp, ep).affinitySet, affinity);
 
+  // Without affinity a service chain picks and DNATs in one rule, so an endpoint change
+  // rewrites that chain and an element or two: the table keeps about one chain per service
+  // port, and `nft`, which reads every chain of the ruleset before each transaction, stays
+  // fast at thousands of services. With affinity each endpoint keeps a chain of its own
+  // (it records the client in the endpoint's affinity set).
   const toEndpoints = (name: string, eps: ProxyEndpoint[]): void => {
     const rules = chain(name);
-    if (affinity !== undefined)
-      for (const ep of eps) {
-        const n = endpointNames(sp, ep);
-        rules.push(`ip saddr @${n.affinitySet} goto ${n.chain}`);
+    if (affinity === undefined) {
+      const only = eps.length === 1 ? eps[0] : undefined;
+      if (only) rules.push(`meta l4proto ${proto} dnat to ${only.ip}:${only.port}`);
+      else {
+        const map = eps.map((ep, i) => `${i} : ${ep.ip} . ${ep.port}`).join(', ');
+        rules.push(
+          `meta l4proto ${proto} dnat ip to numgen random mod ${eps.length} map { ${map} }`,
+        );
       }
+      return;
+    }
+    for (const ep of eps) {
+      const n = endpointNames(sp, ep);
+      rules.push(`ip saddr @${n.affinitySet} goto ${n.chain}`);
+    }
     const vmap = eps.map((ep, i) => `${i} : goto ${endpointNames(sp, ep).chain}`).join(', ');
     rules.push(`numgen random mod ${eps.length} vmap { ${vmap} }`);
   };
@@ -264,12 +292,13 @@ export function serviceRules(sp: ProxyServicePort, ctx: RuleContext): ServiceRul
   if (usesLocal) toEndpoints(names.local, local);
 
   for (const ep of reachable.values()) {
+    el(HAIRPIN_SET, `${ep.ip} . ${ep.ip}`);
+    if (affinity === undefined) continue;
     const n = endpointNames(sp, ep);
-    const rules = chain(n.chain);
-    // Hairpin: a pod reaching itself through its service sees the node as the source.
-    rules.push(`ip saddr ${ep.ip} jump ${MARK_MASQ_CHAIN}`);
-    if (affinity !== undefined) rules.push(`update @${n.affinitySet} { ip saddr }`);
-    rules.push(`meta l4proto ${proto} dnat to ${ep.ip}:${ep.port}`);
+    chain(n.chain).push(
+      `update @${n.affinitySet} { ip saddr }`,
+      `meta l4proto ${proto} dnat to ${ep.ip}:${ep.port}`,
+    );
   }
   return out;
 }

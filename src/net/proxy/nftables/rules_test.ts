@@ -42,24 +42,24 @@ test("names are kube-proxy's: hash of the full name, then the name", () => {
   assert.notEqual(hashAndTruncate('a'.repeat(300) + '1'), hashAndTruncate('a'.repeat(300) + '2'));
 });
 
-test('a ClusterIP service: map element to its chain, numgen over endpoint chains that DNAT', () => {
+test('a ClusterIP service: map element to its chain, which picks an endpoint and DNATs', () => {
   const r = serviceRules(sp(), ctx);
   const n = serviceChainNames(sp());
-  const e5 = endpointNames(sp(), ep('10.244.0.5')).chain;
-  const e6 = endpointNames(sp(), ep('10.244.0.6')).chain;
   assert.deepEqual(r.elements, [
     { container: 'cluster-ips', key: '10.96.0.10', value: '' },
     { container: 'service-ips', key: '10.96.0.10 . tcp . 80', value: `goto ${n.cluster}` },
+    { container: 'hairpin-endpoints', key: '10.244.0.5 . 10.244.0.5', value: '' },
+    { container: 'hairpin-endpoints', key: '10.244.0.6 . 10.244.0.6', value: '' },
   ]);
   assert.deepEqual(r.chains.get(n.cluster), [
     'ip daddr 10.96.0.10 meta l4proto tcp th dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade',
-    `numgen random mod 2 vmap { 0 : goto ${e5}, 1 : goto ${e6} }`,
+    'meta l4proto tcp dnat ip to numgen random mod 2 map { 0 : 10.244.0.5 . 8080, 1 : 10.244.0.6 . 8080 }',
   ]);
-  assert.deepEqual(r.chains.get(e5), [
-    'ip saddr 10.244.0.5 jump mark-for-masquerade',
-    'meta l4proto tcp dnat to 10.244.0.5:8080',
-  ]);
+  // One chain per service port: no chain per endpoint without affinity.
+  assert.deepEqual([...r.chains.keys()], [n.cluster]);
   assert.equal(r.affinitySets.size, 0);
+  const one = serviceRules(sp({ endpoints: [ep('10.244.0.5')] }), ctx);
+  assert.equal(one.chains.get(n.cluster)?.[1], 'meta l4proto tcp dnat to 10.244.0.5:8080');
 });
 
 test('no ready endpoint: reject; terminating-but-serving ones only when none is ready', () => {
@@ -83,7 +83,10 @@ test('no ready endpoint: reject; terminating-but-serving ones only when none is 
     sp({ endpoints: [ep('10.244.0.5', { ready: false, terminating: true })] }),
     ctx,
   );
-  assert.ok(term.chains.has(endpointNames(sp(), ep('10.244.0.5')).chain));
+  assert.deepEqual(
+    term.chains.get(serviceChainNames(sp()).cluster)?.at(-1),
+    ['meta l4proto tcp dnat to 10.244.0.5:8080'][0],
+  );
 });
 
 test('ClientIP affinity: a timed set per endpoint, checked before the random pick', () => {
@@ -94,7 +97,10 @@ test('ClientIP affinity: a timed set per endpoint, checked before the random pic
   const svcChain = r.chains.get(serviceChainNames(s).cluster) ?? [];
   assert.equal(svcChain[1], `ip saddr @${e5.affinitySet} goto ${e5.chain}`);
   assert.match(svcChain.at(-1) ?? '', /^numgen random mod 2/);
-  assert.deepEqual(r.chains.get(e5.chain)?.[1], `update @${e5.affinitySet} { ip saddr }`);
+  assert.deepEqual(r.chains.get(e5.chain), [
+    `update @${e5.affinitySet} { ip saddr }`,
+    'meta l4proto tcp dnat to 10.244.0.5:8080',
+  ]);
 });
 
 test('NodePort, externalIPs, load balancer: Cluster policy masquerades; Local keeps local endpoints', () => {
@@ -121,7 +127,7 @@ test('NodePort, externalIPs, load balancer: Cluster policy masquerades; Local ke
   ]);
   assert.match(
     local.chains.get(n.local)?.[0] ?? '',
-    /^numgen random mod 1 vmap \{ 0 : goto endpoint-.*10\.244\.0\.5\/8080 \}$/,
+    /^meta l4proto tcp dnat to 10\.244\.0\.5:8080$/,
   );
   // Local policy and no endpoint on this node: external traffic dropped, not rejected.
   const remote = serviceRules(
@@ -155,7 +161,11 @@ test('SCTP and UDP use their own protocol in keys and DNAT', () => {
     const r = serviceRules(sp({ protocol }), ctx);
     const p = protocol.toLowerCase();
     assert.ok(r.elements.some((e) => e.key === `10.96.0.10 . ${p} . 80`));
-    assert.ok([...r.chains.values()].flat().includes(`meta l4proto ${p} dnat to 10.244.0.5:8080`));
+    assert.ok(
+      [...r.chains.values()]
+        .flat()
+        .some((rule) => rule.startsWith(`meta l4proto ${p} dnat ip to numgen random mod 2 map {`)),
+    );
   }
 });
 
@@ -165,6 +175,7 @@ test('the base table: hooks, dispatch maps, reject chain, masquerading by mark',
     'add chain ip skiff-proxy nat-prerouting { type nat hook prerouting priority -100; policy accept; }',
     'add rule ip skiff-proxy services ip daddr . meta l4proto . th dport vmap @service-ips',
     'add rule ip skiff-proxy services fib daddr type local meta l4proto . th dport vmap @service-nodeports',
+    'add rule ip skiff-proxy masquerading ct status dnat ip saddr . ip daddr @hairpin-endpoints jump mark-for-masquerade',
     'add rule ip skiff-proxy masquerading mark and 0x00004000 == 0 return',
     'add rule ip skiff-proxy reject-chain reject',
     'add rule ip skiff-proxy filter-forward ct state new jump endpoints-check',
