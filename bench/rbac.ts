@@ -24,7 +24,8 @@ const BINDINGS = 1000;
 const WARMUP = 2000;
 const ROUNDS = 10;
 const PER_ROUND = 2000;
-const HTTPS_PER_ROUND = 1000;
+const HTTPS_ROUNDS = 40;
+const HTTPS_PER_ROUND = 250;
 const CM_PATH = '/api/v1/namespaces/bench/configmaps/cm';
 const GOAL = 0.05;
 
@@ -111,12 +112,13 @@ async function httpsGets(client: H2Client, n: number): Promise<number[]> {
 
 /** Rounds of `measure` on each side in turn (the first alternating); samples of each. */
 async function alternate<T>(
+  rounds: number,
   rbacSide: T,
   openSide: T,
   measure: (side: T) => Promise<number[]>,
 ): Promise<{ rbac: number[]; open: number[] }> {
   const out = { rbac: [] as number[], open: [] as number[] };
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     const order: ['rbac' | 'open', T][] = [
       ['rbac', rbacSide],
       ['open', openSide],
@@ -170,11 +172,13 @@ export const rbac: Benchmark = {
       ctx.log('over HTTPS…');
       await httpsGets(rbacClient, WARMUP / 4);
       await httpsGets(openClient, WARMUP / 4);
-      const https = await alternate(rbacClient, openClient, (c) => httpsGets(c, HTTPS_PER_ROUND));
+      const https = await alternate(HTTPS_ROUNDS, rbacClient, openClient, (c) =>
+        httpsGets(c, HTTPS_PER_ROUND),
+      );
       ctx.log('at the handlers…');
       await gets(withRbac, WARMUP);
       await gets(open, WARMUP);
-      const direct = await alternate(withRbac, open, (s) => gets(s, PER_ROUND));
+      const direct = await alternate(ROUNDS, withRbac, open, (s) => gets(s, PER_ROUND));
       const rows = (label: string, r: { rbac: number[]; open: number[] }): Row[] => {
         const a = summarize(r.rbac);
         const b = summarize(r.open);
