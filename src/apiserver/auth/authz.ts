@@ -129,7 +129,11 @@ export function createAuthorizer(modules: Authorizer[]): AuthorizerChain {
     check(a) {
       const d = authorize(a);
       if (d.decision === 'allow') return;
-      if (!a.isResourceRequest) throw forbiddenPath(a.user.name, a.verb, a.path);
+      if (!a.isResourceRequest) {
+        const e = forbiddenPath(a.user.name, a.verb, a.path);
+        if (d.reason) e.message = `${e.message}: ${d.reason}`;
+        throw e;
+      }
       const res = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
       const scope = a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
       const why = `User "${a.user.name}" cannot ${a.verb} resource "${res}" in API group "${a.group}" ${scope}${d.reason ? `: ${d.reason}` : ''}`;
