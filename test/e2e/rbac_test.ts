@@ -222,6 +222,34 @@ current-context: dave
       // The admin is in system:masters.
       assert.equal(await canI(['delete', 'nodes']), 'yes');
     }
+    // SubjectAccessReview and LocalSubjectAccessReview say which binding allowed.
+    const review = async (kind: string, ns: string | undefined, user: string) => {
+      const doc = {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind,
+        ...(ns ? { metadata: { namespace: ns } } : {}),
+        spec: {
+          user,
+          resourceAttributes: { namespace: 'team-a', verb: 'list', resource: 'configmaps' },
+        },
+      };
+      const out = ok(
+        await k(
+          LATEST,
+          ['create', '--validate=false', '-f', '-', '-o', 'jsonpath={.status}'],
+          JSON.stringify(doc),
+        ),
+      );
+      return JSON.parse(out) as { allowed: boolean; reason?: string };
+    };
+    assert.deepEqual(await review('SubjectAccessReview', undefined, 'alice'), {
+      allowed: true,
+      reason:
+        'RBAC: allowed by RoleBinding "cm-readers/team-a" of Role "cm-reader" to User "alice"',
+    });
+    assert.deepEqual(await review('LocalSubjectAccessReview', 'team-a', 'mallory'), {
+      allowed: false,
+    });
   });
 
   test('auth can-i --list shows the rules a role grants, as kube prints them', async () => {
