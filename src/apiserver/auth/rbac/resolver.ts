@@ -25,9 +25,9 @@ export type RuleVisitor = (
 export interface RuleResolver {
   visitRulesFor(user: UserInfo, namespace: string, visit: RuleVisitor): void;
   /**
-   * What visitRulesFor with RuleAllows as the visitor finds, without allocating on the way
-   * (it runs for every request): the source of the first rule that grants the request, or
-   * the resolution errors met (undefined when none).
+   * What visitRulesFor with RuleAllows as the visitor finds, allocating nothing but its
+   * answer (it runs for every request): the source of the first rule that grants the
+   * request, or the resolution errors met (undefined when none).
    */
   firstAllowing(a: AuthorizationAttributes): RuleSource | { errors: string[] | undefined };
   /** Every rule that applies, and the resolution errors met (deduplicated, in order). */
