@@ -8,6 +8,7 @@ import { defaultResourceTable, type ResourceTable } from '../api/registry.js';
 import type { KubeObject } from '../api/types.js';
 import { createAuthenticator } from './auth/authn.js';
 import { followBoundObjects } from './auth/bound-objects.js';
+import { createEscalationCheck, followRbac } from './auth/rbac/index.js';
 import { serviceAccountTokenAuthenticator } from './auth/service-accounts.js';
 import { tokenRequestHandler } from './handlers/token-request.js';
 import { DEFAULT_ISSUER, type KeyInput } from '../pki/index.js';
@@ -51,6 +52,7 @@ export { versionInfo } from './version.js';
 export type { KubeletClient, KubeletCredentials, KubeletResponse } from './kubelet/index.js';
 
 const BOOTSTRAP_RECONCILE_MS = 10_000;
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
 export interface ApiServerOptions {
   store: Store;
@@ -183,13 +185,22 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
   ]);
   // The Node authorizer's graph of what each node's pods use, followed from storage.
   const nodeGraph = followNodeGraph(o.store, table);
+  const rbac = followRbac(o.store);
+  // kube-apiserver's chain for --authorization-mode=Node,RBAC: system:masters first, then the
+  // Node authorizer, then RBAC. The fixed bootstrap policy stays last until the bootstrap
+  // roles are stored.
   const authz = createAuthorizer(
     o.authorizers ?? [
       superUserAuthorizer,
       createNodeAuthorizer(nodeGraph.graph),
+      rbac.authorizer,
       bootstrapPolicyAuthorizer,
     ],
   );
+  const checkEscalation = createEscalationCheck({
+    resolver: rbac.resolver,
+    authorize: (a) => authz.authorize(a),
+  });
   const getObject = (g: string, p: string, ns: string, name: string) =>
     registry.tryGet(def(g, p), ns, name);
   const kubelet = o.kubelet
@@ -246,6 +257,17 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     ...(o.findTypeError ? { findTypeError: o.findTypeError } : {}),
     ...(subresources.size ? { subresources } : {}),
     ...(resourceMetrics ? { resourceHandlers: resourceMetrics.handlers } : {}),
+    admitWrite: (r, obj, old) =>
+      checkEscalation(
+        {
+          user: r.ctx.user,
+          resource: r.def.group === RBAC_GROUP ? r.def.plural : '',
+          namespace: r.info.namespace,
+          name: r.info.name,
+        },
+        obj,
+        old,
+      ),
     metrics,
     admit: createNodeRestriction(getObject),
   });
@@ -267,6 +289,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       if (o.ingressClass !== false) await ensureIngressClass(registry, table);
       await boundObjects?.ready;
       await nodeGraph.ready;
+      await rbac.ready;
       resourceMetrics?.start(registry, table);
       ready = true;
     },
@@ -296,6 +319,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       if (o.ingressClass !== false) await ensureIngressClass(registry, table);
       await boundObjects?.ready;
       await nodeGraph.ready;
+      await rbac.ready;
       // Kept true afterwards, as kube-apiserver's bootstrap controller does (e.g. after
       // someone deletes the `kubernetes` service).
       bootTimer = setInterval(() => void boot().catch(() => undefined), BOOTSTRAP_RECONCILE_MS);
@@ -322,6 +346,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       resourceMetrics?.stop();
       boundObjects?.close();
       nodeGraph.close();
+      rbac.close();
       const all = [...(server ? [server] : []), ...extraServers.splice(0)];
       await Promise.all(
         all.map(

@@ -3,7 +3,13 @@
 // the public-info paths; authenticated users may read discovery and review themselves.
 
 import { forbidden, forbiddenPath } from '../../api/errors.js';
-import type { AuthorizationAttributes, Authorizer, Decision, UserInfo } from './types.js';
+import type {
+  AuthorizationAttributes,
+  Authorizer,
+  Decision,
+  RulesInfo,
+  UserInfo,
+} from './types.js';
 
 const PUBLIC_INFO = [
   /^\/healthz(\/.*)?$/,
@@ -100,10 +106,8 @@ export interface AuthorizerChain {
   authorize(a: AuthorizationAttributes): Decision;
   /** Throws the Forbidden Status kube-apiserver would send. */
   check(a: AuthorizationAttributes): void;
-  rulesFor(
-    user: UserInfo,
-    namespace: string,
-  ): { resourceRules: object[]; nonResourceRules: object[] };
+  /** The union of every module's rules (kube's unionAuthzRulesHandler). */
+  rulesFor(user: UserInfo, namespace: string): RulesInfo & { incomplete: boolean };
 }
 
 export function createAuthorizer(modules: Authorizer[]): AuthorizerChain {
@@ -125,22 +129,35 @@ export function createAuthorizer(modules: Authorizer[]): AuthorizerChain {
     check(a) {
       const d = authorize(a);
       if (d.decision === 'allow') return;
-      if (!a.isResourceRequest) throw forbiddenPath(a.user.name, a.verb, a.path);
+      if (!a.isResourceRequest) {
+        const e = forbiddenPath(a.user.name, a.verb, a.path);
+        if (d.reason) e.message = `${e.message}: ${d.reason}`;
+        throw e;
+      }
       const res = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
       const scope = a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
       const why = `User "${a.user.name}" cannot ${a.verb} resource "${res}" in API group "${a.group}" ${scope}${d.reason ? `: ${d.reason}` : ''}`;
       throw forbidden({ group: a.group, resource: a.resource }, a.name || undefined, why);
     },
     rulesFor(user, namespace) {
-      const out = { resourceRules: [] as object[], nonResourceRules: [] as object[] };
+      const out = {
+        resourceRules: [] as object[],
+        nonResourceRules: [] as object[],
+        incomplete: false,
+      };
+      const errors: string[] = [];
       for (const m of modules) {
         const r = m.rulesFor?.(user, namespace);
-        if (r) {
-          out.resourceRules.push(...r.resourceRules);
-          out.nonResourceRules.push(...r.nonResourceRules);
-        }
+        if (!r) continue;
+        out.resourceRules.push(...r.resourceRules);
+        out.nonResourceRules.push(...r.nonResourceRules);
+        if (r.incomplete) out.incomplete = true;
+        if (r.evaluationError && !errors.includes(r.evaluationError))
+          errors.push(r.evaluationError);
       }
-      return out;
+      if (!errors.length) return out;
+      const evaluationError = errors.length === 1 ? (errors[0] ?? '') : `[${errors.join(', ')}]`;
+      return { ...out, evaluationError };
     },
   };
 }

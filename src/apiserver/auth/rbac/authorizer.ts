@@ -1,0 +1,52 @@
+// The RBAC authorizer (kube's plugin/pkg/auth/authorizer/rbac): allows when a rule that
+// applies to the user grants the request, saying which binding did; otherwise has no
+// opinion, with the resolution errors met as its reason (`RBAC: clusterrole... not found`).
+
+import type { Authorizer, Decision } from '../types.js';
+import type { RuleResolver, RuleSource } from './resolver.js';
+import { aggregate } from './resolver.js';
+
+/** An allow whose reason is written only when read (by access reviews). */
+class Allowed implements Decision {
+  readonly decision = 'allow' as const;
+  readonly #source: RuleSource;
+  constructor(source: RuleSource) {
+    this.#source = source;
+  }
+  get reason(): string {
+    return `RBAC: allowed by ${this.#source.describe()}`;
+  }
+}
+
+export function createRbacAuthorizer(resolver: RuleResolver): Authorizer {
+  return {
+    authorize(a): Decision {
+      const found = resolver.firstAllowing(a);
+      if ('describe' in found) return new Allowed(found);
+      return found.errors
+        ? { decision: 'noOpinion', reason: `RBAC: ${aggregate(found.errors)}` }
+        : { decision: 'noOpinion' };
+    },
+    rulesFor(user, namespace) {
+      const { rules, errors } = resolver.rulesFor(user, namespace);
+      const resourceRules: object[] = [];
+      const nonResourceRules: object[] = [];
+      for (const r of rules) {
+        if (r.resources?.length)
+          resourceRules.push({
+            verbs: r.verbs,
+            ...(r.apiGroups?.length ? { apiGroups: r.apiGroups } : {}),
+            resources: r.resources,
+            ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}),
+          });
+        if (r.nonResourceURLs?.length)
+          nonResourceRules.push({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs });
+      }
+      return {
+        resourceRules,
+        nonResourceRules,
+        ...(errors.length ? { evaluationError: aggregate(errors) } : {}),
+      };
+    },
+  };
+}
