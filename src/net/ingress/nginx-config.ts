@@ -4,7 +4,7 @@
 // Kubernetes' element-wise one. Upstreams go straight to pod IPs with keep-alive pools.
 
 import { createHash } from 'node:crypto';
-import type { RoutingTable, Target, VirtualHost } from './types.js';
+import type { Route, RoutingTable, Target, VirtualHost } from './types.js';
 
 export interface NginxLayout {
   /** Where the PID file, logs and certificates live. */
@@ -44,9 +44,42 @@ function answer(t: Target, indent: string): string[] {
   return [`${indent}proxy_pass http://${upstreamName(t)};`];
 }
 
+/** What the routing table answers for `path` on host `h` (the spec's matching, by hand). */
+function targetFor(h: VirtualHost, path: string): Target {
+  let best: Route | undefined;
+  for (const r of h.routes) {
+    const hit =
+      r.type === 'Exact'
+        ? r.path === path
+        : r.path === '/' || path === r.path || path.startsWith(`${r.path}/`);
+    if (!hit) continue;
+    if (
+      !best ||
+      r.path.length > best.path.length ||
+      (r.path.length === best.path.length && r.type === 'Exact')
+    )
+      best = r;
+  }
+  return best?.target ?? h.fallback;
+}
+
 function locations(h: VirtualHost, indent: string): string[] {
   const out: string[] = [];
   const exact = new Set(h.routes.filter((r) => r.type === 'Exact').map((r) => r.path));
+  // nginx answers `/foo` with a 301 to `/foo/` when a proxying location is named `/foo/`
+  // (its auto_redirect); an Exact `/foo/` must not change what `/foo` gets, so `/foo` gets
+  // an exact location of its own with the answer the routes give it.
+  for (const r of h.routes) {
+    const bare = r.path.slice(0, -1);
+    if (r.type !== 'Exact' || !r.path.endsWith('/') || bare === '' || exact.has(bare)) continue;
+    if (h.routes.some((p) => p.type === 'Prefix' && p.path === bare)) continue;
+    exact.add(bare);
+    out.push(
+      `${indent}location = ${quote(bare)} {`,
+      ...answer(targetFor(h, bare), `${indent}  `),
+      `${indent}}`,
+    );
+  }
   let hasRoot = false;
   for (const r of h.routes) {
     const body = answer(r.target, `${indent}  `);
