@@ -18,6 +18,7 @@ import {
   ok,
   parseTable,
   ROOT,
+  run,
   startNodeCluster,
   type TestCluster,
   until,
@@ -312,5 +313,174 @@ describe(
         }
       },
     );
+
+    test('bad input: an enormous header (431) or body (413), a TLS secret whose key does not match, a conflicting rule: a Warning event each, every other route unaffected', async () => {
+      // Host first, as browsers and curl send it: nginx knows the host before the header
+      // that overflows its buffers (one before Host is only logged: no Ingress to tell).
+      const header = await get('http://ws.example.com/upload', {
+        headers: { host: 'ws.example.com', 'x-big': 'a'.repeat(20_000) },
+      });
+      assert.equal(header.status, 431);
+      assert.equal(header.body, '431 Request Header Fields Too Large\n');
+      const body = await get('http://ws.example.com/upload', {
+        method: 'POST',
+        body: 'a'.repeat(2 * 1024 * 1024),
+      });
+      assert.equal(body.status, 413);
+      // A certificate with another key than its own (kubectl create secret tls would refuse
+      // the pair; an applied Secret does not).
+      const dir = c.file('mismatch/.keep', '').replace(/\/\.keep$/, '');
+      const openssl = async (args: string[]) =>
+        ok(await run('openssl', args, { timeoutMs: 30_000 }), 'openssl');
+      await openssl(['genrsa', '-out', join(dir, 'a.key'), '2048']);
+      await openssl(['genrsa', '-out', join(dir, 'b.key'), '2048']);
+      await openssl([
+        'req',
+        '-new',
+        '-x509',
+        '-key',
+        join(dir, 'a.key'),
+        '-out',
+        join(dir, 'a.crt'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=broken.example.com',
+      ]);
+      const b64 = (f: string) => readFileSync(join(dir, f)).toString('base64');
+      ok(
+        await kubectl(
+          ['apply', '-f', '-'],
+          `apiVersion: v1
+kind: Secret
+metadata:
+  name: mismatched
+type: kubernetes.io/tls
+data:
+  tls.crt: ${b64('a.crt')}
+  tls.key: ${b64('b.key')}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: broken-tls
+spec:
+  tls:
+  - hosts:
+    - broken.example.com
+    secretName: mismatched
+  rules:
+  - host: broken.example.com
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service:
+            name: echo
+            port:
+              number: 80
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: late
+spec:
+  rules:
+  - host: ws.example.com
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service:
+            name: page
+            port:
+              number: 80
+`,
+        ),
+      );
+      const expected = [
+        [
+          'clients',
+          'RequestHeaderTooLarge',
+          'a request for host "ws.example.com" was refused with 431 Request Header Fields Too Large: a header line over 8k or headers over 4 × 8k; other requests are served',
+        ],
+        [
+          'clients',
+          'RequestBodyTooLarge',
+          'a request for host "ws.example.com" was refused with 413 Content Too Large: a body over 1m; other requests are served',
+        ],
+        [
+          'broken-tls',
+          'InvalidCertificate',
+          'TLS for host "broken.example.com": secret "default/mismatched": the private key does not match the certificate; the default certificate is served instead',
+        ],
+        [
+          'late',
+          'Conflict',
+          'path / (Prefix) of host "ws.example.com" is already routed by Ingress default/clients; this rule is ignored',
+        ],
+      ];
+      const warnings = async () => {
+        const list = JSON.parse(ok(await kubectl(['get', 'events', '-o', 'json']))) as {
+          items: {
+            type: string;
+            reason: string;
+            message: string;
+            count: number;
+            involvedObject: { kind: string; name: string };
+          }[];
+        };
+        return list.items
+          .filter((e) => e.type === 'Warning' && e.involvedObject.kind === 'Ingress')
+          .map((e) => [e.involvedObject.name, e.reason, e.message, String(e.count)]);
+      };
+      let last: string[][] = [];
+      const seen = await until('a Warning event for each problem', async () => {
+        const w = (last = await warnings());
+        const has = (x: string[]) => w.some((y) => y.slice(0, 3).join('\0') === x.join('\0'));
+        return expected.every(has) ? w : undefined;
+      }).catch((e: Error) => {
+        throw new Error(`${e.message}; events: ${JSON.stringify(last, null, 1)}`);
+      });
+      assert.equal(seen.length, expected.length, JSON.stringify(seen, null, 1));
+      // Every route still serves: the broken host with the default certificate.
+      const broken = await until('the broken TLS host served', async () => {
+        const r = await get('https://broken.example.com/');
+        return r.status === 200 ? r : undefined;
+      });
+      assert.match(broken.certificate?.subject ?? '', /CN=skiff-ingress-default/);
+      assert.equal(echoed(broken).service, 'echo');
+      assert.equal(echoed(await get('http://ws.example.com/')).service, 'echo');
+      assert.equal((await get('https://browser.example.com/', { ca: ingressCa })).status, 200);
+      // A flood of refused requests is one event, not one per request.
+      for (let i = 0; i < 5; i++)
+        assert.equal(
+          (
+            await get('http://ws.example.com/', {
+              headers: { host: 'ws.example.com', 'x-big': 'b'.repeat(20_000) },
+            })
+          ).status,
+          431,
+        );
+      // Then a refusal of another kind and host; refusals are reported in order, so once its
+      // event is there the flood's have been handled: still the one event, counted once.
+      const put = await get('https://broken.example.com/', {
+        method: 'PUT',
+        body: 'c'.repeat(1_100_000),
+      });
+      assert.equal(put.status, 413);
+      const later = await until('the event of the later refusal', async () => {
+        const w = await warnings();
+        return w.some((e) => e[0] === 'broken-tls' && e[1] === 'RequestBodyTooLarge')
+          ? w
+          : undefined;
+      });
+      assert.deepEqual(
+        later.filter((e) => e[1] === 'RequestHeaderTooLarge').map((e) => e[3]),
+        ['1'],
+      );
+    });
   },
 );

@@ -19,6 +19,8 @@ import { createCertificateAuthority, issueServingCertificate } from '../../pki/i
 import { buildRoutes, type RouteSources } from './routes.js';
 import { startNginx, nginxProblem, type DataPlane } from './nginx.js';
 import { certificateFromSecret, localIssuer } from './tls.js';
+import type { Refusal } from './refusals.js';
+import { eventually } from '../../../test/support/eventually.js';
 
 const skip = nginxProblem() ?? (spawnSync('curl', ['--version']).status !== 0 ? 'no curl' : false);
 
@@ -417,7 +419,7 @@ describe('nginx data plane', { skip }, () => {
     }
   });
 
-  test('a WebSocket passes through; enormous headers and bodies are refused, routes keep working', async () => {
+  test('a WebSocket passes through; enormous headers (431) and bodies (413) are refused and reported, routes keep working', async () => {
     await plane.apply(
       buildRoutes(
         [
@@ -459,13 +461,22 @@ describe('nginx data plane', { skip }, () => {
       });
     });
     assert.equal(echoed, 'foo:hello');
-    const big = await get('ws.example.com', '/', ['-H', `X-Big: ${'a'.repeat(20_000)}`]);
-    assert.equal(big.status, 400);
+    const refused: Refusal[] = [];
+    plane.onRefusal((r) => refused.push(r));
+    const big = await get('ws.example.com', '/h?x=1', ['-H', `X-Big: ${'a'.repeat(20_000)}`]);
+    assert.equal(big.status, 431);
+    assert.equal(big.body, '431 Request Header Fields Too Large\n');
     const bodyFile = join(dir, 'big-body');
     writeFileSync(bodyFile, 'a'.repeat(2 * 1024 * 1024));
-    const body = await get('ws.example.com', '/', ['--data-binary', `@${bodyFile}`]);
+    const body = await get('ws.example.com', '/b', ['--data-binary', `@${bodyFile}`]);
     assert.equal(body.status, 413);
     assert.equal(await who('ws.example.com', '/x'), 'foo');
+    // Each refusal is reported to the controller (for its event); nothing else is.
+    await eventually(() => refused.length === 2, 'two refusals reported');
+    assert.deepEqual(refused, [
+      { status: 431, host: 'ws.example.com', uri: '/h?x=1' },
+      { status: 413, host: 'ws.example.com', uri: '/b' },
+    ]);
   });
 
   test('endpoint changes go live at once, and reloads drop no request of a keep-alive client', async (t) => {
