@@ -575,6 +575,77 @@ describe('nginx data plane', { skip }, () => {
     // went live before the next request checked it (above).
   });
 
+  test('generated request sizes: 431 and 413 exactly past the limits, each one reported (seeded)', async () => {
+    await plane.apply(
+      buildRoutes(
+        [
+          ingress('sizes', {
+            rules: [{ host: 'sizes.example.com', http: { paths: [path('/', 'Prefix', 'foo')] } }],
+          }),
+        ],
+        sources(),
+      ),
+    );
+    let seed = 431;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return Math.floor((seed / 2147483648) * n);
+    };
+    const refused: Refusal[] = [];
+    plane.onRefusal((r) => refused.push(r));
+    // Header lines either fit one 8k buffer with room (up to 3, so 4 buffers hold them) or
+    // are past it; bodies at and around client_max_body_size (1m).
+    const bodies = [0, 1000, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024];
+    const send = (headers: Record<string, string>, body: number): Promise<number> =>
+      new Promise((resolve) => {
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port: http,
+            path: '/gen',
+            method: body ? 'POST' : 'GET',
+            agent: false,
+            headers: { host: 'sizes.example.com', ...headers },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        // nginx may answer (and close) before the whole body is sent.
+        req.on('error', () => resolve(-1));
+        req.end(body ? Buffer.alloc(body, 'x') : undefined);
+      });
+    let expectedRefusals = 0;
+    for (let i = 0; i < 60; i++) {
+      const headers: Record<string, string> = {};
+      let huge = false;
+      for (let h = rand(4); h > 0; h--) {
+        const big = rand(5) === 0;
+        huge ||= big;
+        headers[`x-gen-${h}`] = 'h'.repeat(big ? 9000 + rand(20_000) : 10 + rand(7000));
+      }
+      const body = huge ? 0 : (bodies[rand(bodies.length)] ?? 0);
+      const want = huge ? 431 : body > 1024 * 1024 ? 413 : 200;
+      if (want !== 200) expectedRefusals++;
+      const got = await send(headers, body);
+      assert.equal(
+        got,
+        want,
+        `request ${i}: headers ${Object.values(headers)
+          .map((v) => v.length)
+          .join(', ')}, body ${body}`,
+      );
+    }
+    assert.ok(expectedRefusals > 5, 'the loop refuses some requests');
+    await eventually(
+      () => refused.length === expectedRefusals,
+      () => `${expectedRefusals} refusals reported, got ${refused.length}`,
+    );
+    assert.ok(refused.every((r) => r.host === 'sizes.example.com' && r.uri === '/gen'));
+    assert.equal(await who('sizes.example.com', '/'), 'foo');
+  });
+
   test("a port already taken: the first configuration fails with nginx's reason", async () => {
     const taken = createServer();
     await new Promise<void>((r) => taken.listen(0, '0.0.0.0', r));
