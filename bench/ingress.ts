@@ -47,7 +47,8 @@ spec:
       containers:
       - name: web
         image: ${IMAGES.kubiaNode}
-        command: ["node", "-e", "require('node:http').createServer((q, r) => r.end('ok')).listen(80)"]
+        # Port 81 answers otherwise: the change-to-live probe routes a new path there.
+        command: ["node", "-e", "const h = require('node:http'); h.createServer((q, r) => r.end('ok')).listen(80); h.createServer((q, r) => r.end('other')).listen(81)"]
         ports:
         - containerPort: 80
 ---
@@ -59,7 +60,10 @@ spec:
   selector:
     app: web
   ports:
-  - port: 80
+  - name: http
+    port: 80
+  - name: other
+    port: 81
 ---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -85,7 +89,7 @@ spec:
 `;
 
 /** A reverse proxy as one would write it by hand: keep-alive upstream, forwarded headers. */
-const plainConfig = (dir: string, pods: string[]): string => `
+const plainConfig = (dir: string, pods: string[], generation = 0): string => `
 worker_processes auto;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
@@ -103,6 +107,7 @@ ${pods.map((ip) => `    server ${ip}:80;`).join('\n')}
   }
   server {
     listen ${PLAIN_HTTP};
+    location = /generation { return 200 "${generation}"; }
     listen ${PLAIN_HTTPS} ssl http2;
     ssl_certificate ${dir}/tls.pem;
     ssl_certificate_key ${dir}/tls.pem;
@@ -119,6 +124,78 @@ ${pods.map((ip) => `    server ${ip}:80;`).join('\n')}
   }
 }
 `;
+
+/**
+ * Times, in the cluster's namespace, how long a change takes to serve (run with node -e;
+ * prints one JSON array of milliseconds). `ingress`: PATCHes the Ingress through the API
+ * (a new Exact path to the pods' other port) and polls through the ingress until that path
+ * answers "other", from the PATCH's response on. `reload`: nginx alone, the plain one
+ * here: rewrites its configuration with a new generation, sends SIGHUP and polls until the
+ * new generation answers. `check`: `nginx -t` of that configuration.
+ */
+const LIVE_PROBE_JS = String.raw`
+const http = require('node:http');
+const https = require('node:https');
+const fs = require('node:fs');
+const [mode, rounds, ...rest] = process.argv.slice(1);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const get = (port, path, host) =>
+  new Promise((resolve) => {
+    // A new connection each time: what a new client sees (a keep-alive connection stays
+    // with an old worker until that worker closes it, idle, after the reload).
+    const req = http.get({ host: rest[mode === 'ingress' ? 3 : 0], port, path, agent: false, headers: { host } }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', () => resolve(''));
+  });
+const patch = (server, token, ca, i) =>
+  new Promise((resolve, reject) => {
+    const body = JSON.stringify([{ op: 'add', path: '/spec/rules/0/http/paths/-', value: {
+      path: '/live-' + i, pathType: 'Exact', backend: { service: { name: 'web', port: { number: 81 } } } } }]);
+    const u = new URL(server + '/apis/networking.k8s.io/v1/namespaces/default/ingresses/bench');
+    const req = https.request(u, { method: 'PATCH', ca, headers: {
+      authorization: 'Bearer ' + token, 'content-type': 'application/json-patch+json' } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error('PATCH ' + res.statusCode))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+(async () => {
+  const times = [];
+  for (let i = 0; i < Number(rounds); i++) {
+    if (mode === 'ingress') {
+      const [server, token, caPath, , host] = rest;
+      const tag = Date.now() + '-' + i;
+      await patch(server, token, fs.readFileSync(caPath), tag);
+      const t0 = performance.now();
+      while ((await get(80, '/live-' + tag, host)) !== 'other') await sleep(1);
+      times.push(performance.now() - t0);
+    } else if (mode === 'check') {
+      const [, confPath, prefix] = rest;
+      const t0 = performance.now();
+      const r = require('node:child_process').spawnSync('nginx', ['-t', '-q', '-p', prefix, '-c', confPath]);
+      if (r.status !== 0) throw new Error('nginx -t: ' + r.stderr);
+      times.push(performance.now() - t0);
+    } else {
+      const [, confPath, pidPath] = rest;
+      const generation = String(Date.now() + i);
+      const conf = fs.readFileSync(confPath, 'utf8').replace(/return 200 "\d+";/, 'return 200 "' + generation + '";');
+      fs.writeFileSync(confPath, conf);
+      const t0 = performance.now();
+      process.kill(Number(fs.readFileSync(pidPath, 'utf8')), 'SIGHUP');
+      while ((await get(${PLAIN_HTTP}, '/generation', 'x')) !== generation) await sleep(1);
+      times.push(performance.now() - t0);
+    }
+    await sleep(200);
+  }
+  console.log(JSON.stringify(times));
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+
+const LIVE_ROUNDS = 10;
 
 interface WrkResult {
   rps: number;
@@ -254,7 +331,77 @@ export const ingress: Benchmark = {
           },
         ];
       };
-      return [...row('HTTP', skiffHttp, plainHttp), ...row('HTTPS', skiffHttps, plainHttps)];
+      // Change → live, idle and under wrk's load through the ingress.
+      const probe = async (mode: string, args: string[]): Promise<number[]> => {
+        const r = await cluster.exec(
+          process.execPath,
+          ['-e', LIVE_PROBE_JS, mode, String(LIVE_ROUNDS), ...args],
+          { timeoutMs: 120_000 },
+        );
+        if (r.code !== 0) throw new Error(`live probe (${mode}): ${r.stderr}`);
+        return (JSON.parse(r.stdout) as number[]).sort((a, b) => a - b);
+      };
+      const underLoad = async (mode: string, args: string[]): Promise<number[]> => {
+        const load = cluster.exec(
+          'wrk',
+          [
+            '-t',
+            '2',
+            '-c',
+            String(CONNECTIONS),
+            '-d',
+            '15s',
+            '-H',
+            `Host: ${HOST}`,
+            `http://${address}/`,
+          ],
+          { timeoutMs: 60_000 },
+        );
+        try {
+          return await probe(mode, args);
+        } finally {
+          await load;
+        }
+      };
+      const change = [cluster.server, cluster.adminToken, cluster.caPath, address, HOST];
+      const reload = [address, join(dir, 'nginx.conf'), join(dir, 'nginx.pid')];
+      const liveIdle = await probe('ingress', change);
+      const liveLoaded = await underLoad('ingress', change);
+      const reloadIdle = await probe('reload', reload);
+      const reloadLoaded = await underLoad('reload', reload);
+      const check = await probe('check', [address, join(dir, 'nginx.conf'), dir]);
+      const spread = (t: number[]) =>
+        `${ms(t[Math.floor(t.length / 2)] ?? NaN)} / ${ms(t[t.length - 1] ?? NaN)}`;
+      const median = (t: number[]) => t[Math.floor(t.length / 2)] ?? NaN;
+      return [
+        ...row('HTTP', skiffHttp, plainHttp),
+        ...row('HTTPS', skiffHttps, plainHttps),
+        {
+          metric: `Ingress edit → served (API PATCH answered → first request routed by it), idle: median / max of ${LIVE_ROUNDS}`,
+          measured: spread(liveIdle),
+          goal: '< 100 ms',
+          pass: median(liveIdle) < 100,
+        },
+        {
+          metric: `the same, under wrk through the ingress (${CONNECTIONS} connections)`,
+          measured: spread(liveLoaded),
+          goal: '< 100 ms',
+          pass: median(liveLoaded) < 100,
+        },
+        {
+          metric: 'nginx reload alone (SIGHUP → new configuration answers), idle: median / max',
+          measured: spread(reloadIdle),
+        },
+        {
+          metric: 'nginx reload alone, under wrk',
+          measured: spread(reloadLoaded),
+        },
+        {
+          metric:
+            'nginx -t alone (the check before a reload that is not only endpoints): median / max',
+          measured: spread(check),
+        },
+      ];
     } finally {
       if (c)
         await c

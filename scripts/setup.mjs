@@ -28,6 +28,8 @@ const DEBIAN_PACKAGES = [
   // The ingress data plane, and the benchmark's load generator.
   'nginx-light',
   'wrk',
+  // The ingress end-to-end test loads a page through the ingress in headless Chromium.
+  'chromium',
 ];
 
 function run(cmd, args, opts = {}) {

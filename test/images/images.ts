@@ -1,5 +1,6 @@
 // The test images: busybox from Debian's busybox-static, and small apps on top of it.
 
+import { ECHO_SERVER_JS } from './echo-server.js';
 import type { ImageConfig, ImageRecipe, LayerRecipe } from './recipe.js';
 
 /** The names tests use. */
@@ -11,6 +12,8 @@ export const IMAGES = {
   dnsutils: 'skiff.test/dnsutils:1',
   /** Opt-in (about 35 MB compressed): kubia on the machine's own Node.js. */
   kubiaNode: 'skiff.test/kubia-node:1',
+  /** Opt-in (Node.js, as kubia-node): the ingress tests' echo server (echo-server.ts). */
+  echo: 'skiff.test/echo:1',
 } as const;
 
 const PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -104,6 +107,18 @@ const nodeLayer: LayerRecipe = {
   ],
 };
 
+const echoLayers: LayerRecipe[] = [
+  {
+    comment: 'node and its shared libraries from this machine',
+    gzipLevel: 1,
+    sources: [{ from: 'host', path: '/usr/bin/node', libraries: true }],
+  },
+  {
+    comment: 'the echo server: requests answered as JSON, WebSocket messages echoed',
+    sources: [{ from: 'text', path: '/echo-server.mjs', text: ECHO_SERVER_JS }],
+  },
+];
+
 function config(c: ImageConfig): ImageConfig {
   return { Env: [PATH], ...c };
 }
@@ -149,5 +164,10 @@ export const OPTIONAL_RECIPES: readonly ImageRecipe[] = [
     name: IMAGES.kubiaNode,
     layers: [busyboxLayer, nodeLayer],
     config: config({ ExposedPorts: { '8080/tcp': {} }, Entrypoint: ['node', '/app.js'] }),
+  },
+  {
+    name: IMAGES.echo,
+    layers: [busyboxLayer, ...echoLayers],
+    config: config({ ExposedPorts: { '3000/tcp': {} }, Entrypoint: ['node', '/echo-server.mjs'] }),
   },
 ];

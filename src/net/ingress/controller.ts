@@ -14,7 +14,9 @@ import {
 import type { KubeObject } from '../../api/types.js';
 import type { Logger } from '../../log/index.js';
 import { createSyncRunner } from '../proxy/sync-runner.js';
-import { buildRoutes } from './routes.js';
+import { buildRoutes, ownerOf } from './routes.js';
+import { refusalProblem } from './refusals.js';
+import type { RoutingTable } from './types.js';
 import { certificateFromSecret, type LocalIssuer } from './tls.js';
 import type { DataPlane } from './nginx.js';
 
@@ -22,6 +24,8 @@ import type { DataPlane } from './nginx.js';
 export const INGRESS_CONTROLLER_NAME = 'skiff.dev/ingress-controller';
 const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';
 const LEGACY_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
+/** At most one event per Ingress, host and kind of refusal in this long (a flood is one). */
+const REFUSAL_EVENT_INTERVAL_MS = 10_000;
 
 const ingressClasses: ResourceRef = {
   group: 'networking.k8s.io',
@@ -93,6 +97,7 @@ export function startIngressController(o: IngressControllerOptions): IngressCont
   });
   readyPromise.catch(() => undefined); // a caller that never asks is not an unhandled rejection
   let live = false;
+  let lastTable: RoutingTable | undefined;
 
   const writeStatus = async (ing: KubeObject): Promise<void> => {
     const key = `${ing.metadata.namespace ?? ''}/${ing.metadata.name ?? ''}`;
@@ -145,6 +150,7 @@ export function startIngressController(o: IngressControllerOptions): IngressCont
         if (!live) rejectReady(err);
         throw err;
       }
+      lastTable = table;
       if (!live) {
         live = true;
         resolveReady();
@@ -165,6 +171,23 @@ export function startIngressController(o: IngressControllerOptions): IngressCont
         log.error('ingress configuration not applied; retrying', { err, retryInMs: ms }),
     },
   );
+  // Requests refused as too large: an event on the Ingress that routes them, as for any
+  // other problem; nothing else changes (other requests were never affected).
+  const refusalsReported = new Map<string, number>();
+  o.dataPlane.onRefusal((r) => {
+    const problem = refusalProblem(r);
+    const owner = lastTable && ownerOf(lastTable, r.host, r.uri);
+    if (!problem || !owner) return;
+    const slash = owner.indexOf('/');
+    const ing = ingresses.get(owner.slice(0, slash), owner.slice(slash + 1));
+    if (!ing) return;
+    const key = `${ing.metadata.uid ?? ''}\0${problem.reason}\0${problem.message}`;
+    const now = Date.now();
+    if (now - (refusalsReported.get(key) ?? -Infinity) < REFUSAL_EVENT_INTERVAL_MS) return;
+    refusalsReported.set(key, now);
+    log.warn('request refused', { ingress: owner, status: r.status, host: r.host });
+    recorder.event(ing, 'Warning', problem.reason, problem.message);
+  });
   const request = (): void => runner.request();
   for (const inf of all) inf.on({ add: request, update: request, delete: request });
   void Promise.all(all.map((i) => i.synced())).then(request);

@@ -4,6 +4,7 @@
 // Kubernetes' element-wise one. Upstreams go straight to pod IPs with keep-alive pools.
 
 import { createHash } from 'node:crypto';
+import { routeFor } from './routes.js';
 import type { RoutingTable, Target, VirtualHost } from './types.js';
 
 export interface NginxLayout {
@@ -19,7 +20,19 @@ export interface NginxLayout {
   user?: string;
   /** Unix socket answering `GET /generation` with the configuration's generation. */
   statusSocket: string;
+  /**
+   * Where nginx reports requests it refused as too large (`127.0.0.1:port`, syslog over
+   * UDP), one JSON line each: `{"status":431,"host":"…","uri":"…"}`.
+   */
+  refusalLog?: string;
 }
+
+/** Request limits (ingress-nginx's defaults), in nginx's units. */
+export const MAX_BODY_SIZE = '1m';
+export const HEADER_BUFFERS = { count: 4, size: '8k' } as const;
+
+/** Statuses nginx answers for requests too large to serve: header (494 sent as 431), body. */
+export const REFUSED_STATUSES = [431, 413] as const;
 
 /** nginx string literal: quoted, with the characters nginx treats specially escaped. */
 const quote = (s: string): string => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`;
@@ -44,9 +57,26 @@ function answer(t: Target, indent: string): string[] {
   return [`${indent}proxy_pass http://${upstreamName(t)};`];
 }
 
+/** What the routing table answers for `path` on host `h`. */
+const targetFor = (h: VirtualHost, path: string): Target => routeFor(h, path)?.target ?? h.fallback;
+
 function locations(h: VirtualHost, indent: string): string[] {
   const out: string[] = [];
   const exact = new Set(h.routes.filter((r) => r.type === 'Exact').map((r) => r.path));
+  // nginx answers `/foo` with a 301 to `/foo/` when a proxying location is named `/foo/`
+  // (its auto_redirect); an Exact `/foo/` must not change what `/foo` gets, so `/foo` gets
+  // an exact location of its own with the answer the routes give it.
+  for (const r of h.routes) {
+    const bare = r.path.slice(0, -1);
+    if (r.type !== 'Exact' || !r.path.endsWith('/') || bare === '' || exact.has(bare)) continue;
+    if (h.routes.some((p) => p.type === 'Prefix' && p.path === bare)) continue;
+    exact.add(bare);
+    out.push(
+      `${indent}location = ${quote(bare)} {`,
+      ...answer(targetFor(h, bare), `${indent}  `),
+      `${indent}}`,
+    );
+  }
   let hasRoot = false;
   for (const r of h.routes) {
     const body = answer(r.target, `${indent}  `);
@@ -68,6 +98,20 @@ function locations(h: VirtualHost, indent: string): string[] {
   return out;
 }
 
+/**
+ * nginx refuses a header over its buffers with its own code 494, sent as "400 Request Header
+ * Or Cookie Too Large"; HTTP has a status for it (RFC 6585), which this sends instead.
+ */
+function headerTooLarge(indent: string): string[] {
+  return [
+    `${indent}error_page 494 = @header_too_large;`,
+    `${indent}location @header_too_large {`,
+    `${indent}  default_type text/plain;`,
+    `${indent}  return 431 "431 Request Header Fields Too Large\n";`,
+    `${indent}}`,
+  ];
+}
+
 function server(h: VirtualHost, l: NginxLayout): string[] {
   const dflt = h.host === '' ? ' default_server' : '';
   const lines: string[] = ['  server {', `    server_name ${serverName(h.host)};`];
@@ -77,6 +121,7 @@ function server(h: VirtualHost, l: NginxLayout): string[] {
     lines.push(
       `    listen ${l.httpPort}${dflt};`,
       `    location / { return 308 https://$host${port}$request_uri; }`,
+      ...headerTooLarge('    '),
       '  }',
       '  server {',
       `    server_name ${serverName(h.host)};`,
@@ -89,7 +134,7 @@ function server(h: VirtualHost, l: NginxLayout): string[] {
     `    ssl_certificate ${quote(l.certPath(id))};`,
     `    ssl_certificate_key ${quote(l.certPath(id))};`,
   );
-  lines.push(...locations(h, '    '), '  }');
+  lines.push(...locations(h, '    '), ...headerTooLarge('    '), '  }');
   return lines;
 }
 
@@ -108,6 +153,16 @@ function upstreams(t: RoutingTable): string[] {
   return out;
 }
 
+/** No access log, but a line for each request refused as too large (see NginxLayout). */
+function refusalLog(l: NginxLayout): string[] {
+  if (!l.refusalLog) return ['  access_log off;'];
+  return [
+    `  map $status $skiff_refused { ${REFUSED_STATUSES.map((s) => `${s} 1; `).join('')}default 0; }`,
+    `  log_format skiff_refused escape=json '{"status":$status,"host":"$host","uri":"$request_uri"}';`,
+    `  access_log syslog:server=${l.refusalLog},tag=skiff_ingress,nohostname skiff_refused if=$skiff_refused;`,
+  ];
+}
+
 /** The whole nginx.conf for a routing table. */
 export function renderNginxConfig(t: RoutingTable, l: NginxLayout, generation: number): string {
   const hasCatchAll = t.hosts.some((h) => h.host === '');
@@ -119,6 +174,7 @@ export function renderNginxConfig(t: RoutingTable, l: NginxLayout, generation: n
           routes: [],
           fallback: { kind: 'status', code: 404 },
           redirectToHttps: false,
+          owners: [],
         } as VirtualHost,
         ...t.hosts,
       ];
@@ -131,7 +187,7 @@ export function renderNginxConfig(t: RoutingTable, l: NginxLayout, generation: n
     'worker_shutdown_timeout 240s;',
     'events { worker_connections 16384; multi_accept on; }',
     'http {',
-    '  access_log off;',
+    ...refusalLog(l),
     '  server_tokens off;',
     '  sendfile on;',
     '  tcp_nodelay on;',
@@ -144,9 +200,9 @@ export function renderNginxConfig(t: RoutingTable, l: NginxLayout, generation: n
     // Keep-alive to the pods unless the client asks to upgrade (WebSocket).
     '  map $http_upgrade $connection_upgrade { default upgrade; "" ""; }',
     // Request limits and timeouts (ingress-nginx's defaults).
-    '  client_max_body_size 1m;',
+    `  client_max_body_size ${MAX_BODY_SIZE};`,
     '  client_header_buffer_size 1k;',
-    '  large_client_header_buffers 4 8k;',
+    `  large_client_header_buffers ${HEADER_BUFFERS.count} ${HEADER_BUFFERS.size};`,
     '  client_header_timeout 60s;',
     '  client_body_timeout 60s;',
     '  keepalive_timeout 75s;',

@@ -20,6 +20,7 @@ import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from '../../log/index.js';
 import { renderNginxConfig, type NginxLayout } from './nginx-config.js';
+import { listenForRefusals, type Refusal } from './refusals.js';
 import type { RoutingTable } from './types.js';
 
 export interface NginxOptions {
@@ -35,6 +36,8 @@ export interface NginxOptions {
 export interface DataPlane {
   /** Makes the table live; rejects (the old one keeps serving) when nginx refuses it. */
   apply(table: RoutingTable): Promise<void>;
+  /** Calls `listener` for each request refused as too large (header 431, body 413). */
+  onRefusal(listener: (r: Refusal) => void): void;
   close(): Promise<void>;
 }
 
@@ -127,6 +130,7 @@ export async function startNginx(o: NginxOptions): Promise<DataPlane> {
   const tempDir = mkdtempSync(join(tmpdir(), 'skiff-ingress-'));
   chmodSync(tempDir, 0o755);
   const user = workerUser();
+  const refusals = await listenForRefusals(log);
   const layout: NginxLayout = {
     dir: o.dir,
     tempDir,
@@ -135,6 +139,7 @@ export async function startNginx(o: NginxOptions): Promise<DataPlane> {
     httpsPort: o.httpsPort,
     ...(user ? { user } : {}),
     statusSocket: join(o.dir, 'status.sock'),
+    refusalLog: refusals.address,
   };
   const confPath = join(o.dir, 'nginx.conf');
   const pidFile = join(o.dir, 'nginx.pid');
@@ -247,10 +252,12 @@ export async function startNginx(o: NginxOptions): Promise<DataPlane> {
       await waitLive(generation, oldWorkers);
       pruneCertificates(t);
     },
+    onRefusal: (listener) => refusals.on(listener),
     async close() {
       closed = true;
       master?.kill('SIGTERM');
       await exited;
+      refusals.close();
       rmSync(tempDir, { recursive: true, force: true });
     },
   };

@@ -19,6 +19,8 @@ import { createCertificateAuthority, issueServingCertificate } from '../../pki/i
 import { buildRoutes, type RouteSources } from './routes.js';
 import { startNginx, nginxProblem, type DataPlane } from './nginx.js';
 import { certificateFromSecret, localIssuer } from './tls.js';
+import type { Refusal } from './refusals.js';
+import { eventually } from '../../../test/support/eventually.js';
 
 const skip = nginxProblem() ?? (spawnSync('curl', ['--version']).status !== 0 ? 'no curl' : false);
 
@@ -206,12 +208,17 @@ describe('nginx data plane', { skip }, () => {
     );
   });
 
-  test('without a default backend, unmatched requests get 404', async () => {
+  test('without a default backend, unmatched requests get 404 (and are not redirected)', async () => {
     await plane.apply(
       buildRoutes(
         [
           ingress('main', {
-            rules: [{ host: 'kubia.example.com', http: { paths: [path('/a', 'Exact', 'kubia')] } }],
+            rules: [
+              {
+                host: 'kubia.example.com',
+                http: { paths: [path('/a', 'Exact', 'kubia'), path('/b/', 'Exact', 'foo')] },
+              },
+            ],
           }),
         ],
         sources(),
@@ -219,6 +226,10 @@ describe('nginx data plane', { skip }, () => {
     );
     assert.equal(await who('kubia.example.com', '/a'), 'kubia');
     assert.equal(await who('kubia.example.com', '/a/b'), '404');
+    // An Exact path with a trailing slash: no redirect of the bare path to it (nginx's
+    // habit for proxying locations named with a slash), as the conformance suite checks.
+    assert.equal(await who('kubia.example.com', '/b/'), 'foo');
+    assert.equal(await who('kubia.example.com', '/b'), '404');
     assert.equal(await who('other.example.com', '/a'), '404');
   });
 
@@ -360,11 +371,12 @@ describe('nginx data plane', { skip }, () => {
     const names = ['kubia', 'foo', 'bar', 'exact', 'wild'];
     const rndPath = (): string =>
       '/' + Array.from({ length: 1 + rand(3) }, () => words[rand(words.length)]).join('/');
-    const specs = Array.from({ length: 12 }, () => ({
-      p: rndPath(),
-      type: rand(3) === 0 ? 'Exact' : 'Prefix',
-      svc: names[rand(names.length)] ?? 'kubia',
-    }));
+    // Exact paths sometimes end with a slash (the bare path must not be redirected to it).
+    const specs = Array.from({ length: 12 }, () => {
+      const type = rand(3) === 0 ? 'Exact' : 'Prefix';
+      const p = rndPath() + (type === 'Exact' && rand(2) === 0 ? '/' : '');
+      return { p, type, svc: names[rand(names.length)] ?? 'kubia' };
+    });
     const t = buildRoutes(
       [
         ingress('gen', {
@@ -396,12 +408,18 @@ describe('nginx data plane', { skip }, () => {
       return best?.svc ?? '404';
     };
     for (let i = 0; i < 150; i++) {
-      const req = rand(4) === 0 ? (specs[rand(specs.length)]?.p ?? '/') : rndPath();
+      const picked = specs[rand(specs.length)]?.p ?? '/';
+      const req =
+        rand(4) === 0
+          ? picked
+          : picked.length > 1 && picked.endsWith('/') && rand(2) === 0
+            ? picked.slice(0, -1)
+            : rndPath();
       assert.equal(await who('gen.example.com', req), expected(req), `GET ${req}`);
     }
   });
 
-  test('a WebSocket passes through; enormous headers and bodies are refused, routes keep working', async () => {
+  test('a WebSocket passes through; enormous headers (431) and bodies (413) are refused and reported, routes keep working', async () => {
     await plane.apply(
       buildRoutes(
         [
@@ -443,13 +461,22 @@ describe('nginx data plane', { skip }, () => {
       });
     });
     assert.equal(echoed, 'foo:hello');
-    const big = await get('ws.example.com', '/', ['-H', `X-Big: ${'a'.repeat(20_000)}`]);
-    assert.equal(big.status, 400);
+    const refused: Refusal[] = [];
+    plane.onRefusal((r) => refused.push(r));
+    const big = await get('ws.example.com', '/h?x=1', ['-H', `X-Big: ${'a'.repeat(20_000)}`]);
+    assert.equal(big.status, 431);
+    assert.equal(big.body, '431 Request Header Fields Too Large\n');
     const bodyFile = join(dir, 'big-body');
     writeFileSync(bodyFile, 'a'.repeat(2 * 1024 * 1024));
-    const body = await get('ws.example.com', '/', ['--data-binary', `@${bodyFile}`]);
+    const body = await get('ws.example.com', '/b', ['--data-binary', `@${bodyFile}`]);
     assert.equal(body.status, 413);
     assert.equal(await who('ws.example.com', '/x'), 'foo');
+    // Each refusal is reported to the controller (for its event); nothing else is.
+    await eventually(() => refused.length === 2, 'two refusals reported');
+    assert.deepEqual(refused, [
+      { status: 431, host: 'ws.example.com', uri: '/h?x=1' },
+      { status: 413, host: 'ws.example.com', uri: '/b' },
+    ]);
   });
 
   test('endpoint changes go live at once, and reloads drop no request of a keep-alive client', async (t) => {
@@ -546,6 +573,77 @@ describe('nginx data plane', { skip }, () => {
     );
     // How fast (goal 100 ms) is the ingress benchmark's to measure; here only that each change
     // went live before the next request checked it (above).
+  });
+
+  test('generated request sizes: 431 and 413 exactly past the limits, each one reported (seeded)', async () => {
+    await plane.apply(
+      buildRoutes(
+        [
+          ingress('sizes', {
+            rules: [{ host: 'sizes.example.com', http: { paths: [path('/', 'Prefix', 'foo')] } }],
+          }),
+        ],
+        sources(),
+      ),
+    );
+    let seed = 431;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return Math.floor((seed / 2147483648) * n);
+    };
+    const refused: Refusal[] = [];
+    plane.onRefusal((r) => refused.push(r));
+    // Header lines either fit one 8k buffer with room (up to 3, so 4 buffers hold them) or
+    // are past it; bodies at and around client_max_body_size (1m).
+    const bodies = [0, 1000, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024];
+    const send = (headers: Record<string, string>, body: number): Promise<number> =>
+      new Promise((resolve) => {
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port: http,
+            path: '/gen',
+            method: body ? 'POST' : 'GET',
+            agent: false,
+            headers: { host: 'sizes.example.com', ...headers },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        // nginx may answer (and close) before the whole body is sent.
+        req.on('error', () => resolve(-1));
+        req.end(body ? Buffer.alloc(body, 'x') : undefined);
+      });
+    let expectedRefusals = 0;
+    for (let i = 0; i < 60; i++) {
+      const headers: Record<string, string> = {};
+      let huge = false;
+      for (let h = rand(4); h > 0; h--) {
+        const big = rand(5) === 0;
+        huge ||= big;
+        headers[`x-gen-${h}`] = 'h'.repeat(big ? 9000 + rand(20_000) : 10 + rand(7000));
+      }
+      const body = huge ? 0 : (bodies[rand(bodies.length)] ?? 0);
+      const want = huge ? 431 : body > 1024 * 1024 ? 413 : 200;
+      if (want !== 200) expectedRefusals++;
+      const got = await send(headers, body);
+      assert.equal(
+        got,
+        want,
+        `request ${i}: headers ${Object.values(headers)
+          .map((v) => v.length)
+          .join(', ')}, body ${body}`,
+      );
+    }
+    assert.ok(expectedRefusals > 5, 'the loop refuses some requests');
+    await eventually(
+      () => refused.length === expectedRefusals,
+      () => `${expectedRefusals} refusals reported, got ${refused.length}`,
+    );
+    assert.ok(refused.every((r) => r.host === 'sizes.example.com' && r.uri === '/gen'));
+    assert.equal(await who('sizes.example.com', '/'), 'foo');
   });
 
   test("a port already taken: the first configuration fails with nginx's reason", async () => {

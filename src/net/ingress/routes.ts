@@ -177,7 +177,8 @@ function redirectWanted(ing: KubeObject): boolean {
 
 interface HostBuild {
   host: string;
-  routes: Map<string, Route & { owner: string }>;
+  routes: Map<string, Route>;
+  owners: Set<string>;
   fallback?: Target;
   tls?: TlsCertificate;
   redirect: boolean;
@@ -189,10 +190,11 @@ export function buildRoutes(ingresses: readonly KubeObject[], src: RouteSources)
   const hosts = new Map<string, HostBuild>();
   const hostOf = (host: string): HostBuild => {
     let h = hosts.get(host);
-    if (!h) hosts.set(host, (h = { host, routes: new Map(), redirect: false }));
+    if (!h) hosts.set(host, (h = { host, routes: new Map(), owners: new Set(), redirect: false }));
     return h;
   };
   let globalDefault: Target | undefined;
+  let globalDefaultOwner = '';
   for (const ing of [...ingresses].sort(byAge)) {
     const ns = ing.metadata.namespace ?? 'default';
     const name = ing.metadata.name ?? '';
@@ -211,11 +213,15 @@ export function buildRoutes(ingresses: readonly KubeObject[], src: RouteSources)
             'Conflict',
             'defaultBackend ignored: an older Ingress already sets the default backend',
           );
-      } else globalDefault = r.target;
+      } else {
+        globalDefault = r.target;
+        globalDefaultOwner = nameOf(ing);
+      }
     }
     for (const rule of spec.rules ?? []) {
       const host = (rule.host ?? '').toLowerCase();
       const h = hostOf(host);
+      h.owners.add(nameOf(ing));
       if (ownDefault && !h.fallback) h.fallback = ownDefault;
       for (const p of rule.http?.paths ?? []) {
         const type: PathType = p.pathType === 'Exact' ? 'Exact' : 'Prefix';
@@ -239,6 +245,7 @@ export function buildRoutes(ingresses: readonly KubeObject[], src: RouteSources)
       for (const raw of tls.hosts ?? []) {
         const host = raw.toLowerCase();
         const h = hostOf(host);
+        h.owners.add(nameOf(ing));
         if (h.tls) continue; // the oldest Ingress's certificate for a host wins
         const cert = src.certificate(ns, tls.secretName, host);
         if ('problem' in cert) {
@@ -262,7 +269,6 @@ export function buildRoutes(ingresses: readonly KubeObject[], src: RouteSources)
     .map((h) => ({
       host: h.host,
       routes: [...h.routes.values()]
-        .map(({ path, type, target }) => ({ path, type, target }))
         // Longest first, Exact before Prefix on a tie (the data plane relies on the order
         // only for readability: nginx matches exact and longest prefixes itself).
         .sort((a, b) =>
@@ -278,13 +284,64 @@ export function buildRoutes(ingresses: readonly KubeObject[], src: RouteSources)
         h.fallback ?? (h.host === '' ? globalDefault : undefined) ?? globalDefault ?? NOT_FOUND,
       ...(h.tls ? { tls: h.tls } : {}),
       redirectToHttps: !!h.tls && h.redirect,
+      owners: [...h.owners],
     }));
   if (!hosts.has('') && globalDefault)
-    out.unshift({ host: '', routes: [], fallback: globalDefault, redirectToHttps: false });
+    out.unshift({
+      host: '',
+      routes: [],
+      fallback: globalDefault,
+      redirectToHttps: false,
+      owners: [globalDefaultOwner],
+    });
   return { hosts: out, defaultCertificate: src.defaultCertificate, problems };
 }
 
 /** True for a host the spec allows a rule to name: a DNS name, or `*.` and one. */
 export function isWildcard(host: string): boolean {
   return host.startsWith('*.');
+}
+
+/** Whether a request path matches a route, as the spec says (Prefix element-wise). */
+export function routeMatches(r: Pick<Route, 'path' | 'type'>, path: string): boolean {
+  if (r.type === 'Exact') return r.path === path;
+  return r.path === '/' || path === r.path || path.startsWith(`${r.path}/`);
+}
+
+/** The route a path takes on a host: the longest match, Exact before Prefix on a tie. */
+export function routeFor(h: VirtualHost, path: string): Route | undefined {
+  let best: Route | undefined;
+  for (const r of h.routes) {
+    if (!routeMatches(r, path)) continue;
+    if (
+      !best ||
+      r.path.length > best.path.length ||
+      (r.path.length === best.path.length && r.type === 'Exact' && best.type !== 'Exact')
+    )
+      best = r;
+  }
+  return best;
+}
+
+/** The virtual host that serves a Host header: exact, then a `*.` wildcard, then the catch-all. */
+export function virtualHostFor(t: RoutingTable, hostHeader: string): VirtualHost | undefined {
+  const name = hostHeader.toLowerCase().replace(/:\d+$/, '');
+  return (
+    t.hosts.find((h) => h.host === name) ??
+    t.hosts.find((h) => {
+      if (!isWildcard(h.host)) return false;
+      const suffix = h.host.slice(1); // ".example.com"
+      const label = name.slice(0, -suffix.length);
+      return name.endsWith(suffix) && label !== '' && !label.includes('.');
+    }) ??
+    t.hosts.find((h) => h.host === '')
+  );
+}
+
+/** The Ingress ("namespace/name") a request was routed by, for events about it. */
+export function ownerOf(t: RoutingTable, hostHeader: string, uri: string): string | undefined {
+  const h = virtualHostFor(t, hostHeader);
+  if (!h) return undefined;
+  const path = uri.split('?')[0] ?? '/';
+  return routeFor(h, path)?.owner ?? h.owners[0];
 }

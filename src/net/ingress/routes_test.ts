@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../api/types.js';
 import { isOurs } from './controller.js';
-import { buildRoutes, type RouteSources } from './routes.js';
+import { buildRoutes, ownerOf, type RouteSources } from './routes.js';
 
 const cls = (name: string, controller: string, isDefault = false): KubeObject => ({
   metadata: {
@@ -120,4 +120,29 @@ test('buildRoutes: only ready endpoints, by the slice port of the service port n
       { ip: '10.244.0.3', port: 8080 },
     ],
   });
+});
+
+test('ownerOf: the Ingress that routes a request (for events about refused requests)', () => {
+  const t = buildRoutes(
+    [
+      at('old', '2026-01-01T00:00:00Z', {
+        defaultBackend: { service: { name: 'd', port: { number: 80 } } },
+        rules: [rule('a.example.com', '/', 'a'), rule('*.wild.example.com', '/', 'w')],
+      }),
+      at('young', '2026-02-01T00:00:00Z', {
+        rules: [rule('a.example.com', '/api', 'api'), rule('b.example.com', '/x', 'b')],
+      }),
+    ],
+    none,
+  );
+  assert.equal(ownerOf(t, 'a.example.com', '/page'), 'default/old');
+  assert.equal(ownerOf(t, 'A.example.com:8080', '/api/v1?q=1'), 'default/young');
+  assert.equal(ownerOf(t, 'a.example.com', '/apis'), 'default/old');
+  // A path no rule of the host has: the host's oldest Ingress.
+  assert.equal(ownerOf(t, 'b.example.com', '/other'), 'default/young');
+  assert.equal(ownerOf(t, 'x.wild.example.com', '/'), 'default/old');
+  // Two labels are not the wildcard's: the catch-all, which has the default backend.
+  assert.equal(ownerOf(t, 'x.y.wild.example.com', '/'), 'default/old');
+  assert.equal(ownerOf(t, 'unknown.example.com', '/'), 'default/old');
+  assert.equal(ownerOf(buildRoutes([], none), 'a.example.com', '/'), undefined);
 });

@@ -18,6 +18,8 @@ export interface Route {
   path: string;
   type: PathType;
   target: Target;
+  /** The Ingress the rule is from ("namespace/name"). */
+  owner: string;
 }
 
 export interface TlsCertificate {
@@ -37,6 +39,8 @@ export interface VirtualHost {
   tls?: TlsCertificate;
   /** Plain HTTP answers with a redirect to HTTPS (TLS configured, not turned off). */
   redirectToHttps: boolean;
+  /** The Ingresses with rules, TLS or the default backend for this host, oldest first. */
+  owners: string[];
 }
 
 /** A problem with an Ingress, reported as a Warning event on it. */
