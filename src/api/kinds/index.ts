@@ -17,6 +17,7 @@ import { leaseResource } from './lease.js';
 import { namespaceResource } from './namespace.js';
 import { nodeResource } from './node.js';
 import { podResource } from './pod.js';
+import { rbacResources } from './rbac.js';
 import { replicaSetResource } from './replicaset.js';
 import { replicationControllerResource } from './replicationcontroller.js';
 import { reviewResources } from './reviews.js';
@@ -49,6 +50,7 @@ export const otherResources: readonly ResourceDef[] = [
   ingressClassResource,
   leaseResource,
   controllerRevisionResource,
+  ...rbacResources,
   // Older versions last: each group's first definition of a resource is its preferred one.
   ...legacyIngressResources(ingressResource),
 ];

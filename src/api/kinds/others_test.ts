@@ -24,6 +24,10 @@ void describe('otherResources', () => {
       'networking.k8s.io/v1/ingressclasses': [],
       'coordination.k8s.io/v1/leases': [],
       'apps/v1/controllerrevisions': [],
+      'rbac.authorization.k8s.io/v1/clusterrolebindings': [],
+      'rbac.authorization.k8s.io/v1/clusterroles': [],
+      'rbac.authorization.k8s.io/v1/rolebindings': [],
+      'rbac.authorization.k8s.io/v1/roles': [],
       // Legacy versions: no short name, so `ing` means v1 without kubectl's ambiguity warning.
       'networking.k8s.io/v1beta1/ingresses': [],
       'extensions/v1beta1/ingresses': [],

@@ -129,6 +129,10 @@ export const DEFAULT_OPERATIONS: readonly OpenApiOperation[] = [
   crud('extensions', 'ingresses', 'Ingress', true, true, 'v1beta1'),
   crud('coordination.k8s.io', 'leases', 'Lease', true),
   crud('events.k8s.io', 'events', 'Event', true),
+  crud('rbac.authorization.k8s.io', 'clusterrolebindings', 'ClusterRoleBinding', false),
+  crud('rbac.authorization.k8s.io', 'clusterroles', 'ClusterRole', false),
+  crud('rbac.authorization.k8s.io', 'rolebindings', 'RoleBinding', true),
+  crud('rbac.authorization.k8s.io', 'roles', 'Role', true),
   createOnly('authorization.k8s.io', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false),
   createOnly('authorization.k8s.io', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false),
   createOnly('authorization.k8s.io', 'subjectaccessreviews', 'SubjectAccessReview', false),
@@ -147,7 +151,8 @@ export const META_DEFINITIONS = [
 
 /** `apps/v1 Deployment` → `io.k8s.api.apps.v1.Deployment`. */
 export function definitionOf(kind: GroupVersionKind): string {
-  const group = kind.group === '' ? 'core' : kind.group.replace(/\.k8s\.io$/, '');
+  // Definitions are named by the Go package: the group's first label (`rbac`, `certificates`).
+  const group = kind.group === '' ? 'core' : (kind.group.split('.')[0] ?? '');
   return `io.k8s.api.${group}.${kind.version}.${kind.kind}`;
 }
 

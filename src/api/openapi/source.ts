@@ -51,12 +51,20 @@ export function defOf(file: string, dirs: PackageDirs): string {
   if (models && models.length === 2) return `io.k8s.api.core.${models.join('.')}`;
   if (models && models.length === 3) {
     const [dir = '', version = '', name = ''] = models;
-    return `io.k8s.api.${dir.replace(/\.k8s\.io$/, '')}.${version}.${name}`;
+    return `io.k8s.api.${dir.split('.')[0] ?? ''}.${version}.${name}`;
   }
   throw new Error(`not a definition file: ${file}`);
 }
 
+/** Groups whose name is more than `<package>.k8s.io`. */
+const LONG_GROUPS: Record<string, string> = {
+  rbac: 'rbac.authorization.k8s.io',
+  flowcontrol: 'flowcontrol.apiserver.k8s.io',
+};
+
 function groupDir(group: string): string {
+  const long = LONG_GROUPS[group];
+  if (long) return long;
   return ['apps', 'autoscaling', 'batch', 'policy', 'extensions'].includes(group)
     ? group
     : `${group}.k8s.io`;
