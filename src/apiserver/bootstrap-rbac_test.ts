@@ -36,8 +36,8 @@ describe('bootstrap RBAC policy in the store', () => {
       ).length;
     assert.ok((await count('clusterroles')) >= 67);
     assert.ok((await count('clusterrolebindings')) >= 48);
-    assert.equal(await count('roles'), 7);
-    assert.equal(await count('rolebindings'), 7);
+    assert.equal(await count('roles'), 8);
+    assert.equal(await count('rolebindings'), 8);
     const view = await get('clusterroles', 'view');
     assert.deepEqual(view?.['aggregationRule'], {
       clusterRoleSelectors: [

@@ -3,9 +3,9 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { bootstrapPolicy, type PolicyRule, type RoleObject } from './index.js';
+import { kubeBootstrapPolicy, type PolicyRule, type RoleObject } from './index.js';
 
-const policy = bootstrapPolicy();
+const policy = kubeBootstrapPolicy();
 const clusterRole = (name: string): RoleObject => {
   const r = policy.clusterRoles.find((o) => o.metadata.name === name);
   assert.ok(r, `ClusterRole ${name}`);
