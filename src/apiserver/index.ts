@@ -8,6 +8,7 @@ import { defaultResourceTable, type ResourceTable } from '../api/registry.js';
 import type { KubeObject } from '../api/types.js';
 import { createAuthenticator } from './auth/authn.js';
 import { followBoundObjects } from './auth/bound-objects.js';
+import { createEscalationCheck, followRbac } from './auth/rbac/index.js';
 import { serviceAccountTokenAuthenticator } from './auth/service-accounts.js';
 import { tokenRequestHandler } from './handlers/token-request.js';
 import { DEFAULT_ISSUER, type KeyInput } from '../pki/index.js';
@@ -48,6 +49,7 @@ export { versionInfo } from './version.js';
 export type { KubeletClient, KubeletCredentials, KubeletResponse } from './kubelet/index.js';
 
 const BOOTSTRAP_RECONCILE_MS = 10_000;
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
 export interface ApiServerOptions {
   store: Store;
@@ -178,7 +180,16 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
         ]
       : []),
   ]);
-  const authz = createAuthorizer(o.authorizers ?? [superUserAuthorizer, bootstrapPolicyAuthorizer]);
+  const rbac = followRbac(o.store);
+  // kube-apiserver's chain for --authorization-mode=RBAC: system:masters first, then RBAC.
+  // The fixed bootstrap policy stays last until the bootstrap roles are stored.
+  const authz = createAuthorizer(
+    o.authorizers ?? [superUserAuthorizer, rbac.authorizer, bootstrapPolicyAuthorizer],
+  );
+  const checkEscalation = createEscalationCheck({
+    resolver: rbac.resolver,
+    authorize: (a) => authz.authorize(a),
+  });
   const getObject = (g: string, p: string, ns: string, name: string) =>
     registry.tryGet(def(g, p), ns, name);
   const kubelet = o.kubelet
@@ -235,6 +246,17 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     ...(o.findTypeError ? { findTypeError: o.findTypeError } : {}),
     ...(subresources.size ? { subresources } : {}),
     ...(resourceMetrics ? { resourceHandlers: resourceMetrics.handlers } : {}),
+    admitWrite: (r, obj, old) =>
+      checkEscalation(
+        {
+          user: r.ctx.user,
+          resource: r.def.group === RBAC_GROUP ? r.def.plural : '',
+          namespace: r.info.namespace,
+          name: r.info.name,
+        },
+        obj,
+        old,
+      ),
     metrics,
   });
   const instrumented = metrics.instrument(handler);
@@ -254,6 +276,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       });
       if (o.ingressClass !== false) await ensureIngressClass(registry, table);
       await boundObjects?.ready;
+      await rbac.ready;
       resourceMetrics?.start(registry, table);
       ready = true;
     },
@@ -282,6 +305,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       await boot();
       if (o.ingressClass !== false) await ensureIngressClass(registry, table);
       await boundObjects?.ready;
+      await rbac.ready;
       // Kept true afterwards, as kube-apiserver's bootstrap controller does (e.g. after
       // someone deletes the `kubernetes` service).
       bootTimer = setInterval(() => void boot().catch(() => undefined), BOOTSTRAP_RECONCILE_MS);
@@ -307,6 +331,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       kubelet?.close();
       resourceMetrics?.stop();
       boundObjects?.close();
+      rbac.close();
       const all = [...(server ? [server] : []), ...extraServers.splice(0)];
       await Promise.all(
         all.map(

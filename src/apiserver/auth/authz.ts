@@ -3,7 +3,13 @@
 // the public-info paths; authenticated users may read discovery and review themselves.
 
 import { forbidden, forbiddenPath } from '../../api/errors.js';
-import type { AuthorizationAttributes, Authorizer, Decision, UserInfo } from './types.js';
+import type {
+  AuthorizationAttributes,
+  Authorizer,
+  Decision,
+  RulesInfo,
+  UserInfo,
+} from './types.js';
 
 const PUBLIC_INFO = [
   /^\/healthz(\/.*)?$/,
@@ -100,19 +106,23 @@ export interface AuthorizerChain {
   authorize(a: AuthorizationAttributes): Decision;
   /** Throws the Forbidden Status kube-apiserver would send. */
   check(a: AuthorizationAttributes): void;
-  rulesFor(
-    user: UserInfo,
-    namespace: string,
-  ): { resourceRules: object[]; nonResourceRules: object[] };
+  /** The union of every module's rules (kube's unionAuthzRulesHandler). */
+  rulesFor(user: UserInfo, namespace: string): RulesInfo & { incomplete: boolean };
 }
 
 export function createAuthorizer(modules: Authorizer[]): AuthorizerChain {
+  // As kube's union authorizer: the first decision wins; when none decides, the reasons
+  // the modules gave are joined, one a line.
   const authorize = (a: AuthorizationAttributes): Decision => {
+    let reasons: string[] | undefined;
     for (const m of modules) {
       const d = m.authorize(a);
       if (d.decision !== 'noOpinion') return d;
+      if (d.reason) (reasons ??= []).push(d.reason);
     }
-    return { decision: 'noOpinion' };
+    return reasons
+      ? { decision: 'noOpinion', reason: reasons.join('\n') }
+      : { decision: 'noOpinion' };
   };
   return {
     authorize,
@@ -126,15 +136,24 @@ export function createAuthorizer(modules: Authorizer[]): AuthorizerChain {
       throw forbidden({ group: a.group, resource: a.resource }, a.name || undefined, why);
     },
     rulesFor(user, namespace) {
-      const out = { resourceRules: [] as object[], nonResourceRules: [] as object[] };
+      const out = {
+        resourceRules: [] as object[],
+        nonResourceRules: [] as object[],
+        incomplete: false,
+      };
+      const errors: string[] = [];
       for (const m of modules) {
         const r = m.rulesFor?.(user, namespace);
-        if (r) {
-          out.resourceRules.push(...r.resourceRules);
-          out.nonResourceRules.push(...r.nonResourceRules);
-        }
+        if (!r) continue;
+        out.resourceRules.push(...r.resourceRules);
+        out.nonResourceRules.push(...r.nonResourceRules);
+        if (r.incomplete) out.incomplete = true;
+        if (r.evaluationError && !errors.includes(r.evaluationError))
+          errors.push(r.evaluationError);
       }
-      return out;
+      if (!errors.length) return out;
+      const evaluationError = errors.length === 1 ? (errors[0] ?? '') : `[${errors.join(', ')}]`;
+      return { ...out, evaluationError };
     },
   };
 }

@@ -37,8 +37,15 @@ export type Decision = { decision: 'allow' | 'deny' | 'noOpinion'; reason?: stri
 export interface Authorizer {
   authorize(a: AuthorizationAttributes): Decision;
   /** Rules for SelfSubjectRulesReview (`kubectl auth can-i --list`). */
-  rulesFor?(
-    user: UserInfo,
-    namespace: string,
-  ): { resourceRules: object[]; nonResourceRules: object[] };
+  rulesFor?(user: UserInfo, namespace: string): RulesInfo;
+}
+
+/** What one authorizer knows of a user's rules (a SubjectRulesReviewStatus in part). */
+export interface RulesInfo {
+  resourceRules: object[];
+  nonResourceRules: object[];
+  /** Whether the lists may lack rules (an authorizer that cannot enumerate them). */
+  incomplete?: boolean;
+  /** What went wrong finding them (a binding to a missing role); the lists still hold. */
+  evaluationError?: string;
 }

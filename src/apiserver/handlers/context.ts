@@ -28,6 +28,11 @@ export interface ServerParts {
     gvk: { group: string; version: string; kind: string },
     obj: KubeObject,
   ) => string | undefined;
+  /**
+   * Checks a create or update as decoded and defaulted, before validation (RBAC's
+   * escalation prevention); throws the Status to send.
+   */
+  admitWrite?: (r: ResourceRequest, obj: KubeObject, old: KubeObject | undefined) => void;
 }
 
 export interface ResourceRequest {

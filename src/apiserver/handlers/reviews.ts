@@ -81,7 +81,12 @@ export async function review(r: ResourceRequest): Promise<ApiResponse> {
     case 'SelfSubjectRulesReview': {
       const ns = ((body['spec'] ?? {}) as { namespace?: string }).namespace ?? '';
       const rules = r.parts.authz.rulesFor(user, ns);
-      out['status'] = { ...rules, incomplete: false };
+      out['status'] = {
+        resourceRules: rules.resourceRules,
+        nonResourceRules: rules.nonResourceRules,
+        incomplete: rules.incomplete,
+        ...(rules.evaluationError ? { evaluationError: rules.evaluationError } : {}),
+      };
       break;
     }
     case 'SubjectAccessReview':

@@ -176,8 +176,10 @@ export async function createObject(r: ResourceRequest): Promise<ApiResponse> {
   const created = await r.parts.registry.create(r.def, r.info.namespace, body, {
     dryRun: isDryRun(r.query),
     fieldManager: manager,
-    mutateBeforeWrite: (obj) =>
-      r.parts.fields.recordUpdate(r.def, obj, undefined, manager, r.ctx.now),
+    mutateBeforeWrite: (obj) => {
+      r.parts.admitWrite?.(r, obj, undefined);
+      r.parts.fields.recordUpdate(r.def, obj, undefined, manager, r.ctx.now);
+    },
   });
   return json(201, render(r, created));
 }
@@ -190,8 +192,10 @@ export async function updateObject(r: ResourceRequest): Promise<ApiResponse> {
   const updated = await r.parts.registry.update(r.def, r.info.namespace, r.info.name, body, {
     dryRun: isDryRun(r.query),
     ...(sub ? { subresource: sub } : {}),
-    mutateBeforeWrite: (obj, old) =>
-      r.parts.fields.recordUpdate(r.def, obj, old, manager, r.ctx.now, sub || undefined),
+    mutateBeforeWrite: (obj, old) => {
+      r.parts.admitWrite?.(r, obj, old);
+      r.parts.fields.recordUpdate(r.def, obj, old, manager, r.ctx.now, sub || undefined);
+    },
   });
   return json(200, render(r, updated));
 }
@@ -239,8 +243,10 @@ export async function patchObject(r: ResourceRequest): Promise<ApiResponse> {
       const updated = await registry.update(r.def, r.info.namespace, r.info.name, patched, {
         dryRun: isDryRun(r.query),
         ...(sub ? { subresource: sub } : {}),
-        mutateBeforeWrite: (obj, old) =>
-          r.parts.fields.recordUpdate(r.def, obj, old, manager, r.ctx.now, sub),
+        mutateBeforeWrite: (obj, old) => {
+          r.parts.admitWrite?.(r, obj, old);
+          r.parts.fields.recordUpdate(r.def, obj, old, manager, r.ctx.now, sub);
+        },
       });
       return json(200, render(r, updated));
     } catch (e) {
@@ -320,6 +326,7 @@ async function applyObject(r: ResourceRequest, sub: string | undefined): Promise
         merged.metadata.name = r.info.name;
         const created = await registry.create(r.def, r.info.namespace, merged, {
           dryRun: isDryRun(r.query),
+          mutateBeforeWrite: (obj) => r.parts.admitWrite?.(r, obj, undefined),
         });
         return json(201, render(r, created));
       }
@@ -327,6 +334,7 @@ async function applyObject(r: ResourceRequest, sub: string | undefined): Promise
       const updated = await registry.update(r.def, r.info.namespace, r.info.name, merged, {
         dryRun: isDryRun(r.query),
         ...(sub ? { subresource: sub } : {}),
+        mutateBeforeWrite: (obj, old) => r.parts.admitWrite?.(r, obj, old),
       });
       return json(200, render(r, updated));
     } catch (e) {

@@ -1,0 +1,105 @@
+// Which rules apply to a user in a namespace, as kube's DefaultRuleResolver: the
+// ClusterRoleBindings first, then the RoleBindings of the namespace; a binding whose role is
+// missing yields an error (`clusterrole.rbac.authorization.k8s.io "x" not found`), and the
+// rules found elsewhere still count.
+
+import type { UserInfo } from '../types.js';
+import type { Binding, PolicyIndex, Subject } from './policy-index.js';
+import { subjectKey } from './policy-index.js';
+import type { PolicyRule } from './rules.js';
+
+const GROUP = 'rbac.authorization.k8s.io';
+
+/** Where a rule came from: `ClusterRoleBinding "b" of ClusterRole "r" to User "u"`. */
+export type RuleSource = () => string;
+
+/** Returns false to stop visiting. */
+export type RuleVisitor = (
+  source: RuleSource | undefined,
+  rule: PolicyRule | undefined,
+  err: string | undefined,
+) => boolean;
+
+export interface RuleResolver {
+  visitRulesFor(user: UserInfo, namespace: string, visit: RuleVisitor): void;
+  /** Every rule that applies, and the resolution errors met (deduplicated, in order). */
+  rulesFor(user: UserInfo, namespace: string): { rules: PolicyRule[]; errors: string[] };
+  /** The rules of a binding's role, or the NotFound message when it does not exist. */
+  roleRefRules(roleRef: { kind: string; name: string }, namespace: string): PolicyRule[] | string;
+}
+
+const q = JSON.stringify;
+
+function describeSubject(s: Subject, namespace: string): string {
+  if (s.kind === 'ServiceAccount') return `${s.kind} ${q(`${s.name}/${s.namespace || namespace}`)}`;
+  return `${s.kind} ${q(s.name)}`;
+}
+
+function describe(b: Binding, s: Subject): string {
+  const what = b.namespace
+    ? `RoleBinding ${q(`${b.name}/${b.namespace}`)}`
+    : `ClusterRoleBinding ${q(b.name)}`;
+  return `${what} of ${b.roleRef.kind} ${q(b.roleRef.name)} to ${describeSubject(s, b.namespace)}`;
+}
+
+export function createRuleResolver(index: PolicyIndex): RuleResolver {
+  const roleRefRules = (
+    roleRef: { kind: string; name: string },
+    namespace: string,
+  ): PolicyRule[] | string => {
+    if (roleRef.kind === 'Role') {
+      const rules = index.roleRules(namespace, roleRef.name);
+      return rules ?? `role.${GROUP} ${q(roleRef.name)} not found`;
+    }
+    if (roleRef.kind === 'ClusterRole') {
+      const rules = index.clusterRoleRules(roleRef.name);
+      return rules ?? `clusterrole.${GROUP} ${q(roleRef.name)} not found`;
+    }
+    return `unsupported role reference kind: ${q(roleRef.kind)}`;
+  };
+
+  /** Visits one scope's bindings; false when the visitor stopped. */
+  const visitScope = (user: UserInfo, namespace: string, visit: RuleVisitor): boolean => {
+    const userKey = `u:${user.name}`;
+    for (const b of index.bindingsFor(namespace, user.name, user.groups)) {
+      // The first subject that applies names the source, as appliesTo's index does.
+      const subject = b.subjects.find((s) => {
+        const key = subjectKey(s, namespace);
+        return key === userKey || (key?.startsWith('g:') && user.groups.includes(key.slice(2)));
+      });
+      if (!subject) continue;
+      const rules = roleRefRules(b.roleRef, namespace);
+      if (typeof rules === 'string') {
+        if (!visit(undefined, undefined, rules)) return false;
+        continue;
+      }
+      const source = (): string => describe(b, subject);
+      for (const rule of rules) if (!visit(source, rule, undefined)) return false;
+    }
+    return true;
+  };
+
+  const visitRulesFor = (user: UserInfo, namespace: string, visit: RuleVisitor): void => {
+    if (!visitScope(user, '', visit)) return;
+    if (namespace) visitScope(user, namespace, visit);
+  };
+
+  return {
+    visitRulesFor,
+    rulesFor(user, namespace) {
+      const rules: PolicyRule[] = [];
+      const errors: string[] = [];
+      visitRulesFor(user, namespace, (_s, rule, err) => {
+        if (rule) rules.push(rule);
+        if (err && !errors.includes(err)) errors.push(err);
+        return true;
+      });
+      return { rules, errors };
+    },
+    roleRefRules,
+  };
+}
+
+/** utilerrors.NewAggregate(...).Error(): one message, or `[a, b]`. */
+export const aggregate = (errors: readonly string[]): string =>
+  errors.length === 1 ? (errors[0] ?? '') : `[${errors.join(', ')}]`;
