@@ -12,7 +12,7 @@ import { createEscalationCheck, followRbac } from './auth/rbac/index.js';
 import { serviceAccountTokenAuthenticator } from './auth/service-accounts.js';
 import { tokenRequestHandler } from './handlers/token-request.js';
 import { DEFAULT_ISSUER, type KeyInput } from '../pki/index.js';
-import { bootstrapPolicyAuthorizer, createAuthorizer, superUserAuthorizer } from './auth/authz.js';
+import { createAuthorizer, superUserAuthorizer } from './auth/authz.js';
 import type { Authorizer, TokenAuthenticator } from './auth/types.js';
 import { bootstrap, ensureIngressClass } from './bootstrap.js';
 import { createFieldTracker } from './fields.js';
@@ -181,11 +181,9 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       : []),
   ]);
   const rbac = followRbac(o.store);
-  // kube-apiserver's chain for --authorization-mode=RBAC: system:masters first, then RBAC.
-  // The fixed bootstrap policy stays last until the bootstrap roles are stored.
-  const authz = createAuthorizer(
-    o.authorizers ?? [superUserAuthorizer, rbac.authorizer, bootstrapPolicyAuthorizer],
-  );
+  // kube-apiserver's chain for --authorization-mode=RBAC: system:masters first, then RBAC
+  // (the bootstrap policy is stored before the server is ready).
+  const authz = createAuthorizer(o.authorizers ?? [superUserAuthorizer, rbac.authorizer]);
   const checkEscalation = createEscalationCheck({
     resolver: rbac.resolver,
     authorize: (a) => authz.authorize(a),
