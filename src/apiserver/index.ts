@@ -46,6 +46,7 @@ export type { ApiHandler, SubresourceHandler } from './handler.js';
 export type { UserInfo, TokenAuthenticator, Authorizer } from './auth/types.js';
 export type { TlsMaterial, UpgradeHandler } from './http-server.js';
 export { versionInfo } from './version.js';
+export { SKIFF_IDENTITIES } from './auth/bootstrap-policy/index.js';
 export type { KubeletClient, KubeletCredentials, KubeletResponse } from './kubelet/index.js';
 
 const BOOTSTRAP_RECONCILE_MS = 10_000;
