@@ -1,5 +1,5 @@
 // Runs the benchmarks (all, or those named) and prints one table per benchmark:
-//   node dist/bench/run.js [startup|rss|api|list|watch|sqlite|controllers|pods|pki|streams|dns|ingress|services]...
+//   node dist/bench/run.js [startup|rss|api|list|watch|sqlite|controllers|pods|pki|streams|dns|ingress|services|rbac]...
 // A goal missed is reported, not failed; an error exits non-zero.
 
 import { availableParallelism, loadavg } from 'node:os';
@@ -19,6 +19,7 @@ import { formatTable, mib, ms } from './lib/report.js';
 import { list } from './list.js';
 import { pki } from './pki.js';
 import { pods } from './pods.js';
+import { rbac } from './rbac.js';
 import { rss } from './rss.js';
 import { services } from './services.js';
 import { sqlite } from './sqlite.js';
@@ -41,6 +42,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   dns,
   ingress,
   services,
+  rbac,
 ];
 
 function usage(): string {

@@ -3,27 +3,28 @@
 // opinion, with the resolution errors met as its reason (`RBAC: clusterrole... not found`).
 
 import type { Authorizer, Decision } from '../types.js';
-import type { RuleResolver } from './resolver.js';
+import type { RuleResolver, RuleSource } from './resolver.js';
 import { aggregate } from './resolver.js';
-import { ruleAllows } from './rules.js';
+
+/** An allow whose reason is written only when read (by access reviews). */
+class Allowed implements Decision {
+  readonly decision = 'allow' as const;
+  readonly #source: RuleSource;
+  constructor(source: RuleSource) {
+    this.#source = source;
+  }
+  get reason(): string {
+    return `RBAC: allowed by ${this.#source.describe()}`;
+  }
+}
 
 export function createRbacAuthorizer(resolver: RuleResolver): Authorizer {
   return {
     authorize(a): Decision {
-      let allowedBy: string | undefined;
-      const errors: string[] = [];
-      resolver.visitRulesFor(a.user, a.namespace, (source, rule, err) => {
-        if (rule && source && ruleAllows(a, rule)) {
-          allowedBy = source();
-          return false;
-        }
-        if (err && !errors.includes(err)) errors.push(err);
-        return true;
-      });
-      if (allowedBy !== undefined)
-        return { decision: 'allow', reason: `RBAC: allowed by ${allowedBy}` };
-      return errors.length
-        ? { decision: 'noOpinion', reason: `RBAC: ${aggregate(errors)}` }
+      const found = resolver.firstAllowing(a);
+      if ('describe' in found) return new Allowed(found);
+      return found.errors
+        ? { decision: 'noOpinion', reason: `RBAC: ${aggregate(found.errors)}` }
         : { decision: 'noOpinion' };
     },
     rulesFor(user, namespace) {

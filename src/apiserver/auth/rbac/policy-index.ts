@@ -1,8 +1,9 @@
 // The RBAC objects in memory, shaped for the questions the authorizer asks: the rules of a
-// role by name, and the bindings that name a subject. Bindings are indexed by subject key
-// (`u:<user name>`, `g:<group>`; a service account is the user name its tokens carry,
+// role by name, and the bindings that name a subject. Bindings are indexed by the user name
+// and by the group their subjects name (a service account is the user name its tokens carry,
 // `system:serviceaccount:<ns>:<name>`), so a request looks up its user and groups and never
-// walks bindings that do not concern it.
+// walks bindings that do not concern it. Writes (rare) keep each list sorted by name; reads
+// (every request) only look up.
 
 import { toPolicyRule, type PolicyRule } from './rules.js';
 
@@ -14,12 +15,20 @@ export interface Subject {
   namespace: string;
 }
 
+/** Whom a subject names: a user name or a group (or nobody: an unknown kind). */
+export interface Principal {
+  user?: string;
+  group?: string;
+}
+
 export interface Binding {
   name: string;
   /** Empty for a ClusterRoleBinding. */
   namespace: string;
   roleRef: { kind: string; name: string };
   subjects: Subject[];
+  /** Whom each subject names, in order. */
+  principals: Principal[];
 }
 
 export interface PolicyIndex {
@@ -30,30 +39,35 @@ export interface PolicyIndex {
   roleRules(namespace: string, name: string): PolicyRule[] | undefined;
   clusterRoleRules(name: string): PolicyRule[] | undefined;
   /**
-   * The bindings (ClusterRoleBindings when namespace is empty) with a subject among the
-   * user's name and groups, ordered by name.
+   * The bindings (ClusterRoleBindings when namespace is empty) that name the user or one of
+   * its groups, ordered by name. The list is the index's own: not to be changed.
    */
-  bindingsFor(namespace: string, userName: string, groups: readonly string[]): Binding[];
+  bindingsFor(namespace: string, userName: string, groups: readonly string[]): readonly Binding[];
 }
 
 const SA_PREFIX = 'system:serviceaccount:';
+const NONE: readonly Binding[] = [];
 
-/** The index key a subject is found under in a binding of `namespace` ('' = cluster). */
-export function subjectKey(s: Subject, namespace: string): string | undefined {
+/** Whom a subject of a binding in `namespace` ('' = cluster) names. */
+export function principalOf(s: Subject, namespace: string): Principal {
   switch (s.kind) {
     case 'User':
-      return `u:${s.name}`;
+      return { user: s.name };
     case 'Group':
-      return `g:${s.name}`;
+      return { group: s.name };
     case 'ServiceAccount': {
       // A RoleBinding's service account defaults to the binding's namespace.
       const ns = s.namespace || namespace;
-      return ns ? `u:${SA_PREFIX}${ns}:${s.name}` : undefined;
+      return ns ? { user: `${SA_PREFIX}${ns}:${s.name}` } : {};
     }
     default:
-      return undefined;
+      return {};
   }
 }
+
+/** Whether a principal is the user or one of its groups. */
+export const names = (p: Principal, userName: string, groups: readonly string[]): boolean =>
+  p.user !== undefined ? p.user === userName : p.group !== undefined && groups.includes(p.group);
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const obj = (v: unknown): Record<string, unknown> =>
@@ -62,15 +76,17 @@ const obj = (v: unknown): Record<string, unknown> =>
 function toBinding(namespace: string, name: string, value: unknown): Binding {
   const o = obj(value);
   const ref = obj(o['roleRef']);
-  const subjects = Array.isArray(o['subjects']) ? (o['subjects'] as unknown[]) : [];
+  const raw = Array.isArray(o['subjects']) ? (o['subjects'] as unknown[]) : [];
+  const subjects = raw.map((s) => {
+    const so = obj(s);
+    return { kind: str(so['kind']), name: str(so['name']), namespace: str(so['namespace']) };
+  });
   return {
     name,
     namespace,
     roleRef: { kind: str(ref['kind']), name: str(ref['name']) },
-    subjects: subjects.map((s) => {
-      const so = obj(s);
-      return { kind: str(so['kind']), name: str(so['name']), namespace: str(so['namespace']) };
-    }),
+    subjects,
+    principals: subjects.map((s) => principalOf(s, namespace)),
   };
 }
 
@@ -79,20 +95,42 @@ const rulesOf = (value: unknown): PolicyRule[] => {
   return Array.isArray(rules) ? rules.map(toPolicyRule) : [];
 };
 
-/** Bindings of one scope (the cluster, or one namespace), by name and by subject key. */
+const byName = (a: Binding, b: Binding): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** name → the bindings naming it, each list sorted by binding name. */
+class Postings {
+  readonly map = new Map<string, Binding[]>();
+
+  add(key: string, b: Binding): void {
+    const list = this.map.get(key);
+    if (!list) this.map.set(key, [b]);
+    else if (!list.includes(b)) {
+      list.push(b);
+      list.sort(byName);
+    }
+  }
+
+  remove(key: string, b: Binding): void {
+    const list = this.map.get(key);
+    if (!list) return;
+    const left = list.filter((x) => x !== b);
+    if (left.length) this.map.set(key, left);
+    else this.map.delete(key);
+  }
+}
+
+/** Bindings of one scope (the cluster, or one namespace), by name, user and group. */
 class BindingScope {
   readonly byName = new Map<string, Binding>();
-  readonly bySubject = new Map<string, Set<Binding>>();
+  readonly users = new Postings();
+  readonly groups = new Postings();
 
   put(b: Binding): void {
     this.remove(b.name);
     this.byName.set(b.name, b);
-    for (const s of b.subjects) {
-      const key = subjectKey(s, b.namespace);
-      if (!key) continue;
-      let set = this.bySubject.get(key);
-      if (!set) this.bySubject.set(key, (set = new Set()));
-      set.add(b);
+    for (const p of b.principals) {
+      if (p.user !== undefined) this.users.add(p.user, b);
+      else if (p.group !== undefined) this.groups.add(p.group, b);
     }
   }
 
@@ -100,32 +138,34 @@ class BindingScope {
     const old = this.byName.get(name);
     if (!old) return;
     this.byName.delete(name);
-    for (const s of old.subjects) {
-      const key = subjectKey(s, old.namespace);
-      const set = key ? this.bySubject.get(key) : undefined;
-      if (!set || !key) continue;
-      set.delete(old);
-      if (set.size === 0) this.bySubject.delete(key);
+    for (const p of old.principals) {
+      if (p.user !== undefined) this.users.remove(p.user, old);
+      else if (p.group !== undefined) this.groups.remove(p.group, old);
     }
   }
 
-  find(userName: string, groups: readonly string[]): Binding[] {
-    const found = new Set<Binding>();
-    const add = (key: string): void => {
-      for (const b of this.bySubject.get(key) ?? []) found.add(b);
-    };
-    add(`u:${userName}`);
-    for (const g of groups) add(`g:${g}`);
-    const out = [...found];
-    if (out.length > 1) out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return out;
+  find(userName: string, groups: readonly string[]): readonly Binding[] {
+    if (this.byName.size === 0) return NONE;
+    let out = this.users.map.get(userName);
+    let lists = out ? 1 : 0;
+    for (const g of groups) {
+      const more = this.groups.map.get(g);
+      if (!more) continue;
+      out = lists ? [...(out ?? []), ...more] : more;
+      lists++;
+    }
+    if (!out) return NONE;
+    if (lists === 1) return out;
+    // Several lists: merged, a binding naming the user and a group once, by name.
+    return [...new Set(out)].sort(byName);
   }
 }
 
 export function createPolicyIndex(): PolicyIndex {
-  const roles = new Map<string, PolicyRule[]>();
+  // namespace → name → rules: no key is built per request.
+  const roles = new Map<string, Map<string, PolicyRule[]>>();
   const clusterRoles = new Map<string, PolicyRule[]>();
-  const clusterBindings = new BindingScope();
+  let clusterBindings = new BindingScope();
   const namespaceBindings = new Map<string, BindingScope>();
 
   const scopeOf = (namespace: string): BindingScope => {
@@ -137,10 +177,16 @@ export function createPolicyIndex(): PolicyIndex {
   return {
     set(kind, namespace, name, value) {
       switch (kind) {
-        case 'roles':
-          if (value === undefined) roles.delete(`${namespace}/${name}`);
-          else roles.set(`${namespace}/${name}`, rulesOf(value));
+        case 'roles': {
+          const inNs = roles.get(namespace);
+          if (value !== undefined)
+            (inNs ?? roles.set(namespace, new Map()).get(namespace))?.set(name, rulesOf(value));
+          else if (inNs) {
+            inNs.delete(name);
+            if (inNs.size === 0) roles.delete(namespace);
+          }
           return;
+        }
         case 'clusterroles':
           if (value === undefined) clusterRoles.delete(name);
           else clusterRoles.set(name, rulesOf(value));
@@ -162,15 +208,14 @@ export function createPolicyIndex(): PolicyIndex {
     clear(kind) {
       if (kind === 'roles') roles.clear();
       else if (kind === 'clusterroles') clusterRoles.clear();
-      else if (kind === 'clusterrolebindings')
-        for (const n of [...clusterBindings.byName.keys()]) clusterBindings.remove(n);
+      else if (kind === 'clusterrolebindings') clusterBindings = new BindingScope();
       else namespaceBindings.clear();
     },
-    roleRules: (namespace, name) => roles.get(`${namespace}/${name}`),
+    roleRules: (namespace, name) => roles.get(namespace)?.get(name),
     clusterRoleRules: (name) => clusterRoles.get(name),
     bindingsFor(namespace, userName, groups) {
       const scope = namespace ? namespaceBindings.get(namespace) : clusterBindings;
-      return scope ? scope.find(userName, groups) : [];
+      return scope ? scope.find(userName, groups) : NONE;
     },
   };
 }

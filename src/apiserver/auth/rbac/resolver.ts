@@ -3,15 +3,17 @@
 // missing yields an error (`clusterrole.rbac.authorization.k8s.io "x" not found`), and the
 // rules found elsewhere still count.
 
-import type { UserInfo } from '../types.js';
+import type { AuthorizationAttributes, UserInfo } from '../types.js';
 import type { Binding, PolicyIndex, Subject } from './policy-index.js';
-import { subjectKey } from './policy-index.js';
-import type { PolicyRule } from './rules.js';
+import { names } from './policy-index.js';
+import { ruleAllows, type PolicyRule } from './rules.js';
 
 const GROUP = 'rbac.authorization.k8s.io';
 
 /** Where a rule came from: `ClusterRoleBinding "b" of ClusterRole "r" to User "u"`. */
-export type RuleSource = () => string;
+export interface RuleSource {
+  describe(): string;
+}
 
 /** Returns false to stop visiting. */
 export type RuleVisitor = (
@@ -22,6 +24,12 @@ export type RuleVisitor = (
 
 export interface RuleResolver {
   visitRulesFor(user: UserInfo, namespace: string, visit: RuleVisitor): void;
+  /**
+   * What visitRulesFor with RuleAllows as the visitor finds, without allocating on the way
+   * (it runs for every request): the source of the first rule that grants the request, or
+   * the resolution errors met (undefined when none).
+   */
+  firstAllowing(a: AuthorizationAttributes): RuleSource | { errors: string[] | undefined };
   /** Every rule that applies, and the resolution errors met (deduplicated, in order). */
   rulesFor(user: UserInfo, namespace: string): { rules: PolicyRule[]; errors: string[] };
   /** The rules of a binding's role, or the NotFound message when it does not exist. */
@@ -35,11 +43,29 @@ function describeSubject(s: Subject, namespace: string): string {
   return `${s.kind} ${q(s.name)}`;
 }
 
-function describe(b: Binding, s: Subject): string {
-  const what = b.namespace
-    ? `RoleBinding ${q(`${b.name}/${b.namespace}`)}`
-    : `ClusterRoleBinding ${q(b.name)}`;
-  return `${what} of ${b.roleRef.kind} ${q(b.roleRef.name)} to ${describeSubject(s, b.namespace)}`;
+/** Described only when asked (access reviews), not on every request. */
+class BindingSource implements RuleSource {
+  readonly binding: Binding;
+  readonly user: UserInfo;
+  constructor(binding: Binding, user: UserInfo) {
+    this.binding = binding;
+    this.user = user;
+  }
+  /** The first subject that applies names the source, as appliesTo's index does. */
+  get subject(): Subject | undefined {
+    const { user } = this;
+    const i = this.binding.principals.findIndex((p) => names(p, user.name, user.groups));
+    return this.binding.subjects[i];
+  }
+  describe(): string {
+    const b = this.binding;
+    const subject = this.subject;
+    if (!subject) return '';
+    const what = b.namespace
+      ? `RoleBinding ${q(`${b.name}/${b.namespace}`)}`
+      : `ClusterRoleBinding ${q(b.name)}`;
+    return `${what} of ${b.roleRef.kind} ${q(b.roleRef.name)} to ${describeSubject(subject, b.namespace)}`;
+  }
 }
 
 export function createRuleResolver(index: PolicyIndex): RuleResolver {
@@ -60,23 +86,45 @@ export function createRuleResolver(index: PolicyIndex): RuleResolver {
 
   /** Visits one scope's bindings; false when the visitor stopped. */
   const visitScope = (user: UserInfo, namespace: string, visit: RuleVisitor): boolean => {
-    const userKey = `u:${user.name}`;
     for (const b of index.bindingsFor(namespace, user.name, user.groups)) {
-      // The first subject that applies names the source, as appliesTo's index does.
-      const subject = b.subjects.find((s) => {
-        const key = subjectKey(s, namespace);
-        return key === userKey || (key?.startsWith('g:') && user.groups.includes(key.slice(2)));
-      });
-      if (!subject) continue;
       const rules = roleRefRules(b.roleRef, namespace);
       if (typeof rules === 'string') {
         if (!visit(undefined, undefined, rules)) return false;
         continue;
       }
-      const source = (): string => describe(b, subject);
+      const source = new BindingSource(b, user);
       for (const rule of rules) if (!visit(source, rule, undefined)) return false;
     }
     return true;
+  };
+
+  /** firstAllowing in one scope: the allowing binding, or the errors so far. */
+  const allowingIn = (
+    a: AuthorizationAttributes,
+    namespace: string,
+    errors: string[] | undefined,
+  ): Binding | string[] | undefined => {
+    for (const b of index.bindingsFor(namespace, a.user.name, a.user.groups)) {
+      const rules = roleRefRules(b.roleRef, namespace);
+      if (typeof rules === 'string') {
+        if (!(errors ??= []).includes(rules)) errors.push(rules);
+        continue;
+      }
+      for (const rule of rules) if (ruleAllows(a, rule)) return b;
+    }
+    return errors;
+  };
+
+  const firstAllowing = (
+    a: AuthorizationAttributes,
+  ): RuleSource | { errors: string[] | undefined } => {
+    let found = allowingIn(a, '', undefined);
+    if (found && !Array.isArray(found)) return new BindingSource(found, a.user);
+    if (a.namespace) {
+      found = allowingIn(a, a.namespace, found);
+      if (found && !Array.isArray(found)) return new BindingSource(found, a.user);
+    }
+    return { errors: found };
   };
 
   const visitRulesFor = (user: UserInfo, namespace: string, visit: RuleVisitor): void => {
@@ -86,6 +134,7 @@ export function createRuleResolver(index: PolicyIndex): RuleResolver {
 
   return {
     visitRulesFor,
+    firstAllowing,
     rulesFor(user, namespace) {
       const rules: PolicyRule[] = [];
       const errors: string[] = [];
