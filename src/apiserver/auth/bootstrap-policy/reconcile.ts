@@ -20,7 +20,11 @@ export interface Reconciled<T> {
 const isProtected = (o: { metadata: { annotations?: Record<string, string> } }): boolean =>
   o.metadata.annotations?.[AUTOUPDATE_ANNOTATION] === 'false';
 
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+/** Equal maps, whatever the order of their keys. */
+const sameMap = (a: Record<string, string>, b: Record<string, string>): boolean => {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => b[k] === a[k]);
+};
 
 /** `expected`'s entries under `existing`'s: the existing values win. */
 function merged(
@@ -38,8 +42,8 @@ function mergeMeta<T extends RoleObject | BindingObject>(existing: T, expected: 
   if (labels) next.metadata.labels = labels;
   if (annotations) next.metadata.annotations = annotations;
   const changed =
-    !same(labels ?? {}, existing.metadata.labels ?? {}) ||
-    !same(annotations ?? {}, existing.metadata.annotations ?? {});
+    !sameMap(labels ?? {}, existing.metadata.labels ?? {}) ||
+    !sameMap(annotations ?? {}, existing.metadata.annotations ?? {});
   return [next, changed];
 }
 

@@ -74,6 +74,10 @@ describe('reconcile (kubectl auth reconcile, additive)', () => {
     const out = reconcileRole(structuredClone(expected), expected);
     assert.equal(out.operation, 'none');
     assert.equal(out.protected, false);
+    // A label of someone else's, listed first, is no reason to write.
+    const labelled = structuredClone(expected);
+    labelled.metadata.labels = { mine: 'yes', ...expected.metadata.labels };
+    assert.equal(reconcileRole(labelled, expected).operation, 'none');
   });
 
   it('adds missing labels and annotations; existing values win', () => {
