@@ -1,11 +1,20 @@
 // What a new cluster has before anyone writes to it, kept true by the API server as
-// kube-apiserver's bootstrap controllers do: the system namespaces, and the `kubernetes`
-// service in `default` with endpoints pointing at this API server.
+// kube-apiserver's bootstrap controllers do: the system namespaces, the `kubernetes`
+// service in `default` with endpoints pointing at this API server, and the bootstrap RBAC
+// policy (reconciled as kube-apiserver's rbac/bootstrap-roles post-start hook does).
 
 import type { ResourceTable } from '../api/registry.js';
 import type { KubeObject, ResourceDef } from '../api/types.js';
 import { ApiError } from '../api/errors.js';
 import type { Registry } from './registry/generic.js';
+import {
+  bootstrapPolicy,
+  reconcileBinding,
+  reconcileRole,
+  type BindingObject,
+  type Reconciled,
+  type RoleObject,
+} from './auth/bootstrap-policy/index.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -56,6 +65,7 @@ export async function bootstrap(
       metadata: { name },
     });
   }
+  await reconcileRbacPolicy(registry, table);
   const services = def(table, '', 'services');
   await ensure(registry, services, 'default', {
     apiVersion: 'v1',
@@ -150,4 +160,70 @@ export const SKIFF_INGRESS_CLASS: KubeObject = {
 export async function ensureIngressClass(registry: Registry, table: ResourceTable): Promise<void> {
   const classes = table.byGroupResource('networking.k8s.io', 'ingressclasses');
   if (classes) await ensure(registry, classes, '', structuredClone(SKIFF_INGRESS_CLASS));
+}
+
+/**
+ * The bootstrap RBAC policy, as `kubectl auth reconcile` would apply it: missing objects
+ * created; objects annotated `autoupdate: "true"` given what they lack (nothing removed);
+ * `autoupdate: "false"` ones left alone. Every object is tried even when one fails.
+ */
+export async function reconcileRbacPolicy(registry: Registry, table: ResourceTable): Promise<void> {
+  const kinds = {
+    clusterroles: table.byGroupResource('rbac.authorization.k8s.io', 'clusterroles'),
+    clusterrolebindings: table.byGroupResource('rbac.authorization.k8s.io', 'clusterrolebindings'),
+    roles: table.byGroupResource('rbac.authorization.k8s.io', 'roles'),
+    rolebindings: table.byGroupResource('rbac.authorization.k8s.io', 'rolebindings'),
+  };
+  if (!kinds.clusterroles || !kinds.clusterrolebindings || !kinds.roles || !kinds.rolebindings)
+    return;
+  const policy = bootstrapPolicy();
+  const failures: unknown[] = [];
+  const apply = async <T extends RoleObject | BindingObject>(
+    d: ResourceDef,
+    objects: T[],
+    reconcile: (live: T, want: T) => Reconciled<T>,
+  ): Promise<void> => {
+    for (const want of objects) {
+      const ns = want.metadata.namespace ?? '';
+      const name = want.metadata.name ?? '';
+      try {
+        const live = (await registry.tryGet(d, ns, name)) as T | undefined;
+        if (!live) {
+          await createIgnoringRace(registry, d, ns, structuredClone(want));
+          continue;
+        }
+        const out = reconcile(live, want);
+        if (out.protected || out.operation === 'none') continue;
+        if (out.operation === 'update') await registry.update(d, ns, name, out.object);
+        else {
+          await registry.delete(d, ns, name);
+          await createIgnoringRace(registry, d, ns, structuredClone(out.object));
+        }
+      } catch (e) {
+        failures.push(e);
+      }
+    }
+  };
+  await apply(kinds.clusterroles, policy.clusterRoles, reconcileRole);
+  await apply(kinds.clusterrolebindings, policy.clusterRoleBindings, reconcileBinding);
+  await apply(kinds.roles, policy.roles, reconcileRole);
+  await apply(kinds.rolebindings, policy.roleBindings, reconcileBinding);
+  if (failures.length)
+    throw new AggregateError(
+      failures,
+      `bootstrap RBAC policy: ${failures.length} objects not reconciled`,
+    );
+}
+
+async function createIgnoringRace(
+  registry: Registry,
+  d: ResourceDef,
+  ns: string,
+  obj: KubeObject,
+): Promise<void> {
+  try {
+    await registry.create(d, ns, obj);
+  } catch (e) {
+    if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
+  }
 }

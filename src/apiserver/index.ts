@@ -12,7 +12,7 @@ import { createEscalationCheck, followRbac } from './auth/rbac/index.js';
 import { serviceAccountTokenAuthenticator } from './auth/service-accounts.js';
 import { tokenRequestHandler } from './handlers/token-request.js';
 import { DEFAULT_ISSUER, type KeyInput } from '../pki/index.js';
-import { bootstrapPolicyAuthorizer, createAuthorizer, superUserAuthorizer } from './auth/authz.js';
+import { createAuthorizer, superUserAuthorizer } from './auth/authz.js';
 import { createNodeAuthorizer } from './auth/node/authorizer.js';
 import { followNodeGraph } from './auth/node/populator.js';
 import { createNodeRestriction } from './auth/node/restriction.js';
@@ -49,6 +49,7 @@ export type { ApiHandler, SubresourceHandler } from './handler.js';
 export type { UserInfo, TokenAuthenticator, Authorizer } from './auth/types.js';
 export type { TlsMaterial, UpgradeHandler } from './http-server.js';
 export { versionInfo } from './version.js';
+export { SKIFF_IDENTITIES } from './auth/bootstrap-policy/index.js';
 export type { KubeletClient, KubeletCredentials, KubeletResponse } from './kubelet/index.js';
 
 const BOOTSTRAP_RECONCILE_MS = 10_000;
@@ -187,15 +188,9 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const nodeGraph = followNodeGraph(o.store, table);
   const rbac = followRbac(o.store);
   // kube-apiserver's chain for --authorization-mode=Node,RBAC: system:masters first, then the
-  // Node authorizer, then RBAC. The fixed bootstrap policy stays last until the bootstrap
-  // roles are stored.
+  // Node authorizer, then RBAC (the bootstrap policy is stored before the server is ready).
   const authz = createAuthorizer(
-    o.authorizers ?? [
-      superUserAuthorizer,
-      createNodeAuthorizer(nodeGraph.graph),
-      rbac.authorizer,
-      bootstrapPolicyAuthorizer,
-    ],
+    o.authorizers ?? [superUserAuthorizer, createNodeAuthorizer(nodeGraph.graph), rbac.authorizer],
   );
   const checkEscalation = createEscalationCheck({
     resolver: rbac.resolver,

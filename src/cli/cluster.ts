@@ -12,13 +12,14 @@ import {
   parseTokenAuthFile,
 } from '../pki/index.js';
 import { createCachedStore, openStore, startCompactor, type Store } from '../storage/index.js';
-import { createApiServer, type ApiServer } from '../apiserver/index.js';
+import { createApiServer, SKIFF_IDENTITIES, type ApiServer } from '../apiserver/index.js';
 import { createOpenApiHandler, serveOpenApi } from '../api/openapi/index.js';
 import { renderAdminKubeconfig } from '../client/kubeconfig.js';
 import { createLogger, type Logger } from '../log/index.js';
 import { createClient, createInProcessTransport } from '../client/index.js';
 import { builtinControllers, startControllerManager } from '../controllers/index.js';
-import { scheduler } from '../scheduler/index.js';
+import { scheduler, SCHEDULER_NAME } from '../scheduler/index.js';
+
 import { loadRegistriesConfig } from '../images/index.js';
 import {
   createCommandRunner,
@@ -34,6 +35,25 @@ import { startNodeDns } from './dns.js';
 import type { DnsFlags } from './dns-flags.js';
 import { startIngress, type IngressFlags } from './ingress.js';
 
+/**
+ * The kube-system service account each controller runs as: kube-controller-manager's names
+ * (bound to the `system:controller:*` roles); Skiff's own controllers have roles of theirs.
+ */
+const CONTROLLER_ACCOUNTS: Record<string, string> = {
+  'namespace-controller': 'namespace-controller',
+  'serviceaccount-controller': SKIFF_IDENTITIES.serviceAccounts,
+  'garbage-collector': 'generic-garbage-collector',
+  'node-lifecycle-controller': 'node-controller',
+  'replicaset-controller': 'replicaset-controller',
+  'replicationcontroller-controller': 'replication-controller',
+  'deployment-controller': 'deployment-controller',
+  'daemonset-controller': 'daemon-set-controller',
+  'endpoints-controller': 'endpoint-controller',
+  'endpointslice-controller': 'endpointslice-controller',
+  'endpointslicemirroring-controller': 'endpointslicemirroring-controller',
+  'clusterrole-aggregation-controller': 'clusterrole-aggregation-controller',
+  'service-lb-controller': SKIFF_IDENTITIES.serviceLoadBalancer,
+};
 export { primaryAddress };
 
 export interface ClusterOptions {
@@ -152,13 +172,24 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   // Components run in this process and reach the API through the same client they would
   // use across machines, over an in-process transport.
   const components = new AbortController();
-  const inProcess = (name: string, groups: string[]) =>
+  const inProcess = (
+    name: string,
+    groups: string[],
+    // Field managers named as kube's components name theirs (from their user agents).
+    fieldManager = name.startsWith('system:node:') ? 'kubelet' : name.replace(/^system:/, ''),
+  ) =>
     createClient(
       createInProcessTransport((req) =>
         apiServer.handler({ ...req, credentials: { certificateUser: { name, groups } } }),
       ),
-      // Field managers named as kube's components name theirs (from their user agents).
-      name.startsWith('system:node:') ? 'kubelet' : name.replace(/^system:/, ''),
+      fieldManager,
+    );
+  // A service account of kube-system, as kube's controllers and add-ons run.
+  const asServiceAccount = (account: string, fieldManager: string) =>
+    inProcess(
+      `system:serviceaccount:kube-system:${account}`,
+      ['system:serviceaccounts', 'system:serviceaccounts:kube-system'],
+      fieldManager,
     );
   // The agent's one command runner (its Perl process starts with the first command), closed
   // once the pods are stopped and the node torn down.
@@ -194,7 +225,15 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   newAgent?.prepare().catch(() => undefined); // start() reports the failure
   await step(o.progress, 'controllers', () =>
     startControllerManager({
-      client: inProcess('system:kube-controller-manager', ['system:masters']),
+      // Informers list and watch as the controller manager; each controller writes as itself.
+      client: inProcess('system:kube-controller-manager', []),
+      clientFor: (controller) =>
+        controller === SCHEDULER_NAME
+          ? inProcess('system:kube-scheduler', [], 'kube-scheduler')
+          : asServiceAccount(
+              CONTROLLER_ACCOUNTS[controller] ?? controller,
+              'kube-controller-manager',
+            ),
       controllers: [
         ...builtinControllers({
           caPem: pki.ca.certPem,
@@ -236,7 +275,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
         (p) => `service proxy (${p.mode})`,
         () =>
           startNodeProxy({
-            client: inProcess('system:kube-proxy', ['system:node-proxier', 'system:masters']),
+            client: inProcess('system:kube-proxy', []),
             signal: components.signal,
             nodeName: node.name,
             nodeIP: defaultNodeIP(node.podCIDR),
@@ -258,7 +297,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
         () =>
           startIngress({
             ...ingressPorts,
-            client: inProcess('system:skiff-ingress-controller', ['system:masters']),
+            client: inProcess(SKIFF_IDENTITIES.ingress, []),
             signal: components.signal,
             logger: log,
             nodeName: node.name,
@@ -276,7 +315,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     agent && o.node?.dns
       ? await startNodeDns({
           flags: o.node.dns,
-          client: inProcess(`system:node:${o.node.name}`, ['system:nodes', 'system:masters']),
+          client: asServiceAccount(SKIFF_IDENTITIES.dns, 'coredns'),
           nodeName: o.node.name,
           address: defaultNodeIP(o.node.podCIDR),
           logger: log,

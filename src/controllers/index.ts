@@ -14,6 +14,7 @@ import {
   endpointSliceMirroringController,
 } from './endpointslice/index.js';
 import { createLoadBalancerController, type LoadBalancerOptions } from './loadbalancer/index.js';
+import { clusterRoleAggregationController } from './clusterrole-aggregation/index.js';
 
 export type { Controller, ControllerContext, InformerFactory } from './types.js';
 export { startControllerManager } from './manager.js';
@@ -40,6 +41,7 @@ export function builtinControllers(o: BuiltinControllerOptions = {}): Controller
     endpointsController,
     endpointSliceController,
     endpointSliceMirroringController,
+    clusterRoleAggregationController,
     ...(o.loadBalancer === false ? [] : [createLoadBalancerController(o.loadBalancer ?? {})]),
   ];
 }

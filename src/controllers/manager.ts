@@ -42,7 +42,13 @@ export function createInformerFactory(
 }
 
 export interface ControllerManagerOptions {
+  /** The manager's own client: shared informers list and watch with it. */
   client: Client;
+  /**
+   * Each controller's client for its reads and writes and events, as kube-controller-manager's
+   * --use-service-account-credentials gives each its own identity; default `client`.
+   */
+  clientFor?: (controller: string) => Client;
   controllers: Controller[];
   logger: Logger;
   signal: AbortSignal;
@@ -64,6 +70,15 @@ export async function startControllerManager(
     logger: o.logger,
     signal: o.signal,
   };
-  for (const c of o.controllers) await c.start({ ...ctx, logger: o.logger.child(c.name) });
+  for (const c of o.controllers) {
+    const client = o.clientFor?.(c.name) ?? o.client;
+    await c.start({
+      ...ctx,
+      client,
+      recorder: (component) =>
+        createEventRecorder(client, component, clock, o.logger.child(component)),
+      logger: o.logger.child(c.name),
+    });
+  }
   return ctx;
 }

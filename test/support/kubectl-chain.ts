@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createNodeServer, type NodeServer } from '../../src/agent/server/index.js';
 import type { ExecSession, ExecTarget } from '../../src/agent/server/streaming/types.js';
-import { bootstrapPolicyAuthorizer, superUserAuthorizer } from '../../src/apiserver/auth/authz.js';
+import { superUserAuthorizer } from '../../src/apiserver/auth/authz.js';
+import { followRbac } from '../../src/apiserver/auth/rbac/index.js';
 import type { Authorizer, TokenAuthenticator, UserInfo } from '../../src/apiserver/auth/types.js';
 import { createApiServer, type ApiServer } from '../../src/apiserver/index.js';
 import {
@@ -121,7 +122,7 @@ export interface KubectlChain {
 
 export interface KubectlChainOptions {
   tokens?: Record<string, UserInfo>;
-  /** Authorizers before the superuser and bootstrap policy ones. */
+  /** Authorizers before the superuser and RBAC ones. */
   authorizers?: Authorizer[];
 }
 
@@ -150,14 +151,12 @@ export async function startKubectlChain(
       return { decision: 'noOpinion' };
     },
   };
-  const authorizers = [
-    recorder,
-    ...(o.authorizers ?? []),
-    superUserAuthorizer,
-    bootstrapPolicyAuthorizer,
-  ];
+  // The server's own chain (masters, then RBAC over its bootstrap policy) after the test's.
+  const store = createMemoryStore();
+  const rbac = followRbac(store);
+  const authorizers = [recorder, ...(o.authorizers ?? []), superUserAuthorizer, rbac.authorizer];
   const api = await createApiServer({
-    store: createMemoryStore(),
+    store,
     tls: { cert: pki.apiserver.certPem, key: pki.apiserver.keyPem, ca: pki.ca.certPem },
     port: 0,
     tokenAuthenticators: [tokenAuth],
@@ -418,6 +417,7 @@ export async function startKubectlChain(
       stopInformer.abort();
       await node.close();
       await api.close();
+      rbac.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

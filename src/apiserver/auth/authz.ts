@@ -1,6 +1,6 @@
-// Authorization chain. Until RBAC arrives, Skiff authorizes as a fresh kube-apiserver
-// with only its bootstrap policy would: system:masters may do anything; everyone may read
-// the public-info paths; authenticated users may read discovery and review themselves.
+// Authorization chain, as kube-apiserver's union authorizer: system:masters may do
+// anything; everything else is RBAC over the stored roles, the bootstrap policy among them
+// (public-info paths, discovery, self reviews: see ./bootstrap-policy/).
 
 import { forbidden, forbiddenPath } from '../../api/errors.js';
 import type {
@@ -11,22 +11,6 @@ import type {
   UserInfo,
 } from './types.js';
 
-const PUBLIC_INFO = [
-  /^\/healthz(\/.*)?$/,
-  /^\/livez(\/.*)?$/,
-  /^\/readyz(\/.*)?$/,
-  /^\/version\/?$/,
-];
-// kube's `system:monitoring` role, bound to the group of the same name.
-const MONITORING_GROUP = 'system:monitoring';
-const MONITORING = [/^\/metrics(\/slis)?$/];
-const DISCOVERY = [/^\/api(\/.*)?$/, /^\/apis(\/.*)?$/, /^\/openapi(\/.*)?$/];
-const SELF_REVIEWS = new Set([
-  'selfsubjectaccessreviews',
-  'selfsubjectrulesreviews',
-  'selfsubjectreviews',
-]);
-
 export const superUserAuthorizer: Authorizer = {
   authorize: (a) =>
     a.user.groups.includes('system:masters') ? { decision: 'allow' } : { decision: 'noOpinion' },
@@ -35,69 +19,6 @@ export const superUserAuthorizer: Authorizer = {
       ? {
           resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
           nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
-        }
-      : { resourceRules: [], nonResourceRules: [] },
-};
-
-export const bootstrapPolicyAuthorizer: Authorizer = {
-  authorize(a: AuthorizationAttributes): Decision {
-    if (!a.isResourceRequest) {
-      if (a.verb === 'get' && PUBLIC_INFO.some((r) => r.test(a.path))) return { decision: 'allow' };
-      if (
-        a.verb === 'get' &&
-        a.user.groups.includes(MONITORING_GROUP) &&
-        MONITORING.some((r) => r.test(a.path))
-      )
-        return { decision: 'allow' };
-      if (
-        a.verb === 'get' &&
-        a.user.groups.includes('system:authenticated') &&
-        DISCOVERY.some((r) => r.test(a.path))
-      )
-        return { decision: 'allow' };
-      return { decision: 'noOpinion' };
-    }
-    if (
-      a.verb === 'create' &&
-      a.user.groups.includes('system:authenticated') &&
-      SELF_REVIEWS.has(a.resource)
-    )
-      return { decision: 'allow' };
-    return { decision: 'noOpinion' };
-  },
-  rulesFor: (user) =>
-    user.groups.includes('system:authenticated')
-      ? {
-          resourceRules: [
-            {
-              verbs: ['create'],
-              apiGroups: ['authorization.k8s.io'],
-              resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
-            },
-            {
-              verbs: ['create'],
-              apiGroups: ['authentication.k8s.io'],
-              resources: ['selfsubjectreviews'],
-            },
-          ],
-          nonResourceRules: [
-            {
-              verbs: ['get'],
-              nonResourceURLs: [
-                '/api',
-                '/api/*',
-                '/apis',
-                '/apis/*',
-                '/healthz',
-                '/livez',
-                '/openapi',
-                '/openapi/*',
-                '/readyz',
-                '/version',
-                '/version/',
-              ],
-            },
-          ],
         }
       : { resourceRules: [], nonResourceRules: [] },
 };

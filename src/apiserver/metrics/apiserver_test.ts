@@ -188,7 +188,9 @@ describe('/metrics (in-process)', () => {
     assert.equal((await api.get('/api/v1/nosuchthings')).status, 404);
     assert.equal((await api.get('/no/such/path')).status, 404);
     // Health checks answer any sub-path; only the known ones are counted.
-    assert.equal((await api.get('/healthz/anything-at-all', { as: 'anonymous' })).status, 200);
+    // (Anonymous users may read /healthz itself only, as system:public-info-viewer grants.)
+    assert.equal((await api.get('/healthz/anything-at-all')).status, 200);
+    assert.equal((await api.get('/healthz/anything-at-all', { as: 'anonymous' })).status, 403);
     assert.equal((await api.get('/readyz')).status, 200);
     assert.equal((await api.get('/api/v1')).status, 200);
     const e = await scrape();

@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../../../api/errors.js';
-import { bootstrapPolicyAuthorizer, createAuthorizer, superUserAuthorizer } from '../authz.js';
+import { createAuthorizer, superUserAuthorizer } from '../authz.js';
 import type { AuthorizationAttributes } from '../types.js';
 import { createRbacAuthorizer } from './authorizer.js';
 import { createPolicyIndex } from './policy-index.js';
@@ -18,7 +18,6 @@ it("puts RBAC's reason in the Forbidden message where kube-apiserver does", () =
   const chain = createAuthorizer([
     superUserAuthorizer,
     createRbacAuthorizer(createRuleResolver(index)),
-    bootstrapPolicyAuthorizer,
   ]);
   const base: AuthorizationAttributes = {
     user: { name: 'u', groups: ['system:authenticated'] },
@@ -48,11 +47,6 @@ it("puts RBAC's reason in the Forbidden message where kube-apiserver does", () =
   assert.equal(
     message({ ...base, isResourceRequest: false, verb: 'get', path: '/logs' }),
     'forbidden: User "u" cannot get path "/logs": RBAC: clusterrole.rbac.authorization.k8s.io "gone" not found',
-  );
-  // The bootstrap policy still answers what RBAC does not grant.
-  assert.equal(
-    message({ ...base, isResourceRequest: false, verb: 'get', path: '/version' }),
-    'allowed',
   );
   // Once the role exists the binding applies.
   index.set('clusterroles', '', 'gone', {
