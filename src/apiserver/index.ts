@@ -9,6 +9,7 @@ import type { KubeObject } from '../api/types.js';
 import { createAuthenticator } from './auth/authn.js';
 import { followBoundObjects } from './auth/bound-objects.js';
 import { serviceAccountTokenAuthenticator } from './auth/service-accounts.js';
+import { markLegacyTokenUsed } from './auth/legacy-token-tracking.js';
 import { tokenRequestHandler } from './handlers/token-request.js';
 import { DEFAULT_ISSUER, type KeyInput } from '../pki/index.js';
 import { bootstrapPolicyAuthorizer, createAuthorizer, superUserAuthorizer } from './auth/authz.js';
@@ -174,6 +175,8 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
             audiences,
             objects: boundObjects,
             clock,
+            onLegacyTokenUsed: (ns, name, today) =>
+              void markLegacyTokenUsed(registry, def('', 'secrets'), ns, name, today),
           }),
         ]
       : []),

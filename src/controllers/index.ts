@@ -3,6 +3,8 @@
 import type { Controller } from './types.js';
 import { namespaceController } from './namespace/index.js';
 import { serviceAccountController } from './serviceaccount/index.js';
+import { tokensController } from './tokens/index.js';
+import type { KeyInput } from '../pki/index.js';
 import { garbageCollector } from './garbagecollector/index.js';
 import { nodeLifecycleController } from './nodelifecycle/index.js';
 import { replicaSetController, replicationControllerController } from './replicaset/index.js';
@@ -25,12 +27,25 @@ export interface BuiltinControllerOptions {
   caPem?: string;
   /** The built-in load balancer (`--lb-pool`), or false (`--disable-load-balancer`). */
   loadBalancer?: LoadBalancerOptions | false;
+  /** The service-account signing key: with it (and caPem) token secrets are filled. */
+  serviceAccountKey?: KeyInput;
+  /** Every service account gets a token secret (`--legacy-service-account-token-secrets`). */
+  legacyServiceAccountTokenSecrets?: boolean;
 }
 
 export function builtinControllers(o: BuiltinControllerOptions = {}): Controller[] {
   return [
     namespaceController,
     serviceAccountController({ ...(o.caPem ? { caPem: o.caPem } : {}) }),
+    ...(o.serviceAccountKey && o.caPem
+      ? [
+          tokensController({
+            signingKey: o.serviceAccountKey,
+            caPem: o.caPem,
+            autoGenerate: o.legacyServiceAccountTokenSecrets ?? false,
+          }),
+        ]
+      : []),
     garbageCollector,
     nodeLifecycleController,
     replicaSetController,
