@@ -2,6 +2,7 @@
 // pkg/api/errors; `toStatus()` is the only translation to the wire format.
 
 import type { FieldError } from './types.js';
+import { GoBytes } from './gobytes.js';
 
 export type StatusReason =
   | 'BadRequest'
@@ -260,6 +261,7 @@ const isLabelSelector = (v: object): boolean => {
 
 /** Renders a bad value as Go's %#v would for the common shapes. */
 const quote = (v: unknown): string => {
+  if (v instanceof GoBytes) return v.toString();
   if (v && typeof v === 'object' && !Array.isArray(v) && isLabelSelector(v))
     return goLabelSelector(v);
   if (typeof v === 'string') return JSON.stringify(v);

@@ -11,6 +11,7 @@ import { followBoundObjects } from './auth/bound-objects.js';
 import { serviceAccountTokenAuthenticator } from './auth/service-accounts.js';
 import { markLegacyTokenUsed } from './auth/legacy-token-tracking.js';
 import { tokenRequestHandler } from './handlers/token-request.js';
+import { certificateAdmission } from './handlers/csr-admission.js';
 import { DEFAULT_ISSUER, type KeyInput } from '../pki/index.js';
 import { bootstrapPolicyAuthorizer, createAuthorizer, superUserAuthorizer } from './auth/authz.js';
 import type { Authorizer, TokenAuthenticator } from './auth/types.js';
@@ -227,6 +228,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     authn,
     authz,
     fields: createFieldTracker(),
+    admission: certificateAdmission(authz),
     version: versionInfo(),
     get serverAddress() {
       return `${o.advertiseAddress ?? '127.0.0.1'}:${servedPort}`;

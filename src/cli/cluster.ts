@@ -203,6 +203,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
           ...(o.loadBalancer !== undefined ? { loadBalancer: o.loadBalancer } : {}),
           serviceAccountKey: pki.serviceAccount.privateKey,
           legacyServiceAccountTokenSecrets: o.legacyServiceAccountTokenSecrets ?? false,
+          signingCa: pki.ca,
         }),
         scheduler,
       ],

@@ -4,7 +4,9 @@ import type { Controller } from './types.js';
 import { namespaceController } from './namespace/index.js';
 import { serviceAccountController } from './serviceaccount/index.js';
 import { tokensController } from './tokens/index.js';
-import type { KeyInput } from '../pki/index.js';
+import { csrSigningController } from './csr-signer/index.js';
+import { csrCleaner } from './csr-cleaner/index.js';
+import type { CertificateAuthority, KeyInput } from '../pki/index.js';
 import { garbageCollector } from './garbagecollector/index.js';
 import { nodeLifecycleController } from './nodelifecycle/index.js';
 import { replicaSetController, replicationControllerController } from './replicaset/index.js';
@@ -31,6 +33,8 @@ export interface BuiltinControllerOptions {
   serviceAccountKey?: KeyInput;
   /** Every service account gets a token secret (`--legacy-service-account-token-secrets`). */
   legacyServiceAccountTokenSecrets?: boolean;
+  /** The cluster CA with its key: approved CSRs for the built-in signers are signed by it. */
+  signingCa?: CertificateAuthority;
 }
 
 export function builtinControllers(o: BuiltinControllerOptions = {}): Controller[] {
@@ -46,6 +50,8 @@ export function builtinControllers(o: BuiltinControllerOptions = {}): Controller
           }),
         ]
       : []),
+    ...(o.signingCa ? [csrSigningController({ ca: o.signingCa })] : []),
+    csrCleaner,
     garbageCollector,
     nodeLifecycleController,
     replicaSetController,
