@@ -243,7 +243,8 @@ export function validateCertificateSigningRequest(obj: KubeObject, o: Options = 
   const oldUsages = oldSpec ? asArr(oldSpec.usages).map(asStr) : [];
   if (!oldUsages.some((u) => !VALID_USAGES.includes(u)))
     usages.forEach((u, i) => {
-      if (!VALID_USAGES.includes(u)) errs.push(notSupported(`spec.usages[${i}]`, u, VALID_USAGES));
+      if (!VALID_USAGES.includes(u))
+        errs.push(notSupported(`spec.usages[${i}]`, u, [...VALID_USAGES].sort()));
     });
   if (new Set(oldUsages).size === oldUsages.length) {
     const seen = new Set<string>();
