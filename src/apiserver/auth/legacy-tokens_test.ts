@@ -83,10 +83,7 @@ describe('legacy (secret-based) service-account tokens', () => {
 
   it('does not report a day already recorded (today or, across midnight, tomorrow)', async () => {
     used.length = 0;
-    await write(
-      SECRET_KEY,
-      secret({ labels: { 'kubernetes.io/legacy-token-last-used': '2030-06-02' } }),
-    );
+    await write(secret({ labels: { 'kubernetes.io/legacy-token-last-used': '2030-06-02' } }));
     assert.ok(authenticate(token));
     assert.deepEqual(used, []);
   });
@@ -94,10 +91,7 @@ describe('legacy (secret-based) service-account tokens', () => {
   it('refuses a token its secret no longer holds, an invalidated or deleted secret', async () => {
     await write(secret({ token: 'another' }));
     assert.equal(authenticate(token), undefined);
-    await write(
-      SECRET_KEY,
-      secret({ labels: { 'kubernetes.io/legacy-token-invalid-since': '2030-01-01' } }),
-    );
+    await write(secret({ labels: { 'kubernetes.io/legacy-token-invalid-since': '2030-01-01' } }));
     assert.equal(authenticate(token), undefined);
     await write(secret({ deleting: true }));
     assert.equal(authenticate(token), undefined);
