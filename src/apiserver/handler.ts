@@ -239,7 +239,7 @@ export function createApiHandler(opts: HandlerOptions): ApiHandler {
       s.info = requestInfo(s.req.method, s.req.url, s.req.path);
     },
     authentication(s) {
-      s.requester = opts.authn.authenticate(s.req.credentials);
+      s.requester = opts.authn.authenticate(s.req.credentials, (w) => s.ctx.warnings.push(w));
     },
     impersonation(s) {
       s.ctx.user = impersonate(s.req.headers, s.requester, opts.authz.check);

@@ -132,6 +132,24 @@ describe('service-account token secrets and CSRs', { concurrency: true }, () => 
         );
 
         assert.equal(await apiStatus(plain, token), 200);
+        // A hand-made secret's token is not warned about (only auto-generated ones are).
+        const bare = await plain.kubectlBare(
+          v,
+          [
+            '--server',
+            plain.server,
+            '--certificate-authority',
+            plain.caPath,
+            '--token',
+            token,
+            'get',
+            '--raw',
+            '/api',
+          ],
+          { env: { KUBECONFIG: '/dev/null' }, timeoutMs: 30_000 },
+        );
+        ok(bare);
+        assert.doesNotMatch(bare.stderr, /Warning/);
         if (hasWhoami(v)) {
           const who = ok(
             await plain.kubectlBare(
@@ -235,6 +253,30 @@ curl -s $APISERVER/api --header "Authorization: Bearer $TOKEN" --insecure`);
           assert.equal(body.kind, 'APIVersions');
           assert.deepEqual(body.versions, ['v1']);
         }
+        // kubectl with an auto-generated secret's token prints kube-apiserver's warning.
+        const autoToken = await sh(
+          `kubectl get secret $(kubectl get serviceaccount default -o jsonpath='{.secrets[0].name}') -o jsonpath='{.data.token}' | base64 --decode`,
+        );
+        const withToken = await legacy.kubectlBare(
+          v,
+          [
+            '--server',
+            legacy.server,
+            '--certificate-authority',
+            legacy.caPath,
+            '--token',
+            autoToken,
+            'get',
+            '--raw',
+            '/api',
+          ],
+          { env: { KUBECONFIG: '/dev/null' }, timeoutMs: 30_000 },
+        );
+        ok(withToken);
+        assert.match(
+          withToken.stderr,
+          /Warning: Use tokens from the TokenRequest API or manually created secret-based tokens instead of auto-generated secret-based tokens\./,
+        );
         // A new account gets its own secret, listed in .secrets.
         const ns = `legacy-${v}`;
         ok(await legacy.kubectl(v, ['create', 'namespace', ns]));

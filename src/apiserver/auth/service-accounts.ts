@@ -41,6 +41,9 @@ function current(o: BoundObject | undefined, uid: string, now: Date): boolean {
 
 const dateOf = (d: Date): string => d.toISOString().slice(0, 10);
 
+const AUTO_GENERATED_WARNING =
+  'Use tokens from the TokenRequest API or manually created secret-based tokens instead of auto-generated secret-based tokens.';
+
 /**
  * A secret-based token, as kube's legacy validator with lookup on: the secret must exist,
  * not be deleted, hold exactly this token and not be invalidated (by the legacy token
@@ -51,6 +54,7 @@ function legacyUser(
   o: ServiceAccountAuthenticatorOptions,
   key: KeyInput,
   token: string,
+  warn: ((warning: string) => void) | undefined,
 ): UserInfo | undefined {
   const claims = readLegacyServiceAccountToken(key, token);
   if (!claims || !o.objects.isReady()) return undefined;
@@ -62,6 +66,8 @@ function legacyUser(
   const account = o.objects.get('serviceaccounts', namespace, serviceAccountName);
   if (!account || account.deletionTimestamp !== undefined) return undefined;
   if (account.uid !== serviceAccountUid) return undefined;
+  // Secrets the account lists are the auto-generated ones (pre-1.24): kube warns about them.
+  if (account.secretNames?.includes(secretName)) warn?.(AUTO_GENERATED_WARNING);
   if (stored.invalidSince) return undefined;
   const now = o.clock.now();
   const today = dateOf(now);
@@ -74,7 +80,7 @@ function legacyUser(
 export function serviceAccountTokenAuthenticator(
   o: ServiceAccountAuthenticatorOptions,
 ): TokenAuthenticator {
-  return (token) => {
+  return (token, warn) => {
     // Not a JWT: another authenticator's token.
     if (token.split('.').length !== 3) return undefined;
     const now = o.clock.now();
@@ -84,7 +90,7 @@ export function serviceAccountTokenAuthenticator(
         audiences: o.audiences,
       });
       if (!claims) {
-        const legacy = legacyUser(o, key, token);
+        const legacy = legacyUser(o, key, token, warn);
         if (legacy) return legacy;
         continue;
       }
