@@ -122,3 +122,30 @@ describe('legacy (secret-based) service-account tokens', () => {
     assert.equal(authenticate(forged), undefined);
   });
 });
+
+describe('legacy tokens of auto-generated secrets', () => {
+  it("carry kube-apiserver's warning when the account lists the secret", async () => {
+    const store = createMemoryStore();
+    await store.create(
+      SA_KEY,
+      JSON.stringify({ metadata: { uid: 'sa-1' }, secrets: [{ name: 'robot-token' }] }),
+    );
+    await store.create(SECRET_KEY, secret());
+    const cache = followBoundObjects(store);
+    await cache.ready;
+    const warnings: string[] = [];
+    const user = serviceAccountTokenAuthenticator({
+      keys: [key.publicKey],
+      issuers: [ISSUER],
+      audiences: [ISSUER],
+      objects: cache,
+      clock: { now: () => new Date() },
+    })(token, (w) => warnings.push(w));
+    assert.equal(user?.name, 'system:serviceaccount:ns:robot');
+    assert.deepEqual(warnings, [
+      'Use tokens from the TokenRequest API or manually created secret-based tokens instead of auto-generated secret-based tokens.',
+    ]);
+    cache.close();
+    await store.close();
+  });
+});

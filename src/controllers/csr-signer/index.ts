@@ -1,6 +1,6 @@
 // The CSR signing controller (kube-controller-manager's csrsigning): an approved request for
-// one of the signers Skiff runs — kubernetes.io/kube-apiserver-client and
-// kubernetes.io/kube-apiserver-client-kubelet — gets a certificate from the cluster CA in
+// one of the signers Skiff runs — kubernetes.io/kube-apiserver-client,
+// kubernetes.io/kube-apiserver-client-kubelet and kubernetes.io/kubelet-serving — gets a certificate from the cluster CA in
 // `status.certificate`; one the signer will not sign gets a Failed condition
 // (SignerValidationFailure). kubernetes.io/legacy-unknown and other signers are left alone.
 

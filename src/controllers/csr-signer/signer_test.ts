@@ -15,7 +15,7 @@ import { certificateSigningRequests, csrSigningController } from './index.js';
 import { requestedDuration, validity } from './validity.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'skiff-signer-'));
-function request(name: string, subject: string): string {
+function request(name: string, subject: string, extra: string[] = []): string {
   const run = (...args: string[]) =>
     execFileSync('openssl', args, {
       cwd: dir,
@@ -23,7 +23,7 @@ function request(name: string, subject: string): string {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
   run('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`);
-  run('req', '-new', '-key', `${name}.key`, '-subj', subject, '-out', `${name}.csr`);
+  run('req', '-new', '-key', `${name}.key`, '-subj', subject, '-out', `${name}.csr`, ...extra);
   return readFileSync(join(dir, `${name}.csr`)).toString('base64');
 }
 
@@ -117,6 +117,21 @@ describe('CSR signing controller', () => {
       'kubelet client refused',
     );
     assert.equal(nodeFailed['message'], 'subject common name does not begin with system:node:');
+    await create('serving', {
+      request: request('serving', '/CN=system:node:n1/O=system:nodes', [
+        '-addext',
+        'subjectAltName=DNS:n1,IP:10.0.0.1',
+      ]),
+      signerName: 'kubernetes.io/kubelet-serving',
+      usages: ['digital signature', 'server auth'],
+    });
+    await approve('serving');
+    const serving = await eventually(
+      async () => (await statusOf('serving')).certificate,
+      'serving issued',
+    );
+    const x = new X509Certificate(Buffer.from(serving, 'base64'));
+    assert.equal(x.subjectAltName, 'DNS:n1, IP Address:10.0.0.1');
     assert.equal((await statusOf('other')).certificate, undefined);
   });
 });
