@@ -40,13 +40,28 @@ export function signLegacyServiceAccountToken(key: KeyInput, s: LegacyTokenSubje
 
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
+/** go-jose's leeway, applied to time claims a legacy token may carry (it is issued without). */
+const LEEWAY_SECONDS = 60;
+
+/** Whether optional exp/nbf/iat claims (seconds) allow use at `now`. */
+function current(claims: Record<string, unknown>, now: Date): boolean {
+  const t = now.getTime() / 1000;
+  const { exp, nbf, iat } = claims;
+  for (const v of [exp, nbf, iat]) if (v !== undefined && typeof v !== 'number') return false;
+  if (typeof exp === 'number' && t - LEEWAY_SECONDS > exp) return false;
+  if (typeof nbf === 'number' && t + LEEWAY_SECONDS < nbf) return false;
+  if (typeof iat === 'number' && t + LEEWAY_SECONDS < iat) return false;
+  return true;
+}
+
 /** The claims of a legacy token signed by `key`; undefined for any other token. */
 export function readLegacyServiceAccountToken(
   key: KeyInput,
   token: string,
+  now: Date = new Date(),
 ): LegacyTokenClaims | undefined {
   const claims = verifyJwt(key, token);
-  if (!claims || claims.iss !== LEGACY_ISSUER) return undefined;
+  if (!claims || claims.iss !== LEGACY_ISSUER || !current(claims, now)) return undefined;
   const namespace = claims[CLAIM.namespace];
   const secretName = claims[CLAIM.secretName];
   const serviceAccountName = claims[CLAIM.serviceAccountName];

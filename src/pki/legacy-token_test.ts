@@ -55,6 +55,10 @@ describe('legacy service-account tokens', () => {
     );
     assert.equal(forge({ ...base, 'kubernetes.io/serviceaccount/secret.name': '' }), undefined);
     assert.equal(forge({ ...base, sub: 'system:serviceaccount:default:admin' }), undefined);
+    // Time claims are not issued, but when present they are checked (with a minute's leeway).
+    assert.equal(forge({ ...base, exp: Math.floor(Date.now() / 1000) - 120 }), undefined);
+    assert.equal(forge({ ...base, nbf: Math.floor(Date.now() / 1000) + 120 }), undefined);
+    assert.ok(forge({ ...base, exp: Math.floor(Date.now() / 1000) - 30 }));
     assert.ok(forge(base));
   });
 });

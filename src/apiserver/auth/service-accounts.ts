@@ -56,7 +56,7 @@ function legacyUser(
   token: string,
   warn: ((warning: string) => void) | undefined,
 ): UserInfo | undefined {
-  const claims = readLegacyServiceAccountToken(key, token);
+  const claims = readLegacyServiceAccountToken(key, token, o.clock.now());
   if (!claims || !o.objects.isReady()) return undefined;
   const { namespace, secretName, serviceAccountName, serviceAccountUid } = claims;
   const secret = o.objects.get('secrets', namespace, secretName);
