@@ -14,7 +14,8 @@ const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 export function tokenSecretName(account: string): string {
   let suffix = '';
   for (let i = 0; i < 5; i++) suffix += NAME_CHARS[randomInt(NAME_CHARS.length)];
-  return `${account.slice(0, 63 - 12)}-token-${suffix}`;
+  // As metadata.generateName: the prefix cut to 58 characters, then five random ones.
+  return `${`${account}-token-`.slice(0, 58)}${suffix}`;
 }
 
 /** The secret's `data`: the token, the namespace and the cluster CA (base64). */
