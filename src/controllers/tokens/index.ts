@@ -80,6 +80,9 @@ export function tokensController(o: TokensControllerOptions): Controller {
       });
 
       const syncAccount = async (key: string): Promise<void> => {
+        // Whether an account has its token is read from the secrets cache: never before it
+        // is filled (at a restart that would give every account a second secret).
+        await secrets.synced();
         const [ns, name] = splitKey(key);
         const sa = accounts.get(ns, name);
         if (!sa) {
