@@ -9,7 +9,7 @@ import type { KubeObject } from '../api/types.js';
 import { createAuthenticator } from './auth/authn.js';
 import { followBoundObjects } from './auth/bound-objects.js';
 import { serviceAccountTokenAuthenticator } from './auth/service-accounts.js';
-import { markLegacyTokenUsed } from './auth/legacy-token-tracking.js';
+import { ensureLegacyTokenTracking, markLegacyTokenUsed } from './auth/legacy-token-tracking.js';
 import { tokenRequestHandler } from './handlers/token-request.js';
 import { certificateAdmission } from './handlers/csr-admission.js';
 import { DEFAULT_ISSUER, type KeyInput } from '../pki/index.js';
@@ -258,6 +258,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
         securePort: port,
       });
       if (o.ingressClass !== false) await ensureIngressClass(registry, table);
+      if (sat) await ensureLegacyTokenTracking(registry, def('', 'configmaps'), clock.now());
       await boundObjects?.ready;
       resourceMetrics?.start(registry, table);
       ready = true;
@@ -286,6 +287,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
         });
       await boot();
       if (o.ingressClass !== false) await ensureIngressClass(registry, table);
+      if (sat) await ensureLegacyTokenTracking(registry, def('', 'configmaps'), clock.now());
       await boundObjects?.ready;
       // Kept true afterwards, as kube-apiserver's bootstrap controller does (e.g. after
       // someone deletes the `kubernetes` service).

@@ -4,6 +4,7 @@ import type { Controller } from './types.js';
 import { namespaceController } from './namespace/index.js';
 import { serviceAccountController } from './serviceaccount/index.js';
 import { tokensController } from './tokens/index.js';
+import { legacyTokenCleaner } from './legacy-token-cleaner/index.js';
 import { csrSigningController } from './csr-signer/index.js';
 import { csrCleaner } from './csr-cleaner/index.js';
 import type { CertificateAuthority, KeyInput } from '../pki/index.js';
@@ -48,6 +49,7 @@ export function builtinControllers(o: BuiltinControllerOptions = {}): Controller
             caPem: o.caPem,
             autoGenerate: o.legacyServiceAccountTokenSecrets ?? false,
           }),
+          legacyTokenCleaner(),
         ]
       : []),
     ...(o.signingCa ? [csrSigningController({ ca: o.signingCa })] : []),

@@ -30,3 +30,34 @@ export async function markLegacyTokenUsed(
     pending.delete(key);
   }
 }
+
+/** The config map saying since when legacy token use is tracked (kube's legacytokentracking). */
+export const TRACKING_CONFIGMAP = 'kube-apiserver-legacy-service-account-token-tracking';
+
+/** Creates the tracking config map (`since: YYYY-MM-DD`) unless it holds a date already. */
+export async function ensureLegacyTokenTracking(
+  registry: Registry,
+  configMaps: ResourceDef,
+  now: Date,
+): Promise<void> {
+  const since = now.toISOString().slice(0, 10);
+  const cm = await registry.tryGet(configMaps, 'kube-system', TRACKING_CONFIGMAP);
+  const current = (cm?.['data'] as Record<string, string> | undefined)?.['since'];
+  if (cm && current && /^\d{4}-\d{2}-\d{2}$/.test(current)) return;
+  try {
+    if (!cm)
+      await registry.create(configMaps, 'kube-system', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: TRACKING_CONFIGMAP, namespace: 'kube-system' },
+        data: { since },
+      });
+    else
+      await registry.update(configMaps, 'kube-system', TRACKING_CONFIGMAP, {
+        ...cm,
+        data: { since },
+      });
+  } catch {
+    // Another writer got there first, or kube-system is not there yet: the next start retries.
+  }
+}
