@@ -3,6 +3,7 @@
 
 import type { FieldError } from './types.js';
 import { GoLiteral } from './go-literal.js';
+import { GoBytes } from './gobytes.js';
 
 export type StatusReason =
   | 'BadRequest'
@@ -262,6 +263,7 @@ const isLabelSelector = (v: object): boolean => {
 /** Renders a bad value as Go's %#v would for the common shapes. */
 const quote = (v: unknown): string => {
   if (v instanceof GoLiteral) return v.text;
+  if (v instanceof GoBytes) return v.toString();
   if (v && typeof v === 'object' && !Array.isArray(v) && isLabelSelector(v))
     return goLabelSelector(v);
   if (typeof v === 'string') return JSON.stringify(v);

@@ -55,5 +55,6 @@ export function subresourceStrategy(
 ): SubresourceStrategy | undefined {
   if (subresource === 'status') return def.statusStrategy;
   if (subresource === 'finalize') return def.finalizeStrategy;
+  if (subresource === 'approval') return def.approvalStrategy;
   return undefined;
 }

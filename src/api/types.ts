@@ -92,6 +92,8 @@ export interface StrategyContext {
   namespace: string;
   /** Current time (injected so tests can fix it). */
   now: Date;
+  /** Who is writing (on create), for kinds that record their requester (CSRs). */
+  user?: { name: string; uid?: string; groups: string[]; extra?: Record<string, string[]> };
 }
 
 /** Per-kind behaviour, in the style of kube-apiserver's registry strategies. */
@@ -154,6 +156,8 @@ export interface ResourceDef {
   statusStrategy?: SubresourceStrategy;
   /** Writes through `<plural>/finalize` (namespaces). */
   finalizeStrategy?: SubresourceStrategy;
+  /** Writes through `<plural>/approval` (CertificateSigningRequests). */
+  approvalStrategy?: SubresourceStrategy;
   /** The `<plural>/scale` subresource, for kinds that declare it. */
   scaleStrategy?: ScaleStrategy;
   /** Not stored: the API server answers it directly (reviews such as SelfSubjectAccessReview). */

@@ -204,7 +204,8 @@ export function createApiHandler(opts: HandlerOptions): ApiHandler {
       if (info.subresource === 'scale') return scale(r);
       if (info.subresource === 'binding' && info.verb === 'create') return bind(r);
       if (info.subresource === 'finalize' && info.verb === 'update') return updateObject(r);
-      if (info.subresource === 'status') {
+      // CSRs' `approval` is written as `status` is: only its part of the object changes.
+      if (info.subresource === 'status' || info.subresource === 'approval') {
         if (info.verb === 'get') return getObject(r);
         if (info.verb === 'update') return updateObject(r);
         if (info.verb === 'patch') return patchObject(r);
@@ -241,7 +242,7 @@ export function createApiHandler(opts: HandlerOptions): ApiHandler {
       s.info = requestInfo(s.req.method, s.req.url, s.req.path);
     },
     authentication(s) {
-      s.requester = opts.authn.authenticate(s.req.credentials);
+      s.requester = opts.authn.authenticate(s.req.credentials, (w) => s.ctx.warnings.push(w));
     },
     impersonation(s) {
       s.ctx.user = impersonate(s.req.headers, s.requester, opts.authz.check);

@@ -10,7 +10,9 @@ import { createAuthenticator } from './auth/authn.js';
 import { followBoundObjects } from './auth/bound-objects.js';
 import { createEscalationCheck, followRbac } from './auth/rbac/index.js';
 import { serviceAccountTokenAuthenticator } from './auth/service-accounts.js';
+import { ensureLegacyTokenTracking, markLegacyTokenUsed } from './auth/legacy-token-tracking.js';
 import { tokenRequestHandler } from './handlers/token-request.js';
+import { certificateAdmission } from './handlers/csr-admission.js';
 import { DEFAULT_ISSUER, type KeyInput } from '../pki/index.js';
 import { createAuthorizer, superUserAuthorizer } from './auth/authz.js';
 import { createNodeAuthorizer } from './auth/node/authorizer.js';
@@ -180,6 +182,8 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
             audiences,
             objects: boundObjects,
             clock,
+            onLegacyTokenUsed: (ns, name, today) =>
+              void markLegacyTokenUsed(registry, def('', 'secrets'), ns, name, today),
           }),
         ]
       : []),
@@ -241,6 +245,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     authn,
     authz,
     fields: createFieldTracker(),
+    admission: certificateAdmission(authz),
     version: versionInfo(),
     get serverAddress() {
       return `${o.advertiseAddress ?? '127.0.0.1'}:${servedPort}`;
@@ -282,6 +287,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
         securePort: port,
       });
       if (o.ingressClass !== false) await ensureIngressClass(registry, table);
+      if (sat) await ensureLegacyTokenTracking(registry, def('', 'configmaps'), clock.now());
       await boundObjects?.ready;
       await nodeGraph.ready;
       await rbac.ready;
@@ -312,6 +318,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
         });
       await boot();
       if (o.ingressClass !== false) await ensureIngressClass(registry, table);
+      if (sat) await ensureLegacyTokenTracking(registry, def('', 'configmaps'), clock.now());
       await boundObjects?.ready;
       await nodeGraph.ready;
       await rbac.ready;

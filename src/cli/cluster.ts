@@ -75,6 +75,8 @@ export interface ClusterOptions {
   };
   /** The built-in load balancer's options (`--lb-pool`), or false to run none. */
   loadBalancer?: { pool?: string } | false;
+  /** A token secret for every service account, as before Kubernetes 1.24. */
+  legacyServiceAccountTokenSecrets?: boolean;
 }
 
 /** How long `skiff down` gives pods to stop (within `skiff down`'s own wait). */
@@ -238,6 +240,9 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
         ...builtinControllers({
           caPem: pki.ca.certPem,
           ...(o.loadBalancer !== undefined ? { loadBalancer: o.loadBalancer } : {}),
+          serviceAccountKey: pki.serviceAccount.privateKey,
+          legacyServiceAccountTokenSecrets: o.legacyServiceAccountTokenSecrets ?? false,
+          signingCa: pki.ca,
         }),
         scheduler,
       ],

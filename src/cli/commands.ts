@@ -92,6 +92,7 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
       ...(tokenAuthFile !== undefined ? { tokenAuthFile } : {}),
       ...(node ? { node } : {}),
       loadBalancer,
+      legacyServiceAccountTokenSecrets: args.flags.has('legacy-service-account-token-secrets'),
       progress: io.out,
     });
   } catch (e) {
@@ -247,6 +248,8 @@ async function detach(
   }
   if (args.flags.has('disable-agent')) childArgs.push('--disable-agent');
   if (args.flags.has('disable-load-balancer')) childArgs.push('--disable-load-balancer');
+  if (args.flags.has('legacy-service-account-token-secrets'))
+    childArgs.push('--legacy-service-account-token-secrets');
   // Cluster DNS.
   for (const flag of DNS_VALUE_FLAGS) {
     const v = stringFlag(args, flag);
@@ -388,7 +391,7 @@ Usage:
   skiff up [--data-dir DIR] [--detach] [--api-port N] [--bind-address IP] [--merge-kubeconfig] [--token-auth-file FILE]
            [--node-name NAME] [--pod-cidr CIDR] [--kubelet-port N] [--disable-agent] [--proxy-mode nftables|userspace]
            [--disable-load-balancer | --lb-pool CIDR] [--disable-ingress] [--ingress-http-port N] [--ingress-https-port N]
-           [--cluster-domain DOMAIN] [--resolv-conf FILE] [--disable-dns]
+           [--cluster-domain DOMAIN] [--resolv-conf FILE] [--disable-dns] [--legacy-service-account-token-secrets]
   skiff down [--data-dir DIR]
   skiff status [--data-dir DIR]
   skiff kubeconfig [--data-dir DIR]
@@ -410,6 +413,8 @@ The data dir defaults to $SKIFF_DATA_DIR or ~/.skiff.
                      LoadBalancer services get the nodes' addresses (a port on a node goes to the
                      first service asking), or each an address of --lb-pool (an IPv4 CIDR);
                      --disable-load-balancer leaves them <pending> for another load balancer.
+                     --legacy-service-account-token-secrets gives every service account a
+                     NAME-token-XXXXX secret listed in its .secrets, as before Kubernetes 1.24.
   node-credentials   on the control plane: writes into --out what a node needs to join, from the
                      data dir's cluster CA: kubeconfig (user system:node:NAME; --server, default this
                      machine's address and the running cluster's port), components.kubeconfig (the

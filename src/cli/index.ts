@@ -15,6 +15,8 @@ const BOOLEANS = new Set([
   'disable-dns',
   // The ingress controller.
   'disable-ingress',
+  // Service-account token secrets for every account (pre-1.24 behaviour).
+  'legacy-service-account-token-secrets',
 ]);
 
 /** The flags each command accepts; anything else is a usage error, never silently ignored. */
@@ -43,6 +45,7 @@ const FLAGS: Record<string, readonly string[]> = {
     'disable-ingress',
     'ingress-http-port',
     'ingress-https-port',
+    'legacy-service-account-token-secrets',
   ],
   agent: [
     'kubeconfig',

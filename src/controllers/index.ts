@@ -3,6 +3,11 @@
 import type { Controller } from './types.js';
 import { namespaceController } from './namespace/index.js';
 import { serviceAccountController } from './serviceaccount/index.js';
+import { tokensController } from './tokens/index.js';
+import { legacyTokenCleaner } from './legacy-token-cleaner/index.js';
+import { csrSigningController } from './csr-signer/index.js';
+import { csrCleaner } from './csr-cleaner/index.js';
+import type { CertificateAuthority, KeyInput } from '../pki/index.js';
 import { garbageCollector } from './garbagecollector/index.js';
 import { nodeLifecycleController } from './nodelifecycle/index.js';
 import { replicaSetController, replicationControllerController } from './replicaset/index.js';
@@ -26,12 +31,30 @@ export interface BuiltinControllerOptions {
   caPem?: string;
   /** The built-in load balancer (`--lb-pool`), or false (`--disable-load-balancer`). */
   loadBalancer?: LoadBalancerOptions | false;
+  /** The service-account signing key: with it (and caPem) token secrets are filled. */
+  serviceAccountKey?: KeyInput;
+  /** Every service account gets a token secret (`--legacy-service-account-token-secrets`). */
+  legacyServiceAccountTokenSecrets?: boolean;
+  /** The cluster CA with its key: approved CSRs for the built-in signers are signed by it. */
+  signingCa?: CertificateAuthority;
 }
 
 export function builtinControllers(o: BuiltinControllerOptions = {}): Controller[] {
   return [
     namespaceController,
     serviceAccountController({ ...(o.caPem ? { caPem: o.caPem } : {}) }),
+    ...(o.serviceAccountKey && o.caPem
+      ? [
+          tokensController({
+            signingKey: o.serviceAccountKey,
+            caPem: o.caPem,
+            autoGenerate: o.legacyServiceAccountTokenSecrets ?? false,
+          }),
+          legacyTokenCleaner(),
+        ]
+      : []),
+    ...(o.signingCa ? [csrSigningController({ ca: o.signingCa })] : []),
+    csrCleaner,
     garbageCollector,
     nodeLifecycleController,
     replicaSetController,

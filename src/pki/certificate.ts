@@ -33,6 +33,8 @@ export type ExtKeyUsage = 'serverAuth' | 'clientAuth';
 
 export interface CertificateTemplate {
   subject: DistinguishedName;
+  /** A subject already encoded (copied from a certificate request); wins over `subject`. */
+  rawSubject?: Buffer;
   /** The issuer's Name exactly as encoded in its certificate; absent for a self-signed one. */
   issuerName?: Buffer;
   /** The issuer's key identifier, copied into the authority key identifier. */
@@ -43,6 +45,10 @@ export interface CertificateTemplate {
   notAfter: Date;
   isCa: boolean;
   extKeyUsage?: ExtKeyUsage[];
+  /** Key usage bits by RFC 5280 position (0 digitalSignature … 8 decipherOnly); [] = none. */
+  keyUsageBits?: number[];
+  /** Extended key usages by OID, beside (after) `extKeyUsage`. */
+  extKeyUsageOids?: string[];
   altNames?: AltNames;
 }
 
@@ -81,6 +87,17 @@ function extension(id: string, critical: boolean, value: Buffer): Buffer {
   return der.seq(der.oid(id), ...(critical ? [der.bool(true)] : []), der.octets(value));
 }
 
+/** A KeyUsage BIT STRING from bit positions, without trailing zero bits (DER). */
+function keyUsageFromBits(bits: number[]): Buffer {
+  const bytes = Buffer.alloc(2);
+  for (const b of bits) bytes[b >> 3] = (bytes[b >> 3] ?? 0) | (0x80 >> (b & 7));
+  const length = bytes[1] ? 2 : 1;
+  const last = bytes[length - 1] ?? 0;
+  let unused = 0;
+  while (unused < 8 && !(last & (1 << unused))) unused++;
+  return der.bitString(bytes.subarray(0, length), unused === 8 ? 0 : unused);
+}
+
 function keyUsage(isCa: boolean): Buffer {
   // Bits: digitalSignature(0) keyCertSign(5) cRLSign(6); DER drops trailing zero bits.
   return isCa ? der.bitString(Buffer.from([0x86]), 1) : der.bitString(Buffer.from([0x80]), 7);
@@ -101,12 +118,18 @@ function serialNumber(): Buffer {
 
 /** Signs a certificate; returns its DER. */
 export function buildCertificate(t: CertificateTemplate): Buffer {
-  const subject = encodeName(t.subject);
+  const subject = t.rawSubject ?? encodeName(t.subject);
   const algorithm = signatureAlgorithm(t.signingKey);
+  const extUsages = [...(t.extKeyUsage ?? []).map((u) => OID[u]), ...(t.extKeyUsageOids ?? [])];
+  const usageBits = t.keyUsageBits;
   const extensions = [
-    extension(OID.keyUsage, true, keyUsage(t.isCa)),
-    ...(t.extKeyUsage?.length
-      ? [extension(OID.extKeyUsage, false, der.seq(...t.extKeyUsage.map((u) => der.oid(OID[u]))))]
+    ...(usageBits === undefined
+      ? [extension(OID.keyUsage, true, keyUsage(t.isCa))]
+      : usageBits.length
+        ? [extension(OID.keyUsage, true, keyUsageFromBits(usageBits))]
+        : []),
+    ...(extUsages.length
+      ? [extension(OID.extKeyUsage, false, der.seq(...extUsages.map((u) => der.oid(u))))]
       : []),
     extension(OID.basicConstraints, true, t.isCa ? der.seq(der.bool(true)) : der.seq()),
     extension(OID.subjectKeyId, false, der.octets(keyIdentifier(t.publicKey))),

@@ -39,3 +39,16 @@ export {
 } from './service-account-token.js';
 export type { KeyInput } from './jwt.js';
 export type { UserInfo } from './types.js';
+export {
+  LEGACY_ISSUER,
+  readLegacyServiceAccountToken,
+  signLegacyServiceAccountToken,
+  type LegacyTokenClaims,
+  type LegacyTokenSubject,
+} from './legacy-token.js';
+export {
+  parseCertificateRequest,
+  signCertificateRequest,
+  type CertificateRequest,
+  type SignRequestOptions,
+} from './certificate-request.js';

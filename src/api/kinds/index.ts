@@ -3,6 +3,7 @@
 // adding a kind means adding one module here and one entry below.
 
 import type { ResourceDef } from '../types.js';
+import { certificateSigningRequestResource } from './certificatesigningrequest.js';
 import { configMapResource } from './configmap.js';
 import { controllerRevisionResource } from './controllerrevision.js';
 import { daemonSetResource } from './daemonset.js';
@@ -51,6 +52,7 @@ export const otherResources: readonly ResourceDef[] = [
   leaseResource,
   controllerRevisionResource,
   ...rbacResources,
+  certificateSigningRequestResource,
   // Older versions last: each group's first definition of a resource is its preferred one.
   ...legacyIngressResources(ingressResource),
 ];

@@ -128,6 +128,13 @@ export const DEFAULT_OPERATIONS: readonly OpenApiOperation[] = [
   crud('networking.k8s.io', 'ingresses', 'Ingress', true, true, 'v1beta1'),
   crud('extensions', 'ingresses', 'Ingress', true, true, 'v1beta1'),
   crud('coordination.k8s.io', 'leases', 'Lease', true),
+  crud(
+    'certificates.k8s.io',
+    'certificatesigningrequests',
+    'CertificateSigningRequest',
+    false,
+    true,
+  ),
   crud('events.k8s.io', 'events', 'Event', true),
   crud('rbac.authorization.k8s.io', 'clusterrolebindings', 'ClusterRoleBinding', false),
   crud('rbac.authorization.k8s.io', 'clusterroles', 'ClusterRole', false),

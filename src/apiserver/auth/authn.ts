@@ -6,7 +6,7 @@ import { unauthorized } from '../../api/errors.js';
 import { ANONYMOUS, type Credentials, type TokenAuthenticator, type UserInfo } from './types.js';
 
 export interface AuthenticatorChain {
-  authenticate(c: Credentials): UserInfo;
+  authenticate(c: Credentials, warn?: (warning: string) => void): UserInfo;
 }
 
 function withAuthenticated(u: UserInfo): UserInfo {
@@ -21,7 +21,7 @@ export function createAuthenticator(
   anonymousEnabled = true,
 ): AuthenticatorChain {
   return {
-    authenticate(c: Credentials): UserInfo {
+    authenticate(c: Credentials, warn?: (warning: string) => void): UserInfo {
       if (c.certificateUser) return withAuthenticated(c.certificateUser);
       // A certificate that does not verify is an authentication failure, never anonymous.
       if (c.certificateError) throw unauthorized();
@@ -30,7 +30,7 @@ export function createAuthenticator(
         const m = /^Bearer\s+(\S+)$/i.exec(h);
         if (m && m[1]) {
           for (const auth of tokenAuthenticators) {
-            const u = auth(m[1]);
+            const u = auth(m[1], warn);
             if (u) return withAuthenticated(u);
           }
         }

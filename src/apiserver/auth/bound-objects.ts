@@ -1,7 +1,8 @@
 // The objects service-account tokens are bound to (service accounts, pods, secrets, nodes),
 // followed from storage so that every authentication can check them without a storage
 // round trip, as kube-apiserver's token authenticator reads its informers. Only the uid
-// and deletionTimestamp of each object are kept.
+// and deletionTimestamp of each object are kept, and what legacy (secret-based) tokens are
+// checked against: a token secret's token and labels, a service account's secret names.
 //
 // The store publishes a committed write to its watchers before the write returns, so a
 // deletion is seen here before the client that made it gets its answer.
@@ -14,7 +15,23 @@ export interface BoundObject {
   uid: string;
   /** RFC 3339, when the object is being deleted. */
   deletionTimestamp?: string;
+  /** A service-account-token secret's parts that legacy tokens are checked against. */
+  legacyToken?: LegacyTokenSecret;
+  /** A service account's `.secrets` names (the auto-generated token secrets among them). */
+  secretNames?: string[];
 }
+
+export interface LegacyTokenSecret {
+  /** `data.token` as stored (base64). */
+  token: string;
+  /** The `kubernetes.io/legacy-token-invalid-since` label. */
+  invalidSince?: string;
+  /** The `kubernetes.io/legacy-token-last-used` label. */
+  lastUsed?: string;
+}
+
+export const LEGACY_TOKEN_LAST_USED_LABEL = 'kubernetes.io/legacy-token-last-used';
+export const LEGACY_TOKEN_INVALID_SINCE_LABEL = 'kubernetes.io/legacy-token-invalid-since';
 
 export interface BoundObjectCache {
   /** The object as last seen in storage; undefined when it does not exist. */
@@ -33,15 +50,35 @@ const RETRY_MS = 200;
 const prefixOf = (resource: BoundResource): string => `/registry/core/${resource}/`;
 
 /** The part of the object that binds tokens, or undefined for a value that is not JSON. */
+interface StoredParts {
+  metadata?: { uid?: unknown; deletionTimestamp?: unknown; labels?: Record<string, unknown> };
+  type?: unknown;
+  data?: { token?: unknown };
+  secrets?: unknown;
+}
+
 function boundPart(value: string): BoundObject | undefined {
   try {
-    const meta = (
-      JSON.parse(value) as { metadata?: { uid?: unknown; deletionTimestamp?: unknown } }
-    ).metadata;
+    const o = JSON.parse(value) as StoredParts;
+    const meta = o.metadata;
     if (typeof meta?.uid !== 'string') return undefined;
-    return typeof meta.deletionTimestamp === 'string'
-      ? { uid: meta.uid, deletionTimestamp: meta.deletionTimestamp }
-      : { uid: meta.uid };
+    const out: BoundObject = { uid: meta.uid };
+    if (typeof meta.deletionTimestamp === 'string') out.deletionTimestamp = meta.deletionTimestamp;
+    if (o.type === 'kubernetes.io/service-account-token' && typeof o.data?.token === 'string') {
+      const labels = meta.labels ?? {};
+      const invalidSince = labels[LEGACY_TOKEN_INVALID_SINCE_LABEL];
+      const lastUsed = labels[LEGACY_TOKEN_LAST_USED_LABEL];
+      out.legacyToken = {
+        token: o.data.token,
+        ...(typeof invalidSince === 'string' ? { invalidSince } : {}),
+        ...(typeof lastUsed === 'string' ? { lastUsed } : {}),
+      };
+    }
+    if (Array.isArray(o.secrets))
+      out.secretNames = (o.secrets as { name?: unknown }[])
+        .map((r) => r?.name)
+        .filter((n): n is string => typeof n === 'string');
+    return out;
   } catch {
     return undefined;
   }

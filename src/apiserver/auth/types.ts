@@ -16,8 +16,14 @@ export interface Credentials {
   certificateError?: string;
 }
 
-/** A token authenticator returns the user, or undefined when the token is not its own. */
-export type TokenAuthenticator = (token: string) => UserInfo | undefined;
+/**
+ * A token authenticator returns the user, or undefined when the token is not its own; `warn`
+ * adds a warning to the response (e.g. for a deprecated kind of token).
+ */
+export type TokenAuthenticator = (
+  token: string,
+  warn?: (warning: string) => void,
+) => UserInfo | undefined;
 
 export interface AuthorizationAttributes {
   user: UserInfo;

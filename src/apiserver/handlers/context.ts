@@ -18,6 +18,8 @@ export interface ServerParts {
   /** For TokenReview: authenticates a presented token. */
   authn?: AuthenticatorChain;
   fields: FieldTracker;
+  /** Validating admission of writes (e.g. who may approve or sign a CSR). */
+  admission?: ValidatingAdmission;
   /** Unknown-field detection for fieldValidation (from the OpenAPI schemas). */
   findUnknownFields?: (
     gvk: { group: string; version: string; kind: string },
@@ -33,6 +35,36 @@ export interface ServerParts {
    * escalation prevention); throws the Status to send.
    */
   admitWrite?: (r: ResourceRequest, obj: KubeObject, old: KubeObject | undefined) => void;
+}
+
+/** A write as validating admission plugins see it, after the strategy has prepared it. */
+export interface AdmissionAttributes {
+  user: RequestContext['user'];
+  def: ResourceDef;
+  subresource: string;
+  object: KubeObject;
+  /** The stored object, for updates. */
+  old: KubeObject | undefined;
+}
+
+export type ValidatingAdmission = (a: AdmissionAttributes) => void;
+
+/** The requester and the admission check, for the registry's write options. */
+export function admissionOptions(r: ResourceRequest): {
+  user: RequestContext['user'];
+  admit: (obj: KubeObject, old: KubeObject | undefined) => void;
+} {
+  return {
+    user: r.ctx.user,
+    admit: (object, old) =>
+      r.parts.admission?.({
+        user: r.ctx.user,
+        def: r.def,
+        subresource: r.info.subresource,
+        object,
+        old,
+      }),
+  };
 }
 
 export interface ResourceRequest {

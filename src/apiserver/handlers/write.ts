@@ -26,7 +26,13 @@ import type { ApiResponse } from '../types.js';
 import { groupResource, type DeleteOptions } from '../registry/generic.js';
 import { apiVersionOf } from '../registry/keys.js';
 import { applyPatch } from '../patch/index.js';
-import { checkDryRun, isDryRun, selectorsFor, type ResourceRequest } from './context.js';
+import {
+  admissionOptions,
+  checkDryRun,
+  isDryRun,
+  selectorsFor,
+  type ResourceRequest,
+} from './context.js';
 import { render } from './read.js';
 import { boolParam, optionalBoolParam } from '../query-params.js';
 
@@ -176,6 +182,7 @@ export async function createObject(r: ResourceRequest): Promise<ApiResponse> {
   const created = await r.parts.registry.create(r.def, r.info.namespace, body, {
     dryRun: isDryRun(r.query),
     fieldManager: manager,
+    ...admissionOptions(r),
     mutateBeforeWrite: (obj) => {
       r.parts.admitWrite?.(r, obj, undefined);
       r.parts.fields.recordUpdate(r.def, obj, undefined, manager, r.ctx.now);
@@ -192,6 +199,7 @@ export async function updateObject(r: ResourceRequest): Promise<ApiResponse> {
   const updated = await r.parts.registry.update(r.def, r.info.namespace, r.info.name, body, {
     dryRun: isDryRun(r.query),
     ...(sub ? { subresource: sub } : {}),
+    ...admissionOptions(r),
     mutateBeforeWrite: (obj, old) => {
       r.parts.admitWrite?.(r, obj, old);
       r.parts.fields.recordUpdate(r.def, obj, old, manager, r.ctx.now, sub || undefined);
@@ -243,6 +251,7 @@ export async function patchObject(r: ResourceRequest): Promise<ApiResponse> {
       const updated = await registry.update(r.def, r.info.namespace, r.info.name, patched, {
         dryRun: isDryRun(r.query),
         ...(sub ? { subresource: sub } : {}),
+        ...admissionOptions(r),
         mutateBeforeWrite: (obj, old) => {
           r.parts.admitWrite?.(r, obj, old);
           r.parts.fields.recordUpdate(r.def, obj, old, manager, r.ctx.now, sub);
@@ -326,6 +335,7 @@ async function applyObject(r: ResourceRequest, sub: string | undefined): Promise
         merged.metadata.name = r.info.name;
         const created = await registry.create(r.def, r.info.namespace, merged, {
           dryRun: isDryRun(r.query),
+          ...admissionOptions(r),
           mutateBeforeWrite: (obj) => r.parts.admitWrite?.(r, obj, undefined),
         });
         return json(201, render(r, created));
@@ -334,6 +344,7 @@ async function applyObject(r: ResourceRequest, sub: string | undefined): Promise
       const updated = await registry.update(r.def, r.info.namespace, r.info.name, merged, {
         dryRun: isDryRun(r.query),
         ...(sub ? { subresource: sub } : {}),
+        ...admissionOptions(r),
         mutateBeforeWrite: (obj, old) => r.parts.admitWrite?.(r, obj, old),
       });
       return json(200, render(r, updated));

@@ -9,6 +9,7 @@ import { INTSTR_PROTO, META_PROTO, META_V1_PROTO, RESOURCE_PROTO } from './schem
 import {
   AUTOSCALING_PROTO,
   AUTOSCALING_V2_PROTO,
+  CERTIFICATES_PROTO,
   NETWORKING_PROTO,
   POLICY_PROTO,
   SCHEDULING_PROTO,
@@ -32,6 +33,7 @@ const SOURCES = [
   SCHEDULING_PROTO,
   AUTOSCALING_PROTO,
   AUTOSCALING_V2_PROTO,
+  CERTIFICATES_PROTO,
 ];
 
 /** apiVersion → protobuf package → the kinds of that group version we decode. */
@@ -71,6 +73,10 @@ const GROUP_VERSIONS: Record<string, { pkg: string; kinds: string[] }> = {
   'scheduling.k8s.io/v1': { pkg: 'k8s.io.api.scheduling.v1', kinds: ['PriorityClass'] },
   'autoscaling/v1': { pkg: 'k8s.io.api.autoscaling.v1', kinds: ['HorizontalPodAutoscaler'] },
   'autoscaling/v2': { pkg: 'k8s.io.api.autoscaling.v2', kinds: ['HorizontalPodAutoscaler'] },
+  'certificates.k8s.io/v1': {
+    pkg: 'k8s.io.api.certificates.v1',
+    kinds: ['CertificateSigningRequest'],
+  },
 };
 
 /** DeleteOptions is registered in every group version, so it may come with any of them. */

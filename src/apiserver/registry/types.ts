@@ -3,7 +3,7 @@
 
 import type { ApiError } from '../../api/errors.js';
 import type { FieldRequirement, LabelSelector } from '../../api/labels.js';
-import type { KubeObject, ResourceDef } from '../../api/types.js';
+import type { KubeObject, ResourceDef, StrategyContext } from '../../api/types.js';
 import type { Store } from '../../storage/index.js';
 import type { ObjectCodec } from './codec.js';
 
@@ -80,6 +80,10 @@ export interface WriteOptions {
   fieldManager?: string;
   /** Called with the object about to be written (after defaults and validation). */
   mutateBeforeWrite?: (obj: KubeObject, old: KubeObject | undefined) => void;
+  /** The requester, given to the strategy on create. */
+  user?: StrategyContext['user'];
+  /** Validating admission: the object as it will be stored (throws to refuse the write). */
+  admit?: (obj: KubeObject, old: KubeObject | undefined) => void;
 }
 
 export interface DeleteOptions {

@@ -22,8 +22,12 @@ import { formatTime } from '../../api/time.js';
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
-function strategyContext(core: RegistryCore, namespace: string): StrategyContext {
-  return { namespace, now: core.clock.now() };
+function strategyContext(
+  core: RegistryCore,
+  namespace: string,
+  user?: StrategyContext['user'],
+): StrategyContext {
+  return { namespace, now: core.clock.now(), ...(user ? { user } : {}) };
 }
 
 /** Everything but metadata and status: what a generation change is measured against. */
@@ -63,7 +67,7 @@ export async function createObject(
     delete meta.namespace;
   }
   const now = core.clock.now();
-  const ctx = strategyContext(core, namespace);
+  const ctx = strategyContext(core, namespace, opts.user);
   // Names are at most 63 characters: the prefix is cut to leave room for the suffix.
   if (!meta.name && meta.generateName) meta.name = meta.generateName.slice(0, 58) + randomSuffix();
   if (def.namespaced) await checkNamespaceOpen(core, def, meta.namespace ?? '', meta.name);
@@ -93,6 +97,7 @@ export async function createObject(
   const finish = await core.hooksOf(def).beforeCreate?.(obj, { registry: core, now });
   let stored: KubeObject | undefined;
   try {
+    opts.admit?.(obj, undefined);
     if (opts.dryRun) {
       if (await core.store.get(objectKey(def, namespace, meta.name)))
         throw alreadyExists(gr, meta.name);
@@ -189,6 +194,7 @@ export async function updateObject(
     const finish = await core.hooksOf(def).beforeUpdate?.(obj, old, { registry: core, now });
     let stored: KubeObject | undefined;
     try {
+      opts.admit?.(obj, old);
       // A no-op write is not written (and so produces no watch event), as etcd3's GuaranteedUpdate.
       if (core.codec.encode(def, obj) === core.codec.encode(def, old)) return old;
       if (opts.dryRun) return reorder(obj);
@@ -242,10 +248,11 @@ function mergeForUpdate(
   const keep = old.metadata;
   let out: KubeObject;
   const subStrategy = subresource ? subresourceStrategy(def, subresource) : undefined;
-  if (subresource === 'finalize' || subresource === 'status') {
+  const statusLike = subresource === 'status' || subresource === 'approval';
+  if (subresource === 'finalize' || statusLike) {
     // A subresource write changes only its part: the rest comes from the stored object.
     out = structuredClone(old);
-    if (subresource === 'status') {
+    if (statusLike) {
       // Status writes take status and metadata from the request (the kind's status
       // strategy resets what it must, e.g. a Deployment's labels); everything else stays.
       if ('status' in obj) out['status'] = obj['status'];

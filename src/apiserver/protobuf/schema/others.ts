@@ -308,3 +308,41 @@ message HorizontalPodAutoscalerCondition {
   optional int64 observedGeneration = 6 [(json) = "ptr"];
 }
 `;
+
+// certificates.k8s.io/v1 CertificateSigningRequest: kubectl's `certificate approve|deny`
+// sends it to the approval subresource.
+export const CERTIFICATES_PROTO = `
+syntax = "proto2";
+package k8s.io.api.certificates.v1;
+
+message CertificateSigningRequest {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional CertificateSigningRequestSpec spec = 2;
+  optional CertificateSigningRequestStatus status = 3;
+}
+
+message CertificateSigningRequestSpec {
+  optional bytes request = 1 [(json) = "always"];
+  optional string signerName = 7 [(json) = "always"];
+  optional int32 expirationSeconds = 8 [(json) = "ptr"];
+  repeated string usages = 5;
+  optional string username = 2;
+  optional string uid = 3;
+  repeated string groups = 4;
+  map<string, .k8s.io.api.authentication.v1.ExtraValue> extra = 6;
+}
+
+message CertificateSigningRequestStatus {
+  repeated CertificateSigningRequestCondition conditions = 1;
+  optional bytes certificate = 2;
+}
+
+message CertificateSigningRequestCondition {
+  optional string type = 1 [(json) = "always"];
+  optional string status = 6 [(json) = "always"];
+  optional string reason = 2;
+  optional string message = 3;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastUpdateTime = 4;
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.Time lastTransitionTime = 5;
+}
+`;
