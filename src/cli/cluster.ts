@@ -53,7 +53,12 @@ const CONTROLLER_ACCOUNTS: Record<string, string> = {
   'endpointslicemirroring-controller': 'endpointslicemirroring-controller',
   'clusterrole-aggregation-controller': 'clusterrole-aggregation-controller',
   'service-lb-controller': SKIFF_IDENTITIES.serviceLoadBalancer,
+  'legacy-serviceaccount-token-cleaner': 'legacy-service-account-token-cleaner',
+  'csrsigning-controller': 'certificate-controller',
+  csrcleaner: 'certificate-controller',
 };
+/** Controllers kube-controller-manager runs with its own (root) credentials, not an account. */
+const ROOT_CLIENT_CONTROLLERS = new Set(['serviceaccount-token-controller']);
 export { primaryAddress };
 
 export interface ClusterOptions {
@@ -232,10 +237,12 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       clientFor: (controller) =>
         controller === SCHEDULER_NAME
           ? inProcess('system:kube-scheduler', [], 'kube-scheduler')
-          : asServiceAccount(
-              CONTROLLER_ACCOUNTS[controller] ?? controller,
-              'kube-controller-manager',
-            ),
+          : ROOT_CLIENT_CONTROLLERS.has(controller)
+            ? inProcess('system:kube-controller-manager', [], 'kube-controller-manager')
+            : asServiceAccount(
+                CONTROLLER_ACCOUNTS[controller] ?? controller,
+                'kube-controller-manager',
+              ),
       controllers: [
         ...builtinControllers({
           caPem: pki.ca.certPem,
