@@ -101,7 +101,7 @@ export interface NodeAuth {
 }
 
 export function createNodeAuth(o: {
-  client: Client;
+  client: Pick<Client, 'create'>;
   nodeName: string;
   now?: () => number;
 }): NodeAuth {

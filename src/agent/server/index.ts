@@ -3,6 +3,7 @@
 // bearer-token authentication and SubjectAccessReview authorization.
 
 export { createNodeServer } from './server.js';
+export { createNodeServerThread, type NodeServerThreadOptions } from './thread/index.js';
 export { agentBackend, type PodRuntimeAccess } from './backend.js';
 export type {
   NodeConfigz,
@@ -16,6 +17,7 @@ export type {
   ExecTarget,
   ExitResult,
   LogRequest,
+  PortForwardAddress,
   PortForwardTarget,
   StreamingBackend,
 } from './streaming/types.js';

@@ -77,7 +77,10 @@ export function createNodeServer(o: NodeServerOptions): NodeServer {
   let boundPort: number | undefined;
 
   /** A PlainHttpError from the stream checks, as the kubelet writes it. */
-  const streamCall = (ex: Exchange, fn: (s: StreamExchange) => void): void => {
+  const streamCall = async (
+    ex: Exchange,
+    fn: (s: StreamExchange) => Promise<void>,
+  ): Promise<void> => {
     const s: StreamExchange = {
       req: ex.req,
       query: ex.query,
@@ -85,7 +88,7 @@ export function createNodeServer(o: NodeServerOptions): NodeServer {
     };
     try {
       if (ex.upgrade) ex.res.detachSocket(ex.upgrade.socket as Socket);
-      fn(s);
+      await fn(s);
     } catch (e) {
       if (ex.upgrade) ex.res.assignSocket(ex.upgrade.socket as Socket);
       const err = e instanceof PlainHttpError ? e : new PlainHttpError(500, String(e));
@@ -161,12 +164,12 @@ export function createNodeServer(o: NodeServerOptions): NodeServer {
       {
         methods: GET,
         segments: 0,
-        run: (ex) =>
+        run: async (ex) =>
           writeJson(ex.res, 200, {
             kind: 'PodList',
             apiVersion: 'v1',
             metadata: {},
-            items: o.pods.list(),
+            items: await o.pods.list(),
           }),
       },
     ],
