@@ -27,7 +27,7 @@ import { nodeHostProblems, PreflightError } from './preflight.js';
 import { dialTcp } from './netns-dial.js';
 import {
   agentBackend,
-  createNodeServerThread,
+  createNodeServer,
   type NodeServer,
   type PodRuntimeAccess,
   type StatsProvider,
@@ -319,10 +319,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
 
   let nodeServer: NodeServer | undefined;
   async function startServer(so: NonNullable<NodeAgentOptions['server']>): Promise<number> {
-    // On a thread of its own: its TLS and stream framing then use another core than the
-    // agent's (and, in `skiff up`, the API server's) thread.
-    const server = createNodeServerThread({
-      onError: (e) => log.error("the node server's thread failed", { error: String(e) }),
+    const server = createNodeServer({
       nodeName: o.nodeName,
       certPem: so.certPem,
       keyPem: so.keyPem,
@@ -515,10 +512,6 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
     portForward(namespace, pod, port, onread) {
       const w = findPod(namespace, pod);
       return dialTcp(w.netnsPath, '127.0.0.1', port, undefined, onread);
-    },
-    portForwardAddress(namespace, pod, port) {
-      const w = findPod(namespace, pod);
-      return { ...(w.netnsPath ? { netns: w.netnsPath } : {}), host: '127.0.0.1', port };
     },
     async stopPods(maxGraceSeconds = 30) {
       stopping = true;

@@ -2,8 +2,7 @@
 // one long-lived helper per namespace (this Node binary under nsenter, spoken to over IPC)
 // makes each connection there and hands the connected socket back: after that the bytes flow
 // through this process's own socket, as fast as any other. Without a namespace the same
-// happens in-process. Helpers are per thread: the node server's thread has its own, and its
-// sockets are then read there.
+// happens in-process.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';

@@ -10,11 +10,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import {
-  createNodeServer,
-  createNodeServerThread,
-  type NodeServer,
-} from '../../src/agent/server/index.js';
+import { createNodeServer, type NodeServer } from '../../src/agent/server/index.js';
 import type { ExecSession, ExecTarget } from '../../src/agent/server/streaming/types.js';
 import { bootstrapPolicyAuthorizer, superUserAuthorizer } from '../../src/apiserver/auth/authz.js';
 import type { Authorizer, TokenAuthenticator, UserInfo } from '../../src/apiserver/auth/types.js';
@@ -127,11 +123,6 @@ export interface KubectlChainOptions {
   tokens?: Record<string, UserInfo>;
   /** Authorizers before the superuser and bootstrap policy ones. */
   authorizers?: Authorizer[];
-  /**
-   * The node server on a thread of its own, as the agent runs it (default: when
-   * SKIFF_NODE_SERVER_THREAD is 1).
-   */
-  thread?: boolean;
 }
 
 const ADMIN = { name: 'test-admin', groups: ['system:masters'] };
@@ -225,8 +216,7 @@ export async function startKubectlChain(
     commonName: `system:node:${CHAIN_NODE}`,
     altNames: { dnsNames: [CHAIN_NODE, 'localhost'], ips: ['127.0.0.1'] },
   });
-  const thread = o.thread ?? process.env['SKIFF_NODE_SERVER_THREAD'] === '1';
-  const node = (thread ? createNodeServerThread : createNodeServer)({
+  const node = createNodeServer({
     nodeName: CHAIN_NODE,
     certPem: serving.certPem,
     keyPem: serving.keyPem,

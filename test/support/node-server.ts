@@ -22,7 +22,6 @@ import {
 } from '../../src/pki/index.js';
 import {
   createNodeServer,
-  createNodeServerThread,
   type NodeServer,
   type NodeServerOptions,
 } from '../../src/agent/server/index.js';
@@ -194,13 +193,7 @@ export interface NodeServerHarnessOptions {
   /** Bearer tokens the API server knows. */
   tokens?: Record<string, UserInfo>;
   stats?: NodeServerOptions['stats'];
-  /** Not with `thread`: the thread keeps the real clock. */
   clock?: NodeServerOptions['clock'];
-  /**
-   * The node server on a thread of its own, as the agent runs it (default: when
-   * SKIFF_NODE_SERVER_THREAD is 1).
-   */
-  thread?: boolean;
 }
 
 export async function startNodeServer(o: NodeServerHarnessOptions): Promise<NodeServerHarness> {
@@ -236,8 +229,7 @@ export async function startNodeServer(o: NodeServerHarnessOptions): Promise<Node
     altNames: { dnsNames: [NODE_NAME, 'localhost'], ips: ['127.0.0.1'] },
   });
   const foreignCa = createCertificateAuthority();
-  const thread = o.thread ?? process.env['SKIFF_NODE_SERVER_THREAD'] === '1';
-  const options: NodeServerOptions = {
+  const server = createNodeServer({
     nodeName: NODE_NAME,
     certPem: serving.certPem,
     keyPem: serving.keyPem,
@@ -252,8 +244,7 @@ export async function startNodeServer(o: NodeServerHarnessOptions): Promise<Node
       clusterDomain: 'cluster.local',
       podCIDR: '10.244.0.0/24',
     },
-  };
-  const server = thread ? createNodeServerThread(options) : createNodeServer(options);
+  });
   const port = await server.listen(0, '127.0.0.1');
 
   const connectAs = (caller: Caller = {}) =>

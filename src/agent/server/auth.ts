@@ -101,7 +101,7 @@ export interface NodeAuth {
 }
 
 export function createNodeAuth(o: {
-  client: Pick<Client, 'create'>;
+  client: Client;
   nodeName: string;
   now?: () => number;
 }): NodeAuth {

@@ -8,7 +8,6 @@ import { LogNotFoundError } from '../runtime/index.js';
 import type {
   ExecSession as StreamingSession,
   ExecTarget,
-  PortForwardAddress,
   StreamingBackend,
 } from './streaming/types.js';
 
@@ -38,8 +37,6 @@ export interface PodRuntimeAccess {
   ): Promise<AsyncIterable<Buffer>>;
   /** A connection to the pod's port, read into `onread`'s buffer when given. */
   portForward(namespace: string, pod: string, port: number, onread?: OnReadOpts): Promise<Duplex>;
-  /** Where portForward connects: the pod's network namespace and address. */
-  portForwardAddress(namespace: string, pod: string, port: number): PortForwardAddress;
 }
 
 export function agentBackend(agent: PodRuntimeAccess): StreamingBackend {
@@ -71,7 +68,6 @@ export function agentBackend(agent: PodRuntimeAccess): StreamingBackend {
       else t.signal.addEventListener('abort', () => socket.destroy(), { once: true });
       return socket;
     },
-    portForwardAddress: async (t) => agent.portForwardAddress(t.namespace, t.pod, t.port),
     async *logs(r) {
       let lines: AsyncIterable<Buffer>;
       try {

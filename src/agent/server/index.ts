@@ -3,7 +3,6 @@
 // bearer-token authentication and SubjectAccessReview authorization.
 
 export { createNodeServer } from './server.js';
-export { createNodeServerThread, type NodeServerThreadOptions } from './thread/index.js';
 export { agentBackend, type PodRuntimeAccess } from './backend.js';
 export type {
   NodeConfigz,
@@ -17,7 +16,6 @@ export type {
   ExecTarget,
   ExitResult,
   LogRequest,
-  PortForwardAddress,
   PortForwardTarget,
   StreamingBackend,
 } from './streaming/types.js';

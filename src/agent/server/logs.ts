@@ -99,16 +99,13 @@ export async function serveContainerLogs(
   res: ServerResponse,
   deps: {
     backend: StreamingBackend;
-    getPod(
-      namespace: string,
-      name: string,
-    ): KubeObject | undefined | Promise<KubeObject | undefined>;
+    getPod(namespace: string, name: string): KubeObject | undefined;
     now(): Date;
   },
 ): Promise<void> {
   const opts = parseLogOptions(r.query);
   if ('status' in opts) return writeText(res, opts.status, opts.body);
-  const obj = await deps.getPod(r.namespace, r.pod);
+  const obj = deps.getPod(r.namespace, r.pod);
   if (!obj) return writeText(res, 404, `pod ${JSON.stringify(r.pod)} does not exist`);
   const pod = podView(obj);
   if (!hasContainer(pod, r.container))

@@ -77,10 +77,7 @@ export function createNodeServer(o: NodeServerOptions): NodeServer {
   let boundPort: number | undefined;
 
   /** A PlainHttpError from the stream checks, as the kubelet writes it. */
-  const streamCall = async (
-    ex: Exchange,
-    fn: (s: StreamExchange) => Promise<void>,
-  ): Promise<void> => {
+  const streamCall = (ex: Exchange, fn: (s: StreamExchange) => void): void => {
     const s: StreamExchange = {
       req: ex.req,
       query: ex.query,
@@ -88,7 +85,7 @@ export function createNodeServer(o: NodeServerOptions): NodeServer {
     };
     try {
       if (ex.upgrade) ex.res.detachSocket(ex.upgrade.socket as Socket);
-      await fn(s);
+      fn(s);
     } catch (e) {
       if (ex.upgrade) ex.res.assignSocket(ex.upgrade.socket as Socket);
       const err = e instanceof PlainHttpError ? e : new PlainHttpError(500, String(e));
@@ -164,12 +161,12 @@ export function createNodeServer(o: NodeServerOptions): NodeServer {
       {
         methods: GET,
         segments: 0,
-        run: async (ex) =>
+        run: (ex) =>
           writeJson(ex.res, 200, {
             kind: 'PodList',
             apiVersion: 'v1',
             metadata: {},
-            items: await o.pods.list(),
+            items: o.pods.list(),
           }),
       },
     ],

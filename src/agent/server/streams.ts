@@ -37,7 +37,7 @@ export interface StreamExchange {
 
 export interface StreamDeps {
   backend: StreamingBackend;
-  getPod(namespace: string, name: string): KubeObject | undefined | Promise<KubeObject | undefined>;
+  getPod(namespace: string, name: string): KubeObject | undefined;
   streamCreationTimeoutMs: number;
 }
 
@@ -149,11 +149,11 @@ export function createStreamServer(deps: StreamDeps) {
   }
 
   /** /exec and /attach: `{namespace}/{pod}[/{uid}]/{container}`. */
-  async function command(
+  function command(
     kind: 'exec' | 'attach',
     ex: StreamExchange,
     p: { namespace: string; pod: string; container: string },
-  ): Promise<void> {
+  ): void {
     const q = ex.query;
     const tty = q.get('tty') === '1';
     const flags = {
@@ -165,7 +165,7 @@ export function createStreamServer(deps: StreamDeps) {
     };
     if (!flags.stdin && !flags.stdout && !flags.stderr)
       throw new PlainHttpError(400, 'you must specify at least 1 of stdin, stdout, stderr');
-    const obj = await deps.getPod(p.namespace, p.pod);
+    const obj = deps.getPod(p.namespace, p.pod);
     if (!obj) throw new PlainHttpError(404, 'pod does not exist');
     const pod = podView(obj);
     const problem = hasContainer(pod, p.container)
@@ -203,10 +203,10 @@ export function createStreamServer(deps: StreamDeps) {
   }
 
   /** /portForward: `{namespace}/{pod}[/{uid}]`. */
-  async function portForward(
+  function portForward(
     ex: StreamExchange,
     p: { namespace: string; pod: string; uid: string },
-  ): Promise<void> {
+  ): void {
     const offered = listHeader(ex.req.headers['sec-websocket-protocol']);
     // WebSocket clients name their ports in the query. The SPDY tunnel carries them in its
     // streams' headers, as SPDY does, so it needs none.
@@ -219,7 +219,7 @@ export function createStreamServer(deps: StreamDeps) {
         throw new PlainHttpError(400, (e as Error).message);
       }
     }
-    const obj = await deps.getPod(p.namespace, p.pod);
+    const obj = deps.getPod(p.namespace, p.pod);
     if (!obj) throw new PlainHttpError(404, 'pod does not exist');
     const pod: PodView = podView(obj);
     if (p.uid && pod.uid !== p.uid) throw new PlainHttpError(404, 'pod not found');

@@ -12,17 +12,11 @@ export interface StatsProvider {
   resourceMetrics(): Promise<string>;
 }
 
-/**
- * The pods bound to this node, as the agent's informer holds them (or, from the server's
- * thread, as the agent's thread answers: hence the promises).
- */
+/** The pods bound to this node, as the agent's informer holds them. */
 export interface PodSource {
-  list(): KubeObject[] | Promise<KubeObject[]>;
-  get(namespace: string, name: string): KubeObject | undefined | Promise<KubeObject | undefined>;
+  list(): KubeObject[];
+  get(namespace: string, name: string): KubeObject | undefined;
 }
-
-/** What the server asks of the API server: TokenReviews and SubjectAccessReviews. */
-export type ReviewClient = Pick<Client, 'create'>;
 
 /** The kubelet configuration fields /configz reports (what applies to this node). */
 export interface NodeConfigz {
@@ -39,7 +33,7 @@ export interface NodeServerOptions {
   keyPem: string;
   clientCaPem: string;
   /** Reaches the API server for TokenReview and SubjectAccessReview. */
-  client: ReviewClient;
+  client: Client;
   pods: PodSource;
   /** Runs exec, attach, port-forward and logs in this node's pods. */
   backend: StreamingBackend;

@@ -51,13 +51,6 @@ export interface PortForwardTarget {
   onread?: OnReadOpts;
 }
 
-/** Where a pod's port is reached: an address inside a network namespace (none: this one). */
-export interface PortForwardAddress {
-  netns?: string;
-  host: string;
-  port: number;
-}
-
 export interface LogRequest {
   namespace: string;
   pod: string;
@@ -82,14 +75,6 @@ export interface StreamingBackend {
   attach(target: ExecTarget): ExecSession | Promise<ExecSession>;
   /** A TCP connection to `port` inside the pod's network namespace. */
   portForward(target: PortForwardTarget): Promise<Duplex>;
-  /**
-   * Where portForward would connect, for a caller that makes the connection itself (the
-   * node server on a thread of its own, which then reads the pod's bytes there). Optional:
-   * without it such a caller relays the backend's connection.
-   */
-  portForwardAddress?(
-    target: Omit<PortForwardTarget, 'signal' | 'onread'>,
-  ): Promise<PortForwardAddress>;
   /**
    * The container's log. Throwing (or failing on the first read) answers the request with
    * 400 and the error's message, as the kubelet does.
