@@ -9,8 +9,9 @@ import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { versionInfo } from '../apiserver/version.js';
 import { intFlag, stringFlag, UsageError, type ParsedArgs } from './args.js';
-import type { Transport } from '../client/index.js';
+import type { Client, Transport } from '../client/index.js';
 import type { Io } from './commands.js';
+import { NODE_COMPONENTS, type NodeComponent } from './node-components.js';
 import { dataPaths } from './paths.js';
 import { guardProcess, isAlive, whenOwnerGone } from './process.js';
 import { proxyModeFlag, startNodeProxy } from './service-proxy.js';
@@ -28,9 +29,10 @@ export interface AgentFlags {
   kubeconfig: string;
   /**
    * Credentials of the node's service proxy, DNS and ingress controller (they need more than
-   * a node may do); default `components.kubeconfig` beside --kubeconfig when there is one.
+   * a node may do, each its own); default the file `skiff node-credentials` writes beside
+   * --kubeconfig, when there is one.
    */
-  componentsKubeconfig?: string;
+  componentKubeconfigs: Partial<Record<NodeComponent, string>>;
   nodeName: string;
   podCIDR: string;
   dataDir: string;
@@ -65,12 +67,16 @@ export function agentFlags(args: ParsedArgs): AgentFlags {
   const clientCaFile = stringFlag(args, 'client-ca-file');
   const proxyMode = proxyModeFlag(args);
   const dataDirFlag = stringFlag(args, 'data-dir');
-  const beside = join(dirname(resolve(kubeconfig)), 'components.kubeconfig');
-  const componentsKubeconfig =
-    stringFlag(args, 'components-kubeconfig') ?? (existsSync(beside) ? beside : undefined);
+  const componentKubeconfigs: Partial<Record<NodeComponent, string>> = {};
+  for (const name of Object.keys(NODE_COMPONENTS) as NodeComponent[]) {
+    const beside = join(dirname(resolve(kubeconfig)), NODE_COMPONENTS[name].file);
+    const file =
+      stringFlag(args, `${name}-kubeconfig`) ?? (existsSync(beside) ? beside : undefined);
+    if (file) componentKubeconfigs[name] = resolve(file);
+  }
   return {
     kubeconfig: resolve(kubeconfig),
-    ...(componentsKubeconfig ? { componentsKubeconfig: resolve(componentsKubeconfig) } : {}),
+    componentKubeconfigs,
     nodeName: (stringFlag(args, 'node-name') ?? hostname()).toLowerCase(),
     podCIDR: stringFlag(args, 'pod-cidr') ?? DEFAULT_POD_CIDR,
     // The agent's own state (images, pods, runtime), apart from a cluster's data dir.
@@ -195,8 +201,8 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
       manager,
     );
   let client;
-  // The service proxy, DNS and ingress controller: their own credentials when given.
-  let componentsClient;
+  // The service proxy, DNS and ingress controller: each its own credentials when given.
+  let clients: Record<NodeComponent, Client>;
   let apiServer: string;
   let caPem: string;
   let server: { certPem: string; keyPem: string; clientCaPem: string };
@@ -206,18 +212,21 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     );
     apiServer = creds.server;
     client = clientOf(creds, `kubelet/${AGENT_VERSION} (linux/${process.arch}) skiff`, 'kubelet');
-    componentsClient = f.componentsKubeconfig
-      ? clientOf(
-          clientOptionsFromKubeconfig(
-            parseKubeconfig(
-              readFlagFile('components-kubeconfig', f.componentsKubeconfig),
-              f.componentsKubeconfig,
-            ),
-          ),
-          `skiff-node-components/${AGENT_VERSION} (linux/${process.arch}) skiff`,
-          'skiff-node-components',
-        )
-      : client;
+    const node = client;
+    const componentClient = (name: NodeComponent, agent: string, manager: string) => {
+      const file = f.componentKubeconfigs[name];
+      if (!file) return node;
+      const options = clientOptionsFromKubeconfig(
+        parseKubeconfig(readFlagFile(`${name}-kubeconfig`, file), file),
+      );
+      return clientOf(options, `${agent}/${AGENT_VERSION} (linux/${process.arch}) skiff`, manager);
+    };
+    // User agents and field managers as `skiff up` names its in-process parts'.
+    clients = {
+      proxy: componentClient('proxy', 'kube-proxy', 'kube-proxy'),
+      dns: componentClient('dns', 'coredns', 'coredns'),
+      ingress: componentClient('ingress', 'skiff-ingress-controller', 'skiff-ingress-controller'),
+    };
     // Without --client-ca-file the node trusts the CA it trusts the API server by.
     const clientCaPem = f.clientCaFile
       ? readFlagFile('client-ca-file', f.clientCaFile)
@@ -269,7 +278,7 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     components.abort();
     commandRunner.close();
     client.transport.close();
-    if (componentsClient !== client) componentsClient.transport.close();
+    for (const c of new Set(Object.values(clients))) if (c !== client) c.transport.close();
     unguard();
     rmSync(pidFile, { force: true });
   };
@@ -282,7 +291,7 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     await step(io.out, `node ${f.nodeName} Ready`, () => agent.start());
     // The node's service proxy, as kube-proxy beside the kubelet (with its own credentials).
     proxy = await startNodeProxy({
-      client: componentsClient,
+      client: clients.proxy,
       signal: components.signal,
       nodeName: f.nodeName,
       nodeIP: f.nodeIP ?? defaultNodeIP(f.podCIDR),
@@ -299,19 +308,19 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     const { startNodeDns } = await import('./dns.js');
     dns = await startNodeDns({
       flags: f.dns,
-      client: componentsClient,
+      client: clients.dns,
       nodeName: f.nodeName,
       address: f.nodeIP ?? defaultNodeIP(f.podCIDR),
       logger,
       signal: components.signal,
       progress: io.out,
     });
-    // The node's ingress controller (the components' credentials).
+    // The node's ingress controller (its own credentials).
     const ports = f.ingress;
     if (ports) {
       ingress = await startIngress({
         ...ports,
-        client: componentsClient,
+        client: clients.ingress,
         signal: components.signal,
         logger,
         nodeName: f.nodeName,

@@ -59,6 +59,11 @@ const CONTROLLER_ACCOUNTS: Record<string, string> = {
 };
 /** Controllers kube-controller-manager runs with its own (root) credentials, not an account. */
 const ROOT_CLIENT_CONTROLLERS = new Set(['serviceaccount-token-controller']);
+/** The kube-system account a controller runs as (undefined: the manager's own credentials). */
+const controllerAccount = (controller: string): string | undefined =>
+  controller === SCHEDULER_NAME || ROOT_CLIENT_CONTROLLERS.has(controller)
+    ? undefined
+    : (CONTROLLER_ACCOUNTS[controller] ?? controller);
 export { primaryAddress };
 
 export interface ClusterOptions {
@@ -234,15 +239,15 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     startControllerManager({
       // Informers list and watch as the controller manager; each controller writes as itself.
       client: inProcess('system:kube-controller-manager', []),
-      clientFor: (controller) =>
-        controller === SCHEDULER_NAME
-          ? inProcess('system:kube-scheduler', [], 'kube-scheduler')
-          : ROOT_CLIENT_CONTROLLERS.has(controller)
-            ? inProcess('system:kube-controller-manager', [], 'kube-controller-manager')
-            : asServiceAccount(
-                CONTROLLER_ACCOUNTS[controller] ?? controller,
-                'kube-controller-manager',
-              ),
+      accountFor: controllerAccount,
+      clientFor: (controller) => {
+        if (controller === SCHEDULER_NAME)
+          return inProcess('system:kube-scheduler', [], 'kube-scheduler');
+        const account = controllerAccount(controller);
+        return account
+          ? asServiceAccount(account, 'kube-controller-manager')
+          : inProcess('system:kube-controller-manager', [], 'kube-controller-manager');
+      },
       controllers: [
         ...builtinControllers({
           caPem: pki.ca.certPem,

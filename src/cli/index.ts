@@ -49,7 +49,9 @@ const FLAGS: Record<string, readonly string[]> = {
   ],
   agent: [
     'kubeconfig',
-    'components-kubeconfig',
+    'proxy-kubeconfig',
+    'dns-kubeconfig',
+    'ingress-kubeconfig',
     'node-name',
     'pod-cidr',
     'data-dir',

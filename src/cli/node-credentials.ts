@@ -1,7 +1,8 @@
 // `skiff node-credentials`: what a node needs to join the cluster, issued on the control
 // plane from the cluster CA: a kubeconfig whose client certificate names the node
-// (system:node:NAME in system:nodes), the CA, and the node's serving certificate for its
-// kubelet API (its name and addresses).
+// (system:node:NAME in system:nodes), one for each of the node's service proxy, DNS and
+// ingress controller, the CA, and the node's serving certificate for its kubelet API (its
+// name and addresses).
 
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
@@ -15,25 +16,19 @@ import {
 } from '../pki/index.js';
 import { stringFlag, stringFlags, UsageError, type ParsedArgs } from './args.js';
 import { primaryAddress } from './address.js';
+import { NODE_COMPONENTS, type NodeComponent } from './node-components.js';
 import type { Io } from './commands.js';
 import { dataPaths } from './paths.js';
 import { readEndpoint } from './process.js';
 
 export const NODES_GROUP = 'system:nodes';
-/**
- * The node's service proxy, cluster DNS and ingress controller read (and DNS writes) what no
- * node identity may: they get a credential of their own, as kube-proxy and CoreDNS have
- * theirs. In system:masters until RBAC gives them their own rules.
- */
-export const nodeComponentsUser = (nodeName: string): string =>
-  `system:skiff-node-components:${nodeName}`;
-const NODE_COMPONENTS_GROUPS = ['system:masters'];
 const DEFAULT_API_PORT = 6443;
+
+const COMPONENTS = Object.keys(NODE_COMPONENTS) as NodeComponent[];
 
 /** The files written into --out: each one's name. */
 export const NODE_CREDENTIAL_FILES = {
   kubeconfig: 'kubeconfig',
-  componentsKubeconfig: 'components.kubeconfig',
   ca: 'ca.crt',
   servingCert: 'kubelet.crt',
   servingKey: 'kubelet.key',
@@ -41,7 +36,8 @@ export const NODE_CREDENTIAL_FILES = {
 
 export interface NodeCredentials {
   kubeconfig: string;
-  componentsKubeconfig: string;
+  /** One kubeconfig per node component. */
+  components: Record<NodeComponent, string>;
   caPem: string;
   servingCertPem: string;
   servingKeyPem: string;
@@ -58,11 +54,17 @@ export function issueNodeCredentials(o: {
   server: string;
 }): NodeCredentials {
   const ca = loadCertificateAuthority(o.caCertPem, o.caKeyPem);
+  const kubeconfigFor = (userName: string, organizations: string[]): string => {
+    const cert = issueClientCertificate(ca, { commonName: userName, organizations });
+    return renderAdminKubeconfig({
+      server: o.server,
+      caPem: ca.certPem,
+      certPem: cert.certPem,
+      keyPem: cert.keyPem,
+      userName,
+    });
+  };
   const user = `system:node:${o.nodeName}`;
-  const client = issueClientCertificate(ca, {
-    commonName: user,
-    organizations: [NODES_GROUP],
-  });
   const serving = issueServingCertificate(ca, {
     commonName: user,
     altNames: { dnsNames: [o.nodeName], ips: o.addresses },
@@ -71,32 +73,18 @@ export function issueNodeCredentials(o: {
     `# The node ${o.nodeName}: user ${user}, group ${NODES_GROUP}. The Node authorizer lets it\n` +
     `# read what its pods use and write its own Node, Lease and pods' status: keep it on the\n` +
     `# node only.\n` +
-    renderAdminKubeconfig({
-      server: o.server,
-      caPem: ca.certPem,
-      certPem: client.certPem,
-      keyPem: client.keyPem,
-      userName: user,
-    });
-  const componentsUser = nodeComponentsUser(o.nodeName);
-  const components = issueClientCertificate(ca, {
-    commonName: componentsUser,
-    organizations: NODE_COMPONENTS_GROUPS,
-  });
-  const componentsKubeconfig =
-    `# The service proxy, cluster DNS and ingress controller of node ${o.nodeName}: user\n` +
-    `# ${componentsUser}, in ${NODE_COMPONENTS_GROUPS.join(', ')} (as powerful as an admin's: keep\n` +
-    `# it on the node only).\n` +
-    renderAdminKubeconfig({
-      server: o.server,
-      caPem: ca.certPem,
-      certPem: components.certPem,
-      keyPem: components.keyPem,
-      userName: componentsUser,
-    });
+    kubeconfigFor(user, [NODES_GROUP]);
+  const components = {} as Record<NodeComponent, string>;
+  for (const name of COMPONENTS) {
+    const c = NODE_COMPONENTS[name];
+    components[name] =
+      `# The ${c.what} of node ${o.nodeName}: user ${c.user}, no group; RBAC grants it the\n` +
+      `# ClusterRole ${c.role}. Keep it on the node only.\n` +
+      kubeconfigFor(c.user, []);
+  }
   return {
     kubeconfig,
-    componentsKubeconfig,
+    components,
     caPem: ca.certPem,
     servingCertPem: serving.certPem,
     servingKeyPem: serving.keyPem,
@@ -149,7 +137,7 @@ export async function nodeCredentials(args: ParsedArgs, io: Io): Promise<number>
     chmodSync(path, mode); // an existing file keeps its mode otherwise
   };
   write(NODE_CREDENTIAL_FILES.kubeconfig, creds.kubeconfig, 0o600);
-  write(NODE_CREDENTIAL_FILES.componentsKubeconfig, creds.componentsKubeconfig, 0o600);
+  for (const name of COMPONENTS) write(NODE_COMPONENTS[name].file, creds.components[name], 0o600);
   write(NODE_CREDENTIAL_FILES.ca, creds.caPem, 0o644);
   write(NODE_CREDENTIAL_FILES.servingCert, creds.servingCertPem, 0o644);
   write(NODE_CREDENTIAL_FILES.servingKey, creds.servingKeyPem, 0o600);
@@ -157,9 +145,10 @@ export async function nodeCredentials(args: ParsedArgs, io: Io): Promise<number>
   io.out(
     `  ${NODE_CREDENTIAL_FILES.kubeconfig}   (server ${server}, user system:node:${nodeName})`,
   );
-  io.out(
-    `  ${NODE_CREDENTIAL_FILES.componentsKubeconfig}   (user ${nodeComponentsUser(nodeName)}: the node's service proxy, DNS and ingress)`,
-  );
+  for (const name of COMPONENTS) {
+    const c = NODE_COMPONENTS[name];
+    io.out(`  ${c.file}   (user ${c.user}: the node's ${c.what})`);
+  }
   io.out(`  ${NODE_CREDENTIAL_FILES.ca}       (the cluster CA)`);
   io.out(
     `  ${NODE_CREDENTIAL_FILES.servingCert}, ${NODE_CREDENTIAL_FILES.servingKey}   (serving certificate for ${[nodeName, ...addresses].join(', ')})`,

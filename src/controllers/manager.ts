@@ -6,7 +6,10 @@ import type { KubeObject } from '../api/types.js';
 import {
   createEventRecorder,
   createInformer,
+  isAlreadyExists,
+  isNotFound,
   resourcePath,
+  resources,
   type Client,
   type Informer,
   type ResourceRef,
@@ -49,6 +52,12 @@ export interface ControllerManagerOptions {
    * --use-service-account-credentials gives each its own identity; default `client`.
    */
   clientFor?: (controller: string) => Client;
+  /**
+   * The kube-system service account a controller runs as, if any: the manager creates it
+   * (with its own client) before starting the controller, as kube's service-account client
+   * builder does, so `kubectl get sa -n kube-system` lists the controllers'.
+   */
+  accountFor?: (controller: string) => string | undefined;
   controllers: Controller[];
   logger: Logger;
   signal: AbortSignal;
@@ -71,6 +80,8 @@ export async function startControllerManager(
     signal: o.signal,
   };
   for (const c of o.controllers) {
+    const account = o.accountFor?.(c.name);
+    if (account) await ensureControllerAccount(o.client, account, o.logger);
     const client = o.clientFor?.(c.name) ?? o.client;
     await c.start({
       ...ctx,
@@ -81,4 +92,49 @@ export async function startControllerManager(
     });
   }
   return ctx;
+}
+
+export const CONTROLLER_ACCOUNTS_NAMESPACE = 'kube-system';
+
+/**
+ * Gets or creates a controller's service account in kube-system (kube's
+ * getOrCreateServiceAccount): the namespace is created first when it is missing, tolerating
+ * a refusal (the manager may not create namespaces); failures are logged, not fatal, as the
+ * controller's requests then say what is wrong.
+ */
+async function ensureControllerAccount(client: Client, name: string, log: Logger): Promise<void> {
+  const ns = CONTROLLER_ACCOUNTS_NAMESPACE;
+  try {
+    await client.get(resources.serviceAccounts, ns, name);
+    return;
+  } catch (e) {
+    if (!isNotFound(e)) {
+      log.warn('controller service account not read', { account: name, err: e });
+      return;
+    }
+  }
+  try {
+    await client.get(resources.namespaces, '', ns);
+  } catch (e) {
+    if (isNotFound(e))
+      await client
+        .create(resources.namespaces, '', {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: ns },
+        })
+        .catch((err: unknown) => {
+          if (!isAlreadyExists(err)) log.warn('namespace not created', { namespace: ns, err });
+        });
+  }
+  await client
+    .create(resources.serviceAccounts, ns, {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name, namespace: ns },
+    })
+    .catch((err: unknown) => {
+      if (!isAlreadyExists(err))
+        log.warn('controller service account not created', { account: name, err });
+    });
 }

@@ -163,6 +163,25 @@ spec:
     assert.deepEqual(who.status.userInfo.groups, ['system:nodes', 'system:authenticated']);
   });
 
+  test('auth can-i --list as the node warns that the list is incomplete, as kube does', async () => {
+    for (const minor of MINORS) {
+      const r = await asNode(minor, ['auth', 'can-i', '--list']);
+      assert.equal(r.code, 0, `kubectl 1.${minor}: ${r.stderr}`);
+      // (older kubectl capitalises its "Warning:".)
+      assert.match(
+        r.stderr,
+        /^[Ww]arning: the list may be incomplete: node authorizer does not support user rule resolution\n$/,
+        `kubectl 1.${minor}`,
+      );
+      // The rows RBAC grants every authenticated user are still listed; nothing wider.
+      assert.match(
+        r.stdout,
+        /^selfsubjectrulesreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]$/m,
+      );
+      assert.doesNotMatch(r.stdout, /\[\*\]/);
+    }
+  });
+
   test('a pod mounting a secret and a config map runs on the agent outside system:masters', async () => {
     await until('app Running', async () =>
       (await podJson('app')).status.phase === 'Running' ? true : undefined,

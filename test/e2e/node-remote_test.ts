@@ -36,6 +36,13 @@ const NODE = 'skiff-remote-node';
 const PLANE_IP = '192.168.213.1';
 const NODE_IP = '192.168.213.2';
 
+/** The kubeconfigs of the node's service proxy, DNS and ingress controller, and their users. */
+const COMPONENT_USERS = [
+  ['kube-proxy.kubeconfig', 'system:kube-proxy'],
+  ['dns.kubeconfig', 'system:skiff-dns'],
+  ['ingress.kubeconfig', 'system:skiff-ingress-controller'],
+] as const;
+
 /** A child process whose output is kept, for waiting on and for failure messages. */
 interface Child {
   proc: ChildProcess;
@@ -208,9 +215,12 @@ describe('a node agent in its own process, on another machine', { skip }, () => 
     assert.doesNotMatch(kubeconfig, /system:masters/);
     assert.equal(statSync(join(credsDir, 'kubeconfig')).mode & 0o777, 0o600);
     // The service proxy, DNS and ingress controller have credentials of their own.
-    const components = readFileSync(join(credsDir, 'components.kubeconfig'), 'utf8');
-    assert.match(components, new RegExp(`name: system:skiff-node-components:${NODE}`));
-    assert.equal(statSync(join(credsDir, 'components.kubeconfig')).mode & 0o777, 0o600);
+    for (const [file, user] of COMPONENT_USERS) {
+      const components = readFileSync(join(credsDir, file), 'utf8');
+      assert.match(components, new RegExp(`name: ${user}\n`));
+      assert.doesNotMatch(components, /system:masters/);
+      assert.equal(statSync(join(credsDir, file)).mode & 0o777, 0o600);
+    }
     assert.equal(statSync(join(credsDir, 'kubelet.key')).mode & 0o777, 0o600);
     const cert = spawnSync(
       'openssl',
@@ -234,6 +244,50 @@ describe('a node agent in its own process, on another machine', { skip }, () => 
       { encoding: 'utf8', timeout: 10_000 },
     );
     assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+  });
+
+  test("the node's credentials are its own identities, none of them system:masters", async () => {
+    for (const [file, user] of [['kubeconfig', `system:node:${NODE}`], ...COMPONENT_USERS]) {
+      const as = (args: string[]) =>
+        c.kubectlBare(KUBECTL, ['--kubeconfig', join(credsDir, file), ...args]);
+      const who = JSON.parse(ok(await as(['auth', 'whoami', '-o', 'json']))) as {
+        status: { userInfo: { username: string; groups: string[] } };
+      };
+      assert.equal(who.status.userInfo.username, user);
+      assert.ok(!who.status.userInfo.groups.includes('system:masters'), file);
+      const all = await as(['auth', 'can-i', '*', '*']);
+      assert.equal(all.stdout, 'no\n', `${file}: ${all.stderr}`);
+      assert.equal(all.code, 1, file);
+    }
+    // Each may do its own part only: the proxy reads EndpointSlices, not Secrets.
+    const proxy = (args: string[]) =>
+      c.kubectlBare(KUBECTL, ['--kubeconfig', join(credsDir, 'kube-proxy.kubeconfig'), ...args]);
+    assert.equal(
+      (await proxy(['auth', 'can-i', 'watch', 'endpointslices.discovery.k8s.io'])).stdout,
+      'yes\n',
+    );
+    assert.equal((await proxy(['auth', 'can-i', 'get', 'secrets', '-A'])).stdout, 'no\n');
+  });
+
+  test("the node's cluster DNS registers itself in kube-dns under its own identity", async () => {
+    await until(
+      'kube-dns endpoints name the node',
+      async () => {
+        const r = await kubectl([
+          'get',
+          'endpoints',
+          'kube-dns',
+          '-n',
+          'kube-system',
+          '-o',
+          'json',
+        ]);
+        return r.code === 0 && r.stdout.includes(`"ip": "${NODE_IP}"`) ? true : undefined;
+      },
+      60_000,
+    );
+    // Nothing the proxy, DNS or ingress controller asked for was refused.
+    assert.doesNotMatch(agent?.output() ?? '', /forbidden/i);
   });
 
   test('skiff agent refuses to start, saying why, when it cannot reach the API server', () => {

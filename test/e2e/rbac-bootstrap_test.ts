@@ -147,6 +147,36 @@ describe('bootstrap RBAC policy', () => {
     );
   }
 
+  test('the controllers run as service accounts of kube-system, each bound to its role', async () => {
+    // As kube-controller-manager with --use-service-account-credentials: it creates the
+    // account of each controller it starts.
+    const accounts = (await json(['get', 'serviceaccounts', '-n', 'kube-system'])).items.map(
+      (sa: { metadata: { name: string } }) => sa.metadata.name,
+    ) as string[];
+    for (const name of [
+      'certificate-controller',
+      'clusterrole-aggregation-controller',
+      'daemon-set-controller',
+      'deployment-controller',
+      'endpoint-controller',
+      'endpointslice-controller',
+      'generic-garbage-collector',
+      'namespace-controller',
+      'node-controller',
+      'replicaset-controller',
+      'replication-controller',
+      'service-account-controller',
+    ])
+      assert.ok(accounts.includes(name), `${name} in ${accounts.join(' ')}`);
+    // Every controller account is the subject of its system:controller:NAME binding.
+    for (const name of accounts.filter((a) => a !== 'default' && a !== 'coredns')) {
+      const binding = await json(['get', 'clusterrolebinding', `system:controller:${name}`]);
+      assert.deepEqual(binding.subjects, [
+        { kind: 'ServiceAccount', name, namespace: 'kube-system' },
+      ]);
+    }
+  });
+
   test('a ClusterRole labelled aggregate-to-view lands in view, edit and admin', async () => {
     const ns = 'rbac-aggregate';
     ok(await k(['create', 'namespace', ns]));

@@ -283,6 +283,42 @@ current-context: dave
     }
   });
 
+  test('auth can-i --list as an admin prints what kube-apiserver 1.33 prints', async () => {
+    // system:masters is allowed by a superuser check that lists no rules; the rows come from
+    // RBAC alone: cluster-admin (bound to system:masters) and the roles of system:authenticated.
+    const want = `Resources                                       Non-Resource URLs   Resource Names   Verbs
+*.*                                             []                  []               [*]
+                                                [*]                 []               [*]
+selfsubjectreviews.authentication.k8s.io        []                  []               [create]
+selfsubjectaccessreviews.authorization.k8s.io   []                  []               [create]
+selfsubjectrulesreviews.authorization.k8s.io    []                  []               [create]
+                                                [/api/*]            []               [get]
+                                                [/api]              []               [get]
+                                                [/apis/*]           []               [get]
+                                                [/apis]             []               [get]
+                                                [/healthz]          []               [get]
+                                                [/healthz]          []               [get]
+                                                [/livez]            []               [get]
+                                                [/livez]            []               [get]
+                                                [/openapi/*]        []               [get]
+                                                [/openapi]          []               [get]
+                                                [/readyz]           []               [get]
+                                                [/readyz]           []               [get]
+                                                [/version/]         []               [get]
+                                                [/version/]         []               [get]
+                                                [/version]          []               [get]
+                                                [/version]          []               [get]
+`;
+    const r = await k(33, ['auth', 'can-i', '--list']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    assert.equal(r.stdout, want);
+    for (const v of versions) {
+      const rows = listRows(ok(await k(v, ['auth', 'can-i', '--list', '-n', 'team-a'])));
+      assert.equal(rows.filter((row) => row[3] === '[*]').length, 2, `kubectl 1.${v}`);
+    }
+  });
+
   test('a namespace admin may do anything in its namespace and nothing in another', async () => {
     ok(
       await k(LATEST, ['create', 'role', 'ns-admin', '-n', 'team-a', '--verb=*', '--resource=*.*']),

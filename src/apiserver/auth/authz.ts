@@ -11,16 +11,13 @@ import type {
   UserInfo,
 } from './types.js';
 
+/**
+ * kube's privileged-groups authorizer: it allows system:masters everything and, having no
+ * rule resolver, lists no rules; `can-i --list` shows what RBAC's cluster-admin binding grants.
+ */
 export const superUserAuthorizer: Authorizer = {
   authorize: (a) =>
     a.user.groups.includes('system:masters') ? { decision: 'allow' } : { decision: 'noOpinion' },
-  rulesFor: (user) =>
-    user.groups.includes('system:masters')
-      ? {
-          resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
-          nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
-        }
-      : { resourceRules: [], nonResourceRules: [] },
 };
 
 export interface AuthorizerChain {

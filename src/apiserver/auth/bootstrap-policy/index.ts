@@ -23,7 +23,6 @@ export type {
 } from './build.js';
 export { AUTOUPDATE_ANNOTATION, BOOTSTRAPPING_LABEL, RBAC_GROUP } from './build.js';
 export { reconcileRole, reconcileBinding, type Reconciled } from './reconcile.js';
-export { covers, breakdownRule } from './covers.js';
 export { SKIFF_IDENTITIES } from './skiff-roles.js';
 
 export interface BootstrapPolicy {

@@ -7,7 +7,7 @@
 
 import { AUTOUPDATE_ANNOTATION, RBAC_GROUP } from './build.js';
 import type { BindingObject, LabelSelector, RoleObject, Subject } from './build.js';
-import { covers } from './covers.js';
+import { covers } from '../rbac/index.js';
 
 export interface Reconciled<T> {
   operation: 'none' | 'update' | 'recreate';
@@ -57,7 +57,7 @@ const canonical = (s: LabelSelector): string =>
 export function reconcileRole(existing: RoleObject, expected: RoleObject): Reconciled<RoleObject> {
   const [next, metaChanged] = mergeMeta(existing, expected);
   let changed = metaChanged;
-  const missing = covers(existing.rules ?? [], expected.rules ?? []).uncovered;
+  const missing = covers(existing.rules ?? [], expected.rules ?? []);
   if (missing.length) {
     next.rules = [...(existing.rules ?? []), ...missing];
     changed = true;

@@ -27,6 +27,11 @@ export const SKIFF_IDENTITIES = {
   serviceAccounts: 'service-account-controller',
   ingress: 'system:skiff-ingress-controller',
   dns: 'coredns',
+  /**
+   * Cluster DNS on a node of its own (`skiff agent`): a client certificate cannot name a
+   * service account, so it is this user, bound to the same roles as `coredns`.
+   */
+  nodeDns: 'system:skiff-dns',
 } as const;
 
 const LB_ROLE = CONTROLLER_ROLE_PREFIX + SKIFF_IDENTITIES.serviceLoadBalancer;
@@ -65,7 +70,10 @@ export const skiffClusterRoleBindings = (): BindingObject[] => [
     serviceAccount('kube-system', SKIFF_IDENTITIES.serviceAccounts),
   ]),
   clusterRoleBinding(INGRESS_ROLE, INGRESS_ROLE, [user(SKIFF_IDENTITIES.ingress)]),
-  clusterRoleBinding(DNS_ROLE, DNS_ROLE, [serviceAccount('kube-system', SKIFF_IDENTITIES.dns)]),
+  clusterRoleBinding(DNS_ROLE, DNS_ROLE, [
+    serviceAccount('kube-system', SKIFF_IDENTITIES.dns),
+    user(SKIFF_IDENTITIES.nodeDns),
+  ]),
 ];
 
 /** DNS keeps the kube-dns Service and its endpoints in kube-system, and nothing else. */
@@ -79,5 +87,6 @@ export const skiffRoles = (): RoleObject[] => [
 export const skiffRoleBindings = (): BindingObject[] => [
   roleBinding('kube-system', DNS_REGISTRATION_ROLE, DNS_REGISTRATION_ROLE, [
     serviceAccount('kube-system', SKIFF_IDENTITIES.dns),
+    user(SKIFF_IDENTITIES.nodeDns),
   ]),
 ];

@@ -349,6 +349,48 @@ describe('the Node authorizer and NodeRestriction', () => {
     );
   });
 
+  it('answers a node’s rules review as incomplete, with kube’s error; others’ as complete', async () => {
+    const review = async (as: { name: string; groups: string[] }) => {
+      const res = await t.post(
+        '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+        { apiVersion: 'authorization.k8s.io/v1', spec: { namespace: NS } },
+        { as },
+      );
+      assert.equal(res.status, 201, res.text);
+      return (JSON.parse(res.text) as { status: Record<string, unknown> }).status;
+    };
+    const n1 = await review(N1);
+    assert.equal(n1['incomplete'], true);
+    assert.equal(n1['evaluationError'], 'node authorizer does not support user rule resolution');
+    // What RBAC lists for system:authenticated is still there.
+    assert.ok((n1['nonResourceRules'] as unknown[]).length > 0);
+    const s = await review({ name: 'system:node:n1', groups: ['devs'] });
+    assert.equal(s['incomplete'], false);
+    assert.equal(s['evaluationError'], undefined);
+
+    // Generated: 150 seeded identities; only a named node in system:nodes (in system:masters
+    // or not) gets the incomplete answer.
+    let seed = 0x14;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed / 4294967296;
+    };
+    const names = ['system:node:n1', 'system:node:a.b', 'system:nodes', 'alice', 'system:node'];
+    const groups = ['system:nodes', 'system:masters', 'devs'];
+    for (let i = 0; i < 150; i++) {
+      const name = names[Math.floor(rand() * names.length)] ?? '';
+      const user = { name, groups: groups.filter(() => rand() < 0.5) };
+      const isNode = name.startsWith('system:node:') && user.groups.includes('system:nodes');
+      const got = await review(user);
+      assert.equal(got['incomplete'], isNode, JSON.stringify(user));
+      assert.equal(
+        got['evaluationError'],
+        isNode ? 'node authorizer does not support user rule resolution' : undefined,
+        JSON.stringify(user),
+      );
+    }
+  });
+
   it('follows pods as they come and go (generated: a seeded walk of binds, deletes and reads)', async () => {
     // A small deterministic generator (mulberry32), so a failure replays.
     let seed = 0x5eed;

@@ -13,6 +13,7 @@ export { createPolicyIndex, type PolicyIndex } from './policy-index.js';
 export { createRuleResolver, type RuleResolver } from './resolver.js';
 export { createRbacAuthorizer } from './authorizer.js';
 export type { PolicyRule } from './rules.js';
+export { breakdownRule, covers } from './covers.js';
 
 export interface Rbac {
   authorizer: Authorizer;
