@@ -93,10 +93,19 @@ describe('allocation races', () => {
   });
 
   it('a dry run holds nothing; a delete frees at once', async () => {
+    // A port the earlier tests' automatic allocations left free.
+    const listed = await s.send({ path: SVCS });
+    const inUse = new Set<number>(
+      (listed.json.items as { spec: { ports?: { nodePort?: number }[] } }[]).flatMap(
+        (svc) => svc.spec.ports?.map((p) => p.nodePort ?? 0) ?? [],
+      ),
+    );
+    let port = 31778;
+    while (inUse.has(port)) port++;
     const before = await snapshot();
     const dry = await post(
       'dry',
-      { clusterIP: '10.96.221.1', type: 'NodePort', ports: [{ port: 80, nodePort: 31778 }] },
+      { clusterIP: '10.96.221.1', type: 'NodePort', ports: [{ port: 80, nodePort: port }] },
       '?dryRun=All',
     );
     assert.equal(dry.status, 201, dry.text);
@@ -104,7 +113,7 @@ describe('allocation races', () => {
     const real = await post('real', {
       clusterIP: '10.96.221.1',
       type: 'NodePort',
-      ports: [{ port: 80, nodePort: 31778 }],
+      ports: [{ port: 80, nodePort: port }],
     });
     assert.equal(real.status, 201, real.text);
     const del = await s.send({ method: 'DELETE', path: `${SVCS}/real` });
@@ -112,7 +121,7 @@ describe('allocation races', () => {
     const next = await post('next', {
       clusterIP: '10.96.221.1',
       type: 'NodePort',
-      ports: [{ port: 80, nodePort: 31778 }],
+      ports: [{ port: 80, nodePort: port }],
     });
     assert.equal(next.status, 201, next.text);
   });

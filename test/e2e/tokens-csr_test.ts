@@ -421,6 +421,40 @@ curl -s $APISERVER/api --header "Authorization: Bearer $TOKEN" --insecure`);
         assert.match(who, /Groups\s+\[dev system:authenticated\]/);
       }
       assert.match(fails(await kj('get', 'pods')), /User "jane" cannot list resource "pods"/);
+      // As the docs go on: a Role and RoleBinding for jane, in a namespace of this kubectl's.
+      const ns = `csr-dev-${v}`;
+      ok(await k('create', 'namespace', ns));
+      ok(
+        await k(
+          '-n',
+          ns,
+          'create',
+          'role',
+          'developer',
+          '--verb=get,list,create',
+          '--resource=pods',
+        ),
+      );
+      ok(
+        await k(
+          '-n',
+          ns,
+          'create',
+          'rolebinding',
+          'developer-jane',
+          '--role=developer',
+          '--user=jane',
+        ),
+      );
+      const canI = async (...args: string[]) => (await kj('auth', 'can-i', ...args)).stdout.trim();
+      await until(
+        'jane may list pods in her namespace',
+        async () => (await canI('list', 'pods', '-n', ns)) === 'yes' || undefined,
+      );
+      assert.equal(await canI('list', 'pods'), 'no');
+      assert.equal(await canI('delete', 'pods', '-n', ns), 'no');
+      assert.equal(await canI('list', 'secrets', '-n', ns), 'no');
+      ok(await kj('-n', ns, 'get', 'pods'));
 
       // Denied: never issued. A request approved after it shows the signer has run since.
       const bob = `bob-${v}`;

@@ -261,11 +261,23 @@ describe('service allocation under concurrency and over a shared store', () => {
   });
 
   it('allocates nothing for a dry run or a create that fails', async () => {
+    // Ports the earlier tests' random allocations left free.
+    const listed = await a.send('GET', NS);
+    const inUse = new Set(
+      listed.json<{ items: Svc[] }>().items.flatMap((s) => s.spec.ports?.map((p) => p.nodePort)),
+    );
+    const free = (): number => {
+      let p = 31556;
+      while (inUse.has(p)) p++;
+      inUse.add(p);
+      return p;
+    };
+    const [dryPort, conflictPort] = [free(), free()];
     const dryRun = await a.send('POST', `${NS}?dryRun=All`, {
       body: body('dry2', {
         clusterIP: '10.96.201.2',
         type: 'NodePort',
-        ports: [{ port: 80, nodePort: 31556 }],
+        ports: [{ port: 80, nodePort: dryPort }],
       }),
     });
     assert.equal(dryRun.status, 201, dryRun.text);
@@ -275,8 +287,8 @@ describe('service allocation under concurrency and over a shared store', () => {
     const again = await a.post(NS, body('dry', { clusterIP: '10.96.201.4' }));
     assert.equal(again.status, 409, again.text);
     for (const [name, ip, port] of [
-      ['after-dry', '10.96.201.2', 31556],
-      ['after-conflict', '10.96.201.4', 31557],
+      ['after-dry', '10.96.201.2', dryPort],
+      ['after-conflict', '10.96.201.4', conflictPort],
     ] as const) {
       const res = await a.post(
         NS,
