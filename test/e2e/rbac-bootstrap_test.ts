@@ -6,6 +6,7 @@
 // two roles shows twice); a new ClusterRole aggregated into view (and so edit and admin);
 // the policy restored after a deletion, and an `autoupdate: "false"` role left alone.
 
+import { AUTHENTICATED_ROWS, CAN_I_HEADER } from './can-i-lists.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -51,27 +52,7 @@ ${SELF_REVIEWS}                                                [/.well-known/ope
 `;
 
 /** The same for an authenticated user who is not a service account. */
-const USER_LIST = `Resources                                       Non-Resource URLs   Resource Names   Verbs
-selfsubjectreviews.authentication.k8s.io        []                  []               [create]
-selfsubjectaccessreviews.authorization.k8s.io   []                  []               [create]
-selfsubjectrulesreviews.authorization.k8s.io    []                  []               [create]
-                                                [/api/*]            []               [get]
-                                                [/api]              []               [get]
-                                                [/apis/*]           []               [get]
-                                                [/apis]             []               [get]
-                                                [/healthz]          []               [get]
-                                                [/healthz]          []               [get]
-                                                [/livez]            []               [get]
-                                                [/livez]            []               [get]
-                                                [/openapi/*]        []               [get]
-                                                [/openapi]          []               [get]
-                                                [/readyz]           []               [get]
-                                                [/readyz]           []               [get]
-                                                [/version/]         []               [get]
-                                                [/version/]         []               [get]
-                                                [/version]          []               [get]
-                                                [/version]          []               [get]
-`;
+const USER_LIST = CAN_I_HEADER + AUTHENTICATED_ROWS;
 
 const AUTOUPDATE = 'rbac.authorization.kubernetes.io/autoupdate';
 
