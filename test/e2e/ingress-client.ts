@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { createNetns, ROOT, type TestCluster, type TestNetns } from './harness.js';
+import { ROOT, type TestCluster, type TestNetns } from './harness.js';
+import { linkOutside, OUTSIDE } from '../support/services-e2e.js';
 
-export const NODE_SIDE = '192.168.88.1';
-export const CLIENT_ADDRESS = '192.168.88.2';
+/** The client machine's address (the node's side of the link is its gateway). */
+export const CLIENT_ADDRESS = OUTSIDE;
 export const CHROMIUM = '/usr/bin/chromium';
 
 export interface ClientRequest {
@@ -156,38 +157,13 @@ createInterface({ input: process.stdin }).on('line', (line) => {
 });
 `;
 
-const ip = (...args: string[]): void => {
-  const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
-  if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
-};
-
 /** Links a new client namespace to the node cluster's namespace and starts the client in it. */
 export function clientMachine(c: TestCluster, prefix = 'skiff-e2e-out'): ClientMachine {
-  const outside = createNetns(prefix);
-  const nodeNs = (c.netns ?? '').replace('/run/netns/', '');
+  const outside = linkOutside(c.netns ?? '', prefix);
   let client: ChildProcess | undefined;
   const scratch = mkdtempSync(join(tmpdir(), 'skiff-e2e-client-'));
   const contexts = new Set<BrowserContext>();
   try {
-    ip(
-      '-n',
-      nodeNs,
-      'link',
-      'add',
-      'ext0',
-      'type',
-      'veth',
-      'peer',
-      'name',
-      'eth0',
-      'netns',
-      outside.name,
-    );
-    ip('-n', nodeNs, 'addr', 'add', `${NODE_SIDE}/24`, 'dev', 'ext0');
-    ip('-n', nodeNs, 'link', 'set', 'ext0', 'up');
-    ip('-n', outside.name, 'addr', 'add', `${CLIENT_ADDRESS}/24`, 'dev', 'eth0');
-    ip('-n', outside.name, 'link', 'set', 'eth0', 'up');
-    ip('-n', outside.name, 'route', 'add', 'default', 'via', NODE_SIDE);
     client = spawn(
       'nsenter',
       [`--net=${outside.path}`, '--', process.execPath, '--input-type=module', '-e', CLIENT_JS],

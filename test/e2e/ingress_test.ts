@@ -11,7 +11,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureTestImages, IMAGES } from '../images/index.js';
 import {
-  createNetns,
   hasKubectl,
   inNetns,
   nodeSkipReason,
@@ -24,14 +23,13 @@ import {
   type TestNetns,
   until,
 } from './harness.js';
+import { linkOutside } from '../support/services-e2e.js';
 
 const KUBECTL = 33;
 const skip = !hasKubectl(KUBECTL)
   ? 'kubectl 1.33 is not installed'
   : (nodeSkipReason() ??
     (spawnSync('sh', ['-c', 'command -v nginx']).status !== 0 ? 'nginx is not installed' : false));
-const NODE_SIDE = '192.168.88.1';
-const OUTSIDE = '192.168.88.2';
 
 /** Seed 001's kubia RC with section 5.5's readiness probe. */
 const KUBIA_RC = `apiVersion: v1
@@ -223,31 +221,7 @@ describe(
     before(async () => {
       const images = await ensureTestImages({ images: [IMAGES.kubia] });
       c = startNodeCluster({ images: [images.archives[IMAGES.kubia]!] });
-      outside = createNetns('skiff-e2e-out');
-      const nodeNs = (c.netns ?? '').replace('/run/netns/', '');
-      const ip = (...args: string[]) => {
-        const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
-        if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
-      };
-      ip(
-        '-n',
-        nodeNs,
-        'link',
-        'add',
-        'ext0',
-        'type',
-        'veth',
-        'peer',
-        'name',
-        'eth0',
-        'netns',
-        outside.name,
-      );
-      ip('-n', nodeNs, 'addr', 'add', `${NODE_SIDE}/24`, 'dev', 'ext0');
-      ip('-n', nodeNs, 'link', 'set', 'ext0', 'up');
-      ip('-n', outside.name, 'addr', 'add', `${OUTSIDE}/24`, 'dev', 'eth0');
-      ip('-n', outside.name, 'link', 'set', 'eth0', 'up');
-      ip('-n', outside.name, 'route', 'add', 'default', 'via', NODE_SIDE);
+      outside = linkOutside(c.netns ?? '');
     });
 
     after(() => {
