@@ -76,15 +76,13 @@ export function planSync(
   // cost as much as the whole table. The old object keeps its own `stale` map, the only
   // part a full sync reads after a failed transaction.
   const next: AppliedState = full ? emptyState() : { ...applied, stale: new Map(applied.stale) };
-  const oldServices = new Map(
-    [...new Set(changed)].map((k) => [k, full ? undefined : applied.services.get(k)]),
-  );
+  const keys = full ? [...wanted.keys()] : [...new Set(changed)];
+  const oldServices = new Map(full ? [] : keys.map((k) => [k, applied.services.get(k)]));
   if (full) {
     // Only chains the table still has can wait for deletion.
     const present = new Set(full.kernel?.chains ?? []);
     for (const [c, t] of applied.stale) if (present.has(c)) next.stale.set(c, t);
   }
-  const keys = full ? [...wanted.keys()] : [...new Set(changed)];
   const addChains: string[] = [];
   const flushChains: string[] = [];
   const rules: string[] = [];
