@@ -27,6 +27,9 @@ import { serviceResource } from './service.js';
 import { serviceAccountResource } from './serviceaccount.js';
 
 /** Pods and the controllers that own them (with status and, but for pods, scale). */
+/** What a pod's spec names that its node may read (secrets, config maps, claims). */
+export { podClaimNames, podConfigMapNames, podSecretNames, pvSecretRefs } from './podspec/index.js';
+
 export const workloadResources: readonly ResourceDef[] = [
   podResource,
   replicationControllerResource,

@@ -7,7 +7,7 @@ import {
   type ControllerTestEnv,
 } from '../../../test/support/controllers.js';
 import { legacyTokenCleaner } from './index.js';
-import { podSecretNames } from './pod-secrets.js';
+import { podSecretNames } from '../../api/kinds/index.js';
 
 const YEAR = 365 * 24 * 3600_000;
 const INVALID_SINCE = 'kubernetes.io/legacy-token-invalid-since';
@@ -78,9 +78,8 @@ describe('legacy service-account token cleaner', () => {
 
   it('finds the secrets a pod uses', () => {
     assert.deepEqual(
-      podSecretNames({
-        metadata: {},
-        spec: {
+      [
+        ...podSecretNames({
           imagePullSecrets: [{ name: 'pull' }],
           volumes: [
             { secret: { secretName: 'vol' } },
@@ -92,9 +91,9 @@ describe('legacy service-account token cleaner', () => {
               envFrom: [{ secretRef: { name: 'from' } }],
             },
           ],
-        },
-      }),
-      ['pull', 'vol', 'proj', 'env', 'from'],
+        }),
+      ].sort(),
+      ['env', 'from', 'proj', 'pull', 'vol'],
     );
   });
 });

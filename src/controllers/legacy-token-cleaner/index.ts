@@ -8,7 +8,7 @@
 import type { KubeObject } from '../../api/types.js';
 import { isConflict, isNotFound, resources } from '../../client/index.js';
 import type { Controller, ControllerContext } from '../types.js';
-import { podSecretNames } from './pod-secrets.js';
+import { podSecretNames } from '../../api/kinds/index.js';
 
 const DAY_MS = 24 * 3600_000;
 const SA_TOKEN_TYPE = 'kubernetes.io/service-account-token';
@@ -57,7 +57,7 @@ export function legacyTokenCleaner(o: LegacyTokenCleanerOptions = {}): Controlle
         const mountedIn = (ns: string): Set<string> => {
           let set = mounted.get(ns);
           if (!set) {
-            set = new Set(pods.list(ns).flatMap(podSecretNames));
+            set = new Set(pods.list(ns).flatMap((p) => [...podSecretNames(p['spec'] ?? {})]));
             mounted.set(ns, set);
           }
           return set;

@@ -15,4 +15,5 @@ export {
   validatePodTemplateSpec,
 } from './validation.js';
 export type { PodSpecContext } from './validation.js';
+export { podClaimNames, podConfigMapNames, podSecretNames, pvSecretRefs } from './references.js';
 export { CONTAINERS_COLUMN, IMAGES_COLUMN, containerCells } from './printing.js';

@@ -6,7 +6,12 @@
 // its own edges, a persistent volume its claim and secrets), so replacing or deleting that
 // object replaces or deletes exactly those edges.
 
-import { podClaimNames, podConfigMapNames, podSecretNames, pvSecretRefs } from './references.js';
+import {
+  podClaimNames,
+  podConfigMapNames,
+  podSecretNames,
+  pvSecretRefs,
+} from '../../../api/kinds/index.js';
 
 export type VertexType =
   | 'pod'

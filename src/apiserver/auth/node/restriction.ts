@@ -18,7 +18,7 @@ import type { UserInfo } from '../types.js';
 import { nodeIdentity } from './identity.js';
 import { forbiddenNodeLabels } from './node-labels.js';
 import { bodyObject, proposed } from './proposed.js';
-import { podConfigMapNames, podSecretNames } from './references.js';
+import { podConfigMapNames, podSecretNames } from '../../../api/kinds/index.js';
 
 type Obj = Record<string, any>;
 
