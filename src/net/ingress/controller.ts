@@ -184,6 +184,10 @@ export function startIngressController(o: IngressControllerOptions): IngressCont
     const key = `${ing.metadata.uid ?? ''}\0${problem.reason}\0${problem.message}`;
     const now = Date.now();
     if (now - (refusalsReported.get(key) ?? -Infinity) < REFUSAL_EVENT_INTERVAL_MS) return;
+    // Hosts come from clients: forget what is past its interval, so made-up names don't pile up.
+    if (refusalsReported.size >= 1024)
+      for (const [k, at] of refusalsReported)
+        if (now - at >= REFUSAL_EVENT_INTERVAL_MS) refusalsReported.delete(k);
     refusalsReported.set(key, now);
     log.warn('request refused', { ingress: owner, status: r.status, host: r.host });
     recorder.event(ing, 'Warning', problem.reason, problem.message);
