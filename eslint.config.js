@@ -22,7 +22,7 @@ export const layerPolicy = {
     },
     {
       to: 'apiserver',
-      from: ['agent', 'controllers', 'scheduler'],
+      from: ['agent', 'controllers', 'scheduler', 'dashboard'],
       why: 'they are API clients: talk to the server through src/client, share types through src/api.',
     },
     {
@@ -91,7 +91,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     plugins: { skiff: skiffPlugin },
     rules: {
       'skiff/layers': ['error', layerPolicy],

@@ -96,6 +96,21 @@ function build() {
   ]);
 }
 
+// The dashboard's web app (src/dashboard/web), bundled by esbuild into dist/dashboard.
+function buildDashboard() {
+  const stamp = join(root, 'dist', 'dashboard', 'sizes.json');
+  const built = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
+  const sources = Math.max(
+    newest(join(root, 'src', 'dashboard', 'web')),
+    statSync(join(root, 'scripts', 'build-dashboard.mjs')).mtimeMs,
+    statSync(join(root, 'package-lock.json')).mtimeMs,
+  );
+  if (built >= sources) return;
+  say('building the dashboard…');
+  run(process.execPath, [join(root, 'scripts', 'build-dashboard.mjs')]);
+}
+
 npmPackages();
 debianPackages();
 build();
+buildDashboard();

@@ -1,0 +1,126 @@
+// The frame of every page: the header (namespace selector, sign-out), the side navigation,
+// and the page the hash names. Without a token the login page shows instead.
+
+import { useEffect, useState } from 'preact/hooks';
+import { Link, Route, Router, Switch, useLocation } from 'wouter-preact';
+import { useHashLocation } from 'wouter-preact/use-hash-location';
+import { onUnauthorized } from './api/client.js';
+import { useList } from './api/hooks.js';
+import { RESOURCES } from './api/resources.js';
+import { adoptTokenFromFragment, currentToken, setToken } from './api/session.js';
+import { NamespaceProvider, useNamespace } from './namespace.js';
+import { Login } from './pages/login.js';
+import { NAV_SECTIONS, ROUTES } from './routes.js';
+
+export function App() {
+  const [signedIn, setSignedIn] = useState(() => {
+    adoptTokenFromFragment();
+    return Boolean(currentToken());
+  });
+  const [reason, setReason] = useState<string>();
+  useEffect(
+    () =>
+      onUnauthorized(() => {
+        setToken(undefined);
+        setReason('Your session has ended: the token was refused (401). Sign in again.');
+        setSignedIn(false);
+      }),
+    [],
+  );
+  if (!signedIn) return <Login reason={reason} onSignedIn={() => setSignedIn(true)} />;
+  return (
+    <Router hook={useHashLocation}>
+      <NamespaceProvider>
+        <Shell onSignOut={() => (setToken(undefined), setReason(undefined), setSignedIn(false))} />
+      </NamespaceProvider>
+    </Router>
+  );
+}
+
+function Shell({ onSignOut }: { onSignOut(): void }) {
+  return (
+    <div class="shell">
+      <header>
+        <Link href="/" class="brand">
+          Skiff
+        </Link>
+        <NamespaceSelector />
+        <button class="link" onClick={onSignOut}>
+          Sign out
+        </button>
+      </header>
+      <nav aria-label="Sections">
+        {NAV_SECTIONS.map((section) => {
+          const pages = ROUTES.filter((r) => r.nav?.section === section);
+          if (!pages.length) return null;
+          return (
+            <div key={section}>
+              <h3>{section}</h3>
+              <ul>
+                {pages.map((r) => (
+                  <li key={r.path}>
+                    <NavLink href={r.path} title={r.nav!.title} />
+                  </li>
+                ))}
+              </ul>
+            </div>
+          );
+        })}
+      </nav>
+      <main>
+        <Switch>
+          {ROUTES.map((r) => (
+            <Route key={r.path} path={r.path} component={r.component} />
+          ))}
+          <Route>
+            <p class="notice error">There is no such page.</p>
+          </Route>
+        </Switch>
+      </main>
+    </div>
+  );
+}
+
+function NavLink({ href, title }: { href: string; title: string }) {
+  const [location] = useLocation();
+  return (
+    <Link href={href} class={location === href ? 'active' : ''}>
+      {title}
+    </Link>
+  );
+}
+
+/** Every namespace the user may list, plus "All namespaces"; a user who may not list them types one. */
+function NamespaceSelector() {
+  const { namespace, setNamespace } = useNamespace();
+  const list = useList(RESOURCES.namespaces);
+  const names = list.items.map((n) => n.metadata.name).sort();
+  if (list.error?.forbidden)
+    return (
+      <label class="namespace">
+        Namespace{' '}
+        <input
+          name="namespace"
+          value={namespace}
+          onChange={(e) => setNamespace((e.target as HTMLInputElement).value.trim())}
+        />
+      </label>
+    );
+  return (
+    <label class="namespace">
+      Namespace{' '}
+      <select
+        name="namespace"
+        value={namespace}
+        onChange={(e) => setNamespace((e.target as HTMLSelectElement).value)}
+      >
+        <option value="">All namespaces</option>
+        {(names.includes(namespace) || !namespace ? names : [namespace, ...names]).map((n) => (
+          <option key={n} value={n}>
+            {n}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

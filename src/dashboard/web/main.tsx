@@ -1,0 +1,7 @@
+// The dashboard's entry: mounts the app.
+
+import { render } from 'preact';
+import { App } from './app.js';
+import './style.css';
+
+render(<App />, document.getElementById('app')!);
