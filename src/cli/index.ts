@@ -15,6 +15,8 @@ const BOOLEANS = new Set([
   'disable-dns',
   // The ingress controller.
   'disable-ingress',
+  // The dashboard.
+  'disable-dashboard',
   // Service-account token secrets for every account (pre-1.24 behaviour).
   'legacy-service-account-token-secrets',
 ]);
@@ -45,6 +47,9 @@ const FLAGS: Record<string, readonly string[]> = {
     'disable-ingress',
     'ingress-http-port',
     'ingress-https-port',
+    // The dashboard.
+    'disable-dashboard',
+    'dashboard-port',
     'legacy-service-account-token-secrets',
   ],
   agent: [
