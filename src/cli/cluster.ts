@@ -344,23 +344,32 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
           progress: o.progress,
         })
       : undefined;
-  // The dashboard, on this node's address (the Service's endpoint) and every other one.
+  // The dashboard, where the API server listens: its bind address and the node's address.
   let dashboard: Dashboard | undefined;
   const dashboardFlags = o.dashboard;
   if (dashboardFlags) {
     const nodeIP = o.node ? defaultNodeIP(o.node.podCIDR) : undefined;
-    const endpoint = nodeIP ?? (advertise.startsWith('127.') ? undefined : advertise);
+    // The Service's endpoint: the node's address (a cluster without a node has none).
+    const endpoint = agent ? nodeIP : undefined;
     dashboard = await step(
       o.progress,
-      (d) => `dashboard on https://${endpoint ?? '127.0.0.1'}:${d.port}`,
+      (d) => `dashboard on https://${endpoint ?? localApiHost(o.bindAddress)}:${d.port}`,
       async () => {
-        const { ensureDashboardService, issueDashboardCertificate, startDashboard } =
-          await import('../dashboard/index.js');
-        const addresses = [nodeIP, advertise, primaryAddress()].filter(
-          (a): a is string => a !== undefined,
+        const {
+          ensureDashboardService,
+          ensureLocalAdmin,
+          issueDashboardCertificate,
+          startDashboard,
+        } = await import('../dashboard/index.js');
+        const addresses = [nodeIP, advertise, primaryAddress(), o.bindAddress].filter(
+          (a): a is string => a !== undefined && a !== '0.0.0.0' && a !== '::',
         );
+        // Where the API server is: its bind address, and the node's address pods use.
+        const hosts = [o.bindAddress, ...(endpoint ? [endpoint] : [])];
+        const wildcard = hosts.find((h) => h === '0.0.0.0' || h === '::');
         const d = await startDashboard({
           port: dashboardFlags.port,
+          hosts: wildcard ? [wildcard] : hosts,
           tls: issueDashboardCertificate(pki.ca, addresses, o.node?.dns?.clusterDomain),
           apiServer: {
             url: `https://${localApiHost(o.bindAddress)}:${port}`,
@@ -373,6 +382,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
           // the endpoints the dashboard keeps on its own identity.
           const admin = inProcess('system:apiserver', ['system:masters']);
           await ensureDashboardService(admin, d.port, SKIFF_IDENTITIES.dashboard);
+          await ensureLocalAdmin(admin);
           const nodeName = agent ? o.node?.name : undefined;
           const nodeUid = nodeName
             ? (await admin.get(resources.nodes, '', nodeName).catch(() => undefined))?.metadata.uid

@@ -400,6 +400,7 @@ Usage:
   skiff down [--data-dir DIR]
   skiff status [--data-dir DIR]
   skiff kubeconfig [--data-dir DIR]
+  skiff dashboard [--open] [--data-dir DIR]
   skiff node-credentials --node-name NAME --address IP [--address IP]… --out DIR [--server URL] [--data-dir DIR]
   skiff agent --kubeconfig FILE --tls-cert-file FILE --tls-private-key-file FILE [--node-name NAME] [--node-ip IP]
               [--pod-cidr CIDR] [--data-dir DIR] [--kubelet-port N] [--address IP] [--client-ca-file FILE]
@@ -438,6 +439,9 @@ The data dir defaults to $SKIFF_DATA_DIR or ~/.skiff.
                      SIGTERM or Ctrl-C stops the pods, as skiff down.
   trust              adds the local ingress CA (it issues certificates for Ingress TLS hosts without a
                      secret) to this machine's trust store (update-ca-certificates); untrust removes it.
+  dashboard          prints the dashboard's direct URL, signed in for an hour as the local admin (the
+                     kube-system account skiff-dashboard-admin, bound to cluster-admin); --open runs
+                     xdg-open on it.
   url                prints the URLs of a service this machine can open (cluster IP, NodePorts on
                      127.0.0.1, load-balancer addresses), or says why there is none.
 

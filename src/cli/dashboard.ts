@@ -14,8 +14,9 @@ export interface DashboardFlags {
 export function dashboardFlags(args: ParsedArgs): DashboardFlags | undefined {
   if (args.flags.has('disable-dashboard')) return undefined;
   const port = intFlag(args, 'dashboard-port') ?? DEFAULT_DASHBOARD_PORT;
-  if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw new UsageError(`flag --dashboard-port: ${port} is not a port (1-65535)`);
+  // 0 takes any free port (the Service follows the one taken).
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`flag --dashboard-port: ${port} is not a port (0-65535)`);
   return { port };
 }
 

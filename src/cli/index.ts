@@ -17,6 +17,7 @@ const BOOLEANS = new Set([
   'disable-ingress',
   // The dashboard.
   'disable-dashboard',
+  'open',
   // Service-account token secrets for every account (pre-1.24 behaviour).
   'legacy-service-account-token-secrets',
 ]);
@@ -80,6 +81,7 @@ const FLAGS: Record<string, readonly string[]> = {
   down: ['data-dir'],
   status: ['data-dir'],
   kubeconfig: ['data-dir'],
+  dashboard: ['data-dir', 'open'],
   version: [],
   // The local ingress CA in the machine's trust store.
   trust: ['data-dir'],
@@ -130,6 +132,10 @@ export async function main(
         return await kubeconfig(args, io);
       case 'version':
         return await version(args, io);
+      case 'dashboard': {
+        const { dashboardCommand } = await import('./dashboard-command.js');
+        return await dashboardCommand(args, io);
+      }
       case 'agent': {
         const { agentCommand } = await import('./agent.js');
         return await agentCommand(args, io);

@@ -20,7 +20,9 @@ export {
   DASHBOARD_NAMESPACE,
   DASHBOARD_ROLE,
   DASHBOARD_SERVICE,
+  LOCAL_ADMIN,
   ensureDashboardService,
+  ensureLocalAdmin,
 } from './server/service.js';
 export { issueDashboardCertificate } from './server/certificate.js';
 
@@ -31,8 +33,8 @@ const ENDPOINTS_RESYNC_MS = 10_000;
 
 export interface DashboardOptions {
   port: number;
-  /** Where to listen (default every address). */
-  host?: string;
+  /** The addresses to listen on (default every address). */
+  hosts?: string[];
   tls: { certPem: string; keyPem: string };
   /** The API server (https URL) and the CA that signed its certificate. */
   apiServer: { url: string; caPem: string };
@@ -106,41 +108,68 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     serveAsset(assets, path, req, res);
   };
 
-  const server: Server = createServer({ cert: o.tls.certPem, key: o.tls.keyPem }, onRequest);
-  // Watches stay open as long as the page does.
-  server.requestTimeout = 0;
-  server.headersTimeout = 30_000;
-  server.keepAliveTimeout = 30_000;
-  server.on('upgrade', (req: IncomingMessage, socket, head: Buffer) => {
-    const url = req.url ?? '/';
-    if (url.startsWith(`${API_PREFIX}/`)) {
-      api.upgrade(req, socket, head, url.slice(API_PREFIX.length));
-      return;
-    }
-    socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
-  });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host ?? '::', () => {
-      server.off('error', reject);
-      resolve();
+  // Upgraded connections leave the servers' books: closed by hand.
+  const tunnels = new Set<Duplex>();
+  const newServer = (): Server => {
+    const server = createServer({ cert: o.tls.certPem, key: o.tls.keyPem }, onRequest);
+    // Watches stay open as long as the page does.
+    server.requestTimeout = 0;
+    server.headersTimeout = 30_000;
+    server.keepAliveTimeout = 30_000;
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      tunnels.add(socket);
+      socket.on('close', () => tunnels.delete(socket));
+      const url = req.url ?? '/';
+      if (url.startsWith(`${API_PREFIX}/`)) {
+        api.upgrade(req, socket, head, url.slice(API_PREFIX.length));
+        return;
+      }
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
     });
-  });
-  const port = (server.address() as AddressInfo).port;
-  log.debug('dashboard serving', { port });
+    server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+    return server;
+  };
+  const listen = (server: Server, port: number, host: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+  // One server an address, all on the port the first one got.
+  const servers: Server[] = [];
+  const close = async (): Promise<void> => {
+    for (const socket of tunnels) socket.destroy();
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      ),
+    );
+  };
+  let port = o.port;
+  try {
+    for (const host of [...new Set(o.hosts ?? ['::'])]) {
+      const server = newServer();
+      servers.push(server);
+      port = await listen(server, port, host);
+    }
+  } catch (e) {
+    await close();
+    api.close();
+    throw e;
+  }
+  log.debug('dashboard serving', { port, hosts: o.hosts });
 
   let resync: NodeJS.Timeout | undefined;
   let registration: ServiceEndpoints | undefined;
-  // Upgraded connections leave the server's books: closed by hand.
-  const tunnels = new Set<Duplex>();
-  server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
-    tunnels.add(socket);
-    socket.on('close', () => tunnels.delete(socket));
-  });
 
   return {
     port,
@@ -171,11 +200,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       if (resync) clearInterval(resync);
       await registration?.withdraw().catch(() => undefined);
       api.close();
-      for (const socket of tunnels) socket.destroy();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await close();
     },
   };
 }

@@ -15,9 +15,26 @@ import {
   type DashboardHarness,
 } from './dashboard-harness.js';
 import { IMAGES } from '../images/index.js';
-import { inNetns, ok, startBackground } from './harness.js';
+import { inNetns, ok, ROOT, runSkiff, startBackground } from './harness.js';
 
 const skip = dashboardSkipReason() ?? false;
+
+/** A WebSocket client run in the cluster's namespace: what channel 1 (stdout) carried. */
+const WS_CLIENT = String.raw`
+import WebSocket from 'ws';
+import { readFileSync } from 'node:fs';
+const ws = new WebSocket(process.env.WS_URL, process.env.WS_PROTOCOLS.split(','), {
+  ca: readFileSync(process.env.WS_CA),
+  handshakeTimeout: 10000,
+});
+let stdout = '';
+const done = (r) => { console.log(JSON.stringify(r)); process.exit(0); };
+ws.on('message', (m) => { if (m[0] === 1) stdout += m.subarray(1).toString(); });
+ws.on('close', () => done({ protocol: ws.protocol, stdout }));
+ws.on('unexpected-response', (_q, res) => done({ error: 'HTTP ' + res.statusCode }));
+ws.on('error', (e) => done({ error: e.message }));
+setTimeout(() => done({ error: 'timed out', stdout }), 15000);
+`;
 
 const POD = (name: string, ns: string): string => `apiVersion: v1
 kind: Pod
@@ -155,6 +172,61 @@ describe('dashboard serving', { skip, timeout: 600_000 }, () => {
     } finally {
       await page.close();
     }
+  });
+
+  test('skiff dashboard prints a direct URL that signs in as the local admin', async () => {
+    const r = runSkiff(['dashboard', '--data-dir', d.cluster.dataDir], {}, d.cluster.netns);
+    assert.equal(r.code, 0, r.stderr);
+    const url = r.stdout.trim();
+    assert.match(
+      url,
+      new RegExp(
+        `^https://${d.nodeAddress.replace(/\./g, '\\.')}:${DASHBOARD_PORT}/#token=[\\w.-]+$`,
+      ),
+    );
+    const page = await d.browser.newPage();
+    try {
+      await page.goto(url);
+      // Signed in: no login form, and the token left the address bar.
+      await page.getByRole('button', { name: 'Sign out' }).waitFor();
+      assert.doesNotMatch(page.url(), /token=/);
+      await page.goto(`${d.directUrl}#/pods`);
+      await page
+        .getByRole('row')
+        .filter({ hasText: 'web' })
+        .filter({ hasText: 'Running' })
+        .waitFor();
+      await d.screenshot('skiff-dashboard-url', page);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('exec over a WebSocket: the token travels in a subprotocol, the rest reach the API server', async () => {
+    const exec = async (
+      protocols: string[],
+    ): Promise<{ protocol?: string; stdout?: string; error?: string }> => {
+      const r = await d.cluster.exec(process.execPath, ['--input-type=module', '-e', WS_CLIENT], {
+        cwd: ROOT,
+        timeoutMs: 30_000,
+        env: {
+          WS_URL: `wss://${d.nodeAddress}:${DASHBOARD_PORT}/k8s/api/v1/namespaces/default/pods/web/exec?command=echo&command=hello&stdout=true`,
+          WS_PROTOCOLS: protocols.join(','),
+          WS_CA: d.cluster.caPath,
+        },
+      });
+      return JSON.parse(ok(r, 'websocket client')) as {
+        protocol?: string;
+        stdout?: string;
+        error?: string;
+      };
+    };
+    const token = `dashboard.token.${Buffer.from(admin).toString('base64url')}`;
+    assert.deepEqual(await exec(['v5.channel.k8s.io', 'v4.channel.k8s.io', token]), {
+      protocol: 'v5.channel.k8s.io',
+      stdout: 'hello\n',
+    });
+    assert.deepEqual(await exec(['v5.channel.k8s.io']), { error: 'HTTP 401' });
   });
 
   test('curl: /k8s without a token is a 401 Status, with one the API answers', async () => {

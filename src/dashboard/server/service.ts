@@ -130,3 +130,31 @@ export function dashboardEndpoints(
     },
   });
 }
+
+/** The local admin `skiff dashboard` signs in as: a kube-system account bound to cluster-admin. */
+export const LOCAL_ADMIN = { namespace: 'kube-system', name: 'skiff-dashboard-admin' } as const;
+
+const clusterRoleBindings: ResourceRef = {
+  group: 'rbac.authorization.k8s.io',
+  version: 'v1',
+  plural: 'clusterrolebindings',
+  namespaced: false,
+};
+
+/** Makes the local admin's service account and its cluster-admin binding (kept if they exist). */
+export async function ensureLocalAdmin(admin: Client): Promise<void> {
+  await createIfMissing(admin, resources.serviceAccounts, LOCAL_ADMIN.namespace, {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: LOCAL_ADMIN.name, namespace: LOCAL_ADMIN.namespace },
+  });
+  await createIfMissing(admin, clusterRoleBindings, '', {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: LOCAL_ADMIN.name },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+    subjects: [
+      { kind: 'ServiceAccount', name: LOCAL_ADMIN.name, namespace: LOCAL_ADMIN.namespace },
+    ],
+  });
+}
