@@ -130,8 +130,9 @@ export function createApiProxy(upstream: ApiUpstream, logger: Logger): ApiProxy 
     headers,
     ca: upstream.caPem,
   });
+  // kube has no reason for a 502: none is given (StatusReasonUnknown).
   const unreachable = (err: Error): string =>
-    statusBody(502, 'ServiceUnavailable', `the API server cannot be reached: ${err.message}`);
+    statusBody(502, undefined, `the API server cannot be reached: ${err.message}`);
 
   return {
     handle(req, res, path) {
