@@ -152,8 +152,9 @@ export function buildObjects(f: DeployForm, suffix: string): DeployObjects {
   const labels = labelsOf(f);
   const annotations: Record<string, string> = {};
   if (f.description) annotations[DESCRIPTION_ANNOTATION] = f.description;
-  const meta = (): Record<string, any> => ({
+  const meta = (ns?: string): Record<string, any> => ({
     name,
+    ...(ns ? { namespace: ns } : {}),
     labels: { ...labels },
     ...(Object.keys(annotations).length ? { annotations: { ...annotations } } : {}),
   });
@@ -177,7 +178,7 @@ export function buildObjects(f: DeployForm, suffix: string): DeployObjects {
   const deployment = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { ...meta(), namespace },
+    metadata: meta(namespace),
     spec: {
       replicas: Number(f.replicas.trim()),
       selector: { matchLabels: { ...labels } },
@@ -189,7 +190,7 @@ export function buildObjects(f: DeployForm, suffix: string): DeployObjects {
   const service = {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { ...meta(), namespace },
+    metadata: meta(namespace),
     spec: {
       selector: { ...labels },
       type: f.serviceType === 'external' ? 'LoadBalancer' : 'ClusterIP',

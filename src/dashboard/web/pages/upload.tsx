@@ -9,7 +9,8 @@ import { useNamespace } from '../namespace.js';
 
 interface Outcome {
   line: number;
-  what: string;
+  /** The object ("Deployment web"), or undefined for a document that could not be read. */
+  what: string | undefined;
   result: ApplyResult | undefined;
 }
 
@@ -42,7 +43,7 @@ export function UploadPage() {
     setBusy(true);
     const out: Outcome[] = entries.map((x) => ({
       line: x.line,
-      what: describeObject(x.object),
+      what: x.object ? describeObject(x.object) : undefined,
       result: x.error ? { ok: false, message: x.error } : undefined,
     }));
     setOutcomes([...out]);
@@ -112,8 +113,14 @@ export function UploadPage() {
           <ul class="apply-results" aria-label="Results">
             {outcomes.map((o, i) => (
               <li key={i} class={o.result ? (o.result.ok ? 'ok' : 'error') : 'pending'}>
-                <span class="hint">line {o.line}</span> {o.what}:{' '}
-                {o.result ? o.result.message : 'applying…'}
+                {o.what ? (
+                  <>
+                    <span class="hint">line {o.line}</span> {o.what}:{' '}
+                    {o.result ? o.result.message : 'applying…'}
+                  </>
+                ) : (
+                  o.result?.message
+                )}
               </li>
             ))}
           </ul>
