@@ -487,4 +487,31 @@ describe('dashboard: deploy wizard, upload, new namespace', { skip, timeout: 900
     await page.getByRole('button', { name: 'Create' }).click();
     await shows(page, 'Error creating namespace: namespaces "team-b" already exists');
   });
+  test('a user who may only view: the server’s refusal shown per object, nothing created', async () => {
+    const viewer = await d.tokenFor('viewer', 'view');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await d.login(viewer);
+    await open('Deploy an app');
+    await page.getByLabel('App name *').fill('refused');
+    await page.getByLabel('Namespace *').selectOption('default');
+    await page.getByLabel('Container image *').fill(IMAGES.nginx);
+    await page.getByLabel('Service', { exact: true }).selectOption('internal');
+    await page.getByLabel('Port 1', { exact: true }).fill('80');
+    await page.getByLabel('Target port 1', { exact: true }).fill('80');
+    await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+    await page.getByRole('button', { name: 'Deploy now' }).click();
+    const results = page.getByRole('list', { name: 'Results' }).getByRole('listitem');
+    await results.first().waitFor();
+    assert.deepEqual(await results.allInnerTexts(), [
+      'Deployment default/refused: deployments.apps is forbidden: User "system:serviceaccount:default:viewer" cannot create resource "deployments" in API group "apps" in the namespace "default"',
+      'Service default/refused: not created, because the Deployment was not',
+    ]);
+    // Still on the preview, able to go back to the form.
+    await page.getByRole('button', { name: 'Back to the form' }).click();
+    await page.getByLabel('App name *').waitFor();
+    assert.equal(
+      (await d.cluster.kubectl(KUBECTL, ['get', 'deployment', 'refused', '-n', 'default'])).code,
+      1,
+    );
+  });
 });
