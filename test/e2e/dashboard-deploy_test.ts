@@ -460,6 +460,20 @@ describe('dashboard: deploy wizard, upload, new namespace', { skip, timeout: 900
     await page.getByRole('button', { name: 'Upload' }).click();
     await shows(page, '2 applied, 0 failed.');
     await kubectl('get', 'namespace', 'uploaded-a', 'uploaded-b');
+
+    // A kind the server does not serve, as kubectl says it; the next object still goes in.
+    await page
+      .getByLabel('Manifest')
+      .fill(
+        'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n---\n' +
+          'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: after-widget}\n',
+      );
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await shows(page, '1 applied, 1 failed.');
+    assert.deepEqual(await results.allInnerTexts(), [
+      'line 1 Widget w: no matches for kind "Widget" in version "example.com/v1"',
+      'line 5 ConfigMap after-widget: created',
+    ]);
   });
 
   test('a namespace created on its own page, with the seed rules and the server’s refusal', async () => {

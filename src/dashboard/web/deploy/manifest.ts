@@ -54,7 +54,17 @@ function parseYaml(text: string): ManifestEntry[] {
       });
       continue;
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      // Aliases are resolved only here: one to a missing anchor, or too many, throws.
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      out.push({
+        line,
+        error: `YAML error in the document at line ${line}: ${(e as Error).message}`,
+      });
+      continue;
+    }
     if (value === null || value === undefined) continue; // an empty document, or only comments
     for (const v of expand(value)) out.push(entryFor(v, line));
   }

@@ -137,3 +137,34 @@ describe('JSON syntax errors', () => {
     }
   });
 });
+
+describe('generated manifests', () => {
+  it('an alias to a missing anchor is an error of its document', () => {
+    const e = parseManifest('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: *nowhere}\n');
+    assert.equal(e.length, 1);
+    assert.match(e[0]!.error!, /^YAML error in the document at line 1: .*alias/i);
+  });
+
+  // A seeded walk over mangled multi-document YAML: reading never throws, every entry is an
+  // object or an error, and every line named is a line of the text.
+  it('never throw, and every entry has an object or an error on a real line', () => {
+    let seed = 42;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const doc = (i: number) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c${i}\ndata:\n  k: "v"\n  list: [1, 2]\n`;
+    const junk = [':', '- ', '  ', '[', '{', '"', '---\n', '\t', '#', '&a ', '*a', '\n', '}'];
+    for (let k = 0; k < 300; k++) {
+      let text = [0, 1, 2].map(doc).join('---\n');
+      for (let m = Math.floor(rnd() * 4); m > 0; m--) {
+        const at = Math.floor(rnd() * text.length);
+        text = text.slice(0, at) + junk[Math.floor(rnd() * junk.length)]! + text.slice(at);
+      }
+      const lines = text.split('\n').length;
+      const entries = parseManifest(text);
+      for (const e of entries) {
+        assert.ok(e.object !== undefined || e.error !== undefined, text);
+        assert.ok(e.line >= 1 && e.line <= lines, `${e.line} of ${lines}: ${text}`);
+      }
+    }
+  });
+});
