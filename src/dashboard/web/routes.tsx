@@ -2,6 +2,8 @@
 // A new page is one module under pages/ and one line here.
 
 import type { ComponentType } from 'preact';
+import { lazy } from './components/lazy.js';
+import { NamespaceNewPage } from './pages/namespace-new.js';
 import { PodsPage } from './pages/pods.js';
 import { WelcomePage } from './pages/welcome.js';
 
@@ -24,4 +26,20 @@ export const NAV_SECTIONS: NavSection[] = [
 export const ROUTES: PageRoute[] = [
   { path: '/', component: WelcomePage },
   { path: '/pods', component: PodsPage, nav: { section: 'Workloads', title: 'Pods' } },
+  // The deploy wizard and the upload page bring the YAML library: their own chunks.
+  {
+    path: '/deploy',
+    component: lazy(() => import('./pages/deploy.js').then((m) => m.DeployPage)),
+    nav: { section: 'Other', title: 'Deploy an app' },
+  },
+  {
+    path: '/upload',
+    component: lazy(() => import('./pages/upload.js').then((m) => m.UploadPage)),
+    nav: { section: 'Other', title: 'Create from YAML' },
+  },
+  {
+    path: '/namespaces/new',
+    component: NamespaceNewPage,
+    nav: { section: 'Cluster', title: 'New namespace' },
+  },
 ];
