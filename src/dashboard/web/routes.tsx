@@ -2,7 +2,9 @@
 // A new page is one module under pages/ and one line here.
 
 import type { ComponentType } from 'preact';
+import { lazy } from './components/lazy.js';
 import { PodsPage } from './pages/pods.js';
+import { OPTIONAL_QUERY } from './streams/containers.js';
 import { WelcomePage } from './pages/welcome.js';
 
 export interface PageRoute {
@@ -21,7 +23,15 @@ export const NAV_SECTIONS: NavSection[] = [
   'Other',
 ];
 
+// The log viewer, the terminal and the YAML editor load on first use (xterm, CodeMirror, YAML).
+const LogsPage = lazy(() => import('./pages/logs.js').then((m) => m.LogsPage));
+const ExecPage = lazy(() => import('./pages/exec.js').then((m) => m.ExecPage));
+const EditPage = lazy(() => import('./pages/edit.js').then((m) => m.EditPage));
+
 export const ROUTES: PageRoute[] = [
   { path: '/', component: WelcomePage },
   { path: '/pods', component: PodsPage, nav: { section: 'Workloads', title: 'Pods' } },
+  { path: `/pods/:ns/:name/logs${OPTIONAL_QUERY}`, component: LogsPage },
+  { path: `/pods/:ns/:name/exec${OPTIONAL_QUERY}`, component: ExecPage },
+  { path: '/edit/:resource/:ns/:name', component: EditPage },
 ];

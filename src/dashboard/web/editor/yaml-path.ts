@@ -41,6 +41,9 @@ interface LineShape {
   key: string | undefined;
 }
 
+/** `---` or `...`: the end of one YAML document in a stream. */
+const isDocumentMarker = (line: string): boolean => /^(---|\.\.\.)(\s|$)/.test(line);
+
 function shape(line: string): LineShape | undefined {
   const m = /^(\s*)((?:-\s+)*)(.*)$/.exec(line)!;
   const rest = m[3]!;
@@ -86,6 +89,7 @@ export function objectPathAt(
   const siblings = new Set<string>();
   let collecting = !inList;
   for (let i = lineIndex - 1; i >= 0; i--) {
+    if (isDocumentMarker(lines[i]!)) break;
     const s = shape(lines[i]!);
     if (!s) continue;
     if (!inList) {
@@ -131,6 +135,7 @@ export function objectPathAt(
   // keys after the cursor at the same level belong to the same object too
   if (!here?.dashes.length) {
     for (let i = lineIndex + 1; i < lines.length; i++) {
+      if (isDocumentMarker(lines[i]!)) break;
       const s = shape(lines[i]!);
       if (!s) continue;
       if (s.keyCol < siblingStart || (s.dashes.length && s.dashes[0]! < siblingStart)) break;

@@ -49,6 +49,13 @@ describe('the object the cursor is in', () => {
     });
   });
 
+  it('stays within its document of a multi-document stream', () => {
+    assert.deepEqual(at('kind: A\nspec: {}\n---\nkind: B\nme|\n---\nzzz: 1\n'), {
+      path: [],
+      siblings: ['kind'],
+    });
+  });
+
   it('ignores comments and blank lines', () => {
     assert.deepEqual(at('# a comment\nspec:\n\n  # note\n  rep|').path, ['spec']);
   });
