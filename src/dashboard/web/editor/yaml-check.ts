@@ -25,7 +25,8 @@ export async function checkYaml(
           from: e.pos[0],
           to: Math.max(e.pos[1], e.pos[0] + 1),
           severity: 'error',
-          message: e.message.split('\n')[0]!,
+          // the first line, without the position (the editor shows where)
+          message: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''),
         });
       continue;
     }

@@ -43,6 +43,7 @@ export function ExecPage({ params }: { params: { ns: string; name: string } }) {
           Shell{' '}
           <select
             name="shell"
+            aria-label="Shell"
             value={shell}
             onChange={(e) => setShell((e.target as HTMLSelectElement).value)}
           >

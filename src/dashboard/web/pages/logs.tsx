@@ -161,6 +161,7 @@ export function LogsPage({ params }: { params: { ns: string; name: string } }) {
           Lines{' '}
           <select
             name="tail"
+            aria-label="Lines"
             value={tail}
             onChange={(e) => setTail((e.target as HTMLSelectElement).value)}
           >
@@ -176,6 +177,7 @@ export function LogsPage({ params }: { params: { ns: string; name: string } }) {
           <input
             type="search"
             name="search"
+            aria-label="Search"
             value={search}
             onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
           />

@@ -17,6 +17,7 @@ export function ContainerPicker(p: {
       Container{' '}
       <select
         name="container"
+        aria-label="Container"
         value={p.value ?? ''}
         onChange={(e) => p.onChange((e.target as HTMLSelectElement).value)}
       >

@@ -75,7 +75,8 @@ export function ExecTerminal({ path, onStatus }: TerminalProps) {
     };
     ws.onclose = (e) => {
       let text: string;
-      if (status) text = `The command ${execEnd(status).message}.`;
+      const end = status ? execEnd(status) : undefined;
+      if (end) text = end.exitCode === undefined ? end.message : `The command ${end.message}.`;
       else if (!opened)
         text =
           'Could not connect: the server refused the terminal (the container may not be ' +
