@@ -50,7 +50,10 @@ describe('checking YAML', () => {
     assert.equal(problems[0]!.from < text.indexOf('---'), true);
     assert.ok(problems.slice(1).every((p) => p.from > text.lastIndexOf('---')));
     assert.ok(problems.slice(1).every((p) => p.severity === 'error'));
-    assert.ok(problems.slice(1).every((p) => !/line \d+/.test(p.message)), problems[1]!.message);
+    assert.ok(
+      problems.slice(1).every((p) => !/line \d+/.test(p.message)),
+      problems[1]!.message,
+    );
   });
 
   it('says nothing about a document without a kind or a kind without a schema', async () => {

@@ -87,7 +87,7 @@ function Editor({ res, ns, name }: { res: Resource; ns: string | undefined; name
         </p>
       )}
       {notice?.kind === 'ok' && (
-        <p class="notice" role="status">
+        <p class="notice" role="status" aria-label="Save state">
           {notice.text}
         </p>
       )}

@@ -13,12 +13,15 @@ import { defaultContainer, pageQuery, podContainers } from '../streams/container
 const ExecTerminal = lazy(() => import('../streams/terminal.js').then((m) => m.ExecTerminal));
 
 export function ExecPage({ params }: { params: { ns: string; name: string } }) {
-  const { ns, name } = params;
+  const named = pageQuery('container', location.hash, location.search);
+  // another pod or container named in the address is a new session
+  return <PodShell key={`${params.ns}/${params.name}/${named ?? ''}`} {...params} named={named} />;
+}
+
+function PodShell({ ns, name, named }: { ns: string; name: string; named: string | undefined }) {
   const pod = useObject(RESOURCES.pods, ns, name);
   const containers = podContainers(pod.object);
-  const [chosen, setChosen] = useState(() =>
-    pageQuery('container', location.hash, location.search),
-  );
+  const [chosen, setChosen] = useState(named);
   const container = chosen ?? defaultContainer(pod.object);
   const [shell, setShell] = useState('sh');
   const [session, setSession] = useState(0);

@@ -17,12 +17,15 @@ const TAIL_CHOICES = ['100', '1000', '10000', 'all'];
 type StreamState = 'connecting' | 'streaming' | 'ended' | 'error';
 
 export function LogsPage({ params }: { params: { ns: string; name: string } }) {
-  const { ns, name } = params;
+  const named = pageQuery('container', location.hash, location.search);
+  // another pod or container named in the address is a new page, not this one's state
+  return <PodLogs key={`${params.ns}/${params.name}/${named ?? ''}`} {...params} named={named} />;
+}
+
+function PodLogs({ ns, name, named }: { ns: string; name: string; named: string | undefined }) {
   const pod = useObject(RESOURCES.pods, ns, name);
   const containers = podContainers(pod.object);
-  const [chosen, setChosen] = useState(() =>
-    pageQuery('container', location.hash, location.search),
-  );
+  const [chosen, setChosen] = useState(named);
   const container = chosen ?? defaultContainer(pod.object);
   const [follow, setFollow] = useState(true);
   const [previous, setPrevious] = useState(false);
@@ -198,9 +201,9 @@ export function LogsPage({ params }: { params: { ns: string; name: string } }) {
           Terminal
         </Link>
       </div>
-      <p class="hint" role="status">
+      <p class="hint" role="status" aria-label="Log state">
         {describeState(state, follow, view.lines.length)}
-        {search ? ` ${hits.toLocaleString('en')} matching lines.` : ''}
+        {search ? ` ${hits.toLocaleString('en')} matching line${hits === 1 ? '' : 's'}.` : ''}
         {view.dropped > 0 &&
           ` Showing the last ${view.lines.length.toLocaleString('en')} lines; ${view.dropped.toLocaleString('en')} earlier lines are not kept here (at most ${MAX_LINES.toLocaleString('en')}) — download the full log to see them.`}
       </p>

@@ -105,3 +105,24 @@ export function execPath(namespace: string, pod: string, o: ExecOptions): string
     `/exec?${q.toString()}`
   );
 }
+
+/** kubectl proxy's default `--reject-paths` covers exec and attach (its XSRF guard). */
+export const KUBECTL_PROXY_REFUSES_EXEC =
+  'kubectl proxy refuses exec by default (its --reject-paths covers pods/…/exec), and this ' +
+  'page came through it. Open the dashboard at its own address (`skiff dashboard` prints ' +
+  'it), or start kubectl proxy with --reject-paths="^$" on a machine only you use.';
+
+/**
+ * Why a terminal's WebSocket was refused, from the answer to the same path without the
+ * upgrade: the API's Status message, or, for a bare 403 when the page is served through the
+ * API server's proxy path, kubectl proxy's own refusal.
+ */
+export function refusalMessage(
+  answer: { code: number; kind?: string | undefined; message: string },
+  pagePath: string,
+): string {
+  const throughProxy = /\/api\/v1\/namespaces\/[^/]+\/services\/[^/]+\/proxy\//.test(pagePath);
+  if (answer.code === 403 && answer.kind !== 'Status' && throughProxy)
+    return KUBECTL_PROXY_REFUSES_EXEC;
+  return `The server refused the terminal: ${answer.message}`;
+}

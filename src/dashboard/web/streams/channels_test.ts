@@ -4,7 +4,9 @@ import {
   closeStdinFrame,
   execEnd,
   execPath,
+  KUBECTL_PROXY_REFUSES_EXEC,
   parseFrame,
+  refusalMessage,
   resizeFrame,
   stdinFrame,
   STDOUT,
@@ -85,6 +87,31 @@ describe('exec path', () => {
     assert.equal(
       execPath('a b', 'p', { command: ['/bin/sh', '-c', 'echo hi'], tty: false }),
       '/api/v1/namespaces/a%20b/pods/p/exec?command=%2Fbin%2Fsh&command=-c&command=echo+hi&stdin=1&stdout=1&stderr=1',
+    );
+  });
+});
+
+describe('a refused terminal', () => {
+  const seedPath =
+    '/api/v1/namespaces/kubernetes-dashboard/services/https:kubernetes-dashboard:/proxy/';
+  it("names kubectl proxy's path filter for its bare 403 under the proxy path", () => {
+    const bare = { code: 403, message: '<h3>Unauthorized</h3>' };
+    assert.equal(refusalMessage(bare, seedPath), KUBECTL_PROXY_REFUSES_EXEC);
+    assert.equal(
+      refusalMessage(bare, '/'),
+      'The server refused the terminal: <h3>Unauthorized</h3>',
+    );
+  });
+
+  it("passes the API's own refusal on", () => {
+    const rbac = {
+      code: 403,
+      kind: 'Status',
+      message: 'pods "web" is forbidden: User "x" cannot create resource "pods/exec"',
+    };
+    assert.equal(
+      refusalMessage(rbac, seedPath),
+      'The server refused the terminal: pods "web" is forbidden: User "x" cannot create resource "pods/exec"',
     );
   });
 });

@@ -7,13 +7,14 @@ import { Terminal } from '@xterm/xterm';
 // as text, injected when a terminal opens (not part of the first page's stylesheet)
 import xtermCss from '@xterm/xterm/css/xterm.css' with { type: 'text' };
 import { useEffect, useRef } from 'preact/hooks';
-import { apiWebSocket } from '../api/client.js';
+import { ApiError, apiRaw, apiWebSocket } from '../api/client.js';
 import {
   closeStdinFrame,
   ERROR,
   EXEC_PROTOCOLS,
   execEnd,
   parseFrame,
+  refusalMessage,
   resizeFrame,
   STDERR,
   STDOUT,
@@ -77,11 +78,15 @@ export function ExecTerminal({ path, onStatus }: TerminalProps) {
       let text: string;
       const end = status ? execEnd(status) : undefined;
       if (end) text = end.exitCode === undefined ? end.message : `The command ${end.message}.`;
-      else if (!opened)
-        text =
-          'Could not connect: the server refused the terminal (the container may not be ' +
-          'running, the shell may not exist, or you may not be allowed to exec into this pod).';
-      else if (e.code === 1000 || e.code === 1005) text = 'The session ended.';
+      else if (!opened) {
+        // a browser is told nothing about a refused upgrade: ask again without it
+        onStatus('Could not connect; asking the server why…', false);
+        void whyRefused(path).then((why) => {
+          term.write(`\r\n\x1b[2m[${why}]\x1b[0m\r\n`);
+          onStatus(why, true);
+        });
+        return;
+      } else if (e.code === 1000 || e.code === 1005) text = 'The session ended.';
       else text = `The connection closed (${e.code}${e.reason ? `: ${e.reason}` : ''}).`;
       term.write(`\r\n\x1b[2m[${text}]\x1b[0m\r\n`);
       onStatus(text, true);
@@ -106,4 +111,16 @@ export function ExecTerminal({ path, onStatus }: TerminalProps) {
     };
   }, [path]);
   return <div class="terminal" ref={box} role="region" aria-label="Terminal" />;
+}
+
+/** The refusal of the same request without the upgrade (the browser hides the first one's). */
+async function whyRefused(path: string): Promise<string> {
+  try {
+    await apiRaw(path, { accept: '*/*' });
+    return 'Could not connect to the terminal.';
+  } catch (e) {
+    if (!(e instanceof ApiError))
+      return `Could not connect to the terminal: ${(e as Error).message}`;
+    return refusalMessage(e.status, location.pathname);
+  }
 }
