@@ -37,6 +37,7 @@ function PodLogs({ ns, name, named }: { ns: string; name: string; named: string 
   const [state, setState] = useState<StreamState>('connecting');
   const [error, setError] = useState<string>();
   const [downloading, setDownloading] = useState(false);
+  const [attempt, setAttempt] = useState(0);
 
   // wait for the pod (to know its default container) unless it cannot be read
   const ready = Boolean(container) || pod.loaded || Boolean(pod.error);
@@ -89,7 +90,7 @@ function PodLogs({ ns, name, named }: { ns: string; name: string; named: string 
       abort.abort();
       clearTimeout(timer);
     };
-  }, [ready, ns, name, container, follow, previous, timestamps, tail]);
+  }, [ready, ns, name, container, follow, previous, timestamps, tail, attempt]);
 
   const lines = useMemo(
     () => (onlyMatching && search ? view.lines.filter((l) => matches(l, search)) : view.lines),
@@ -211,6 +212,9 @@ function PodLogs({ ns, name, named }: { ns: string; name: string; named: string 
         <p class="notice error" role="alert">
           {error}
         </p>
+      )}
+      {(state === 'error' || (state === 'ended' && follow)) && (
+        <button onClick={() => setAttempt((n) => n + 1)}>Reconnect</button>
       )}
       <LogView lines={lines} search={search} stick={follow} label={`Log of ${container ?? name}`} />
     </section>

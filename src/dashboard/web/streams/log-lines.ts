@@ -9,10 +9,10 @@ export class LogLines {
   private held: string[] = [];
   /** The unfinished last line of the stream so far. */
   private partial = '';
-  /** Lines dropped from the front to stay within the cap. */
-  dropped = 0;
-
+  /** Lines removed from the front of `held`. */
+  private removed = 0;
   readonly max: number;
+
   constructor(max = MAX_LINES) {
     this.max = max;
   }
@@ -33,21 +33,27 @@ export class LogLines {
     this.trim();
   }
 
-  /** Every held line, plus the unfinished one while the stream is open. */
+  /** The last `max` lines, the unfinished one included while the stream is open. */
   lines(): string[] {
-    return this.partial ? [...this.held, this.partial] : this.held.slice();
+    const all = this.partial ? [...this.held, this.partial] : this.held;
+    return all.slice(Math.max(0, all.length - this.max));
+  }
+
+  /** Lines of the stream that `lines()` no longer has. */
+  get dropped(): number {
+    return this.removed + Math.max(0, this.held.length + (this.partial ? 1 : 0) - this.max);
   }
 
   get length(): number {
-    return this.held.length + (this.partial ? 1 : 0);
+    return Math.min(this.max, this.held.length + (this.partial ? 1 : 0));
   }
 
   private trim(): void {
-    // dropping in batches keeps appends cheap (no shift per line)
+    // removing in batches keeps appends cheap (no shift per line)
     if (this.held.length <= this.max + Math.max(16, this.max >> 3)) return;
     const over = this.held.length - this.max;
     this.held.splice(0, over);
-    this.dropped += over;
+    this.removed += over;
   }
 }
 
