@@ -76,6 +76,8 @@ function PodShell({ ns, name, named }: { ns: string; name: string; named: string
         <ExecTerminal
           key={`${container}/${shell}/${session}`}
           path={execPath(ns, name, { container, command: [shell] })}
+          namespace={ns}
+          pod={name}
           onStatus={(text: string, ended: boolean) => setStatus({ text, ended })}
         />
       )}

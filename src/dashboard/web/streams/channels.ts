@@ -106,23 +106,34 @@ export function execPath(namespace: string, pod: string, o: ExecOptions): string
   );
 }
 
-/** kubectl proxy's default `--reject-paths` covers exec and attach (its XSRF guard). */
-export const KUBECTL_PROXY_REFUSES_EXEC =
-  'kubectl proxy refuses exec by default (its --reject-paths covers pods/…/exec), and this ' +
-  'page came through it. Open the dashboard at its own address (`skiff dashboard` prints ' +
-  'it), or start kubectl proxy with --reject-paths="^$" on a machine only you use.';
-
 /**
- * Why a terminal's WebSocket was refused, from the answer to the same path without the
- * upgrade: the API's Status message, or, for a bare 403 when the page is served through the
- * API server's proxy path, kubectl proxy's own refusal.
+ * What the answer to a refused terminal's request, sent again without the upgrade, tells:
+ * the API's Status message or the node's text; nothing for a bare 403 when the page came
+ * through the API server's proxy path, which is `kubectl proxy`'s own filter of exec paths
+ * (its default `--reject-paths`), not the server's word.
  */
 export function refusalMessage(
   answer: { code: number; kind?: string | undefined; message: string },
   pagePath: string,
-): string {
+): string | undefined {
   const throughProxy = /\/api\/v1\/namespaces\/[^/]+\/services\/[^/]+\/proxy\//.test(pagePath);
-  if (answer.code === 403 && answer.kind !== 'Status' && throughProxy)
-    return KUBECTL_PROXY_REFUSES_EXEC;
-  return `The server refused the terminal: ${answer.message}`;
+  if (answer.code === 403 && answer.kind !== 'Status' && throughProxy) return undefined;
+  return answer.message;
+}
+
+/** A SelfSubjectAccessReview asking whether the user may exec into the pod. */
+export function execAccessReview(namespace: string, pod: string): object {
+  return {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SelfSubjectAccessReview',
+    spec: {
+      resourceAttributes: {
+        namespace,
+        name: pod,
+        verb: 'create',
+        resource: 'pods',
+        subresource: 'exec',
+      },
+    },
+  };
 }

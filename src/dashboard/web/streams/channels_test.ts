@@ -4,7 +4,7 @@ import {
   closeStdinFrame,
   execEnd,
   execPath,
-  KUBECTL_PROXY_REFUSES_EXEC,
+  execAccessReview,
   parseFrame,
   refusalMessage,
   resizeFrame,
@@ -94,24 +94,36 @@ describe('exec path', () => {
 describe('a refused terminal', () => {
   const seedPath =
     '/api/v1/namespaces/kubernetes-dashboard/services/https:kubernetes-dashboard:/proxy/';
-  it("names kubectl proxy's path filter for its bare 403 under the proxy path", () => {
+  it("ignores kubectl proxy's bare 403 under the proxy path, not elsewhere", () => {
     const bare = { code: 403, message: '<h3>Unauthorized</h3>' };
-    assert.equal(refusalMessage(bare, seedPath), KUBECTL_PROXY_REFUSES_EXEC);
-    assert.equal(
-      refusalMessage(bare, '/'),
-      'The server refused the terminal: <h3>Unauthorized</h3>',
-    );
+    assert.equal(refusalMessage(bare, seedPath), undefined);
+    assert.equal(refusalMessage(bare, '/'), '<h3>Unauthorized</h3>');
   });
 
-  it("passes the API's own refusal on", () => {
+  it("passes the API's and the node's own refusals on", () => {
     const rbac = {
       code: 403,
       kind: 'Status',
       message: 'pods "web" is forbidden: User "x" cannot create resource "pods/exec"',
     };
-    assert.equal(
-      refusalMessage(rbac, seedPath),
-      'The server refused the terminal: pods "web" is forbidden: User "x" cannot create resource "pods/exec"',
-    );
+    assert.equal(refusalMessage(rbac, seedPath), rbac.message);
+    const node = { code: 500, message: 'container not found ("app")' };
+    assert.equal(refusalMessage(node, seedPath), 'container not found ("app")');
+  });
+
+  it('asks whether the user may create pods/exec on that pod', () => {
+    assert.deepEqual(execAccessReview('default', 'web'), {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectAccessReview',
+      spec: {
+        resourceAttributes: {
+          namespace: 'default',
+          name: 'web',
+          verb: 'create',
+          resource: 'pods',
+          subresource: 'exec',
+        },
+      },
+    });
   });
 });

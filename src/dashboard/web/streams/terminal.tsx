@@ -7,11 +7,12 @@ import { Terminal } from '@xterm/xterm';
 // as text, injected when a terminal opens (not part of the first page's stylesheet)
 import xtermCss from '@xterm/xterm/css/xterm.css' with { type: 'text' };
 import { useEffect, useRef } from 'preact/hooks';
-import { ApiError, apiRaw, apiWebSocket } from '../api/client.js';
+import { ApiError, api, apiRaw, apiWebSocket } from '../api/client.js';
 import {
   closeStdinFrame,
   ERROR,
   EXEC_PROTOCOLS,
+  execAccessReview,
   execEnd,
   parseFrame,
   refusalMessage,
@@ -24,6 +25,8 @@ import {
 export interface TerminalProps {
   /** The exec path with its query (channels.ts execPath). */
   path: string;
+  namespace: string;
+  pod: string;
   onStatus(text: string, ended: boolean): void;
 }
 
@@ -37,7 +40,7 @@ function addStyle(): void {
   document.head.append(style);
 }
 
-export function ExecTerminal({ path, onStatus }: TerminalProps) {
+export function ExecTerminal({ path, namespace, pod, onStatus }: TerminalProps) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     addStyle();
@@ -81,7 +84,7 @@ export function ExecTerminal({ path, onStatus }: TerminalProps) {
       else if (!opened) {
         // a browser is told nothing about a refused upgrade: ask again without it
         onStatus('Could not connect; asking the server why…', false);
-        void whyRefused(path).then((why) => {
+        void whyRefused(path, namespace, pod).then((why) => {
           term.write(`\r\n\x1b[2m[${why}]\x1b[0m\r\n`);
           onStatus(why, true);
         });
@@ -109,18 +112,29 @@ export function ExecTerminal({ path, onStatus }: TerminalProps) {
       ws.close();
       term.dispose();
     };
-  }, [path]);
+  }, [path, namespace, pod]);
   return <div class="terminal" ref={box} role="region" aria-label="Terminal" />;
 }
 
-/** The refusal of the same request without the upgrade (the browser hides the first one's). */
-async function whyRefused(path: string): Promise<string> {
+/**
+ * Why the server refused the terminal (a browser is not told): whether RBAC lets the user
+ * exec into the pod, else the answer to the same request without the upgrade.
+ */
+async function whyRefused(path: string, namespace: string, pod: string): Promise<string> {
+  const review = await api<{ status?: { allowed?: boolean; reason?: string } }>(
+    '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    { method: 'POST', body: execAccessReview(namespace, pod) },
+  ).catch(() => undefined);
+  if (review?.status && !review.status.allowed)
+    return (
+      `You may not open a terminal in pod ${pod}: creating pods/exec in namespace ` +
+      `${namespace} is not allowed${review.status.reason ? ` (${review.status.reason})` : ''}.`
+    );
   try {
     await apiRaw(path, { accept: '*/*' });
-    return 'Could not connect to the terminal.';
   } catch (e) {
-    if (!(e instanceof ApiError))
-      return `Could not connect to the terminal: ${(e as Error).message}`;
-    return refusalMessage(e.status, location.pathname);
+    const said = e instanceof ApiError ? refusalMessage(e.status, location.pathname) : undefined;
+    if (said) return `The server refused the terminal: ${said}`;
   }
+  return 'The server refused the terminal (is the container running?).';
 }
