@@ -30,7 +30,15 @@ export async function checkYaml(
         });
       continue;
     }
-    const value = doc.toJS() as unknown;
+    let value: unknown;
+    try {
+      value = doc.toJS();
+    } catch (e) {
+      // an alias to no anchor, or too many aliases (a "billion laughs" document)
+      const at = doc.range[0];
+      out.push({ from: at, to: at + 1, severity: 'error', message: (e as Error).message });
+      continue;
+    }
     if (!value || typeof value !== 'object' || Array.isArray(value)) continue;
     const { apiVersion, kind } = value as { apiVersion?: unknown; kind?: unknown };
     if (typeof apiVersion !== 'string' || typeof kind !== 'string') continue;

@@ -56,6 +56,12 @@ describe('checking YAML', () => {
     );
   });
 
+  it('marks an alias without its anchor instead of failing', async () => {
+    const problems = await checkYaml('apiVersion: v1\nkind: ConfigMap\ndata: *nowhere\n', schemaOf);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!.message, /Unresolved alias/);
+  });
+
   it('says nothing about a document without a kind or a kind without a schema', async () => {
     assert.deepEqual(await checkYaml('a: 1\n', schemaOf), []);
     assert.deepEqual(await checkYaml('apiVersion: v9\nkind: X\nfoo: 1\n', schemaOf), []);
