@@ -8,21 +8,26 @@ import { RESOURCES } from '../api/resources.js';
 import { lazy } from '../components/lazy.js';
 import { execPath, SHELLS } from '../streams/channels.js';
 import { ContainerPicker, replaceHashQuery } from '../streams/container-picker.js';
-import { defaultContainer, pageQuery, podContainers } from '../streams/containers.js';
+import {
+  containerToShow,
+  namedContainer,
+  podContainers,
+  type ContainerName,
+} from '../streams/containers.js';
 
 const ExecTerminal = lazy(() => import('../streams/terminal.js').then((m) => m.ExecTerminal));
 
 export function ExecPage({ params }: { params: { ns: string; name: string } }) {
-  const named = pageQuery('container', location.hash, location.search);
+  const n = namedContainer(location.hash, location.search);
   // another pod or container named in the address is a new session
-  return <PodShell key={`${params.ns}/${params.name}/${named ?? ''}`} {...params} named={named} />;
+  return <PodShell key={`${params.ns}/${params.name}/${n.named ?? ''}`} {...params} {...n} />;
 }
 
-function PodShell({ ns, name, named }: { ns: string; name: string; named: string | undefined }) {
+function PodShell({ ns, name, named, hinted }: { ns: string; name: string } & ContainerName) {
   const pod = useObject(RESOURCES.pods, ns, name);
   const containers = podContainers(pod.object);
-  const [chosen, setChosen] = useState(named);
-  const container = chosen ?? defaultContainer(pod.object);
+  const [chosen, setChosen] = useState<string>();
+  const container = containerToShow(pod.object, { chosen, named, hinted });
   const [shell, setShell] = useState('sh');
   const [session, setSession] = useState(0);
   const [status, setStatus] = useState({ text: '', ended: false });

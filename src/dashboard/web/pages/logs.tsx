@@ -8,7 +8,12 @@ import { ApiError, apiRaw } from '../api/client.js';
 import { useObject } from '../api/hooks.js';
 import { RESOURCES } from '../api/resources.js';
 import { ContainerPicker, replaceHashQuery } from '../streams/container-picker.js';
-import { defaultContainer, pageQuery, podContainers } from '../streams/containers.js';
+import {
+  containerToShow,
+  namedContainer,
+  podContainers,
+  type ContainerName,
+} from '../streams/containers.js';
 import { LogLines, logFileName, logPath, matches, MAX_LINES } from '../streams/log-lines.js';
 import { LogView } from '../streams/log-view.js';
 
@@ -17,16 +22,16 @@ const TAIL_CHOICES = ['100', '1000', '10000', 'all'];
 type StreamState = 'connecting' | 'streaming' | 'ended' | 'error';
 
 export function LogsPage({ params }: { params: { ns: string; name: string } }) {
-  const named = pageQuery('container', location.hash, location.search);
+  const n = namedContainer(location.hash, location.search);
   // another pod or container named in the address is a new page, not this one's state
-  return <PodLogs key={`${params.ns}/${params.name}/${named ?? ''}`} {...params} named={named} />;
+  return <PodLogs key={`${params.ns}/${params.name}/${n.named ?? ''}`} {...params} {...n} />;
 }
 
-function PodLogs({ ns, name, named }: { ns: string; name: string; named: string | undefined }) {
+function PodLogs({ ns, name, named, hinted }: { ns: string; name: string } & ContainerName) {
   const pod = useObject(RESOURCES.pods, ns, name);
   const containers = podContainers(pod.object);
-  const [chosen, setChosen] = useState(named);
-  const container = chosen ?? defaultContainer(pod.object);
+  const [chosen, setChosen] = useState<string>();
+  const container = containerToShow(pod.object, { chosen, named, hinted });
   const [follow, setFollow] = useState(true);
   const [previous, setPrevious] = useState(false);
   const [timestamps, setTimestamps] = useState(false);

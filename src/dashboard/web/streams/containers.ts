@@ -46,14 +46,29 @@ export function defaultContainer(pod: KObject | undefined): string | undefined {
 }
 
 /**
- * A parameter of the page's query: `#/pods/ns/p/logs?container=c` keeps it in the hash, while
- * the router's own links move it to `location.search`; the hash wins.
+ * The container a page names: `#/pods/ns/p/logs?container=c` keeps it in the hash (it wins);
+ * the router's own links move the query to `location.search`, where it outlives the page, so
+ * a name found only there is a hint, taken when the pod has such a container.
  */
-export function pageQuery(name: string, hash: string, search: string): string | undefined {
+export function namedContainer(hash: string, search: string): ContainerName {
   const inHash = hash.includes('?') ? hash.slice(hash.indexOf('?') + 1) : '';
-  return (
-    new URLSearchParams(inHash).get(name) ?? new URLSearchParams(search).get(name) ?? undefined
-  );
+  const named = new URLSearchParams(inHash).get('container') ?? undefined;
+  return named ? { named } : { hinted: new URLSearchParams(search).get('container') ?? undefined };
+}
+
+export interface ContainerName {
+  named?: string | undefined;
+  hinted?: string | undefined;
+}
+
+/** The container to show: the one chosen or named, a hint the pod has, else the default. */
+export function containerToShow(
+  pod: KObject | undefined,
+  n: ContainerName & { chosen?: string | undefined },
+): string | undefined {
+  if (n.chosen ?? n.named) return n.chosen ?? n.named;
+  if (n.hinted && podContainers(pod).some((c) => c.name === n.hinted)) return n.hinted;
+  return defaultContainer(pod);
 }
 
 /**

@@ -2,7 +2,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'regexparam';
 import type { KObject } from '../api/reducer.js';
-import { defaultContainer, OPTIONAL_QUERY, pageQuery, podContainers } from './containers.js';
+import {
+  containerToShow,
+  defaultContainer,
+  namedContainer,
+  OPTIONAL_QUERY,
+  podContainers,
+} from './containers.js';
 
 const pod: KObject = {
   metadata: { name: 'web', namespace: 'default' },
@@ -52,11 +58,21 @@ describe('pod containers', () => {
   });
 });
 
-describe('page query', () => {
-  it('reads the query inside the hash first, then the page query', () => {
-    assert.equal(pageQuery('container', '#/pods/d/p/logs?container=a', '?container=b'), 'a');
-    assert.equal(pageQuery('container', '#/pods/d/p/logs', '?container=b'), 'b');
-    assert.equal(pageQuery('container', '#/pods/d/p/logs', ''), undefined);
+describe('the container a page shows', () => {
+  it('takes the name in the hash first, else only a hint from the page query', () => {
+    assert.deepEqual(namedContainer('#/pods/d/p/logs?container=a', '?container=b'), {
+      named: 'a',
+    });
+    assert.deepEqual(namedContainer('#/pods/d/p/logs', '?container=b'), { hinted: 'b' });
+    assert.deepEqual(namedContainer('#/pods/d/p/logs', ''), { hinted: undefined });
+  });
+
+  it('shows the chosen or named one, a hint the pod has, else the default', () => {
+    assert.equal(containerToShow(pod, { chosen: 'sidecar', named: 'x' }), 'sidecar');
+    assert.equal(containerToShow(pod, { named: 'nope' }), 'nope');
+    assert.equal(containerToShow(pod, { hinted: 'sidecar' }), 'sidecar');
+    assert.equal(containerToShow(pod, { hinted: 'left-from-another-pod' }), 'app');
+    assert.equal(containerToShow(undefined, { hinted: 'sidecar' }), undefined);
   });
 });
 
