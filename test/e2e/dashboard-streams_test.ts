@@ -151,6 +151,8 @@ describe('dashboard logs, terminal and YAML editor', { skip, timeout: 600_000 },
     await d.page.getByRole('checkbox', { name: 'Only matching lines' }).check();
     await waitForText(log, /^a Needle in it$/, 'only the matching line');
     await d.screenshot('logs-search');
+    await d.page.getByRole('checkbox', { name: 'Timestamps' }).check();
+    await waitForText(log, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z a Needle in it$/, 'timestamps');
   });
 
   test('logs: the previous container of a restarted one, and the API refusal without one', async () => {
@@ -191,8 +193,10 @@ describe('dashboard logs, terminal and YAML editor', { skip, timeout: 600_000 },
       { timeoutMs: 180_000 },
     );
     await open('/pods/default/chatty/logs');
-    await d.page.getByRole('combobox', { name: 'Lines' }).selectOption('all');
     const state = d.page.getByRole('status', { name: 'Log state' });
+    // the last 1,000 lines first (tailLines), then all of them
+    await waitForText(state, /^Following: 1,000 lines\.$/, 'the tail');
+    await d.page.getByRole('combobox', { name: 'Lines' }).selectOption('all');
     await waitForText(
       state,
       /Showing the last 10,000 lines; 190,000 earlier lines are not kept here/,
