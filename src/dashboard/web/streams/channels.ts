@@ -110,7 +110,8 @@ export function execPath(namespace: string, pod: string, o: ExecOptions): string
  * What the answer to a refused terminal's request, sent again without the upgrade, tells:
  * the API's Status message or the node's text; nothing for a bare 403 when the page came
  * through the API server's proxy path, which is `kubectl proxy`'s own filter of exec paths
- * (its default `--reject-paths`), not the server's word.
+ * (its default `--reject-paths`), not the server's word; nothing either for "Upgrade request
+ * required", the answer when the pod and container were found.
  */
 export function refusalMessage(
   answer: { code: number; kind?: string | undefined; message: string },
@@ -118,6 +119,8 @@ export function refusalMessage(
 ): string | undefined {
   const throughProxy = /\/api\/v1\/namespaces\/[^/]+\/services\/[^/]+\/proxy\//.test(pagePath);
   if (answer.code === 403 && answer.kind !== 'Status' && throughProxy) return undefined;
+  // the request itself was fine: whatever refused the upgrade is not in this answer
+  if (/^upgrade request required/i.test(answer.message.trim())) return undefined;
   return answer.message;
 }
 

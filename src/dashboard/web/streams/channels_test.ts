@@ -109,6 +109,8 @@ describe('a refused terminal', () => {
     assert.equal(refusalMessage(rbac, seedPath), rbac.message);
     const node = { code: 500, message: 'container not found ("app")' };
     assert.equal(refusalMessage(node, seedPath), 'container not found ("app")');
+    const fine = { code: 400, kind: 'Status', message: 'Upgrade request required' };
+    assert.equal(refusalMessage(fine, '/'), undefined);
   });
 
   it('asks whether the user may create pods/exec on that pod', () => {
