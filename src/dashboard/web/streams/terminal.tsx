@@ -60,6 +60,7 @@ export function ExecTerminal({ path, namespace, pod, onStatus }: TerminalProps) 
     const decoder = new TextDecoder();
     let status = '';
     let opened = false;
+    let disposed = false;
     const send = (frame: Uint8Array) => {
       if (ws.readyState === WebSocket.OPEN) ws.send(frame);
     };
@@ -85,6 +86,7 @@ export function ExecTerminal({ path, namespace, pod, onStatus }: TerminalProps) 
         // a browser is told nothing about a refused upgrade: ask again without it
         onStatus('Could not connect; asking the server why…', false);
         void whyRefused(path, namespace, pod).then((why) => {
+          if (disposed) return;
           term.write(`\r\n\x1b[2m[${why}]\x1b[0m\r\n`);
           onStatus(why, true);
         });
@@ -102,6 +104,7 @@ export function ExecTerminal({ path, namespace, pod, onStatus }: TerminalProps) 
     const observer = new ResizeObserver(() => fit.fit());
     observer.observe(box.current!);
     return () => {
+      disposed = true;
       observer.disconnect();
       data.dispose();
       binary.dispose();
