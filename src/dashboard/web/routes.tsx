@@ -5,6 +5,7 @@ import type { ComponentType } from 'preact';
 import { lazy } from './components/lazy.js';
 import { NamespaceNewPage } from './pages/namespace-new.js';
 import { PodsPage } from './pages/pods.js';
+import { OPTIONAL_QUERY } from './streams/containers.js';
 import { WelcomePage } from './pages/welcome.js';
 
 export interface PageRoute {
@@ -22,6 +23,11 @@ export const NAV_SECTIONS: NavSection[] = [
   'Config and storage',
   'Other',
 ];
+
+// The log viewer, the terminal and the YAML editor load on first use (xterm, CodeMirror, YAML).
+const LogsPage = lazy(() => import('./pages/logs.js').then((m) => m.LogsPage));
+const ExecPage = lazy(() => import('./pages/exec.js').then((m) => m.ExecPage));
+const EditPage = lazy(() => import('./pages/edit.js').then((m) => m.EditPage));
 
 export const ROUTES: PageRoute[] = [
   { path: '/', component: WelcomePage },
@@ -42,4 +48,7 @@ export const ROUTES: PageRoute[] = [
     component: NamespaceNewPage,
     nav: { section: 'Cluster', title: 'New namespace' },
   },
+  { path: `/pods/:ns/:name/logs${OPTIONAL_QUERY}`, component: LogsPage },
+  { path: `/pods/:ns/:name/exec${OPTIONAL_QUERY}`, component: ExecPage },
+  { path: '/edit/:resource/:ns/:name', component: EditPage },
 ];
