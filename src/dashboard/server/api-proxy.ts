@@ -145,7 +145,16 @@ export function createApiProxy(upstream: ApiUpstream, logger: Logger): ApiProxy 
       }
       const headers = forwardHeaders(req.headers, false);
       headers['authorization'] = `Bearer ${token}`;
-      const up = request({ ...target(path, headers), method: req.method ?? 'GET', agent });
+      let up: ReturnType<typeof request>;
+      try {
+        up = request({ ...target(path, headers), method: req.method ?? 'GET', agent });
+      } catch (e) {
+        // Node refuses a target or header it cannot write (it parsed them, so this is rare).
+        res.writeHead(400, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+        res.end(statusBody(400, 'BadRequest', (e as Error).message));
+        req.resume();
+        return;
+      }
       up.on('response', (upRes) => {
         res.writeHead(upRes.statusCode ?? 502, responseHeaders(upRes.headers));
         // Headers go at once, so a watch that has nothing to say yet is seen as open.
@@ -186,7 +195,13 @@ export function createApiProxy(upstream: ApiUpstream, logger: Logger): ApiProxy 
       if (protocols.length) headers['sec-websocket-protocol'] = protocols.join(', ');
       else delete headers['sec-websocket-protocol'];
       // A connection of its own: after the 101 it is a tunnel, never reused.
-      const up = request({ ...target(path, headers), method: req.method ?? 'GET', agent: false });
+      let up: ReturnType<typeof request>;
+      try {
+        up = request({ ...target(path, headers), method: req.method ?? 'GET', agent: false });
+      } catch (e) {
+        refuse(400, 'Bad Request', statusBody(400, 'BadRequest', (e as Error).message));
+        return;
+      }
       socket.on('error', () => up.destroy());
       up.on('upgrade', (upRes, upSocket, upHead) => {
         const lines = [`HTTP/1.1 101 ${upRes.statusMessage ?? 'Switching Protocols'}`];
