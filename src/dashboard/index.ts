@@ -211,9 +211,16 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         registration = dashboardEndpoints(p.client, p.address, port, p.nodeName, pod);
         await registration.add();
       };
+      // Said once per distinct failure (every 10 s would flood a quiet log).
+      let lastError = '';
       const syncLogged = (): Promise<void> =>
-        sync().catch((e: unknown) =>
-          log.warn('dashboard endpoints not updated', { error: String(e) }),
+        sync().then(
+          () => void (lastError = ''),
+          (e: unknown) => {
+            if (String(e) !== lastError)
+              log.warn('dashboard endpoints not updated', { error: String(e) });
+            lastError = String(e);
+          },
         );
       await syncLogged();
       // Put back if someone removes them, as kube-apiserver does for `kubernetes`.

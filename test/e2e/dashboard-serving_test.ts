@@ -15,7 +15,7 @@ import {
   type DashboardHarness,
 } from './dashboard-harness.js';
 import { IMAGES } from '../images/index.js';
-import { inNetns, ok, ROOT, runSkiff, startBackground } from './harness.js';
+import { inNetns, ok, parseTable, ROOT, runSkiff, startBackground, until } from './harness.js';
 
 const skip = dashboardSkipReason() ?? false;
 
@@ -230,6 +230,62 @@ describe('dashboard serving', { skip, timeout: 600_000 }, () => {
     assert.deepEqual(await exec(`${seed}k8s${target}`, ['v5.channel.k8s.io', token]), {
       error: 'HTTP 403',
     });
+  });
+
+  test('the dashboard shows as a running mirror pod of its node, made again when deleted', async () => {
+    const pod = `kubernetes-dashboard-${d.cluster.nodeName}`;
+    const row = async (): Promise<Record<string, string> | undefined> =>
+      parseTable(
+        ok(
+          await d.cluster.kubectl(KUBECTL, [
+            'get',
+            'pods',
+            '-n',
+            'kubernetes-dashboard',
+            '-o',
+            'wide',
+          ]),
+        ),
+      ).find((r) => r['NAME'] === pod);
+    const first = await row();
+    assert.equal(first?.['READY'], '1/1');
+    assert.equal(first?.['STATUS'], 'Running');
+    assert.equal(first?.['IP'], d.nodeAddress);
+    const uid = ok(
+      await d.cluster.kubectl(KUBECTL, [
+        'get',
+        'pod',
+        pod,
+        '-n',
+        'kubernetes-dashboard',
+        '-o',
+        'jsonpath={.metadata.uid}',
+      ]),
+    );
+    ok(
+      await d.cluster.kubectl(KUBECTL, ['delete', 'pod', pod, '-n', 'kubernetes-dashboard'], {
+        timeoutMs: 60_000,
+      }),
+    );
+    await until(
+      'the mirror pod is back and the seed URL serves',
+      async () => {
+        const r = await d.cluster.kubectl(KUBECTL, [
+          'get',
+          'pod',
+          pod,
+          '-n',
+          'kubernetes-dashboard',
+          '-o',
+          'jsonpath={.metadata.uid} {.status.phase}',
+        ]);
+        if (r.code !== 0 || r.stdout.startsWith(uid) || !r.stdout.endsWith('Running'))
+          return undefined;
+        const page = await curl([`http://127.0.0.1:${PROXY_PORT}${SEED_PATH}`]);
+        return page.status === 200 ? true : undefined;
+      },
+      60_000,
+    );
   });
 
   test('curl: /k8s without a token is a 401 Status, with one the API answers', async () => {
