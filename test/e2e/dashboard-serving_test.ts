@@ -120,6 +120,29 @@ describe('dashboard serving', { skip, timeout: 600_000 }, () => {
     await d.screenshot('pods');
   });
 
+  test('a token that stops working sends the page back to the login, saying why', async () => {
+    const token = await d.tokenFor('short-lived', 'view');
+    const page = await d.browser.newPage();
+    try {
+      await page.goto(SEED_URL);
+      await page.getByLabel('Bearer token').fill(token);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.goto(`${SEED_URL}#/pods`);
+      await page.getByRole('row').filter({ hasText: 'web' }).waitFor();
+      // Its service account deleted, the token is refused (as when it expires).
+      ok(await d.cluster.kubectl(KUBECTL, ['delete', 'serviceaccount', 'short-lived']));
+      await page.reload();
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /session has ended.*401/ })
+        .waitFor();
+      assert.ok(await page.getByLabel('Bearer token').isVisible());
+      await d.screenshot('session-ended', page);
+    } finally {
+      await page.close();
+    }
+  });
+
   test('the direct URL works too', async () => {
     const page = await d.browser.newPage();
     try {
