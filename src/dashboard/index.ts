@@ -56,7 +56,8 @@ export interface Dashboard {
     client: Client;
     address: string;
     nodeName?: string | undefined;
-    nodeUid?: string | undefined;
+    /** The Node's uid, read at each sync (the mirror pod's owner; a node made again has a new one). */
+    nodeUid?: () => Promise<string | undefined>;
   }): Promise<void>;
   close(): Promise<void>;
 }
@@ -204,7 +205,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         const pod = p.nodeName
           ? await ensureMirrorPod(
               p.client,
-              { nodeName: p.nodeName, nodeUid: p.nodeUid, address: p.address, port },
+              { nodeName: p.nodeName, nodeUid: await p.nodeUid?.(), address: p.address, port },
               startedAt,
             )
           : undefined;
