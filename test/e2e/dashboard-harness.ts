@@ -52,6 +52,8 @@ export interface DashboardHarness {
   nodeAddress: string;
   /** The dashboard's direct URL. */
   directUrl: string;
+  /** Opens a page of the app in `page` by its route (`/pods`, `/edit/pods/default/web`…) at the seed's URL. */
+  goto(route: string): Promise<void>;
   /** Goes to `url` (default the seed's URL), types the token into the login page, signs in. */
   login(token: string, url?: string): Promise<void>;
   /**
@@ -121,6 +123,9 @@ export async function startDashboardHarness(
       page,
       nodeAddress,
       directUrl,
+      async goto(route) {
+        await page.goto(`${SEED_URL}#${route}`);
+      },
       async login(token, url = SEED_URL) {
         await page.goto(url);
         const field = page.getByLabel(/token/i);
