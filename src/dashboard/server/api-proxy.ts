@@ -69,8 +69,9 @@ function forwardHeaders(
     if (v === undefined) continue;
     if (k.startsWith(':')) continue; // HTTP/2 pseudo-headers
     if (NOT_PASSED.has(k) || k.startsWith('impersonate-')) continue;
-    if (!keepUpgrade && (HOP_BY_HOP.has(k) || named.has(k))) continue;
-    if (keepUpgrade && (k === 'transfer-encoding' || k === 'keep-alive' || k === 'te')) continue;
+    // An upgrade keeps what asks for it (Connection: Upgrade, Upgrade: websocket).
+    const upgradeAsk = keepUpgrade && (k === 'connection' || k === 'upgrade');
+    if (!upgradeAsk && (HOP_BY_HOP.has(k) || (!keepUpgrade && named.has(k)))) continue;
     out[k] = v;
   }
   return out;
