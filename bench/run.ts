@@ -1,10 +1,11 @@
 // Runs the benchmarks (all, or those named) and prints one table per benchmark:
-//   node dist/bench/run.js [startup|rss|api|list|watch|sqlite|controllers|pods|pki|streams|dns|ingress|services|rbac]...
+//   node dist/bench/run.js [startup|rss|api|list|watch|sqlite|controllers|pods|pki|streams|dns|ingress|services|rbac|dashboard]...
 // A goal missed is reported, not failed; an error exits non-zero.
 
 import { availableParallelism, loadavg } from 'node:os';
 import { api } from './api.js';
 import { controllers } from './controllers.js';
+import { dashboard } from './dashboard.js';
 import { dns } from './dns.js';
 import { ingress } from './ingress.js';
 import type { BenchContext, Benchmark } from './lib/bench.js';
@@ -43,6 +44,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   ingress,
   services,
   rbac,
+  dashboard,
 ];
 
 function usage(): string {

@@ -111,7 +111,7 @@ function createNetns(): { path: string; remove(): void } {
  */
 export async function startCluster(
   dataDir = tempDataDir('cluster'),
-  o: { node?: boolean } = {},
+  o: { node?: boolean; args?: string[] } = {},
 ): Promise<BenchCluster> {
   const netns = o.node ? createNetns() : undefined;
   const up = await runSkiff(
@@ -123,6 +123,7 @@ export async function startCluster(
       '--api-port',
       '0',
       ...(netns ? [] : ['--disable-agent']),
+      ...(o.args ?? []),
     ],
     60_000,
     netns?.path,

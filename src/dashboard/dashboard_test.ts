@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createCertificateAuthority } from '../pki/index.js';
 import { createLogger } from '../log/index.js';
-import { issueDashboardCertificate, startDashboard, type Dashboard } from './index.js';
+import { issueDashboardCertificate, startDashboard, upgradePath, type Dashboard } from './index.js';
 
 interface Answer {
   status: number;
@@ -107,4 +107,27 @@ describe('dashboard server', () => {
       /^the API server cannot be reached: connect ECONNREFUSED/,
     );
   });
+});
+
+test('WebSocket paths: /k8s/PATH, or /k8s-ws?path=PATH (kubectl proxy refuses …/pods/…/exec)', () => {
+  assert.equal(
+    upgradePath('/k8s/api/v1/namespaces/a/pods/b/exec?command=sh'),
+    '/api/v1/namespaces/a/pods/b/exec?command=sh',
+  );
+  assert.equal(
+    upgradePath(
+      `/k8s-ws?path=${encodeURIComponent('/api/v1/namespaces/a/pods/b/exec?command=sh&stdin=true')}`,
+    ),
+    '/api/v1/namespaces/a/pods/b/exec?command=sh&stdin=true',
+  );
+  for (const bad of [
+    '/k8s-ws',
+    '/k8s-ws?path=api',
+    '/k8s-ws?path=%2F%2Fhost%2Fx',
+    '/k8s-ws?path=%2Fa%0d%0aX: y',
+    '/k8s-ws?path=%2Fa%20b',
+    '/',
+    '/k8sx/api',
+  ])
+    assert.equal(upgradePath(bad), undefined, bad);
 });

@@ -26,6 +26,9 @@ export {
 } from './server/service.js';
 export { issueDashboardCertificate } from './server/certificate.js';
 
+/** WebSockets by a path in the query (see upgradePath). */
+export const API_WS_ALIAS = '/k8s-ws';
+
 /** The dashboard's port unless told otherwise (the dashboard project's container port). */
 export const DEFAULT_DASHBOARD_PORT = 8443;
 /** How often the node puts its address back into the Service's endpoints. */
@@ -53,7 +56,8 @@ export interface Dashboard {
     client: Client;
     address: string;
     nodeName?: string | undefined;
-    nodeUid?: string | undefined;
+    /** The Node's uid, read at each sync (the mirror pod's owner; a node made again has a new one). */
+    nodeUid?: () => Promise<string | undefined>;
   }): Promise<void>;
   close(): Promise<void>;
 }
@@ -65,6 +69,19 @@ export function defaultWebRoot(): string {
   return existsSync(join(built, 'index.html'))
     ? built
     : join(here, '..', '..', 'dist', 'dashboard');
+}
+
+/**
+ * The API path of a WebSocket: `/k8s/PATH`, or `/k8s-ws?path=PATH` — the same with the path in
+ * the query, because `kubectl proxy` refuses paths like `^/api/.*\/pods/.*\/exec` (and attach)
+ * by default, which every exec through the seed's URL would be.
+ */
+export function upgradePath(url: string): string | undefined {
+  if (url.startsWith(`${API_PREFIX}/`)) return url.slice(API_PREFIX.length);
+  if (!url.startsWith(`${API_WS_ALIAS}?`)) return undefined;
+  const path = new URLSearchParams(url.slice(API_WS_ALIAS.length + 1)).get('path');
+  // A request target as the API server would get it on the wire: printable ASCII only.
+  return path && /^\/(?!\/)[\x21-\x7e]*$/.test(path) ? path : undefined;
 }
 
 /** The path of a page or asset, or undefined for one that tries to leave the root. */
@@ -119,9 +136,9 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       tunnels.add(socket);
       socket.on('close', () => tunnels.delete(socket));
-      const url = req.url ?? '/';
-      if (url.startsWith(`${API_PREFIX}/`)) {
-        api.upgrade(req, socket, head, url.slice(API_PREFIX.length));
+      const path = upgradePath(req.url ?? '/');
+      if (path) {
+        api.upgrade(req, socket, head, path);
         return;
       }
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
@@ -188,16 +205,23 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         const pod = p.nodeName
           ? await ensureMirrorPod(
               p.client,
-              { nodeName: p.nodeName, nodeUid: p.nodeUid, address: p.address, port },
+              { nodeName: p.nodeName, nodeUid: await p.nodeUid?.(), address: p.address, port },
               startedAt,
             )
           : undefined;
         registration = dashboardEndpoints(p.client, p.address, port, p.nodeName, pod);
         await registration.add();
       };
+      // Said once per distinct failure (every 10 s would flood a quiet log).
+      let lastError = '';
       const syncLogged = (): Promise<void> =>
-        sync().catch((e: unknown) =>
-          log.warn('dashboard endpoints not updated', { error: String(e) }),
+        sync().then(
+          () => void (lastError = ''),
+          (e: unknown) => {
+            if (String(e) !== lastError)
+              log.warn('dashboard endpoints not updated', { error: String(e) });
+            lastError = String(e);
+          },
         );
       await syncLogged();
       // Put back if someone removes them, as kube-apiserver does for `kubernetes`.

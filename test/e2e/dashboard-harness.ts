@@ -52,7 +52,12 @@ export interface DashboardHarness {
   nodeAddress: string;
   /** The dashboard's direct URL. */
   directUrl: string;
-  /** Goes to `url` (default the seed's URL), types the token into the login page, signs in. */
+  /** Opens a page of the app in `page` by its route (`/pods`, `/edit/pods/default/web`…) at the seed's URL. */
+  goto(route: string): Promise<void>;
+  /**
+   * Goes to `url` (default the seed's URL), types the token into the login page, signs in, and
+   * returns once signed in or refused (the alert says why).
+   */
   login(token: string, url?: string): Promise<void>;
   /**
    * A token for service account `name` (made in `namespace`, default `default`) bound to
@@ -124,11 +129,20 @@ export async function startDashboardHarness(
       page,
       nodeAddress,
       directUrl,
+      async goto(route) {
+        await page.goto(`${SEED_URL}#${route}`);
+      },
       async login(token, url = SEED_URL) {
         await page.goto(url);
         const field = page.getByLabel(/token/i);
         await field.fill(token);
         await page.getByRole('button', { name: /sign in/i }).click();
+        // Signed in, or refused with the reason.
+        await page
+          .getByRole('button', { name: 'Sign out' })
+          .or(page.getByRole('alert'))
+          .first()
+          .waitFor();
       },
       async tokenFor(name, clusterRole, t = {}) {
         const ns = t.namespace ?? 'default';

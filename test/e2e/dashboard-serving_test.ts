@@ -15,7 +15,7 @@ import {
   type DashboardHarness,
 } from './dashboard-harness.js';
 import { IMAGES } from '../images/index.js';
-import { inNetns, ok, ROOT, runSkiff, startBackground } from './harness.js';
+import { inNetns, ok, parseTable, ROOT, runSkiff, startBackground, until } from './harness.js';
 
 const skip = dashboardSkipReason() ?? false;
 
@@ -120,6 +120,29 @@ describe('dashboard serving', { skip, timeout: 600_000 }, () => {
     await d.screenshot('pods');
   });
 
+  test('a token that stops working sends the page back to the login, saying why', async () => {
+    const token = await d.tokenFor('short-lived', 'view');
+    const page = await d.browser.newPage();
+    try {
+      await page.goto(SEED_URL);
+      await page.getByLabel('Bearer token').fill(token);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.goto(`${SEED_URL}#/pods`);
+      await page.getByRole('row').filter({ hasText: 'web' }).waitFor();
+      // Its service account deleted, the token is refused (as when it expires).
+      ok(await d.cluster.kubectl(KUBECTL, ['delete', 'serviceaccount', 'short-lived']));
+      await page.reload();
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /session has ended.*401/ })
+        .waitFor();
+      assert.ok(await page.getByLabel('Bearer token').isVisible());
+      await d.screenshot('session-ended', page);
+    } finally {
+      await page.close();
+    }
+  });
+
   test('the direct URL works too', async () => {
     const page = await d.browser.newPage();
     try {
@@ -203,30 +226,89 @@ describe('dashboard serving', { skip, timeout: 600_000 }, () => {
   });
 
   test('exec over a WebSocket: the token travels in a subprotocol, the rest reach the API server', async () => {
-    const exec = async (
-      protocols: string[],
-    ): Promise<{ protocol?: string; stdout?: string; error?: string }> => {
+    type Answer = { protocol?: string; stdout?: string; error?: string };
+    const exec = async (url: string, protocols: string[]): Promise<Answer> => {
       const r = await d.cluster.exec(process.execPath, ['--input-type=module', '-e', WS_CLIENT], {
         cwd: ROOT,
         timeoutMs: 30_000,
-        env: {
-          WS_URL: `wss://${d.nodeAddress}:${DASHBOARD_PORT}/k8s/api/v1/namespaces/default/pods/web/exec?command=echo&command=hello&stdout=true`,
-          WS_PROTOCOLS: protocols.join(','),
-          WS_CA: d.cluster.caPath,
-        },
+        env: { WS_URL: url, WS_PROTOCOLS: protocols.join(','), WS_CA: d.cluster.caPath },
       });
-      return JSON.parse(ok(r, 'websocket client')) as {
-        protocol?: string;
-        stdout?: string;
-        error?: string;
-      };
+      return JSON.parse(ok(r, 'websocket client')) as Answer;
     };
+    const target =
+      '/api/v1/namespaces/default/pods/web/exec?command=echo&command=hello&stdout=true';
+    const alias = `k8s-ws?path=${encodeURIComponent(target)}`;
+    const direct = `wss://${d.nodeAddress}:${DASHBOARD_PORT}/`;
+    const seed = `ws://127.0.0.1:${PROXY_PORT}${SEED_PATH}`;
     const token = `dashboard.token.${Buffer.from(admin).toString('base64url')}`;
-    assert.deepEqual(await exec(['v5.channel.k8s.io', 'v4.channel.k8s.io', token]), {
-      protocol: 'v5.channel.k8s.io',
-      stdout: 'hello\n',
+    const hello = { protocol: 'v5.channel.k8s.io', stdout: 'hello\n' };
+    for (const url of [`${direct}k8s${target}`, `${direct}${alias}`, `${seed}${alias}`])
+      assert.deepEqual(
+        await exec(url, ['v5.channel.k8s.io', 'v4.channel.k8s.io', token]),
+        hello,
+        url,
+      );
+    assert.deepEqual(await exec(`${direct}${alias}`, ['v5.channel.k8s.io']), { error: 'HTTP 401' });
+    // Why the page uses k8s-ws: kubectl proxy refuses …/pods/…/exec paths by default.
+    assert.deepEqual(await exec(`${seed}k8s${target}`, ['v5.channel.k8s.io', token]), {
+      error: 'HTTP 403',
     });
-    assert.deepEqual(await exec(['v5.channel.k8s.io']), { error: 'HTTP 401' });
+  });
+
+  test('the dashboard shows as a running mirror pod of its node, made again when deleted', async () => {
+    const pod = `kubernetes-dashboard-${d.cluster.nodeName}`;
+    const row = async (): Promise<Record<string, string> | undefined> =>
+      parseTable(
+        ok(
+          await d.cluster.kubectl(KUBECTL, [
+            'get',
+            'pods',
+            '-n',
+            'kubernetes-dashboard',
+            '-o',
+            'wide',
+          ]),
+        ),
+      ).find((r) => r['NAME'] === pod);
+    const first = await row();
+    assert.equal(first?.['READY'], '1/1');
+    assert.equal(first?.['STATUS'], 'Running');
+    assert.equal(first?.['IP'], d.nodeAddress);
+    const uid = ok(
+      await d.cluster.kubectl(KUBECTL, [
+        'get',
+        'pod',
+        pod,
+        '-n',
+        'kubernetes-dashboard',
+        '-o',
+        'jsonpath={.metadata.uid}',
+      ]),
+    );
+    ok(
+      await d.cluster.kubectl(KUBECTL, ['delete', 'pod', pod, '-n', 'kubernetes-dashboard'], {
+        timeoutMs: 60_000,
+      }),
+    );
+    await until(
+      'the mirror pod is back and the seed URL serves',
+      async () => {
+        const r = await d.cluster.kubectl(KUBECTL, [
+          'get',
+          'pod',
+          pod,
+          '-n',
+          'kubernetes-dashboard',
+          '-o',
+          'jsonpath={.metadata.uid} {.status.phase}',
+        ]);
+        if (r.code !== 0 || r.stdout.startsWith(uid) || !r.stdout.endsWith('Running'))
+          return undefined;
+        const page = await curl([`http://127.0.0.1:${PROXY_PORT}${SEED_PATH}`]);
+        return page.status === 200 ? true : undefined;
+      },
+      60_000,
+    );
   });
 
   test('curl: /k8s without a token is a 401 Status, with one the API answers', async () => {

@@ -2,12 +2,15 @@
 // the page sends in X-Dashboard-Token (the API server's own proxy removes Authorization on
 // the way in), or for a WebSocket in a subprotocol `dashboard.token.<base64url>`, which is
 // taken out of the list before the rest goes on. Nothing is buffered: watches and followed
-// logs stream, upgrades become a byte tunnel. The dashboard's own identity is never used.
+// logs stream, upgrades become a byte tunnel. Requests go over HTTP/2 sessions shared by all
+// (h2-pool.ts), upgrades over a connection each. The dashboard's own identity is never used.
 
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { Agent, request, type RequestOptions } from 'node:https';
+import { constants, type ClientHttp2Stream, type OutgoingHttpHeaders } from 'node:http2';
+import { request, type RequestOptions } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../log/index.js';
+import { createH2Pool } from './h2-pool.js';
 
 export const API_PREFIX = '/k8s';
 export const TOKEN_HEADER = 'x-dashboard-token';
@@ -66,8 +69,9 @@ function forwardHeaders(
     if (v === undefined) continue;
     if (k.startsWith(':')) continue; // HTTP/2 pseudo-headers
     if (NOT_PASSED.has(k) || k.startsWith('impersonate-')) continue;
-    if (!keepUpgrade && (HOP_BY_HOP.has(k) || named.has(k))) continue;
-    if (keepUpgrade && (k === 'transfer-encoding' || k === 'keep-alive' || k === 'te')) continue;
+    // An upgrade keeps what asks for it (Connection: Upgrade, Upgrade: websocket).
+    const upgradeAsk = keepUpgrade && (k === 'connection' || k === 'upgrade');
+    if (!upgradeAsk && (HOP_BY_HOP.has(k) || (!keepUpgrade && named.has(k)))) continue;
     out[k] = v;
   }
   return out;
@@ -121,7 +125,7 @@ export interface ApiProxy {
 }
 
 export function createApiProxy(upstream: ApiUpstream, logger: Logger): ApiProxy {
-  const agent = new Agent({ keepAlive: true, ca: upstream.caPem, maxFreeSockets: 16 });
+  const pool = createH2Pool(upstream.url, upstream.caPem);
   const target = (path: string, headers: Record<string, string | string[]>): RequestOptions => ({
     protocol: 'https:',
     hostname: upstream.url.hostname,
@@ -131,8 +135,11 @@ export function createApiProxy(upstream: ApiUpstream, logger: Logger): ApiProxy 
     ca: upstream.caPem,
   });
   // kube has no reason for a 502: none is given (StatusReasonUnknown).
-  const unreachable = (err: Error): string =>
-    statusBody(502, undefined, `the API server cannot be reached: ${err.message}`);
+  const unreachable = (err: Error): string => {
+    // A stream canceled because its session could not connect says why in its cause.
+    const why = (err as Error & { cause?: Error }).cause?.message ?? err.message;
+    return statusBody(502, undefined, `the API server cannot be reached: ${why}`);
+  };
 
   return {
     handle(req, res, path) {
@@ -143,15 +150,33 @@ export function createApiProxy(upstream: ApiUpstream, logger: Logger): ApiProxy 
         req.resume();
         return;
       }
-      const headers = forwardHeaders(req.headers, false);
+      const headers: OutgoingHttpHeaders = forwardHeaders(req.headers, false);
+      // HTTP/2 has no 100-continue; Node has already told the browser to go on.
+      delete headers['expect'];
       headers['authorization'] = `Bearer ${token}`;
-      const up = request({ ...target(path, headers), method: req.method ?? 'GET', agent });
-      up.on('response', (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, responseHeaders(upRes.headers));
+      headers[':method'] = req.method ?? 'GET';
+      headers[':path'] = path;
+      const hasBody =
+        req.headers['transfer-encoding'] !== undefined ||
+        Number(req.headers['content-length'] ?? 0) > 0;
+      let up: ClientHttp2Stream;
+      try {
+        up = pool.request(headers, !hasBody);
+      } catch (e) {
+        // A target or header HTTP/2 cannot carry (Node parsed them, so this is rare).
+        res.writeHead(400, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+        res.end(statusBody(400, 'BadRequest', (e as Error).message));
+        req.resume();
+        return;
+      }
+      up.on('response', (h) => {
+        const out: Record<string, string | string[]> = {};
+        for (const [k, v] of Object.entries(h))
+          if (!k.startsWith(':') && v !== undefined) out[k] = v as string | string[];
+        res.writeHead(Number(h[':status'] ?? 502), responseHeaders(out));
         // Headers go at once, so a watch that has nothing to say yet is seen as open.
         res.flushHeaders();
-        upRes.pipe(res);
-        upRes.on('error', () => res.destroy());
+        up.pipe(res);
       });
       up.on('error', (err) => {
         logger.debug('API request failed', { path, error: err.message });
@@ -162,11 +187,17 @@ export function createApiProxy(upstream: ApiUpstream, logger: Logger): ApiProxy 
         res.writeHead(502, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
         res.end(unreachable(err));
       });
-      // The browser went away (a closed watch): so does the request upstream.
-      res.on('close', () => {
-        if (!res.writableFinished) up.destroy();
+      up.on('close', () => {
+        if (res.headersSent || res.writableEnded) return;
+        res.writeHead(502, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+        res.end(unreachable(new Error(`the stream was closed (code ${up.rstCode})`)));
       });
-      req.pipe(up);
+      // The browser went away (a closed watch): so does the stream upstream.
+      res.on('close', () => {
+        if (!res.writableFinished && !up.closed) up.close(constants.NGHTTP2_CANCEL);
+      });
+      if (hasBody) req.pipe(up);
+      else req.resume();
     },
 
     upgrade(req, socket, head, path) {
@@ -186,7 +217,13 @@ export function createApiProxy(upstream: ApiUpstream, logger: Logger): ApiProxy 
       if (protocols.length) headers['sec-websocket-protocol'] = protocols.join(', ');
       else delete headers['sec-websocket-protocol'];
       // A connection of its own: after the 101 it is a tunnel, never reused.
-      const up = request({ ...target(path, headers), method: req.method ?? 'GET', agent: false });
+      let up: ReturnType<typeof request>;
+      try {
+        up = request({ ...target(path, headers), method: req.method ?? 'GET', agent: false });
+      } catch (e) {
+        refuse(400, 'Bad Request', statusBody(400, 'BadRequest', (e as Error).message));
+        return;
+      }
       socket.on('error', () => up.destroy());
       up.on('upgrade', (upRes, upSocket, upHead) => {
         const lines = [`HTTP/1.1 101 ${upRes.statusMessage ?? 'Switching Protocols'}`];
@@ -226,7 +263,7 @@ export function createApiProxy(upstream: ApiUpstream, logger: Logger): ApiProxy 
     },
 
     close() {
-      agent.destroy();
+      pool.close();
     },
   };
 }

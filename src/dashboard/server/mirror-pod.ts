@@ -143,11 +143,18 @@ export async function ensureMirrorPod(
     );
     live = await client.get(resources.pods, DASHBOARD_NAMESPACE, name);
   }
+  // Written again when it says otherwise: another start, or the node lifecycle controller
+  // having marked it not ready while the node was down.
   const status = runningStatus(o, startedAt);
-  const phase = (live['status'] as { phase?: string } | undefined)?.phase;
-  const ready = JSON.stringify((live['status'] as { podIPs?: unknown } | undefined)?.podIPs);
-  if (phase !== 'Running' || ready !== JSON.stringify(status['podIPs'])) {
-    live = await client.update(resources.pods, { ...live, status }, 'status');
-  }
+  const have = (live['status'] ?? {}) as {
+    startTime?: string;
+    podIPs?: unknown;
+    conditions?: { type?: string; status?: string }[];
+  };
+  const current =
+    have.startTime === startedAt &&
+    JSON.stringify(have.podIPs) === JSON.stringify(status['podIPs']) &&
+    have.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+  if (!current) live = await client.update(resources.pods, { ...live, status }, 'status');
   return live;
 }

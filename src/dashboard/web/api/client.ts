@@ -119,7 +119,8 @@ export function applyObject(path: string, obj: unknown, force = false): Promise<
 
 /** A WebSocket to the API through the dashboard's server, the token in a subprotocol. */
 export function apiWebSocket(path: string, protocols: string[]): WebSocket {
-  const url = new URL(`${API_BASE}${path}`, location.href);
+  // The path goes in the query: `kubectl proxy` refuses `…/pods/…/exec` and `…/attach` paths.
+  const url = new URL(`./k8s-ws?path=${encodeURIComponent(path)}`, location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   const token = currentToken();
   const auth = token ? [`dashboard.token.${base64url(token)}`] : [];
