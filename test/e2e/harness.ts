@@ -44,13 +44,18 @@ export interface RunOptions {
 
 /**
  * Runs `skiff ARGS`. Outside a test namespace, `up` gets `--disable-agent`: the agent must
- * never touch the machine's own network namespace.
+ * never touch the machine's own network namespace; and its dashboard a free port (as the
+ * API server's `--api-port 0`), since tests run side by side on the machine's loopback.
  */
 export function runSkiff(args: string[], env: NodeJS.ProcessEnv = {}, netns?: string): RunResult {
-  const argv =
-    args[0] === 'up' && !netns && !args.includes('--disable-agent')
-      ? ['up', '--disable-agent', ...args.slice(1)]
-      : args;
+  let argv = args;
+  if (args[0] === 'up' && !netns) {
+    const extra = [
+      ...(args.includes('--disable-agent') ? [] : ['--disable-agent']),
+      ...(args.some((a) => a.startsWith('--dashboard-port')) ? [] : ['--dashboard-port', '0']),
+    ];
+    argv = ['up', ...extra, ...args.slice(1)];
+  }
   const [cmd, cmdArgs] = inNetns(netns, process.execPath, [SKIFF_BIN, ...argv]);
   const r = spawnSync(cmd, cmdArgs, {
     encoding: 'utf8',
