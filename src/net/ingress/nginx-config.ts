@@ -1,7 +1,9 @@
 // The routing table as an nginx configuration. One server per host (the catch-all "" is
 // the default server), one location per path: Exact as `location =`, Prefix `/a/b` as
 // `location = /a/b` plus `location ^~ /a/b/` so that nginx's longest-prefix match is
-// Kubernetes' element-wise one. Upstreams go straight to pod IPs with keep-alive pools.
+// Kubernetes' element-wise one. Upstreams go straight to pod IPs with keep-alive pools;
+// with Lua (lua.ts) the configuration names only the upstreams, whose endpoints, like the
+// hosts' certificates, the workers read from a shared dict.
 
 import { createHash } from 'node:crypto';
 import { routeFor } from './routes.js';
