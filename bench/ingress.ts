@@ -182,8 +182,7 @@ const watchNewReady = (server, token, ca, rv, known, wantCount) =>
       res.on('data', (d) => {
         buf += d;
         let nl;
-        while ((nl = buf.indexOf('
-')) >= 0) {
+        while ((nl = buf.indexOf('\n')) >= 0) {
           const ev = JSON.parse(buf.slice(0, nl));
           buf = buf.slice(nl + 1);
           const o = ev.object;
