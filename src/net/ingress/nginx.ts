@@ -48,8 +48,6 @@ export interface DataPlane {
   apply(table: RoutingTable): Promise<void>;
   /** Calls `listener` for each request refused as too large (header 431, body 413). */
   onRefusal(listener: (r: Refusal) => void): void;
-  /** Whether endpoint and certificate changes skip the reload (nginx's Lua module). */
-  readonly dynamic: boolean;
   close(): Promise<void>;
 }
 
@@ -147,9 +145,7 @@ export async function startNginx(o: NginxOptions): Promise<DataPlane> {
   if (noLua && o.lua !== false)
     log.warn(
       'nginx has no usable Lua module: every endpoint and certificate change reloads nginx',
-      {
-        reason: noLua,
-      },
+      { reason: noLua },
     );
   const luaScript = join(o.dir, 'skiff.lua');
   if (!noLua) writeFileSync(luaScript, LUA_SOURCE, { mode: 0o600 });
@@ -259,7 +255,6 @@ export async function startNginx(o: NginxOptions): Promise<DataPlane> {
   };
 
   return {
-    dynamic: !!lua,
     async apply(t) {
       // The same routes again (an unrelated object changed): nothing to reload.
       const routes = renderNginxConfig(t, layout, 0);
