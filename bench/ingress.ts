@@ -58,6 +58,13 @@ spec:
         command: ["node", "-e", "const h = require('node:http'); const ip = Object.values(require('node:os').networkInterfaces()).flat().find((a) => a.family === 'IPv4' && !a.internal).address; h.createServer((q, r) => r.end(ip)).listen(80); h.createServer((q, r) => r.end('other')).listen(81)"]
         ports:
         - containerPort: 80
+        # Ready once it listens: an endpoint change is then the ingress's to serve, not the
+        # pod's start (an unready listener is passed over for the other pods).
+        readinessProbe:
+          httpGet:
+            path: /
+            port: 80
+          periodSeconds: 1
 ---
 apiVersion: v1
 kind: Service
