@@ -20,7 +20,8 @@ import { createLogger } from '../../log/index.js';
 import { createCertificateAuthority, issueServingCertificate } from '../../pki/index.js';
 import { buildRoutes, type RouteSources } from './routes.js';
 import { startNginx, nginxProblem, type DataPlane } from './nginx.js';
-import { luaProblem } from './lua.js';
+import { luaProblem, pushLuaState } from './lua.js';
+import { upstreamName } from './nginx-config.js';
 import { certificateFromSecret, localIssuer } from './tls.js';
 import type { Refusal } from './refusals.js';
 import { eventually } from '../../../test/support/eventually.js';
@@ -845,6 +846,32 @@ function dataPlaneTests(lua: boolean): void {
     }
     if (lua) assert.equal(workersOf(dir), workers, 'the same workers: nginx was not reloaded');
   });
+
+  test(
+    'a state the workers cannot read is refused whole; the last one keeps serving',
+    {
+      skip: !lua && "the state is the Lua data plane's",
+    },
+    async () => {
+      const host = 'state.example.com';
+      const ing = ingress('state', {
+        rules: [{ host, http: { paths: [path('/', 'Prefix', 'st')] } }],
+      });
+      await plane.apply(buildRoutes([ing], endpointsOf('st', [portOf('foo')])));
+      const socket = join(dir, 'status.sock');
+      // The service's own upstream moved to another backend, then a line that cannot be read.
+      const upstream = upstreamName({ kind: 'service', name: 'default/st:80', endpoints: [] });
+      const moved = `U ${upstream} 127.0.0.1:${portOf('bar')}\n`;
+      for (const bad of [`${moved}X what\n`, `${moved}C id not-base64!\n`, `${moved}garbage`])
+        await assert.rejects(pushLuaState(socket, bad), /nginx refused the state: 400/);
+      assert.deepEqual([...(await answers(host, 4))], ['foo']);
+      // The same change without the bad line is taken (what the refusals above kept out).
+      await pushLuaState(socket, moved);
+      assert.deepEqual([...(await answers(host, 4))], ['bar']);
+      await plane.apply(buildRoutes([ing], endpointsOf('st', [portOf('kubia')])));
+      assert.deepEqual([...(await answers(host, 4))], ['kubia']);
+    },
+  );
 
   test("a port already taken: the first configuration fails with nginx's reason", async () => {
     const taken = createServer();
