@@ -25,8 +25,10 @@ const DEBIAN_PACKAGES = [
   'dnsutils',
   'dnsperf',
   'unbound',
-  // The ingress data plane, and the benchmark's load generator.
+  // The ingress data plane (its Lua module serves endpoint and certificate changes without
+  // a reload), and the benchmark's load generator.
   'nginx-light',
+  'libnginx-mod-http-lua',
   'wrk',
   // The ingress end-to-end test loads a page through the ingress in headless Chromium.
   'chromium',

@@ -285,6 +285,60 @@ describe(
       });
     });
 
+    test('scaled up: the new pod gets its share at once, and nginx is not reloaded', async () => {
+      const pods = await readyPods(3);
+      const dir = join(c.dataDir, 'ingress');
+      const master = readFileSync(join(dir, 'nginx.pid'), 'utf8').trim();
+      /** The serving workers (a reload starts new ones); the generation a reload bumps. */
+      const workers = () =>
+        readFileSync(`/proc/${master}/task/${master}/children`, 'utf8')
+          .split(' ')
+          .filter((pid) => {
+            try {
+              return pid && !/shutting down/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+            } catch {
+              return false; // gone
+            }
+          })
+          .sort()
+          .join(' ');
+      const generation = async () =>
+        ok(
+          await run(
+            'curl',
+            [
+              '-s',
+              '--max-time',
+              '5',
+              '--unix-socket',
+              join(dir, 'status.sock'),
+              'http://x/generation',
+            ],
+            { timeoutMs: 20_000 },
+          ),
+        );
+      const before = { workers: workers(), generation: await generation() };
+      ok(await kubectl(['scale', 'rc', 'kubia', '--replicas=4']));
+      const added = await until('a fourth kubia pod running', async () => {
+        const rows = parseTable(ok(await kubectl(['get', 'pods', '-l', 'app=kubia'])));
+        return rows.find((r) => !pods.includes(r['NAME']!) && r['STATUS'] === 'Running')?.['NAME'];
+      });
+      ok(await kubectl(['exec', added, '--', 'touch', '/var/ready']));
+      await readyPods(4);
+      await until(`${added} answers through the ingress`, async () => {
+        for (let i = 0; i < 12; i++)
+          if (hits((await curl('http://kubia.example.com')).body).includes(added)) return true;
+        return undefined;
+      });
+      assert.deepEqual(
+        { workers: workers(), generation: await generation() },
+        before,
+        'the same nginx workers and configuration generation: no reload',
+      );
+      const log = readFileSync(join(c.dataDir, 'skiff.log'), 'utf8');
+      assert.doesNotMatch(log, /no usable Lua module/);
+    });
+
     test('5.4.3: several hosts and paths to several services (by port number and name)', async () => {
       await apply(namedPod('foo') + '---\n' + namedPod('bar'));
       await apply(

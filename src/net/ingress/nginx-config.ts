@@ -1,7 +1,9 @@
 // The routing table as an nginx configuration. One server per host (the catch-all "" is
 // the default server), one location per path: Exact as `location =`, Prefix `/a/b` as
 // `location = /a/b` plus `location ^~ /a/b/` so that nginx's longest-prefix match is
-// Kubernetes' element-wise one. Upstreams go straight to pod IPs with keep-alive pools.
+// Kubernetes' element-wise one. Upstreams go straight to pod IPs with keep-alive pools;
+// with Lua (lua.ts) the configuration names only the upstreams, whose endpoints, like the
+// hosts' certificates, the workers read from a shared dict.
 
 import { createHash } from 'node:crypto';
 import { routeFor } from './routes.js';
@@ -25,6 +27,23 @@ export interface NginxLayout {
    * UDP), one JSON line each: `{"status":431,"host":"…","uri":"…"}`.
    */
   refusalLog?: string;
+  /**
+   * Endpoints and certificates served by Lua from a shared dict (lua.ts) instead of written
+   * into the configuration: changing them needs no reload. Absent: everything is written
+   * here and every change reloads.
+   */
+  lua?: LuaLayout;
+}
+
+export interface LuaLayout {
+  /** The module files to load. */
+  modules: readonly string[];
+  /** The Lua source (LUA_SOURCE), loaded by the master. */
+  script: string;
+  /** The state the master loads at each start and reload (luaState's text). */
+  stateFile: string;
+  /** A unix socket of this nginx answering 503: where a service without endpoints goes. */
+  unavailableSocket: string;
 }
 
 /** Request limits (ingress-nginx's defaults), in nginx's units. */
@@ -40,7 +59,7 @@ const quote = (s: string): string => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`
 /** The id of the certificate for names no `spec.tls` entry covers. */
 export const DEFAULT_CERT_ID = 'default';
 
-function upstreamName(t: Extract<Target, { kind: 'service' }>): string {
+export function upstreamName(t: Extract<Target, { kind: 'service' }>): string {
   return 'u_' + createHash('sha256').update(t.name).digest('hex').slice(0, 16);
 }
 
@@ -51,16 +70,23 @@ function serverName(host: string): string {
   return host;
 }
 
-function answer(t: Target, indent: string): string[] {
+/** The upstream a target is served by, if any (with Lua, services without endpoints too). */
+export function upstreamOf(t: Target, lua: boolean): string | undefined {
+  if (t.kind !== 'service' || (!lua && t.endpoints.length === 0)) return undefined;
+  return upstreamName(t);
+}
+
+function answer(t: Target, indent: string, lua: boolean): string[] {
   if (t.kind === 'status') return [`${indent}return ${t.code};`];
-  if (t.endpoints.length === 0) return [`${indent}return 503;`];
-  return [`${indent}proxy_pass http://${upstreamName(t)};`];
+  const upstream = upstreamOf(t, lua);
+  if (!upstream) return [`${indent}return 503;`];
+  return [`${indent}proxy_pass http://${upstream};`];
 }
 
 /** What the routing table answers for `path` on host `h`. */
 const targetFor = (h: VirtualHost, path: string): Target => routeFor(h, path)?.target ?? h.fallback;
 
-function locations(h: VirtualHost, indent: string): string[] {
+function locations(h: VirtualHost, indent: string, lua: boolean): string[] {
   const out: string[] = [];
   const exact = new Set(h.routes.filter((r) => r.type === 'Exact').map((r) => r.path));
   // nginx answers `/foo` with a 301 to `/foo/` when a proxying location is named `/foo/`
@@ -73,13 +99,13 @@ function locations(h: VirtualHost, indent: string): string[] {
     exact.add(bare);
     out.push(
       `${indent}location = ${quote(bare)} {`,
-      ...answer(targetFor(h, bare), `${indent}  `),
+      ...answer(targetFor(h, bare), `${indent}  `, lua),
       `${indent}}`,
     );
   }
   let hasRoot = false;
   for (const r of h.routes) {
-    const body = answer(r.target, `${indent}  `);
+    const body = answer(r.target, `${indent}  `, lua);
     if (r.type === 'Exact') {
       out.push(`${indent}location = ${quote(r.path)} {`, ...body, `${indent}}`);
       continue;
@@ -94,7 +120,7 @@ function locations(h: VirtualHost, indent: string): string[] {
     out.push(`${indent}location ^~ ${quote(r.path + '/')} {`, ...body, `${indent}}`);
   }
   if (!hasRoot)
-    out.push(`${indent}location / {`, ...answer(h.fallback, `${indent}  `), `${indent}}`);
+    out.push(`${indent}location / {`, ...answer(h.fallback, `${indent}  `, lua), `${indent}}`);
   return out;
 }
 
@@ -127,30 +153,65 @@ function server(h: VirtualHost, l: NginxLayout): string[] {
       `    server_name ${serverName(h.host)};`,
     );
   } else lines.push(`    listen ${l.httpPort}${dflt};`);
-  // Every host answers HTTPS too, with its own certificate or the default one.
-  const id = h.tls?.id ?? DEFAULT_CERT_ID;
+  // Every host answers HTTPS too, with its own certificate or the default one (with Lua,
+  // the default one here and the host's chosen per handshake from the shared dict).
+  const id = (l.lua ? undefined : h.tls?.id) ?? DEFAULT_CERT_ID;
   lines.push(
     `    listen ${l.httpsPort} ssl http2${dflt};`,
     `    ssl_certificate ${quote(l.certPath(id))};`,
     `    ssl_certificate_key ${quote(l.certPath(id))};`,
+    ...(l.lua ? ['    ssl_certificate_by_lua_block { skiff.certificate() }'] : []),
   );
-  lines.push(...locations(h, '    '), ...headerTooLarge('    '), '  }');
+  lines.push(...locations(h, '    ', !!l.lua), ...headerTooLarge('    '), '  }');
   return lines;
 }
 
-function upstreams(t: RoutingTable): string[] {
+function upstreams(t: RoutingTable, lua: LuaLayout | undefined): string[] {
   const seen = new Map<string, Extract<Target, { kind: 'service' }>>();
   for (const h of t.hosts)
-    for (const target of [...h.routes.map((r) => r.target), h.fallback])
-      if (target.kind === 'service' && target.endpoints.length)
-        seen.set(upstreamName(target), target);
+    for (const target of [...h.routes.map((r) => r.target), h.fallback]) {
+      const name = upstreamOf(target, !!lua);
+      if (name && target.kind === 'service') seen.set(name, target);
+    }
   const out: string[] = [];
   for (const [name, target] of [...seen].sort(([a], [b]) => (a < b ? -1 : 1))) {
     out.push(`  # ${target.name}`, `  upstream ${name} {`);
-    for (const e of target.endpoints) out.push(`    server ${e.ip}:${e.port} max_fails=0;`);
+    if (lua)
+      // The server is a placeholder nginx requires; the balancer picks the endpoint.
+      out.push(
+        '    server 0.0.0.1;',
+        `    balancer_by_lua_block { skiff.balance(${quote(name)}, ${quote(`unix:${lua.unavailableSocket}`)}) }`,
+      );
+    else for (const e of target.endpoints) out.push(`    server ${e.ip}:${e.port} max_fails=0;`);
     out.push('    keepalive 64;', '    keepalive_timeout 60s;', '  }');
   }
   return out;
+}
+
+/** The Lua module's set-up: the shared dict, the code and state the master loads. */
+function luaSetup(lua: LuaLayout | undefined): string[] {
+  if (!lua) return [];
+  return [
+    '  lua_shared_dict skiff_state 32m;',
+    `  init_by_lua_block { skiff = dofile(${quote(lua.script)}); skiff.load_file(${quote(lua.stateFile)}) }`,
+  ];
+}
+
+/** The status socket's other locations and the unavailable server, with Lua. */
+function luaServers(lua: LuaLayout | undefined): string[] {
+  if (!lua) return [];
+  return [
+    // The whole state in one body, kept in memory (certificates make it tens of KB).
+    '    location = /state {',
+    '      client_max_body_size 64m;',
+    '      client_body_buffer_size 64m;',
+    '      content_by_lua_block { skiff.put_state() }',
+    '    }',
+    '  }',
+    '  server {',
+    `    listen unix:${lua.unavailableSocket};`,
+    '    location / { return 503; }',
+  ];
 }
 
 /** No access log, but a line for each request refused as too large (see NginxLayout). */
@@ -180,6 +241,7 @@ export function renderNginxConfig(t: RoutingTable, l: NginxLayout, generation: n
       ];
   return [
     "# Written by the skiff ingress controller from the cluster's Ingresses; do not edit.",
+    ...(l.lua?.modules.map((m) => `load_module ${quote(m)};`) ?? []),
     ...(l.user ? [`user ${l.user};`] : []),
     'worker_processes auto;',
     `pid ${quote(`${l.dir}/nginx.pid`)};`,
@@ -227,12 +289,14 @@ export function renderNginxConfig(t: RoutingTable, l: NginxLayout, generation: n
     '  ssl_prefer_server_ciphers off;',
     '  ssl_session_cache shared:SSL:10m;',
     '  ssl_session_timeout 10m;',
-    ...upstreams(t),
+    ...luaSetup(l.lua),
+    ...upstreams(t, l.lua),
     // Tells the controller which configuration the workers run (a reload is live once the
     // new workers answer).
     '  server {',
     `    listen unix:${l.statusSocket};`,
     `    location = /generation { return 200 "${generation}"; }`,
+    ...luaServers(l.lua),
     '  }',
     ...hosts.flatMap((h) => server(h, l)),
     '}',

@@ -1,7 +1,9 @@
 // nginx as the ingress data plane: a configuration is written beside the last good one,
 // checked with `nginx -t`, and only then made live with a graceful reload (SIGHUP to the
 // master: new workers take new connections while the old ones finish theirs). A
-// configuration nginx refuses is never installed; the last good one keeps serving.
+// configuration nginx refuses is never installed; the last good one keeps serving. With
+// nginx's Lua module (lua.ts), endpoints and certificates are not in the configuration:
+// they are handed to the running workers, and only host, path and service changes reload.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
@@ -19,7 +21,13 @@ import { tmpdir } from 'node:os';
 import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from '../../log/index.js';
-import { renderNginxConfig, type NginxLayout } from './nginx-config.js';
+import {
+  renderNginxConfig,
+  upstreamOf,
+  DEFAULT_CERT_ID,
+  type NginxLayout,
+} from './nginx-config.js';
+import { LUA_MODULES, LUA_SOURCE, luaProblem, luaState, pushLuaState } from './lua.js';
 import { listenForRefusals, type Refusal } from './refusals.js';
 import type { RoutingTable } from './types.js';
 
@@ -31,6 +39,8 @@ export interface NginxOptions {
   logger: Logger;
   /** The nginx binary (default: `nginx` on PATH). */
   binary?: string;
+  /** Endpoints and certificates without reloads (default: when the Lua module loads). */
+  lua?: boolean;
 }
 
 export interface DataPlane {
@@ -131,6 +141,14 @@ export async function startNginx(o: NginxOptions): Promise<DataPlane> {
   chmodSync(tempDir, 0o755);
   const user = workerUser();
   const refusals = await listenForRefusals(log);
+  const noLua = o.lua === false ? 'turned off' : luaProblem(binary);
+  if (noLua && o.lua !== false)
+    log.warn(
+      'nginx has no usable Lua module: every endpoint and certificate change reloads nginx',
+      { reason: noLua },
+    );
+  const luaScript = join(o.dir, 'skiff.lua');
+  if (!noLua) writeFileSync(luaScript, LUA_SOURCE, { mode: 0o600 });
   const layout: NginxLayout = {
     dir: o.dir,
     tempDir,
@@ -140,7 +158,19 @@ export async function startNginx(o: NginxOptions): Promise<DataPlane> {
     ...(user ? { user } : {}),
     statusSocket: join(o.dir, 'status.sock'),
     refusalLog: refusals.address,
+    ...(noLua
+      ? {}
+      : {
+          lua: {
+            modules: LUA_MODULES,
+            script: luaScript,
+            stateFile: join(o.dir, 'lua-state.txt'),
+            // Workers connect to it, so not in the data dir (theirs is the temp dir).
+            unavailableSocket: join(tempDir, 'unavailable.sock'),
+          },
+        }),
   };
+  const lua = layout.lua;
   const confPath = join(o.dir, 'nginx.conf');
   const pidFile = join(o.dir, 'nginx.pid');
   await stopStale(pidFile);
@@ -148,6 +178,7 @@ export async function startNginx(o: NginxOptions): Promise<DataPlane> {
   let master: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let lastConfig = '';
+  let lastState = '';
   let checkedShape = '';
   let generation = 0;
   /** The generation the workers answer with, or undefined while none answers. */
@@ -175,22 +206,22 @@ export async function startNginx(o: NginxOptions): Promise<DataPlane> {
   };
   let closed = false;
 
+  /** The certificate files the configuration names (with Lua, only the default one). */
+  const certificateFiles = (t: RoutingTable): Map<string, string> => {
+    const files = new Map([[DEFAULT_CERT_ID, t.defaultCertificate.pem]]);
+    if (!lua) for (const h of t.hosts) if (h.tls) files.set(h.tls.id, h.tls.pem);
+    return files;
+  };
   const writeCertificates = (t: RoutingTable): void => {
-    const wanted = new Map([[t.defaultCertificate.id, t.defaultCertificate.pem]]);
-    for (const h of t.hosts) if (h.tls) wanted.set(h.tls.id, h.tls.pem);
-    for (const [id, pem] of wanted) {
+    for (const [id, pem] of certificateFiles(t)) {
       const path = layout.certPath(id);
       if (existsSync(path) && readFileSync(path, 'utf8') === pem) continue;
       writeFileSync(`${path}.tmp`, pem, { mode: 0o600 });
       renameSync(`${path}.tmp`, path);
     }
-    return void wanted;
   };
   const pruneCertificates = (t: RoutingTable): void => {
-    const keep = new Set([
-      t.defaultCertificate.id,
-      ...t.hosts.flatMap((h) => (h.tls ? [h.tls.id] : [])),
-    ]);
+    const keep = new Set(certificateFiles(t).keys());
     for (const f of readdirSync(certDir))
       if (f.endsWith('.pem') && !keep.has(f.slice(0, -4)))
         rmSync(join(certDir, f), { force: true });
@@ -227,7 +258,16 @@ export async function startNginx(o: NginxOptions): Promise<DataPlane> {
     async apply(t) {
       // The same routes again (an unrelated object changed): nothing to reload.
       const routes = renderNginxConfig(t, layout, 0);
-      if (routes === lastConfig && master) return;
+      const state = lua ? luaState(t, (x) => upstreamOf(x, true)) : '';
+      if (routes === lastConfig && state === lastState && master) return;
+      if (lua && state !== lastState) {
+        // For the master's next start or reload, then for the running workers at once.
+        writeFileSync(`${lua.stateFile}.tmp`, state, { mode: 0o600 });
+        renameSync(`${lua.stateFile}.tmp`, lua.stateFile);
+        if (master) await pushLuaState(layout.statusSocket, state);
+        lastState = state;
+        if (routes === lastConfig && master) return;
+      }
       const config = renderNginxConfig(t, layout, generation + 1);
       writeCertificates(t);
       const next = `${confPath}.next`;

@@ -2,13 +2,15 @@
 // (hosts exact and wildcard, Exact/Prefix precedence, default backend, 404), forwarded
 // headers, TLS by SNI with the default certificate for other names, the HTTP→HTTPS
 // redirect, a backend problem answered 503 while other routes keep working, and a seeded
-// loop of generated paths checked against a reference matcher. Needs nginx and curl.
+// loop of generated paths checked against a reference matcher. Each with nginx's Lua module
+// (endpoints and certificates handed to the running workers) and without it (every change
+// reloads). Needs nginx and curl.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, execFile } from 'node:child_process';
 import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type AddressInfo, type Socket } from 'node:net';
@@ -18,6 +20,8 @@ import { createLogger } from '../../log/index.js';
 import { createCertificateAuthority, issueServingCertificate } from '../../pki/index.js';
 import { buildRoutes, type RouteSources } from './routes.js';
 import { startNginx, nginxProblem, type DataPlane } from './nginx.js';
+import { luaProblem, pushLuaState } from './lua.js';
+import { upstreamName } from './nginx-config.js';
 import { certificateFromSecret, localIssuer } from './tls.js';
 import type { Refusal } from './refusals.js';
 import { eventually } from '../../../test/support/eventually.js';
@@ -61,7 +65,35 @@ const path = (p: string, type: string, service: string, port: number | string = 
   backend: backend(service, port),
 });
 
-describe('nginx data plane', { skip }, () => {
+const luaSkip = skip || (luaProblem() ?? false);
+describe(
+  'nginx data plane with Lua (endpoints and certificates without reloads)',
+  { skip: luaSkip },
+  () => dataPlaneTests(true),
+);
+describe('nginx data plane without Lua (every change reloads)', { skip }, () =>
+  dataPlaneTests(false),
+);
+
+/**
+ * The pids of the nginx master's serving workers (not those of an earlier configuration
+ * still finishing their connections): the same set means no reload happened.
+ */
+function workersOf(dir: string): string {
+  const master = readFileSync(join(dir, 'nginx.pid'), 'utf8').trim();
+  return readFileSync(`/proc/${master}/task/${master}/children`, 'utf8')
+    .split(' ')
+    .filter((pid) => {
+      try {
+        return pid && !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('shutting down');
+      } catch {
+        return false; // gone
+      }
+    })
+    .join(' ');
+}
+
+function dataPlaneTests(lua: boolean): void {
   const backends = new Map<string, { server: Server; port: number }>();
   const dir = mkdtempSync(join(tmpdir(), 'skiff-ingress-test-'));
   let plane: DataPlane;
@@ -145,6 +177,7 @@ describe('nginx data plane', { skip }, () => {
       httpPort: http,
       httpsPort: https,
       logger: createLogger({ level: 'error' }),
+      lua,
     });
   });
   after(async () => {
@@ -646,6 +679,200 @@ describe('nginx data plane', { skip }, () => {
     assert.equal(await who('sizes.example.com', '/'), 'foo');
   });
 
+  /** A service `name` whose ready endpoints are these backends' ports on 127.0.0.1. */
+  const endpointsOf = (name: string, ports: number[]): RouteSources => ({
+    ...sources(),
+    service: (_ns, svc) =>
+      svc === name
+        ? {
+            metadata: { namespace: 'default', name },
+            spec: { ports: [{ name: 'http', port: 80 }] },
+          }
+        : sources().service(_ns, svc),
+    slices: (_ns, svc) =>
+      svc === name
+        ? [
+            {
+              metadata: { namespace: 'default', name: `${name}-x` },
+              addressType: 'IPv4',
+              ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+              endpoints: [],
+            },
+            // One slice per port, as for pods of one service whose target ports differ.
+            ...ports.map((port, i) => ({
+              metadata: { namespace: 'default', name: `${name}-${i}` },
+              addressType: 'IPv4',
+              ports: [{ name: 'http', port, protocol: 'TCP' }],
+              endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+            })),
+          ]
+        : sources().slices(_ns, svc),
+  });
+  const portOf = (name: string): number => backends.get(name)?.port ?? 0;
+  /** Who answers `n` new connections (a new connection may reach any worker). */
+  const answers = async (host: string, n: number): Promise<Set<string>> => {
+    const seen = new Set<string>();
+    for (let i = 0; i < n; i++) seen.add(await who(host, '/'));
+    return seen;
+  };
+
+  test('a scaled-up backend takes traffic at once, a removed one leaves, none is 503', async (t) => {
+    const host = 'scale.example.com';
+    const ing = ingress('scale', {
+      rules: [{ host, http: { paths: [path('/', 'Prefix', 'scale')] } }],
+    });
+    const apply = async (ports: number[]): Promise<number> => {
+      const t0 = performance.now();
+      await plane.apply(buildRoutes([ing], endpointsOf('scale', ports)));
+      return performance.now() - t0;
+    };
+    await apply([portOf('foo')]);
+    assert.deepEqual([...(await answers(host, 4))], ['foo']);
+    const workers = workersOf(dir);
+    const times = [await apply([portOf('foo'), portOf('bar')])];
+    // Round robin in each worker: every one of a few requests in a row alternates.
+    assert.deepEqual([...(await answers(host, 8))].sort(), ['bar', 'foo']);
+    times.push(await apply([portOf('foo'), portOf('bar'), portOf('kubia')]));
+    assert.deepEqual([...(await answers(host, 12))].sort(), ['bar', 'foo', 'kubia']);
+    times.push(await apply([portOf('bar')]));
+    assert.deepEqual([...(await answers(host, 4))], ['bar']);
+    times.push(await apply([]));
+    assert.deepEqual([...(await answers(host, 2))], ['503']);
+    times.push(await apply([portOf('kubia')]));
+    assert.deepEqual([...(await answers(host, 2))], ['kubia']);
+    if (lua) assert.equal(workersOf(dir), workers, 'the same workers: nginx was not reloaded');
+    else assert.notEqual(workersOf(dir), workers, 'each change reloads nginx');
+    t.diagnostic(`endpoint change applied in ${times.map((x) => x.toFixed(1)).join(', ')} ms`);
+  });
+
+  test('an endpoint that refuses connections is passed over for the next', async () => {
+    const host = 'retry.example.com';
+    const ing = ingress('retry', {
+      rules: [{ host, http: { paths: [path('/', 'Prefix', 'retry')] } }],
+    });
+    const dead = await freePort();
+    await plane.apply(buildRoutes([ing], endpointsOf('retry', [dead, portOf('foo'), dead + 0])));
+    assert.deepEqual([...(await answers(host, 8))], ['foo']);
+    // Only dead ones: nginx's 502, as with no Lua.
+    await plane.apply(buildRoutes([ing], endpointsOf('retry', [dead])));
+    assert.deepEqual([...(await answers(host, 2))], ['502']);
+  });
+
+  test('a replaced certificate is served to the next handshake', async () => {
+    const host = 'rotate.example.com';
+    const first = createCertificateAuthority({ commonName: 'rotate-first' });
+    const second = createCertificateAuthority({ commonName: 'rotate-second' });
+    const issue = (by: typeof ca) =>
+      issueServingCertificate(by, { commonName: host, altNames: { dnsNames: [host], ips: [] } });
+    const ing = ingress('rotate', {
+      tls: [{ hosts: [host], secretName: 'rotate' }],
+      rules: [{ host, http: { paths: [path('/', 'Prefix', 'kubia')] } }],
+    });
+    const trusting = (by: typeof ca) => {
+      const file = join(dir, `${by.certPem.length}-${Math.random()}.pem`);
+      writeFileSync(file, by.certPem);
+      return curl([
+        '--cacert',
+        file,
+        '--resolve',
+        `${host}:${https}:127.0.0.1`,
+        `https://${host}:${https}/`,
+      ]);
+    };
+    const a = issue(first);
+    secrets.set('rotate', tlsSecret('rotate', a.certPem, a.keyPem));
+    await plane.apply(buildRoutes([ing], sources()));
+    assert.equal((await trusting(first)).status, 200);
+    const workers = workersOf(dir);
+    const b = issue(second);
+    secrets.set('rotate', tlsSecret('rotate', b.certPem, b.keyPem));
+    await plane.apply(buildRoutes([ing], sources()));
+    assert.equal((await trusting(second)).status, 200);
+    assert.equal((await trusting(first)).status, 0, 'the old certificate is no longer served');
+    if (lua) assert.equal(workersOf(dir), workers, 'the same workers: nginx was not reloaded');
+    // A wildcard host's certificate is its one-label names', and an exact host beside it
+    // keeps its own (the default one here), as nginx picks the server.
+    const wild = issueServingCertificate(first, {
+      commonName: '*.rotate.example.com',
+      altNames: { dnsNames: ['*.rotate.example.com'], ips: [] },
+    });
+    secrets.set('wild', tlsSecret('wild', wild.certPem, wild.keyPem));
+    const wildIng = ingress('wild-rotate', {
+      tls: [{ hosts: ['*.rotate.example.com'], secretName: 'wild' }],
+      rules: ['*.rotate.example.com', 'plain.rotate.example.com'].map((h) => ({
+        host: h,
+        http: { paths: [path('/', 'Prefix', 'kubia')] },
+      })),
+    });
+    await plane.apply(buildRoutes([ing, wildIng], sources()));
+    const firstFile = join(dir, 'first-ca.pem');
+    writeFileSync(firstFile, first.certPem);
+    const at = (name: string) =>
+      curl([
+        '--cacert',
+        firstFile,
+        '--resolve',
+        `${name}:${https}:127.0.0.1`,
+        `https://${name}:${https}/`,
+      ]);
+    assert.equal((await at('a.rotate.example.com')).status, 200);
+    assert.equal((await at('plain.rotate.example.com')).status, 0);
+  });
+
+  test('generated endpoint sets: every answer comes from the current set (seeded)', async () => {
+    const host = 'gen.example.com';
+    const ing = ingress('gen', {
+      rules: [{ host, http: { paths: [path('/', 'Prefix', 'gen')] } }],
+    });
+    const live = ['foo', 'bar', 'kubia', 'exact'];
+    const dead = await freePort();
+    let seed = 100;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return Math.floor((seed / 2147483648) * n);
+    };
+    await plane.apply(buildRoutes([ing], endpointsOf('gen', [portOf('foo')])));
+    const workers = workersOf(dir);
+    // Reloads are slow: fewer rounds without Lua.
+    const rounds = lua ? 120 : 20;
+    for (let i = 0; i < rounds; i++) {
+      const names = live.filter(() => rand(2) === 0);
+      const withDead = rand(4) === 0;
+      const ports = [...names.map(portOf), ...(withDead ? [dead] : [])];
+      await plane.apply(buildRoutes([ing], endpointsOf('gen', ports)));
+      const want = names.length ? names : withDead ? ['502'] : ['503'];
+      for (const got of await answers(host, 2))
+        assert.ok(want.includes(got), `round ${i}: ${got} answered, the set is ${want.join(', ')}`);
+    }
+    if (lua) assert.equal(workersOf(dir), workers, 'the same workers: nginx was not reloaded');
+  });
+
+  test(
+    'a state the workers cannot read is refused whole; the last one keeps serving',
+    {
+      skip: !lua && "the state is the Lua data plane's",
+    },
+    async () => {
+      const host = 'state.example.com';
+      const ing = ingress('state', {
+        rules: [{ host, http: { paths: [path('/', 'Prefix', 'st')] } }],
+      });
+      await plane.apply(buildRoutes([ing], endpointsOf('st', [portOf('foo')])));
+      const socket = join(dir, 'status.sock');
+      // The service's own upstream moved to another backend, then a line that cannot be read.
+      const upstream = upstreamName({ kind: 'service', name: 'default/st:80', endpoints: [] });
+      const moved = `U ${upstream} 127.0.0.1:${portOf('bar')}\n`;
+      for (const bad of [`${moved}X what\n`, `${moved}C id not-base64!\n`, `${moved}garbage`])
+        await assert.rejects(pushLuaState(socket, bad), /nginx refused the state: 400/);
+      assert.deepEqual([...(await answers(host, 4))], ['foo']);
+      // The same change without the bad line is taken (what the refusals above kept out).
+      await pushLuaState(socket, moved);
+      assert.deepEqual([...(await answers(host, 4))], ['bar']);
+      await plane.apply(buildRoutes([ing], endpointsOf('st', [portOf('kubia')])));
+      assert.deepEqual([...(await answers(host, 4))], ['kubia']);
+    },
+  );
+
   test("a port already taken: the first configuration fails with nginx's reason", async () => {
     const taken = createServer();
     await new Promise<void>((r) => taken.listen(0, '0.0.0.0', r));
@@ -656,6 +883,7 @@ describe('nginx data plane', { skip }, () => {
       httpPort: port,
       httpsPort: await freePort(),
       logger: createLogger({ level: 'error' }),
+      lua,
     });
     try {
       await assert.rejects(
@@ -668,4 +896,4 @@ describe('nginx data plane', { skip }, () => {
       rmSync(other, { recursive: true, force: true });
     }
   });
-});
+}

@@ -16,7 +16,7 @@
 import { Before, Given, Then, When, setDefaultTimeout, type DataTable } from '@cucumber/cucumber';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
@@ -355,14 +355,22 @@ Then(
       async () => ((await readyEndpoints(f.namespace, service)) === replicas ? true : undefined),
       180_000,
     );
-    // And in the data plane: the upstream of that service lists them all.
+    // And in the data plane: the upstream of that service lists them all (in nginx.conf, or
+    // with nginx's Lua module in the state handed to the workers).
     const conf = join(environment().dataDir, 'ingress', 'nginx.conf');
-    await until(`nginx.conf with ${replicas} servers for ${service}`, async () => {
+    const luaState = join(environment().dataDir, 'ingress', 'lua-state.txt');
+    await until(`the data plane with ${replicas} endpoints for ${service}`, async () => {
       const lines = readFileSync(conf, 'utf8').split('\n');
       const at = lines.findIndex((l) => l.trim().startsWith(`# ${f.namespace}/${service}:`));
       if (at < 0) return undefined;
       let n = 0;
-      for (let i = at + 2; /^\s+server /.test(lines[i] ?? ''); i++) n++;
+      const upstream = /upstream (\S+) \{/.exec(lines[at + 1] ?? '')?.[1];
+      if (existsSync(luaState)) {
+        const line = readFileSync(luaState, 'utf8')
+          .split('\n')
+          .find((l) => l.startsWith(`U ${upstream ?? ''} `));
+        n = (line?.split(' ').length ?? 2) - 2;
+      } else for (let i = at + 2; /^\s+server /.test(lines[i] ?? ''); i++) n++;
       return n === replicas ? true : undefined;
     });
   },
