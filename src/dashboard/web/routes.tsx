@@ -2,7 +2,7 @@
 // A new page is one module under pages/ and one line here.
 
 import type { ComponentType } from 'preact';
-import { PodsPage } from './pages/pods.js';
+import { RESOURCE_ROUTES } from './pages/resource-routes.js';
 import { WelcomePage } from './pages/welcome.js';
 
 export interface PageRoute {
@@ -21,7 +21,4 @@ export const NAV_SECTIONS: NavSection[] = [
   'Other',
 ];
 
-export const ROUTES: PageRoute[] = [
-  { path: '/', component: WelcomePage },
-  { path: '/pods', component: PodsPage, nav: { section: 'Workloads', title: 'Pods' } },
-];
+export const ROUTES: PageRoute[] = [{ path: '/', component: WelcomePage }, ...RESOURCE_ROUTES];
