@@ -58,7 +58,14 @@ export function DataTable<T>(p: DataTableProps<T>) {
   const shown = p.rows.slice(start, end);
   return (
     <div class="table-wrap">
-      <ListState loaded={p.loaded} error={p.error} noun={p.noun} empty={p.rows.length === 0} />
+      {p.error?.code === 404 && !p.loaded ? (
+        // A collection path that is not found: the kind is not served here (no such API).
+        <p class="notice" role="status">
+          This cluster does not serve {p.noun}.
+        </p>
+      ) : (
+        <ListState loaded={p.loaded} error={p.error} noun={p.noun} empty={p.rows.length === 0} />
+      )}
       {p.rows.length > 0 && (
         <div
           ref={scroller}
@@ -104,11 +111,7 @@ export function DataTable<T>(p: DataTableProps<T>) {
           </table>
         </div>
       )}
-      {p.rows.length > 0 && (
-        <p class="hint count">
-          {p.rows.length} {p.noun}
-        </p>
-      )}
+      {p.rows.length > 0 && <p class="hint count">Total: {p.rows.length}</p>}
     </div>
   );
 }

@@ -11,7 +11,7 @@ import type { ListQuery, Watched } from '../api/hooks.js';
 import type { KObject } from '../api/reducer.js';
 import { resourcePath, type Resource } from '../api/resources.js';
 import { currentToken } from '../api/session.js';
-import { followList } from '../api/watch.js';
+import { follow } from './streams.js';
 
 interface Source<S> {
   state: S;
@@ -20,7 +20,8 @@ interface Source<S> {
   linger?: ReturnType<typeof setTimeout> | undefined;
 }
 
-const LINGER_MS = 5_000;
+// Short: a lingering watch holds one of the few connections a page has (see streams.ts).
+const LINGER_MS = 1_500;
 const sources = new Map<string, Source<any>>();
 
 /** Subscribes to the source named `key`, starting it with `start` when nobody else holds it. */
@@ -82,9 +83,7 @@ export function useWatched<T extends KObject = KObject>(
     .join('&');
   const key = (q.enabled ?? true) ? `${currentToken() ?? ''} watch ${path}?${query}` : undefined;
   return useSource<Watched<T>>(key, EMPTY as Watched<T>, (publish, current) =>
-    followList({
-      path,
-      query,
+    follow(path, query, {
       onState: (s) =>
         publish({ items: [...s.items.values()] as T[], loaded: true, error: current().error }),
       onError: (error) => publish({ ...current(), error }),

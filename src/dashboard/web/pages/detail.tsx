@@ -211,7 +211,7 @@ function Autoscalers({ object, kind }: { object: KObject; kind: string }) {
       h.spec?.scaleTargetRef?.name === object.metadata.name &&
       h.spec?.scaleTargetRef?.kind === kind,
   );
-  if (hpas.loaded && !rows.length && !hpas.error) return null;
+  if (!rows.length && (hpas.error?.code === 404 || (hpas.loaded && !hpas.error))) return null;
   return (
     <Section title="Autoscalers">
       <DataTable
