@@ -247,7 +247,6 @@ export const pods: KindView = {
   actions: ['edit', 'delete'],
   summary: (o) => {
     const s = o.status ?? {};
-    const owner = (o.metadata.ownerReferences ?? []).find((r) => r.controller);
     return [
       ['Status', <Status word={workloadStatus('Pod', o)} />],
       ['Ready', workloadReady('Pod', o)],
@@ -265,26 +264,13 @@ export const pods: KindView = {
       ['QoS class', s.qosClass ?? '—'],
       ['Service account', o.spec?.serviceAccountName ?? 'default'],
       ['Restart policy', o.spec?.restartPolicy ?? 'Always'],
-      ...(owner
-        ? ([
-            [
-              'Controlled by',
-              <RefLink
-                apiVersion={owner.apiVersion}
-                kind={owner.kind}
-                namespace={o.metadata.namespace}
-                name={owner.name}
-              />,
-            ],
-          ] as [string, ComponentChildren][])
-        : []),
     ];
   },
   sections: [Containers],
 };
 
 function containerState(st: any): string {
-  if (!st) return 'unknown';
+  if (!st) return 'not started';
   if (st.running) return `Running since ${st.running.startedAt ?? '?'}`;
   if (st.waiting)
     return `Waiting: ${st.waiting.reason ?? ''}${st.waiting.message ? ` (${st.waiting.message})` : ''}`;
@@ -332,7 +318,7 @@ function Containers({ object: pod }: { object: KObject }) {
             <KeyValues
               rows={[
                 ['Image', c.image],
-                ['State', containerState(st?.state)],
+                ['State', st ? containerState(st.state) : 'not created yet'],
                 ...(st?.lastState?.terminated
                   ? ([['Last state', containerState(st.lastState)]] as [string, string][])
                   : []),
