@@ -38,7 +38,8 @@ export function visibleSlice(
 ): [number, number] {
   const first = Math.floor(Math.max(0, scrollTop) / rowHeight);
   const start = Math.max(0, Math.min(first - margin, total));
-  const end = Math.min(total, first + Math.ceil(viewportHeight / rowHeight) + margin);
+  // +1: a row cut at the bottom edge is in view too.
+  const end = Math.min(total, first + Math.ceil(viewportHeight / rowHeight) + 1 + margin);
   return [start, Math.max(start, end)];
 }
 

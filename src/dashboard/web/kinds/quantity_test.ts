@@ -37,3 +37,30 @@ describe('quantities', () => {
     assert.equal(percent(1, 0), '');
   });
 });
+
+describe('quantities, generated', () => {
+  it('reads what it writes, within rounding (seeded, 400 cases)', () => {
+    let seed = 42;
+    const rand = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let i = 0; i < 400; i++) {
+      const bytes = Math.floor(rand() * 2 ** (10 + rand() * 40)) + 1024;
+      const back = parseQuantity(formatMemory(bytes));
+      assert.ok(Math.abs(back - bytes) / bytes < 0.05, `${bytes} → ${formatMemory(bytes)}`);
+      const cores = rand() * 64;
+      const c = parseQuantity(formatCpu(cores));
+      assert.ok(Math.abs(c - cores) < 0.006, `${cores} → ${formatCpu(cores)}`);
+      const n = Math.floor(rand() * 100000);
+      for (const [suffix, mult] of [
+        ['Ki', 1024],
+        ['Mi', 2 ** 20],
+        ['m', 0.001],
+        ['k', 1000],
+        ['', 1],
+      ] as const)
+        assert.equal(parseQuantity(`${n}${suffix}`), n * mult);
+    }
+  });
+});
