@@ -129,7 +129,10 @@ export function Actions({
   return (
     <div class="actions">
       <div class="buttons" role="toolbar" aria-label="Actions">
-        {button('scale', 'Scale', canScale, () => setOpen('scale'))}
+        {button('scale', 'Scale', canScale, () => {
+          setReplicas(String(object.spec?.replicas ?? 1));
+          setOpen('scale');
+        })}
         {button('restart', 'Restart', canPatch, () => setOpen('restart'))}
         {actions.includes('edit') &&
           (canUpdate.allowed === false ? (

@@ -17,11 +17,16 @@ import type { KindView, ListContext } from './views/types.js';
 
 const NO_VALUE = '—';
 
-/** Namespace/name order, with a plain comparison: 5,000 names sort in a few milliseconds. */
-export function byNamespaceAndName(a: KObject, b: KObject): number {
-  const x = `${a.metadata.namespace ?? ''}/${a.metadata.name}`;
-  const y = `${b.metadata.namespace ?? ''}/${b.metadata.name}`;
-  return x < y ? -1 : x > y ? 1 : 0;
+/**
+ * Namespace/name order. Keys are made once per object and compared plainly (not with
+ * localeCompare): 5,000 pods sort in a few milliseconds, on every batch of watch events.
+ */
+export function sortByNamespaceAndName<T extends KObject>(objects: T[]): T[] {
+  const keyed = objects.map(
+    (o) => [`${o.metadata.namespace ?? ''}/${o.metadata.name}`, o] as const,
+  );
+  keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return keyed.map(([, o]) => o);
 }
 
 /** The memory (and node use) a kind's rows show, from the metrics API and the owner chain. */
@@ -89,7 +94,7 @@ export function KindList({
   const list = useWatched(res, { namespace: res.namespaced ? namespace : '' });
   const ctx = useListContext(view, namespace);
   const rows = useMemo(
-    () => (filter ? list.items.filter(filter) : [...list.items]).sort(byNamespaceAndName),
+    () => sortByNamespaceAndName(filter ? list.items.filter(filter) : list.items),
     [list.items, filter],
   );
   const columns = useMemo<DataColumn<KObject>[]>(
