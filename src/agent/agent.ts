@@ -423,7 +423,12 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
       await Promise.all([pods.synced(), services.synced()]);
 
       // Re-adopt what runs for pods still bound here; remove the rest.
-      const live = new Map(pods.list().map((p) => [p.metadata.uid ?? '', p]));
+      const live = new Map(
+        pods
+          .list()
+          .filter((p) => !isMirrorPod(p))
+          .map((p) => [p.metadata.uid ?? '', p]),
+      );
       const found = await rt.list();
       const byPod = new Map<string, typeof found>();
       for (const s of found) {
@@ -453,11 +458,11 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
         o.signal,
       );
       pods.on({
-        add: (p) => void (stopping || worker(p).kick()),
+        add: (p) => void (stopping || isMirrorPod(p) || worker(p).kick()),
         // A change of status alone (most often our own write) needs no sync, as in the
         // kubelet, where the status manager's writes do not wake the pod workers.
         update: (old, p) => {
-          if (stopping) return;
+          if (stopping || isMirrorPod(p)) return;
           const w = worker(p);
           if (!statusOnlyChange(old, p)) w.kick();
         },
@@ -530,6 +535,14 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
     },
   };
   return agent;
+}
+
+/**
+ * A mirror pod shows a static pod the node runs by itself (the dashboard of `skiff up`):
+ * the kubelet never runs one, it is only the API's view.
+ */
+function isMirrorPod(p: KubeObject): boolean {
+  return p.metadata.annotations?.['kubernetes.io/config.mirror'] !== undefined;
 }
 
 function statusOnlyChange(a: KubeObject, b: KubeObject): boolean {

@@ -16,7 +16,7 @@ import { createApiServer, SKIFF_IDENTITIES, type ApiServer } from '../apiserver/
 import { createOpenApiHandler, serveOpenApi } from '../api/openapi/index.js';
 import { renderAdminKubeconfig } from '../client/kubeconfig.js';
 import { createLogger, type Logger } from '../log/index.js';
-import { createClient, createInProcessTransport } from '../client/index.js';
+import { createClient, createInProcessTransport, resources } from '../client/index.js';
 import { builtinControllers, startControllerManager } from '../controllers/index.js';
 import { scheduler, SCHEDULER_NAME } from '../scheduler/index.js';
 
@@ -34,6 +34,8 @@ import type { IngressController, ServiceProxy } from '../net/index.js';
 import { startNodeDns } from './dns.js';
 import type { DnsFlags } from './dns-flags.js';
 import { startIngress, type IngressFlags } from './ingress.js';
+import { localApiHost, type DashboardFlags } from './dashboard.js';
+import type { Dashboard } from '../dashboard/index.js';
 
 /**
  * The kube-system service account each controller runs as: kube-controller-manager's names
@@ -87,6 +89,8 @@ export interface ClusterOptions {
   loadBalancer?: { pool?: string } | false;
   /** A token secret for every service account, as before Kubernetes 1.24. */
   legacyServiceAccountTokenSecrets?: boolean;
+  /** The dashboard's port; undefined runs none (`--disable-dashboard`). */
+  dashboard?: DashboardFlags | undefined;
 }
 
 /** How long `skiff down` gives pods to stop (within `skiff down`'s own wait). */
@@ -340,6 +344,72 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
           progress: o.progress,
         })
       : undefined;
+  // The dashboard, where the API server listens: its bind address and the node's address.
+  let dashboard: Dashboard | undefined;
+  const dashboardFlags = o.dashboard;
+  if (dashboardFlags) {
+    const nodeIP = o.node ? defaultNodeIP(o.node.podCIDR) : undefined;
+    // The Service's endpoint: the node's address (a cluster without a node has none).
+    const endpoint = agent ? nodeIP : undefined;
+    dashboard = await step(
+      o.progress,
+      (d) => `dashboard on https://${endpoint ?? localApiHost(o.bindAddress)}:${d.port}`,
+      async () => {
+        const {
+          ensureDashboardService,
+          ensureLocalAdmin,
+          issueDashboardCertificate,
+          startDashboard,
+        } = await import('../dashboard/index.js');
+        const addresses = [nodeIP, advertise, primaryAddress(), o.bindAddress].filter(
+          (a): a is string => a !== undefined && a !== '0.0.0.0' && a !== '::',
+        );
+        // Where the API server is: its bind address, and the node's address pods use.
+        const hosts = [o.bindAddress, ...(endpoint ? [endpoint] : [])];
+        const wildcard = hosts.find((h) => h === '0.0.0.0' || h === '::');
+        const d = await startDashboard({
+          port: dashboardFlags.port,
+          hosts: wildcard ? [wildcard] : hosts,
+          tls: issueDashboardCertificate(pki.ca, addresses, o.node?.dns?.clusterDomain),
+          apiServer: {
+            url: `https://${localApiHost(o.bindAddress)}:${port}`,
+            caPem: pki.ca.certPem,
+          },
+          logger: log.child('dashboard'),
+        });
+        try {
+          // The namespace and Service are the cluster's own (as its system namespaces);
+          // the endpoints the dashboard keeps on its own identity.
+          const admin = inProcess('system:apiserver', ['system:masters']);
+          await ensureDashboardService(admin, d.port, SKIFF_IDENTITIES.dashboard);
+          await ensureLocalAdmin(admin);
+          const nodeName = agent ? o.node?.name : undefined;
+          const nodeUid = nodeName
+            ? (await admin.get(resources.nodes, '', nodeName).catch(() => undefined))?.metadata.uid
+            : undefined;
+          if (endpoint)
+            await d.publish({
+              client: inProcess(SKIFF_IDENTITIES.dashboard, []),
+              address: endpoint,
+              nodeName,
+              nodeUid,
+            });
+        } catch (e) {
+          log.warn('the dashboard service is not registered', { error: String(e) });
+        }
+        return d;
+      },
+    ).catch((e: unknown) => {
+      const err = e as NodeJS.ErrnoException;
+      const why =
+        err.code === 'EADDRINUSE'
+          ? `port ${dashboardFlags.port} is already in use (--dashboard-port to choose another)`
+          : err.message;
+      log.error('the dashboard cannot run', { err: e });
+      o.progress(`  ✗ dashboard: ${why}`);
+      return undefined;
+    });
+  }
   writeFileSync(
     paths.kubeconfig,
     renderAdminKubeconfig({
@@ -357,6 +427,9 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     async close() {
       // As a node shutting down: each pod's grace period, but at most NODE_SHUTDOWN_GRACE_S.
       await agent?.stopPods(NODE_SHUTDOWN_GRACE_S);
+      await dashboard
+        ?.close()
+        .catch((e: unknown) => log.error('dashboard not stopped', { err: e }));
       await dns?.close();
       // A node going down takes its service rules too (a crash leaves them serving).
       await proxy

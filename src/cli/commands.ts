@@ -22,6 +22,7 @@ import { dnsFlags, DNS_VALUE_FLAGS, type DnsFlags } from './dns-flags.js';
 import { dataPaths, type DataPaths } from './paths.js';
 import { proxyModeFlag } from './service-proxy.js';
 import { ingressChildArgs, ingressFlags, type IngressFlags } from './ingress.js';
+import { dashboardChildArgs, dashboardFlags } from './dashboard.js';
 import {
   clearRuntimeFiles,
   guardProcess,
@@ -68,6 +69,7 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
     }
   }
   const loadBalancer = await loadBalancerOptions(args);
+  const dashboard = dashboardFlags(args);
   const node = args.flags.has('disable-agent') ? undefined : await nodeOptions(args, io);
   if (node === null) return 1;
   if (args.flags.has('detach')) return detach(args, paths, apiPort, tokenAuthFile, io);
@@ -93,6 +95,7 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
       ...(node ? { node } : {}),
       loadBalancer,
       legacyServiceAccountTokenSecrets: args.flags.has('legacy-service-account-token-secrets'),
+      dashboard,
       progress: io.out,
     });
   } catch (e) {
@@ -258,6 +261,7 @@ async function detach(
   if (args.flags.has('disable-dns')) childArgs.push('--disable-dns');
   if (args.flags.has('merge-kubeconfig')) childArgs.push('--merge-kubeconfig');
   childArgs.push(...ingressChildArgs(args));
+  childArgs.push(...dashboardChildArgs(args));
   const logFd = openSync(paths.log, 'a');
   let logOffset = fstatSync(logFd).size;
   const child = spawn(process.execPath, [binPath(), ...childArgs], {
@@ -391,10 +395,12 @@ Usage:
   skiff up [--data-dir DIR] [--detach] [--api-port N] [--bind-address IP] [--merge-kubeconfig] [--token-auth-file FILE]
            [--node-name NAME] [--pod-cidr CIDR] [--kubelet-port N] [--disable-agent] [--proxy-mode nftables|userspace]
            [--disable-load-balancer | --lb-pool CIDR] [--disable-ingress] [--ingress-http-port N] [--ingress-https-port N]
+           [--disable-dashboard] [--dashboard-port N]
            [--cluster-domain DOMAIN] [--resolv-conf FILE] [--disable-dns] [--legacy-service-account-token-secrets]
   skiff down [--data-dir DIR]
   skiff status [--data-dir DIR]
   skiff kubeconfig [--data-dir DIR]
+  skiff dashboard [--open] [--data-dir DIR]
   skiff node-credentials --node-name NAME --address IP [--address IP]… --out DIR [--server URL] [--data-dir DIR]
   skiff agent --kubeconfig FILE --tls-cert-file FILE --tls-private-key-file FILE [--node-name NAME] [--node-ip IP]
               [--pod-cidr CIDR] [--data-dir DIR] [--kubelet-port N] [--address IP] [--client-ca-file FILE]
@@ -433,6 +439,9 @@ The data dir defaults to $SKIFF_DATA_DIR or ~/.skiff.
                      SIGTERM or Ctrl-C stops the pods, as skiff down.
   trust              adds the local ingress CA (it issues certificates for Ingress TLS hosts without a
                      secret) to this machine's trust store (update-ca-certificates); untrust removes it.
+  dashboard          prints the dashboard's direct URL, signed in for an hour as the local admin (the
+                     kube-system account skiff-dashboard-admin, bound to cluster-admin); --open runs
+                     xdg-open on it.
   url                prints the URLs of a service this machine can open (cluster IP, NodePorts on
                      127.0.0.1, load-balancer addresses), or says why there is none.
 
@@ -444,4 +453,8 @@ class skiff) on ports 80 and 443 (--ingress-http-port, --ingress-https-port); --
 A node (of up or agent) serves cluster DNS on its address, port 53 (metrics on 9153), for
 --cluster-domain (default cluster.local, also the pods' search path) and keeps itself in the
 kube-dns Service's endpoints (10.96.0.10); other names go to the nameservers of --resolv-conf
-(default /etc/resolv.conf, loopback ones skipped). --disable-dns turns it off.`;
+(default /etc/resolv.conf, loopback ones skipped). --disable-dns turns it off.
+
+skiff up serves the dashboard (the web UI) over HTTPS on --dashboard-port (default 8443), also
+reached as the service kubernetes-dashboard (namespace kubernetes-dashboard, port 443) through
+the API server's proxy and kubectl proxy; --disable-dashboard runs none.`;

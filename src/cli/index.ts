@@ -15,6 +15,9 @@ const BOOLEANS = new Set([
   'disable-dns',
   // The ingress controller.
   'disable-ingress',
+  // The dashboard.
+  'disable-dashboard',
+  'open',
   // Service-account token secrets for every account (pre-1.24 behaviour).
   'legacy-service-account-token-secrets',
 ]);
@@ -45,6 +48,9 @@ const FLAGS: Record<string, readonly string[]> = {
     'disable-ingress',
     'ingress-http-port',
     'ingress-https-port',
+    // The dashboard.
+    'disable-dashboard',
+    'dashboard-port',
     'legacy-service-account-token-secrets',
   ],
   agent: [
@@ -75,6 +81,7 @@ const FLAGS: Record<string, readonly string[]> = {
   down: ['data-dir'],
   status: ['data-dir'],
   kubeconfig: ['data-dir'],
+  dashboard: ['data-dir', 'open'],
   version: [],
   // The local ingress CA in the machine's trust store.
   trust: ['data-dir'],
@@ -125,6 +132,10 @@ export async function main(
         return await kubeconfig(args, io);
       case 'version':
         return await version(args, io);
+      case 'dashboard': {
+        const { dashboardCommand } = await import('./dashboard-command.js');
+        return await dashboardCommand(args, io);
+      }
       case 'agent': {
         const { agentCommand } = await import('./agent.js');
         return await agentCommand(args, io);

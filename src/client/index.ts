@@ -29,6 +29,12 @@ export {
   type EventHandlers,
 } from './informer.js';
 export { createWorkQueue, type WorkQueue } from './workqueue.js';
+export {
+  createServiceEndpoints,
+  upsert,
+  type ServiceEndpoints,
+  type ServiceEndpointsOptions,
+} from './service-endpoints.js';
 export { createEventRecorder, type EventRecorder, type EventType } from './events.js';
 export * as resources from './resources.js';
 export {

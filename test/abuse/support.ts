@@ -26,6 +26,8 @@ export interface RawRequest {
   /** 'admin' (default): the cluster's admin token; 'anonymous': no credentials; or a token. */
   as?: 'admin' | 'anonymous' | { token: string };
   timeoutMs?: number;
+  /** Another port of the server's (default the API server's), e.g. the dashboard's. */
+  port?: number;
 }
 
 export interface AbuseServer {
@@ -56,7 +58,7 @@ export function startAbuseServer(opts: ClusterOptions = {}): AbuseServer {
       const r = httpsRequest(
         {
           host: '127.0.0.1',
-          port: cluster.port,
+          port: req.port ?? cluster.port,
           method: req.method ?? 'GET',
           path: req.path,
           headers,

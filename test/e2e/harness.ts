@@ -316,7 +316,7 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
   });
 }
 
-function startBackground(
+export function startBackground(
   cmd: string,
   args: string[],
   opts: RunOptions,

@@ -230,7 +230,7 @@ export function clientMachine(c: TestCluster, prefix = 'skiff-e2e-out'): ClientM
  * (--ignore-certificate-errors-spki-list), so the page is still refused a certificate other
  * than the one the test checked.
  */
-async function launchChromium(
+export async function launchChromium(
   netnsPath: string,
   scratch: string,
   o: ChromiumOptions,

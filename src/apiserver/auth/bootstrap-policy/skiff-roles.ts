@@ -2,7 +2,7 @@
 // that part reads and writes: the built-in load balancer, the root-CA half of Skiff's
 // service-account controller, the ingress controller, and cluster DNS (as k3s ships
 // `system:coredns`, plus the kube-dns Service, Endpoints and EndpointSlice it registers in
-// kube-system).
+// kube-system), and the dashboard's server (its mirror pod and its Service's endpoints).
 
 import {
   CONTROLLER_ROLE_PREFIX,
@@ -32,6 +32,8 @@ export const SKIFF_IDENTITIES = {
    * service account, so it is this user, bound to the same roles as `coredns`.
    */
   nodeDns: 'system:skiff-dns',
+  /** The dashboard's server, for its Service's endpoints (never for what users see). */
+  dashboard: 'system:skiff-dashboard',
 } as const;
 
 const LB_ROLE = CONTROLLER_ROLE_PREFIX + SKIFF_IDENTITIES.serviceLoadBalancer;
@@ -39,6 +41,8 @@ const ROOT_CA_ROLE = `${CONTROLLER_ROLE_PREFIX}skiff-root-ca-cert-publisher`;
 const INGRESS_ROLE = SKIFF_IDENTITIES.ingress;
 const DNS_ROLE = 'system:coredns';
 const DNS_REGISTRATION_ROLE = 'system:coredns:kube-dns-registration';
+/** Bound in namespace kubernetes-dashboard only, by the RoleBinding made with the namespace. */
+const DASHBOARD_ROLE = SKIFF_IDENTITIES.dashboard;
 
 export const skiffClusterRoles = (): RoleObject[] => [
   clusterRole(LB_ROLE, [
@@ -59,6 +63,13 @@ export const skiffClusterRoles = (): RoleObject[] => [
   clusterRole(DNS_ROLE, [
     rule(['list', 'watch'], [''], ['endpoints', 'namespaces', 'pods', 'services']),
     rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
+  ]),
+  clusterRole(DASHBOARD_ROLE, [
+    // Its mirror pod (the API's view of the dashboard on its node) and the pod's status.
+    rule(['create', 'delete', 'get'], [''], ['pods']),
+    rule(['update'], [''], ['pods/status']),
+    rule(['create', 'get', 'update'], [''], ['endpoints']),
+    rule(['create', 'get', 'update'], ['discovery.k8s.io'], ['endpointslices']),
   ]),
 ];
 

@@ -1,0 +1,191 @@
+// The dashboard's browser tests: a node cluster in its own network namespace, `kubectl proxy`
+// in it on port 8001 (the seed's URL), and headless Chromium (Debian's, through
+// playwright-core) in the same namespace. One per test file: start it in `before`, stop it in
+// `after`.
+//
+//   const d = await startDashboardHarness();
+//   await d.login(await d.tokenFor('viewer', 'view'));
+//   await d.page.getByRole('table', { name: 'Pods' }) …
+//   await d.screenshot('pods');
+
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { ensureTestImages, IMAGES } from '../images/index.js';
+import {
+  hasKubectl,
+  nodeSkipReason,
+  ok,
+  ROOT,
+  startNodeCluster,
+  until,
+  type Background,
+  type NodeClusterOptions,
+  type TestCluster,
+} from './harness.js';
+import { chromiumSkipReason, launchChromium } from './ingress-client.js';
+
+export const KUBECTL = 33;
+export const PROXY_PORT = 8001;
+/** Seed 004's address of the dashboard through `kubectl proxy`. */
+export const SEED_PATH =
+  '/api/v1/namespaces/kubernetes-dashboard/services/https:kubernetes-dashboard:/proxy/';
+export const SEED_URL = `http://localhost:${PROXY_PORT}${SEED_PATH}`;
+/** The dashboard's own port (`skiff up`'s default). */
+export const DASHBOARD_PORT = 8443;
+export const ARTIFACTS = join(ROOT, 'test-artifacts', 'dashboard');
+
+/** Why the dashboard's browser tests cannot run here, or undefined. */
+export function dashboardSkipReason(): string | undefined {
+  if (!hasKubectl(KUBECTL)) return `kubectl 1.${KUBECTL} is not installed`;
+  return nodeSkipReason() ?? chromiumSkipReason();
+}
+
+export interface DashboardHarness {
+  cluster: TestCluster;
+  browser: BrowserContext;
+  /** A tab at the seed's URL (through kubectl proxy). */
+  page: Page;
+  /** The node's address, where the dashboard serves directly (https://ADDRESS:8443/). */
+  nodeAddress: string;
+  /** The dashboard's direct URL. */
+  directUrl: string;
+  /** Goes to `url` (default the seed's URL), types the token into the login page, signs in. */
+  login(token: string, url?: string): Promise<void>;
+  /**
+   * A token for service account `name` (made in `namespace`, default `default`) bound to
+   * ClusterRole `clusterRole`: cluster-wide, or with `bindIn` only in that namespace.
+   */
+  tokenFor(
+    name: string,
+    clusterRole: string,
+    o?: { namespace?: string; bindIn?: string },
+  ): Promise<string>;
+  /** Saves a screenshot of the page to test-artifacts/dashboard/NAME.png. */
+  screenshot(name: string, page?: Page): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface DashboardHarnessOptions extends NodeClusterOptions {
+  /** Load the busybox test image into the node (for pods that run). */
+  busybox?: boolean;
+}
+
+export async function startDashboardHarness(
+  o: DashboardHarnessOptions = {},
+): Promise<DashboardHarness> {
+  const images = o.busybox ? await ensureTestImages({ images: [IMAGES.busybox] }) : undefined;
+  const cluster = startNodeCluster({
+    ...o,
+    ...(images ? { images: [...(o.images ?? []), images.archives[IMAGES.busybox]!] } : {}),
+  });
+  const scratch = mkdtempSync(join(tmpdir(), 'skiff-dashboard-'));
+  let proxy: Background | undefined;
+  let browser: BrowserContext | undefined;
+  const stop = async (): Promise<void> => {
+    await browser?.close().catch(() => undefined);
+    await proxy?.stop().catch(() => undefined);
+    cluster.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  };
+  try {
+    // The node's address: the dashboard Service's endpoint.
+    const nodeAddress = await until('the dashboard endpoint', async () => {
+      const r = await cluster.kubectl(KUBECTL, [
+        'get',
+        'endpoints',
+        '-n',
+        'kubernetes-dashboard',
+        'kubernetes-dashboard',
+        '-o',
+        'jsonpath={.subsets[0].addresses[0].ip}',
+      ]);
+      return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
+    });
+    proxy = cluster.background(KUBECTL, ['proxy', '--port', String(PROXY_PORT)]);
+    await proxy.waitFor(/Starting to serve/, 30_000);
+    const caPem = (await cluster.exec('cat', [cluster.caPath])).stdout;
+    browser = await launchChromium(cluster.netns ?? '', scratch, {
+      resolve: {},
+      acceptKeys: [spkiOfCertificateAt(await fetchCertificate(cluster, nodeAddress), caPem)],
+    });
+    const page = await browser.newPage();
+    await page.goto(SEED_URL);
+    const directUrl = `https://${nodeAddress}:${DASHBOARD_PORT}/`;
+    const b = browser;
+    return {
+      cluster,
+      browser: b,
+      page,
+      nodeAddress,
+      directUrl,
+      async login(token, url = SEED_URL) {
+        await page.goto(url);
+        const field = page.getByLabel(/token/i);
+        await field.fill(token);
+        await page.getByRole('button', { name: /sign in/i }).click();
+      },
+      async tokenFor(name, clusterRole, t = {}) {
+        const ns = t.namespace ?? 'default';
+        await cluster.kubectl(KUBECTL, ['create', 'serviceaccount', name, '-n', ns]);
+        const binding = t.bindIn
+          ? [
+              'create',
+              'rolebinding',
+              `${name}-${clusterRole}`,
+              '-n',
+              t.bindIn,
+              `--clusterrole=${clusterRole}`,
+              `--serviceaccount=${ns}:${name}`,
+            ]
+          : [
+              'create',
+              'clusterrolebinding',
+              `${ns}-${name}-${clusterRole}`,
+              `--clusterrole=${clusterRole}`,
+              `--serviceaccount=${ns}:${name}`,
+            ];
+        ok(await cluster.kubectl(KUBECTL, binding));
+        return ok(await cluster.kubectl(KUBECTL, ['create', 'token', name, '-n', ns])).trim();
+      },
+      async screenshot(name, p = page) {
+        mkdirSync(ARTIFACTS, { recursive: true });
+        const path = join(ARTIFACTS, `${name}.png`);
+        await p.screenshot({ path, fullPage: true });
+        return path;
+      },
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** The dashboard's certificate as its server presents it (PEM), read inside the namespace. */
+async function fetchCertificate(cluster: TestCluster, address: string): Promise<string> {
+  const r = await cluster.exec(
+    'sh',
+    [
+      '-c',
+      `timeout 10 openssl s_client -connect ${address}:${DASHBOARD_PORT} </dev/null 2>/dev/null | openssl x509`,
+    ],
+    { timeoutMs: 20_000 },
+  );
+  return ok(r, 'openssl s_client');
+}
+
+/**
+ * The base64 SHA-256 of the certificate's public key, for Chromium's accepted keys, after
+ * checking the cluster CA signed it (so the browser accepts exactly the dashboard's).
+ */
+function spkiOfCertificateAt(certPem: string, caPem: string): string {
+  const cert = new X509Certificate(certPem);
+  const ca = new X509Certificate(caPem);
+  if (!cert.verify(ca.publicKey))
+    throw new Error('the dashboard certificate is not from the cluster CA');
+  const spki = cert.publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('base64');
+}
