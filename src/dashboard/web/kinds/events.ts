@@ -39,3 +39,17 @@ export function decodeSecretValue(b64: string): string {
   const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
   return new TextDecoder().decode(bytes);
 }
+
+/** A value inside a field selector, escaped as the API server reads it (`\`, `,` and `=`). */
+export function escapeFieldValue(v: string): string {
+  return v.replace(/[\\,=]/g, (c) => `\\${c}`);
+}
+
+/** A path segment decoded, or left as it is when it is not valid percent-encoding. */
+export function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

@@ -1,7 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KObject } from '../api/reducer.js';
-import { decodeSecretValue, eventTime, involved, newestFirst } from './events.js';
+import {
+  decodeSecretValue,
+  escapeFieldValue,
+  eventTime,
+  involved,
+  newestFirst,
+  safeDecode,
+} from './events.js';
 
 const ev = (name: string, extra: any): KObject => ({ metadata: { name }, ...extra });
 
@@ -31,5 +38,14 @@ describe('events and secret values', () => {
     assert.equal(decodeSecretValue('czNjcjN0'), 's3cr3t');
     assert.equal(decodeSecretValue(Buffer.from('pässwörd').toString('base64')), 'pässwörd');
     assert.equal(decodeSecretValue('%%%'), '%%%');
+  });
+});
+
+describe('addresses and selectors', () => {
+  it('escapes field selector values and decodes path segments safely', () => {
+    assert.equal(escapeFieldValue('a,b=c\\d'), 'a\\,b\\=c\\\\d');
+    assert.equal(escapeFieldValue('web-1'), 'web-1');
+    assert.equal(safeDecode('a%20b'), 'a b');
+    assert.equal(safeDecode('%zz'), '%zz');
   });
 });

@@ -13,6 +13,7 @@ import { Chips, KeyValues, RefLink, Section } from '../components/cells.js';
 import { DataTable } from '../components/data-table.js';
 import { useWatched } from '../components/data.js';
 import { ListState } from '../components/table.js';
+import { escapeFieldValue, safeDecode } from '../kinds/events.js';
 import { indexByUid, ownerChain } from '../kinds/owners.js';
 import { EventsTable } from './events.js';
 import { KindList } from './list.js';
@@ -27,9 +28,12 @@ export interface DetailParams {
 export function detailPage(view: KindView) {
   return function DetailPage({ params }: { params: DetailParams }) {
     const res = RESOURCES[view.resource];
-    const ns = params.ns === '_' || !res.namespaced ? '' : decodeURIComponent(params.ns);
-    const name = decodeURIComponent(params.name);
-    const w = useWatched(res, { namespace: ns, fieldSelector: `metadata.name=${name}` });
+    const ns = params.ns === '_' || !res.namespaced ? '' : safeDecode(params.ns);
+    const name = safeDecode(params.name);
+    const w = useWatched(res, {
+      namespace: ns,
+      fieldSelector: `metadata.name=${escapeFieldValue(name)}`,
+    });
     const object = w.items[0];
     const singular = res.kind.replace(/([a-z])([A-Z])/g, '$1 $2');
     return (
@@ -42,7 +46,11 @@ export function detailPage(view: KindView) {
           {singular} {name}
         </h2>
         {!object ? (
-          w.loaded && !w.error ? (
+          w.error?.code === 404 && !w.loaded ? (
+            <p class="notice" role="status">
+              This cluster does not serve {view.noun}.
+            </p>
+          ) : w.loaded && !w.error ? (
             <p class="notice warn" role="status">
               {singular} {name} {ns ? `in namespace ${ns} ` : ''}does not exist (or no longer).
             </p>
@@ -249,8 +257,8 @@ function ObjectEvents({ object, kind }: { object: KObject; kind: string }) {
   const m = object.metadata;
   const fieldSelector =
     kind === 'Node' || !m.uid
-      ? `involvedObject.kind=${kind},involvedObject.name=${m.name}`
-      : `involvedObject.uid=${m.uid}`;
+      ? `involvedObject.kind=${kind},involvedObject.name=${escapeFieldValue(m.name)}`
+      : `involvedObject.uid=${escapeFieldValue(m.uid)}`;
   const events = useWatched(RESOURCES.events, { namespace: m.namespace ?? '', fieldSelector });
   return (
     <Section title="Events">

@@ -7,6 +7,7 @@ import { Age } from '../../components/age.js';
 import { KeyValues, ObjectLink, RefLink, Section } from '../../components/cells.js';
 import { DataTable } from '../../components/data-table.js';
 import { useNodeMetrics, useWatched } from '../../components/data.js';
+import { escapeFieldValue } from '../../kinds/events.js';
 import { formatCpu, formatMemory, percent } from '../../kinds/quantity.js';
 import {
   allocated,
@@ -70,7 +71,9 @@ export const nodes: KindView = {
 /** Use (NodeMetrics) against capacity and allocatable, and what the node's pods request. */
 function NodeResources({ object: node }: { object: KObject }) {
   const metrics = useNodeMetrics();
-  const pods = useWatched(RESOURCES.pods, { fieldSelector: `spec.nodeName=${node.metadata.name}` });
+  const pods = useWatched(RESOURCES.pods, {
+    fieldSelector: `spec.nodeName=${escapeFieldValue(node.metadata.name)}`,
+  });
   const use = metricsUsage(metrics.value?.find((m) => m.metadata.name === node.metadata.name));
   const cap = nodeCapacity(node, 'capacity');
   const alloc = nodeCapacity(node, 'allocatable');
@@ -142,7 +145,9 @@ function NodeResources({ object: node }: { object: KObject }) {
 }
 
 function NodePods({ object: node }: { object: KObject }) {
-  const pods = useWatched(RESOURCES.pods, { fieldSelector: `spec.nodeName=${node.metadata.name}` });
+  const pods = useWatched(RESOURCES.pods, {
+    fieldSelector: `spec.nodeName=${escapeFieldValue(node.metadata.name)}`,
+  });
   const rows = [...pods.items].sort((a, b) =>
     `${a.metadata.namespace}/${a.metadata.name}` < `${b.metadata.namespace}/${b.metadata.name}`
       ? -1
