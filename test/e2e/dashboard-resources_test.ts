@@ -206,6 +206,48 @@ describe('dashboard resource pages', { skip, timeout: 900_000 }, () => {
     await d.screenshot('resources-service');
   });
 
+  test('external endpoints: a node port, and ingress hosts as links (https when TLS names the host)', async () => {
+    ok(await kubectl(['create', 'service', 'nodeport', 'web-np', '--tcp=80:8080', '-n', NS]));
+    const nodePort = ok(
+      await kubectl([
+        'get',
+        'service',
+        'web-np',
+        '-n',
+        NS,
+        '-o',
+        'jsonpath={.spec.ports[0].nodePort}',
+      ]),
+    );
+    await go(`/services/${NS}/web-np`);
+    await page
+      .getByRole('list', { name: 'External endpoints' })
+      .getByText(`<node address>:${nodePort} (NodePort)`)
+      .waitFor();
+    await go('/services');
+    await row(page, 'services', 'web-np', `80:${nodePort}/TCP`).waitFor();
+    await d.screenshot('resources-services');
+    ok(
+      await kubectl([
+        'create',
+        'ingress',
+        'shop',
+        '-n',
+        NS,
+        '--rule=secure.example.com/*=web:80,tls=shop-tls',
+        '--rule=plain.example.com/api=web:80',
+      ]),
+    );
+    await go(`/ingresses/${NS}/shop`);
+    const hosts = page.getByRole('list', { name: 'Hosts' }).first();
+    assert.equal(
+      await hosts.getByRole('link', { name: 'https://secure.example.com/' }).getAttribute('href'),
+      'https://secure.example.com/',
+    );
+    await hosts.getByRole('link', { name: 'http://plain.example.com/api' }).waitFor();
+    await d.screenshot('resources-ingress');
+  });
+
   test('a secret value stays hidden until revealed, then shows decoded', async () => {
     await go(`/secrets/${NS}/db`);
     await page.getByText('6 bytes, hidden').waitFor();
@@ -255,6 +297,44 @@ describe('dashboard resource pages', { skip, timeout: 900_000 }, () => {
     });
     assert.equal(await page.evaluate(() => (globalThis as any).__sameDocument), true);
     assert.deepEqual(errors, []);
+  });
+
+  test('a namespace of many pods renders only the rows in view, and scrolls to the last', async () => {
+    const items = Array.from({ length: 400 }, (_, i) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `p-${String(i).padStart(3, '0')}`, namespace: 'many' },
+      // No scheduler takes them: they stay Pending, and cost the node nothing.
+      spec: { schedulerName: 'nobody', containers: [{ name: 'c', image: IMAGES.busybox }] },
+    }));
+    ok(await kubectl(['create', 'namespace', 'many']));
+    ok(
+      await d.cluster.kubectl(
+        KUBECTL,
+        [
+          'create',
+          '-f',
+          d.cluster.file('many.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items })),
+        ],
+        { timeoutMs: 120_000 },
+      ),
+    );
+    await page.getByRole('combobox', { name: /Namespace/ }).selectOption('many');
+    await go('/pods');
+    const table = page.getByRole('table', { name: 'pods', exact: true });
+    await page
+      .locator('table[aria-label="pods"][aria-rowcount="401"]')
+      .waitFor({ timeout: 30_000 });
+    const rendered = await table.locator('tbody tr').count();
+    assert.ok(rendered < 100, `${rendered} rows rendered of 400`);
+    await d.screenshot('resources-many-pods');
+    await table.evaluate((t) => {
+      const scroller = (t as any).closest('.table-scroll');
+      scroller.scrollTop = scroller.scrollHeight;
+    });
+    await row(page, 'pods', 'p-399', 'Pending').waitFor();
+    assert.equal(await row(page, 'pods', 'p-000').count(), 0, 'the first rows left the page');
+    await page.getByRole('combobox', { name: /Namespace/ }).selectOption(NS);
   });
 
   // Addresses typed by hand or cut short: a name that does not exist, a kind not served,
