@@ -104,7 +104,10 @@ export async function startDashboardHarness(
       ]);
       return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
     });
-    proxy = cluster.background(KUBECTL, ['proxy', '--port', String(PROXY_PORT)]);
+    // As long as the cluster: a background command is killed after 60 s unless told otherwise.
+    proxy = cluster.background(KUBECTL, ['proxy', '--port', String(PROXY_PORT)], {
+      timeoutMs: 3_600_000,
+    });
     await proxy.waitFor(/Starting to serve/, 30_000);
     const caPem = (await cluster.exec('cat', [cluster.caPath])).stdout;
     browser = await launchChromium(cluster.netns ?? '', scratch, {

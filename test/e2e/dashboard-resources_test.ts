@@ -179,16 +179,25 @@ describe('dashboard resource pages', { skip, timeout: 900_000 }, () => {
   });
 
   test('a pod page shows its containers with links to logs and terminal', async () => {
+    // The restart's rollout done: no pod of the old replica set is on its way out.
+    ok(
+      await d.cluster.kubectl(
+        KUBECTL,
+        ['rollout', 'status', 'deployment/web', '-n', NS, '--timeout=150s'],
+        { timeoutMs: 180_000 },
+      ),
+    );
     await go(`/deployments/${NS}/web`);
-    const podLink = page
-      .getByRole('table', { name: 'pods', exact: true })
-      .getByRole('link')
-      .first();
+    const podLink = row(page, 'pods', /^web-/, 'Running').first().getByRole('link');
     await podLink.waitFor({ timeout: 60_000 });
     await podLink.click();
     const container = page.getByRole('article', { name: 'Container main' });
     await container.getByText('Running since').waitFor({ timeout: 60_000 });
     await container.getByText('8080/TCP').waitFor();
+    await page
+      .getByRole('region', { name: 'Use' })
+      .getByText(/^\d+(\.\d)?(Ki|Mi|Gi)$/)
+      .waitFor({ timeout: 90_000 });
     const logs = await container.getByRole('link', { name: 'Logs' }).getAttribute('href');
     assert.match(logs ?? '', /#\/pods\/shop\/web-[a-z0-9-]+\/logs\?container=main$/);
     await d.screenshot('resources-pod');
@@ -379,7 +388,7 @@ describe('dashboard resource pages', { skip, timeout: 900_000 }, () => {
       await go(hash);
       await until(`${hash} answers`, async () => {
         const text = await page.locator('main').innerText();
-        return /does not exist|no such page|not allowed|does not serve|Summary/.test(text)
+        return /does not exist|no such page|not allowed|does not serve|Summary|can exist/.test(text)
           ? true
           : undefined;
       });

@@ -53,3 +53,8 @@ export function safeDecode(segment: string): string {
     return segment;
   }
 }
+
+/** A name the API could hold in a path: not `.` or `..`, no `/` or `%` (as the API server checks). */
+export function isPathSegmentName(s: string): boolean {
+  return s !== '' && s !== '.' && s !== '..' && !/[/%]/.test(s);
+}

@@ -4,6 +4,7 @@ import type { KObject } from '../api/reducer.js';
 import {
   decodeSecretValue,
   escapeFieldValue,
+  isPathSegmentName,
   eventTime,
   involved,
   newestFirst,
@@ -47,5 +48,7 @@ describe('addresses and selectors', () => {
     assert.equal(escapeFieldValue('web-1'), 'web-1');
     assert.equal(safeDecode('a%20b'), 'a b');
     assert.equal(safeDecode('%zz'), '%zz');
+    assert.equal(isPathSegmentName('web-1'), true);
+    for (const bad of ['', '.', '..', 'a/b', '%zz']) assert.equal(isPathSegmentName(bad), false);
   });
 });

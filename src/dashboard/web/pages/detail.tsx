@@ -13,7 +13,7 @@ import { Chips, KeyValues, RefLink, Section } from '../components/cells.js';
 import { DataTable } from '../components/data-table.js';
 import { useWatched } from '../components/data.js';
 import { ListState } from '../components/table.js';
-import { escapeFieldValue, safeDecode } from '../kinds/events.js';
+import { escapeFieldValue, isPathSegmentName, safeDecode } from '../kinds/events.js';
 import { indexByUid, ownerChain } from '../kinds/owners.js';
 import { EventsTable } from './events.js';
 import { KindList } from './list.js';
@@ -30,9 +30,12 @@ export function detailPage(view: KindView) {
     const res = RESOURCES[view.resource];
     const ns = params.ns === '_' || !res.namespaced ? '' : safeDecode(params.ns);
     const name = safeDecode(params.name);
+    // `..` would leave the collection's path: such a name cannot exist, so nothing is asked.
+    const valid = isPathSegmentName(name) && (!ns || isPathSegmentName(ns));
     const w = useWatched(res, {
       namespace: ns,
       fieldSelector: `metadata.name=${escapeFieldValue(name)}`,
+      enabled: valid,
     });
     const object = w.items[0];
     const singular = res.kind.replace(/([a-z])([A-Z])/g, '$1 $2');
@@ -45,7 +48,11 @@ export function detailPage(view: KindView) {
         <h2>
           {singular} {name}
         </h2>
-        {!object ? (
+        {!valid ? (
+          <p class="notice warn" role="status">
+            “{name}”{ns ? ` in namespace “${ns}”` : ''} is not a name that can exist.
+          </p>
+        ) : !object ? (
           w.error?.code === 404 && !w.loaded ? (
             <p class="notice" role="status">
               This cluster does not serve {view.noun}.

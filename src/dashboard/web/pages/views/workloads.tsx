@@ -6,7 +6,9 @@ import { Link } from 'wouter-preact';
 import type { KObject } from '../../api/reducer.js';
 import { Age } from '../../components/age.js';
 import { Chips, KeyValues, RefLink, Section, Status } from '../../components/cells.js';
-import { selectorString } from '../../kinds/owners.js';
+import { usePolled } from '../../components/data.js';
+import { podMetricsCpu, podMetricsMemory, selectorString } from '../../kinds/owners.js';
+import { formatCpu, formatMemory, parseQuantity } from '../../kinds/quantity.js';
 import { podRestarts, workloadReady, workloadStatus } from '../../kinds/status.js';
 import type { KindView, ListContext } from './types.js';
 
@@ -266,8 +268,39 @@ export const pods: KindView = {
       ['Restart policy', o.spec?.restartPolicy ?? 'Always'],
     ];
   },
-  sections: [Containers],
+  sections: [PodUse, Containers],
 };
+
+/** The pod's CPU and memory now (PodMetrics), per container; absent metrics said in words. */
+function PodUse({ object: pod }: { object: KObject }) {
+  const path = `/apis/metrics.k8s.io/v1beta1/namespaces/${encodeURIComponent(pod.metadata.namespace ?? '')}/pods/${encodeURIComponent(pod.metadata.name)}`;
+  const m = usePolled<KObject>(path);
+  const containers: any[] = m.value?.containers ?? [];
+  return (
+    <Section title="Use">
+      {m.value ? (
+        <KeyValues
+          rows={[
+            ['CPU', formatCpu(podMetricsCpu(m.value))],
+            ['Memory', formatMemory(podMetricsMemory(m.value))],
+            ...containers.map((c): [string, ComponentChildren] => [
+              `Container ${c.name}`,
+              `${formatCpu(parseQuantity(c.usage?.cpu))} CPU, ${formatMemory(parseQuantity(c.usage?.memory))} memory`,
+            ]),
+          ]}
+        />
+      ) : (
+        <p class="hint">
+          {m.error
+            ? m.error.forbidden
+              ? 'You are not allowed to read this pod’s metrics.'
+              : 'No metrics for this pod (yet): it is not running, or the metrics API is absent.'
+            : 'Loading metrics…'}
+        </p>
+      )}
+    </Section>
+  );
+}
 
 function containerState(st: any): string {
   if (!st) return 'not started';
