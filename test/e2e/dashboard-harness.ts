@@ -104,9 +104,9 @@ export async function startDashboardHarness(
       ]);
       return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
     });
-    // As long as the cluster: a background command is killed after 60 s unless told otherwise.
+    // for as long as the test file runs (a background command's default is a minute)
     proxy = cluster.background(KUBECTL, ['proxy', '--port', String(PROXY_PORT)], {
-      timeoutMs: 3_600_000,
+      timeoutMs: 30 * 60_000,
     });
     await proxy.waitFor(/Starting to serve/, 30_000);
     const caPem = (await cluster.exec('cat', [cluster.caPath])).stdout;

@@ -231,6 +231,21 @@ describe('the node leaves nothing behind', { skip }, () => {
     assert.deepEqual(mountsUnder(podDir), []);
   });
 
+  /** The pods still in the API, and what the node said of them, for a failure's message. */
+  const whyPodsRemain = async (): Promise<string> => {
+    const table = await kubectl([
+      'get',
+      'pods',
+      '-o',
+      'custom-columns=NAME:.metadata.name,PHASE:.status.phase,DELETING:.metadata.deletionTimestamp,GRACE:.metadata.deletionGracePeriodSeconds,FINALIZERS:.metadata.finalizers,NODE:.spec.nodeName,REASON:.status.containerStatuses[*].state.waiting.reason',
+    ]);
+    const names = parseTable(table.stdout).map((r) => r['NAME'] ?? '');
+    const log = readFileSync(join(c.dataDir, 'skiff.log'), 'utf8')
+      .split('\n')
+      .filter((l) => names.some((n) => n && l.includes(n)));
+    return [table.stdout, table.stderr, ...log.slice(-40)].join('\n');
+  };
+
   test('100 pods created and deleted in quick succession, then skiff down: nothing remains', async () => {
     const t0 = Date.now();
     // Pending pods (image never pulled) and pods that will run.
@@ -287,14 +302,18 @@ spec:
       90_000,
     );
     ok(await kubectl(['delete', 'pods', '-l', 'group=mass-pending', '--wait=false']));
-    await until(
-      'every pod gone from the API',
-      async () => {
-        const out = ok(await kubectl(['get', 'pods', '-o', 'name']));
-        return out.trim() === '' ? true : undefined;
-      },
-      60_000,
-    );
+    try {
+      await until(
+        'every pod gone from the API',
+        async () => {
+          const out = ok(await kubectl(['get', 'pods', '-o', 'name']));
+          return out.trim() === '' ? true : undefined;
+        },
+        60_000,
+      );
+    } catch (e) {
+      assert.fail(`${(e as Error).message}\n${await whyPodsRemain()}`);
+    }
     const tookMs = Date.now() - t0;
 
     // The node goes down while it is busy: some pods run, some were just deleted and are

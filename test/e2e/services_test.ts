@@ -69,10 +69,72 @@ describe('seed 001 services on a real node (nftables mode)', { skip, timeout: 90
       'yaml',
     ]);
     const table = await c.exec('nft', ['list', 'table', 'ip', 'skiff-proxy']);
+    // Rejects answer with ICMP, which the kernel rate-limits (per host and per namespace).
+    const icmp = await c.exec('nstat', ['-asz', 'IcmpOut*', 'IcmpIn*']);
+    const ip = (await clusterIP(svc).catch(() => '')).trim();
+    const conns = ip ? await c.exec('conntrack', ['-L', '-d', ip]) : undefined;
     const log = readFileSync(join(c.dataDir, 'skiff.log'), 'utf8')
       .split('\n')
       .filter((l) => /proxy/.test(l));
-    return [slices.stdout, table.stdout, ...log.slice(-20)].join('\n');
+    return [
+      slices.stdout,
+      table.stdout,
+      icmp.stdout,
+      conns ? conns.stdout + conns.stderr : '',
+      ...log.slice(-20),
+    ].join('\n');
+  };
+
+  /**
+   * Where one more connection from a pod to `ip` goes in the node: a table of the test's own
+   * counts the packets at each hook (before the proxy's chains), then is deleted.
+   */
+  const tracePath = async (pod: string, ip: string): Promise<string> => {
+    const hooks = [
+      ['prerouting', -400],
+      ['input', -400],
+      ['forward', -400],
+      ['output', -400],
+      ['postrouting', -400],
+    ] as const;
+    const script = [
+      'add table ip skiff-test-trace',
+      ...hooks.flatMap(([hook, prio]) => [
+        `add chain ip skiff-test-trace ${hook} { type filter hook ${hook} priority ${prio}; }`,
+        `add rule ip skiff-test-trace ${hook} ip daddr ${ip} counter`,
+        `add rule ip skiff-test-trace ${hook} ip saddr ${ip} counter`,
+      ]),
+    ].join('\n');
+    await c.exec('nft', ['-f', '-'], { input: script });
+    // Drops before the forward hook are counted by the kernel: no route, reverse-path filter.
+    const drops = () =>
+      c.exec('nstat', [
+        '-asz',
+        'IpInAddrErrors',
+        'IpExtInNoRoutes',
+        'TcpExtIPReversePathFilter',
+        'IpInDiscards',
+      ]);
+    const before = await drops();
+    const r = await inPod(pod, `curl -sv --max-time 3 http://${ip} 2>&1; echo "exit $?"`);
+    const after = await drops();
+    const sysctls = await c.exec('sh', [
+      '-c',
+      'for f in /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/conf/*/forwarding /proc/sys/net/ipv4/conf/*/rp_filter; do echo "$f $(cat $f)"; done; ip route; nft list tables',
+    ]);
+    const route = await c.exec('ip', ['route', 'get', ip]);
+    const counts = await c.exec('nft', ['list', 'table', 'ip', 'skiff-test-trace']);
+    await c.exec('nft', ['delete', 'table', 'ip', 'skiff-test-trace']);
+    return [
+      r.stdout,
+      route.stdout + route.stderr,
+      counts.stdout + counts.stderr,
+      'before:',
+      before.stdout,
+      'after:',
+      after.stdout,
+      sysctls.stdout + sysctls.stderr,
+    ].join('\n');
   };
 
   before(async () => {
@@ -315,7 +377,7 @@ subsets:
         30_000,
       );
     } catch {
-      assert.fail(`${first}\n${await diagnose('kubia-ready')}`);
+      assert.fail(`${first}\n${await tracePath(client!, ip)}\n${await diagnose('kubia-ready')}`);
     }
     ok(await kubectl(['exec', pods[0]!, '--', 'touch', '/var/ready']));
     await until('the ready pod in the service', async () => {

@@ -45,6 +45,10 @@ function Shell({ onSignOut }: { onSignOut(): void }) {
           Skiff
         </Link>
         <NamespaceSelector />
+        {/* The seed's CREATE button, top right: the deploy wizard (and from it, upload). */}
+        <Link href="/deploy" class="button primary" aria-label="Create">
+          + Create
+        </Link>
         <button class="link" onClick={onSignOut}>
           Sign out
         </button>
