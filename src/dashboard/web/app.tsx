@@ -5,9 +5,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { Link, Route, Router, Switch, useLocation } from 'wouter-preact';
 import { useHashLocation } from 'wouter-preact/use-hash-location';
 import { onUnauthorized } from './api/client.js';
-import { useList } from './api/hooks.js';
 import { RESOURCES } from './api/resources.js';
 import { adoptTokenFromFragment, currentToken, setToken } from './api/session.js';
+import { useWatched } from './components/data.js';
 import { NamespaceProvider, useNamespace } from './namespace.js';
 import { Login } from './pages/login.js';
 import { NAV_SECTIONS, ROUTES } from './routes.js';
@@ -97,7 +97,8 @@ function NavLink({ href, title }: { href: string; title: string }) {
 /** Every namespace the user may list, plus "All namespaces"; a user who may not list them types one. */
 function NamespaceSelector() {
   const { namespace, setNamespace } = useNamespace();
-  const list = useList(RESOURCES.namespaces);
+  // Under the shared watch budget (components/streams.ts), like every list of the pages.
+  const list = useWatched(RESOURCES.namespaces);
   const names = list.items.map((n) => n.metadata.name).sort();
   if (list.error?.forbidden)
     return (

@@ -4,7 +4,7 @@
 import type { ComponentType } from 'preact';
 import { lazy } from './components/lazy.js';
 import { NamespaceNewPage } from './pages/namespace-new.js';
-import { PodsPage } from './pages/pods.js';
+import { RESOURCE_ROUTES } from './pages/resource-routes.js';
 import { OPTIONAL_QUERY } from './streams/containers.js';
 import { WelcomePage } from './pages/welcome.js';
 
@@ -31,7 +31,7 @@ const EditPage = lazy(() => import('./pages/edit.js').then((m) => m.EditPage));
 
 export const ROUTES: PageRoute[] = [
   { path: '/', component: WelcomePage },
-  { path: '/pods', component: PodsPage, nav: { section: 'Workloads', title: 'Pods' } },
+  ...RESOURCE_ROUTES,
   // The deploy wizard and the upload page bring the YAML library: their own chunks.
   {
     path: '/deploy',

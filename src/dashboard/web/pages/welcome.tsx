@@ -1,6 +1,9 @@
-// The first page: what the dashboard is for, and the way to deploy an application.
+// The first page: what the dashboard is for, the way to deploy an application, and (as seed
+// 004's welcome view) the system applications running in kube-system.
 
 import { Link } from 'wouter-preact';
+import { KindList } from './list.js';
+import { deployments, pods } from './views/workloads.js';
 
 export function WelcomePage() {
   return (
@@ -15,6 +18,11 @@ export function WelcomePage() {
           Deploy an application
         </Link>
       </p>
+      <section class="panel" aria-label="System applications">
+        <h3>System applications (kube-system)</h3>
+        <KindList view={deployments} namespace="kube-system" noun="system deployments" />
+        <KindList view={pods} namespace="kube-system" noun="system pods" />
+      </section>
     </section>
   );
 }
