@@ -177,9 +177,9 @@ async function paint(log: (l: string) => void): Promise<{ cold: number; warm: nu
       const handle = await page.waitForFunction(
         (n) => {
           const doc = (globalThis as unknown as Record<string, Document>)['document'];
-          return (doc?.querySelectorAll('tbody tr').length ?? 0) >= (n as number)
-            ? performance.now()
-            : 0;
+          // The list draws only the rows in view; aria-rowcount says it holds all of them.
+          const table = doc?.querySelector(`table[aria-rowcount="${(n as number) + 1}"]`);
+          return table && table.querySelector('tbody tr') ? performance.now() : 0;
         },
         PODS,
         { polling: 'raf', timeout: 30_000 },
