@@ -128,6 +128,20 @@ test('two pods on a node bridge talk to each other, the gateway and the outside'
     // The node end is on the bridge with hairpin on.
     const [veth] = await ipJson(host.path, '-d', 'link', 'show', 'dev', hostVethName(a));
     assert.equal(veth?.['master'], 'skiff0');
+
+    // The gateway's MAC address stays put when ports come with lower addresses (a bridge whose
+    // address was never set takes its lowest port's, under the pods' ARP caches).
+    const bridgeMac = async () =>
+      String((await ipJson(host.path, 'link', 'show', 'dev', 'skiff0'))[0]?.['address']);
+    const mac = await bridgeMac();
+    await run(
+      runner,
+      ['ip', 'link', 'set', 'dev', hostVethName(a), 'address', '02:00:00:00:00:01'],
+      {
+        netns: host.path,
+      },
+    );
+    assert.equal(await bridgeMac(), mac);
     assert.equal(veth?.['linkinfo']?.['info_slave_data']?.['hairpin'], true);
     assert.equal(await rootHasLink(hostVethName(a)), false);
 

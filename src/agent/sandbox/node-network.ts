@@ -4,6 +4,7 @@
 // set-up after a crash or a restart is just another set-up.
 
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { CommandRunner } from '../runner/index.js';
 import { run, runIgnoring } from './exec.js';
@@ -36,6 +37,7 @@ const SYSCTLS: Record<string, string> = {
 
 interface LinkJson {
   ifname: string;
+  address?: string;
   mtu?: number;
   addr_info?: { family: string; local: string; prefixlen: number }[];
 }
@@ -56,10 +58,24 @@ async function showLink(
   }
 }
 
+/** A random unicast, locally administered MAC address. */
+function randomMac(): string {
+  const b = randomBytes(6);
+  b[0] = (b[0]! & 0xfc) | 0x02;
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
 async function ensureBridge(c: NodeNetworkConfig): Promise<void> {
   const link = await showLink(c.runner, c.netns, c.bridge);
   const lines: string[] = [];
-  if (!link) lines.push(`link add name ${c.bridge} mtu ${c.mtu} type bridge`);
+  // The bridge's MAC address is set, not left to the kernel: a bridge whose address was never
+  // set takes the lowest of its ports' addresses, so a new pod's veth could change the
+  // gateway's MAC under the other pods, whose ARP caches still name the old one: their
+  // frames to it are then dropped as meant for another host until those entries expire.
+  // Setting it again to its own value pins an existing bridge (a restart) the same way.
+  if (!link)
+    lines.push(`link add name ${c.bridge} mtu ${c.mtu} address ${randomMac()} type bridge`);
+  else if (link.address) lines.push(`link set dev ${c.bridge} address ${link.address}`);
   // A changed pod CIDR leaves an old gateway address behind: drop it.
   for (const a of link?.addr_info ?? [])
     if (a.family === 'inet' && `${a.local}/${a.prefixlen}` !== c.gatewayCidr)
