@@ -25,7 +25,10 @@ const CHROMIUM = '/usr/bin/chromium';
 
 type Sizes = Record<string, { bytes: number; gzip: number }>;
 /** The little of the page's document the timing reads. */
-type Document = { querySelectorAll(selector: string): { length: number } };
+interface Element {
+  querySelector(selector: string): Element | null;
+}
+type Document = Element;
 
 /** The entry's JavaScript and every chunk it imports statically (not `import()`), gzipped. */
 export function firstPageBytes(dir: string, sizes: Sizes, entry = 'assets/main.js'): number {
