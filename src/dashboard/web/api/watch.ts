@@ -53,9 +53,13 @@ export function followList(o: FollowOptions): () => void {
           o.onState(state);
           o.onError(undefined);
         }
-        state = await watchFrom(o.path, query, state, signal, (s) => {
-          backoff = 500;
-          o.onState(s);
+        state = await watchFrom(o.path, query, state, signal, {
+          // The server took the watch again after a drop: the list is live again.
+          connected: () => {
+            backoff = 500;
+            o.onError(undefined);
+          },
+          publish: (s) => o.onState(s),
         });
         // The stream ended (server timeout, proxy restart): watch again from where it was.
       } catch (e) {
@@ -89,8 +93,9 @@ async function watchFrom(
   query: string,
   start: ListState,
   signal: AbortSignal,
-  publish: (s: ListState) => void,
+  on: { connected(): void; publish(s: ListState): void },
 ): Promise<ListState> {
+  const publish = on.publish;
   const q = [
     query,
     'watch=1',
@@ -102,6 +107,7 @@ async function watchFrom(
   const res = await apiRaw(`${path}?${q}`, { signal });
   if (!res.body)
     throw new ApiError({ code: 0, reason: 'NetworkError', message: 'no response body' });
+  on.connected();
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let state = start;
   let buffered = '';
