@@ -6,7 +6,8 @@
 import type { AuthorizationAttributes, UserInfo } from '../types.js';
 import type { Binding, PolicyIndex, Subject } from './policy-index.js';
 import { names } from './policy-index.js';
-import { ruleAllows, type PolicyRule } from './rules.js';
+import { CompiledRule, type PolicyRule } from './rules.js';
+import { ScopeRules, UserRulesCache } from './user-rules.js';
 
 const GROUP = 'rbac.authorization.k8s.io';
 
@@ -98,33 +99,53 @@ export function createRuleResolver(index: PolicyIndex): RuleResolver {
     return true;
   };
 
-  /** firstAllowing in one scope: the allowing binding, or the errors so far. */
-  const allowingIn = (
-    a: AuthorizationAttributes,
-    namespace: string,
-    errors: string[] | undefined,
-  ): Binding | string[] | undefined => {
-    for (const b of index.bindingsFor(namespace, a.user.name, a.user.groups)) {
+  // Each role's rules compiled once (a changed role is a new list).
+  const compiled = new WeakMap<readonly PolicyRule[], CompiledRule[]>();
+  const compile = (rules: readonly PolicyRule[]): CompiledRule[] => {
+    let out = compiled.get(rules);
+    if (!out) compiled.set(rules, (out = rules.map((r) => new CompiledRule(r))));
+    return out;
+  };
+
+  /** What visitScope visits, resolved once for the user: rules, their bindings, errors. */
+  const resolveScope = (user: UserInfo, namespace: string): ScopeRules => {
+    const out = new ScopeRules();
+    for (const b of index.bindingsFor(namespace, user.name, user.groups)) {
       const rules = roleRefRules(b.roleRef, namespace);
       if (typeof rules === 'string') {
-        if (!(errors ??= []).includes(rules)) errors.push(rules);
+        if (!out.errors.includes(rules)) out.errors.push(rules);
         continue;
       }
-      for (const rule of rules) if (ruleAllows(a, rule)) return b;
+      for (const rule of compile(rules)) {
+        out.rules.push(rule);
+        out.bindings.push(b);
+      }
     }
-    return errors;
+    return out;
+  };
+  const cache = new UserRulesCache(index, resolveScope);
+
+  /** The binding of the first rule of `scope` that grants the request. */
+  const allowingIn = (scope: ScopeRules, a: AuthorizationAttributes): Binding | undefined => {
+    const { rules } = scope;
+    for (let i = 0; i < rules.length; i++) if (rules[i]?.allows(a)) return scope.bindings[i];
+    return undefined;
   };
 
   const firstAllowing = (
     a: AuthorizationAttributes,
   ): RuleSource | { errors: string[] | undefined } => {
-    let found = allowingIn(a, '', undefined);
-    if (found && !Array.isArray(found)) return new BindingSource(found, a.user);
-    if (a.namespace) {
-      found = allowingIn(a, a.namespace, found);
-      if (found && !Array.isArray(found)) return new BindingSource(found, a.user);
-    }
-    return { errors: found };
+    const cluster = cache.get(a.user, '');
+    const found = allowingIn(cluster, a);
+    if (found) return new BindingSource(found, a.user);
+    if (!a.namespace) return { errors: cluster.errors.length ? [...cluster.errors] : undefined };
+    const local = cache.get(a.user, a.namespace);
+    const inNamespace = allowingIn(local, a);
+    if (inNamespace) return new BindingSource(inNamespace, a.user);
+    // Only a refusal reads the errors: those of both scopes, each once.
+    const errors = [...cluster.errors];
+    for (const e of local.errors) if (!errors.includes(e)) errors.push(e);
+    return { errors: errors.length ? errors : undefined };
   };
 
   const visitRulesFor = (user: UserInfo, namespace: string, visit: RuleVisitor): void => {
