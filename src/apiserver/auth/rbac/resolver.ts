@@ -6,15 +6,12 @@
 import type { AuthorizationAttributes, UserInfo } from '../types.js';
 import type { Binding, PolicyIndex, Subject } from './policy-index.js';
 import { names } from './policy-index.js';
-import { CompiledRule, type PolicyRule } from './rules.js';
+import { CompiledRule, type PolicyRule, type RuleSource } from './rules.js';
 import { ScopeRules, UserRulesCache } from './user-rules.js';
 
 const GROUP = 'rbac.authorization.k8s.io';
 
-/** Where a rule came from: `ClusterRoleBinding "b" of ClusterRole "r" to User "u"`. */
-export interface RuleSource {
-  describe(): string;
-}
+export type { RuleSource } from './rules.js';
 
 /** Returns false to stop visiting. */
 export type RuleVisitor = (
@@ -110,15 +107,18 @@ export function createRuleResolver(index: PolicyIndex): RuleResolver {
   /** What visitScope visits, resolved once for the user: rules, their bindings, errors. */
   const resolveScope = (user: UserInfo, namespace: string): ScopeRules => {
     const out = new ScopeRules();
+    // Kept with the rules: the user as the cache knows it (name and groups), no more.
+    const named: UserInfo = { name: user.name, groups: [...user.groups] };
     for (const b of index.bindingsFor(namespace, user.name, user.groups)) {
       const rules = roleRefRules(b.roleRef, namespace);
       if (typeof rules === 'string') {
         if (!out.errors.includes(rules)) out.errors.push(rules);
         continue;
       }
+      const source = new BindingSource(b, named);
       for (const rule of compile(rules)) {
         out.rules.push(rule);
-        out.bindings.push(b);
+        out.sources.push(source);
       }
     }
     return out;
@@ -126,22 +126,23 @@ export function createRuleResolver(index: PolicyIndex): RuleResolver {
   const cache = new UserRulesCache(index, resolveScope);
 
   /** The binding of the first rule of `scope` that grants the request. */
-  const allowingIn = (scope: ScopeRules, a: AuthorizationAttributes): Binding | undefined => {
+  const allowingIn = (scope: ScopeRules, a: AuthorizationAttributes): RuleSource | undefined => {
     const { rules } = scope;
-    for (let i = 0; i < rules.length; i++) if (rules[i]?.allows(a)) return scope.bindings[i];
+    for (let i = 0; i < rules.length; i++) if (rules[i]?.allows(a)) return scope.sources[i];
     return undefined;
   };
 
   const firstAllowing = (
     a: AuthorizationAttributes,
   ): RuleSource | { errors: string[] | undefined } => {
-    const cluster = cache.get(a.user, '');
+    const userRules = cache.user(a.user);
+    const { cluster } = userRules;
     const found = allowingIn(cluster, a);
-    if (found) return new BindingSource(found, a.user);
+    if (found) return found;
     if (!a.namespace) return { errors: cluster.errors.length ? [...cluster.errors] : undefined };
-    const local = cache.get(a.user, a.namespace);
+    const local = cache.inNamespace(userRules, a.user, a.namespace);
     const inNamespace = allowingIn(local, a);
-    if (inNamespace) return new BindingSource(inNamespace, a.user);
+    if (inNamespace) return inNamespace;
     // Only a refusal reads the errors: those of both scopes, each once.
     const errors = [...cluster.errors];
     for (const e of local.errors) if (!errors.includes(e)) errors.push(e);

@@ -12,6 +12,11 @@ export interface PolicyRule {
   nonResourceURLs?: string[];
 }
 
+/** Where a rule came from: `ClusterRoleBinding "b" of ClusterRole "r" to User "u"`. */
+export interface RuleSource {
+  describe(): string;
+}
+
 const ALL = '*';
 
 /** A rule from stored JSON (arrays of strings only; anything else is dropped). */

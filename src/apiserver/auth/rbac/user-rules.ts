@@ -4,22 +4,27 @@
 // and looking up each binding's role on every request.
 
 import type { UserInfo } from '../types.js';
-import type { Binding, PolicyIndex } from './policy-index.js';
-import type { CompiledRule } from './rules.js';
+import type { PolicyIndex } from './policy-index.js';
+import type { CompiledRule, RuleSource } from './rules.js';
 
 /** The rules of one scope's bindings for one user, in the order RBAC visits them. */
 export class ScopeRules {
   readonly rules: CompiledRule[] = [];
-  /** The binding each rule came from (same position). */
-  readonly bindings: Binding[] = [];
+  /** The binding each rule came from (same position), as an allow names it. */
+  readonly sources: RuleSource[] = [];
   /** The resolution errors met (roles not found), deduplicated, in order. */
   readonly errors: string[] = [];
 }
 
-interface UserEntry {
+/** One user's rules: the cluster scope's, and each namespace's once asked for. */
+export class UserRules {
   readonly groups: readonly string[];
-  /** Namespace ('' for the cluster scope) → its rules. */
-  readonly scopes: Map<string, ScopeRules>;
+  readonly cluster: ScopeRules;
+  readonly namespaces = new Map<string, ScopeRules>();
+  constructor(groups: readonly string[], cluster: ScopeRules) {
+    this.groups = groups;
+    this.cluster = cluster;
+  }
 }
 
 /**
@@ -38,7 +43,7 @@ export class UserRulesCache {
   readonly #index: PolicyIndex;
   readonly #resolve: (user: UserInfo, namespace: string) => ScopeRules;
   #generation = -1;
-  #users = new Map<string, UserEntry>();
+  #users = new Map<string, UserRules>();
   #scopes = 0;
 
   constructor(index: PolicyIndex, resolve: (user: UserInfo, namespace: string) => ScopeRules) {
@@ -46,8 +51,8 @@ export class UserRulesCache {
     this.#resolve = resolve;
   }
 
-  /** The rules of the user (by name and groups, in order) in `namespace` ('' = cluster). */
-  get(user: UserInfo, namespace: string): ScopeRules {
+  /** The user's rules (the user as its name and groups, in order). */
+  user(user: UserInfo): UserRules {
     if (this.#generation !== this.#index.generation || this.#scopes >= MAX_SCOPES) {
       this.#users = new Map();
       this.#scopes = 0;
@@ -55,14 +60,20 @@ export class UserRulesCache {
     }
     let entry = this.#users.get(user.name);
     if (!entry || !sameList(entry.groups, user.groups)) {
-      if (entry) this.#scopes -= entry.scopes.size;
-      entry = { groups: [...user.groups], scopes: new Map() };
+      if (entry) this.#scopes -= 1 + entry.namespaces.size;
+      entry = new UserRules([...user.groups], this.#resolve(user, ''));
       this.#users.set(user.name, entry);
+      this.#scopes++;
     }
-    let rules = entry.scopes.get(namespace);
+    return entry;
+  }
+
+  /** The rules of `entry`'s user in a namespace. */
+  inNamespace(entry: UserRules, user: UserInfo, namespace: string): ScopeRules {
+    let rules = entry.namespaces.get(namespace);
     if (!rules) {
       rules = this.#resolve(user, namespace);
-      entry.scopes.set(namespace, rules);
+      entry.namespaces.set(namespace, rules);
       this.#scopes++;
     }
     return rules;
