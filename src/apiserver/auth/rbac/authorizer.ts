@@ -6,6 +6,8 @@ import type { Authorizer, Decision } from '../types.js';
 import type { RuleResolver, RuleSource } from './resolver.js';
 import { aggregate } from './resolver.js';
 
+const NO_OPINION: Decision = Object.freeze({ decision: 'noOpinion' });
+
 /** An allow whose reason is written only when read (by access reviews). */
 class Allowed implements Decision {
   readonly decision = 'allow' as const;
@@ -22,10 +24,11 @@ export function createRbacAuthorizer(resolver: RuleResolver): Authorizer {
   return {
     authorize(a): Decision {
       const found = resolver.firstAllowing(a);
-      if ('describe' in found) return new Allowed(found);
-      return found.errors
-        ? { decision: 'noOpinion', reason: `RBAC: ${aggregate(found.errors)}` }
-        : { decision: 'noOpinion' };
+      if (found) return new Allowed(found);
+      const errors = resolver.resolutionErrors(a);
+      return errors.length
+        ? { decision: 'noOpinion', reason: `RBAC: ${aggregate(errors)}` }
+        : NO_OPINION;
     },
     rulesFor(user, namespace) {
       const { rules, errors } = resolver.rulesFor(user, namespace);

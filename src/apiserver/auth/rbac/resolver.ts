@@ -23,11 +23,12 @@ export type RuleVisitor = (
 export interface RuleResolver {
   visitRulesFor(user: UserInfo, namespace: string, visit: RuleVisitor): void;
   /**
-   * What visitRulesFor with RuleAllows as the visitor finds, allocating nothing but its
-   * answer (it runs for every request): the source of the first rule that grants the
-   * request, or the resolution errors met (undefined when none).
+   * What visitRulesFor with RuleAllows as the visitor finds: the source of the first rule
+   * that grants the request. It runs for every request, so it allocates nothing.
    */
-  firstAllowing(a: AuthorizationAttributes): RuleSource | { errors: string[] | undefined };
+  firstAllowing(a: AuthorizationAttributes): RuleSource | undefined;
+  /** The resolution errors met for the request's user and scopes (deduplicated, in order). */
+  resolutionErrors(a: AuthorizationAttributes): string[];
   /** Every rule that applies, and the resolution errors met (deduplicated, in order). */
   rulesFor(user: UserInfo, namespace: string): { rules: PolicyRule[]; errors: string[] };
   /** The rules of a binding's role, or the NotFound message when it does not exist. */
@@ -125,28 +126,27 @@ export function createRuleResolver(index: PolicyIndex): RuleResolver {
   };
   const cache = new UserRulesCache(index, resolveScope);
 
-  /** The binding of the first rule of `scope` that grants the request. */
+  /** Where the first rule of `scope` that grants the request came from. */
   const allowingIn = (scope: ScopeRules, a: AuthorizationAttributes): RuleSource | undefined => {
     const { rules } = scope;
     for (let i = 0; i < rules.length; i++) if (rules[i]?.allows(a)) return scope.sources[i];
     return undefined;
   };
 
-  const firstAllowing = (
-    a: AuthorizationAttributes,
-  ): RuleSource | { errors: string[] | undefined } => {
+  const firstAllowing = (a: AuthorizationAttributes): RuleSource | undefined => {
     const userRules = cache.user(a.user);
-    const { cluster } = userRules;
-    const found = allowingIn(cluster, a);
-    if (found) return found;
-    if (!a.namespace) return { errors: cluster.errors.length ? [...cluster.errors] : undefined };
-    const local = cache.inNamespace(userRules, a.user, a.namespace);
-    const inNamespace = allowingIn(local, a);
-    if (inNamespace) return inNamespace;
-    // Only a refusal reads the errors: those of both scopes, each once.
-    const errors = [...cluster.errors];
-    for (const e of local.errors) if (!errors.includes(e)) errors.push(e);
-    return { errors: errors.length ? errors : undefined };
+    const found = allowingIn(userRules.cluster, a);
+    if (found || !a.namespace) return found;
+    return allowingIn(cache.inNamespace(userRules, a.user, a.namespace), a);
+  };
+
+  const resolutionErrors = (a: AuthorizationAttributes): string[] => {
+    const userRules = cache.user(a.user);
+    const errors = [...userRules.cluster.errors];
+    if (a.namespace)
+      for (const e of cache.inNamespace(userRules, a.user, a.namespace).errors)
+        if (!errors.includes(e)) errors.push(e);
+    return errors;
   };
 
   const visitRulesFor = (user: UserInfo, namespace: string, visit: RuleVisitor): void => {
@@ -157,6 +157,7 @@ export function createRuleResolver(index: PolicyIndex): RuleResolver {
   return {
     visitRulesFor,
     firstAllowing,
+    resolutionErrors,
     rulesFor(user, namespace) {
       const rules: PolicyRule[] = [];
       const errors: string[] = [];
