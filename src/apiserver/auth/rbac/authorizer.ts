@@ -8,15 +8,19 @@ import { aggregate } from './resolver.js';
 
 const NO_OPINION: Decision = Object.freeze({ decision: 'noOpinion' });
 
-/** An allow whose reason is written only when read (by access reviews). */
+/**
+ * An allow whose reason is written only when read (by access reviews). Its fields are set in
+ * the constructor, not declared with initializers, which would cost a call per allow.
+ */
 class Allowed implements Decision {
-  readonly decision = 'allow' as const;
-  readonly #source: RuleSource;
+  declare readonly decision: 'allow';
+  declare readonly source: RuleSource;
   constructor(source: RuleSource) {
-    this.#source = source;
+    this.decision = 'allow';
+    this.source = source;
   }
   get reason(): string {
-    return `RBAC: allowed by ${this.#source.describe()}`;
+    return `RBAC: allowed by ${this.source.describe()}`;
   }
 }
 
