@@ -11,13 +11,16 @@ import type {
   UserInfo,
 } from './types.js';
 
+// Decisions without a reason are shared, not built per request.
+const ALLOW: Decision = Object.freeze({ decision: 'allow' });
+const NO_OPINION: Decision = Object.freeze({ decision: 'noOpinion' });
+
 /**
  * kube's privileged-groups authorizer: it allows system:masters everything and, having no
  * rule resolver, lists no rules; `can-i --list` shows what RBAC's cluster-admin binding grants.
  */
 export const superUserAuthorizer: Authorizer = {
-  authorize: (a) =>
-    a.user.groups.includes('system:masters') ? { decision: 'allow' } : { decision: 'noOpinion' },
+  authorize: (a) => (a.user.groups.includes('system:masters') ? ALLOW : NO_OPINION),
 };
 
 export interface AuthorizerChain {
@@ -38,9 +41,7 @@ export function createAuthorizer(modules: Authorizer[]): AuthorizerChain {
       if (d.decision !== 'noOpinion') return d;
       if (d.reason) (reasons ??= []).push(d.reason);
     }
-    return reasons
-      ? { decision: 'noOpinion', reason: reasons.join('\n') }
-      : { decision: 'noOpinion' };
+    return reasons ? { decision: 'noOpinion', reason: reasons.join('\n') } : NO_OPINION;
   };
   return {
     authorize,

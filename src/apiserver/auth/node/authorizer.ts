@@ -13,9 +13,10 @@ import { nodeIdentity } from './identity.js';
 import { NODE_RULES, rulesAllow } from './rules.js';
 
 const NODE_LEASE_NAMESPACE = 'kube-node-lease';
-const ALLOW: Decision = { decision: 'allow' };
-const no = (reason?: string): Decision =>
-  reason ? { decision: 'noOpinion', reason } : { decision: 'noOpinion' };
+const ALLOW: Decision = Object.freeze({ decision: 'allow' });
+// Shared: every request of a user who is not a node gets it.
+const NO_OPINION: Decision = Object.freeze({ decision: 'noOpinion' });
+const no = (reason?: string): Decision => (reason ? { decision: 'noOpinion', reason } : NO_OPINION);
 
 /** Whether the request's field selector has `field=value` (list and watch scoped to it). */
 function selects(a: AuthorizationAttributes, field: string, value: string): boolean {

@@ -6,15 +6,21 @@ import type { Authorizer, Decision } from '../types.js';
 import type { RuleResolver, RuleSource } from './resolver.js';
 import { aggregate } from './resolver.js';
 
-/** An allow whose reason is written only when read (by access reviews). */
+const NO_OPINION: Decision = Object.freeze({ decision: 'noOpinion' });
+
+/**
+ * An allow whose reason is written only when read (by access reviews). Its fields are set in
+ * the constructor, not declared with initializers, which would cost a call per allow.
+ */
 class Allowed implements Decision {
-  readonly decision = 'allow' as const;
-  readonly #source: RuleSource;
+  declare readonly decision: 'allow';
+  declare readonly source: RuleSource;
   constructor(source: RuleSource) {
-    this.#source = source;
+    this.decision = 'allow';
+    this.source = source;
   }
   get reason(): string {
-    return `RBAC: allowed by ${this.#source.describe()}`;
+    return `RBAC: allowed by ${this.source.describe()}`;
   }
 }
 
@@ -22,10 +28,11 @@ export function createRbacAuthorizer(resolver: RuleResolver): Authorizer {
   return {
     authorize(a): Decision {
       const found = resolver.firstAllowing(a);
-      if ('describe' in found) return new Allowed(found);
-      return found.errors
-        ? { decision: 'noOpinion', reason: `RBAC: ${aggregate(found.errors)}` }
-        : { decision: 'noOpinion' };
+      if (found) return new Allowed(found);
+      const errors = resolver.resolutionErrors(a);
+      return errors.length
+        ? { decision: 'noOpinion', reason: `RBAC: ${aggregate(errors)}` }
+        : NO_OPINION;
     },
     rulesFor(user, namespace) {
       const { rules, errors } = resolver.rulesFor(user, namespace);

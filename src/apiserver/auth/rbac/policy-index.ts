@@ -43,6 +43,8 @@ export interface PolicyIndex {
    * its groups, ordered by name. The list is the index's own: not to be changed.
    */
   bindingsFor(namespace: string, userName: string, groups: readonly string[]): readonly Binding[];
+  /** Changes with every set and clear: what was derived from an older generation is stale. */
+  readonly generation: number;
 }
 
 const SA_PREFIX = 'system:serviceaccount:';
@@ -174,8 +176,14 @@ export function createPolicyIndex(): PolicyIndex {
     return s;
   };
 
+  let generation = 0;
+
   return {
+    get generation() {
+      return generation;
+    },
     set(kind, namespace, name, value) {
+      generation++;
       switch (kind) {
         case 'roles': {
           const inNs = roles.get(namespace);
@@ -206,6 +214,7 @@ export function createPolicyIndex(): PolicyIndex {
       }
     },
     clear(kind) {
+      generation++;
       if (kind === 'roles') roles.clear();
       else if (kind === 'clusterroles') clusterRoles.clear();
       else if (kind === 'clusterrolebindings') clusterBindings = new BindingScope();

@@ -6,14 +6,12 @@
 import type { AuthorizationAttributes, UserInfo } from '../types.js';
 import type { Binding, PolicyIndex, Subject } from './policy-index.js';
 import { names } from './policy-index.js';
-import { ruleAllows, type PolicyRule } from './rules.js';
+import { CompiledRule, type PolicyRule, type RuleSource } from './rules.js';
+import { ScopeRules, UserRulesCache } from './user-rules.js';
 
 const GROUP = 'rbac.authorization.k8s.io';
 
-/** Where a rule came from: `ClusterRoleBinding "b" of ClusterRole "r" to User "u"`. */
-export interface RuleSource {
-  describe(): string;
-}
+export type { RuleSource } from './rules.js';
 
 /** Returns false to stop visiting. */
 export type RuleVisitor = (
@@ -25,11 +23,12 @@ export type RuleVisitor = (
 export interface RuleResolver {
   visitRulesFor(user: UserInfo, namespace: string, visit: RuleVisitor): void;
   /**
-   * What visitRulesFor with RuleAllows as the visitor finds, allocating nothing but its
-   * answer (it runs for every request): the source of the first rule that grants the
-   * request, or the resolution errors met (undefined when none).
+   * What visitRulesFor with RuleAllows as the visitor finds: the source of the first rule
+   * that grants the request. It runs for every request, so it allocates nothing.
    */
-  firstAllowing(a: AuthorizationAttributes): RuleSource | { errors: string[] | undefined };
+  firstAllowing(a: AuthorizationAttributes): RuleSource | undefined;
+  /** The resolution errors met for the request's user and scopes (deduplicated, in order). */
+  resolutionErrors(a: AuthorizationAttributes): string[];
   /** Every rule that applies, and the resolution errors met (deduplicated, in order). */
   rulesFor(user: UserInfo, namespace: string): { rules: PolicyRule[]; errors: string[] };
   /** The rules of a binding's role, or the NotFound message when it does not exist. */
@@ -98,33 +97,56 @@ export function createRuleResolver(index: PolicyIndex): RuleResolver {
     return true;
   };
 
-  /** firstAllowing in one scope: the allowing binding, or the errors so far. */
-  const allowingIn = (
-    a: AuthorizationAttributes,
-    namespace: string,
-    errors: string[] | undefined,
-  ): Binding | string[] | undefined => {
-    for (const b of index.bindingsFor(namespace, a.user.name, a.user.groups)) {
-      const rules = roleRefRules(b.roleRef, namespace);
-      if (typeof rules === 'string') {
-        if (!(errors ??= []).includes(rules)) errors.push(rules);
-        continue;
-      }
-      for (const rule of rules) if (ruleAllows(a, rule)) return b;
-    }
-    return errors;
+  // Each role's rules compiled once (a changed role is a new list).
+  const compiled = new WeakMap<readonly PolicyRule[], CompiledRule[]>();
+  const compile = (rules: readonly PolicyRule[]): CompiledRule[] => {
+    let out = compiled.get(rules);
+    if (!out) compiled.set(rules, (out = rules.map((r) => new CompiledRule(r))));
+    return out;
   };
 
-  const firstAllowing = (
-    a: AuthorizationAttributes,
-  ): RuleSource | { errors: string[] | undefined } => {
-    let found = allowingIn(a, '', undefined);
-    if (found && !Array.isArray(found)) return new BindingSource(found, a.user);
-    if (a.namespace) {
-      found = allowingIn(a, a.namespace, found);
-      if (found && !Array.isArray(found)) return new BindingSource(found, a.user);
+  /** What visitScope visits, resolved once for the user: rules, their bindings, errors. */
+  const resolveScope = (user: UserInfo, namespace: string): ScopeRules => {
+    const out = new ScopeRules();
+    // Kept with the rules: the user as the cache knows it (name and groups), no more.
+    const named: UserInfo = { name: user.name, groups: [...user.groups] };
+    for (const b of index.bindingsFor(namespace, user.name, user.groups)) {
+      const rules = roleRefRules(b.roleRef, namespace);
+      if (typeof rules === 'string') {
+        if (!out.errors.includes(rules)) out.errors.push(rules);
+        continue;
+      }
+      const source = new BindingSource(b, named);
+      for (const rule of compile(rules)) {
+        out.rules.push(rule);
+        out.sources.push(source);
+      }
     }
-    return { errors: found };
+    return out;
+  };
+  const cache = new UserRulesCache(index, resolveScope);
+
+  /** Where the first rule of `scope` that grants the request came from. */
+  const allowingIn = (scope: ScopeRules, a: AuthorizationAttributes): RuleSource | undefined => {
+    const { rules } = scope;
+    for (let i = 0; i < rules.length; i++) if (rules[i]?.allows(a)) return scope.sources[i];
+    return undefined;
+  };
+
+  const firstAllowing = (a: AuthorizationAttributes): RuleSource | undefined => {
+    const userRules = cache.user(a.user);
+    const found = allowingIn(userRules.cluster, a);
+    if (found || !a.namespace) return found;
+    return allowingIn(cache.inNamespace(userRules, a.user, a.namespace), a);
+  };
+
+  const resolutionErrors = (a: AuthorizationAttributes): string[] => {
+    const userRules = cache.user(a.user);
+    const errors = [...userRules.cluster.errors];
+    if (a.namespace)
+      for (const e of cache.inNamespace(userRules, a.user, a.namespace).errors)
+        if (!errors.includes(e)) errors.push(e);
+    return errors;
   };
 
   const visitRulesFor = (user: UserInfo, namespace: string, visit: RuleVisitor): void => {
@@ -135,6 +157,7 @@ export function createRuleResolver(index: PolicyIndex): RuleResolver {
   return {
     visitRulesFor,
     firstAllowing,
+    resolutionErrors,
     rulesFor(user, namespace) {
       const rules: PolicyRule[] = [];
       const errors: string[] = [];
