@@ -192,10 +192,24 @@ describe('dashboard logs, terminal and YAML editor', { skip, timeout: 600_000 },
       ['wait', '--for=condition=Ready', 'pod/chatty', '--timeout=150s'],
       { timeoutMs: 180_000 },
     );
+    // Ready comes before seq is done on a loaded machine, and lines written after the page
+    // opened are followed too: the count is exact once seq has written its last line.
+    await until(
+      'seq to finish',
+      async () =>
+        ok(await kubectl(['logs', '--tail=1', 'chatty'])) === '200000\n' ? true : undefined,
+      120_000,
+    );
+    // conmon cut the output into partial records where its pipe reads ended mid-line: the
+    // tail is still 1,000 lines, as kubectl shows it
+    const tail = ok(await kubectl(['logs', '--tail=1000', 'chatty']));
+    assert.equal(tail, Array.from({ length: 1000 }, (_, i) => `${199_001 + i}\n`).join(''));
     await open('/pods/default/chatty/logs');
     const state = d.page.getByRole('status', { name: 'Log state' });
     // the last 1,000 lines first (tailLines), then all of them
     await waitForText(state, /^Following: 1,000 lines\.$/, 'the tail');
+    const log = d.page.getByRole('log', { name: 'Log of main' });
+    await waitForText(log, /\n199999\n200000$/, "the tail's last lines");
     await d.page.getByRole('combobox', { name: 'Lines' }).selectOption('all');
     await waitForText(
       state,
@@ -203,7 +217,6 @@ describe('dashboard logs, terminal and YAML editor', { skip, timeout: 600_000 },
       'the whole log',
       120_000,
     );
-    const log = d.page.getByRole('log', { name: 'Log of main' });
     await waitForText(log, /\n199999\n200000$/, 'the last lines');
     // only the lines in view are in the page, and it answers at once
     assert.ok((await log.locator('div.log-line').count()) < 200);

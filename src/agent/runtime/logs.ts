@@ -91,26 +91,57 @@ export async function attemptLogPath(dir: string, previous: boolean): Promise<st
 
 const CHUNK = 64 * 1024;
 
-/** Offset where the last n lines of the first `size` bytes begin. */
-async function tailOffset(fh: FileHandle, size: number, n: number): Promise<number> {
-  if (n <= 0) return size;
+/** Bytes of a record's start that hold its timestamp, stream and tag. */
+const RECORD_HEAD = 128;
+
+/**
+ * Where the last n lines of the first `size` bytes begin, and where the last complete one
+ * ends. Lines are counted as `kubectl logs` shows them, not as records: the newline of a
+ * partial (P) record does not end a line, since conmon writes one wherever a read of the
+ * container's pipe ended mid-line. Records after the last complete line (partial ones, or
+ * one still being written) are not counted: they are the line being written.
+ */
+async function tailRange(
+  fh: FileHandle,
+  size: number,
+  n: number,
+): Promise<{ start: number; end: number }> {
+  // Scanning backwards, a record is classified once its start is found; `later` is the
+  // newline that ends it. The window is this chunk plus the head of the one after it, so
+  // that a record starting at the chunk's end still shows its tag.
+  const buf = Buffer.alloc(CHUNK + RECORD_HEAD);
   let pos = size;
+  let windowEnd = 0;
+  let later = -1;
+  let end: number | undefined;
   let seen = 0;
-  const buf = Buffer.alloc(CHUNK);
-  let last = true;
+  /** True when the newline at `at` ends the n+1-th line from the end. */
+  const lineEnd = (at: number): boolean => {
+    end ??= at + 1;
+    return ++seen > n;
+  };
+  const isPartial = (head: Buffer): boolean => parseCriLine(head)?.partial === true;
   while (pos > 0) {
     const len = Math.min(CHUNK, pos);
     pos -= len;
+    const kept = Math.min(RECORD_HEAD, windowEnd);
+    buf.copyWithin(len, 0, kept);
     await fh.read(buf, 0, len, pos);
+    windowEnd = len + kept;
     for (let i = len - 1; i >= 0; i--) {
       if (buf[i] !== NEWLINE) continue;
-      // The newline that ends the file does not begin a line.
-      if (last && pos + i === size - 1) continue;
-      if (++seen === n) return pos + i + 1;
+      if (later >= 0) {
+        const head = buf.subarray(i + 1, Math.min(later - pos, i + 1 + RECORD_HEAD, windowEnd));
+        if (!isPartial(head) && lineEnd(later)) return { start: later + 1, end: end ?? size };
+      }
+      later = pos + i;
     }
-    last = false;
   }
-  return 0;
+  // The first record of the file.
+  const first = buf.subarray(0, Math.min(later, RECORD_HEAD, windowEnd));
+  if (later >= 0 && !isPartial(first) && lineEnd(later))
+    return { start: later + 1, end: end ?? size };
+  return { start: 0, end: end ?? 0 };
 }
 
 interface Formatter {
@@ -159,7 +190,8 @@ export async function* readLogFile(
     const size = (await fh.stat()).size;
     // A negative tail (kubectl's default of -1) means everything.
     const tail = opts.tailLines !== undefined && opts.tailLines >= 0 ? opts.tailLines : undefined;
-    let pos = tail !== undefined ? await tailOffset(fh, size, tail) : 0;
+    const range = tail !== undefined ? await tailRange(fh, size, tail) : { start: 0, end: size };
+    let pos = range.start;
     if (tail === 0 && !opts.follow) return;
     const fmt = formatter(opts);
     let limit = opts.limitBytes ?? Infinity;
@@ -192,9 +224,10 @@ export async function* readLogFile(
       return piece;
     };
 
-    // Without follow, the log is read as it stood when asked: lines written meanwhile would
-    // make `--tail=N` print more than N.
-    const readable = (): number => (opts.follow ? CHUNK : Math.max(0, Math.min(CHUNK, size - pos)));
+    // Without follow, the log is read as it stood when asked: lines written meanwhile, or
+    // the one being written, would make `--tail=N` print more than N.
+    const readable = (): number =>
+      opts.follow ? CHUNK : Math.max(0, Math.min(CHUNK, range.end - pos));
     for (;;) {
       if (opts.signal?.aborted) return;
       const want = readable();

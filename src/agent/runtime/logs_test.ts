@@ -32,6 +32,11 @@ const LOG =
     '2026-11-22T05:42:12.000000000Z stdout F last',
   ].join('\n') + '\n';
 
+/** Resolves once `done()` holds, or after 5 s (the assertion after it then fails). */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
 async function read(path: string, opts: LogOptions = {}, active = false): Promise<string> {
   let out = '';
   for await (const b of readLogFile(path, opts, { isActive: async () => active }))
@@ -114,6 +119,112 @@ describe('log reader', () => {
       await read(big, { tailLines: 2 }),
       `line 4998 ${'x'.repeat(40)}\nline 4999 ${'x'.repeat(40)}\n`,
     );
+  });
+
+  // conmon writes a P record wherever a read of the container's pipe ended mid-line: the
+  // records of one line are one line of the tail, which never begins inside a line.
+  it('tails lines, not records: partial records join the line they begin', async () => {
+    const f = join(dir, 'split.log');
+    const t = new Date('2026-11-22T05:42:07Z');
+    writeFileSync(
+      f,
+      [
+        criLine(t, 'stdout', 'a'),
+        criLine(t, 'stdout', 'b1', true),
+        criLine(t, 'stdout', 'b2'),
+        criLine(t, 'stdout', 'c'),
+        criLine(t, 'stdout', 'd1', true),
+        criLine(t, 'stdout', 'd2', true),
+        criLine(t, 'stdout', 'd3'),
+        criLine(t, 'stdout', 'e'),
+      ].join(''),
+    );
+    assert.equal(await read(f, { tailLines: 1 }), 'e\n');
+    assert.equal(await read(f, { tailLines: 2 }), 'd1d2d3\ne\n');
+    assert.equal(await read(f, { tailLines: 3 }), 'c\nd1d2d3\ne\n');
+    assert.equal(await read(f, { tailLines: 4 }), 'b1b2\nc\nd1d2d3\ne\n');
+    assert.equal(await read(f, { tailLines: 5 }), await read(f));
+    assert.equal(await read(f, { tailLines: 9 }), await read(f));
+  });
+
+  it('tails complete lines: the line being written is not one yet', async () => {
+    const f = join(dir, 'writing.log');
+    const t = new Date('2026-11-22T05:42:07Z');
+    // a record whose content is still being written, and a line still in partial records
+    for (const unfinished of [
+      '2026-11-22T05:42:08.000000000+00:00 stdout F 1999',
+      criLine(t, 'stdout', '1999', true),
+    ]) {
+      writeFileSync(
+        f,
+        criLine(t, 'stdout', '199997') + criLine(t, 'stdout', '199998') + unfinished,
+      );
+      assert.equal(await read(f, { tailLines: 1 }), '199998\n');
+      assert.equal(await read(f, { tailLines: 2 }), '199997\n199998\n');
+      assert.equal(await read(f, { tailLines: 0 }), '');
+    }
+  });
+
+  it('follows from the tail: the line being written comes whole once written', async () => {
+    const f = join(dir, 'follow-tail.log');
+    const t = new Date('2026-11-22T05:42:07Z');
+    writeFileSync(
+      f,
+      criLine(t, 'stdout', 'one') + criLine(t, 'stdout', 'two') + criLine(t, 'stdout', 'thr', true),
+    );
+    let active = true;
+    let out = '';
+    const done = (async () => {
+      for await (const b of readLogFile(
+        f,
+        { follow: true, tailLines: 1 },
+        { isActive: async () => active, pollMs: 20 },
+      ))
+        out += b.toString();
+    })();
+    await until(() => out === 'two\nthr');
+    // the next record arrives in two writes
+    appendFileSync(f, '2026-11-22T05:42:08.000000000+00:00 stdout F e');
+    appendFileSync(f, 'e\n' + criLine(t, 'stdout', 'four'));
+    await until(() => out.endsWith('four\n'));
+    active = false;
+    await done;
+    assert.equal(out, 'two\nthree\nfour\n');
+  });
+
+  it('tails any split of lines into records, across read buffers (seeded)', async () => {
+    const f = join(dir, 'fuzz.log');
+    const t = new Date('2026-11-22T05:42:07Z');
+    let seed = 7;
+    const random = (k: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % k;
+    };
+    for (let round = 0; round < 12; round++) {
+      const lines: string[] = [];
+      let file = '';
+      const count = 2000 + random(20_000);
+      for (let i = 0; i < count; i++) {
+        const line = `${i} ${'x'.repeat(random(round % 3 === 0 ? 300 : 20))}`;
+        lines.push(line);
+        // cut the line into records where a pipe read might have ended
+        let at = 0;
+        while (random(4) === 0 && at < line.length - 1) {
+          const cut = at + 1 + random(line.length - 1 - at);
+          file += criLine(t, 'stdout', line.slice(at, cut), true);
+          at = cut;
+        }
+        file += criLine(t, 'stdout', line.slice(at));
+      }
+      writeFileSync(f, file);
+      for (const n of [1, random(50), random(count), count - 1, count, count + 3]) {
+        const want = lines
+          .slice(Math.max(0, count - n))
+          .map((l) => `${l}\n`)
+          .join('');
+        assert.equal(await read(f, { tailLines: n }), want, `round ${round}, tail ${n}`);
+      }
+    }
   });
 
   it('follows new lines until the writer is no longer active', async () => {

@@ -425,6 +425,18 @@ describe('container runtime', { skip, timeout: 180_000 }, () => {
       assert.equal(await collect(rt.logs(c.log.dir, { tailLines: 2 })), 'line 4\nline 5\n');
     });
 
+    it('tails lines, not the records conmon cut them into', async () => {
+      const c = config(['seq', '1', '200000']);
+      const { log, raw } = await runToEnd(c);
+      assert.equal(log.split('\n').length, 200_001);
+      // conmon writes a P record wherever a read of the pipe ended mid-line
+      assert.match(raw, /^\S+ stdout P \d+$/m);
+      for (const tail of [1000, 20_000]) {
+        const want = Array.from({ length: tail }, (_, i) => `${200_001 - tail + i}\n`).join('');
+        assert.equal(await collect(rt.logs(c.log.dir, { tailLines: tail })), want, `tail ${tail}`);
+      }
+    });
+
     it('serves the previous attempt, tail, timestamps and since', async () => {
       const dir = join(base, 'logs', 'attempts');
       const first = config(['sh', '-c', 'echo attempt zero; echo second line'], {
