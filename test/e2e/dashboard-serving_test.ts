@@ -131,6 +131,24 @@ describe('dashboard serving', { skip, timeout: 600_000 }, () => {
       await page.getByRole('row').filter({ hasText: 'web' }).waitFor();
       // Its service account deleted, the token is refused (as when it expires).
       ok(await d.cluster.kubectl(KUBECTL, ['delete', 'serviceaccount', 'short-lived']));
+      // The API server learns of the deletion by its watch: reload once it refuses the token.
+      await until('the token refused', async () => {
+        const r = await d.cluster.exec('curl', [
+          '-s',
+          '-o',
+          '/dev/null',
+          '-w',
+          '%{http_code}',
+          '--max-time',
+          '5',
+          '--cacert',
+          d.cluster.caPath,
+          '-H',
+          `Authorization: Bearer ${token}`,
+          `${d.cluster.server}/api`,
+        ]);
+        return r.stdout === '401' ? true : undefined;
+      });
       await page.reload();
       await page
         .getByRole('alert')
