@@ -3,19 +3,11 @@
 // cluster-admin), handed to the page in its #token= fragment, which browsers never send.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import {
-  clientOptionsFromKubeconfig,
-  createClient,
-  createHttpsTransport,
-  isNotFound,
-  loadKubeconfig,
-  resources,
-} from '../client/index.js';
+import { isNotFound, resources } from '../client/index.js';
 import type { KubeObject } from '../api/types.js';
 import { stringFlag, type ParsedArgs } from './args.js';
 import type { Io } from './commands.js';
-import { dataPaths } from './paths.js';
+import { openLocalCluster, saidNotRunning } from './local-cluster.js';
 
 const NAMESPACE = 'kubernetes-dashboard';
 const SERVICE = 'kubernetes-dashboard';
@@ -51,21 +43,9 @@ export const signedInUrl = (base: string, token: string): string =>
   `${base}#token=${encodeURIComponent(token)}`;
 
 export async function dashboardCommand(args: ParsedArgs, io: Io): Promise<number> {
-  const paths = dataPaths(stringFlag(args, 'data-dir'));
-  if (!existsSync(paths.kubeconfig)) {
-    io.err(`error: no cluster in ${paths.dir}; start one with: skiff up --data-dir ${paths.dir}`);
-    return 1;
-  }
-  const options = clientOptionsFromKubeconfig(loadKubeconfig(paths.kubeconfig));
-  const transport = createHttpsTransport({
-    server: options.server,
-    ...(options.ca ? { ca: options.ca } : {}),
-    ...(options.cert ? { cert: options.cert } : {}),
-    ...(options.key ? { key: options.key } : {}),
-    ...(options.token ? { token: options.token } : {}),
-    userAgent: 'skiff-dashboard',
-  });
-  const client = createClient(transport);
+  const cluster = openLocalCluster(stringFlag(args, 'data-dir'), 'skiff-dashboard', io);
+  if (!cluster) return 1;
+  const { client, paths } = cluster;
   try {
     let service: KubeObject | undefined;
     try {
@@ -114,16 +94,10 @@ export async function dashboardCommand(args: ParsedArgs, io: Io): Promise<number
     }
     return 0;
   } catch (e) {
-    const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-    if (err.code === 'ECONNREFUSED' || err.cause?.code === 'ECONNREFUSED') {
-      io.err(
-        `error: the cluster of ${paths.dir} is not running (${options.server} refused); start it with: skiff up --data-dir ${paths.dir}`,
-      );
-      return 1;
-    }
+    if (saidNotRunning(cluster, e, io)) return 1;
     io.err(`error: ${(e as Error).message}`);
     return 1;
   } finally {
-    transport.close();
+    cluster.close();
   }
 }

@@ -1,17 +1,9 @@
 // skiff url svc/NAME [-n NS]: the URLs a person on this machine can open for a service.
 
-import { existsSync } from 'node:fs';
-import {
-  clientOptionsFromKubeconfig,
-  createClient,
-  createHttpsTransport,
-  isNotFound,
-  loadKubeconfig,
-  resources,
-} from '../client/index.js';
+import { isNotFound, resources } from '../client/index.js';
 import { parseArgs, stringFlag, UsageError } from './args.js';
 import type { Io } from './commands.js';
-import { dataPaths } from './paths.js';
+import { openLocalCluster, saidNotRunning } from './local-cluster.js';
 import { serviceUrls, type UrlService, type UrlSlice } from './service-urls.js';
 
 export const URL_USAGE = `Print the URLs of a service that can be opened from this machine.
@@ -67,22 +59,10 @@ export async function urlCommand(argv: string[], io: Io): Promise<number> {
     io.err(`error: ${e.message}\n\n${URL_USAGE}`);
     return 2;
   }
-  const paths = dataPaths(dataDir);
-  if (!existsSync(paths.kubeconfig)) {
-    io.err(`error: no cluster in ${paths.dir}; start one with: skiff up --data-dir ${paths.dir}`);
-    return 1;
-  }
-  const options = clientOptionsFromKubeconfig(loadKubeconfig(paths.kubeconfig));
-  const ns = namespace ?? options.namespace ?? 'default';
-  const transport = createHttpsTransport({
-    server: options.server,
-    ...(options.ca ? { ca: options.ca } : {}),
-    ...(options.cert ? { cert: options.cert } : {}),
-    ...(options.key ? { key: options.key } : {}),
-    ...(options.token ? { token: options.token } : {}),
-    userAgent: 'skiff-url',
-  });
-  const client = createClient(transport);
+  const cluster = openLocalCluster(dataDir, 'skiff-url', io);
+  if (!cluster) return 1;
+  const { client } = cluster;
+  const ns = namespace ?? cluster.namespace ?? 'default';
   try {
     const svc = await client.get<UrlService>(resources.services, ns, name);
     const slices = await client.list<UrlSlice>(resources.endpointSlices, ns, {
@@ -100,16 +80,10 @@ export async function urlCommand(argv: string[], io: Io): Promise<number> {
       io.err(`error: service "${name}" not found in namespace "${ns}"`);
       return 1;
     }
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ECONNREFUSED') {
-      io.err(
-        `error: the cluster of ${paths.dir} is not running (${options.server} refused); start it with: skiff up --data-dir ${paths.dir}`,
-      );
-      return 1;
-    }
+    if (saidNotRunning(cluster, e, io)) return 1;
     io.err(`error: ${(e as Error).message}`);
     return 1;
   } finally {
-    transport.close();
+    cluster.close();
   }
 }
