@@ -18,7 +18,12 @@ export interface FollowOptions {
 
 const PAGE = 500;
 
-async function listAll(path: string, query: string, signal: AbortSignal): Promise<ListState> {
+/** Every object of a collection, in pages of 500, and the list's resourceVersion. */
+export async function listAll(
+  path: string,
+  query: string,
+  signal: AbortSignal,
+): Promise<ListState> {
   const items: KObject[] = [];
   let cont = '';
   let rv = '';

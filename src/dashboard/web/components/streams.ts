@@ -8,9 +8,9 @@
 // (403) or does not serve (404) gives its place up and is asked again rarely. Over HTTP/2
 // (one connection, many streams) each tab has a large budget of its own.
 
-import { api, ApiError } from '../api/client.js';
-import { fromList, type KObject, type ListState } from '../api/reducer.js';
-import { followList } from '../api/watch.js';
+import { ApiError } from '../api/client.js';
+import type { ListState } from '../api/reducer.js';
+import { followList, listAll } from '../api/watch.js';
 
 interface Budget {
   places: number;
@@ -33,7 +33,6 @@ function streamBudget(): Budget {
 
 const POLL_MS = 4_000;
 const REFUSED_POLL_MS = 30_000;
-const PAGE = 500;
 const LOCK_PREFIX = 'skiff.dashboard.watch.';
 
 let budget: Budget | undefined;
@@ -70,25 +69,6 @@ async function takePlace(): Promise<Place | undefined> {
 export interface FollowHandlers {
   onState(state: ListState): void;
   onError(error: ApiError | undefined): void;
-}
-
-async function listOnce(path: string, query: string, signal: AbortSignal): Promise<ListState> {
-  const items: KObject[] = [];
-  let cont = '';
-  let rv = '';
-  do {
-    const q = [query, `limit=${PAGE}`, cont && `continue=${encodeURIComponent(cont)}`]
-      .filter(Boolean)
-      .join('&');
-    const list = await api<{
-      items: KObject[];
-      metadata: { resourceVersion: string; continue?: string };
-    }>(`${path}?${q}`, { signal });
-    items.push(...list.items);
-    rv = list.metadata.resourceVersion;
-    cont = list.metadata.continue ?? '';
-  } while (cont);
-  return fromList(items, rv);
 }
 
 const refused = (e: ApiError | undefined): boolean => e?.code === 403 || e?.code === 404;
@@ -179,7 +159,7 @@ class Follower {
       const abort = new AbortController();
       this.abort = abort;
       try {
-        const state = await listOnce(this.path, this.query, abort.signal);
+        const state = await listAll(this.path, this.query, abort.signal);
         if (this.stopped || abort.signal.aborted) return;
         this.h.onState(state);
         this.h.onError(undefined);
