@@ -459,8 +459,12 @@ spec:
       // The seed's certificate itself, trusted as its own CA: no -k needed.
       const strict = await curl('https://kubia.example.com/', ['--cacert', cert]);
       assert.equal(strict.status, 200, strict.stderr);
-      // Plain HTTP now redirects.
-      const redirect = await curl('http://kubia.example.com/x?y=1', ['-D', '-']);
+      // Plain HTTP now redirects. The certificate is served without a reload (nginx's Lua
+      // module), the redirect comes with the reload for the host's new TLS: wait for that too.
+      const redirect = await until('HTTP redirected to HTTPS', async () => {
+        const r = await curl('http://kubia.example.com/x?y=1', ['-D', '-']);
+        return r.status === 308 ? r : undefined;
+      });
       assert.equal(redirect.status, 308);
       assert.match(redirect.body, /location: https:\/\/kubia\.example\.com\/x\?y=1/i);
       const [row] = parseTable(ok(await kubectl(['get', 'ingress', 'kubia'])));
