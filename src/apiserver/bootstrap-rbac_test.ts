@@ -9,18 +9,7 @@ import { reconcileRbacPolicy } from './bootstrap.js';
 import type { KubeObject } from '../api/types.js';
 import { bootstrapPolicy, type PolicyRule } from './auth/bootstrap-policy/index.js';
 import { covers } from './auth/rbac/index.js';
-
-/** A small deterministic generator (mulberry32), so a failing case can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../test/support/prng.js';
 
 const AUTOUPDATE = 'rbac.authorization.kubernetes.io/autoupdate';
 

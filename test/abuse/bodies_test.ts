@@ -12,6 +12,7 @@ import {
   type RawRequest,
   type RawResponse,
 } from './support.js';
+import { prng as rng } from '../support/prng.js';
 
 const NS = 'body-abuse';
 const CMS = `/api/v1/namespaces/${NS}/configmaps`;
@@ -540,17 +541,6 @@ describe('label selectors', () => {
 });
 
 // ---- fuzz ----
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomValue(next: () => number, depth = 0): unknown {
   const r = next();

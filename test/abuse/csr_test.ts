@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertStatus, startAbuseServer, type AbuseServer, type RawResponse } from './support.js';
+import { prng } from '../support/prng.js';
 
 const CSRS = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -23,18 +24,6 @@ const AS_MALLORY = {
 };
 /** A user nothing is granted to. */
 const EVE_TOKEN = 'csr-abuse-eve-token';
-
-/** A small deterministic generator (mulberry32), so a failing case can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'skiff-csr-abuse-'));
 function opensslRequest(name: string, subject: string, keyArgs: string[]): Buffer {

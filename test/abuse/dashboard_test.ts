@@ -8,22 +8,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:tls';
 import { assertStatus, startAbuseServer, type AbuseServer, type RawRequest } from './support.js';
+import { prng as seeded } from '../support/prng.js';
 
 const ALICE = { token: 'alice-token-0123456789', user: 'alice', uid: 'alice-uid' };
 const CONFIGMAPS = '/api/v1/namespaces/default/configmaps';
 const WATCHED = [CONFIGMAPS, '/api/v1/namespaces', '/api/v1/secrets'];
-
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('dashboard server abuse', { timeout: 300_000 }, () => {
   let s: AbuseServer;

@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertStatus, startAbuseServer, type AbuseServer, type RawResponse } from './support.js';
+import { prng as mulberry32 } from '../support/prng.js';
 
 const NS = 'ingress-abuse';
 const EXT = `/apis/extensions/v1beta1/namespaces/${NS}/ingresses`;
@@ -170,18 +171,6 @@ describe('refused legacy Ingress writes', () => {
     assert.deepEqual(await s.snapshot(LISTS), before);
   });
 });
-
-/** mulberry32: small, seeded, deterministic, so a failing case can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Values the fuzz loop draws from: mostly valid ones, a few that must be refused. */
 const PORTS = {

@@ -11,24 +11,13 @@ import { join } from 'node:path';
 import { signJwt } from '../../src/pki/jwt.js';
 import { signLegacyServiceAccountToken } from '../../src/pki/index.js';
 import { assertStatus, startAbuseServer, type AbuseServer, type RawResponse } from './support.js';
+import { prng } from '../support/prng.js';
 
 const NS = 'legacy-abuse';
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const WHOAMI = '/apis/authentication.k8s.io/v1/selfsubjectreviews';
 const SECRETS = `/api/v1/namespaces/${NS}/secrets`;
 const SNAPSHOT = [`/api/v1/namespaces/${NS}/serviceaccounts`, SECRETS];
-
-/** A small deterministic generator (mulberry32), so a failing case can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('legacy service-account tokens', () => {
   let s: AbuseServer;

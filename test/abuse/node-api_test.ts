@@ -14,6 +14,7 @@ import {
   type NodeServerHarness,
   type RawResponse,
 } from '../support/node-server.js';
+import { prng as rng } from '../support/prng.js';
 
 let h: NodeServerHarness;
 let admin: Caller;
@@ -267,17 +268,6 @@ describe('upgrades and framing', () => {
 });
 
 // ---- fuzz ----
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The kubelet's 500s: the streaming server's, never ours falling over. */
 const KUBELET_500 =

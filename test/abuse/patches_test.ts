@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assertStatus, startAbuseServer, type AbuseServer, type RawResponse } from './support.js';
+import { prng as rng } from '../support/prng.js';
 
 const NS = 'patch-abuse';
 const CM = `/api/v1/namespaces/${NS}/configmaps/target`;
@@ -352,18 +353,6 @@ describe('structural JSON patches', () => {
 });
 
 // ---- fuzz ----
-
-/** A small deterministic PRNG (mulberry32), so that a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const POINTERS = [
   '',

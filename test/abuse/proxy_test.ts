@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { eventually } from '../support/eventually.js';
 import { assertStatus, startAbuseServer, type AbuseServer, type RawResponse } from './support.js';
+import { prng as seeded } from '../support/prng.js';
 
 const NS = 'abuse-proxy';
 
@@ -365,18 +366,6 @@ describe('proxy: paths, headers and framing', () => {
     assert.ok(!seen.some((s) => s.url.includes('smuggled')));
   });
 });
-
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Expect = { code: number; message: string } | 'backend';
 

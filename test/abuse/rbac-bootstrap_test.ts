@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually } from '../support/eventually.js';
 import { assertStatus, startAbuseServer, type AbuseServer, type RawResponse } from './support.js';
+import { prng } from '../support/prng.js';
 
 const NS = 'rbac-abuse';
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -21,18 +22,6 @@ const SNAPSHOT = [
   `${RBAC}/rolebindings`,
   `/api/v1/namespaces/${NS}/configmaps`,
 ];
-
-/** A small deterministic generator (mulberry32), so a failing case can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('bootstrap RBAC policy refusals', () => {
   let s: AbuseServer;

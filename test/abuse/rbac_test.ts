@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assertStatus, startAbuseServer, type AbuseServer, type RawResponse } from './support.js';
+import { prng as rng } from '../support/prng.js';
 
 const NS = 'rbac-abuse';
 const G = 'rbac.authorization.k8s.io';
@@ -257,17 +258,6 @@ describe('escalation', () => {
 });
 
 // ---- fuzz ----
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Rule {
   verbs?: string[];

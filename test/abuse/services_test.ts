@@ -7,6 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertStatus, startAbuseServer, type AbuseServer, type RawResponse } from './support.js';
+import { prng as rng } from '../support/prng.js';
 
 const NS = 'alloc';
 const SVCS = `/api/v1/namespaces/${NS}/services`;
@@ -152,17 +153,6 @@ describe('allocation cost', () => {
 });
 
 // ---- seeded sequence against a model ----
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('allocation fuzz (seeded)', () => {
   it('300 creates, type changes and deletes agree with a model of who holds what', async () => {

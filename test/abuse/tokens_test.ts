@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signServiceAccountToken } from '../../src/pki/index.js';
 import { assertStatus, startAbuseServer, type AbuseServer, type RawResponse } from './support.js';
+import { prng } from '../support/prng.js';
 
 const NS = 'tokens-abuse';
 const ISSUER = 'https://kubernetes.default.svc.cluster.local';
@@ -25,18 +26,6 @@ const tokenPath = (sa: string): string => `/api/v1/namespaces/${NS}/serviceaccou
 const claimsOf = (token: string): Record<string, any> =>
   JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
 const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
-
-/** A small deterministic generator (mulberry32), so a failing case can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('service-account tokens', () => {
   let s: AbuseServer;

@@ -9,6 +9,7 @@ import {
   ingressToV1,
   legacyIngressResources,
 } from './ingress-versions.js';
+import { prng as mulberry32 } from '../../../test/support/prng.js';
 
 const ctx: StrategyContext = { namespace: 'default', now: new Date('2024-01-01T00:00:20Z') };
 const meta = { name: 'kubia', namespace: 'default' };
@@ -165,18 +166,6 @@ void describe('Ingress v1beta1 ⇄ v1', () => {
     }
   });
 });
-
-/** mulberry32: small, seeded, deterministic, so a failing case can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A v1 Ingress using every field, each present or not at random (service names non-empty). */
 function randomV1(next: () => number, i: number): KubeObject {

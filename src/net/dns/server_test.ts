@@ -18,6 +18,7 @@ import {
   createDnsNetns,
   type DnsNetns,
 } from '../../../test/support/dns.js';
+import { prng } from '../../../test/support/prng.js';
 
 const skip =
   process.getuid?.() !== 0
@@ -75,18 +76,6 @@ function query(name: string, type: packet.RecordType, id: number, edns?: number)
         }
       : {}),
   });
-}
-
-/** A deterministic PRNG (mulberry32), so a failing fuzz case can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('the DNS server, asked by dig and nslookup', { skip }, () => {
