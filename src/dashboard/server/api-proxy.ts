@@ -9,6 +9,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { constants, type ClientHttp2Stream, type OutgoingHttpHeaders } from 'node:http2';
 import { request, type RequestOptions } from 'node:https';
 import type { Duplex } from 'node:stream';
+import { ApiError, type StatusReason } from '../../api/errors.js';
 import type { Logger } from '../../log/index.js';
 import { createH2Pool } from './h2-pool.js';
 
@@ -39,31 +40,28 @@ const HOP_BY_HOP = new Set([
 /** Credentials other than the token, and where the browser came from: kept back. */
 const NOT_PASSED = new Set(['host', 'authorization', 'cookie', TOKEN_HEADER]);
 
-function statusBody(code: number, reason: string | undefined, message: string): string {
-  return JSON.stringify({
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    ...(reason ? { reason } : {}),
-    code,
-  });
-}
+/** A Status as the API server writes it (src/api's one translation to the wire). */
+const statusBody = (code: number, reason: StatusReason, message: string): string =>
+  JSON.stringify(new ApiError(code, reason, message).toStatus());
 
 const UNAUTHORIZED = statusBody(401, 'Unauthorized', 'Unauthorized');
+
+/** The headers a message's Connection header names (they stay on this hop too). */
+function connectionNamed(h: IncomingHttpHeaders): Set<string> {
+  return new Set(
+    String(h['connection'] ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
 
 /** The headers to send on: hop-by-hop ones, those `Connection` names, credentials removed. */
 function forwardHeaders(
   h: IncomingHttpHeaders,
   keepUpgrade: boolean,
 ): Record<string, string | string[]> {
-  const named = new Set(
-    String(h['connection'] ?? '')
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  const named = connectionNamed(h);
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(h)) {
     if (v === undefined) continue;
@@ -79,12 +77,7 @@ function forwardHeaders(
 
 /** Response headers that do not cross (hop-by-hop, and HTTP/2's forbidden ones). */
 function responseHeaders(h: IncomingHttpHeaders): Record<string, string | string[]> {
-  const named = new Set(
-    String(h['connection'] ?? '')
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean),
-  );
+  const named = connectionNamed(h);
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(h)) {
     if (v === undefined || HOP_BY_HOP.has(k) || named.has(k)) continue;
@@ -138,7 +131,7 @@ export function createApiProxy(upstream: ApiUpstream, logger: Logger): ApiProxy 
   const unreachable = (err: Error): string => {
     // A stream canceled because its session could not connect says why in its cause.
     const why = (err as Error & { cause?: Error }).cause?.message ?? err.message;
-    return statusBody(502, undefined, `the API server cannot be reached: ${why}`);
+    return statusBody(502, '', `the API server cannot be reached: ${why}`);
   };
 
   return {
