@@ -3,19 +3,9 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { KindSchema } from './schema.js';
 import { checkYaml, kindAt } from './yaml-check.js';
 import { objectPathAt } from './yaml-path.js';
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { configMapSchema, random } from '../testing.js';
 
 const PIECES = [
   'apiVersion: v1\n',
@@ -46,28 +36,6 @@ const PIECES = [
   '\u00e9t\u00e9: \u2603\n',
 ];
 
-const schema = KindSchema.find(
-  {
-    components: {
-      schemas: {
-        ConfigMap: {
-          type: 'object',
-          properties: {
-            apiVersion: { type: 'string' },
-            kind: { type: 'string' },
-            metadata: { type: 'object', properties: { name: { type: 'string' } } },
-            data: { type: 'object', additionalProperties: { type: 'string' } },
-            immutable: { type: 'boolean' },
-          },
-          'x-kubernetes-group-version-kind': [{ group: '', version: 'v1', kind: 'ConfigMap' }],
-        },
-      },
-    },
-  },
-  'v1',
-  'ConfigMap',
-)!;
-
 describe('editor fuzz (seeded, 300 texts)', () => {
   it('answers for any text and cursor, with marks inside the text', async () => {
     const next = random(20261207);
@@ -83,7 +51,7 @@ describe('editor fuzz (seeded, 300 texts)', () => {
       const at = objectPathAt(text, line, column);
       assert.ok(Array.isArray(at.path) && Array.isArray(at.siblings), text);
       kindAt(text, Math.floor(next() * (text.length + 1)));
-      const problems = await checkYaml(text, async () => schema);
+      const problems = await checkYaml(text, async () => configMapSchema);
       for (const p of problems) {
         assert.ok(p.from >= 0 && p.from <= p.to && p.to <= text.length, JSON.stringify([text, p]));
         assert.ok(p.message.length > 0);

@@ -1,31 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { KindSchema } from './schema.js';
 import { checkYaml, kindAt } from './yaml-check.js';
+import { configMapSchema } from '../testing.js';
 
-const configMap = KindSchema.find(
-  {
-    components: {
-      schemas: {
-        ConfigMap: {
-          type: 'object',
-          properties: {
-            apiVersion: { type: 'string' },
-            kind: { type: 'string' },
-            metadata: { type: 'object', properties: { name: { type: 'string' } } },
-            data: { type: 'object', additionalProperties: { type: 'string' } },
-            immutable: { type: 'boolean' },
-          },
-          'x-kubernetes-group-version-kind': [{ group: '', version: 'v1', kind: 'ConfigMap' }],
-        },
-      },
-    },
-  },
-  'v1',
-  'ConfigMap',
-)!;
 const schemaOf = async (apiVersion: string, kind: string) =>
-  apiVersion === 'v1' && kind === 'ConfigMap' ? configMap : undefined;
+  apiVersion === 'v1' && kind === 'ConfigMap' ? configMapSchema : undefined;
 
 describe('checking YAML', () => {
   it('marks an unknown field on its key and a wrong type on its value', async () => {

@@ -5,15 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execEnd, parseFrame } from './channels.js';
 import { highlight, LogLines } from './log-lines.js';
-
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from '../testing.js';
 
 describe('streams fuzz (seeded)', () => {
   it('a log in random chunks gives the lines of the whole (200 logs)', () => {
