@@ -34,9 +34,12 @@ const SOURCE_PORT = 9000;
 const ECHO_PORT = 9001;
 const HTTP_PORT = 8080;
 const NODE_PORTS = { source: 30900, echo: 30901 };
-const BYTES = 256 * 1024 * 1024;
-const ROUNDS = 5;
-const CONNECTIONS = 500;
+// Many short rounds rather than a few long ones: a share is taken round by round (each path
+// beside the pod IP in the same round), so load that comes and goes on a shared machine
+// moves both sides of a ratio together.
+const BYTES = 96 * 1024 * 1024;
+const ROUNDS = 15;
+const CONNECTIONS = 300;
 const CONCURRENCY = 8;
 const FLIPS = 20;
 const SERVICES = 1000;
@@ -423,6 +426,9 @@ function modeRows(mode: string, f: ModeFigures, withGoal: boolean): Row[] {
   const cDirect = med(f.paths.connectionRate, 'direct');
   const cCluster = med(f.paths.connectionRate, 'clusterIP');
   const cNode = med(f.paths.connectionRate, 'nodePort');
+  /** Median over rounds of the path's figure divided by the pod IP's in the same round. */
+  const share = (m: Record<string, number[]>, label: string): number =>
+    median((m[label] ?? []).map((v, i) => v / (m['direct']?.[i] ?? NaN)));
   const goal = (share: number): Partial<Row> =>
     withGoal ? { goal: `≥ ${SHARE_GOAL * 100} %`, pass: share >= SHARE_GOAL } : {};
   const ready = summarize(f.flip.becameReady);
@@ -435,13 +441,13 @@ function modeRows(mode: string, f: ModeFigures, withGoal: boolean): Row[] {
       measured: `${mbps(tDirect)} / ${mbps(tCluster)} / ${mbps(tNode)}`,
     },
     {
-      metric: `${mode}: cluster IP throughput as a share of the pod IP`,
-      measured: pct(tCluster / tDirect),
-      ...goal(tCluster / tDirect),
+      metric: `${mode}: cluster IP throughput as a share of the pod IP (median of the ${ROUNDS} rounds' shares)`,
+      measured: pct(share(f.paths.throughput, 'clusterIP')),
+      ...goal(share(f.paths.throughput, 'clusterIP')),
     },
     {
-      metric: `${mode}: NodePort throughput as a share of the pod IP`,
-      measured: pct(tNode / tDirect),
+      metric: `${mode}: NodePort throughput as a share of the pod IP (median of the rounds' shares)`,
+      measured: pct(share(f.paths.throughput, 'nodePort')),
     },
     {
       // The least disturbed round of each path: other load on the machine only slows a transfer.
@@ -453,13 +459,13 @@ function modeRows(mode: string, f: ModeFigures, withGoal: boolean): Row[] {
       measured: `${perSec(cDirect)} / ${perSec(cCluster)} / ${perSec(cNode)}`,
     },
     {
-      metric: `${mode}: cluster IP connection rate as a share of the pod IP`,
-      measured: pct(cCluster / cDirect),
-      ...goal(cCluster / cDirect),
+      metric: `${mode}: cluster IP connection rate as a share of the pod IP (median of the rounds' shares)`,
+      measured: pct(share(f.paths.connectionRate, 'clusterIP')),
+      ...goal(share(f.paths.connectionRate, 'clusterIP')),
     },
     {
-      metric: `${mode}: NodePort connection rate as a share of the pod IP`,
-      measured: pct(cNode / cDirect),
+      metric: `${mode}: NodePort connection rate as a share of the pod IP (median of the rounds' shares)`,
+      measured: pct(share(f.paths.connectionRate, 'nodePort')),
     },
     {
       metric: `${mode}: EndpointSlice change → rule live (${both.n} flips): p50 / p99 / max`,

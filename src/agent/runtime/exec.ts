@@ -88,10 +88,26 @@ async function setWindowSize(
   }
 }
 
+/**
+ * No terminal and nothing of the container's process overridden: the command goes on the
+ * runtime's command line, and the runtime takes the rest from the container's own process
+ * settings, as the process file would say. No file to write first (a millisecond or so).
+ */
+export function isPlainExec(o: ExecOptions): boolean {
+  return (
+    !o.tty &&
+    o.env === undefined &&
+    o.cwd === undefined &&
+    o.uid === undefined &&
+    o.gid === undefined
+  );
+}
+
+/** `spec` (the container's) is needed unless the exec is plain. */
 export async function execInContainer(
   oci: OciCli,
   containerDir: string,
-  spec: OciSpec,
+  spec: OciSpec | undefined,
   id: string,
   o: ExecOptions,
 ): Promise<ExecSession> {
@@ -100,16 +116,11 @@ export async function execInContainer(
   const processFile = join(containerDir, `exec-${tag}.json`);
   const pidFile = join(containerDir, `exec-${tag}.pid`);
   const errFile = join(containerDir, `exec-${tag}.err`);
-  // No terminal and nothing of the container's process overridden: the command goes on the
-  // runtime's command line, and the runtime takes the rest from the container's own process
-  // settings, as the process file would say. No file to write first (a millisecond or so).
-  const plain =
-    !o.tty &&
-    o.env === undefined &&
-    o.cwd === undefined &&
-    o.uid === undefined &&
-    o.gid === undefined;
-  if (!plain) await writeFile(processFile, JSON.stringify(execProcess(spec, o)));
+  const plain = isPlainExec(o);
+  if (!plain) {
+    if (!spec) throw new Error('an exec with a terminal or overrides needs the container spec');
+    await writeFile(processFile, JSON.stringify(execProcess(spec, o)));
+  }
   const ociArgs = [
     ...oci.globalArgs,
     'exec',

@@ -2,7 +2,7 @@
 // an OCI runtime under one monitor each (see monitor.ts), with their state kept in the
 // data dir so that a restarted agent re-adopts them and learns the exits it missed.
 
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../log/index.js';
@@ -10,7 +10,7 @@ import type { CommandRunner } from '../runner/index.js';
 import { detectRuntime, type Detected } from './detect.js';
 import { hostDevices } from './devices.js';
 import { attachToMonitor } from './attach.js';
-import { execInContainer } from './exec.js';
+import { execInContainer, isPlainExec } from './exec.js';
 import { cgroupOomKilled, detectHost, type HostFacts } from './host.js';
 import { attemptLogPath, readLogFile } from './logs.js';
 import { createUnderMonitor, monitorPaths } from './monitor.js';
@@ -502,11 +502,34 @@ class Runtime implements ContainerRuntime {
 
   async exec(id: string, options: ExecOptions): Promise<ExecSession> {
     this.record(id);
-    const s = await this.computeStatus(id);
-    if (s?.state !== 'running') throw new Error(`container "${id}" is not running`);
+    if (!this.surelyRunning(id)) {
+      const s = await this.computeStatus(id);
+      if (s?.state !== 'running') throw new Error(`container "${id}" is not running`);
+    }
     const dir = this.l.containerDir(id);
-    const spec = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as OciSpec;
+    // A plain exec takes everything from the container's own process settings: no spec to read.
+    const spec = isPlainExec(options)
+      ? undefined
+      : (JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as OciSpec);
     return execInContainer(this.oci, dir, spec, id, options);
+  }
+
+  /**
+   * computeStatus's "running" answer from what is known, read synchronously: on an exec's
+   * path each asynchronous file read is a thread-pool round trip, and the five of them cost
+   * milliseconds on a busy node, against some tens of microseconds here. Anything unknown
+   * (no monitor pid yet, an exit file) leaves the answer to computeStatus.
+   */
+  private surelyRunning(id: string): boolean {
+    const rec = this.records.get(id);
+    const monitor = this.monitorPids.get(id);
+    if (!rec?.startedAt || this.exited.has(id) || !this.pids.has(id) || !monitor) return false;
+    try {
+      if (existsSync(this.l.exitFile(id))) return false;
+      return readFileSync(`/proc/${monitor}/cmdline`, 'utf8').includes(id);
+    } catch {
+      return false;
+    }
   }
 
   async attach(id: string, options: { stdin: boolean; tty: boolean }): Promise<ExecSession> {
