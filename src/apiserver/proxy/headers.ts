@@ -4,19 +4,9 @@
 // backend (the authentication filter deletes Authorization, impersonation its headers).
 
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import { connectionTokens, HOP_BY_HOP_HEADERS as HOP_BY_HOP } from '../../streams/index.js';
 
-/** RFC 7230 hop-by-hop headers, as Go's reverse proxy lists them. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'proxy-connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
+export { connectionTokens };
 
 /** Response headers kube's proxy drops so a backend cannot widen the API server's CORS. */
 const CORS = new Set([
@@ -28,16 +18,6 @@ const CORS = new Set([
 
 const values = (v: string | string[] | number | undefined): string[] =>
   v === undefined ? [] : Array.isArray(v) ? v : [String(v)];
-
-/** The header names listed in Connection (lower case). */
-export function connectionTokens(h: IncomingHttpHeaders): Set<string> {
-  return new Set(
-    values(h.connection)
-      .flatMap((v) => v.split(','))
-      .map((t) => t.trim().toLowerCase())
-      .filter(Boolean),
-  );
-}
 
 /** API-server credentials and identity switches: never forwarded. */
 export function isApiServerCredential(name: string): boolean {

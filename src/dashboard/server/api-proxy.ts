@@ -10,6 +10,7 @@ import { constants, type ClientHttp2Stream, type OutgoingHttpHeaders } from 'nod
 import { request, type RequestOptions } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { ApiError, type StatusReason } from '../../api/errors.js';
+import { connectionTokens, HOP_BY_HOP_HEADERS } from '../../streams/index.js';
 import type { Logger } from '../../log/index.js';
 import { createH2Pool } from './h2-pool.js';
 
@@ -23,19 +24,8 @@ export interface ApiUpstream {
   caPem: string;
 }
 
-/** Headers that belong to one connection, never passed on (RFC 9110 §7.6.1). */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'http2-settings',
-]);
+/** Hop-by-hop headers, and HTTP/2's upgrade settings (which belong to one connection too). */
+const HOP_BY_HOP = new Set([...HOP_BY_HOP_HEADERS, 'http2-settings']);
 
 /** Credentials other than the token, and where the browser came from: kept back. */
 const NOT_PASSED = new Set(['host', 'authorization', 'cookie', TOKEN_HEADER]);
@@ -46,22 +36,12 @@ const statusBody = (code: number, reason: StatusReason, message: string): string
 
 const UNAUTHORIZED = statusBody(401, 'Unauthorized', 'Unauthorized');
 
-/** The headers a message's Connection header names (they stay on this hop too). */
-function connectionNamed(h: IncomingHttpHeaders): Set<string> {
-  return new Set(
-    String(h['connection'] ?? '')
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean),
-  );
-}
-
 /** The headers to send on: hop-by-hop ones, those `Connection` names, credentials removed. */
 function forwardHeaders(
   h: IncomingHttpHeaders,
   keepUpgrade: boolean,
 ): Record<string, string | string[]> {
-  const named = connectionNamed(h);
+  const named = connectionTokens(h);
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(h)) {
     if (v === undefined) continue;
@@ -77,7 +57,7 @@ function forwardHeaders(
 
 /** Response headers that do not cross (hop-by-hop, and HTTP/2's forbidden ones). */
 function responseHeaders(h: IncomingHttpHeaders): Record<string, string | string[]> {
-  const named = connectionNamed(h);
+  const named = connectionTokens(h);
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(h)) {
     if (v === undefined || HOP_BY_HOP.has(k) || named.has(k)) continue;
