@@ -12,7 +12,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { ensureTestImages, IMAGES } from '../images/index.js';
 import {
   hasKubectl,
@@ -36,6 +36,25 @@ export const SEED_URL = `http://localhost:${PROXY_PORT}${SEED_PATH}`;
 /** The dashboard's own port (`skiff up`'s default). */
 export const DASHBOARD_PORT = 8443;
 export const ARTIFACTS = join(ROOT, 'test-artifacts', 'dashboard');
+
+/** Errors thrown in the page, gathered from now on: any one means a broken page. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return errors;
+}
+
+/** The rows of the table named `table` whose text matches all of `texts`. */
+export function tableRow(page: Page, table: string, ...texts: (string | RegExp)[]): Locator {
+  let r = page.getByRole('table', { name: table, exact: true }).getByRole('row');
+  for (const t of texts) r = r.filter({ hasText: t });
+  return r;
+}
+
+/** Shows route `hash` (`/pods`…) in the same document, as a click on a link would. */
+export async function showRoute(page: Page, hash: string): Promise<void> {
+  await page.evaluate((h) => ((globalThis as any).location.hash = h), hash);
+}
 
 /** Why the dashboard's browser tests cannot run here, or undefined. */
 export function dashboardSkipReason(): string | undefined {
@@ -68,6 +87,12 @@ export interface DashboardHarness {
     clusterRole: string,
     o?: { namespace?: string; bindIn?: string },
   ): Promise<string>;
+  /**
+   * Signs `page` in as a cluster-admin service account `account` and selects `namespace`;
+   * marks the document (`__sameDocument`), so a test can tell that nothing reloaded it.
+   * Returns the page's errors from then on (see collectPageErrors).
+   */
+  signInAsAdmin(account: string, namespace: string): Promise<string[]>;
   /** Saves a screenshot of the page to test-artifacts/dashboard/NAME.png. */
   screenshot(name: string, page?: Page): Promise<string>;
   stop(): Promise<void>;
@@ -123,7 +148,7 @@ export async function startDashboardHarness(
     await page.goto(SEED_URL);
     const directUrl = `https://${nodeAddress}:${DASHBOARD_PORT}/`;
     const b = browser;
-    return {
+    const harness: DashboardHarness = {
       cluster,
       browser: b,
       page,
@@ -143,6 +168,15 @@ export async function startDashboardHarness(
           .or(page.getByRole('alert'))
           .first()
           .waitFor();
+      },
+      async signInAsAdmin(account, namespace) {
+        const token = await harness.tokenFor(account, 'cluster-admin');
+        const errors = collectPageErrors(page);
+        await harness.login(token);
+        await page.getByRole('button', { name: 'Sign out' }).waitFor();
+        await page.getByRole('combobox', { name: /Namespace/ }).selectOption(namespace);
+        await page.evaluate(() => ((globalThis as any).__sameDocument = true));
+        return errors;
       },
       async tokenFor(name, clusterRole, t = {}) {
         const ns = t.namespace ?? 'default';
@@ -175,6 +209,7 @@ export async function startDashboardHarness(
       },
       stop,
     };
+    return harness;
   } catch (e) {
     await stop();
     throw e;

@@ -8,7 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import {
+  collectPageErrors,
   dashboardSkipReason,
+  showRoute,
+  tableRow as row,
   KUBECTL,
   SEED_URL,
   startDashboardHarness,
@@ -44,20 +47,6 @@ spec:
           requests: {cpu: 50m, memory: 16Mi}
 `;
 
-/** Errors thrown in the page: any one means a broken page. */
-function collectPageErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  return errors;
-}
-
-/** A row of the table named `table` whose text matches all of `texts`. */
-const row = (page: Page, table: string, ...texts: (string | RegExp)[]) => {
-  let r = page.getByRole('table', { name: table, exact: true }).getByRole('row');
-  for (const t of texts) r = r.filter({ hasText: t });
-  return r;
-};
-
 describe('dashboard resource pages', { skip, timeout: 900_000 }, () => {
   let d: DashboardHarness;
   let page: Page;
@@ -90,22 +79,15 @@ describe('dashboard resource pages', { skip, timeout: 900_000 }, () => {
       ),
     );
     nodeName = ok(await kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}']));
-    const admin = await d.tokenFor('resources-admin', 'cluster-admin');
     page = d.page;
-    errors = collectPageErrors(page);
-    await d.login(admin);
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
-    await page.getByRole('combobox', { name: /Namespace/ }).selectOption(NS);
-    // Set once: still there at the end means no test reloaded the page.
-    await page.evaluate(() => ((globalThis as any).__sameDocument = true));
+    // The document is marked once: still marked at the end means no test reloaded the page.
+    errors = await d.signInAsAdmin('resources-admin', NS);
   });
   after(async () => {
     await d?.stop();
   });
 
-  const go = async (hash: string): Promise<void> => {
-    await page.evaluate((h) => ((globalThis as any).location.hash = h), hash);
-  };
+  const go = (hash: string): Promise<void> => showRoute(page, hash);
 
   test('a deployment appears with ready 1/1 and its memory use', async () => {
     await go('/deployments');
