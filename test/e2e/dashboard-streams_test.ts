@@ -288,14 +288,30 @@ describe('dashboard logs, terminal and YAML editor', { skip, timeout: 600_000 },
     await d.screenshot('edit-saved');
   });
 
-  test('YAML editor: a change made meanwhile is a conflict with a reload', async () => {
+  test('YAML editor: an untouched text follows the server', async () => {
     await open('/edit/configmaps/default/settings');
     const editor = d.page.getByRole('textbox', { name: 'YAML of ConfigMap default/settings' });
     await waitForText(editor, /shade: dark/, 'the object');
-    ok(await kubectl(['label', 'configmap', 'settings', 'changed=meanwhile']));
+    ok(await kubectl(['label', 'configmap', 'settings', 'seen=live']));
+    await waitForText(editor, /seen: live/, 'the new version without a reload');
+    assert.equal(await d.page.getByRole('status', { name: 'Server changes' }).count(), 0);
+  });
+
+  test('YAML editor: a change made meanwhile is announced, then a conflict with a reload', async () => {
+    await open('/edit/configmaps/default/settings');
+    const editor = d.page.getByRole('textbox', { name: 'YAML of ConfigMap default/settings' });
+    await waitForText(editor, /shade: dark/, 'the object');
     await editor.click();
     await d.page.keyboard.press('Control+End');
     await d.page.keyboard.insertText('  size: large\n');
+    ok(await kubectl(['label', 'configmap', 'settings', 'changed=meanwhile']));
+    // The user's edits stay; the page says at once that saving them will be refused.
+    await waitForText(
+      d.page.getByRole('status', { name: 'Server changes' }),
+      /Someone changed this object since it was loaded/,
+      'the change announced',
+    );
+    assert.match(await text(editor), /size: large/);
     await d.page.getByRole('button', { name: 'Save' }).click();
     const alert = d.page.getByRole('alert');
     await waitForText(

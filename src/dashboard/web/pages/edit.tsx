@@ -1,9 +1,12 @@
-// Any object as YAML (without managedFields), saved with PUT. A conflict (409: someone changed
-// it meanwhile) offers to reload the current version; other refusals show the server's message.
+// Any object as YAML (without managedFields), saved with PUT. The object is watched while it
+// is open: a change on the server replaces the text when the user has not touched it, and
+// otherwise is announced at once (the save would be refused); a conflict (409) offers to
+// reload the current version; other refusals show the server's message.
 
 import { useEffect, useState } from 'preact/hooks';
 import { parse, stringify } from 'yaml';
 import { ApiError, api } from '../api/client.js';
+import { useObject } from '../api/hooks.js';
 import type { KObject } from '../api/reducer.js';
 import { RESOURCES, resourcePath, type Resource } from '../api/resources.js';
 import { YamlEditor } from '../components/yaml-editor.js';
@@ -35,14 +38,29 @@ function Editor({ res, ns, name }: { res: Resource; ns: string | undefined; name
   const [notice, setNotice] = useState<Notice>();
   const [saving, setSaving] = useState(false);
   const [loads, setLoads] = useState(0);
+  /** The version the text started from, and that text: the user has edited when they differ. */
+  const [base, setBase] = useState<{ text: string; rv: string }>();
+  const live = useObject(res, ns, name);
+
+  const start = (o: KObject) => {
+    const yaml = editableYaml(o);
+    setText(yaml);
+    setBase({ text: yaml, rv: o.metadata.resourceVersion ?? '' });
+  };
 
   useEffect(() => {
     setLoadError(undefined);
-    api<KObject>(path).then(
-      (o) => setText(editableYaml(o)),
-      (e: ApiError) => setLoadError(e),
-    );
+    api<KObject>(path).then(start, (e: ApiError) => setLoadError(e));
   }, [path, loads]);
+
+  // The server's newer version takes the place of an untouched text.
+  const current = live.object;
+  const newer = !!current && !!base && current.metadata.resourceVersion !== base.rv;
+  const untouched = text === base?.text;
+  useEffect(() => {
+    if (newer && untouched && current && !saving) start(current);
+  }, [newer, untouched, current, saving]);
+  const deleted = live.loaded && !live.error && !current && !!base;
 
   const reload = () => {
     setNotice(undefined);
@@ -60,7 +78,7 @@ function Editor({ res, ns, name }: { res: Resource; ns: string | undefined; name
     setSaving(true);
     try {
       const saved = await api<KObject>(path, { method: 'PUT', body });
-      setText(editableYaml(saved));
+      start(saved);
       setNotice({
         kind: 'ok',
         text: `Saved (resourceVersion ${saved.metadata.resourceVersion ?? '?'}).`,
@@ -95,6 +113,20 @@ function Editor({ res, ns, name }: { res: Resource; ns: string | undefined; name
         <p class="notice error" role="alert">
           {notice.text}
         </p>
+      )}
+      {deleted && (
+        <p class="notice warn" role="status" aria-label="Server changes">
+          This object was deleted on the server; saving would not bring it back.
+        </p>
+      )}
+      {newer && !untouched && !deleted && notice?.kind !== 'conflict' && (
+        <div class="notice warn" role="status" aria-label="Server changes">
+          <p>
+            Someone changed this object since it was loaded (now resourceVersion{' '}
+            {current?.metadata.resourceVersion}): saving these edits will be refused.{' '}
+            <button onClick={reload}>Reload (discard my changes)</button>
+          </p>
+        </div>
       )}
       {notice?.kind === 'conflict' && (
         <div class="notice warn" role="alert">
