@@ -67,7 +67,7 @@ const path = (p: string, type: string, service: string, port: number | string = 
 
 const luaSkip = skip || (luaProblem() ?? false);
 describe(
-  'nginx data plane with Lua (endpoints and certificates without reloads)',
+  'nginx data plane with Lua (routes, endpoints and certificates without reloads)',
   { skip: luaSkip },
   () => dataPlaneTests(true),
 );
@@ -861,9 +861,23 @@ function dataPlaneTests(lua: boolean): void {
       const socket = join(dir, 'status.sock');
       // The service's own upstream moved to another backend, then a line that cannot be read.
       const upstream = upstreamName({ kind: 'service', name: 'default/st:80', endpoints: [] });
-      const moved = `U ${upstream} 127.0.0.1:${portOf('bar')}\n`;
-      for (const bad of [`${moved}X what\n`, `${moved}C id not-base64!\n`, `${moved}garbage`])
-        await assert.rejects(pushLuaState(socket, bad), /nginx refused the state: 400/);
+      const moved = readFileSync(join(dir, 'lua-state.txt'), 'utf8').replace(
+        new RegExp(`^U ${upstream} .*$`, 'm'),
+        `U ${upstream} 127.0.0.1:${portOf('bar')}`,
+      );
+      assert.notEqual(moved, readFileSync(join(dir, 'lua-state.txt'), 'utf8'));
+      const unreadable = [
+        'X what\n',
+        'C id not-base64!\n',
+        'garbage',
+        `R ${host} P /x\n`,
+        `R ${host} Q /x =404\n`,
+        `R ${host} P /x =4044\n`,
+        `D ${host} u-bad-name!\n`,
+        'S\n',
+      ];
+      for (const bad of unreadable)
+        await assert.rejects(pushLuaState(socket, moved + bad), /nginx refused the state: 400/);
       assert.deepEqual([...(await answers(host, 4))], ['foo']);
       // The same change without the bad line is taken (what the refusals above kept out).
       await pushLuaState(socket, moved);
