@@ -535,7 +535,7 @@ spec:
       );
     });
 
-    test('Ingress edits (a new host, a new path, a backend switch, TLS on) are served without a reload', async (t) => {
+    test('Ingress edits (a new host, a new path, a backend switch, TLS on) are served; with Lua without a reload', async (t) => {
       const before = { workers: workers(), generation: await generation() };
       const edits = (paths: string, tls = '') => `apiVersion: networking.k8s.io/v1
 kind: Ingress
