@@ -596,7 +596,7 @@ spec:${tls}
           ['http://edits.example.com/foo/', [], '308'],
         ],
       );
-      t.diagnostic(`applied → served: ${times.join(', ')}`);
+      t.diagnostic(`kubectl apply → served (polled every 300 ms): ${times.join(', ')}`);
       // The other routes are as they were.
       assert.equal(await body('http://foo.example.com/', []), '404');
       assert.match(await body('https://kubia.example.com/', ['-k']), /^You've hit kubia-/);
