@@ -17,7 +17,7 @@ local routes = require "skiff.routes"
 local state = ngx.shared.skiff_state
 
 local M = {}
-local peers = {}   -- upstream -> { raw = line, list = { {ip, port}, ... } }
+local peers = {}   -- upstream -> { raw = line, list = { {ip, port}, ... }, gen = generation }
 local turn = {}    -- upstream -> this worker's round-robin position
 local parsed = {}  -- certificate id -> { cert, key }
 local parsed_count = 0
@@ -85,6 +85,8 @@ function M.put_state()
   ngx.say("ok")
 end
 
+-- The routing table, re-read when the state's generation moved; the generation too, by which
+-- the endpoints below know whether their copy may be stale (one dict read per request).
 local function routing_table()
   local g = state:get("g") or 0
   if g ~= table_gen then
@@ -92,18 +94,22 @@ local function routing_table()
     routing = routes.parse(state:get("r") or "") or {}
     table_gen = g
   end
-  return routing
+  return routing, g
 end
 
-local function endpoints(name)
-  local raw = state:get("u:" .. name) or ""
+local function endpoints(name, g)
   local p = peers[name]
-  if p and p.raw == raw then return p.list end
+  if p and p.gen == g then return p.list end
+  local raw = state:get("u:" .. name) or ""
+  if p and p.raw == raw then
+    p.gen = g
+    return p.list
+  end
   local list = {}
   for ip, port in raw:gmatch("(%d+%.%d+%.%d+%.%d+):(%d+)") do
     list[#list + 1] = { ip, tonumber(port) }
   end
-  peers[name] = { raw = raw, list = list }
+  peers[name] = { raw = raw, list = list, gen = g }
   return list
 end
 
@@ -111,12 +117,13 @@ end
 -- server only: "" for 443, else ":<port>".
 function M.route(redirect_port)
   local host = ngx.var.host
-  local target, redirect = routes.resolve(routing_table(), host, ngx.var.uri)
+  local t, g = routing_table()
+  local target, redirect = routes.resolve(t, host, ngx.var.uri)
   if redirect and redirect_port then
     return ngx.redirect("https://" .. host .. redirect_port .. ngx.var.request_uri, 308)
   end
   if type(target) == "number" then return ngx.exit(target) end
-  local list = endpoints(target)
+  local list = endpoints(target, g)
   -- No ready endpoint: nginx's own 503, as the reload-only configuration answers.
   if #list == 0 then return ngx.exit(503) end
   local ctx = ngx.ctx
