@@ -24,8 +24,11 @@ import {
   until,
 } from './harness.js';
 import { linkOutside } from '../support/services-e2e.js';
+import { NO_LUA_ENV } from '../../src/net/ingress/index.js';
 
 const KUBECTL = 33;
+/** The node runs the reload-only data plane (SKIFF_INGRESS_NO_LUA in the environment). */
+const NO_LUA = !!process.env[NO_LUA_ENV];
 const skip = !hasKubectl(KUBECTL)
   ? 'kubectl 1.33 is not installed'
   : (nodeSkipReason() ??
@@ -218,6 +221,38 @@ describe(
         .slice(-20)
         .join('\n');
 
+    /** The serving nginx workers (a reload starts new ones). */
+    const workers = () => {
+      const master = readFileSync(join(c.dataDir, 'ingress', 'nginx.pid'), 'utf8').trim();
+      return readFileSync(`/proc/${master}/task/${master}/children`, 'utf8')
+        .split(' ')
+        .filter((pid) => {
+          try {
+            return pid && !/shutting down/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+          } catch {
+            return false; // gone
+          }
+        })
+        .sort()
+        .join(' ');
+    };
+    /** The configuration generation the workers answer (each reload bumps it). */
+    const generation = async () =>
+      ok(
+        await run(
+          'curl',
+          [
+            '-s',
+            '--max-time',
+            '5',
+            '--unix-socket',
+            join(c.dataDir, 'ingress', 'status.sock'),
+            'http://x/generation',
+          ],
+          { timeoutMs: 20_000 },
+        ),
+      );
+
     before(async () => {
       const images = await ensureTestImages({ images: [IMAGES.kubia] });
       c = startNodeCluster({ images: [images.archives[IMAGES.kubia]!] });
@@ -287,36 +322,6 @@ describe(
 
     test('scaled up: the new pod gets its share at once, and nginx is not reloaded', async () => {
       const pods = await readyPods(3);
-      const dir = join(c.dataDir, 'ingress');
-      const master = readFileSync(join(dir, 'nginx.pid'), 'utf8').trim();
-      /** The serving workers (a reload starts new ones); the generation a reload bumps. */
-      const workers = () =>
-        readFileSync(`/proc/${master}/task/${master}/children`, 'utf8')
-          .split(' ')
-          .filter((pid) => {
-            try {
-              return pid && !/shutting down/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
-            } catch {
-              return false; // gone
-            }
-          })
-          .sort()
-          .join(' ');
-      const generation = async () =>
-        ok(
-          await run(
-            'curl',
-            [
-              '-s',
-              '--max-time',
-              '5',
-              '--unix-socket',
-              join(dir, 'status.sock'),
-              'http://x/generation',
-            ],
-            { timeoutMs: 20_000 },
-          ),
-        );
       const before = { workers: workers(), generation: await generation() };
       ok(await kubectl(['scale', 'rc', 'kubia', '--replicas=4']));
       const added = await until('a fourth kubia pod running', async () => {
@@ -330,13 +335,17 @@ describe(
           if (hits((await curl('http://kubia.example.com')).body).includes(added)) return true;
         return undefined;
       });
-      assert.deepEqual(
-        { workers: workers(), generation: await generation() },
-        before,
-        'the same nginx workers and configuration generation: no reload',
-      );
-      const log = readFileSync(join(c.dataDir, 'skiff.log'), 'utf8');
-      assert.doesNotMatch(log, /no usable Lua module/);
+      const after = { workers: workers(), generation: await generation() };
+      if (NO_LUA) assert.notDeepEqual(after, before, 'without Lua every change reloads nginx');
+      else {
+        assert.deepEqual(
+          after,
+          before,
+          'the same nginx workers and configuration generation: no reload',
+        );
+        const log = readFileSync(join(c.dataDir, 'skiff.log'), 'utf8');
+        assert.doesNotMatch(log, /no usable Lua module/);
+      }
     });
 
     test('5.4.3: several hosts and paths to several services (by port number and name)', async () => {
@@ -459,8 +468,8 @@ spec:
       // The seed's certificate itself, trusted as its own CA: no -k needed.
       const strict = await curl('https://kubia.example.com/', ['--cacert', cert]);
       assert.equal(strict.status, 200, strict.stderr);
-      // Plain HTTP now redirects. The certificate is served without a reload (nginx's Lua
-      // module), the redirect comes with the reload for the host's new TLS: wait for that too.
+      // Plain HTTP now redirects (with nginx's Lua module the certificate and the redirect
+      // are handed to the workers one after the other: wait for that too).
       const redirect = await until('HTTP redirected to HTTPS', async () => {
         const r = await curl('http://kubia.example.com/x?y=1', ['-D', '-']);
         return r.status === 308 ? r : undefined;
@@ -523,6 +532,85 @@ spec:
       assert.ok(
         !readdirSync('/usr/local/share/ca-certificates').some((f) => f.startsWith('skiff-')),
         'the machine trust store is unchanged',
+      );
+    });
+
+    test('Ingress edits (a new host, a new path, a backend switch, TLS on) are served; with Lua without a reload', async (t) => {
+      const before = { workers: workers(), generation: await generation() };
+      const edits = (paths: string, tls = '') => `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: edits
+spec:${tls}
+  rules:
+  - host: edits.example.com
+    http:
+      paths:${paths}
+`;
+      const route = (path: string, service: string) => `
+      - path: ${path}
+        pathType: Prefix
+        backend:
+          service:
+            name: ${service}
+            port:
+              number: 80`;
+      const body = async (url: string, extra: string[] = []) => {
+        const r = await curl(url, extra);
+        return r.status === 200 ? r.body.trim() : String(r.status);
+      };
+      const ca = join(c.dataDir, 'pki', 'ingress-ca.crt');
+      const times: string[] = [];
+      /** Applies an edit; resolves once every check answers as the edit says. */
+      const edit = async (what: string, yaml: string, checks: [string, string[], string][]) => {
+        const t0 = performance.now();
+        await apply(yaml);
+        await until(what, async () => {
+          for (const [url, extra, want] of checks)
+            if ((await body(url, extra)) !== want) return undefined;
+          return true;
+        });
+        times.push(`${what} ${(performance.now() - t0).toFixed(0)} ms`);
+      };
+      await edit('a new host', edits(route('/', 'foo')), [
+        ['http://edits.example.com/bar/', [], 'foo'],
+      ]);
+      await edit('a new path', edits(route('/', 'foo') + route('/bar', 'bar')), [
+        ['http://edits.example.com/bar/', [], 'bar'],
+        ['http://edits.example.com/foo/', [], 'foo'],
+      ]);
+      await edit('a backend switch', edits(route('/', 'bar') + route('/bar', 'bar')), [
+        ['http://edits.example.com/foo/', [], 'bar'],
+      ]);
+      await edit(
+        'TLS on (the local CA) and the redirect',
+        edits(
+          route('/', 'bar') + route('/bar', 'bar'),
+          `
+  tls:
+  - hosts:
+    - edits.example.com`,
+        ),
+        [
+          ['https://edits.example.com/foo/', ['--cacert', ca], 'bar'],
+          ['http://edits.example.com/foo/', [], '308'],
+        ],
+      );
+      t.diagnostic(`kubectl apply → served (polled every 300 ms): ${times.join(', ')}`);
+      // The other routes are as they were.
+      assert.equal(await body('http://foo.example.com/', []), '404');
+      assert.match(await body('https://kubia.example.com/', ['-k']), /^You've hit kubia-/);
+      const after = { workers: workers(), generation: await generation() };
+      if (NO_LUA) assert.notDeepEqual(after, before, 'without Lua every edit reloads nginx');
+      else
+        assert.deepEqual(
+          after,
+          before,
+          'the same nginx workers and configuration generation: no reload',
+        );
+      ok(await kubectl(['delete', 'ingress', 'edits']));
+      await until('the deleted Ingress no longer routes', async () =>
+        (await body('http://edits.example.com/')) === '404' ? true : undefined,
       );
     });
   },

@@ -1,9 +1,10 @@
-// The routing table as an nginx configuration. One server per host (the catch-all "" is
-// the default server), one location per path: Exact as `location =`, Prefix `/a/b` as
+// The nginx configuration. With nginx's Lua module (lua.ts) it is generic: one server per
+// listening port whose one location asks lua/skiff.lua where a request goes (hosts, paths,
+// endpoints and certificates live in a shared dict), so it changes only with the ports.
+// Without the module it is the routing table itself: one server per host (the catch-all ""
+// is the default server), one location per path: Exact as `location =`, Prefix `/a/b` as
 // `location = /a/b` plus `location ^~ /a/b/` so that nginx's longest-prefix match is
-// Kubernetes' element-wise one. Upstreams go straight to pod IPs with keep-alive pools;
-// with Lua (lua.ts) the configuration names only the upstreams, whose endpoints, like the
-// hosts' certificates, the workers read from a shared dict.
+// Kubernetes' element-wise one, and upstreams straight to pod IPs with keep-alive pools.
 
 import { createHash } from 'node:crypto';
 import { routeFor } from './routes.js';
@@ -28,9 +29,9 @@ export interface NginxLayout {
    */
   refusalLog?: string;
   /**
-   * Endpoints and certificates served by Lua from a shared dict (lua.ts) instead of written
-   * into the configuration: changing them needs no reload. Absent: everything is written
-   * here and every change reloads.
+   * Routes, endpoints and certificates served by Lua from a shared dict (lua.ts) instead of
+   * written into the configuration: changing them needs no reload. Absent: everything is
+   * written here and every change reloads.
    */
   lua?: LuaLayout;
 }
@@ -38,12 +39,10 @@ export interface NginxLayout {
 export interface LuaLayout {
   /** The module files to load. */
   modules: readonly string[];
-  /** The Lua source (LUA_SOURCE), loaded by the master. */
-  script: string;
+  /** Where the Lua files (LUA_FILES) are, loaded by the master. */
+  packageDir: string;
   /** The state the master loads at each start and reload (luaState's text). */
   stateFile: string;
-  /** A unix socket of this nginx answering 503: where a service without endpoints goes. */
-  unavailableSocket: string;
 }
 
 /** Request limits (ingress-nginx's defaults), in nginx's units. */
@@ -76,9 +75,9 @@ export function upstreamOf(t: Target, lua: boolean): string | undefined {
   return upstreamName(t);
 }
 
-function answer(t: Target, indent: string, lua: boolean): string[] {
+function answer(t: Target, indent: string): string[] {
   if (t.kind === 'status') return [`${indent}return ${t.code};`];
-  const upstream = upstreamOf(t, lua);
+  const upstream = upstreamOf(t, false);
   if (!upstream) return [`${indent}return 503;`];
   return [`${indent}proxy_pass http://${upstream};`];
 }
@@ -86,7 +85,7 @@ function answer(t: Target, indent: string, lua: boolean): string[] {
 /** What the routing table answers for `path` on host `h`. */
 const targetFor = (h: VirtualHost, path: string): Target => routeFor(h, path)?.target ?? h.fallback;
 
-function locations(h: VirtualHost, indent: string, lua: boolean): string[] {
+function locations(h: VirtualHost, indent: string): string[] {
   const out: string[] = [];
   const exact = new Set(h.routes.filter((r) => r.type === 'Exact').map((r) => r.path));
   // nginx answers `/foo` with a 301 to `/foo/` when a proxying location is named `/foo/`
@@ -99,13 +98,13 @@ function locations(h: VirtualHost, indent: string, lua: boolean): string[] {
     exact.add(bare);
     out.push(
       `${indent}location = ${quote(bare)} {`,
-      ...answer(targetFor(h, bare), `${indent}  `, lua),
+      ...answer(targetFor(h, bare), `${indent}  `),
       `${indent}}`,
     );
   }
   let hasRoot = false;
   for (const r of h.routes) {
-    const body = answer(r.target, `${indent}  `, lua);
+    const body = answer(r.target, `${indent}  `);
     if (r.type === 'Exact') {
       out.push(`${indent}location = ${quote(r.path)} {`, ...body, `${indent}}`);
       continue;
@@ -120,7 +119,7 @@ function locations(h: VirtualHost, indent: string, lua: boolean): string[] {
     out.push(`${indent}location ^~ ${quote(r.path + '/')} {`, ...body, `${indent}}`);
   }
   if (!hasRoot)
-    out.push(`${indent}location / {`, ...answer(h.fallback, `${indent}  `, lua), `${indent}}`);
+    out.push(`${indent}location / {`, ...answer(h.fallback, `${indent}  `), `${indent}}`);
   return out;
 }
 
@@ -138,94 +137,52 @@ function headerTooLarge(indent: string): string[] {
   ];
 }
 
+/** `:port` after the host in the redirect to HTTPS ("" for 443). */
+const httpsPortSuffix = (l: NginxLayout): string => (l.httpsPort === 443 ? '' : `:${l.httpsPort}`);
+
 function server(h: VirtualHost, l: NginxLayout): string[] {
   const dflt = h.host === '' ? ' default_server' : '';
   const lines: string[] = ['  server {', `    server_name ${serverName(h.host)};`];
   if (h.redirectToHttps) {
     // Plain HTTP only redirects; a server of its own so the HTTPS one keeps the routes.
-    const port = l.httpsPort === 443 ? '' : `:${l.httpsPort}`;
     lines.push(
       `    listen ${l.httpPort}${dflt};`,
-      `    location / { return 308 https://$host${port}$request_uri; }`,
+      `    location / { return 308 https://$host${httpsPortSuffix(l)}$request_uri; }`,
       ...headerTooLarge('    '),
       '  }',
       '  server {',
       `    server_name ${serverName(h.host)};`,
     );
   } else lines.push(`    listen ${l.httpPort}${dflt};`);
-  // Every host answers HTTPS too, with its own certificate or the default one (with Lua,
-  // the default one here and the host's chosen per handshake from the shared dict).
-  const id = (l.lua ? undefined : h.tls?.id) ?? DEFAULT_CERT_ID;
+  // Every host answers HTTPS too, with its own certificate or the default one.
+  const id = h.tls?.id ?? DEFAULT_CERT_ID;
   lines.push(
     `    listen ${l.httpsPort} ssl http2${dflt};`,
     `    ssl_certificate ${quote(l.certPath(id))};`,
     `    ssl_certificate_key ${quote(l.certPath(id))};`,
-    ...(l.lua ? ['    ssl_certificate_by_lua_block { skiff.certificate() }'] : []),
   );
-  lines.push(...locations(h, '    ', !!l.lua), ...headerTooLarge('    '), '  }');
+  lines.push(...locations(h, '    '), ...headerTooLarge('    '), '  }');
   return lines;
 }
 
-function upstreams(t: RoutingTable, lua: LuaLayout | undefined): string[] {
+function upstreams(t: RoutingTable): string[] {
   const seen = new Map<string, Extract<Target, { kind: 'service' }>>();
   for (const h of t.hosts)
     for (const target of [...h.routes.map((r) => r.target), h.fallback]) {
-      const name = upstreamOf(target, !!lua);
+      const name = upstreamOf(target, false);
       if (name && target.kind === 'service') seen.set(name, target);
     }
   const out: string[] = [];
   for (const [name, target] of [...seen].sort(([a], [b]) => (a < b ? -1 : 1))) {
     out.push(`  # ${target.name}`, `  upstream ${name} {`);
-    if (lua)
-      // The server is a placeholder nginx requires; the balancer picks the endpoint.
-      out.push(
-        '    server 0.0.0.1;',
-        `    balancer_by_lua_block { skiff.balance(${quote(name)}, ${quote(`unix:${lua.unavailableSocket}`)}) }`,
-      );
-    else for (const e of target.endpoints) out.push(`    server ${e.ip}:${e.port} max_fails=0;`);
+    for (const e of target.endpoints) out.push(`    server ${e.ip}:${e.port} max_fails=0;`);
     out.push('    keepalive 64;', '    keepalive_timeout 60s;', '  }');
   }
   return out;
 }
 
-/** The Lua module's set-up: the shared dict, the code and state the master loads. */
-function luaSetup(lua: LuaLayout | undefined): string[] {
-  if (!lua) return [];
-  return [
-    '  lua_shared_dict skiff_state 32m;',
-    `  init_by_lua_block { skiff = dofile(${quote(lua.script)}); skiff.load_file(${quote(lua.stateFile)}) }`,
-  ];
-}
-
-/** The status socket's other locations and the unavailable server, with Lua. */
-function luaServers(lua: LuaLayout | undefined): string[] {
-  if (!lua) return [];
-  return [
-    // The whole state in one body, kept in memory (certificates make it tens of KB).
-    '    location = /state {',
-    '      client_max_body_size 64m;',
-    '      client_body_buffer_size 64m;',
-    '      content_by_lua_block { skiff.put_state() }',
-    '    }',
-    '  }',
-    '  server {',
-    `    listen unix:${lua.unavailableSocket};`,
-    '    location / { return 503; }',
-  ];
-}
-
-/** No access log, but a line for each request refused as too large (see NginxLayout). */
-function refusalLog(l: NginxLayout): string[] {
-  if (!l.refusalLog) return ['  access_log off;'];
-  return [
-    `  map $status $skiff_refused { ${REFUSED_STATUSES.map((s) => `${s} 1; `).join('')}default 0; }`,
-    `  log_format skiff_refused escape=json '{"status":$status,"host":"$host","uri":"$request_uri"}';`,
-    `  access_log syslog:server=${l.refusalLog},tag=skiff_ingress,nohostname skiff_refused if=$skiff_refused;`,
-  ];
-}
-
-/** The whole nginx.conf for a routing table. */
-export function renderNginxConfig(t: RoutingTable, l: NginxLayout, generation: number): string {
+/** The routing table's servers (without Lua): one per host, a catch-all answering 404. */
+function hostServers(t: RoutingTable, l: NginxLayout, generation: number): string[] {
   const hasCatchAll = t.hosts.some((h) => h.host === '');
   const hosts = hasCatchAll
     ? t.hosts
@@ -239,6 +196,88 @@ export function renderNginxConfig(t: RoutingTable, l: NginxLayout, generation: n
         } as VirtualHost,
         ...t.hosts,
       ];
+  return [...upstreams(t), ...statusServer(l, generation), ...hosts.flatMap((h) => server(h, l))];
+}
+
+/**
+ * The configuration with Lua: every request's route is looked up by skiff.route() in the
+ * access phase and proxied to the one upstream, whose balancer takes the endpoints it chose
+ * (one keep-alive pool, per endpoint address, as ingress-nginx's upstream_balancer).
+ */
+function luaServers(l: NginxLayout, lua: LuaLayout, generation: number): string[] {
+  const location = (redirectPort?: string): string[] => [
+    '    location / {',
+    `      access_by_lua_block { skiff.route(${redirectPort === undefined ? '' : quote(redirectPort)}) }`,
+    '      proxy_pass http://skiff_backend;',
+    '    }',
+  ];
+  return [
+    '  lua_shared_dict skiff_state 32m;',
+    `  lua_package_path ${quote(`${lua.packageDir}/?.lua;;`)};`,
+    `  init_by_lua_block { skiff = require "skiff"; skiff.load_file(${quote(lua.stateFile)}) }`,
+    '  upstream skiff_backend {',
+    // A placeholder nginx requires; the balancer picks the endpoint.
+    '    server 0.0.0.1;',
+    '    balancer_by_lua_block { skiff.balance() }',
+    '    keepalive 320;',
+    '    keepalive_timeout 60s;',
+    '  }',
+    ...statusServer(l, generation, [
+      // The whole state in one body, kept in memory (certificates make it tens of KB).
+      '    location = /state {',
+      '      client_max_body_size 64m;',
+      '      client_body_buffer_size 64m;',
+      '      content_by_lua_block { skiff.put_state() }',
+      '    }',
+    ]),
+    '  server {',
+    `    listen ${l.httpPort} default_server;`,
+    '    server_name _;',
+    ...location(httpsPortSuffix(l)),
+    ...headerTooLarge('    '),
+    '  }',
+    '  server {',
+    `    listen ${l.httpsPort} ssl http2 default_server;`,
+    '    server_name _;',
+    // The default certificate, unless the SNI name has one in the shared dict.
+    `    ssl_certificate ${quote(l.certPath(DEFAULT_CERT_ID))};`,
+    `    ssl_certificate_key ${quote(l.certPath(DEFAULT_CERT_ID))};`,
+    '    ssl_certificate_by_lua_block { skiff.certificate() }',
+    ...location(),
+    ...headerTooLarge('    '),
+    '  }',
+  ];
+}
+
+/**
+ * The status socket: tells the controller which configuration the workers run (a reload is
+ * live once the new workers answer), with Lua also where the state is put.
+ */
+function statusServer(l: NginxLayout, generation: number, more: string[] = []): string[] {
+  return [
+    '  server {',
+    `    listen unix:${l.statusSocket};`,
+    `    location = /generation { return 200 "${generation}"; }`,
+    ...more,
+    '  }',
+  ];
+}
+
+/** No access log, but a line for each request refused as too large (see NginxLayout). */
+function refusalLog(l: NginxLayout): string[] {
+  if (!l.refusalLog) return ['  access_log off;'];
+  return [
+    `  map $status $skiff_refused { ${REFUSED_STATUSES.map((s) => `${s} 1; `).join('')}default 0; }`,
+    `  log_format skiff_refused escape=json '{"status":$status,"host":"$host","uri":"$request_uri"}';`,
+    `  access_log syslog:server=${l.refusalLog},tag=skiff_ingress,nohostname skiff_refused if=$skiff_refused;`,
+  ];
+}
+
+/**
+ * The whole nginx.conf: with Lua the same for every routing table (only the layout and the
+ * default certificate's file name are in it), without it the table itself.
+ */
+export function renderNginxConfig(t: RoutingTable, l: NginxLayout, generation: number): string {
   return [
     "# Written by the skiff ingress controller from the cluster's Ingresses; do not edit.",
     ...(l.lua?.modules.map((m) => `load_module ${quote(m)};`) ?? []),
@@ -289,16 +328,7 @@ export function renderNginxConfig(t: RoutingTable, l: NginxLayout, generation: n
     '  ssl_prefer_server_ciphers off;',
     '  ssl_session_cache shared:SSL:10m;',
     '  ssl_session_timeout 10m;',
-    ...luaSetup(l.lua),
-    ...upstreams(t, l.lua),
-    // Tells the controller which configuration the workers run (a reload is live once the
-    // new workers answer).
-    '  server {',
-    `    listen unix:${l.statusSocket};`,
-    `    location = /generation { return 200 "${generation}"; }`,
-    ...luaServers(l.lua),
-    '  }',
-    ...hosts.flatMap((h) => server(h, l)),
+    ...(l.lua ? luaServers(l, l.lua, generation) : hostServers(t, l, generation)),
     '}',
     '',
   ].join('\n');

@@ -2,8 +2,8 @@
 // checked with `nginx -t`, and only then made live with a graceful reload (SIGHUP to the
 // master: new workers take new connections while the old ones finish theirs). A
 // configuration nginx refuses is never installed; the last good one keeps serving. With
-// nginx's Lua module (lua.ts), endpoints and certificates are not in the configuration:
-// they are handed to the running workers, and only host, path and service changes reload.
+// nginx's Lua module (lua.ts) the configuration is generic: routes, endpoints and
+// certificates are handed to the running workers, and nothing the API says reloads nginx.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
@@ -27,7 +27,7 @@ import {
   DEFAULT_CERT_ID,
   type NginxLayout,
 } from './nginx-config.js';
-import { LUA_MODULES, LUA_SOURCE, luaProblem, luaState, pushLuaState } from './lua.js';
+import { installLua, LUA_MODULES, luaProblem, luaState, pushLuaState } from './lua.js';
 import { listenForRefusals, type Refusal } from './refusals.js';
 import type { RoutingTable } from './types.js';
 
@@ -39,7 +39,7 @@ export interface NginxOptions {
   logger: Logger;
   /** The nginx binary (default: `nginx` on PATH). */
   binary?: string;
-  /** Endpoints and certificates without reloads (default: when the Lua module loads). */
+  /** Routes, endpoints and certificates without reloads (default: when the Lua module loads). */
   lua?: boolean;
 }
 
@@ -144,11 +144,13 @@ export async function startNginx(o: NginxOptions): Promise<DataPlane> {
   const noLua = o.lua === false ? 'turned off' : luaProblem(binary);
   if (noLua && o.lua !== false)
     log.warn(
-      'nginx has no usable Lua module: every endpoint and certificate change reloads nginx',
-      { reason: noLua },
+      'nginx has no usable Lua module: every Ingress, endpoint and certificate change reloads nginx',
+      {
+        reason: noLua,
+      },
     );
-  const luaScript = join(o.dir, 'skiff.lua');
-  if (!noLua) writeFileSync(luaScript, LUA_SOURCE, { mode: 0o600 });
+  const luaDir = join(o.dir, 'lua');
+  if (!noLua) installLua(luaDir);
   const layout: NginxLayout = {
     dir: o.dir,
     tempDir,
@@ -163,10 +165,8 @@ export async function startNginx(o: NginxOptions): Promise<DataPlane> {
       : {
           lua: {
             modules: LUA_MODULES,
-            script: luaScript,
+            packageDir: luaDir,
             stateFile: join(o.dir, 'lua-state.txt'),
-            // Workers connect to it, so not in the data dir (theirs is the temp dir).
-            unavailableSocket: join(tempDir, 'unavailable.sock'),
           },
         }),
   };
@@ -275,6 +275,11 @@ export async function startNginx(o: NginxOptions): Promise<DataPlane> {
       // Only endpoints moved (addresses and ports we wrote ourselves): nothing nginx could
       // refuse, so the check's tens of milliseconds are saved on the most frequent change.
       const shape = withoutEndpoints(routes);
+      // Why this reload, for the log: with Lua only the configuration itself (the ports,
+      // fixed for the process's life) can change; without it every change reloads.
+      const reason = lua
+        ? 'the configuration changed'
+        : `no Lua module: ${shape === checkedShape ? 'endpoints' : 'hosts, paths, services or certificates'} changed`;
       if (shape !== checkedShape || !master) {
         const check = await run([binary, '-t', '-q', '-p', o.dir, '-c', next]);
         if (check.code !== 0)
@@ -287,8 +292,10 @@ export async function startNginx(o: NginxOptions): Promise<DataPlane> {
       // Live once the new workers answer and the old ones have stopped accepting (the master
       // starts the new ones before it tells the old ones to finish).
       const oldWorkers = master?.pid ? workersOf(master.pid) : [];
-      if (master?.pid) master.kill('SIGHUP');
-      else await launch();
+      if (master?.pid) {
+        log.info('nginx reloaded', { reason, generation });
+        master.kill('SIGHUP');
+      } else await launch();
       await waitLive(generation, oldWorkers);
       pruneCertificates(t);
     },

@@ -67,7 +67,7 @@ const path = (p: string, type: string, service: string, port: number | string = 
 
 const luaSkip = skip || (luaProblem() ?? false);
 describe(
-  'nginx data plane with Lua (endpoints and certificates without reloads)',
+  'nginx data plane with Lua (routes, endpoints and certificates without reloads)',
   { skip: luaSkip },
   () => dataPlaneTests(true),
 );
@@ -847,6 +847,87 @@ function dataPlaneTests(lua: boolean): void {
     if (lua) assert.equal(workersOf(dir), workers, 'the same workers: nginx was not reloaded');
   });
 
+  test('Ingress edits (host, path, backend, TLS, redirect, default backend) serve once applied; with Lua without a reload', async (t) => {
+    const caFile = join(dir, 'edits-ca.pem');
+    writeFileSync(caFile, ca.certPem);
+    const secure = (host: string) =>
+      curl([
+        '--cacert',
+        caFile,
+        '--resolve',
+        `${host}:${https}:127.0.0.1`,
+        `https://${host}:${https}/p`,
+      ]);
+    const rule = (host: string, ...paths: ReturnType<typeof path>[]) => ({
+      host,
+      http: { paths },
+    });
+    const times: number[] = [];
+    const edit = async (
+      spec: Record<string, unknown>,
+      annotations: Record<string, string> = {},
+    ) => {
+      const t0 = performance.now();
+      await plane.apply(buildRoutes([ingress('edits', spec, undefined, annotations)], sources()));
+      times.push(performance.now() - t0);
+    };
+    await edit({ rules: [rule('edit.example.com', path('/', 'Prefix', 'foo'))] });
+    assert.equal(await who('edit.example.com', '/'), 'foo');
+    const workers = workersOf(dir);
+    // A new host.
+    await edit({
+      rules: [
+        rule('edit.example.com', path('/', 'Prefix', 'foo')),
+        rule('*.edit.example.com', path('/', 'Prefix', 'bar')),
+      ],
+    });
+    assert.equal(await who('a.edit.example.com', '/'), 'bar');
+    // A new path.
+    await edit({
+      rules: [
+        rule('edit.example.com', path('/', 'Prefix', 'foo'), path('/x', 'Exact', 'kubia')),
+        rule('*.edit.example.com', path('/', 'Prefix', 'bar')),
+      ],
+    });
+    assert.equal(await who('edit.example.com', '/x'), 'kubia');
+    assert.equal(await who('edit.example.com', '/x/y'), 'foo');
+    // A backend switch, and a path type changed.
+    await edit({
+      rules: [
+        rule('edit.example.com', path('/', 'Prefix', 'exact'), path('/x', 'Prefix', 'kubia')),
+        rule('*.edit.example.com', path('/', 'Prefix', 'bar')),
+      ],
+    });
+    assert.equal(await who('edit.example.com', '/'), 'exact');
+    assert.equal(await who('edit.example.com', '/x/y'), 'kubia');
+    // TLS on: the local CA's certificate, and plain HTTP redirected.
+    const withTls = {
+      tls: [{ hosts: ['edit.example.com'] }],
+      rules: [rule('edit.example.com', path('/', 'Prefix', 'exact'))],
+    };
+    await edit(withTls);
+    const secured = await secure('edit.example.com');
+    assert.equal(secured.status, 200, secured.stderr);
+    assert.match(secured.body, /^exact \/p .*proto=https/);
+    assert.equal(await who('edit.example.com', '/'), '308');
+    assert.equal(await who('a.edit.example.com', '/'), '404');
+    // The redirect turned off by annotation, then a default backend for what no rule takes.
+    await edit(withTls, { 'skiff.dev/ssl-redirect': 'false' });
+    assert.equal(await who('edit.example.com', '/'), 'exact');
+    await edit(
+      { ...withTls, defaultBackend: backend('fallback') },
+      { 'skiff.dev/ssl-redirect': 'false' },
+    );
+    assert.equal(await who('a.edit.example.com', '/'), 'fallback');
+    // TLS off again: the default certificate, which the CA's file does not name.
+    await edit({ rules: withTls.rules });
+    assert.equal((await secure('edit.example.com')).status, 0);
+    assert.equal(await who('edit.example.com', '/'), 'exact');
+    if (lua) assert.equal(workersOf(dir), workers, 'the same workers: nginx was not reloaded');
+    else assert.notEqual(workersOf(dir), workers, 'each edit reloads nginx');
+    t.diagnostic(`edit applied in ${times.map((x) => x.toFixed(1)).join(', ')} ms`);
+  });
+
   test(
     'a state the workers cannot read is refused whole; the last one keeps serving',
     {
@@ -861,9 +942,23 @@ function dataPlaneTests(lua: boolean): void {
       const socket = join(dir, 'status.sock');
       // The service's own upstream moved to another backend, then a line that cannot be read.
       const upstream = upstreamName({ kind: 'service', name: 'default/st:80', endpoints: [] });
-      const moved = `U ${upstream} 127.0.0.1:${portOf('bar')}\n`;
-      for (const bad of [`${moved}X what\n`, `${moved}C id not-base64!\n`, `${moved}garbage`])
-        await assert.rejects(pushLuaState(socket, bad), /nginx refused the state: 400/);
+      const moved = readFileSync(join(dir, 'lua-state.txt'), 'utf8').replace(
+        new RegExp(`^U ${upstream} .*$`, 'm'),
+        `U ${upstream} 127.0.0.1:${portOf('bar')}`,
+      );
+      assert.notEqual(moved, readFileSync(join(dir, 'lua-state.txt'), 'utf8'));
+      const unreadable = [
+        'X what\n',
+        'C id not-base64!\n',
+        'garbage',
+        `R ${host} P /x\n`,
+        `R ${host} Q /x =404\n`,
+        `R ${host} P /x =4044\n`,
+        `D ${host} u-bad-name!\n`,
+        'S\n',
+      ];
+      for (const bad of unreadable)
+        await assert.rejects(pushLuaState(socket, moved + bad), /nginx refused the state: 400/);
       assert.deepEqual([...(await answers(host, 4))], ['foo']);
       // The same change without the bad line is taken (what the refusals above kept out).
       await pushLuaState(socket, moved);

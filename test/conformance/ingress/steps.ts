@@ -24,6 +24,7 @@ import { IMAGES } from '../../images/index.js';
 import { run, until } from '../../e2e/harness.js';
 import type { ClientResponse } from '../../e2e/ingress-client.js';
 import { environment } from './environment.js';
+import { upstreamName } from '../../../src/net/ingress/nginx-config.js';
 
 setDefaultTimeout(180_000);
 
@@ -357,20 +358,35 @@ Then(
     );
     // And in the data plane: the upstream of that service lists them all (in nginx.conf, or
     // with nginx's Lua module in the state handed to the workers).
+    const port = await kubectl([
+      'get',
+      'service',
+      service,
+      '-n',
+      f.namespace,
+      '-o',
+      'jsonpath={.spec.ports[0].port}',
+    ]);
+    const upstream = upstreamName({
+      kind: 'service',
+      name: `${f.namespace}/${service}:${port.trim()}`,
+      endpoints: [],
+    });
     const conf = join(environment().dataDir, 'ingress', 'nginx.conf');
     const luaState = join(environment().dataDir, 'ingress', 'lua-state.txt');
     await until(`the data plane with ${replicas} endpoints for ${service}`, async () => {
-      const lines = readFileSync(conf, 'utf8').split('\n');
-      const at = lines.findIndex((l) => l.trim().startsWith(`# ${f.namespace}/${service}:`));
-      if (at < 0) return undefined;
       let n = 0;
-      const upstream = /upstream (\S+) \{/.exec(lines[at + 1] ?? '')?.[1];
       if (existsSync(luaState)) {
         const line = readFileSync(luaState, 'utf8')
           .split('\n')
-          .find((l) => l.startsWith(`U ${upstream ?? ''} `));
+          .find((l) => l.startsWith(`U ${upstream} `));
         n = (line?.split(' ').length ?? 2) - 2;
-      } else for (let i = at + 2; /^\s+server /.test(lines[i] ?? ''); i++) n++;
+      } else {
+        const lines = readFileSync(conf, 'utf8').split('\n');
+        const at = lines.findIndex((l) => l.trim() === `upstream ${upstream} {`);
+        if (at < 0) return undefined;
+        for (let i = at + 1; /^\s+server /.test(lines[i] ?? ''); i++) n++;
+      }
       return n === replicas ? true : undefined;
     });
   },
