@@ -53,7 +53,7 @@ void test('defaults: one replica at least, 80 % CPU, empty status', () => {
       },
     ],
   });
-  assert.deepEqual(o.status, { desiredReplicas: 0 });
+  assert.deepEqual(o.status, { desiredReplicas: 0, currentMetrics: null });
   // No behavior given: none is made up.
   assert.equal((o.spec as Obj).behavior, undefined);
 });

@@ -18,8 +18,9 @@ export { hpaFromV1, hpaToV1 } from './v1.js';
 export const horizontalPodAutoscalerStrategy: Strategy = {
   defaults: (hpa) => defaultHpa(hpa),
   prepareForCreate(hpa) {
-    // The empty v2 status as Go writes it: desiredReplicas has no omitempty.
-    hpa.status = { desiredReplicas: 0 };
+    // The empty v2 status as Go writes it: neither desiredReplicas nor currentMetrics
+    // has omitempty.
+    hpa.status = { desiredReplicas: 0, currentMetrics: null };
   },
   prepareForUpdate: (hpa, old) => keepStatus(hpa, old),
   validate: (hpa) => validateHpa(hpa),

@@ -5,6 +5,7 @@
 // internal type's Go field names, as kube does), every current metric (`…/current-metrics`)
 // and the conditions (`…/conditions`) — which are read back and dropped on the way in.
 
+import { badRequest } from '../../errors.js';
 import type { KubeObject } from '../../types.js';
 import { asArr, asObj, asStr, type Obj } from '../kindutil.js';
 import { defaultCpuMetric } from './defaults.js';
@@ -321,15 +322,51 @@ function parseJson(text: string): Obj | undefined {
   }
 }
 
-function parseList(text: string | undefined): Obj[] | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const v: unknown = JSON.parse(text);
-    return Array.isArray(v) ? v.map((x) => asObj(x) ?? {}) : undefined;
-  } catch {
-    return undefined;
-  }
+/** What Go's json.Unmarshal says of a JSON value that is not the list it wanted. */
+function goTypeName(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'object') return 'object';
+  return typeof v === 'boolean' ? 'bool' : typeof v;
 }
+
+/** Go's json syntax error for text JSON.parse refused (its usual first words). */
+function goSyntaxError(text: string): string {
+  const t = text.trim();
+  if (t === '') return 'unexpected end of JSON input';
+  const first = t[0] ?? '';
+  if (!/[{["tfn0-9-]/.test(first))
+    return `invalid character '${first}' looking for beginning of value`;
+  for (const literal of ['null', 'true', 'false'])
+    if (first === literal[0]) {
+      const at = [...literal].findIndex((ch, i) => t[i] !== ch);
+      if (at > 0 && at < t.length)
+        return `invalid character '${t[at]}' in literal ${literal} (expecting '${literal[at]}')`;
+    }
+  return 'unexpected end of JSON input';
+}
+
+/**
+ * A round-trip annotation's list, as the v1 conversion unmarshals it: absent → undefined;
+ * anything but a JSON list (or null) fails the request as kube's decoder does.
+ */
+function parseList(text: string | undefined, goType: string): Obj[] | undefined {
+  if (text === undefined) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw undecodable(goSyntaxError(text));
+  }
+  if (v === null) return undefined;
+  if (!Array.isArray(v))
+    throw undecodable(`json: cannot unmarshal ${goTypeName(v)} into Go value of type ${goType}`);
+  return v.map((x) => asObj(x) ?? {});
+}
+
+const undecodable = (why: string): Error =>
+  badRequest(
+    `HorizontalPodAutoscaler in version "v1" cannot be handled as a HorizontalPodAutoscaler: ${why}`,
+  );
 
 const isCpuResource = (m: Obj): boolean =>
   m.type === 'Resource' && asObj(m.resource)?.name === 'cpu';
@@ -407,7 +444,7 @@ export function hpaFromV1(hpa: KubeObject): KubeObject {
   const annotations = { ...(hpa.metadata.annotations ?? {}) };
 
   const metrics: Obj[] = [];
-  for (const m of parseList(annotations[METRIC_SPECS_ANNOTATION]) ?? [])
+  for (const m of parseList(annotations[METRIC_SPECS_ANNOTATION], '[]v1.MetricSpec') ?? [])
     metrics.push(metricSpecFromV1(m));
   if (isSet(spec.targetCPUUtilizationPercentage))
     metrics.push({
@@ -423,7 +460,7 @@ export function hpaFromV1(hpa: KubeObject): KubeObject {
   const behavior = behaviorText === undefined ? undefined : behaviorFromGo(behaviorText);
 
   let currentMetrics: Obj[] | undefined;
-  const statusAnnotation = parseList(annotations[METRIC_STATUSES_ANNOTATION]);
+  const statusAnnotation = parseList(annotations[METRIC_STATUSES_ANNOTATION], '[]v1.MetricStatus');
   if (statusAnnotation) currentMetrics = statusAnnotation.map(metricStatusFromV1);
   else if (isSet(status?.currentCPUUtilizationPercentage))
     currentMetrics = [
@@ -435,7 +472,10 @@ export function hpaFromV1(hpa: KubeObject): KubeObject {
         },
       },
     ];
-  const conditions = parseList(annotations[CONDITIONS_ANNOTATION]);
+  const conditions = parseList(
+    annotations[CONDITIONS_ANNOTATION],
+    '[]v1.HorizontalPodAutoscalerCondition',
+  );
   for (const k of ROUND_TRIP) delete annotations[k];
 
   const metadata = clone(hpa.metadata);
@@ -454,9 +494,10 @@ export function hpaFromV1(hpa: KubeObject): KubeObject {
     ['lastScaleTime', status?.lastScaleTime],
     ['currentReplicas', status?.currentReplicas || undefined],
     ['desiredReplicas', status?.desiredReplicas ?? 0],
-    ['currentMetrics', currentMetrics],
-    ['conditions', conditions?.length ? conditions : undefined],
   ]);
+  // No omitempty on v2's currentMetrics: none is written as null.
+  v2Status.currentMetrics = currentMetrics ?? null;
+  if (conditions?.length) v2Status.conditions = conditions;
   return withEntries(hpa, {
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
