@@ -359,3 +359,14 @@ void test('v1: created without a target, the CPU default; a behavior in Go field
   );
   assert.deepEqual(hpaFromV1(old).spec, withBehavior.spec);
 });
+
+void test('v2 writes never store the v1 round-trip annotations', () => {
+  const o = hpa();
+  o.metadata.annotations = {
+    'autoscaling.alpha.kubernetes.io/conditions': '[]',
+    'autoscaling.alpha.kubernetes.io/metrics': 'x',
+    team: 'a',
+  };
+  assert.deepEqual(create(o), []);
+  assert.deepEqual(o.metadata.annotations, { team: 'a' });
+});

@@ -9,14 +9,22 @@ import { servedVersion } from '../../versions.js';
 import { keepSpec, keepStatus } from '../replicas.js';
 import { defaultHpa, defaultHpaV1 } from './defaults.js';
 import { HPA_COLUMNS, hpaRow } from './printer.js';
-import { hpaFromV1, hpaToV1 } from './v1.js';
+import { ROUND_TRIP_ANNOTATIONS, hpaFromV1, hpaToV1 } from './v1.js';
 import { validateHpa, validateHpaStatus } from './validation.js';
 
 export { formatHpaMetrics } from './printer.js';
 export { hpaFromV1, hpaToV1 } from './v1.js';
 
 export const horizontalPodAutoscalerStrategy: Strategy = {
-  defaults: (hpa) => defaultHpa(hpa),
+  defaults(hpa) {
+    defaultHpa(hpa);
+    // v2 round-trips without them: what only v1 needs is never stored.
+    const annotations = hpa.metadata.annotations;
+    if (annotations && ROUND_TRIP_ANNOTATIONS.some((k) => k in annotations)) {
+      for (const k of ROUND_TRIP_ANNOTATIONS) delete annotations[k];
+      if (Object.keys(annotations).length === 0) delete hpa.metadata.annotations;
+    }
+  },
   prepareForCreate(hpa) {
     // The empty v2 status as Go writes it: neither desiredReplicas nor currentMetrics
     // has omitempty.

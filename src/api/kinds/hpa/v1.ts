@@ -14,7 +14,7 @@ export const METRIC_SPECS_ANNOTATION = 'autoscaling.alpha.kubernetes.io/metrics'
 export const BEHAVIOR_ANNOTATION = 'autoscaling.alpha.kubernetes.io/behavior';
 export const METRIC_STATUSES_ANNOTATION = 'autoscaling.alpha.kubernetes.io/current-metrics';
 export const CONDITIONS_ANNOTATION = 'autoscaling.alpha.kubernetes.io/conditions';
-const ROUND_TRIP = [
+export const ROUND_TRIP_ANNOTATIONS = [
   METRIC_SPECS_ANNOTATION,
   BEHAVIOR_ANNOTATION,
   METRIC_STATUSES_ANNOTATION,
@@ -395,7 +395,7 @@ export function hpaToV1(hpa: KubeObject): KubeObject {
   const conditions = conditionsCopy(status?.conditions);
 
   const annotations: Record<string, string> = { ...(hpa.metadata.annotations ?? {}) };
-  for (const k of ROUND_TRIP) delete annotations[k];
+  for (const k of ROUND_TRIP_ANNOTATIONS) delete annotations[k];
   if (others.length)
     annotations[METRIC_SPECS_ANNOTATION] = JSON.stringify(others.map(metricSpecToV1));
   const behavior = asObj(spec.behavior);
@@ -476,7 +476,7 @@ export function hpaFromV1(hpa: KubeObject): KubeObject {
     annotations[CONDITIONS_ANNOTATION],
     '[]v1.HorizontalPodAutoscalerCondition',
   );
-  for (const k of ROUND_TRIP) delete annotations[k];
+  for (const k of ROUND_TRIP_ANNOTATIONS) delete annotations[k];
 
   const metadata = clone(hpa.metadata);
   if (Object.keys(annotations).length) metadata.annotations = annotations;
