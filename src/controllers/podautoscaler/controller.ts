@@ -134,13 +134,19 @@ function start(ctx: ControllerContext, opts: Required<PodAutoscalerOptions>): vo
       initialReadinessDelayMs: opts.initialReadinessDelayMs,
       nowMs: nowMs(),
     };
+    // computeStatusForResourceMetricGeneric words the failure by the target's kind
+    // (utilization or usage); computeReplicasForMetric adds which metric failed.
+    const measure = target.averageValue !== undefined ? 'usage' : 'utilization';
+    const outer = container
+      ? `failed to get ${containerName} container metric value`
+      : `failed to get ${name} resource metric value`;
     const fail = (e: unknown, wrap: boolean): MetricError => {
-      const text = errorText(e);
+      const text = wrap ? `failed to get ${name} ${measure}: ${errorText(e)}` : errorText(e);
       recorder.event(typed(hpa), 'Warning', reason, text);
       return new MetricError(
         reason,
         `the HPA was unable to compute the replica count: ${text}`,
-        wrap ? `failed to get ${name} utilization: ${text}` : text,
+        `${outer}: ${text}`,
       );
     };
     const statusOf = (currentValue: Record<string, unknown>): MetricStatus => ({
@@ -183,7 +189,7 @@ function start(ctx: ControllerContext, opts: Required<PodAutoscalerOptions>): vo
       if (target.averageUtilization === undefined)
         throw fail(
           new Error(
-            'invalid resource metric source: neither a utilization target nor a value target was set',
+            'invalid resource metric source: neither an average utilization target nor an average value (usage) target was set',
           ),
           false,
         );
@@ -231,7 +237,7 @@ function start(ctx: ControllerContext, opts: Required<PodAutoscalerOptions>): vo
           : spec.type === 'External'
             ? [
                 'FailedGetExternalMetric',
-                `failed to get ${spec.external?.metric?.name ?? ''} external metric`,
+                `failed to get ${spec.external?.metric?.name ?? ''} external metric value: failed to get ${spec.external?.metric?.name ?? ''} external metric`,
                 'external',
                 spec.external?.metric?.name,
               ]

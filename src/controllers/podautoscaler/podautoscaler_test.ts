@@ -254,7 +254,7 @@ describe('horizontal pod autoscaler', { concurrency: true }, () => {
     );
     assert.deepEqual(conditions(h), [
       "AbleToScale True SucceededGetScale: the HPA controller was able to get the target's current scale",
-      'ScalingActive False FailedGetResourceMetric: the HPA was unable to compute the replica count: missing request for cpu in container main of Pod web-0',
+      'ScalingActive False FailedGetResourceMetric: the HPA was unable to compute the replica count: failed to get cpu utilization: missing request for cpu in container main of Pod web-0',
     ]);
     assert.equal(h.status?.currentReplicas, 1);
     const seen = await eventually(
@@ -266,8 +266,45 @@ describe('horizontal pod autoscaler', { concurrency: true }, () => {
       20_000,
     );
     assert.deepEqual(seen.slice(0, 2), [
-      'Warning FailedGetResourceMetric: missing request for cpu in container main of Pod web-0',
-      'Warning FailedComputeMetricsReplicas: invalid metrics (1 invalid out of 1), first error is: failed to get cpu utilization: missing request for cpu in container main of Pod web-0',
+      'Warning FailedGetResourceMetric: failed to get cpu utilization: missing request for cpu in container main of Pod web-0',
+      'Warning FailedComputeMetricsReplicas: invalid metrics (1 invalid out of 1), first error is: failed to get cpu resource metric value: failed to get cpu utilization: missing request for cpu in container main of Pod web-0',
+    ]);
+  });
+
+  it('fails Pods metrics as a cluster without a custom metrics API does', async () => {
+    await namespace('custom');
+    await workload('custom', 1, 1, 0.01);
+    await autoscaler('custom', {
+      metrics: [
+        {
+          type: 'Pods',
+          pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '10' } },
+        },
+      ],
+    });
+    const h = await eventually(
+      async () => {
+        const x = await hpaOf('custom');
+        return conditions(x).some((c) => c.startsWith('ScalingActive False')) && x;
+      },
+      'ScalingActive False',
+      20_000,
+    );
+    assert.deepEqual(
+      conditions(h)[1],
+      'ScalingActive False FailedGetPodsMetric: the HPA was unable to compute the replica count: unable to get metric qps: unable to fetch metrics from custom metrics API: no custom metrics API (custom.metrics.k8s.io) registered',
+    );
+    const seen = await eventually(
+      async () => {
+        const e = await events('custom');
+        return e.length >= 2 && e;
+      },
+      'events',
+      20_000,
+    );
+    assert.deepEqual(seen.slice(0, 2), [
+      'Warning FailedGetPodsMetric: unable to get metric qps: unable to fetch metrics from custom metrics API: no custom metrics API (custom.metrics.k8s.io) registered',
+      'Warning FailedComputeMetricsReplicas: invalid metrics (1 invalid out of 1), first error is: failed to get pods metric value: unable to get metric qps: unable to fetch metrics from custom metrics API: no custom metrics API (custom.metrics.k8s.io) registered',
     ]);
   });
 
