@@ -88,6 +88,8 @@ export interface ClusterOptions {
   loadBalancer?: { pool?: string } | false;
   /** A token secret for every service account, as before Kubernetes 1.24. */
   legacyServiceAccountTokenSecrets?: boolean;
+  /** --horizontal-pod-autoscaler-sync-period, in milliseconds (default 15 s). */
+  autoscalerSyncPeriodMs?: number;
   /** The dashboard's port; undefined runs none (`--disable-dashboard`). */
   dashboard?: DashboardFlags | undefined;
 }
@@ -258,6 +260,9 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
           serviceAccountKey: pki.serviceAccount.privateKey,
           legacyServiceAccountTokenSecrets: o.legacyServiceAccountTokenSecrets ?? false,
           signingCa: pki.ca,
+          ...(o.autoscalerSyncPeriodMs
+            ? { horizontalPodAutoscaler: { syncPeriodMs: o.autoscalerSyncPeriodMs } }
+            : {}),
         }),
         scheduler,
       ],

@@ -23,6 +23,7 @@ import { dataPaths, type DataPaths } from './paths.js';
 import { proxyModeFlag } from './service-proxy.js';
 import { ingressChildArgs, ingressFlags, type IngressFlags } from './ingress.js';
 import { dashboardChildArgs, dashboardFlags } from './dashboard.js';
+import { autoscalerChildArgs, autoscalerSyncPeriod } from './autoscaler-flags.js';
 import {
   clearRuntimeFiles,
   guardProcess,
@@ -70,6 +71,7 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
   }
   const loadBalancer = await loadBalancerOptions(args);
   const dashboard = dashboardFlags(args);
+  const autoscalerSyncPeriodMs = autoscalerSyncPeriod(args);
   const node = args.flags.has('disable-agent') ? undefined : await nodeOptions(args, io);
   if (node === null) return 1;
   if (args.flags.has('detach')) return detach(args, paths, apiPort, tokenAuthFile, io);
@@ -96,6 +98,7 @@ export async function up(args: ParsedArgs, io: Io): Promise<number> {
       loadBalancer,
       legacyServiceAccountTokenSecrets: args.flags.has('legacy-service-account-token-secrets'),
       dashboard,
+      ...(autoscalerSyncPeriodMs ? { autoscalerSyncPeriodMs } : {}),
       progress: io.out,
     });
   } catch (e) {
@@ -262,6 +265,7 @@ async function detach(
   if (args.flags.has('merge-kubeconfig')) childArgs.push('--merge-kubeconfig');
   childArgs.push(...ingressChildArgs(args));
   childArgs.push(...dashboardChildArgs(args));
+  childArgs.push(...autoscalerChildArgs(args));
   const logFd = openSync(paths.log, 'a');
   let logOffset = fstatSync(logFd).size;
   const child = spawn(process.execPath, [binPath(), ...childArgs], {
@@ -397,6 +401,7 @@ Usage:
            [--disable-load-balancer | --lb-pool CIDR] [--disable-ingress] [--ingress-http-port N] [--ingress-https-port N]
            [--disable-dashboard] [--dashboard-port N]
            [--cluster-domain DOMAIN] [--resolv-conf FILE] [--disable-dns] [--legacy-service-account-token-secrets]
+           [--horizontal-pod-autoscaler-sync-period DURATION]
   skiff down [--data-dir DIR]
   skiff status [--data-dir DIR]
   skiff kubeconfig [--data-dir DIR]
@@ -421,6 +426,8 @@ The data dir defaults to $SKIFF_DATA_DIR or ~/.skiff.
                      --disable-load-balancer leaves them <pending> for another load balancer.
                      --legacy-service-account-token-secrets gives every service account a
                      NAME-token-XXXXX secret listed in its .secrets, as before Kubernetes 1.24.
+                     --horizontal-pod-autoscaler-sync-period is how often each HPA is reconciled
+                     (default 15s).
   node-credentials   on the control plane: writes into --out what a node needs to join, from the
                      data dir's cluster CA: kubeconfig (user system:node:NAME; --server, default this
                      machine's address and the running cluster's port), kube-proxy.kubeconfig (user

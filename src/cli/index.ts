@@ -52,6 +52,7 @@ const FLAGS: Record<string, readonly string[]> = {
     'disable-dashboard',
     'dashboard-port',
     'legacy-service-account-token-secrets',
+    'horizontal-pod-autoscaler-sync-period',
   ],
   agent: [
     'kubeconfig',

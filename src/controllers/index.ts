@@ -20,6 +20,10 @@ import {
 } from './endpointslice/index.js';
 import { createLoadBalancerController, type LoadBalancerOptions } from './loadbalancer/index.js';
 import { clusterRoleAggregationController } from './clusterrole-aggregation/index.js';
+import {
+  horizontalPodAutoscalerController,
+  type PodAutoscalerOptions,
+} from './podautoscaler/index.js';
 
 export type { Controller, ControllerContext, InformerFactory } from './types.js';
 export { startControllerManager } from './manager.js';
@@ -37,6 +41,8 @@ export interface BuiltinControllerOptions {
   legacyServiceAccountTokenSecrets?: boolean;
   /** The cluster CA with its key: approved CSRs for the built-in signers are signed by it. */
   signingCa?: CertificateAuthority;
+  /** The horizontal pod autoscaler's tunables (`--horizontal-pod-autoscaler-sync-period`). */
+  horizontalPodAutoscaler?: PodAutoscalerOptions;
 }
 
 export function builtinControllers(o: BuiltinControllerOptions = {}): Controller[] {
@@ -61,6 +67,7 @@ export function builtinControllers(o: BuiltinControllerOptions = {}): Controller
     replicationControllerController,
     deploymentController,
     daemonSetController,
+    horizontalPodAutoscalerController(o.horizontalPodAutoscaler),
     endpointsController,
     endpointSliceController,
     endpointSliceMirroringController,

@@ -142,6 +142,7 @@ describe('bootstrap RBAC policy', () => {
       'endpoint-controller',
       'endpointslice-controller',
       'generic-garbage-collector',
+      'horizontal-pod-autoscaler',
       'namespace-controller',
       'node-controller',
       'replicaset-controller',

@@ -11,6 +11,7 @@ import { deploymentResource } from './deployment.js';
 import { endpointsResource } from './endpoints.js';
 import { endpointSliceResource } from './endpointslice.js';
 import { eventResource, eventsV1Resource } from './event.js';
+import { horizontalPodAutoscalerResource, horizontalPodAutoscalerV1Resource } from './hpa/index.js';
 import { ingressResource } from './ingress.js';
 import { legacyIngressResources } from './ingress-versions.js';
 import { ingressClassResource } from './ingressclass.js';
@@ -56,8 +57,10 @@ export const otherResources: readonly ResourceDef[] = [
   controllerRevisionResource,
   ...rbacResources,
   certificateSigningRequestResource,
+  horizontalPodAutoscalerResource,
   // Older versions last: each group's first definition of a resource is its preferred one.
   ...legacyIngressResources(ingressResource),
+  horizontalPodAutoscalerV1Resource,
 ];
 
 export { reviewResources };

@@ -29,13 +29,15 @@ void describe('otherResources', () => {
       'rbac.authorization.k8s.io/v1/clusterroles': [],
       'rbac.authorization.k8s.io/v1/rolebindings': [],
       'rbac.authorization.k8s.io/v1/roles': [],
+      'autoscaling/v2/horizontalpodautoscalers': ['hpa'],
       // Legacy versions: no short name, so `ing` means v1 without kubectl's ambiguity warning.
       'networking.k8s.io/v1beta1/ingresses': [],
       'extensions/v1beta1/ingresses': [],
+      'autoscaling/v1/horizontalpodautoscalers': ['hpa'],
     });
     assert.deepEqual(
       otherResources.filter((d) => d.categories?.includes('all')).map((d) => d.plural),
-      ['services'],
+      ['services', 'horizontalpodautoscalers', 'horizontalpodautoscalers'],
     );
   });
 

@@ -121,6 +121,8 @@ export const DEFAULT_OPERATIONS: readonly OpenApiOperation[] = [
   crud('apps', 'replicasets', 'ReplicaSet', true, true),
   scale('apps', 'deployments'),
   scale('apps', 'replicasets'),
+  crud('autoscaling', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, true, 'v2'),
+  crud('autoscaling', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, true),
   crud('discovery.k8s.io', 'endpointslices', 'EndpointSlice', true),
   crud('networking.k8s.io', 'ingresses', 'Ingress', true, true),
   crud('networking.k8s.io', 'ingressclasses', 'IngressClass', false),

@@ -39,6 +39,16 @@ export const FIELD_EXTENSIONS: Readonly<Record<string, Readonly<Record<string, F
   'io.k8s.api.apps.v1.ReplicaSetStatus': {
     conditions: { patch: 'merge', key: 'type', list: 'map', keys: ['type'] },
   },
+  'io.k8s.api.autoscaling.v2.HPAScalingRules': {
+    policies: { list: 'atomic' },
+  },
+  'io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec': {
+    metrics: { list: 'atomic' },
+  },
+  'io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerStatus': {
+    currentMetrics: { list: 'atomic' },
+    conditions: { patch: 'merge', key: 'type', list: 'map', keys: ['type'] },
+  },
   'io.k8s.api.authentication.v1.TokenRequestSpec': {
     audiences: { list: 'atomic' },
   },
