@@ -100,6 +100,29 @@ function start(ctx: ControllerContext): void {
     }
   }
 
+  /**
+   * ClaimPods' filter: a pod the set controls whose name is not one of its members is
+   * released (not while the set is being deleted); the members are returned.
+   */
+  async function releaseNonMembers(set: StatefulSet, owned: Pod[]): Promise<Pod[]> {
+    const members: Pod[] = [];
+    for (const pod of owned) {
+      if (isMemberOf(set, pod)) members.push(pod);
+      else if (!set.metadata.deletionTimestamp)
+        await podControl
+          .patch(pod, {
+            metadata: {
+              ownerReferences: [{ $patch: 'delete', uid: set.metadata.uid }],
+              uid: pod.metadata.uid,
+            },
+          })
+          .catch((e: unknown) => {
+            if (!isNotFound(e)) throw e;
+          });
+    }
+    return members;
+  }
+
   async function sync(key: string): Promise<void> {
     const [ns, name] = splitKey(key);
     const cached = sets.get(ns, name);
@@ -109,7 +132,7 @@ function start(ctx: ControllerContext): void {
     if (selector === null) return;
     // Orphans are adopted only when their names make them members of this set.
     const candidates = pods.list(ns).filter((p) => (controllerOf(p) ? true : isMemberOf(set, p)));
-    const claimed = await claimPods(
+    const owned = await claimPods(
       {
         kind,
         owner: cached,
@@ -119,6 +142,7 @@ function start(ctx: ControllerContext): void {
       },
       candidates,
     );
+    const claimed = await releaseNonMembers(set, owned);
     const history = ownedRevisions(revisions, set);
     const { current, update, collisionCount } = await statefulSetRevisions(
       ctx.client,

@@ -342,6 +342,28 @@ describe('statefulset controller', () => {
     const updated = (await eventsFor(env.client, ns, 'adopt')).map((e) => e.message);
     assert.ok(updated.includes('update Pod adopt-0 in StatefulSet adopt successful'));
 
+    // A pod it controls under a name that is not one of its members is released.
+    await env.client.create(PODS, ns, {
+      ...orphan('renamed'),
+      metadata: {
+        name: 'renamed',
+        labels: { app: 'adopt' },
+        ownerReferences: [
+          {
+            apiVersion: 'apps/v1',
+            kind: 'StatefulSet',
+            name: 'adopt',
+            uid: set.metadata.uid ?? '',
+            controller: true,
+          },
+        ],
+      },
+    });
+    await eventually(async () => {
+      const p = await pod(ns, 'renamed');
+      return (p.metadata.ownerReferences ?? []).length === 0 ? p : false;
+    }, 'renamed released');
+
     await env.client.patch(PODS, ns, 'adopt-0', 'merge', { metadata: { labels: { app: 'gone' } } });
     await eventually(async () => {
       const p = await pod(ns, 'adopt-0');
