@@ -13,6 +13,7 @@ import { nodeLifecycleController } from './nodelifecycle/index.js';
 import { replicaSetController, replicationControllerController } from './replicaset/index.js';
 import { deploymentController } from './deployment/index.js';
 import { daemonSetController } from './daemonset/index.js';
+import { statefulSetController } from './statefulset/index.js';
 import { endpointsController } from './endpoints/index.js';
 import {
   endpointSliceController,
@@ -67,6 +68,7 @@ export function builtinControllers(o: BuiltinControllerOptions = {}): Controller
     replicationControllerController,
     deploymentController,
     daemonSetController,
+    statefulSetController,
     horizontalPodAutoscalerController(o.horizontalPodAutoscaler),
     endpointsController,
     endpointSliceController,

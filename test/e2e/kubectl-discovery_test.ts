@@ -107,6 +107,7 @@ describe('kubectl discovery and identity', { concurrency: true }, () => {
           ['daemonsets', 'ds', 'apps/v1', 'true', 'DaemonSet'],
           ['deployments', 'deploy', 'apps/v1', 'true', 'Deployment'],
           ['replicasets', 'rs', 'apps/v1', 'true', 'ReplicaSet'],
+          ['statefulsets', 'sts', 'apps/v1', 'true', 'StatefulSet'],
           ['selfsubjectreviews', '', 'authentication.k8s.io/v1', 'false', 'SelfSubjectReview'],
           [
             'selfsubjectaccessreviews',
@@ -143,6 +144,7 @@ describe('kubectl discovery and identity', { concurrency: true }, () => {
             'daemonsets            ds           apps/v1      true         DaemonSet',
             'deployments           deploy       apps/v1      true         Deployment',
             'replicasets           rs           apps/v1      true         ReplicaSet',
+            'statefulsets          sts          apps/v1      true         StatefulSet',
             '',
           ].join('\n'),
         );

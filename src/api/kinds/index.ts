@@ -26,6 +26,7 @@ import { reviewResources } from './reviews.js';
 import { secretResource } from './secret.js';
 import { serviceResource } from './service.js';
 import { serviceAccountResource } from './serviceaccount.js';
+import { statefulSetResource } from './statefulset.js';
 
 /** Pods and the controllers that own them (with status and, but for pods, scale). */
 /** What a pod's spec names that its node may read (secrets, config maps, claims). */
@@ -37,6 +38,7 @@ export const workloadResources: readonly ResourceDef[] = [
   daemonSetResource,
   deploymentResource,
   replicaSetResource,
+  statefulSetResource,
 ];
 
 /** The other stored kinds. */

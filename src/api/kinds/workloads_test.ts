@@ -53,6 +53,16 @@ void test('the workload kinds are described as kube-apiserver discovery lists th
         ['all'],
         true,
       ],
+      [
+        'apps/v1',
+        'StatefulSet',
+        'StatefulSetList',
+        'statefulsets',
+        'statefulset',
+        ['sts'],
+        ['all'],
+        true,
+      ],
     ],
   );
   for (const d of workloadResources) {
@@ -90,7 +100,7 @@ void test('subresources: pods stream and bind; the controllers scale through aut
     version: 'v1',
     kind: 'Eviction',
   });
-  for (const plural of ['deployments', 'replicasets', 'replicationcontrollers']) {
+  for (const plural of ['deployments', 'replicasets', 'replicationcontrollers', 'statefulsets']) {
     const subs = byPlural(plural).subresources ?? [];
     assert.deepEqual(
       subs.map((s) => s.name),

@@ -13,7 +13,9 @@ export type TypeExpr =
   | { t: 'union'; of: TypeExpr[] }
   | { t: 'array'; of: TypeExpr }
   | { t: 'map'; of: TypeExpr }
-  | { t: 'ref'; ident: string };
+  | { t: 'ref'; ident: string }
+  /** A kind written out inline (an array of PersistentVolumeClaims): the kind of its `spec`. */
+  | { t: 'embedded'; specIdent: string };
 
 export interface DtsProperty {
   name: string;
@@ -148,6 +150,10 @@ export function parseType(src: string): TypeExpr {
   if (map?.[1]) return { t: 'map', of: parseType(map[1]) };
   if (s.startsWith('(') && s.endsWith(')')) return parseType(s.slice(1, -1));
   if (/^I\w+$/.test(s)) return { t: 'ref', ident: s };
+  // The generator writes a kind embedded in another kind's spec inline, apiVersion and kind
+  // optional; it is the kind whose Spec it holds (StatefulSetSpec.volumeClaimTemplates).
+  const spec = /^\{[\s\S]*"apiVersion"\?: string;[\s\S]*"spec"\?: (I\w+Spec);[\s\S]*\}$/.exec(s);
+  if (spec?.[1]) return { t: 'embedded', specIdent: spec[1] };
   throw new Error(`unsupported type expression: ${s}`);
 }
 

@@ -88,3 +88,21 @@ void test('rejects shapes it does not understand', () => {
   assert.throws(() => parseType('Record<string, number>'), /unsupported type expression/);
   assert.throws(() => parseDts('export const x = 1;'), /no exported definition alias/);
 });
+
+void test('a kind written out inline is the kind whose spec it holds', () => {
+  const inline = `{
+        /**
+         * APIVersion defines the versioned schema.
+         */
+        "apiVersion"?: string;
+        "kind"?: string;
+        "metadata"?: IIoK8sApimachineryPkgApisMetaV1ObjectMeta;
+        "spec"?: IIoK8sApiCoreV1PersistentVolumeClaimSpec;
+        "status"?: IIoK8sApiCoreV1PersistentVolumeClaimStatus;
+    }`;
+  assert.deepEqual(parseType(`Array<${inline}>`), {
+    t: 'array',
+    of: { t: 'embedded', specIdent: 'IIoK8sApiCoreV1PersistentVolumeClaimSpec' },
+  });
+  assert.throws(() => parseType('{ "a"?: string; }'), /unsupported type expression/);
+});

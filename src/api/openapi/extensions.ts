@@ -39,6 +39,12 @@ export const FIELD_EXTENSIONS: Readonly<Record<string, Readonly<Record<string, F
   'io.k8s.api.apps.v1.ReplicaSetStatus': {
     conditions: { patch: 'merge', key: 'type', list: 'map', keys: ['type'] },
   },
+  'io.k8s.api.apps.v1.StatefulSetSpec': {
+    volumeClaimTemplates: { list: 'atomic' },
+  },
+  'io.k8s.api.apps.v1.StatefulSetStatus': {
+    conditions: { patch: 'merge', key: 'type', list: 'map', keys: ['type'] },
+  },
   'io.k8s.api.autoscaling.v2.HPAScalingRules': {
     policies: { list: 'atomic' },
   },

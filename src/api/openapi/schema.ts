@@ -112,6 +112,11 @@ function typeSchema(t: TypeExpr, loaded: LoadedModel): Schema {
       if (!target) throw new Error(`${loaded.def}: unresolved ${t.ident}`);
       return { $ref: DEFINITIONS_PREFIX + target };
     }
+    case 'embedded': {
+      const target = loaded.refs.get(t.specIdent.replace(/Spec$/, ''));
+      if (!target) throw new Error(`${loaded.def}: unresolved ${t.specIdent}`);
+      return { $ref: DEFINITIONS_PREFIX + target };
+    }
   }
 }
 

@@ -103,15 +103,22 @@ export function loadModels(
     if (model.ident !== identOf(def))
       throw new Error(`${file} declares ${model.ident}, expected ${identOf(def)}`);
     const refs = new Map<string, string>();
+    const defOfImport = (ident: string): string => {
+      const spec = model.imports.get(ident);
+      if (spec === undefined) throw new Error(`${def}: ${ident} is not imported`);
+      const target = spec.startsWith('@kubernetes-models/apimachinery/')
+        ? join(dirs.apimachinery, spec.slice('@kubernetes-models/apimachinery/'.length))
+        : resolve(dirname(file), spec);
+      return defOf(`${target.replace(/\.js$/, '')}.d.ts`, dirs);
+    };
     const visit = (t: TypeExpr): void => {
       if (t.t === 'ref') {
-        const spec = model.imports.get(t.ident);
-        if (spec === undefined) throw new Error(`${def}: ${t.ident} is not imported`);
-        const target = spec.startsWith('@kubernetes-models/apimachinery/')
-          ? join(dirs.apimachinery, spec.slice('@kubernetes-models/apimachinery/'.length))
-          : resolve(dirname(file), spec);
-        const refDef = defOf(`${target.replace(/\.js$/, '')}.d.ts`, dirs);
+        const refDef = defOfImport(t.ident);
         refs.set(t.ident, refDef);
+        queue.push(refDef);
+      } else if (t.t === 'embedded') {
+        const refDef = defOfImport(t.specIdent).replace(/Spec$/, '');
+        refs.set(t.specIdent.replace(/Spec$/, ''), refDef);
         queue.push(refDef);
       } else if (t.t === 'union') t.of.forEach(visit);
       else if (t.t === 'array' || t.t === 'map') visit(t.of);
