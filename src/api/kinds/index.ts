@@ -25,10 +25,26 @@ import { reviewResources } from './reviews.js';
 import { secretResource } from './secret.js';
 import { serviceResource } from './service.js';
 import { serviceAccountResource } from './serviceaccount.js';
+import {
+  persistentVolumeClaimResource,
+  persistentVolumeResource,
+  storageClassResource,
+} from './storage/index.js';
 
 /** Pods and the controllers that own them (with status and, but for pods, scale). */
 /** What a pod's spec names that its node may read (secrets, config maps, claims). */
 export { podClaimNames, podConfigMapNames, podSecretNames, pvSecretRefs } from './podspec/index.js';
+
+/** What the storage binder, admission and agent share about claims, volumes and classes. */
+export {
+  BETA_STORAGE_CLASS_ANNOTATION,
+  LOCAL_PATH_PROVISIONER,
+  LOCAL_PATH_STORAGE_CLASS,
+  claimClass,
+  isDefaultClass,
+  persistentVolumeClass,
+  quantityBytes,
+} from './storage/index.js';
 
 export const workloadResources: readonly ResourceDef[] = [
   podResource,
@@ -56,6 +72,9 @@ export const otherResources: readonly ResourceDef[] = [
   controllerRevisionResource,
   ...rbacResources,
   certificateSigningRequestResource,
+  persistentVolumeResource,
+  persistentVolumeClaimResource,
+  storageClassResource,
   // Older versions last: each group's first definition of a resource is its preferred one.
   ...legacyIngressResources(ingressResource),
 ];
