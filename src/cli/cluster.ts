@@ -258,6 +258,9 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
           serviceAccountKey: pki.serviceAccount.privateKey,
           legacyServiceAccountTokenSecrets: o.legacyServiceAccountTokenSecrets ?? false,
           signingCa: pki.ca,
+          ...(o.node
+            ? { localPath: { nodeName: o.node.name, directory: join(paths.dir, 'storage') } }
+            : {}),
         }),
         scheduler,
       ],

@@ -20,6 +20,12 @@ import {
 } from './endpointslice/index.js';
 import { createLoadBalancerController, type LoadBalancerOptions } from './loadbalancer/index.js';
 import { clusterRoleAggregationController } from './clusterrole-aggregation/index.js';
+import {
+  persistentVolumeBinder,
+  pvcProtectionController,
+  pvProtectionController,
+  type LocalPathOptions,
+} from './persistentvolume/index.js';
 
 export type { Controller, ControllerContext, InformerFactory } from './types.js';
 export { startControllerManager } from './manager.js';
@@ -37,6 +43,8 @@ export interface BuiltinControllerOptions {
   legacyServiceAccountTokenSecrets?: boolean;
   /** The cluster CA with its key: approved CSRs for the built-in signers are signed by it. */
   signingCa?: CertificateAuthority;
+  /** The node whose data directory the built-in local-path provisioner puts volumes in. */
+  localPath?: LocalPathOptions;
 }
 
 export function builtinControllers(o: BuiltinControllerOptions = {}): Controller[] {
@@ -65,6 +73,9 @@ export function builtinControllers(o: BuiltinControllerOptions = {}): Controller
     endpointSliceController,
     endpointSliceMirroringController,
     clusterRoleAggregationController,
+    persistentVolumeBinder({ ...(o.localPath ? { localPath: o.localPath } : {}) }),
+    pvcProtectionController,
+    pvProtectionController,
     ...(o.loadBalancer === false ? [] : [createLoadBalancerController(o.loadBalancer ?? {})]),
   ];
 }

@@ -1,0 +1,249 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resources } from '../../client/index.js';
+import {
+  startControllers,
+  eventually,
+  type ControllerTestEnv,
+} from '../../../test/support/controllers.js';
+import { createNamespace, eventsFor } from '../../../test/support/controllers-replicaset.js';
+import {
+  persistentVolumeBinder,
+  pvcProtectionController,
+  pvProtectionController,
+} from './index.js';
+import { persistentVolumeClaims as PVC, persistentVolumes as PV } from './types.js';
+import type { Claim, Volume } from './types.js';
+
+const staticVolume = (name: string, size: string, extra: Partial<Volume['spec']> = {}): Volume => ({
+  apiVersion: 'v1',
+  kind: 'PersistentVolume',
+  metadata: { name },
+  spec: {
+    accessModes: ['ReadWriteOnce'],
+    capacity: { storage: size },
+    hostPath: { path: `/tmp/${name}` },
+    storageClassName: '',
+    ...extra,
+  },
+});
+
+const claimBody = (name: string, size: string, spec: Partial<Claim['spec']> = {}): Claim => ({
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: { name },
+  spec: {
+    accessModes: ['ReadWriteOnce'],
+    resources: { requests: { storage: size } },
+    ...spec,
+  },
+});
+
+describe('persistentvolume controllers', () => {
+  let env: ControllerTestEnv;
+  let dir: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'skiff-local-path-'));
+    env = await startControllers([
+      persistentVolumeBinder({ localPath: { nodeName: 'node-1', directory: dir } }),
+      pvcProtectionController,
+      pvProtectionController,
+    ]);
+  });
+  after(async () => {
+    await env.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const claimIn = (ns: string, name: string) => env.client.get<Claim>(PVC, ns, name);
+  const volumeNamed = (name: string) => env.client.get<Volume>(PV, '', name);
+
+  it('binds a claim of class "" to the smallest static volume that fits, both ways', async () => {
+    const ns = await createNamespace(env.client, 'static');
+    await env.client.create(PV, '', staticVolume('big', '5Gi'));
+    await env.client.create(PV, '', staticVolume('small', '1Gi'));
+    await env.client.create(PV, '', staticVolume('tiny', '100Mi'));
+    await eventually(
+      async () => (await volumeNamed('small')).status?.phase === 'Available',
+      'volumes Available',
+    );
+    await env.client.create(PVC, ns, claimBody('data', '500Mi', { storageClassName: '' }));
+    const claim = await eventually(async () => {
+      const c = await claimIn(ns, 'data');
+      return c.status?.phase === 'Bound' ? c : undefined;
+    }, 'claim Bound');
+    assert.equal(claim.spec?.volumeName, 'small');
+    assert.deepEqual(claim.status?.capacity, { storage: '1Gi' });
+    assert.deepEqual(claim.status?.accessModes, ['ReadWriteOnce']);
+    assert.equal(claim.metadata.annotations?.['pv.kubernetes.io/bind-completed'], 'yes');
+    assert.equal(claim.metadata.annotations?.['pv.kubernetes.io/bound-by-controller'], 'yes');
+    assert.deepEqual(claim.metadata.finalizers, ['kubernetes.io/pvc-protection']);
+    const pv = await eventually(async () => {
+      const v = await volumeNamed('small');
+      return v.status?.phase === 'Bound' ? v : undefined;
+    }, 'volume Bound');
+    assert.equal(pv.spec?.claimRef?.name, 'data');
+    assert.equal(pv.spec?.claimRef?.namespace, ns);
+    assert.equal(pv.spec?.claimRef?.uid, claim.metadata.uid);
+    assert.equal(pv.metadata.annotations?.['pv.kubernetes.io/bound-by-controller'], 'yes');
+    assert.equal((await volumeNamed('big')).status?.phase, 'Available');
+
+    // Retain: the claim goes, the volume stays Released with its claimRef.
+    await env.client.delete(PVC, ns, 'data');
+    await eventually(
+      async () => (await volumeNamed('small')).status?.phase === 'Released',
+      'volume Released',
+    );
+    assert.equal((await volumeNamed('small')).spec?.claimRef?.name, 'data');
+  });
+
+  it('binds a claim pre-bound to a volume by volumeName, and says why one that does not fit waits', async () => {
+    const ns = await createNamespace(env.client, 'prebound');
+    await env.client.create(PV, '', staticVolume('chosen', '2Gi'));
+    await env.client.create(
+      PVC,
+      ns,
+      claimBody('mine', '1Gi', { storageClassName: '', volumeName: 'chosen' }),
+    );
+    await eventually(
+      async () => (await claimIn(ns, 'mine')).status?.phase === 'Bound',
+      'pre-bound claim Bound',
+    );
+    const pv = await volumeNamed('chosen');
+    assert.equal(pv.spec?.claimRef?.name, 'mine');
+    // Bound by the user's volumeName: the claim carries no bound-by-controller annotation.
+    const c = await claimIn(ns, 'mine');
+    assert.equal(c.metadata.annotations?.['pv.kubernetes.io/bound-by-controller'], undefined);
+
+    await env.client.create(PV, '', staticVolume('narrow', '1Gi'));
+    await env.client.create(
+      PVC,
+      ns,
+      claimBody('wide', '3Gi', { storageClassName: '', volumeName: 'narrow' }),
+    );
+    const events = await eventually(async () => {
+      const e = await eventsFor(env.client, ns, 'wide');
+      return e.some((x) => x.reason === 'VolumeMismatch') ? e : undefined;
+    }, 'VolumeMismatch event');
+    assert.ok(
+      events.some(
+        (e) => e.message === 'Cannot bind to requested volume "narrow": requested PV is too small',
+      ),
+    );
+    assert.equal((await claimIn(ns, 'wide')).status?.phase, 'Pending');
+  });
+
+  it('says a claim without class and without volume waits', async () => {
+    const ns = await createNamespace(env.client, 'waiting');
+    await env.client.create(PVC, ns, claimBody('lonely', '50Gi', { storageClassName: '' }));
+    await eventually(async () => {
+      const e = await eventsFor(env.client, ns, 'lonely');
+      return e.some(
+        (x) =>
+          x.reason === 'FailedBinding' &&
+          x.message ===
+            'no persistent volumes available for this claim and no storage class is set',
+      );
+    }, 'FailedBinding event');
+    assert.equal((await claimIn(ns, 'lonely')).status?.phase, 'Pending');
+  });
+
+  it('provisions a local-path volume for a claim of the default class, and deletes it with the claim', async () => {
+    const ns = await createNamespace(env.client, 'dynamic');
+    await env.client.create(PVC, ns, claimBody('dyn', '1Gi'));
+    const claim = await eventually(async () => {
+      const c = await claimIn(ns, 'dyn');
+      return c.status?.phase === 'Bound' ? c : undefined;
+    }, 'provisioned claim Bound');
+    assert.equal(claim.spec?.storageClassName, 'local-path');
+    assert.equal(claim.spec?.volumeName, `pvc-${claim.metadata.uid ?? ''}`);
+    assert.equal(
+      claim.metadata.annotations?.['volume.kubernetes.io/storage-provisioner'],
+      'skiff.dev/local-path',
+    );
+    const pv = await volumeNamed(claim.spec?.volumeName ?? '');
+    assert.equal(pv.spec?.persistentVolumeReclaimPolicy, 'Delete');
+    assert.equal(pv.spec?.storageClassName, 'local-path');
+    assert.equal(
+      pv.metadata.annotations?.['pv.kubernetes.io/provisioned-by'],
+      'skiff.dev/local-path',
+    );
+    assert.deepEqual(pv.metadata.finalizers, ['kubernetes.io/pv-protection']);
+    const path = pv.spec?.hostPath?.path ?? '';
+    assert.equal(path, join(dir, `${pv.metadata.name ?? ''}_${ns}_dyn`));
+    assert.ok(existsSync(path));
+    const events = await eventsFor(env.client, ns, 'dyn');
+    assert.ok(
+      events.some(
+        (e) =>
+          e.reason === 'ProvisioningSucceeded' &&
+          e.message ===
+            `Successfully provisioned volume ${pv.metadata.name ?? ''} using skiff.dev/local-path`,
+      ),
+      JSON.stringify(events),
+    );
+
+    await env.client.delete(PVC, ns, 'dyn');
+    await eventually(async () => {
+      try {
+        await volumeNamed(pv.metadata.name ?? '');
+        return false;
+      } catch {
+        return true;
+      }
+    }, 'provisioned volume deleted');
+    assert.ok(!existsSync(path));
+  });
+
+  it('keeps a claim a scheduled pod uses until the pod is gone', async () => {
+    const ns = await createNamespace(env.client, 'protect');
+    await env.client.create(PV, '', staticVolume('held', '1Gi'));
+    await env.client.create(
+      PVC,
+      ns,
+      claimBody('used', '1Gi', { storageClassName: '', volumeName: 'held' }),
+    );
+    await env.client.create(resources.pods, ns, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'user' },
+      spec: {
+        nodeName: 'node-1',
+        containers: [{ name: 'c', image: 'busybox' }],
+        volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'used' } }],
+      },
+    });
+    await eventually(async () => (await claimIn(ns, 'used')).status?.phase === 'Bound', 'bound');
+    await env.client.delete(PVC, ns, 'used');
+    const terminating = await claimIn(ns, 'used');
+    assert.ok(terminating.metadata.deletionTimestamp);
+    assert.deepEqual(terminating.metadata.finalizers, ['kubernetes.io/pvc-protection']);
+    await env.client.delete(resources.pods, ns, 'user', { gracePeriodSeconds: 0 });
+    await eventually(async () => {
+      try {
+        await claimIn(ns, 'used');
+        return false;
+      } catch {
+        return true;
+      }
+    }, 'claim gone once its pod is');
+    // Its volume, Retain, is Released and no longer protected from deletion.
+    await eventually(
+      async () => (await volumeNamed('held')).status?.phase === 'Released',
+      'Released',
+    );
+    await env.client.delete(PV, '', 'held');
+    await eventually(async () => {
+      try {
+        await volumeNamed('held');
+        return false;
+      } catch {
+        return true;
+      }
+    }, 'released volume deleted');
+  });
+});
