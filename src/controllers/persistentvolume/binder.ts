@@ -87,6 +87,10 @@ function start(ctx: ControllerContext, o: BinderOptions): void {
 
   const claimKey = (c: KubeObject): string => `claim:${keyOf(c)}`;
   const volumeKey = (v: KubeObject): string => `volume:${v.metadata.name ?? ''}`;
+  const enqueueAll = (): void => {
+    for (const c of claims.list()) queue.add(claimKey(c));
+    for (const v of volumes.list()) queue.add(volumeKey(v));
+  };
   claims.on({
     add: (c) => queue.add(claimKey(c)),
     update: (_old, c) => queue.add(claimKey(c)),
@@ -108,10 +112,6 @@ function start(ctx: ControllerContext, o: BinderOptions): void {
   });
   // A new class may let pending claims be provisioned.
   classes.on({ add: () => enqueueAll(), update: () => undefined, delete: () => undefined });
-  const enqueueAll = (): void => {
-    for (const c of claims.list()) queue.add(claimKey(c));
-    for (const v of volumes.list()) queue.add(volumeKey(v));
-  };
 
   // ---- writes (each remembered until the informer catches up) ----
 
