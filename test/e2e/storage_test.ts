@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { ensureTestImages, IMAGES } from '../images/index.js';
 import {
   AGE,
+  E2E_NODE,
   VERSIONS,
   esc,
   hasKubectl,
@@ -320,7 +321,7 @@ describe('storage', { skip }, () => {
     await until('claim held gone', () => gone(['pvc', 'held']));
   });
 
-  test('a pod whose claim is not bound waits, as kube-scheduler says', async () => {
+  test('pods whose claim is not bound wait, as kube-scheduler and the kubelet say, then run', async () => {
     ok(
       await kubectl(
         ['create', '-f', '-'],
@@ -344,7 +345,53 @@ describe('storage', { skip }, () => {
       events,
       /FailedBinding\s+.*no persistent volumes available for this claim and no storage class is set/,
     );
-    ok(await kubectl(['delete', 'pod', 'waiter']));
+    // A pod put on the node by name skips the scheduler: the node waits for the claim.
+    const direct = podYaml('direct', 'nowhere', 'true').replace(
+      'spec:\n',
+      `spec:\n  nodeName: ${E2E_NODE}\n`,
+    );
+    ok(await kubectl(['create', '-f', '-'], direct));
+    const mount = await until('FailedMount', async () => {
+      const m = await jsonpath(
+        ['get', 'events', '--field-selector', 'involvedObject.name=direct,reason=FailedMount'],
+        '{.items[0].message}',
+      );
+      return m || undefined;
+    });
+    assert.equal(
+      mount,
+      'Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[], failed to process volumes=[data]: error processing PVC default/nowhere: PVC is not bound',
+    );
+    assert.equal(
+      parseTable(ok(await kubectl(['get', 'pod', 'direct'])))[0]?.['STATUS'],
+      'ContainerCreating',
+    );
+
+    // A volume that fits appears: the claim binds, and both pods run.
+    const pvYaml = [
+      'apiVersion: v1',
+      'kind: PersistentVolume',
+      'metadata:',
+      '  name: late',
+      'spec:',
+      '  capacity:',
+      '    storage: 100Gi',
+      '  accessModes: [ReadWriteOnce]',
+      '  hostPath:',
+      `    path: ${join(c.dataDir, 'late')}`,
+      '    type: DirectoryOrCreate',
+    ].join('\n');
+    ok(await kubectl(['create', '-f', '-'], pvYaml));
+    for (const pod of ['direct', 'waiter'])
+      await until(`${pod} Succeeded`, async () =>
+        (await phaseOf('pod', pod)) === 'Succeeded' ? true : undefined,
+      );
+    const describePv = ok(await kubectl(['describe', 'pv', 'late']));
+    assert.match(describePv, /^Status:\s+Bound$/m);
+    assert.match(describePv, /^Claim:\s+default\/nowhere$/m);
+    assert.match(describePv, /^\s+Type:\s+HostPath \(bare host directory volume\)$/m);
+    ok(await kubectl(['delete', 'pod', 'waiter', 'direct']));
     ok(await kubectl(['delete', 'pvc', 'nowhere']));
+    ok(await kubectl(['delete', 'pv', 'late']));
   });
 });
