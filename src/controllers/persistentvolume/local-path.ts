@@ -3,7 +3,7 @@
 // local-path provisioner names them), served as a hostPath volume with node affinity to
 // that node, and removed when its volume is deleted.
 
-import { mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { LOCAL_PATH_PROVISIONER } from '../../api/kinds/index.js';
 import type { Claim, StorageClass, Volume } from './types.js';
@@ -27,7 +27,8 @@ export function provisionLocalPath(o: LocalPathOptions, claim: Claim, cls: Stora
   const name = claim.metadata.name ?? '';
   const path = join(resolve(o.directory), `${volumeNameFor(claim)}_${ns}_${name}`);
   // Written by any container user, as k3s's provisioner leaves them.
-  mkdirSync(path, { recursive: true, mode: 0o777 });
+  mkdirSync(path, { recursive: true });
+  chmodSync(path, 0o777);
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolume',

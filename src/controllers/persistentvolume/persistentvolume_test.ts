@@ -1,6 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resources } from '../../client/index.js';
@@ -175,7 +175,8 @@ describe('persistentvolume controllers', () => {
     assert.deepEqual(pv.metadata.finalizers, ['kubernetes.io/pv-protection']);
     const path = pv.spec?.hostPath?.path ?? '';
     assert.equal(path, join(dir, `${pv.metadata.name ?? ''}_${ns}_dyn`));
-    assert.ok(existsSync(path));
+    // Writable by any container user, whatever the umask.
+    assert.equal(statSync(path).mode & 0o777, 0o777);
     const events = await eventsFor(env.client, ns, 'dyn');
     assert.ok(
       events.some(
