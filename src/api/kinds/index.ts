@@ -41,6 +41,7 @@ export {
   LOCAL_PATH_PROVISIONER,
   LOCAL_PATH_STORAGE_CLASS,
   claimClass,
+  defaultStorageClass,
   isDefaultClass,
   persistentVolumeClass,
   quantityBytes,

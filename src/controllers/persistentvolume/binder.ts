@@ -6,7 +6,12 @@
 // keeps them; Delete removes the volume, and the directory of a provisioned one).
 
 import type { KubeObject } from '../../api/types.js';
-import { LOCAL_PATH_PROVISIONER, claimClass } from '../../api/kinds/index.js';
+import {
+  BETA_STORAGE_CLASS_ANNOTATION,
+  LOCAL_PATH_PROVISIONER,
+  claimClass,
+  defaultStorageClass,
+} from '../../api/kinds/index.js';
 import {
   createWorkQueue,
   isAlreadyExists,
@@ -111,7 +116,7 @@ function start(ctx: ControllerContext, o: BinderOptions): void {
     },
   });
   // A new class may let pending claims be provisioned.
-  classes.on({ add: () => enqueueAll(), update: () => undefined, delete: () => undefined });
+  classes.on({ add: () => enqueueAll(), update: () => enqueueAll(), delete: () => undefined });
 
   // ---- writes (each remembered until the informer catches up) ----
 
@@ -217,6 +222,7 @@ function start(ctx: ControllerContext, o: BinderOptions): void {
     if (!volumeName) {
       const found = findBestMatch(allVolumes(), c);
       if (found) return bind(found, c);
+      if (await assignDefaultClass(c)) return;
       await setClaimPhase(c, 'Pending');
       return provisionOrWait(c);
     }
@@ -287,6 +293,25 @@ function start(ctx: ControllerContext, o: BinderOptions): void {
         'Two claims are bound to the same volume, this one is bound incorrectly',
       );
     await setClaimPhase(c, 'Lost');
+  }
+
+  /**
+   * assignDefaultStorageClass (retroactive default class): a claim that names no class, made
+   * before any class was default, gets the default class once there is one.
+   */
+  async function assignDefaultClass(c: Claim): Promise<boolean> {
+    const cls = c.spec?.storageClassName;
+    if (
+      (cls !== undefined && cls !== null) ||
+      c.metadata.annotations?.[BETA_STORAGE_CLASS_ANNOTATION] !== undefined
+    )
+      return false;
+    const found = defaultStorageClass(classes.list());
+    if (!found?.metadata.name) return false;
+    const next: Claim = structuredClone(c);
+    next.spec = { ...(next.spec ?? {}), storageClassName: found.metadata.name };
+    await writeClaim(next);
+    return true;
   }
 
   /** provisionClaim: a class with a built-in provisioner gets a volume made; others wait. */

@@ -247,4 +247,74 @@ describe('persistentvolume controllers', () => {
       }
     }, 'released volume deleted');
   });
+
+  it('gives a claim made while no class was default the default class once there is one', async () => {
+    const ns = await createNamespace(env.client, 'retro');
+    const classes = {
+      group: 'storage.k8s.io',
+      version: 'v1',
+      plural: 'storageclasses',
+      namespaced: false,
+    };
+    const setDefault = async (value: string): Promise<void> => {
+      const sc = await env.client.get(classes, '', 'local-path');
+      sc.metadata.annotations = { 'storageclass.kubernetes.io/is-default-class': value };
+      await env.client.update(classes, sc);
+    };
+    await setDefault('false');
+    try {
+      // Bigger than any free volume of class "" (which a claim of no class would bind).
+      await env.client.create(PVC, ns, claimBody('early', '20Gi'));
+      assert.equal((await claimIn(ns, 'early')).spec?.storageClassName, undefined);
+      await setDefault('true');
+      const c = await eventually(async () => {
+        const got = await claimIn(ns, 'early');
+        return got.status?.phase === 'Bound' ? got : undefined;
+      }, 'claim given the default class and bound');
+      assert.equal(c.spec?.storageClassName, 'local-path');
+    } finally {
+      await setDefault('true');
+    }
+  });
+
+  it('gives a new claim the newest default class (DefaultStorageClass admission)', async () => {
+    const ns = await createNamespace(env.client, 'admission');
+    const classes = {
+      group: 'storage.k8s.io',
+      version: 'v1',
+      plural: 'storageclasses',
+      namespaced: false,
+    };
+    await env.client.create(classes, '', {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: {
+        name: 'newer',
+        annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+      },
+      provisioner: 'example.com/none',
+    });
+    try {
+      const c = await env.client.create<Claim>(PVC, ns, claimBody('picked', '1Gi'));
+      assert.equal(c.spec?.storageClassName, 'newer');
+      const named = await env.client.create<Claim>(
+        PVC,
+        ns,
+        claimBody('named', '1Gi', { storageClassName: '' }),
+      );
+      assert.equal(named.spec?.storageClassName, '');
+      // A class of another provisioner: the claim waits for it, in kube's words.
+      await eventually(async () => {
+        const e = await eventsFor(env.client, ns, 'picked');
+        return e.some(
+          (x) =>
+            x.reason === 'ExternalProvisioning' &&
+            x.message ===
+              "Waiting for a volume to be created either by the external provisioner 'example.com/none' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.",
+        );
+      }, 'ExternalProvisioning event');
+    } finally {
+      await env.client.delete(classes, '', 'newer');
+    }
+  });
 });

@@ -83,6 +83,17 @@ export const isDefaultClass = (sc: KubeObject): boolean =>
   sc.metadata.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true' ||
   sc.metadata.annotations?.[BETA_DEFAULT_CLASS_ANNOTATION] === 'true';
 
+/** GetDefaultClass: the newest default class, the first by name among equally new ones. */
+export function defaultStorageClass(classes: readonly KubeObject[]): KubeObject | undefined {
+  const created = (c: KubeObject): number => Date.parse(c.metadata.creationTimestamp ?? '') || 0;
+  return classes
+    .filter(isDefaultClass)
+    .sort(
+      (a, b) =>
+        created(b) - created(a) || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
+    )[0];
+}
+
 /** A short `-`/`+` listing of what differs, in place of Go's cmp.Diff. */
 export function specDiff(typeName: string, oldSpec: unknown, newSpec: unknown): string {
   const lines: string[] = [];

@@ -7,6 +7,7 @@ export { storageClassResource } from './storageclass.js';
 export {
   BETA_STORAGE_CLASS_ANNOTATION,
   DEFAULT_CLASS_ANNOTATION,
+  defaultStorageClass,
   isDefaultClass,
   quantityBytes,
 } from './common.js';

@@ -6,7 +6,7 @@
 // `storageclass.kubernetes.io/is-default-class: "true"`, the newest when several are.
 
 import type { KubeObject, ResourceDef } from '../../../api/types.js';
-import { BETA_STORAGE_CLASS_ANNOTATION, isDefaultClass } from '../../../api/kinds/index.js';
+import { BETA_STORAGE_CLASS_ANNOTATION, defaultStorageClass } from '../../../api/kinds/index.js';
 import { resourcePrefix } from '../keys.js';
 import type { HookContext, ResourceHooks } from '../types.js';
 
@@ -16,17 +16,6 @@ export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
 function addFinalizer(obj: KubeObject, finalizer: string): void {
   const list = obj.metadata.finalizers ?? [];
   if (!list.includes(finalizer)) obj.metadata.finalizers = [...list, finalizer];
-}
-
-/** GetDefaultClass: the newest default class, the first by name among equally new ones. */
-export function defaultStorageClass(classes: readonly KubeObject[]): KubeObject | undefined {
-  const created = (c: KubeObject): number => Date.parse(c.metadata.creationTimestamp ?? '') || 0;
-  return classes
-    .filter(isDefaultClass)
-    .sort(
-      (a, b) =>
-        created(b) - created(a) || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
-    )[0];
 }
 
 async function admitClaim(
