@@ -16,8 +16,6 @@ export interface LocalPathOptions {
   directory: string;
 }
 
-export { LOCAL_PATH_PROVISIONER };
-
 /** provisionClaimOperation's volume name: one per claim. */
 export const volumeNameFor = (claim: Claim): string => `pvc-${claim.metadata.uid ?? ''}`;
 

@@ -13,7 +13,7 @@ import {
   validateObjectMeta,
 } from '../../validation/common.js';
 import { AGE_COLUMN, NAME_COLUMN, age } from '../../printing.js';
-import { formatQuantity, parseQuantity } from '../../quantity.js';
+import { parseQuantity } from '../../quantity.js';
 import { deepCopy, equalIgnoringZeroValues } from '../../json.js';
 import { formatTime } from '../../time.js';
 import { asObj, asStr, column, ensureObj, specOf, statusOf } from '../kindutil.js';
@@ -255,9 +255,3 @@ export const persistentVolumeResource: ResourceDef = {
     validateUpdate: () => [],
   },
 };
-
-/** The storage capacity of a volume as its canonical quantity text ('' when it has none). */
-export function capacityText(pv: KubeObject): string {
-  const q = parseQuantity(asObj(specOf(pv).capacity)?.['storage']);
-  return q ? formatQuantity(q) : '';
-}
