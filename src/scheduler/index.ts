@@ -15,7 +15,15 @@ import {
 import type { Controller, ControllerContext } from '../controllers/index.js';
 import { insufficient, matchesNodeSelector, podRequests, untoleratedTaint } from './predicates.js';
 import { formatTime } from '../api/time.js';
-import { CLAIMS, VOLUMES, VOLUME_NODE_CONFLICT, podVolumes, volumesFit } from './volumes.js';
+import {
+  CLAIMS,
+  SELECTED_NODE,
+  STORAGE_CLASSES,
+  VOLUMES,
+  VOLUME_NODE_CONFLICT,
+  podVolumes,
+  volumesFit,
+} from './volumes.js';
 
 export const SCHEDULER_NAME = 'default-scheduler';
 
@@ -53,6 +61,7 @@ export const scheduler: Controller = {
     const nodes = ctx.informers.for(resources.nodes);
     const claims = ctx.informers.for(CLAIMS);
     const volumes = ctx.informers.for(VOLUMES);
+    const classes = ctx.informers.for(STORAGE_CLASSES);
     const recorder = ctx.recorder(SCHEDULER_NAME);
     const queue = createWorkQueue({ baseDelayMs: 100, maxDelayMs: 10_000 });
     // Pods placed but not yet seen bound in the cache: counted against their node.
@@ -85,7 +94,9 @@ export const scheduler: Controller = {
       const onNode = (n: string): KubeObject[] =>
         running.filter((p) => spec(p)['nodeName'] === n || assumed.get(keyOf(p)) === n);
       const fits: { node: KubeObject; load: number }[] = [];
-      const vols = podVolumes(pod, claims, volumes);
+      const vols = podVolumes(pod, claims, volumes, classes);
+      // Its claims are being bound on the node chosen before; their update brings it back.
+      if ('waiting' in vols) return;
       const preFilter = 'unresolvable' in vols ? vols.unresolvable : undefined;
       for (const node of preFilter ? [] : all) {
         const nodeName = node.metadata.name ?? '';
@@ -162,6 +173,15 @@ export const scheduler: Controller = {
           a.load - b.load || (a.node.metadata.name ?? '').localeCompare(b.node.metadata.name ?? ''),
       );
       const target = fits[0]?.node.metadata.name ?? '';
+      // Claims of WaitForFirstConsumer classes are bound for the chosen node first (the
+      // binder provisions there); the pod is bound once they are (VolumeBinding's PreBind).
+      if ('delayed' in vols && vols.delayed.length) {
+        for (const claim of vols.delayed)
+          await ctx.client.patch(CLAIMS, ns, claim.metadata.name ?? '', 'merge', {
+            metadata: { annotations: { [SELECTED_NODE]: target } },
+          });
+        return;
+      }
       assumed.set(key, target);
       try {
         await ctx.client.createSubresource(resources.pods, ns, name, 'binding', {

@@ -189,6 +189,70 @@ describe('scheduler', () => {
     assert.equal(await nodeOf('tolerant'), 'n2');
   });
 
+  it('selects the node for a claim of a WaitForFirstConsumer class before binding its pod', async () => {
+    const claims = { group: '', version: 'v1', plural: 'persistentvolumeclaims', namespaced: true };
+    const volumes = { group: '', version: 'v1', plural: 'persistentvolumes', namespaced: false };
+    const classes = {
+      group: 'storage.k8s.io',
+      version: 'v1',
+      plural: 'storageclasses',
+      namespaced: false,
+    };
+    await env.client.create(classes, '', {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'first-consumer' },
+      provisioner: 'example.com/later',
+      volumeBindingMode: 'WaitForFirstConsumer',
+    });
+    await env.client.create(claims, 'default', {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'deferred' },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: '1Gi' } },
+        storageClassName: 'first-consumer',
+      },
+    });
+    await env.client.create(
+      resources.pods,
+      'default',
+      pod('consumer', {
+        nodeSelector: { disk: 'ssd' },
+        volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'deferred' } }],
+      }),
+    );
+    const selected = await eventually(
+      async () =>
+        (await env.client.get(claims, 'default', 'deferred')).metadata.annotations?.[
+          'volume.kubernetes.io/selected-node'
+        ],
+      'selected node on the claim',
+    );
+    assert.equal(selected, 'n1');
+    const unbound = await env.client.get(resources.pods, 'default', 'consumer');
+    assert.equal((unbound['spec'] as { nodeName?: string }).nodeName, undefined);
+    // What the provisioner would do: a volume on that node, bound to the claim.
+    await env.client.create(volumes, '', {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: 'made-on-n1' },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        capacity: { storage: '1Gi' },
+        hostPath: { path: '/tmp/made-on-n1' },
+        storageClassName: 'first-consumer',
+      },
+    });
+    const c = await env.client.get(claims, 'default', 'deferred');
+    await env.client.update(claims, {
+      ...c,
+      spec: { ...(c['spec'] as object), volumeName: 'made-on-n1' },
+    });
+    assert.equal(await nodeOf('consumer'), 'n1');
+  });
+
   it('words the no-node case as kube-scheduler does', () => {
     assert.equal(unschedulableMessage(0, new Map()), 'no nodes available to schedule pods');
   });

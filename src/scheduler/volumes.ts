@@ -21,6 +21,16 @@ export const VOLUMES: ResourceRef = {
   namespaced: false,
 };
 
+export const STORAGE_CLASSES: ResourceRef = {
+  group: 'storage.k8s.io',
+  version: 'v1',
+  plural: 'storageclasses',
+  namespaced: false,
+};
+
+/** Set on a claim of a WaitForFirstConsumer class: the node its first pod goes to. */
+export const SELECTED_NODE = 'volume.kubernetes.io/selected-node';
+
 export const VOLUME_NODE_CONFLICT = 'node(s) had volume node affinity conflict';
 
 /** The claims a pod's volumes name directly. */
@@ -30,18 +40,30 @@ const claimNames = (pod: KubeObject): string[] =>
     return typeof name === 'string' ? [name] : [];
   });
 
+/** What the volume checks decided before the nodes are filtered. */
+export type PodVolumes =
+  | { unresolvable: string }
+  /** A claim is being provisioned or bound for the node chosen before: the pod waits. */
+  | { waiting: true }
+  /** The bound volumes' node terms, and the claims to bind once a node is chosen. */
+  | { terms: unknown[][]; delayed: KubeObject[] };
+
 /**
  * PreFilter: why no node can take the pod now (a reason that is not per node), or the
- * node selector terms its bound volumes require.
+ * node selector terms its bound volumes require and the claims of WaitForFirstConsumer
+ * classes still to be bound (on the node the pod will go to).
  */
 export function podVolumes(
   pod: KubeObject,
   claims: Informer,
   volumes: Informer,
-): { unresolvable: string } | { terms: unknown[][] } {
+  classes: Informer,
+): PodVolumes {
   const ns = pod.metadata.namespace ?? '';
   const terms: unknown[][] = [];
+  const delayed: KubeObject[] = [];
   let unbound = false;
+  let waiting = false;
   for (const name of claimNames(pod)) {
     const claim = claims.get(ns, name);
     if (!claim) return { unresolvable: `persistentvolumeclaim "${name}" not found` };
@@ -51,7 +73,12 @@ export function podVolumes(
     const pv =
       typeof volumeName === 'string' && volumeName ? volumes.get('', volumeName) : undefined;
     if (!pv) {
-      unbound = true;
+      const className = ((claim['spec'] ?? {}) as Spec)['storageClassName'];
+      const cls =
+        typeof className === 'string' && className ? classes.get('', className) : undefined;
+      if (cls?.['volumeBindingMode'] !== 'WaitForFirstConsumer') unbound = true;
+      else if (claim.metadata.annotations?.[SELECTED_NODE]) waiting = true;
+      else delayed.push(claim);
       continue;
     }
     const required = (((pv['spec'] ?? {}) as Spec)['nodeAffinity'] as Spec | undefined)?.[
@@ -60,7 +87,8 @@ export function podVolumes(
     if (required?.nodeSelectorTerms) terms.push(required.nodeSelectorTerms);
   }
   if (unbound) return { unresolvable: 'pod has unbound immediate PersistentVolumeClaims' };
-  return { terms };
+  if (waiting) return { waiting: true };
+  return { terms, delayed };
 }
 
 /** Filter: whether every bound volume of the pod may be used on the node. */

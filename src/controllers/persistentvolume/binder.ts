@@ -17,6 +17,7 @@ import {
   isAlreadyExists,
   isNotFound,
   keyOf,
+  resources,
   splitKey,
   type EventRecorder,
 } from '../../client/index.js';
@@ -27,12 +28,13 @@ import {
   volumeNameFor,
   type LocalPathOptions,
 } from './local-path.js';
-import { findBestMatch, isVolumeBoundToClaim, volumeMismatch } from './matching.js';
+import { findBestMatch, isVolumeBoundToClaim, volumeFitsNode, volumeMismatch } from './matching.js';
 import {
   ANN_BETA_STORAGE_PROVISIONER,
   ANN_BIND_COMPLETED,
   ANN_BOUND_BY_CONTROLLER,
   ANN_PROVISIONED_BY,
+  ANN_SELECTED_NODE,
   ANN_STORAGE_PROVISIONER,
   persistentVolumeClaims,
   persistentVolumes,
@@ -69,6 +71,7 @@ function start(ctx: ControllerContext, o: BinderOptions): void {
   const claims = ctx.informers.for<Claim>(persistentVolumeClaims);
   const volumes = ctx.informers.for<Volume>(persistentVolumes);
   const classes = ctx.informers.for<StorageClass>(storageClasses);
+  const nodes = ctx.informers.for(resources.nodes);
   const recorder: EventRecorder = ctx.recorder(COMPONENT);
   const queue = createWorkQueue({ maxDelayMs: 10_000 });
   // What this controller last wrote, until the informers show it (kube's assume cache): a
@@ -220,7 +223,15 @@ function start(ctx: ControllerContext, o: BinderOptions): void {
   async function syncUnboundClaim(c: Claim): Promise<void> {
     const volumeName = c.spec?.volumeName ?? '';
     if (!volumeName) {
-      const found = findBestMatch(allVolumes(), c);
+      // A claim of a WaitForFirstConsumer class binds only for the node its pod goes to
+      // (the scheduler names it), to a volume usable there; before, only to one pre-bound.
+      const delayed = classes.get('', claimClass(c))?.volumeBindingMode === 'WaitForFirstConsumer';
+      const selected = c.metadata.annotations?.[ANN_SELECTED_NODE];
+      const node = selected ? nodes.get('', selected) : undefined;
+      const candidates = allVolumes().filter((v) =>
+        !delayed || isVolumeBoundToClaim(v, c) ? true : node ? volumeFitsNode(v, node) : false,
+      );
+      const found = findBestMatch(candidates, c);
       if (found) return bind(found, c);
       if (await assignDefaultClass(c)) return;
       await setClaimPhase(c, 'Pending');
@@ -336,7 +347,8 @@ function start(ctx: ControllerContext, o: BinderOptions): void {
       );
       return;
     }
-    if (cls.volumeBindingMode === 'WaitForFirstConsumer') {
+    const selected = c.metadata.annotations?.[ANN_SELECTED_NODE];
+    if (cls.volumeBindingMode === 'WaitForFirstConsumer' && !selected) {
       recorder.event(
         c,
         'Normal',
@@ -356,6 +368,15 @@ function start(ctx: ControllerContext, o: BinderOptions): void {
       return;
     }
     if (volume(volumeNameFor(c))) return;
+    if (selected && selected !== o.localPath.nodeName) {
+      recorder.event(
+        c,
+        'Warning',
+        'ProvisioningFailed',
+        `failed to provision volume with StorageClass "${className}": local-path volumes are made on node "${o.localPath.nodeName}" only, not on "${selected}"`,
+      );
+      return;
+    }
     let pvc = c;
     if (pvc.metadata.annotations?.[ANN_STORAGE_PROVISIONER] !== provisioner) {
       const next: Claim = structuredClone(pvc);
@@ -513,7 +534,7 @@ function start(ctx: ControllerContext, o: BinderOptions): void {
   }
 
   void (async () => {
-    await Promise.all([claims.synced(), volumes.synced(), classes.synced()]);
+    await Promise.all([claims.synced(), volumes.synced(), classes.synced(), nodes.synced()]);
     if (ctx.signal.aborted) return;
     const timer = setInterval(enqueueAll, RESYNC_MS);
     timer.unref();

@@ -317,4 +317,56 @@ describe('persistentvolume controllers', () => {
       await env.client.delete(classes, '', 'newer');
     }
   });
+
+  it('waits for the first consumer: provisions only once a node is selected, and only its own', async () => {
+    const ns = await createNamespace(env.client, 'wffc');
+    const classes = {
+      group: 'storage.k8s.io',
+      version: 'v1',
+      plural: 'storageclasses',
+      namespaced: false,
+    };
+    await env.client.create(classes, '', {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'later' },
+      provisioner: 'skiff.dev/local-path',
+      volumeBindingMode: 'WaitForFirstConsumer',
+    });
+    try {
+      await env.client.create(PVC, ns, claimBody('late', '1Gi', { storageClassName: 'later' }));
+      await eventually(async () => {
+        const e = await eventsFor(env.client, ns, 'late');
+        return e.some(
+          (x) =>
+            x.reason === 'WaitForFirstConsumer' &&
+            x.message === 'waiting for first consumer to be created before binding',
+        );
+      }, 'WaitForFirstConsumer event');
+      assert.equal((await claimIn(ns, 'late')).status?.phase, 'Pending');
+      const select = async (name: string, node: string): Promise<void> => {
+        await env.client.patch(PVC, ns, name, 'merge', {
+          metadata: { annotations: { 'volume.kubernetes.io/selected-node': node } },
+        });
+      };
+      await select('late', 'elsewhere');
+      await eventually(async () => {
+        const e = await eventsFor(env.client, ns, 'late');
+        return e.some(
+          (x) =>
+            x.reason === 'ProvisioningFailed' &&
+            x.message ===
+              'failed to provision volume with StorageClass "later": local-path volumes are made on node "node-1" only, not on "elsewhere"',
+        );
+      }, 'ProvisioningFailed event');
+      await select('late', 'node-1');
+      const c = await eventually(async () => {
+        const got = await claimIn(ns, 'late');
+        return got.status?.phase === 'Bound' ? got : undefined;
+      }, 'claim provisioned on the selected node');
+      assert.equal(c.spec?.volumeName, `pvc-${c.metadata.uid ?? ''}`);
+    } finally {
+      await env.client.delete(classes, '', 'later');
+    }
+  });
 });

@@ -77,4 +77,6 @@ export const ANN_BOUND_BY_CONTROLLER = 'pv.kubernetes.io/bound-by-controller';
 export const ANN_PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by';
 /** On a claim: the provisioner asked to provision it. */
 export const ANN_STORAGE_PROVISIONER = 'volume.kubernetes.io/storage-provisioner';
+/** On a claim of a WaitForFirstConsumer class: the node the scheduler chose for its pod. */
+export const ANN_SELECTED_NODE = 'volume.kubernetes.io/selected-node';
 export const ANN_BETA_STORAGE_PROVISIONER = 'volume.beta.kubernetes.io/storage-provisioner';
