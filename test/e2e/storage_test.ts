@@ -215,6 +215,47 @@ describe('storage', { skip }, () => {
     assert.ok(!existsSync(dir));
   });
 
+  test('a class that waits for the first consumer provisions when a pod uses the claim', async () => {
+    const classYaml = [
+      'apiVersion: storage.k8s.io/v1',
+      'kind: StorageClass',
+      'metadata:',
+      '  name: local-later',
+      'provisioner: skiff.dev/local-path',
+      'volumeBindingMode: WaitForFirstConsumer',
+    ].join('\n');
+    ok(await kubectl(['create', '-f', '-'], classYaml));
+    ok(
+      await kubectl(
+        ['create', '-f', '-'],
+        claimYaml('deferred', '8Mi', ['  storageClassName: local-later']),
+      ),
+    );
+    await until('WaitForFirstConsumer event', async () =>
+      /WaitForFirstConsumer\s+.*waiting for first consumer to be created before binding/.test(
+        ok(await kubectl(['describe', 'pvc', 'deferred'])),
+      )
+        ? true
+        : undefined,
+    );
+    assert.equal(await phaseOf('pvc', 'deferred'), 'Pending');
+    ok(await kubectl(['create', '-f', '-'], podYaml('first', 'deferred', 'echo first > /data/f')));
+    await until('first Succeeded', async () =>
+      (await phaseOf('pod', 'first')) === 'Succeeded' ? true : undefined,
+    );
+    assert.equal(await phaseOf('pvc', 'deferred'), 'Bound');
+    assert.equal(
+      await jsonpath(
+        ['get', 'pvc', 'deferred'],
+        '{.metadata.annotations.volume\\.kubernetes\\.io/selected-node}',
+      ),
+      E2E_NODE,
+    );
+    ok(await kubectl(['delete', 'pod', 'first']));
+    ok(await kubectl(['delete', 'pvc', 'deferred']));
+    ok(await kubectl(['delete', 'sc', 'local-later']));
+  });
+
   test('a static volume binds a claim of class "" and is Released, kept, when the claim goes', async () => {
     const pvYaml = [
       'apiVersion: v1',
