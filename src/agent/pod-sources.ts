@@ -4,10 +4,10 @@
 
 import type { IPodSpec } from 'kubernetes-models/v1';
 import type { KubeObject } from '../api/types.js';
-import { isNotFound, resources, type Client } from '../client/index.js';
+import { isNotFound, resources, type Client, type ResourceRef } from '../client/index.js';
 import type { EnvSources } from './pod/env.js';
 import type { TokenManager } from './token-manager.js';
-import { VolumeError, type VolumeSources } from './volumes/index.js';
+import { VolumeError, type ClaimVolume, type VolumeSources } from './volumes/index.js';
 
 export interface PodSourcesOptions {
   client: Client;
@@ -60,6 +60,7 @@ export function createPodSources(
     };
     await fetch(cms, resources.configMaps);
     await fetch(secrets, resources.secrets);
+    const claims = await claimVolumes(o.client, ns, spec);
     // Projected service-account tokens, asked for now: volumes are written synchronously.
     // A failure surfaces only where a volume needs the token, as the kubelet's mount error.
     const saName = spec.serviceAccountName ?? 'default';
@@ -106,8 +107,77 @@ export function createPodSources(
         if (typeof t === 'string') return t;
         throw new VolumeError(`failed to fetch token: ${t?.message ?? 'not requested'}`);
       },
+      claimVolume: (_ns, name) => claims.get(name) ?? 'not requested',
       nodeName: o.nodeName,
       hostIP: o.hostIP,
     };
   };
 }
+
+const CLAIMS: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'persistentvolumeclaims',
+  namespaced: true,
+};
+const VOLUMES: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'persistentvolumes',
+  namespaced: false,
+};
+
+/**
+ * The directory behind each claim the pod names, read as the kubelet's volume manager does
+ * (claim, then its bound volume), or why it cannot be used yet.
+ */
+async function claimVolumes(
+  client: Client,
+  ns: string,
+  spec: IPodSpec,
+): Promise<Map<string, ClaimVolume | string>> {
+  const out = new Map<string, ClaimVolume | string>();
+  for (const v of spec.volumes ?? []) {
+    const name = v.persistentVolumeClaim?.claimName;
+    if (!name || out.has(name)) continue;
+    const why = (text: string): string => `error processing PVC ${ns}/${name}: ${text}`;
+    let claim: KubeObject;
+    try {
+      claim = await client.get(CLAIMS, ns, name);
+    } catch (e) {
+      out.set(name, why(`failed to fetch PVC from API server: ${errorText(e)}`));
+      continue;
+    }
+    if (claim.metadata.deletionTimestamp) {
+      out.set(name, why("can't start pod because PVC is being deleted"));
+      continue;
+    }
+    const volumeName = ((claim['spec'] ?? {}) as { volumeName?: string }).volumeName;
+    const phase = ((claim['status'] ?? {}) as { phase?: string }).phase;
+    if (!volumeName || phase !== 'Bound') {
+      out.set(name, why('PVC is not bound'));
+      continue;
+    }
+    let pv: KubeObject;
+    try {
+      pv = await client.get(VOLUMES, '', volumeName);
+    } catch (e) {
+      out.set(name, why(`failed to fetch PV ${volumeName} from API server: ${errorText(e)}`));
+      continue;
+    }
+    const pvSpec = (pv['spec'] ?? {}) as {
+      hostPath?: { path?: string; type?: string };
+      local?: { path?: string };
+    };
+    const path = pvSpec.hostPath?.path ?? pvSpec.local?.path;
+    out.set(
+      name,
+      path
+        ? { path, create: pvSpec.hostPath?.type === 'DirectoryOrCreate' }
+        : why(`volume ${volumeName} is of a type this node cannot mount`),
+    );
+  }
+  return out;
+}
+
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));

@@ -15,6 +15,7 @@ import {
   type Reconciled,
   type RoleObject,
 } from './auth/bootstrap-policy/index.js';
+import { LOCAL_PATH_STORAGE_CLASS } from '../api/kinds/index.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -160,6 +161,15 @@ export const SKIFF_INGRESS_CLASS: KubeObject = {
 export async function ensureIngressClass(registry: Registry, table: ResourceTable): Promise<void> {
   const classes = table.byGroupResource('networking.k8s.io', 'ingressclasses');
   if (classes) await ensure(registry, classes, '', structuredClone(SKIFF_INGRESS_CLASS));
+}
+
+/**
+ * Creates the default StorageClass `local-path` when it is missing: once at start, like the
+ * IngressClass (a class a user deletes stays deleted until the next start).
+ */
+export async function ensureStorageClass(registry: Registry, table: ResourceTable): Promise<void> {
+  const classes = table.byGroupResource('storage.k8s.io', 'storageclasses');
+  if (classes) await ensure(registry, classes, '', structuredClone(LOCAL_PATH_STORAGE_CLASS));
 }
 
 /**

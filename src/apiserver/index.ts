@@ -19,7 +19,7 @@ import { createNodeAuthorizer } from './auth/node/authorizer.js';
 import { followNodeGraph } from './auth/node/populator.js';
 import { createNodeRestriction } from './auth/node/restriction.js';
 import type { Authorizer, TokenAuthenticator } from './auth/types.js';
-import { bootstrap, ensureIngressClass } from './bootstrap.js';
+import { bootstrap, ensureIngressClass, ensureStorageClass } from './bootstrap.js';
 import { createFieldTracker } from './fields.js';
 import {
   createApiHandler,
@@ -102,6 +102,8 @@ export interface ApiServerOptions {
   resourceMetrics?: ResourceMetricsOptions;
   /** Creates Skiff's default IngressClass `skiff` at start (default true). */
   ingressClass?: boolean;
+  /** Creates the default StorageClass `local-path` at start (default true). */
+  storageClass?: boolean;
 }
 
 export interface ServiceAccountTokenOptions {
@@ -287,6 +289,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
         securePort: port,
       });
       if (o.ingressClass !== false) await ensureIngressClass(registry, table);
+      if (o.storageClass !== false) await ensureStorageClass(registry, table);
       if (sat) await ensureLegacyTokenTracking(registry, def('', 'configmaps'), clock.now());
       await boundObjects?.ready;
       await nodeGraph.ready;
@@ -318,6 +321,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
         });
       await boot();
       if (o.ingressClass !== false) await ensureIngressClass(registry, table);
+      if (o.storageClass !== false) await ensureStorageClass(registry, table);
       if (sat) await ensureLegacyTokenTracking(registry, def('', 'configmaps'), clock.now());
       await boundObjects?.ready;
       await nodeGraph.ready;

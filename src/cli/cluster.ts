@@ -263,6 +263,9 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
           ...(o.autoscalerSyncPeriodMs
             ? { horizontalPodAutoscaler: { syncPeriodMs: o.autoscalerSyncPeriodMs } }
             : {}),
+          ...(o.node
+            ? { localPath: { nodeName: o.node.name, directory: join(paths.dir, 'storage') } }
+            : {}),
         }),
         scheduler,
       ],

@@ -25,6 +25,12 @@ import {
   horizontalPodAutoscalerController,
   type PodAutoscalerOptions,
 } from './podautoscaler/index.js';
+import {
+  persistentVolumeBinder,
+  pvcProtectionController,
+  pvProtectionController,
+  type LocalPathOptions,
+} from './persistentvolume/index.js';
 
 export type { Controller, ControllerContext, InformerFactory } from './types.js';
 export { startControllerManager } from './manager.js';
@@ -44,6 +50,8 @@ export interface BuiltinControllerOptions {
   signingCa?: CertificateAuthority;
   /** The horizontal pod autoscaler's tunables (`--horizontal-pod-autoscaler-sync-period`). */
   horizontalPodAutoscaler?: PodAutoscalerOptions;
+  /** The node whose data directory the built-in local-path provisioner puts volumes in. */
+  localPath?: LocalPathOptions;
 }
 
 export function builtinControllers(o: BuiltinControllerOptions = {}): Controller[] {
@@ -74,6 +82,9 @@ export function builtinControllers(o: BuiltinControllerOptions = {}): Controller
     endpointSliceController,
     endpointSliceMirroringController,
     clusterRoleAggregationController,
+    persistentVolumeBinder({ ...(o.localPath ? { localPath: o.localPath } : {}) }),
+    pvcProtectionController,
+    pvProtectionController,
     ...(o.loadBalancer === false ? [] : [createLoadBalancerController(o.loadBalancer ?? {})]),
   ];
 }

@@ -15,6 +15,15 @@ import {
 import type { Controller, ControllerContext } from '../controllers/index.js';
 import { insufficient, matchesNodeSelector, podRequests, untoleratedTaint } from './predicates.js';
 import { formatTime } from '../api/time.js';
+import {
+  CLAIMS,
+  SELECTED_NODE,
+  STORAGE_CLASSES,
+  VOLUMES,
+  VOLUME_NODE_CONFLICT,
+  podVolumes,
+  volumesFit,
+} from './volumes.js';
 
 export const SCHEDULER_NAME = 'default-scheduler';
 
@@ -29,13 +38,20 @@ const needsScheduling = (p: KubeObject): boolean =>
   phase(p) !== 'Succeeded' &&
   phase(p) !== 'Failed';
 
-/** `0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match …` */
-export function unschedulableMessage(total: number, reasons: Map<string, number>): string {
+/**
+ * `0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match …`, or, when a
+ * check failed for every node at once (a PreFilter), that one reason without counts.
+ */
+export function unschedulableMessage(
+  total: number,
+  reasons: Map<string, number>,
+  preFilter?: string,
+): string {
   if (total === 0) return 'no nodes available to schedule pods';
   const parts = [...reasons.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([r, n]) => `${n} ${r}`);
-  return `0/${total} nodes are available: ${parts.join(', ')}. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`;
+  return `0/${total} nodes are available: ${preFilter ?? parts.join(', ')}. preemption: 0/${total} nodes are available: ${total} Preemption is not helpful for scheduling.`;
 }
 
 export const scheduler: Controller = {
@@ -43,6 +59,9 @@ export const scheduler: Controller = {
   start(ctx: ControllerContext) {
     const pods = ctx.informers.for(resources.pods);
     const nodes = ctx.informers.for(resources.nodes);
+    const claims = ctx.informers.for(CLAIMS);
+    const volumes = ctx.informers.for(VOLUMES);
+    const classes = ctx.informers.for(STORAGE_CLASSES);
     const recorder = ctx.recorder(SCHEDULER_NAME);
     const queue = createWorkQueue({ baseDelayMs: 100, maxDelayMs: 10_000 });
     // Pods placed but not yet seen bound in the cache: counted against their node.
@@ -60,6 +79,9 @@ export const scheduler: Controller = {
       for (const p of pods.list()) if (needsScheduling(p)) queue.add(keyOf(p));
     };
     nodes.on({ add: retryAll, update: retryAll });
+    // A claim bound (or created) may let waiting pods go.
+    claims.on({ add: retryAll, update: retryAll });
+    volumes.on({ add: retryAll, update: retryAll });
 
     const sync = async (key: string): Promise<void> => {
       const [ns, name] = splitKey(key);
@@ -72,7 +94,11 @@ export const scheduler: Controller = {
       const onNode = (n: string): KubeObject[] =>
         running.filter((p) => spec(p)['nodeName'] === n || assumed.get(keyOf(p)) === n);
       const fits: { node: KubeObject; load: number }[] = [];
-      for (const node of all) {
+      const vols = podVolumes(pod, claims, volumes, classes);
+      // Its claims are being bound on the node chosen before; their update brings it back.
+      if ('waiting' in vols) return;
+      const preFilter = 'unresolvable' in vols ? vols.unresolvable : undefined;
+      for (const node of preFilter ? [] : all) {
         const nodeName = node.metadata.name ?? '';
         if (
           spec(node)['unschedulable'] &&
@@ -83,6 +109,10 @@ export const scheduler: Controller = {
         }
         if (!matchesNodeSelector(pod, node)) {
           note("node(s) didn't match Pod's node affinity/selector");
+          continue;
+        }
+        if ('terms' in vols && !volumesFit(vols.terms, node)) {
+          note(VOLUME_NODE_CONFLICT);
           continue;
         }
         const taint = untoleratedTaint(pod, node);
@@ -100,7 +130,7 @@ export const scheduler: Controller = {
         fits.push({ node, load: here.length + cpu });
       }
       if (!fits.length) {
-        const message = unschedulableMessage(all.length, reasons);
+        const message = unschedulableMessage(all.length, reasons, preFilter);
         const conds = (((pod['status'] ?? {}) as Spec)['conditions'] ?? []) as {
           type: string;
           status: string;
@@ -143,6 +173,15 @@ export const scheduler: Controller = {
           a.load - b.load || (a.node.metadata.name ?? '').localeCompare(b.node.metadata.name ?? ''),
       );
       const target = fits[0]?.node.metadata.name ?? '';
+      // Claims of WaitForFirstConsumer classes are bound for the chosen node first (the
+      // binder provisions there); the pod is bound once they are (VolumeBinding's PreBind).
+      if ('delayed' in vols && vols.delayed.length) {
+        for (const claim of vols.delayed)
+          await ctx.client.patch(CLAIMS, ns, claim.metadata.name ?? '', 'merge', {
+            metadata: { annotations: { [SELECTED_NODE]: target } },
+          });
+        return;
+      }
       assumed.set(key, target);
       try {
         await ctx.client.createSubresource(resources.pods, ns, name, 'binding', {

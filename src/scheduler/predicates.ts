@@ -75,6 +75,10 @@ function matchesTerm(term: NodeSelectorTerm, node: KubeObject): boolean {
   );
 }
 
+/** Whether a node matches any of the terms (a NodeSelector: volume node affinity). */
+export const matchesAnyTerm = (terms: NodeSelectorTerm[], node: KubeObject): boolean =>
+  terms.some((t) => matchesTerm(t, node));
+
 /** nodeSelector and required node affinity. */
 export function matchesNodeSelector(pod: KubeObject, node: KubeObject): boolean {
   const spec = specOf(pod);

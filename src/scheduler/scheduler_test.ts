@@ -111,6 +111,148 @@ describe('scheduler', () => {
     );
   });
 
+  it('holds a pod whose claim is missing or unbound, then places it where its volume is', async () => {
+    const claims = { group: '', version: 'v1', plural: 'persistentvolumeclaims', namespaced: true };
+    const volumes = { group: '', version: 'v1', plural: 'persistentvolumes', namespaced: false };
+    const scheduledMessage = (name: string) =>
+      eventually(async () => {
+        const p = await env.client.get(resources.pods, 'default', name);
+        const conds = (
+          p['status'] as { conditions?: { type: string; status: string; message?: string }[] }
+        ).conditions;
+        return conds?.find((c) => c.type === 'PodScheduled' && c.status === 'False')?.message;
+      }, `${name} unschedulable`);
+    const withClaim = (name: string, claim: string) =>
+      pod(name, { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: claim } }] });
+    await env.client.create(resources.pods, 'default', withClaim('no-claim', 'absent'));
+    assert.equal(
+      await scheduledMessage('no-claim'),
+      '0/2 nodes are available: persistentvolumeclaim "absent" not found. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.',
+    );
+    // No binder runs here: the claim stays unbound until this test binds it by hand.
+    await env.client.create(claims, 'default', {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data' },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: '1Gi' } },
+        storageClassName: '',
+      },
+    });
+    await env.client.create(resources.pods, 'default', withClaim('waits', 'data'));
+    assert.equal(
+      await scheduledMessage('waits'),
+      '0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.',
+    );
+    await env.client.create(volumes, '', {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: 'on-n2' },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        capacity: { storage: '1Gi' },
+        hostPath: { path: '/tmp/on-n2' },
+        nodeAffinity: {
+          required: {
+            nodeSelectorTerms: [
+              {
+                matchExpressions: [
+                  { key: 'kubernetes.io/hostname', operator: 'In', values: ['n2'] },
+                ],
+              },
+            ],
+          },
+        },
+      },
+    });
+    const c = await env.client.get(claims, 'default', 'data');
+    await env.client.update(claims, {
+      ...c,
+      spec: { ...(c['spec'] as object), volumeName: 'on-n2' },
+    });
+    // n2 is tainted: with the volume there and no toleration, no node fits.
+    assert.equal(
+      await eventually(async () => {
+        const m = await scheduledMessage('waits');
+        return m.includes('volume node affinity') ? m : undefined;
+      }, 'volume node affinity conflict'),
+      '0/2 nodes are available: 1 node(s) had untolerated taint {dedicated: db}, 1 node(s) had volume node affinity conflict. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.',
+    );
+    await env.client.create(resources.pods, 'default', {
+      ...withClaim('tolerant', 'data'),
+      spec: {
+        ...(withClaim('tolerant', 'data')['spec'] as object),
+        tolerations: [{ key: 'dedicated', operator: 'Exists' }],
+      },
+    });
+    assert.equal(await nodeOf('tolerant'), 'n2');
+  });
+
+  it('selects the node for a claim of a WaitForFirstConsumer class before binding its pod', async () => {
+    const claims = { group: '', version: 'v1', plural: 'persistentvolumeclaims', namespaced: true };
+    const volumes = { group: '', version: 'v1', plural: 'persistentvolumes', namespaced: false };
+    const classes = {
+      group: 'storage.k8s.io',
+      version: 'v1',
+      plural: 'storageclasses',
+      namespaced: false,
+    };
+    await env.client.create(classes, '', {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'first-consumer' },
+      provisioner: 'example.com/later',
+      volumeBindingMode: 'WaitForFirstConsumer',
+    });
+    await env.client.create(claims, 'default', {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'deferred' },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: '1Gi' } },
+        storageClassName: 'first-consumer',
+      },
+    });
+    await env.client.create(
+      resources.pods,
+      'default',
+      pod('consumer', {
+        nodeSelector: { disk: 'ssd' },
+        volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'deferred' } }],
+      }),
+    );
+    const selected = await eventually(
+      async () =>
+        (await env.client.get(claims, 'default', 'deferred')).metadata.annotations?.[
+          'volume.kubernetes.io/selected-node'
+        ],
+      'selected node on the claim',
+    );
+    assert.equal(selected, 'n1');
+    const unbound = await env.client.get(resources.pods, 'default', 'consumer');
+    assert.equal((unbound['spec'] as { nodeName?: string }).nodeName, undefined);
+    // What the provisioner would do: a volume on that node, bound to the claim.
+    await env.client.create(volumes, '', {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: 'made-on-n1' },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        capacity: { storage: '1Gi' },
+        hostPath: { path: '/tmp/made-on-n1' },
+        storageClassName: 'first-consumer',
+      },
+    });
+    const c = await env.client.get(claims, 'default', 'deferred');
+    await env.client.update(claims, {
+      ...c,
+      spec: { ...(c['spec'] as object), volumeName: 'made-on-n1' },
+    });
+    assert.equal(await nodeOf('consumer'), 'n1');
+  });
+
   it('words the no-node case as kube-scheduler does', () => {
     assert.equal(unschedulableMessage(0, new Map()), 'no nodes available to schedule pods');
   });

@@ -122,6 +122,9 @@ describe('kubectl discovery and identity', { concurrency: true }, () => {
           ['events', 'ev', 'events.k8s.io/v1', 'true', 'Event'],
           ['ingresses', 'ing', 'networking.k8s.io/v1', 'true', 'Ingress'],
           ['ingressclasses', '', 'networking.k8s.io/v1', 'false', 'IngressClass'],
+          ['persistentvolumeclaims', 'pvc', 'v1', 'true', 'PersistentVolumeClaim'],
+          ['persistentvolumes', 'pv', 'v1', 'false', 'PersistentVolume'],
+          ['storageclasses', 'sc', 'storage.k8s.io/v1', 'false', 'StorageClass'],
         ];
         for (const [name, short, apiVersion, namespaced, kind] of expect) {
           const row = byKey.get(`${name}/${apiVersion}`);
@@ -171,6 +174,7 @@ describe('kubectl discovery and identity', { concurrency: true }, () => {
           'discovery.k8s.io/v1',
           'events.k8s.io/v1',
           'networking.k8s.io/v1',
+          'storage.k8s.io/v1',
           'v1',
         ])
           assert.ok(lines.includes(gv), `${gv} missing from:\n${out}`);

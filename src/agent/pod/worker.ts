@@ -8,7 +8,7 @@ import type { IContainer, IPodSpec } from 'kubernetes-models/v1';
 import type { KubeObject } from '../../api/types.js';
 import type { DockerConfig } from '../../images/index.js';
 import type { ContainerStatus } from '../runtime/index.js';
-import { setUpVolumes } from '../volumes/index.js';
+import { VolumeError, setUpVolumes } from '../volumes/index.js';
 import type { SyncResult, WorkerDeps } from './deps.js';
 import { cleanUpPod } from './cleanup.js';
 import { setUpPodSandbox, type PodVolumes } from './setup.js';
@@ -243,6 +243,8 @@ export class PodWorker {
     } catch (e) {
       if (isAgentError(e, 'SyncCancelled')) throw e;
       this.podWaiting = { reason: 'ContainerCreating', message: errorMessage(e) };
+      // As the kubelet's volume manager reports a volume it cannot mount yet.
+      if (e instanceof VolumeError) this.event('Warning', e.reason, e.message);
       this.d.logger.warn('pod set-up failed', { uid: this.uid, err: this.podWaiting.message });
       this.later(2000);
       return false;

@@ -18,6 +18,18 @@ export interface VolumeSources {
   /** Downward API values not in the pod object (status.podIP, limits). */
   fieldValue?(path: string): string | undefined;
   resourceValue?(containerName: string, resource: string, divisor?: string): string;
+  /**
+   * The directory of the volume a claim is bound to, or why there is none (the kubelet's
+   * "error processing PVC" text).
+   */
+  claimVolume?(namespace: string, claimName: string): ClaimVolume | string;
+}
+
+/** Where a bound claim's volume lives on this node. */
+export interface ClaimVolume {
+  path: string;
+  /** Made when missing (a hostPath volume of type DirectoryOrCreate). */
+  create: boolean;
 }
 
 export class VolumeError extends Error {
@@ -203,6 +215,24 @@ function isMounted(path: string): boolean {
   return readFileSync('/proc/self/mounts', 'utf8').includes(field);
 }
 
+/** A persistentVolumeClaim volume: the bound volume's directory, bind-mounted as it is. */
+function claimVolume(pod: KubeObject, v: Spec, src: VolumeSources): PreparedVolume {
+  const name = v['name'] as string;
+  const claimName = v['persistentVolumeClaim'].claimName as string;
+  const found = src.claimVolume?.(pod.metadata.namespace ?? 'default', claimName) ?? 'not served';
+  if (typeof found === 'string')
+    throw new VolumeError(
+      `Unable to attach or mount volumes: unmounted volumes=[${name}], unattached volumes=[], failed to process volumes=[${name}]: ${found}`,
+    );
+  if (found.create && !existsSync(found.path))
+    mkdirSync(found.path, { recursive: true, mode: 0o755 });
+  if (!(existsSync(found.path) && statSync(found.path).isDirectory()))
+    throw new VolumeError(
+      `MountVolume.SetUp failed for volume "${name}" : ${found.path} is not a directory`,
+    );
+  return { name, hostPath: found.path, readOnly: !!v['persistentVolumeClaim'].readOnly };
+}
+
 /**
  * Makes (or refreshes) every volume of the pod under `podDir`; returns where each lives.
  * Throws VolumeError naming the first volume that cannot be set up.
@@ -226,6 +256,10 @@ export function setUpVolumes(
       if (type === 'File' && !(existsSync(hp.path) && statSync(hp.path).isFile()))
         throw new VolumeError(`hostPath type check failed: ${hp.path} is not a file`);
       out.set(name, { name, hostPath: hp.path, readOnly: false });
+      continue;
+    }
+    if (v['persistentVolumeClaim']) {
+      out.set(name, claimVolume(pod, v, src));
       continue;
     }
     const kind = Object.keys(PLUGIN_DIR).find((k) => v[k] !== undefined);

@@ -116,4 +116,37 @@ describe('volumes', () => {
     assert.throws(() => readFileSync(join(d, 'a')));
     writeFileSync(join(dir, 'marker'), '');
   });
+
+  it('mounts the directory of the volume a claim is bound to, and refuses an unbound claim', () => {
+    const claims = {
+      ...sources,
+      claimVolume: (ns: string, name: string) =>
+        name === 'data'
+          ? { path: join(dir, 'pv', 'pvc-1'), create: true }
+          : `error processing PVC ${ns}/${name}: PVC is not bound`,
+    };
+    const v = setUpVolumes(
+      pod([{ name: 'store', persistentVolumeClaim: { claimName: 'data', readOnly: true } }]),
+      join(dir, 'p-claim'),
+      claims,
+    );
+    assert.deepEqual(v.get('store'), {
+      name: 'store',
+      hostPath: join(dir, 'pv', 'pvc-1'),
+      readOnly: true,
+    });
+    assert.ok(statSync(join(dir, 'pv', 'pvc-1')).isDirectory());
+    assert.throws(
+      () =>
+        setUpVolumes(
+          pod([{ name: 'store', persistentVolumeClaim: { claimName: 'other' } }]),
+          join(dir, 'p-claim2'),
+          claims,
+        ),
+      (e: unknown) =>
+        e instanceof VolumeError &&
+        e.message ===
+          'Unable to attach or mount volumes: unmounted volumes=[store], unattached volumes=[], failed to process volumes=[store]: error processing PVC default/other: PVC is not bound',
+    );
+  });
 });

@@ -27,10 +27,27 @@ import { secretResource } from './secret.js';
 import { serviceResource } from './service.js';
 import { serviceAccountResource } from './serviceaccount.js';
 import { statefulSetResource } from './statefulset.js';
+import {
+  persistentVolumeClaimResource,
+  persistentVolumeResource,
+  storageClassResource,
+} from './storage/index.js';
 
 /** Pods and the controllers that own them (with status and, but for pods, scale). */
 /** What a pod's spec names that its node may read (secrets, config maps, claims). */
 export { podClaimNames, podConfigMapNames, podSecretNames, pvSecretRefs } from './podspec/index.js';
+
+/** What the storage binder, admission and agent share about claims, volumes and classes. */
+export {
+  BETA_STORAGE_CLASS_ANNOTATION,
+  LOCAL_PATH_PROVISIONER,
+  LOCAL_PATH_STORAGE_CLASS,
+  claimClass,
+  defaultStorageClass,
+  isDefaultClass,
+  persistentVolumeClass,
+  quantityBytes,
+} from './storage/index.js';
 
 export const workloadResources: readonly ResourceDef[] = [
   podResource,
@@ -60,6 +77,9 @@ export const otherResources: readonly ResourceDef[] = [
   ...rbacResources,
   certificateSigningRequestResource,
   horizontalPodAutoscalerResource,
+  persistentVolumeResource,
+  persistentVolumeClaimResource,
+  storageClassResource,
   // Older versions last: each group's first definition of a resource is its preferred one.
   ...legacyIngressResources(ingressResource),
   horizontalPodAutoscalerV1Resource,

@@ -30,6 +30,9 @@ void describe('otherResources', () => {
       'rbac.authorization.k8s.io/v1/rolebindings': [],
       'rbac.authorization.k8s.io/v1/roles': [],
       'autoscaling/v2/horizontalpodautoscalers': ['hpa'],
+      '/v1/persistentvolumes': ['pv'],
+      '/v1/persistentvolumeclaims': ['pvc'],
+      'storage.k8s.io/v1/storageclasses': ['sc'],
       // Legacy versions: no short name, so `ing` means v1 without kubectl's ambiguity warning.
       'networking.k8s.io/v1beta1/ingresses': [],
       'extensions/v1beta1/ingresses': [],

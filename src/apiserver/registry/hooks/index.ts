@@ -13,6 +13,7 @@ import type { Cidr } from './ipnet.js';
 import { namespaceHooks } from './namespaces.js';
 import { podHooks } from './pods.js';
 import { serviceHooks } from './services.js';
+import { claimHooks, volumeHooks } from './storage.js';
 
 /** What the hooks take from the server's options. */
 export interface HookSettings {
@@ -42,6 +43,12 @@ export const hookTable: readonly HookRow[] = [
     plural: 'ingresses',
     hooks: (def, _s, lookup) => ingressHooks(def, lookup('networking.k8s.io', 'ingressclasses')),
   },
+  {
+    group: '',
+    plural: 'persistentvolumeclaims',
+    hooks: (_def, _s, lookup) => claimHooks(lookup('storage.k8s.io', 'storageclasses')),
+  },
+  { group: '', plural: 'persistentvolumes', hooks: () => volumeHooks },
 ];
 
 /** The hooks of the table's kinds, by definition (each served version of a kind has its own). */

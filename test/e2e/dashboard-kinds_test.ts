@@ -1,0 +1,233 @@
+// End-to-end: the dashboard's pages for the stateful, batch, autoscaling and storage kinds in
+// headless Chromium, against a node cluster that runs them: a stateful set's pods in order
+// and scaled from the page, a job run to completion, a cron job, a claim bound by the
+// built-in provisioner, the persistent volume and default storage class in the overview,
+// and the autoscaler that targets a deployment on the deployment's page.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import {
+  dashboardSkipReason,
+  showRoute,
+  tableRow as row,
+  KUBECTL,
+  startDashboardHarness,
+  type DashboardHarness,
+} from './dashboard-harness.js';
+import { IMAGES } from '../images/index.js';
+import { ok, until } from './harness.js';
+
+const skip = dashboardSkipReason() ?? false;
+const NS = 'kinds';
+
+const SLEEP = ['sleep', '3600'];
+const meta = (name: string) => ({ name, namespace: NS });
+const podSpec = (command: string[], more: object = {}) => ({
+  terminationGracePeriodSeconds: 0,
+  containers: [{ name: 'main', image: IMAGES.busybox, command, ...more }],
+});
+const labelled = (app: string, spec: object) => ({
+  selector: { matchLabels: { app } },
+  template: { metadata: { labels: { app } }, spec },
+});
+
+/** What the pages show, applied as one multi-document manifest (JSON is YAML). */
+const OBJECTS = [
+  {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta('db'),
+    spec: { clusterIP: 'None', selector: { app: 'db' }, ports: [{ port: 80 }] },
+  },
+  {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: meta('db'),
+    spec: { serviceName: 'db', replicas: 2, ...labelled('db', podSpec(SLEEP)) },
+  },
+  {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: meta('once'),
+    spec: { template: { spec: { ...podSpec(['sh', '-c', 'echo done']), restartPolicy: 'Never' } } },
+  },
+  {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: meta('nightly'),
+    spec: {
+      schedule: '0 3 * * *',
+      jobTemplate: {
+        spec: { template: { spec: { ...podSpec(['true']), restartPolicy: 'OnFailure' } } },
+      },
+    },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: meta('data'),
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: meta('uses-data'),
+    spec: {
+      ...podSpec(SLEEP, { volumeMounts: [{ name: 'data', mountPath: '/data' }] }),
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+    },
+  },
+  {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta('api'),
+    spec: {
+      replicas: 1,
+      ...labelled('api', podSpec(SLEEP, { resources: { requests: { cpu: '50m' } } })),
+    },
+  },
+  {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: meta('api'),
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' },
+      minReplicas: 1,
+      maxReplicas: 4,
+      metrics: [
+        {
+          type: 'Resource',
+          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } },
+        },
+      ],
+    },
+  },
+]
+  .map((o) => JSON.stringify(o))
+  .join('\n---\n');
+
+describe(
+  'dashboard pages of stateful sets, jobs, cron jobs, storage and autoscalers',
+  {
+    skip,
+    timeout: 900_000,
+  },
+  () => {
+    let d: DashboardHarness;
+    let page: Page;
+    let errors: string[] = [];
+    const kubectl = (args: string[]) => d.cluster.kubectl(KUBECTL, args);
+
+    before(async () => {
+      d = await startDashboardHarness({ busybox: true });
+      ok(await kubectl(['create', 'namespace', NS]));
+      ok(await kubectl(['apply', '-f', d.cluster.file('kinds.yaml', OBJECTS)]));
+      page = d.page;
+      errors = await d.signInAsAdmin('kinds-admin', NS);
+    });
+    after(async () => {
+      await d?.stop();
+    });
+
+    const go = (hash: string): Promise<void> => showRoute(page, hash);
+
+    test('the workloads page lists every kind, none unserved', async () => {
+      await go('/workloads');
+      await row(page, 'stateful sets', 'db').waitFor({ timeout: 60_000 });
+      await row(page, 'jobs', 'once').waitFor();
+      await row(page, 'cron jobs', 'nightly').waitFor();
+      assert.equal(await page.getByText(/This cluster does not serve/).count(), 0);
+      await d.screenshot('kinds-workloads');
+    });
+
+    test('a stateful set comes up pod by pod, and scales from its page', async () => {
+      await go('/statefulsets');
+      await row(page, 'stateful sets', 'db', '2/2', 'Ready').waitFor({ timeout: 180_000 });
+      const created = ok(
+        await kubectl([
+          'get',
+          'pods',
+          '-n',
+          NS,
+          '-l',
+          'app=db',
+          '-o',
+          'jsonpath={range .items[*]}{.metadata.name} {.metadata.creationTimestamp}{"\\n"}{end}',
+        ]),
+      )
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' '));
+      assert.deepEqual(created.map(([n]) => n).sort(), ['db-0', 'db-1']);
+      await go(`/statefulsets/${NS}/db`);
+      await row(page, 'pods', 'db-0', 'Running').waitFor();
+      await row(page, 'pods', 'db-1', 'Running').waitFor();
+      await page.getByRole('button', { name: 'Scale' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Scale db' });
+      await dialog.getByLabel('Replicas').fill('3');
+      await dialog.getByRole('button', { name: 'Scale' }).click();
+      await page.getByRole('status').filter({ hasText: 'Scaled to 3.' }).waitFor();
+      await row(page, 'pods', 'db-2', 'Running').waitFor({ timeout: 180_000 });
+      await d.screenshot('kinds-statefulset');
+      await go('/statefulsets');
+      await row(page, 'stateful sets', 'db', '3/3').waitFor({ timeout: 60_000 });
+      assert.equal(await page.evaluate(() => (globalThis as any).__sameDocument), true);
+    });
+
+    test('a job runs to completion in the page, its pod listed on its own page', async () => {
+      await go('/jobs');
+      await row(page, 'jobs', 'once', '1/1', 'Complete').waitFor({ timeout: 180_000 });
+      await go(`/jobs/${NS}/once`);
+      await page.getByText('0 active, 1 succeeded, 0 failed').waitFor({ timeout: 30_000 });
+      await row(page, 'pods', /^once-/, 'Succeeded').waitFor({ timeout: 60_000 });
+      await d.screenshot('kinds-job');
+    });
+
+    test('a cron job shows its schedule, and a job made from it appears under it', async () => {
+      await go('/cronjobs');
+      await row(page, 'cron jobs', 'nightly', '0 3 * * *', 'Scheduled').waitFor();
+      ok(await kubectl(['create', 'job', 'nightly-now', '--from=cronjob/nightly', '-n', NS]));
+      await go(`/cronjobs/${NS}/nightly`);
+      await row(page, 'jobs', 'nightly-now').waitFor({ timeout: 60_000 });
+      await d.screenshot('kinds-cronjob');
+    });
+
+    test('a claim is bound by the default class, its volume and class in the overview', async () => {
+      await go('/persistentvolumeclaims');
+      await row(page, 'persistent volume claims', 'data', 'Bound', '1Gi', 'RWO').waitFor({
+        timeout: 120_000,
+      });
+      const volume = ok(
+        await kubectl(['get', 'pvc', 'data', '-n', NS, '-o', 'jsonpath={.spec.volumeName}']),
+      );
+      assert.notEqual(volume, '');
+      await go('/overview');
+      await page
+        .getByRole('region', { name: 'Persistent volumes' })
+        .getByText(volume)
+        .waitFor({ timeout: 30_000 });
+      await page.getByRole('region', { name: 'Storage classes' }).getByText('(default)').waitFor();
+      await go(`/persistentvolumes/${volume}`);
+      await page.getByText('Bound').first().waitFor();
+      await page.getByRole('link', { name: 'data' }).first().waitFor();
+      await d.screenshot('kinds-storage');
+    });
+
+    test('the autoscaler shows on the deployment it targets', async () => {
+      await go(`/deployments/${NS}/api`);
+      const hpa = row(page, 'horizontal pod autoscalers', 'api', 'cpu 60%');
+      await hpa.waitFor({ timeout: 60_000 });
+      // Current and desired replicas come from the autoscaler's status, written by its controller.
+      await until('the autoscaler reports its replicas', async () => {
+        const cells = await hpa.getByRole('cell').allInnerTexts();
+        return cells[3] === '1' && cells[4] === '1' ? true : undefined;
+      });
+      await d.screenshot('kinds-hpa');
+    });
+
+    test('no page broke', () => {
+      assert.deepEqual(errors, []);
+    });
+  },
+);
