@@ -18,6 +18,8 @@ export const serviceAccounts = core('serviceaccounts');
 export const secrets = core('secrets');
 export const configMaps = core('configmaps');
 export const replicationControllers = core('replicationcontrollers');
+export const persistentVolumes = core('persistentvolumes', false);
+export const persistentVolumeClaims = core('persistentvolumeclaims');
 export const deployments: ResourceRef = {
   group: 'apps',
   version: 'v1',
@@ -59,4 +61,16 @@ export const controllerRevisions: ResourceRef = {
   version: 'v1',
   plural: 'controllerrevisions',
   namespaced: true,
+};
+export const statefulSets: ResourceRef = {
+  group: 'apps',
+  version: 'v1',
+  plural: 'statefulsets',
+  namespaced: true,
+};
+export const storageClasses: ResourceRef = {
+  group: 'storage.k8s.io',
+  version: 'v1',
+  plural: 'storageclasses',
+  namespaced: false,
 };

@@ -285,6 +285,14 @@ describe('persistentvolume controllers', () => {
       plural: 'storageclasses',
       namespaced: false,
     };
+    // Creation times have whole seconds, and a tie goes to the first name ('local-path'): the
+    // newer class is made once the clock has left the built-in class's second.
+    const builtin = await env.client.get(classes, '', 'local-path');
+    const builtinSecond = Date.parse(builtin.metadata.creationTimestamp ?? '');
+    await eventually(
+      async () => (Date.now() >= builtinSecond + 1000 ? true : undefined),
+      'a second later than the built-in class',
+    );
     await env.client.create(classes, '', {
       apiVersion: 'storage.k8s.io/v1',
       kind: 'StorageClass',

@@ -2,7 +2,7 @@
 // annotations kube's PersistentVolume controller puts on them.
 
 import type { KubeObject } from '../../api/types.js';
-import type { ResourceRef } from '../../client/index.js';
+import { resources } from '../../client/index.js';
 
 export interface ClaimRef {
   kind?: string;
@@ -54,20 +54,7 @@ export interface StorageClass extends KubeObject {
   parameters?: Record<string, string>;
 }
 
-const core = (plural: string, namespaced: boolean): ResourceRef => ({
-  group: '',
-  version: 'v1',
-  plural,
-  namespaced,
-});
-export const persistentVolumes = core('persistentvolumes', false);
-export const persistentVolumeClaims = core('persistentvolumeclaims', true);
-export const storageClasses: ResourceRef = {
-  group: 'storage.k8s.io',
-  version: 'v1',
-  plural: 'storageclasses',
-  namespaced: false,
-};
+export const { persistentVolumeClaims, persistentVolumes, storageClasses } = resources;
 
 /** On a claim: the binder finished binding it (never removed once set). */
 export const ANN_BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';

@@ -20,6 +20,8 @@ import { statefulSets as STS, type StatefulSet } from './types.js';
 const PODS = resources.pods;
 const REVS = resources.controllerRevisions;
 
+const claimName = (c: boolean | string): string => (c === true ? 'www' : String(c));
+
 const stsBody = (
   name: string,
   extra: {
@@ -27,7 +29,8 @@ const stsBody = (
     image?: string;
     parallel?: boolean;
     strategy?: unknown;
-    claims?: boolean;
+    /** A claim template named so (`true`: `www`). */
+    claims?: boolean | string;
     start?: number;
   } = {},
 ): StatefulSet => ({
@@ -48,7 +51,9 @@ const stsBody = (
           {
             name: 'c',
             image: extra.image ?? 'web:1',
-            ...(extra.claims ? { volumeMounts: [{ name: 'www', mountPath: '/data' }] } : {}),
+            ...(extra.claims
+              ? { volumeMounts: [{ name: claimName(extra.claims), mountPath: '/data' }] }
+              : {}),
           },
         ],
       },
@@ -57,7 +62,7 @@ const stsBody = (
       ? {
           volumeClaimTemplates: [
             {
-              metadata: { name: 'www' },
+              metadata: { name: claimName(extra.claims) },
               spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
             },
           ],
@@ -373,25 +378,60 @@ describe('statefulset controller', () => {
     }, 'adopt-0 released');
   });
 
-  it('volume claim templates: the claims are made first; a claim that cannot be made stops the pod', async () => {
+  it('volume claim templates: the claim of each pod is made before the pod, which mounts it', async () => {
     const ns = await createNamespace(env.client, 'sts-claims');
     await env.client.create<StatefulSet>(STS, ns, stsBody('data', { replicas: 2, claims: true }));
-    // PersistentVolumeClaims are not served here: every create fails, and no pod is made.
+    const pod = await eventually(async () => {
+      const pods = (await env.client.list<Pod>(PODS, ns)).items;
+      return pods.find((p) => p.metadata.name === 'data-0');
+    }, 'pod data-0');
+    assert.deepEqual(
+      (pod.spec?.['volumes'] as unknown[] | undefined)?.find(
+        (v) => (v as { name: string }).name === 'www',
+      ),
+      { name: 'www', persistentVolumeClaim: { claimName: 'www-data-0' } },
+    );
+    const claim = await env.client.get(resources.persistentVolumeClaims, ns, 'www-data-0');
+    assert.equal(claim.metadata.labels?.['app'], 'data');
+    const messages = (await eventsFor(env.client, ns, 'data')).map((e) => e.message);
+    const claimMade = messages.indexOf(
+      // (kube's words: "for" only in the failure's)
+      'create Claim www-data-0 Pod data-0 in StatefulSet data success',
+    );
+    const podMade = messages.indexOf('create Pod data-0 in StatefulSet data successful');
+    assert.ok(claimMade >= 0 && podMade >= 0, `events: ${JSON.stringify(messages)}`);
+  });
+
+  it('volume claim templates: a claim that cannot be made stops its pod', async () => {
+    const ns = await createNamespace(env.client, 'sts-bad-claim');
+    // A template name that leaves no room for "-SET-ORDINAL" in a claim's 253 characters.
+    const template = 'w'.repeat(250);
+    await env.client.create<StatefulSet>(
+      STS,
+      ns,
+      stsBody('data', { replicas: 1, claims: template }),
+    );
     const events = await eventually(async () => {
       const e = (await eventsFor(env.client, ns, 'data')).filter((e) => e.type === 'Warning');
       return e.length >= 2 ? e : false;
     }, 'FailedCreate events');
-    const messages = events.map((e) => [e.reason, e.message]);
-    assert.deepEqual(messages.slice(0, 2), [
-      [
-        'FailedCreate',
-        'create Claim www-data-0 for Pod data-0 in StatefulSet data failed error: the server could not find the requested resource',
-      ],
-      [
-        'FailedCreate',
-        'create Pod data-0 in StatefulSet data failed error: failed to create PVC www-data-0: the server could not find the requested resource',
-      ],
-    ]);
+    const claim = `${template}-data-0`;
+    assert.deepEqual(
+      events.slice(0, 2).map((e) => e.reason),
+      ['FailedCreate', 'FailedCreate'],
+    );
+    assert.match(
+      events[0]?.message ?? '',
+      new RegExp(
+        `^create Claim ${claim} for Pod data-0 in StatefulSet data failed error: PersistentVolumeClaim "${claim}" is invalid: metadata\\.name: Invalid value`,
+      ),
+    );
+    assert.match(
+      events[1]?.message ?? '',
+      new RegExp(
+        `^create Pod data-0 in StatefulSet data failed error: failed to create PVC ${claim}: `,
+      ),
+    );
     assert.deepEqual(await names(ns, 'data'), []);
   });
 

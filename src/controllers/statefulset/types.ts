@@ -2,7 +2,7 @@
 // (apps/v1, core/v1), and the resources it reaches besides the shared ones.
 
 import type { KubeObject } from '../../api/types.js';
-import type { ResourceRef } from '../../client/index.js';
+import { resources } from '../../client/index.js';
 import type { PodTemplate } from '../replicaset/types.js';
 
 export interface ClaimTemplate {
@@ -41,19 +41,7 @@ export interface StatefulSet extends KubeObject {
   status?: StatefulSetStatus;
 }
 
-export const statefulSets: ResourceRef = {
-  group: 'apps',
-  version: 'v1',
-  plural: 'statefulsets',
-  namespaced: true,
-};
-
-export const persistentVolumeClaims: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'persistentvolumeclaims',
-  namespaced: true,
-};
+export const { persistentVolumeClaims, statefulSets } = resources;
 
 /** Labels the controller puts on every pod (apps/v1's StatefulSet*Label constants). */
 export const REVISION_LABEL = 'controller-revision-hash';
