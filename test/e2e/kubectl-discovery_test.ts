@@ -107,6 +107,8 @@ describe('kubectl discovery and identity', { concurrency: true }, () => {
           ['daemonsets', 'ds', 'apps/v1', 'true', 'DaemonSet'],
           ['deployments', 'deploy', 'apps/v1', 'true', 'Deployment'],
           ['replicasets', 'rs', 'apps/v1', 'true', 'ReplicaSet'],
+          ['cronjobs', 'cj', 'batch/v1', 'true', 'CronJob'],
+          ['jobs', '', 'batch/v1', 'true', 'Job'],
           ['selfsubjectreviews', '', 'authentication.k8s.io/v1', 'false', 'SelfSubjectReview'],
           [
             'selfsubjectaccessreviews',
@@ -162,6 +164,7 @@ describe('kubectl discovery and identity', { concurrency: true }, () => {
           'apps/v1',
           'authentication.k8s.io/v1',
           'authorization.k8s.io/v1',
+          'batch/v1',
           'coordination.k8s.io/v1',
           'discovery.k8s.io/v1',
           'events.k8s.io/v1',

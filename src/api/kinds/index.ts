@@ -5,6 +5,7 @@
 import type { ResourceDef } from '../types.js';
 import { certificateSigningRequestResource } from './certificatesigningrequest.js';
 import { configMapResource } from './configmap.js';
+import { cronJobResource, jobResource } from './batch/index.js';
 import { controllerRevisionResource } from './controllerrevision.js';
 import { daemonSetResource } from './daemonset.js';
 import { deploymentResource } from './deployment.js';
@@ -36,6 +37,8 @@ export const workloadResources: readonly ResourceDef[] = [
   daemonSetResource,
   deploymentResource,
   replicaSetResource,
+  jobResource,
+  cronJobResource,
 ];
 
 /** The other stored kinds. */

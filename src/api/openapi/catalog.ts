@@ -121,6 +121,8 @@ export const DEFAULT_OPERATIONS: readonly OpenApiOperation[] = [
   crud('apps', 'replicasets', 'ReplicaSet', true, true),
   scale('apps', 'deployments'),
   scale('apps', 'replicasets'),
+  crud('batch', 'cronjobs', 'CronJob', true, true),
+  crud('batch', 'jobs', 'Job', true, true),
   crud('discovery.k8s.io', 'endpointslices', 'EndpointSlice', true),
   crud('networking.k8s.io', 'ingresses', 'Ingress', true, true),
   crud('networking.k8s.io', 'ingressclasses', 'IngressClass', false),

@@ -21,6 +21,7 @@ void test('the v3 index lists every served group-version with a content hash', (
     'apis/apps/v1',
     'apis/authentication.k8s.io/v1',
     'apis/authorization.k8s.io/v1',
+    'apis/batch/v1',
     'apis/certificates.k8s.io/v1',
     'apis/coordination.k8s.io/v1',
     'apis/discovery.k8s.io/v1',
