@@ -13,6 +13,7 @@ import { nodeLifecycleController } from './nodelifecycle/index.js';
 import { replicaSetController, replicationControllerController } from './replicaset/index.js';
 import { deploymentController } from './deployment/index.js';
 import { daemonSetController } from './daemonset/index.js';
+import { jobController } from './job/index.js';
 import { endpointsController } from './endpoints/index.js';
 import {
   endpointSliceController,
@@ -61,6 +62,7 @@ export function builtinControllers(o: BuiltinControllerOptions = {}): Controller
     replicationControllerController,
     deploymentController,
     daemonSetController,
+    jobController,
     endpointsController,
     endpointSliceController,
     endpointSliceMirroringController,

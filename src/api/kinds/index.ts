@@ -30,6 +30,8 @@ import { serviceAccountResource } from './serviceaccount.js';
 /** Pods and the controllers that own them (with status and, but for pods, scale). */
 /** What a pod's spec names that its node may read (secrets, config maps, claims). */
 export { podClaimNames, podConfigMapNames, podSecretNames, pvSecretRefs } from './podspec/index.js';
+/** What the Job and CronJob controllers share with the API server (labels, cron, time zones). */
+export * as batch from './batch/index.js';
 
 export const workloadResources: readonly ResourceDef[] = [
   podResource,
