@@ -14,6 +14,8 @@ import { replicaSetController, replicationControllerController } from './replica
 import { deploymentController } from './deployment/index.js';
 import { daemonSetController } from './daemonset/index.js';
 import { jobController } from './job/index.js';
+import { cronJobController } from './cronjob/index.js';
+import { ttlAfterFinishedController } from './ttl-after-finished/index.js';
 import { endpointsController } from './endpoints/index.js';
 import {
   endpointSliceController,
@@ -63,6 +65,8 @@ export function builtinControllers(o: BuiltinControllerOptions = {}): Controller
     deploymentController,
     daemonSetController,
     jobController,
+    cronJobController,
+    ttlAfterFinishedController,
     endpointsController,
     endpointSliceController,
     endpointSliceMirroringController,
