@@ -215,7 +215,7 @@ export function cronJobRow(cj: KubeObject, now: Date): unknown[] {
     cj.metadata.name ?? '',
     str(spec.schedule),
     isSet(spec.timeZone) ? str(spec.timeZone) : '<none>',
-    typeof spec.suspend === 'boolean' ? String(spec.suspend) : '<unset>',
+    typeof spec.suspend === 'boolean' ? (spec.suspend ? 'True' : 'False') : '<unset>',
     arr(status.active).length,
     last ? age(last, now) : '<none>',
     age(cj.metadata.creationTimestamp, now),

@@ -189,7 +189,7 @@ void test('the printer: schedule, time zone, suspend, active, last schedule; wid
     'tick',
     '*/1 * * * *',
     '<none>',
-    'false',
+    'False',
     0,
     '<none>',
     '5m',
@@ -199,5 +199,5 @@ void test('the printer: schedule, time zone, suspend, active, last schedule; wid
   ]);
   specOf(cj).timeZone = 'Europe/Paris';
   cj.status = { active: [{ name: 'tick-1' }], lastScheduleTime: '2026-01-10T11:59:00Z' };
-  assert.deepEqual(s.row?.(cj, now).slice(2, 6), ['Europe/Paris', 'false', 1, '60s']);
+  assert.deepEqual(s.row?.(cj, now).slice(2, 6), ['Europe/Paris', 'False', 1, '60s']);
 });
