@@ -8,7 +8,7 @@ it('docs/compatibility.md lists exactly the served resources, verbs and subresou
   const doc = readFileSync(new URL('../../docs/compatibility.md', import.meta.url), 'utf8');
   const rows = doc
     .split('\n')
-    .filter((l) => /^\| (core|[a-z0-9.-]+\.[a-z]+|apps|extensions) \|/.test(l))
+    .filter((l) => /^\| (core|[a-z0-9.-]+\.[a-z]+|apps|batch|extensions) \|/.test(l))
     .map((l) =>
       l
         .split('|')

@@ -137,16 +137,19 @@ describe('bootstrap RBAC policy', () => {
     for (const name of [
       'certificate-controller',
       'clusterrole-aggregation-controller',
+      'cronjob-controller',
       'daemon-set-controller',
       'deployment-controller',
       'endpoint-controller',
       'endpointslice-controller',
       'generic-garbage-collector',
+      'job-controller',
       'namespace-controller',
       'node-controller',
       'replicaset-controller',
       'replication-controller',
       'service-account-controller',
+      'ttl-after-finished-controller',
     ])
       assert.ok(accounts.includes(name), `${name} in ${accounts.join(' ')}`);
     // Every controller account is the subject of its system:controller:NAME binding (not
