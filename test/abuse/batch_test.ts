@@ -282,6 +282,58 @@ describe('cronjobs', () => {
   });
 });
 
+describe('deleting a job', () => {
+  const OWN = 'batch-abuse-delete';
+  const OWN_JOBS = `/apis/batch/v1/namespaces/${OWN}/jobs`;
+  const OWN_PODS = `/api/v1/namespaces/${OWN}/pods`;
+  const WARNING =
+    '299 - "child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning"';
+  const podsOf = async (name: string): Promise<any[]> =>
+    (await send('GET', `${OWN_PODS}?labelSelector=job-name%3D${name}`)).json.items;
+
+  before(async () => {
+    const ns = await send('POST', '/api/v1/namespaces', { metadata: { name: OWN } });
+    assert.equal(ns.status, 201, ns.text);
+  });
+
+  it('without a propagation policy keeps its pods (batch/v1), and says so', async () => {
+    const created = await send('POST', OWN_JOBS, job('kept', { suspend: false }));
+    assert.equal(created.status, 201, created.text);
+    await eventually(
+      async () => ((await podsOf('kept')).length === 1 ? true : undefined),
+      'its pod',
+    );
+    const res = await send('DELETE', `${OWN_JOBS}/kept`);
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.headers['warning'], WARNING);
+    // Orphaned: no owner, no tracking finalizer, still there.
+    const [pod] = await eventually(async () => {
+      const ps = await podsOf('kept');
+      return ps.length === 1 && !ps[0].metadata.ownerReferences && !ps[0].metadata.finalizers
+        ? ps
+        : undefined;
+    }, 'the pod orphaned and let go');
+    assert.equal(pod.metadata.deletionTimestamp, undefined);
+    assert.equal((await send('GET', `${OWN_JOBS}/kept`)).status, 404);
+  });
+
+  it('with propagationPolicy Background takes its pods, without a warning', async () => {
+    const created = await send('POST', OWN_JOBS, job('gone', { suspend: false }));
+    assert.equal(created.status, 201, created.text);
+    await eventually(
+      async () => ((await podsOf('gone')).length === 1 ? true : undefined),
+      'its pod',
+    );
+    const res = await send('DELETE', `${OWN_JOBS}/gone`, { propagationPolicy: 'Background' });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.headers['warning'], undefined);
+    await eventually(
+      async () => ((await podsOf('gone')).length === 0 ? true : undefined),
+      'the pod gone',
+    );
+  });
+});
+
 describe('generated jobs and cronjobs (seeded)', () => {
   const random = prng(20261207);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;

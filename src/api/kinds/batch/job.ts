@@ -316,6 +316,11 @@ export const jobResource: ResourceDef = {
   verbs: [...STANDARD_VERBS],
   subresources: [{ name: 'status', verbs: ['get', 'patch', 'update'] }],
   strategy: jobStrategy,
+  // batch/v1 keeps the pods of a deleted Job unless told otherwise (for compatibility).
+  orphansByDefault: {
+    warning:
+      'child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning',
+  },
   statusStrategy: {
     prepareForUpdate: prepareForStatusUpdate,
     validateUpdate: (job) => validateJobStatusUpdate(job),
