@@ -105,6 +105,12 @@ describe('Jobs and CronJobs', { skip }, () => {
         'SuccessCriteriaMet Complete 1 {}',
       );
 
+      // Jobs are in the `all` category.
+      assert.match(
+        ok(await kubectl(v, ['get', 'all'])),
+        new RegExp(`^job\\.batch/${name}\\s`, 'm'),
+      );
+
       const described = ok(await kubectl(v, ['describe', 'job', name]));
       assert.match(described, /Completions:\s+1\n/);
       assert.match(described, /Pods Statuses:\s+0 Active \(0 Ready\) \/ 1 Succeeded \/ 0 Failed/);
@@ -257,6 +263,12 @@ spec:
       const [wide] = await table(v, ['get', 'cronjob', name, '-o', 'wide']);
       assert.deepEqual([wide?.['CONTAINERS'], wide?.['IMAGES']], [name, BUSYBOX]);
 
+      const described = ok(await kubectl(v, ['describe', 'cronjob', name]));
+      assert.match(described, /Schedule:\s+\*\/1 \* \* \* \*\n/);
+      assert.match(described, /Concurrency Policy:\s+Allow\n/);
+      assert.match(described, /Suspend:\s+False\n/);
+      assert.match(described, /Successful Job History Limit:\s+3\n/);
+
       const manual = `${name}-manual`;
       ok(await kubectl(v, ['create', 'job', manual, `--from=cronjob/${name}`]));
       ok(await kubectl(v, ['wait', '--for=condition=complete', `job/${manual}`, '--timeout=120s']));
@@ -267,6 +279,12 @@ spec:
           '{.metadata.annotations.cronjob\\.kubernetes\\.io/instantiate} {.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}',
         ),
         `manual CronJob/${name}`,
+      );
+      // The schemas are published: explain reads them.
+      const explained = ok(await kubectl(v, ['explain', 'cronjob.spec.schedule']));
+      assert.match(
+        explained,
+        /The schedule in Cron format, see https:\/\/en\.wikipedia\.org\/wiki\/Cron\./,
       );
       ok(await kubectl(v, ['delete', 'cronjob', name]));
     });
