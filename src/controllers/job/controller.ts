@@ -40,6 +40,7 @@ import {
   setCondition,
   type Verdict,
 } from './conditions.js';
+import { matchPodFailurePolicy } from './failure-policy.js';
 import { formatIndexes, parseIndexes } from './indexes.js';
 import {
   completionIndex,
@@ -307,7 +308,11 @@ function start(ctx: ControllerContext): void {
         const idx = completionIndex(p);
         if (indexed && (idx === undefined || idx >= (completions ?? 0))) notCountable.push(p);
         else newSucceeded.push(p);
-      } else if (isPodFailed(p, job)) newFailed.push(p);
+      } else if (isPodFailed(p, job)) {
+        // A failure the podFailurePolicy ignores is let go without being counted.
+        if (matchPodFailurePolicy(job, p)?.action === 'Ignore') notCountable.push(p);
+        else newFailed.push(p);
+      }
     }
     const record = nextRecord(
       backoffs.get(key) ?? { failuresAfterLastSuccess: 0 },
@@ -383,7 +388,17 @@ function start(ctx: ControllerContext): void {
         deadline !== undefined &&
         !Number.isNaN(started) &&
         now.getTime() - started >= deadline * 1000;
-      if ((newFailed.length > 0 && failed > backoffLimit) || restartedTooOften)
+      const failJob = claimed
+        .filter((p) => p.status?.phase === 'Failed')
+        .map((p) => matchPodFailurePolicy(job, p))
+        .find((m) => m?.action === 'FailJob');
+      if (failJob)
+        verdict = {
+          type: 'FailureTarget',
+          reason: 'PodFailurePolicy',
+          message: failJob.message ?? '',
+        };
+      else if ((newFailed.length > 0 && failed > backoffLimit) || restartedTooOften)
         verdict = BACKOFF_LIMIT_EXCEEDED;
       else if (pastDeadline) verdict = DEADLINE_EXCEEDED;
       else if (

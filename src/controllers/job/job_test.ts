@@ -50,7 +50,12 @@ describe('job controller', () => {
         : undefined;
     }, `${n} pending pods of ${name}`);
   /** What the node agent writes when the pod's container exits. */
-  const finish = async (p: Pod, phase: 'Succeeded' | 'Failed', at = new Date()): Promise<void> => {
+  const finish = async (
+    p: Pod,
+    phase: 'Succeeded' | 'Failed',
+    at = new Date(),
+    exitCode = phase === 'Succeeded' ? 0 : 1,
+  ): Promise<void> => {
     await env.client.patch(
       resources.pods,
       p.metadata.namespace ?? '',
@@ -68,7 +73,7 @@ describe('job controller', () => {
               restartCount: 0,
               state: {
                 terminated: {
-                  exitCode: phase === 'Succeeded' ? 0 : 1,
+                  exitCode,
                   finishedAt: formatTime(at),
                 },
               },
@@ -201,6 +206,56 @@ describe('job controller', () => {
     assert.equal((await podsOf(ns, 'bad')).length, 2);
     const events = await eventsFor(env.client, ns, 'bad');
     assert.ok(events.some((e) => e.type === 'Warning' && e.reason === 'BackoffLimitExceeded'));
+  });
+
+  it('podFailurePolicy: an ignored exit code is not a failure; a FailJob one fails the job', async () => {
+    const ns = await createNamespace(env.client, 'job-policy');
+    await env.client.create(
+      JOBS,
+      ns,
+      jobBody('policy', {
+        backoffLimit: 0,
+        podReplacementPolicy: 'Failed',
+        podFailurePolicy: {
+          rules: [
+            {
+              action: 'FailJob',
+              onExitCodes: { containerName: 'work', operator: 'In', values: [42] },
+            },
+            { action: 'Ignore', onExitCodes: { operator: 'In', values: [1] } },
+          ],
+        },
+      }),
+    );
+    const [p1] = await waitPods(ns, 'policy', 1);
+    await finish(p1 as Pod, 'Failed', new Date(), 1);
+    // Ignored: replaced at once, not counted (backoffLimit 0 would have failed the job).
+    const [p2] = await waitPods(ns, 'policy', 1);
+    assert.notEqual(p2?.metadata.name, p1?.metadata.name);
+    await waitStatus(ns, 'policy', (s) => s.active === 1 && (s.failed ?? 0) === 0, 'not counted');
+    await finish(p2 as Pod, 'Failed', new Date(), 42);
+    const failed = await waitStatus(
+      ns,
+      'policy',
+      (s) => conditionTypes(s).includes('Failed'),
+      'Failed',
+    );
+    assert.deepEqual(
+      failed.conditions?.map((c) => [c.type, c.reason, c.message]),
+      [
+        [
+          'FailureTarget',
+          'PodFailurePolicy',
+          `Container work for pod ${ns}/${p2?.metadata.name} failed with exit code 42 matching FailJob rule at index 0`,
+        ],
+        [
+          'Failed',
+          'PodFailurePolicy',
+          `Container work for pod ${ns}/${p2?.metadata.name} failed with exit code 42 matching FailJob rule at index 0`,
+        ],
+      ],
+    );
+    assert.equal(failed.failed, 1);
   });
 
   it('waits out the back-off before replacing a pod that just failed', async () => {

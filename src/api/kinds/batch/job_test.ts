@@ -224,6 +224,74 @@ void test('pods of a job restart OnFailure or Never', () => {
   );
 });
 
+void test('validatePodFailurePolicy: actions, exit codes, condition patterns', () => {
+  const policy = (rules: unknown[], extra: Obj = {}): KubeObject =>
+    job({ podFailurePolicy: { rules }, ...extra });
+  const cases: [unknown[], string][] = [
+    [
+      [{ onExitCodes: { operator: 'In', values: [1] } }],
+      'spec.podFailurePolicy.rules[0].action: Required value: valid values: ["Count" "FailIndex" "FailJob" "Ignore"]',
+    ],
+    [
+      [{ action: 'Explode', onExitCodes: { operator: 'In', values: [1] } }],
+      'spec.podFailurePolicy.rules[0].action: Unsupported value: "Explode": supported values: "Count", "FailIndex", "FailJob", "Ignore"',
+    ],
+    [
+      [{ action: 'FailIndex', onExitCodes: { operator: 'In', values: [1] } }],
+      'spec.podFailurePolicy.rules[0].action: Invalid value: "FailIndex": requires the backoffLimitPerIndex to be set',
+    ],
+    [
+      [{ action: 'FailJob', onExitCodes: { values: [1] } }],
+      'spec.podFailurePolicy.rules[0].onExitCodes.operator: Required value: valid values: ["In" "NotIn"]',
+    ],
+    [
+      [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [] } }],
+      'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: []int32{}: at least one value is required',
+    ],
+    [
+      [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [0] } }],
+      'spec.podFailurePolicy.rules[0].onExitCodes.values[0]: Invalid value: 0: must not be 0 for the In operator',
+    ],
+    [
+      [{ action: 'FailJob', onExitCodes: { operator: 'NotIn', values: [3, 3] } }],
+      'spec.podFailurePolicy.rules[0].onExitCodes.values[1]: Duplicate value: 3',
+    ],
+    [
+      [{ action: 'FailJob', onExitCodes: { containerName: 'nope', operator: 'In', values: [1] } }],
+      'spec.podFailurePolicy.rules[0].onExitCodes.containerName: Invalid value: "nope": must be one of the container or initContainer names in the pod template',
+    ],
+    [
+      [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'Maybe' }] }],
+      'spec.podFailurePolicy.rules[0].onPodConditions[0].status: Unsupported value: "Maybe": supported values: "False", "True", "Unknown"',
+    ],
+  ];
+  for (const [rules, want] of cases)
+    assert.equal(
+      message(create(policy(rules))),
+      `Job.batch "pi" is invalid: ${want}`,
+      JSON.stringify(rules),
+    );
+  const unordered = create(
+    policy([{ action: 'Count', onExitCodes: { operator: 'NotIn', values: [5, 2] } }]),
+  );
+  assert.deepEqual(
+    unordered.map((e) => [e.field, e.detail]),
+    [['spec.podFailurePolicy.rules[0].onExitCodes.values', 'must be ordered']],
+  );
+  assert.deepEqual(
+    create(
+      policy([
+        {
+          action: 'FailJob',
+          onExitCodes: { containerName: 'pi', operator: 'In', values: [1, 42] },
+        },
+        { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] },
+      ]),
+    ),
+    [],
+  );
+});
+
 void test('an Indexed job whose last pod hostname is no DNS label is refused', () => {
   const j = job({ completionMode: 'Indexed', completions: 100 });
   j.metadata.name = 'a'.repeat(62);

@@ -3,7 +3,15 @@
 // pkg/apis/batch/validation's field paths and messages.
 
 import type { FieldError } from '../../types.js';
-import { invalidValue, notSupported, required } from '../../validation/common.js';
+import {
+  duplicate,
+  invalidValue,
+  isQualifiedName,
+  notSupported,
+  required,
+} from '../../validation/common.js';
+import { tooMany } from '../kindutil.js';
+import { goLiteral } from '../../go-literal.js';
 import { nonNegative, obj, str, validatePodTemplateSpec } from '../podspec/index.js';
 import type { Obj } from '../podspec/index.js';
 
@@ -90,16 +98,108 @@ function validateCompletionMode(spec: Obj, field: string): FieldError[] {
   return errs;
 }
 
-/** The parts of validatePodFailurePolicy Skiff checks: each rule's action. */
-function validatePodFailurePolicy(policy: Obj, field: string): FieldError[] {
+const MAX_FAILURE_POLICY_RULES = 20;
+const MAX_EXIT_CODE_VALUES = 255;
+const MAX_CONDITION_PATTERNS = 20;
+const EXIT_CODE_OPERATORS = ['In', 'NotIn'];
+const CONDITION_STATUSES = ['False', 'True', 'Unknown'];
+/** Go's %q of a string slice: `["a" "b"]`. */
+const goQuoted = (xs: string[]): string => `[${xs.map((x) => JSON.stringify(x)).join(' ')}]`;
+
+/** validatePodFailurePolicyRuleOnExitCodes. */
+function validateOnExitCodes(req: Obj, field: string, containerNames: Set<string>): FieldError[] {
   const errs: FieldError[] = [];
-  const rules = Array.isArray(policy.rules) ? policy.rules : [];
+  const op = req.operator;
+  if (!isSet(op) || op === '')
+    errs.push(required(`${field}.operator`, `valid values: ${goQuoted(EXIT_CODE_OPERATORS)}`));
+  else if (!EXIT_CODE_OPERATORS.includes(str(op)))
+    errs.push(notSupported(`${field}.operator`, op, EXIT_CODE_OPERATORS));
+  if (isSet(req.containerName) && !containerNames.has(str(req.containerName)))
+    errs.push(
+      invalidValue(
+        `${field}.containerName`,
+        req.containerName,
+        'must be one of the container or initContainer names in the pod template',
+      ),
+    );
+  const values = Array.isArray(req.values) ? (req.values as unknown[]) : [];
+  // []int32 as Go's %#v prints it.
+  const shown = goLiteral(
+    Array.isArray(req.values) ? `[]int32{${values.join(', ')}}` : '[]int32(nil)',
+  );
+  if (!values.length)
+    errs.push(invalidValue(`${field}.values`, shown, 'at least one value is required'));
+  else if (values.length > MAX_EXIT_CODE_VALUES)
+    errs.push(tooMany(`${field}.values`, values.length, MAX_EXIT_CODE_VALUES));
+  const seen = new Set<unknown>();
+  let ordered = true;
+  values.forEach((v, j) => {
+    const at = `${field}.values[${j}]`;
+    if (op === 'In' && v === 0) errs.push(invalidValue(at, v, 'must not be 0 for the In operator'));
+    if (seen.has(v)) errs.push(duplicate(at, v));
+    else seen.add(v);
+    if (j > 0 && Number(values[j - 1]) > Number(v)) ordered = false;
+  });
+  if (!ordered) errs.push(invalidValue(`${field}.values`, shown, 'must be ordered'));
+  return errs;
+}
+
+/** validatePodFailurePolicyRuleOnPodConditions. */
+function validateOnPodConditions(patterns: unknown[], field: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (patterns.length > MAX_CONDITION_PATTERNS)
+    errs.push(tooMany(field, patterns.length, MAX_CONDITION_PATTERNS));
+  patterns.forEach((p, j) => {
+    const pattern = obj(p) ?? {};
+    const at = `${field}[${j}]`;
+    for (const msg of isQualifiedName(str(pattern.type)))
+      errs.push(invalidValue(`${at}.type`, str(pattern.type), msg));
+    const status = pattern.status;
+    if (!isSet(status) || status === '')
+      errs.push(required(`${at}.status`, `valid values: ${goQuoted(CONDITION_STATUSES)}`));
+    else if (!CONDITION_STATUSES.includes(str(status)))
+      errs.push(notSupported(`${at}.status`, status, CONDITION_STATUSES));
+  });
+  return errs;
+}
+
+/**
+ * validatePodFailurePolicy: at most 20 rules, each with a known action (FailIndex only with
+ * per-index back-off) and well-formed exit codes and condition patterns. (kube also refuses a
+ * rule with both or neither of onExitCodes and onPodConditions; Skiff does not yet.)
+ */
+function validatePodFailurePolicy(spec: Obj, policy: Obj, field: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const rules = Array.isArray(policy.rules) ? (policy.rules as unknown[]) : [];
+  if (rules.length > MAX_FAILURE_POLICY_RULES)
+    errs.push(tooMany(`${field}.rules`, rules.length, MAX_FAILURE_POLICY_RULES));
+  const podSpec = obj(obj(spec.template)?.spec) ?? {};
+  const containerNames = new Set(
+    ['containers', 'initContainers'].flatMap((k) =>
+      (Array.isArray(podSpec[k]) ? (podSpec[k] as unknown[]) : []).map((c) => str(obj(c)?.name)),
+    ),
+  );
   rules.forEach((r, i) => {
     const rule = obj(r) ?? {};
+    const at = `${field}.rules[${i}]`;
     const action = rule.action;
-    if (!isSet(action) || action === '') errs.push(required(`${field}.rules[${i}].action`));
-    else if (!FAILURE_POLICY_ACTIONS.includes(str(action)))
-      errs.push(notSupported(`${field}.rules[${i}].action`, action, FAILURE_POLICY_ACTIONS));
+    if (!isSet(action) || action === '')
+      errs.push(required(`${at}.action`, `valid values: ${goQuoted(FAILURE_POLICY_ACTIONS)}`));
+    else if (action === 'FailIndex') {
+      if (!isSet(spec.backoffLimitPerIndex))
+        errs.push(
+          invalidValue(`${at}.action`, action, 'requires the backoffLimitPerIndex to be set'),
+        );
+    } else if (!FAILURE_POLICY_ACTIONS.includes(str(action)))
+      errs.push(notSupported(`${at}.action`, action, FAILURE_POLICY_ACTIONS));
+    const onExitCodes = obj(rule.onExitCodes);
+    if (onExitCodes)
+      errs.push(...validateOnExitCodes(onExitCodes, `${at}.onExitCodes`, containerNames));
+    const onPodConditions = Array.isArray(rule.onPodConditions)
+      ? (rule.onPodConditions as unknown[])
+      : [];
+    if (onPodConditions.length)
+      errs.push(...validateOnPodConditions(onPodConditions, `${at}.onPodConditions`));
   });
   return errs;
 }
@@ -119,7 +219,7 @@ export function validateJobSpecBody(spec: Obj, field: string): FieldError[] {
   errs.push(...validateCompletionMode(spec, field));
   const failurePolicy = obj(spec.podFailurePolicy);
   if (failurePolicy)
-    errs.push(...validatePodFailurePolicy(failurePolicy, `${field}.podFailurePolicy`));
+    errs.push(...validatePodFailurePolicy(spec, failurePolicy, `${field}.podFailurePolicy`));
   const replacement = spec.podReplacementPolicy;
   if (isSet(replacement)) {
     if (!POD_REPLACEMENT_POLICIES.includes(str(replacement)))
