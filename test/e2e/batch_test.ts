@@ -196,6 +196,34 @@ spec:
     );
   });
 
+  test('a finished job with ttlSecondsAfterFinished goes, with its pods', async () => {
+    ok(
+      await kubectl(
+        TOOL,
+        ['apply', '-f', '-'],
+        `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: brief
+spec:
+  ttlSecondsAfterFinished: 1
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: b
+        image: ${BUSYBOX}
+        command: ["sh", "-c", "echo brief"]
+`,
+      ),
+    );
+    await until('the job and its pod deleted after the TTL', async () => {
+      const job = await kubectl(TOOL, ['get', 'job', 'brief', '-o', 'name']);
+      const pods = ok(await kubectl(TOOL, ['get', 'pods', '-l', 'job-name=brief', '-o', 'name']));
+      return job.code !== 0 && /NotFound/.test(job.stderr) && pods.trim() === '' ? true : undefined;
+    });
+  });
+
   test('an Indexed job: each pod knows its index and host name', async () => {
     ok(
       await kubectl(
