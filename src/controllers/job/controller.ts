@@ -314,7 +314,8 @@ function start(ctx: ControllerContext): void {
         else newFailed.push(p);
       }
     }
-    const record = nextRecord(
+    // Pods a suspension stopped are no failures to back off from once the Job resumes.
+    let record = nextRecord(
       backoffs.get(key) ?? { failuresAfterLastSuccess: 0 },
       newSucceeded.map((p) => finishTime(p, now)),
       newFailed.map((p) => finishTime(p, now)),
@@ -367,6 +368,8 @@ function start(ctx: ControllerContext): void {
         nowText,
       );
       recorder.event(job, 'Normal', 'Resumed', 'Job resumed');
+      record = { failuresAfterLastSuccess: 0 };
+      backoffs.set(key, record);
       status.startTime = nowText;
     }
     if (!suspended && !status.startTime) status.startTime = nowText;

@@ -386,6 +386,13 @@ describe('job controller', () => {
       (s) => conditionTypes(s).includes('Suspended') && s.active === 0,
       'suspended again',
     );
+    // The pods the suspension stopped count as failed; resuming waits out no back-off for them.
+    await env.client.patch(JOBS, ns, 'later', 'merge', { spec: { suspend: false } });
+    await eventually(
+      async () => ((await podsOf(ns, 'later')).length === 1 ? true : undefined),
+      'a pod at once after resuming',
+      5_000,
+    );
   });
 
   it('fails a job that runs past activeDeadlineSeconds and deletes its pods', async () => {
