@@ -93,6 +93,8 @@ function start(ctx: ControllerContext, o: CronJobControllerOptions): void {
     const cj = ownerOf(job);
     if (cj) enqueue(cj);
   };
+  /** The last CronJob each sync wrote: a cache older than it is not acted on. */
+  const written = new Map<string, CronJob>();
   cronJobs.on({ add: enqueue, update: (_old, cur) => enqueue(cur), delete: enqueue });
   jobs.on({
     add: jobChanged,
@@ -298,8 +300,17 @@ function start(ctx: ControllerContext, o: CronJobControllerOptions): void {
   async function sync(key: string): Promise<void> {
     const [ns, name] = splitKey(key);
     const cached = cronJobs.get(ns, name);
-    if (!cached) return;
-    const cj = structuredClone(typed(cached));
+    if (!cached) {
+      written.delete(key);
+      return;
+    }
+    // Our own last status write is newer than the cache: work from it.
+    const last = written.get(key);
+    const base =
+      last && last.metadata.uid === cached.metadata.uid && revisionOf(last) > revisionOf(cached)
+        ? last
+        : cached;
+    const cj = structuredClone(typed(base));
     // Jobs whose controller reference names this CronJob (kube matches by name).
     const owned = jobs.list(ns).filter((j) => {
       const ref = controllerOf(j);
@@ -314,7 +325,10 @@ function start(ctx: ControllerContext, o: CronJobControllerOptions): void {
       syncError = e;
     }
     if (cleaned || result.changed)
-      await ctx.client.update(CRON_JOBS, { ...cj, status: cj.status ?? {} }, 'status');
+      written.set(
+        key,
+        await ctx.client.update<CronJob>(CRON_JOBS, { ...cj, status: cj.status ?? {} }, 'status'),
+      );
     if (result.after !== undefined) {
       requeue(key, result.after);
       return;
@@ -330,6 +344,11 @@ function start(ctx: ControllerContext, o: CronJobControllerOptions): void {
     );
   })();
 }
+
+const revisionOf = (o: KubeObject): bigint => {
+  const rv = o.metadata.resourceVersion ?? '';
+  return /^\d+$/.test(rv) ? BigInt(rv) : 0n;
+};
 
 const after = (ms: number | undefined): { after?: number } =>
   ms === undefined ? {} : { after: ms };
