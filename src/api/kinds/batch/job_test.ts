@@ -271,6 +271,27 @@ void test('validatePodFailurePolicy: actions, exit codes, condition patterns', (
       `Job.batch "pi" is invalid: ${want}`,
       JSON.stringify(rules),
     );
+  assert.equal(
+    message(create(policy([{ action: 'Ignore' }]))),
+    'Job.batch "pi" is invalid: spec.podFailurePolicy.rules[0]: Invalid value: specifying one of OnExitCodes and OnPodConditions is required',
+  );
+  const both = create(
+    policy([
+      {
+        action: 'Ignore',
+        onExitCodes: { operator: 'In', values: [1] },
+        onPodConditions: [{ type: 'DisruptionTarget' }],
+      },
+    ]),
+  );
+  assert.deepEqual(
+    both.map((e) => [e.field, e.type]),
+    [['spec.podFailurePolicy.rules[0]', 'FieldValueInvalid']],
+  );
+  assert.equal(
+    message(both),
+    'Job.batch "pi" is invalid: spec.podFailurePolicy.rules[0]: Invalid value: specifying both OnExitCodes and OnPodConditions is not supported',
+  );
   const unordered = create(
     policy([{ action: 'Count', onExitCodes: { operator: 'NotIn', values: [5, 2] } }]),
   );

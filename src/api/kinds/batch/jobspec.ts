@@ -164,9 +164,19 @@ function validateOnPodConditions(patterns: unknown[], field: string): FieldError
 }
 
 /**
+ * field.Invalid with field.OmitValueType{}: Go prints `Invalid value: <detail>`, no value. The
+ * detail is the printed "value" here, which renders the same text.
+ */
+const invalidNoValue = (field: string, detail: string): FieldError => ({
+  type: 'FieldValueInvalid',
+  field,
+  badValue: goLiteral(detail),
+});
+
+/**
  * validatePodFailurePolicy: at most 20 rules, each with a known action (FailIndex only with
- * per-index back-off) and well-formed exit codes and condition patterns. (kube also refuses a
- * rule with both or neither of onExitCodes and onPodConditions; Skiff does not yet.)
+ * per-index back-off), exactly one of onExitCodes and onPodConditions, and well-formed exit
+ * codes and condition patterns.
  */
 function validatePodFailurePolicy(spec: Obj, policy: Obj, field: string): FieldError[] {
   const errs: FieldError[] = [];
@@ -200,6 +210,14 @@ function validatePodFailurePolicy(spec: Obj, policy: Obj, field: string): FieldE
       : [];
     if (onPodConditions.length)
       errs.push(...validateOnPodConditions(onPodConditions, `${at}.onPodConditions`));
+    if (onExitCodes && onPodConditions.length)
+      errs.push(
+        invalidNoValue(at, 'specifying both OnExitCodes and OnPodConditions is not supported'),
+      );
+    if (!onExitCodes && !onPodConditions.length)
+      errs.push(
+        invalidNoValue(at, 'specifying one of OnExitCodes and OnPodConditions is required'),
+      );
   });
   return errs;
 }
