@@ -31,6 +31,7 @@ import {
   LEGACY_JOB_NAME_LABEL,
 } from './labels.js';
 import { JOB_COLUMNS, jobRow } from './job-printer.js';
+import { goLiteral } from '../../go-literal.js';
 
 const MAX_INT32 = 2147483647;
 const isSet = (v: unknown): boolean => v !== undefined && v !== null;
@@ -257,9 +258,9 @@ function validateJobUpdate(job: KubeObject, old: KubeObject): FieldError[] {
 const STATUS_COUNTERS = ['active', 'succeeded', 'failed', 'ready', 'terminating'];
 
 /** ValidateJobStatusUpdate: the counters never go negative; uncounted UIDs are not repeated. */
-export function validateJobStatusUpdate(job: KubeObject): FieldError[] {
+export function validateJobStatusUpdate(job: KubeObject, old?: KubeObject): FieldError[] {
   const s = statusOf(job);
-  const errs: FieldError[] = [];
+  const errs: FieldError[] = old ? validateStatusTransition(job, old) : [];
   for (const k of STATUS_COUNTERS) if (isSet(s[k])) errs.push(...nonNegative(s[k], `status.${k}`));
   const uncounted = obj(s.uncountedTerminatedPods) ?? {};
   for (const k of ['succeeded', 'failed']) {
@@ -272,6 +273,40 @@ export function validateJobStatusUpdate(job: KubeObject): FieldError[] {
       seen.add(u);
     });
   }
+  return errs;
+}
+
+const conditionTrue = (job: KubeObject, type: string): boolean =>
+  (Array.isArray(statusOf(job).conditions) ? (statusOf(job).conditions as unknown[]) : []).some(
+    (c) => obj(c)?.type === type && obj(c)?.status === 'True',
+  );
+
+/**
+ * The status transitions kube 1.33 refuses (JobManagedBy's stricter rules, so that whoever
+ * writes the status keeps it believable): counters going down (succeeded may, for an
+ * elastic Indexed job) and a terminal condition switched off.
+ */
+function validateStatusTransition(job: KubeObject, old: KubeObject): FieldError[] {
+  const errs: FieldError[] = [];
+  const s = statusOf(job);
+  const o = statusOf(old);
+  for (const type of ['Failed', 'Complete', 'FailureTarget'])
+    if (conditionTrue(old, type) && !conditionTrue(job, type))
+      errs.push({
+        type: 'FieldValueInvalid',
+        field: 'status.conditions',
+        // field.OmitValueType{}: no value printed.
+        badValue: goLiteral(`cannot disable the terminal ${type}=True condition`),
+      });
+  const spec = specOf(job);
+  if (typeof s.failed === 'number' || typeof o.failed === 'number')
+    if (Number(s.failed ?? 0) < Number(o.failed ?? 0))
+      errs.push(invalidValue('status.failed', s.failed ?? 0, 'cannot decrease the failed counter'));
+  const elastic = spec.completionMode === 'Indexed' && spec.completions === spec.parallelism;
+  if (!elastic && Number(s.succeeded ?? 0) < Number(o.succeeded ?? 0))
+    errs.push(
+      invalidValue('status.succeeded', s.succeeded ?? 0, 'cannot decrease the succeeded counter'),
+    );
   return errs;
 }
 
@@ -323,6 +358,6 @@ export const jobResource: ResourceDef = {
   },
   statusStrategy: {
     prepareForUpdate: prepareForStatusUpdate,
-    validateUpdate: (job) => validateJobStatusUpdate(job),
+    validateUpdate: (job, old) => validateJobStatusUpdate(job, old),
   },
 };

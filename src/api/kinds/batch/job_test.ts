@@ -415,6 +415,18 @@ void test('status: writes through the status subresource keep the spec; counters
       ['status.uncountedTerminatedPods.failed[1]', 'FieldValueDuplicate'],
     ],
   );
+  // Counters never go down; a terminal condition is never switched off.
+  const done = structuredClone(old);
+  done.status = { failed: 2, succeeded: 1, conditions: [{ type: 'Failed', status: 'True' }] };
+  const back = structuredClone(done);
+  back.status = { failed: 1, succeeded: 0, conditions: [{ type: 'Failed', status: 'False' }] };
+  assert.equal(
+    invalid('Job', 'batch', 'pi', st.validateUpdate(back, done)).message,
+    'Job.batch "pi" is invalid: [status.conditions: Invalid value: cannot disable the terminal Failed=True condition, status.failed: Invalid value: 1: cannot decrease the failed counter, status.succeeded: Invalid value: 0: cannot decrease the succeeded counter]',
+  );
+  const onward = structuredClone(done);
+  onward.status = { failed: 3, succeeded: 1, conditions: [{ type: 'Failed', status: 'True' }] };
+  assert.deepEqual(st.validateUpdate(onward, done), []);
   // A main-resource update keeps the stored status.
   const user = structuredClone(old);
   user.status = { succeeded: 5 };
