@@ -171,6 +171,11 @@ export interface ResourceDef {
   };
   /** A deprecated version: the `Warning` every response of it carries, when it goes away. */
   deprecation?: { warning: string; removedRelease?: string };
+  /**
+   * A DELETE that names no propagation policy orphans dependents (batch/v1 Jobs), with this
+   * warning; other kinds delete them in the background.
+   */
+  orphansByDefault?: { warning: string };
 }
 
 export const STANDARD_VERBS = [

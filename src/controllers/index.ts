@@ -14,6 +14,9 @@ import { replicaSetController, replicationControllerController } from './replica
 import { deploymentController } from './deployment/index.js';
 import { daemonSetController } from './daemonset/index.js';
 import { statefulSetController } from './statefulset/index.js';
+import { jobController } from './job/index.js';
+import { cronJobController } from './cronjob/index.js';
+import { ttlAfterFinishedController } from './ttl-after-finished/index.js';
 import { endpointsController } from './endpoints/index.js';
 import {
   endpointSliceController,
@@ -78,6 +81,9 @@ export function builtinControllers(o: BuiltinControllerOptions = {}): Controller
     daemonSetController,
     statefulSetController,
     horizontalPodAutoscalerController(o.horizontalPodAutoscaler),
+    jobController,
+    cronJobController,
+    ttlAfterFinishedController,
     endpointsController,
     endpointSliceController,
     endpointSliceMirroringController,

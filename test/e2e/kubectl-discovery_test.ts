@@ -108,6 +108,8 @@ describe('kubectl discovery and identity', { concurrency: true }, () => {
           ['deployments', 'deploy', 'apps/v1', 'true', 'Deployment'],
           ['replicasets', 'rs', 'apps/v1', 'true', 'ReplicaSet'],
           ['statefulsets', 'sts', 'apps/v1', 'true', 'StatefulSet'],
+          ['cronjobs', 'cj', 'batch/v1', 'true', 'CronJob'],
+          ['jobs', '', 'batch/v1', 'true', 'Job'],
           ['selfsubjectreviews', '', 'authentication.k8s.io/v1', 'false', 'SelfSubjectReview'],
           [
             'selfsubjectaccessreviews',
@@ -170,6 +172,7 @@ describe('kubectl discovery and identity', { concurrency: true }, () => {
           'authorization.k8s.io/v1',
           'autoscaling/v1',
           'autoscaling/v2',
+          'batch/v1',
           'coordination.k8s.io/v1',
           'discovery.k8s.io/v1',
           'events.k8s.io/v1',

@@ -137,17 +137,24 @@ describe('bootstrap RBAC policy', () => {
     for (const name of [
       'certificate-controller',
       'clusterrole-aggregation-controller',
+      'cronjob-controller',
       'daemon-set-controller',
       'deployment-controller',
       'endpoint-controller',
       'endpointslice-controller',
       'generic-garbage-collector',
       'horizontal-pod-autoscaler',
+      'job-controller',
       'namespace-controller',
       'node-controller',
+      'persistent-volume-binder',
+      'pv-protection-controller',
+      'pvc-protection-controller',
       'replicaset-controller',
       'replication-controller',
       'service-account-controller',
+      'statefulset-controller',
+      'ttl-after-finished-controller',
     ])
       assert.ok(accounts.includes(name), `${name} in ${accounts.join(' ')}`);
     // Every controller account is the subject of its system:controller:NAME binding (not

@@ -62,6 +62,33 @@ spec:
           value: "1"
 `;
 
+/** A set whose pods each get a claim from the default class (volumeClaimTemplates). */
+const DATA = `apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: data
+spec:
+  serviceName: data
+  replicas: 2
+  selector:
+    matchLabels: {app: data}
+  template:
+    metadata:
+      labels: {app: data}
+    spec:
+      terminationGracePeriodSeconds: 0
+      containers:
+      - name: main
+        image: ${IMAGES.busybox}
+        command: ["sleep", "3600"]
+        volumeMounts: [{name: www, mountPath: /data}]
+  volumeClaimTemplates:
+  - metadata: {name: www}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+`;
+
 describe('statefulsets on a real node', { skip, timeout: 900_000 }, () => {
   let c: TestCluster;
   const kubectl = (args: string[], input?: string): Promise<RunResult> =>
@@ -343,5 +370,55 @@ describe('statefulsets on a real node', { skip, timeout: 900_000 }, () => {
       return out.trim() === '' ? true : undefined;
     }).catch(withState);
     assert.equal(ok(await kubectl(['get', 'controllerrevisions', '-o', 'name'])).trim(), '');
+  });
+
+  test('volume claim templates: each pod has its own bound claim, kept across a restart', async () => {
+    ok(await kubectl(['apply', '-f', '-'], DATA));
+    ok(await kubectl(['rollout', 'status', 'sts/data', '--timeout=180s']), 'rollout status');
+    const claims = parseTable(
+      ok(await kubectl(['get', 'pvc', '-l', 'app=data', '--sort-by=.metadata.name'])),
+    );
+    assert.deepEqual(
+      claims.map((r) => [
+        r['NAME'],
+        r['STATUS'],
+        r['CAPACITY'],
+        r['ACCESS MODES'],
+        r['STORAGECLASS'],
+      ]),
+      [
+        ['www-data-0', 'Bound', '1Gi', 'RWO', 'local-path'],
+        ['www-data-1', 'Bound', '1Gi', 'RWO', 'local-path'],
+      ],
+    );
+    // Each ordinal writes its own volume; a recreated data-0 finds what the first one wrote.
+    ok(await kubectl(['exec', 'data-0', '--', 'sh', '-c', 'echo zero > /data/who']));
+    ok(await kubectl(['exec', 'data-1', '--', 'sh', '-c', 'echo one > /data/who']));
+    const uid = await jsonpath(['pod', 'data-0'], '{.metadata.uid}');
+    ok(await kubectl(['delete', 'pod', 'data-0']));
+    await until('data-0 back and Ready', async () => {
+      const r = await kubectl([
+        'get',
+        'pod',
+        'data-0',
+        '-o',
+        'jsonpath={.metadata.uid} {.status.conditions[?(@.type=="Ready")].status}',
+      ]);
+      const [now, ready] = r.stdout.split(' ');
+      return r.code === 0 && now !== uid && ready === 'True' ? true : undefined;
+    });
+    assert.equal(ok(await kubectl(['exec', 'data-0', '--', 'cat', '/data/who'])), 'zero\n');
+    assert.equal(ok(await kubectl(['exec', 'data-1', '--', 'cat', '/data/who'])), 'one\n');
+    // Retain (the default policy): the claims outlive the set.
+    ok(await kubectl(['delete', 'sts', 'data']));
+    await until('the pods of the set gone', async () =>
+      ok(await kubectl(['get', 'pods', '-l', 'app=data', '-o', 'name'])).trim() === ''
+        ? true
+        : undefined,
+    );
+    assert.equal(
+      ok(await kubectl(['get', 'pvc', '-l', 'app=data', '-o', 'name'])),
+      'persistentvolumeclaim/www-data-0\npersistentvolumeclaim/www-data-1\n',
+    );
   });
 });

@@ -5,6 +5,7 @@
 import type { ResourceDef } from '../types.js';
 import { certificateSigningRequestResource } from './certificatesigningrequest.js';
 import { configMapResource } from './configmap.js';
+import { cronJobResource, jobResource } from './batch/index.js';
 import { controllerRevisionResource } from './controllerrevision.js';
 import { daemonSetResource } from './daemonset.js';
 import { deploymentResource } from './deployment.js';
@@ -36,6 +37,8 @@ import {
 /** Pods and the controllers that own them (with status and, but for pods, scale). */
 /** What a pod's spec names that its node may read (secrets, config maps, claims). */
 export { podClaimNames, podConfigMapNames, podSecretNames, pvSecretRefs } from './podspec/index.js';
+/** What the Job and CronJob controllers share with the API server (labels, cron, time zones). */
+export * as batch from './batch/index.js';
 
 /** What the storage binder, admission and agent share about claims, volumes and classes. */
 export {
@@ -56,6 +59,8 @@ export const workloadResources: readonly ResourceDef[] = [
   deploymentResource,
   replicaSetResource,
   statefulSetResource,
+  jobResource,
+  cronJobResource,
 ];
 
 /** The other stored kinds. */

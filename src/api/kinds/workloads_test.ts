@@ -63,6 +63,8 @@ void test('the workload kinds are described as kube-apiserver discovery lists th
         ['all'],
         true,
       ],
+      ['batch/v1', 'Job', 'JobList', 'jobs', 'job', undefined, ['all'], true],
+      ['batch/v1', 'CronJob', 'CronJobList', 'cronjobs', 'cronjob', ['cj'], ['all'], true],
     ],
   );
   for (const d of workloadResources) {
@@ -116,7 +118,7 @@ void test('every workload kind has a status strategy; the replica controllers al
     assert.ok(d.statusStrategy, d.plural);
     assert.equal(typeof d.statusStrategy.prepareForUpdate, 'function');
     assert.equal(typeof d.statusStrategy.validateUpdate, 'function');
-    const scaled = d.plural !== 'pods' && d.plural !== 'daemonsets';
+    const scaled = !['pods', 'daemonsets', 'jobs', 'cronjobs'].includes(d.plural);
     assert.equal(typeof d.scaleStrategy?.selector, scaled ? 'function' : 'undefined');
   }
 });

@@ -127,6 +127,8 @@ export const DEFAULT_OPERATIONS: readonly OpenApiOperation[] = [
   scale('apps', 'statefulsets'),
   crud('autoscaling', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, true, 'v2'),
   crud('autoscaling', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, true),
+  crud('batch', 'cronjobs', 'CronJob', true, true),
+  crud('batch', 'jobs', 'Job', true, true),
   crud('discovery.k8s.io', 'endpointslices', 'EndpointSlice', true),
   crud('networking.k8s.io', 'ingresses', 'Ingress', true, true),
   crud('networking.k8s.io', 'ingressclasses', 'IngressClass', false),

@@ -55,6 +55,28 @@ export const FIELD_EXTENSIONS: Readonly<Record<string, Readonly<Record<string, F
     currentMetrics: { list: 'atomic' },
     conditions: { patch: 'merge', key: 'type', list: 'map', keys: ['type'] },
   },
+  'io.k8s.api.batch.v1.CronJobStatus': {
+    active: { list: 'atomic' },
+  },
+  'io.k8s.api.batch.v1.JobStatus': {
+    conditions: { patch: 'merge', key: 'type', list: 'atomic' },
+  },
+  'io.k8s.api.batch.v1.PodFailurePolicy': {
+    rules: { list: 'atomic' },
+  },
+  'io.k8s.api.batch.v1.PodFailurePolicyOnExitCodesRequirement': {
+    values: { list: 'set' },
+  },
+  'io.k8s.api.batch.v1.PodFailurePolicyRule': {
+    onPodConditions: { list: 'atomic' },
+  },
+  'io.k8s.api.batch.v1.SuccessPolicy': {
+    rules: { list: 'atomic' },
+  },
+  'io.k8s.api.batch.v1.UncountedTerminatedPods': {
+    failed: { list: 'set' },
+    succeeded: { list: 'set' },
+  },
   'io.k8s.api.authentication.v1.TokenRequestSpec': {
     audiences: { list: 'atomic' },
   },

@@ -471,7 +471,9 @@ function singularKind(op: OpenApiOperation, subresource = op.subresource): strin
   if (!subresource || !op.subresource) return op.kind.kind;
   const byResource: Record<string, string> = {
     pods: 'Pod',
+    cronjobs: 'CronJob',
     daemonsets: 'DaemonSet',
+    jobs: 'Job',
     deployments: 'Deployment',
     replicasets: 'ReplicaSet',
     replicationcontrollers: 'ReplicationController',

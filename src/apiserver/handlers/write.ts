@@ -384,6 +384,10 @@ function deleteOptionsFrom(r: ResourceRequest): DeleteOptions {
     if (orphan !== undefined) opts.orphanDependents = orphan;
     if (isDryRun(r.query)) opts.dryRun = ['All'];
   }
+  if (r.def.orphansByDefault && !opts.propagationPolicy && opts.orphanDependents === undefined) {
+    opts.propagationPolicy = 'Orphan';
+    addWarnings(r.ctx.warnings, [r.def.orphansByDefault.warning]);
+  }
   if (
     opts.propagationPolicy &&
     !['Foreground', 'Background', 'Orphan'].includes(opts.propagationPolicy)
