@@ -3,12 +3,12 @@
 // otherwise is announced at once (the save would be refused); a conflict (409) offers to
 // reload the current version; other refusals show the server's message.
 
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { parse, stringify } from 'yaml';
 import { ApiError, api } from '../api/client.js';
-import { useObject } from '../api/hooks.js';
 import type { KObject } from '../api/reducer.js';
 import { RESOURCES, resourcePath, type Resource } from '../api/resources.js';
+import { useWatched } from '../components/data.js';
 import { YamlEditor } from '../components/yaml-editor.js';
 
 type Notice = { kind: 'ok' | 'error' | 'conflict'; text: string } | undefined;
@@ -40,12 +40,17 @@ function Editor({ res, ns, name }: { res: Resource; ns: string | undefined; name
   const [loads, setLoads] = useState(0);
   /** The version the text started from, and that text: the user has edited when they differ. */
   const [base, setBase] = useState<{ text: string; rv: string }>();
-  const live = useObject(res, ns, name);
+  // Under the page's watch budget (a list polled when no watch is free), by name.
+  const live = useWatched(res, { namespace: ns, fieldSelector: `metadata.name=${name}` });
+  /** Versions the text has stood on: a list that lags behind a save never takes it back. */
+  const passed = useRef(new Set<string>());
 
   const start = (o: KObject) => {
     const yaml = editableYaml(o);
+    const rv = o.metadata.resourceVersion ?? '';
+    if (base) passed.current.add(base.rv);
     setText(yaml);
-    setBase({ text: yaml, rv: o.metadata.resourceVersion ?? '' });
+    setBase({ text: yaml, rv });
   };
 
   useEffect(() => {
@@ -54,12 +59,14 @@ function Editor({ res, ns, name }: { res: Resource; ns: string | undefined; name
   }, [path, loads]);
 
   // The server's newer version takes the place of an untouched text.
-  const current = live.object;
-  const newer = !!current && !!base && current.metadata.resourceVersion !== base.rv;
+  const current = live.items[0];
+  const currentRv = current?.metadata.resourceVersion ?? '';
+  const newer =
+    !!current && !!base && currentRv !== base.rv && !passed.current.has(currentRv) && !saving;
   const untouched = text === base?.text;
   useEffect(() => {
-    if (newer && untouched && current && !saving) start(current);
-  }, [newer, untouched, current, saving]);
+    if (newer && untouched && current) start(current);
+  }, [newer, untouched, current]);
   const deleted = live.loaded && !live.error && !current && !!base;
 
   const reload = () => {
