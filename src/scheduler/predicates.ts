@@ -1,6 +1,13 @@
 // The filters kube-scheduler runs to decide whether a pod fits a node, each returning the
 // reason text its "0/N nodes are available" message uses.
 
+import {
+  matchesAnyTerm,
+  podSpecFitsNode,
+  tolerates,
+  type Taint,
+  type Toleration,
+} from '../api/node-selection.js';
 import type { KubeObject } from '../api/types.js';
 import {
   ZERO,
@@ -11,87 +18,16 @@ import {
 } from '../api/quantity.js';
 import type { Quantity } from '../api/quantity.js';
 
-export interface Toleration {
-  key?: string;
-  operator?: 'Exists' | 'Equal';
-  value?: string;
-  effect?: string;
-}
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: string;
-}
-interface NodeSelectorRequirement {
-  key: string;
-  operator: string;
-  values?: string[];
-}
-interface NodeSelectorTerm {
-  matchExpressions?: NodeSelectorRequirement[];
-  matchFields?: NodeSelectorRequirement[];
-}
+export type { Taint, Toleration };
+/** Whether a node matches any of the terms (a NodeSelector: volume node affinity). */
+export { matchesAnyTerm };
 
 type Spec = Record<string, unknown>;
 const specOf = (o: KubeObject): Spec => (o['spec'] ?? {}) as Spec;
 
-export function tolerates(tolerations: Toleration[], t: Taint): boolean {
-  return tolerations.some((tol) => {
-    if (tol.effect && tol.effect !== t.effect) return false;
-    if (tol.operator === 'Exists') return !tol.key || tol.key === t.key;
-    return tol.key === t.key && (tol.value ?? '') === (t.value ?? '');
-  });
-}
-
-function matchRequirement(r: NodeSelectorRequirement, value: string | undefined): boolean {
-  switch (r.operator) {
-    case 'In':
-      return value !== undefined && (r.values ?? []).includes(value);
-    case 'NotIn':
-      return value === undefined || !(r.values ?? []).includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-      return value !== undefined && Number(value) > Number(r.values?.[0]);
-    case 'Lt':
-      return value !== undefined && Number(value) < Number(r.values?.[0]);
-    default:
-      return false;
-  }
-}
-
-function matchesTerm(term: NodeSelectorTerm, node: KubeObject): boolean {
-  const labels = node.metadata.labels ?? {};
-  const exprs = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (!exprs.length && !fields.length) return false;
-  return (
-    exprs.every((r) => matchRequirement(r, labels[r.key])) &&
-    fields.every((r) =>
-      matchRequirement(r, r.key === 'metadata.name' ? node.metadata.name : undefined),
-    )
-  );
-}
-
-/** Whether a node matches any of the terms (a NodeSelector: volume node affinity). */
-export const matchesAnyTerm = (terms: NodeSelectorTerm[], node: KubeObject): boolean =>
-  terms.some((t) => matchesTerm(t, node));
-
 /** nodeSelector and required node affinity. */
-export function matchesNodeSelector(pod: KubeObject, node: KubeObject): boolean {
-  const spec = specOf(pod);
-  const sel = (spec['nodeSelector'] ?? {}) as Record<string, string>;
-  const labels = node.metadata.labels ?? {};
-  for (const [k, v] of Object.entries(sel)) if (labels[k] !== v) return false;
-  const required = ((spec['affinity'] as Spec | undefined)?.['nodeAffinity'] as Spec | undefined)?.[
-    'requiredDuringSchedulingIgnoredDuringExecution'
-  ] as { nodeSelectorTerms?: NodeSelectorTerm[] } | undefined;
-  if (required?.nodeSelectorTerms?.length)
-    return required.nodeSelectorTerms.some((t) => matchesTerm(t, node));
-  return true;
-}
+export const matchesNodeSelector = (pod: KubeObject, node: KubeObject): boolean =>
+  podSpecFitsNode(specOf(pod), node);
 
 /** The first NoSchedule/NoExecute taint the pod does not tolerate. */
 export function untoleratedTaint(pod: KubeObject, node: KubeObject): Taint | undefined {

@@ -3,89 +3,19 @@
 // pod gets — must cover the node's NoSchedule and NoExecute taints. A pod on a node whose
 // untolerated taints are only NoSchedule may keep running there.
 
+import {
+  podSpecFitsNode,
+  tolerates,
+  type Taint,
+  type Toleration,
+} from '../../api/node-selection.js';
 import type { Pod } from '../replicaset/types.js';
 import type { DaemonSet, Node } from './types.js';
 
 // The scheduler's node-fit filters (node selector, required node affinity, taints), as the
-// DaemonSet controller applies them itself.
+// DaemonSet controller applies them itself: src/api/node-selection.ts.
 
-export interface Toleration {
-  key?: string;
-  operator?: string;
-  value?: string;
-  effect?: string;
-}
-interface Taint {
-  key: string;
-  value?: string;
-  effect: string;
-}
-interface Requirement {
-  key: string;
-  operator: string;
-  values?: string[];
-}
-interface Term {
-  matchExpressions?: Requirement[];
-  matchFields?: Requirement[];
-}
-
-function tolerates(tolerations: Toleration[], t: Taint): boolean {
-  return tolerations.some((tol) => {
-    if (tol.effect && tol.effect !== t.effect) return false;
-    if (tol.operator === 'Exists') return !tol.key || tol.key === t.key;
-    return tol.key === t.key && (tol.value ?? '') === (t.value ?? '');
-  });
-}
-
-function requirementHolds(r: Requirement, value: string | undefined): boolean {
-  const values = r.values ?? [];
-  switch (r.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-      return value !== undefined && Number(value) > Number(values[0]);
-    case 'Lt':
-      return value !== undefined && Number(value) < Number(values[0]);
-    default:
-      return false;
-  }
-}
-
-function termMatches(term: Term, node: Node): boolean {
-  const labels = node.metadata.labels ?? {};
-  const exprs = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (!exprs.length && !fields.length) return false;
-  return (
-    exprs.every((r) => requirementHolds(r, labels[r.key])) &&
-    fields.every((r) =>
-      requirementHolds(r, r.key === 'metadata.name' ? node.metadata.name : undefined),
-    )
-  );
-}
-
-function fitsNodeAffinity(spec: Record<string, unknown>, node: Node): boolean {
-  const labels = node.metadata.labels ?? {};
-  const sel = (spec['nodeSelector'] ?? {}) as Record<string, string>;
-  if (Object.entries(sel).some(([k, v]) => labels[k] !== v)) return false;
-  const affinity = spec['affinity'] as
-    | {
-        nodeAffinity?: {
-          requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: Term[] };
-        };
-      }
-    | undefined;
-  const terms =
-    affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  return !terms?.length || terms.some((t) => termMatches(t, node));
-}
+export type { Toleration };
 
 /** The tolerations AddOrUpdateDaemonPodTolerations adds, in its order. */
 export function daemonTolerations(hostNetwork: boolean): Toleration[] {
@@ -131,7 +61,7 @@ export function placement(ds: DaemonSet, node: Node): Placement {
   const nodeName = spec['nodeName'];
   if (
     (typeof nodeName === 'string' && nodeName && nodeName !== node.metadata.name) ||
-    !fitsNodeAffinity(spec, node)
+    !podSpecFitsNode(spec, node)
   )
     return { shouldRun: false, shouldContinueRunning: false };
   const tolerations = withDaemonTolerations(spec);

@@ -5,6 +5,7 @@
 
 import { fromLabelSelectorObject, matchesLabels } from '../../api/labels.js';
 import { claimClass, persistentVolumeClass, quantityBytes } from '../../api/kinds/index.js';
+import { matchesAnyTerm, type NodeSelectorTerm } from '../../api/node-selection.js';
 import type { KubeObject } from '../../api/types.js';
 import type { Claim, Volume } from './types.js';
 
@@ -50,48 +51,10 @@ export function findBestMatch(volumes: readonly Volume[], claim: Claim): Volume 
   return best;
 }
 
-interface Requirement {
-  key?: string;
-  operator?: string;
-  values?: string[];
-}
-
-function requirementHolds(r: Requirement, value: string | undefined): boolean {
-  const values = r.values ?? [];
-  switch (r.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    case 'Gt':
-      return value !== undefined && Number(value) > Number(values[0]);
-    case 'Lt':
-      return value !== undefined && Number(value) < Number(values[0]);
-    default:
-      return false;
-  }
-}
-
 /** CheckNodeAffinity: whether a volume may be used on the node (no affinity: anywhere). */
 export function volumeFitsNode(pv: Volume, node: KubeObject): boolean {
   const required = (pv.spec?.nodeAffinity as { required?: { nodeSelectorTerms?: unknown[] } })
     ?.required;
   if (!required) return true;
-  const labels = node.metadata.labels ?? {};
-  return (required.nodeSelectorTerms ?? []).some((t) => {
-    const term = t as { matchExpressions?: Requirement[]; matchFields?: Requirement[] };
-    const exprs = term.matchExpressions ?? [];
-    const fields = term.matchFields ?? [];
-    if (!exprs.length && !fields.length) return false;
-    return (
-      exprs.every((r) => requirementHolds(r, labels[r.key ?? ''])) &&
-      fields.every((r) =>
-        requirementHolds(r, r.key === 'metadata.name' ? node.metadata.name : undefined),
-      )
-    );
-  });
+  return matchesAnyTerm((required.nodeSelectorTerms ?? []) as NodeSelectorTerm[], node);
 }
