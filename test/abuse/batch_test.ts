@@ -15,7 +15,6 @@ const BATCH = `/apis/batch/v1/namespaces/${NS}`;
 const JOBS = `${BATCH}/jobs`;
 const CRON_JOBS = `${BATCH}/cronjobs`;
 const LISTS = [JOBS, CRON_JOBS, `/api/v1/namespaces/${NS}/pods`];
-const JSON_TYPE = { 'content-type': 'application/json' };
 
 let server: AbuseServer;
 
@@ -43,19 +42,10 @@ const cronJob = (name: string, spec: Record<string, unknown> = {}): Record<strin
 });
 
 const send = (method: string, path: string, body?: unknown): Promise<RawResponse> =>
-  server.send({
-    method,
-    path,
-    headers: JSON_TYPE,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  server.sendJson(method, path, body);
 
 /** Runs `attempt` and checks that nothing stored changed. */
-async function unchanged(attempt: () => Promise<void>): Promise<void> {
-  const before = await server.snapshot(LISTS);
-  await attempt();
-  assert.deepEqual(await server.snapshot(LISTS), before);
-}
+const unchanged = (attempt: () => Promise<void>): Promise<void> => server.unchanged(LISTS, attempt);
 
 async function refused(method: string, path: string, body: unknown, message: string | RegExp) {
   await unchanged(async () => {

@@ -47,11 +47,7 @@ const post = (path: string, body: string, type = 'application/json'): Promise<Ra
   send({ method: 'POST', path, headers: { 'content-type': type }, body });
 
 /** Runs `attempt` and checks that nothing stored changed. */
-async function unchanged(attempt: () => Promise<void>): Promise<void> {
-  const before = await server.snapshot(LISTS);
-  await attempt();
-  assert.deepEqual(await server.snapshot(LISTS), before);
-}
+const unchanged = (attempt: () => Promise<void>): Promise<void> => server.unchanged(LISTS, attempt);
 
 const nested = (depth: number, leaf = '1'): string =>
   '{"a":'.repeat(depth) + leaf + '}'.repeat(depth);

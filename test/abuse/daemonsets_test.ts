@@ -12,7 +12,6 @@ const APPS = `/apis/apps/v1/namespaces/${NS}`;
 const DS = `${APPS}/daemonsets`;
 const REVS = `${APPS}/controllerrevisions`;
 const LISTS = [DS, REVS, `/api/v1/namespaces/${NS}/pods`];
-const JSON_TYPE = { 'content-type': 'application/json' };
 
 let server: AbuseServer;
 
@@ -31,19 +30,10 @@ const daemonSet = (name: string, spec: Record<string, unknown> = {}): Record<str
 });
 
 const send = (method: string, path: string, body?: unknown): Promise<RawResponse> =>
-  server.send({
-    method,
-    path,
-    headers: JSON_TYPE,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  server.sendJson(method, path, body);
 
 /** Runs `attempt` and checks that nothing stored changed. */
-async function unchanged(attempt: () => Promise<void>): Promise<void> {
-  const before = await server.snapshot(LISTS);
-  await attempt();
-  assert.deepEqual(await server.snapshot(LISTS), before);
-}
+const unchanged = (attempt: () => Promise<void>): Promise<void> => server.unchanged(LISTS, attempt);
 
 async function refused(method: string, path: string, body: unknown, message: string) {
   await unchanged(async () => {

@@ -50,11 +50,7 @@ const send = (
   });
 const post = (path: string, body: unknown, as: As = 'admin') => send('POST', path, body, as);
 
-async function unchanged(attempt: () => Promise<void>): Promise<void> {
-  const before = await server.snapshot(LISTS);
-  await attempt();
-  assert.deepEqual(await server.snapshot(LISTS), before);
-}
+const unchanged = (attempt: () => Promise<void>): Promise<void> => server.unchanged(LISTS, attempt);
 
 const role = (name: string, rules: unknown): object => ({
   apiVersion: `${G}/v1`,

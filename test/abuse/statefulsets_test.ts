@@ -14,7 +14,6 @@ const STS = `/apis/apps/v1/namespaces/${NS}/statefulsets`;
 // Sets are made with no replicas, so the controller leaves pods alone; revisions come and go
 // with the controller and are not part of what a refusal must leave unchanged.
 const LISTS = [STS, `/api/v1/namespaces/${NS}/pods`];
-const JSON_TYPE = { 'content-type': 'application/json' };
 
 const FORBIDDEN_UPDATE =
   "spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden";
@@ -41,19 +40,10 @@ const statefulSet = (
 });
 
 const send = (method: string, path: string, body?: unknown): Promise<RawResponse> =>
-  server.send({
-    method,
-    path,
-    headers: JSON_TYPE,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  server.sendJson(method, path, body);
 
 /** Runs `attempt` and checks that nothing stored changed. */
-async function unchanged(attempt: () => Promise<void>): Promise<void> {
-  const before = await server.snapshot(LISTS);
-  await attempt();
-  assert.deepEqual(await server.snapshot(LISTS), before);
-}
+const unchanged = (attempt: () => Promise<void>): Promise<void> => server.unchanged(LISTS, attempt);
 
 async function refused(
   method: string,

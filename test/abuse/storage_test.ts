@@ -14,7 +14,6 @@ const PVCS = `/api/v1/namespaces/${NS}/persistentvolumeclaims`;
 const PVS = '/api/v1/persistentvolumes';
 const SCS = '/apis/storage.k8s.io/v1/storageclasses';
 const LISTS = [PVCS, PVS, SCS];
-const JSON_TYPE = { 'content-type': 'application/json' };
 /** Classes no other object names: the stored claim and volume are never bound. */
 const CLAIM_CLASS = 'claims-aside';
 const VOLUME_CLASS = 'volumes-aside';
@@ -22,12 +21,7 @@ const VOLUME_CLASS = 'volumes-aside';
 let server: AbuseServer;
 
 const send = (method: string, path: string, body?: unknown): Promise<RawResponse> =>
-  server.send({
-    method,
-    path,
-    headers: JSON_TYPE,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  server.sendJson(method, path, body);
 
 const claim = (name: string, spec: Record<string, unknown> = {}): Record<string, unknown> => ({
   apiVersion: 'v1',
@@ -54,11 +48,7 @@ const storageClass = (name: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-async function unchanged(attempt: () => Promise<void>): Promise<void> {
-  const before = await server.snapshot(LISTS);
-  await attempt();
-  assert.deepEqual(await server.snapshot(LISTS), before);
-}
+const unchanged = (attempt: () => Promise<void>): Promise<void> => server.unchanged(LISTS, attempt);
 
 async function refused(method: string, path: string, body: unknown, message: string) {
   await unchanged(async () => {

@@ -35,6 +35,10 @@ export interface AbuseServer {
   send(req: RawRequest): Promise<RawResponse>;
   /** Stored objects (name → resourceVersion) under the given list paths. */
   snapshot(listPaths: string[]): Promise<Record<string, string>>;
+  /** Runs `attempt`, then asserts that nothing stored under `listPaths` changed. */
+  unchanged(listPaths: string[], attempt: () => Promise<void>): Promise<void>;
+  /** A request with a JSON body (`body` serialised as given), `content-type: application/json`. */
+  sendJson(method: string, path: string, body?: unknown): Promise<RawResponse>;
   /**
    * CPU time the server process has used so far, in ms (user + system, from /proc). What a
    * request costs the server, unlike its wall time, hardly depends on the machine's load.
@@ -86,9 +90,21 @@ export function startAbuseServer(opts: ClusterOptions = {}): AbuseServer {
       r.on('error', reject);
       r.end(req.body);
     });
-  return {
+  const server: AbuseServer = {
     cluster,
     send,
+    async unchanged(listPaths, attempt) {
+      const before = await server.snapshot(listPaths);
+      await attempt();
+      assert.deepEqual(await server.snapshot(listPaths), before);
+    },
+    sendJson: (method, path, body) =>
+      send({
+        method,
+        path,
+        headers: { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }),
     async snapshot(listPaths) {
       const out: Record<string, string> = {};
       for (const path of listPaths) {
@@ -110,6 +126,7 @@ export function startAbuseServer(opts: ClusterOptions = {}): AbuseServer {
     },
     stop: () => cluster.stop(),
   };
+  return server;
 }
 
 /** Asserts a Kubernetes `Status` failure with the given code (and reason, when given). */
