@@ -335,38 +335,61 @@ export function validateLabelSelector(sel: unknown, field: string): FieldError[]
   const s = sel as { matchLabels?: unknown; matchExpressions?: unknown };
   const errs = validateLabels(s.matchLabels, `${field}.matchLabels`);
   const expressions = Array.isArray(s.matchExpressions) ? (s.matchExpressions as unknown[]) : [];
-  expressions.forEach((raw, i) => {
-    const e: SelectorExpression =
-      typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {};
-    const p = `${field}.matchExpressions[${i}]`;
-    const values = Array.isArray(e.values) ? (e.values as unknown[]) : [];
-    switch (e.operator) {
-      case 'In':
-      case 'NotIn':
-        if (values.length === 0)
-          errs.push(
-            required(`${p}.values`, "must be specified when `operator` is 'In' or 'NotIn'"),
-          );
+  expressions.forEach((raw, i) =>
+    errs.push(...validateSelectorRequirement(raw, `${field}.matchExpressions[${i}]`)),
+  );
+  return errs;
+}
+
+/**
+ * One selector requirement: metav1's ValidateLabelSelectorRequirement (`In`, `NotIn`,
+ * `Exists`, `DoesNotExist`), or with `numeric` core's ValidateNodeSelectorRequirement, which
+ * also takes `Gt` and `Lt` with a single value.
+ */
+export function validateSelectorRequirement(
+  raw: unknown,
+  p: string,
+  numeric = false,
+): FieldError[] {
+  const errs: FieldError[] = [];
+  const e: SelectorExpression =
+    typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {};
+  const values = Array.isArray(e.values) ? (e.values as unknown[]) : [];
+  switch (e.operator) {
+    case 'In':
+    case 'NotIn':
+      if (values.length === 0)
+        errs.push(required(`${p}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
+      break;
+    case 'Exists':
+    case 'DoesNotExist':
+      if (values.length > 0)
+        errs.push(
+          forbiddenField(
+            `${p}.values`,
+            "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+          ),
+        );
+      break;
+    case 'Gt':
+    case 'Lt':
+      if (!numeric) {
+        errs.push(invalidValue(`${p}.operator`, e.operator, 'not a valid selector operator'));
         break;
-      case 'Exists':
-      case 'DoesNotExist':
-        if (values.length > 0)
-          errs.push(
-            forbiddenField(
-              `${p}.values`,
-              "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-            ),
-          );
-        break;
-      default:
-        errs.push(invalidValue(`${p}.operator`, e.operator ?? '', 'not a valid selector operator'));
-    }
-    const key = typeof e.key === 'string' ? e.key : '';
-    for (const m of isQualifiedName(key)) errs.push(invalidValue(`${p}.key`, key, m));
-    values.forEach((v, j) => {
-      const text = typeof v === 'string' ? v : '';
-      for (const m of isValidLabelValue(text)) errs.push(invalidValue(`${p}.values[${j}]`, v, m));
-    });
+      }
+      if (values.length !== 1)
+        errs.push(
+          required(`${p}.values`, "must be specified single value when `operator` is 'Lt' or 'Gt'"),
+        );
+      break;
+    default:
+      errs.push(invalidValue(`${p}.operator`, e.operator ?? '', 'not a valid selector operator'));
+  }
+  const key = typeof e.key === 'string' ? e.key : '';
+  for (const m of isQualifiedName(key)) errs.push(invalidValue(`${p}.key`, key, m));
+  values.forEach((v, j) => {
+    const text = typeof v === 'string' ? v : '';
+    for (const m of isValidLabelValue(text)) errs.push(invalidValue(`${p}.values[${j}]`, v, m));
   });
   return errs;
 }

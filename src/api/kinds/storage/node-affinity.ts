@@ -2,60 +2,14 @@
 // with kube-apiserver's paths and messages.
 
 import type { FieldError } from '../../types.js';
-import {
-  forbiddenField,
-  invalidValue,
-  isDNS1123Subdomain,
-  isQualifiedName,
-  isValidLabelValue,
-  required,
-} from '../../validation/common.js';
-import { asArr, asObj, asStr, objs, strs } from '../kindutil.js';
+import { invalidValue, isDNS1123Subdomain, required } from '../../validation/common.js';
+import { validateSelectorRequirement } from '../../labels.js';
+import { asArr, asObj, objs, strs } from '../kindutil.js';
 import type { Obj } from '../kindutil.js';
 
-function selectorRequirement(rq: Obj, field: string): FieldError[] {
-  const errs: FieldError[] = [];
-  const values = asArr(rq.values);
-  switch (rq.operator) {
-    case 'In':
-    case 'NotIn':
-      if (values.length === 0)
-        errs.push(
-          required(`${field}.values`, "must be specified when `operator` is 'In' or 'NotIn'"),
-        );
-      break;
-    case 'Exists':
-    case 'DoesNotExist':
-      if (values.length > 0)
-        errs.push(
-          forbiddenField(
-            `${field}.values`,
-            "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-          ),
-        );
-      break;
-    case 'Gt':
-    case 'Lt':
-      if (values.length !== 1)
-        errs.push(
-          required(
-            `${field}.values`,
-            "must be specified single value when `operator` is 'Lt' or 'Gt'",
-          ),
-        );
-      break;
-    default:
-      errs.push(
-        invalidValue(`${field}.operator`, rq.operator ?? '', 'not a valid selector operator'),
-      );
-  }
-  const key = asStr(rq.key);
-  for (const m of isQualifiedName(key)) errs.push(invalidValue(`${field}.key`, key, m));
-  strs(rq.values).forEach((v, i) => {
-    for (const m of isValidLabelValue(v)) errs.push(invalidValue(`${field}.values[${i}]`, v, m));
-  });
-  return errs;
-}
+/** ValidateNodeSelectorRequirement: a label requirement that may also be `Gt` or `Lt`. */
+const selectorRequirement = (rq: Obj, field: string): FieldError[] =>
+  validateSelectorRequirement(rq, field, true);
 
 function fieldRequirement(rq: Obj, field: string): FieldError[] {
   const errs: FieldError[] = [];
