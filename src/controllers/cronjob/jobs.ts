@@ -6,6 +6,7 @@ import type { KubeObject, OwnerReference } from '../../api/types.js';
 import { batch } from '../../api/kinds/index.js';
 import type { Job } from '../job/index.js';
 import type { CronJob, JobReference } from './types.js';
+import { newControllerRef } from '../../api/owners.js';
 
 export const jobName = (cj: CronJob, scheduled: Date): string =>
   `${cj.metadata.name ?? ''}-${Math.floor(scheduled.getTime() / 60_000)}`;
@@ -43,16 +44,8 @@ export function rfc3339In(t: Date, zone: string | undefined): string {
   return `${date}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
-export function cronJobControllerRef(cj: CronJob): OwnerReference {
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'CronJob',
-    name: cj.metadata.name ?? '',
-    uid: cj.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
+export const cronJobControllerRef = (cj: CronJob): OwnerReference =>
+  newControllerRef(cj, 'batch/v1', 'CronJob');
 
 export function jobFromTemplate(cj: CronJob, scheduled: Date): Job {
   const template = cj.spec?.jobTemplate ?? {};

@@ -16,6 +16,7 @@ import { canonicalJson } from '../../api/json.js';
 import { computeHash } from '../deployment/hash.js';
 import type { Pod } from '../replicaset/types.js';
 import { REVISION_HASH_LABEL, type DaemonSet } from './types.js';
+import { newControllerRef } from '../../api/owners.js';
 
 export interface Revision extends KubeObject {
   data?: unknown;
@@ -82,16 +83,7 @@ async function snapshot(
       namespace: ns,
       labels: { ...(ds.spec?.template?.metadata?.labels ?? {}), [REVISION_HASH_LABEL]: hash },
       ...(ds.metadata.annotations ? { annotations: { ...ds.metadata.annotations } } : {}),
-      ownerReferences: [
-        {
-          apiVersion: 'apps/v1',
-          kind: 'DaemonSet',
-          name: ds.metadata.name ?? '',
-          uid: ds.metadata.uid ?? '',
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [newControllerRef(ds, 'apps/v1', 'DaemonSet')],
     },
     data: patch,
     revision,

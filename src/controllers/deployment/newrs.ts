@@ -24,6 +24,7 @@ import {
   type ReplicaSet,
 } from './types.js';
 import { deepCopy } from '../../api/json.js';
+import { newControllerRef } from '../../api/owners.js';
 
 export interface AllReplicaSets {
   newRS: ReplicaSet | undefined;
@@ -41,14 +42,8 @@ export async function getAllReplicaSetsAndSyncRevision(
   return { newRS, oldRSs };
 }
 
-export const controllerRefTo = (d: Deployment) => ({
-  apiVersion: DEPLOYMENT_API_VERSION,
-  kind: DEPLOYMENT_KIND,
-  name: d.metadata.name ?? '',
-  uid: d.metadata.uid ?? '',
-  controller: true,
-  blockOwnerDeletion: true,
-});
+export const controllerRefTo = (d: Deployment) =>
+  newControllerRef(d, DEPLOYMENT_API_VERSION, DEPLOYMENT_KIND);
 
 const isNamespaceTerminating = (e: unknown): boolean => {
   if (!(e instanceof StatusError)) return false;

@@ -20,6 +20,7 @@ import {
   type SliceEndpoint,
   type SlicePort,
 } from './types.js';
+import { newControllerRef } from '../../api/owners.js';
 
 export const CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
 const ZONE_LABEL = 'topology.kubernetes.io/zone';
@@ -116,16 +117,7 @@ export function newSlice(svc: Service, ports: SlicePort[], addressType: string):
       generateName: prefix.length <= 253 ? prefix : (svc.metadata.name ?? ''),
       namespace: svc.metadata.namespace ?? '',
       labels: sliceLabels(undefined, svc)[0],
-      ownerReferences: [
-        {
-          apiVersion: 'v1',
-          kind: 'Service',
-          name: svc.metadata.name ?? '',
-          uid: svc.metadata.uid ?? '',
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [newControllerRef(svc, 'v1', 'Service')],
     },
     addressType,
     endpoints: [],

@@ -8,6 +8,7 @@ import { batch } from '../../api/kinds/index.js';
 const { COMPLETION_INDEX, JOB_TRACKING_FINALIZER } = batch;
 import type { Pod } from '../replicaset/types.js';
 import type { Job } from './types.js';
+import { newControllerRef } from '../../api/owners.js';
 
 /** The pod fields this controller reads beyond the replica controllers' view. */
 interface PodStatusDetail {
@@ -84,16 +85,8 @@ export function restarts(p: Pod): number {
   return n;
 }
 
-export function jobControllerRef(job: Job): OwnerReference {
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    name: job.metadata.name ?? '',
-    uid: job.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
+export const jobControllerRef = (job: Job): OwnerReference =>
+  newControllerRef(job, 'batch/v1', 'Job');
 
 const INDEX_ENV = 'JOB_COMPLETION_INDEX';
 

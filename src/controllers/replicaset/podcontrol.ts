@@ -5,17 +5,10 @@ import { isNotFound, resources, StatusError, type Client } from '../../client/in
 import type { EventRecorder } from '../../client/index.js';
 import type { OwnerKind } from './kinds.js';
 import type { Pod, ReplicaOwner } from './types.js';
+import { newControllerRef } from '../../api/owners.js';
 
-export function controllerRef(kind: OwnerKind, owner: ReplicaOwner): OwnerReference {
-  return {
-    apiVersion: kind.apiVersion,
-    kind: kind.kind,
-    name: owner.metadata.name ?? '',
-    uid: owner.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
+export const controllerRef = (kind: OwnerKind, owner: ReplicaOwner): OwnerReference =>
+  newControllerRef(owner, kind.apiVersion, kind.kind);
 
 /**
  * A new pod from the owner's template: its labels, annotations and finalizers, the spec as

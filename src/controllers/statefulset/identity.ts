@@ -13,6 +13,7 @@ import {
   type ClaimTemplate,
   type StatefulSet,
 } from './types.js';
+import { newControllerRef } from '../../api/owners.js';
 
 const STATEFUL_POD = /^(.*)-([0-9]+)$/;
 const MAX_INT32 = 2147483647;
@@ -105,16 +106,8 @@ export function updateStorage(set: StatefulSet, pod: Pod): void {
   if (volumes.length) pod.spec['volumes'] = volumes;
 }
 
-export function controllerRefTo(set: StatefulSet): OwnerReference {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'StatefulSet',
-    name: set.metadata.name ?? '',
-    uid: set.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
+export const controllerRefTo = (set: StatefulSet): OwnerReference =>
+  newControllerRef(set, 'apps/v1', 'StatefulSet');
 
 /** newStatefulSetPod: the template with the ordinal's identity and storage, owned by the set. */
 export function newStatefulSetPod(set: StatefulSet, ordinal: number, revision: string): Pod {

@@ -25,6 +25,7 @@ import {
   updateStorage,
 } from './identity.js';
 import { persistentVolumeClaims, type StatefulSet } from './types.js';
+import { newControllerRef } from '../../api/owners.js';
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -62,14 +63,7 @@ function retentionPolicy(set: StatefulSet): { whenDeleted: string; whenScaled: s
   return { whenDeleted: p?.whenDeleted ?? RETAIN, whenScaled: p?.whenScaled ?? RETAIN };
 }
 
-const podRef = (pod: Pod): OwnerReference => ({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  name: pod.metadata.name ?? '',
-  uid: pod.metadata.uid ?? '',
-  controller: true,
-  blockOwnerDeletion: true,
-});
+const podRef = (pod: Pod): OwnerReference => newControllerRef(pod, 'v1', 'Pod');
 
 /**
  * The owners a claim should have under the retention policy (updateClaimOwnerRefForSetAndPod):
