@@ -3,7 +3,7 @@
 // otherwise is announced at once (the save would be refused); a conflict (409) offers to
 // reload the current version; other refusals show the server's message.
 
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { parse, stringify } from 'yaml';
 import { ApiError, api } from '../api/client.js';
 import type { KObject } from '../api/reducer.js';
@@ -18,6 +18,16 @@ export function editableYaml(o: KObject): string {
   const copy = structuredClone(o);
   delete copy.metadata.managedFields;
   return stringify(copy, { lineWidth: 0 });
+}
+
+/**
+ * Whether resourceVersion `a` comes after `b`. Skiff's (as etcd's) are the store's revision
+ * numbers, comparable as such (kube 1.34 makes that a documented property); anything else is
+ * taken as later when it differs.
+ */
+export function laterVersion(a: string | undefined, b: string): boolean {
+  if (a === undefined || a === b) return false;
+  return /^[1-9][0-9]*$/.test(a) && /^[1-9][0-9]*$/.test(b) ? BigInt(a) > BigInt(b) : true;
 }
 
 export function EditPage({ params }: { params: { resource: string; ns: string; name: string } }) {
@@ -42,15 +52,11 @@ function Editor({ res, ns, name }: { res: Resource; ns: string | undefined; name
   const [base, setBase] = useState<{ text: string; rv: string }>();
   // Under the page's watch budget (a list polled when no watch is free), by name.
   const live = useWatched(res, { namespace: ns, fieldSelector: `metadata.name=${name}` });
-  /** Versions the text has stood on: a list that lags behind a save never takes it back. */
-  const passed = useRef(new Set<string>());
 
   const start = (o: KObject) => {
     const yaml = editableYaml(o);
-    const rv = o.metadata.resourceVersion ?? '';
-    if (base) passed.current.add(base.rv);
     setText(yaml);
-    setBase({ text: yaml, rv });
+    setBase({ text: yaml, rv: o.metadata.resourceVersion ?? '' });
   };
 
   useEffect(() => {
@@ -58,11 +64,11 @@ function Editor({ res, ns, name }: { res: Resource; ns: string | undefined; name
     api<KObject>(path).then(start, (e: ApiError) => setLoadError(e));
   }, [path, loads]);
 
-  // The server's newer version takes the place of an untouched text.
+  // The server's newer version takes the place of an untouched text. Only a later one: the
+  // shared list may still hold what it last saw (kept from an earlier page, or behind a save).
   const current = live.items[0];
-  const currentRv = current?.metadata.resourceVersion ?? '';
   const newer =
-    !!current && !!base && currentRv !== base.rv && !passed.current.has(currentRv) && !saving;
+    !!current && !!base && laterVersion(current.metadata.resourceVersion, base.rv) && !saving;
   const untouched = text === base?.text;
   useEffect(() => {
     if (newer && untouched && current) start(current);
