@@ -46,8 +46,30 @@ async function versionsOf(client: Client, group: string): Promise<string[]> {
   }
 }
 
-/** RESTMapper.RESTMappings(groupKind), through discovery. */
+/**
+ * How long a kind's mappings are reused: discovery changes only when the server's kinds do,
+ * and kube's controller reads it through a cached RESTMapper, not twice per autoscaler and sync.
+ */
+const MAPPING_TTL_MS = 60_000;
+const mappingCache = new WeakMap<Client, Map<string, { at: number; mappings: ScaleMapping[] }>>();
+
+/** RESTMapper.RESTMappings(groupKind), through discovery (cached a minute per client). */
 export async function scaleMappings(
+  client: Client,
+  group: string,
+  kind: string,
+): Promise<ScaleMapping[]> {
+  let cached = mappingCache.get(client);
+  if (!cached) mappingCache.set(client, (cached = new Map()));
+  const key = `${group}/${kind}`;
+  const hit = cached.get(key);
+  if (hit && Date.now() - hit.at < MAPPING_TTL_MS) return hit.mappings;
+  const mappings = await discoverMappings(client, group, kind);
+  cached.set(key, { at: Date.now(), mappings });
+  return mappings;
+}
+
+async function discoverMappings(
   client: Client,
   group: string,
   kind: string,
