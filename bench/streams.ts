@@ -5,7 +5,9 @@
 // is `skiff up` in a network namespace made for the run; the client side runs inside it
 // (lib/streams-probe.ts), since pod IPs are reachable only there.
 
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureTestImages, IMAGES } from '../test/images/index.js';
 import {
@@ -57,6 +59,26 @@ http.createServer((q, r) => r.end('ok\\n')).listen(8080);
 `;
 
 const mbps = (bytesPerSec: number): string => `${(bytesPerSec / 1024 / 1024).toFixed(0)} MB/s`;
+
+/** The `skiff up` process among those in the network namespace at `netns`. */
+function skiffPidIn(netns: string): number {
+  const r = spawnSync('ip', ['netns', 'pids', basename(netns)], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  for (const pid of r.stdout.split('\n').filter(Boolean)) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (argv.some((a) => a.endsWith('skiff.js')) && argv.includes('up')) return Number(pid);
+  }
+  throw new Error(`no skiff up process in ${netns}`);
+}
+
+const seconds = (s: number): string => `${s.toFixed(2)} s`;
 
 export const streams: Benchmark = {
   name: 'streams',
@@ -114,6 +136,7 @@ export const streams: Benchmark = {
         keyPath: join(cluster.dataDir, 'pki', 'admin.key'),
         kubectl: kubectlPath(KUBECTL),
         kubeconfig: cluster.kubeconfig,
+        skiffPid: skiffPidIn(cluster.netns ?? ''),
         bytes: BYTES,
         connections: 500,
         execRuns: 50,
@@ -140,6 +163,13 @@ export const streams: Benchmark = {
           measured: `${Math.round(share * 100)} %`,
           goal: `≥ ${THROUGHPUT_GOAL * 100} %`,
           pass: share >= THROUGHPUT_GOAL,
+        },
+        {
+          // On 2 cores both paths are bound by CPU: what each byte costs, by process, says
+          // where the port-forward's time goes (the pod's sender is the same for both).
+          metric:
+            'CPU per GiB moved: relay (relay and client, one process) / port-forward: skiff / kubectl / client',
+          measured: `${seconds(p.cpuPerGiB.relay.client)} / ${seconds(p.cpuPerGiB.portForward.skiff)} / ${seconds(p.cpuPerGiB.portForward.kubectl)} / ${seconds(p.cpuPerGiB.portForward.client)}`,
         },
         {
           metric: `connections (${config.connections}, ${config.concurrency} at a time): direct / relay / port-forward`,

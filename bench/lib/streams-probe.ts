@@ -27,6 +27,8 @@ export interface ProbeConfig {
   keyPath: string;
   kubectl: string;
   kubeconfig: string;
+  /** The `skiff up` process (API server and node agent), whose CPU time is counted. */
+  skiffPid: number;
   bytes: number;
   connections: number;
   execRuns: number;
@@ -47,6 +49,11 @@ export interface ProbeResult {
   portForward: PathFigures;
   /** Port-forward's throughput over the relay's, round by round (the two take turns). */
   portForwardShares: number[];
+  /** CPU seconds per GiB moved over all the turns, by process. */
+  cpuPerGiB: {
+    relay: { client: number };
+    portForward: { client: number; kubectl: number; skiff: number };
+  };
   execMs: number[];
   kubectlExecMs: number[];
   proxy: { direct: number; proxied: number };
@@ -138,6 +145,19 @@ function startRelay(targetPort: number): Promise<Server> {
 }
 
 const portOf = (s: Server): number => (s.address() as { port: number }).port;
+
+/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ
+}
+
+/** This process's CPU seconds so far (the client, and for the relay the relay too). */
+function ownCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
 
 /** `kubectl port-forward` on two local ports; resolves once both are listening. */
 function startPortForward(): Promise<{ child: ChildProcess; source: number; echo: number }> {
@@ -268,21 +288,47 @@ async function main(): Promise<ProbeResult> {
   let relay: PathFigures;
   let portForward: PathFigures;
   const portForwardShares: number[] = [];
+  let cpuPerGiB: ProbeResult['cpuPerGiB'];
   try {
     // The relay and port-forward take turns, round after round: load that comes and goes on
     // a shared machine then weighs on both sides of each round's share alike.
     await pingConnection('127.0.0.1', portOf(relayEcho));
     await pingConnection('127.0.0.1', pf.echo);
     const best = { relay: 0, portForward: 0 };
+    const cpu = { relay: 0, client: 0, kubectl: 0, skiff: 0 };
+    const kubectlPid = pf.child.pid ?? 0;
+    const throughRelay = async (): Promise<number> => {
+      const own = ownCpuSeconds();
+      const rate = await transfer('127.0.0.1', portOf(relaySource), config.bytes);
+      cpu.relay += ownCpuSeconds() - own;
+      return rate;
+    };
+    const throughPortForward = async (): Promise<number> => {
+      const [own, k, s] = [ownCpuSeconds(), cpuSeconds(kubectlPid), cpuSeconds(config.skiffPid)];
+      const rate = await transfer('127.0.0.1', pf.source, config.bytes);
+      cpu.client += ownCpuSeconds() - own;
+      cpu.kubectl += cpuSeconds(kubectlPid) - k;
+      cpu.skiff += cpuSeconds(config.skiffPid) - s;
+      return rate;
+    };
     for (let round = 0; round < SHARE_ROUNDS; round++) {
       const first = round % 2 === 0;
-      const a = await transfer('127.0.0.1', first ? portOf(relaySource) : pf.source, config.bytes);
-      const b = await transfer('127.0.0.1', first ? pf.source : portOf(relaySource), config.bytes);
+      const a = await (first ? throughRelay() : throughPortForward());
+      const b = await (first ? throughPortForward() : throughRelay());
       const [r, f] = first ? [a, b] : [b, a];
       best.relay = Math.max(best.relay, r);
       best.portForward = Math.max(best.portForward, f);
       portForwardShares.push(f / r);
     }
+    const gib = (SHARE_ROUNDS * config.bytes) / 2 ** 30;
+    cpuPerGiB = {
+      relay: { client: cpu.relay / gib },
+      portForward: {
+        client: cpu.client / gib,
+        kubectl: cpu.kubectl / gib,
+        skiff: cpu.skiff / gib,
+      },
+    };
     relay = {
       throughput: best.relay,
       connectionRate: await connectionRate('127.0.0.1', portOf(relayEcho), config.connections),
@@ -320,7 +366,16 @@ async function main(): Promise<ProbeResult> {
   };
   plain.destroy();
   secure.destroy();
-  return { direct, relay, portForward, portForwardShares, execMs, kubectlExecMs, proxy };
+  return {
+    direct,
+    relay,
+    portForward,
+    portForwardShares,
+    cpuPerGiB,
+    execMs,
+    kubectlExecMs,
+    proxy,
+  };
 }
 
 main().then(
