@@ -44,6 +44,34 @@ export function collectPageErrors(page: Page): string[] {
   return errors;
 }
 
+/**
+ * Runs `steps` on `page`; if they fail, the error says what the page showed and heard: its
+ * URL, its text, errors thrown in it, console errors, and requests that failed or answered
+ * 400 or more (a browser test's timeout alone does not say why the awaited thing never came).
+ */
+export async function explained<T>(page: Page, steps: () => Promise<T>): Promise<T> {
+  const heard: string[] = [];
+  const note = (line: string): void => void (heard.length < 200 && heard.push(line));
+  page.on('pageerror', (e) => note(`page error: ${e.message}`));
+  page.on('console', (m) => void (m.type() === 'error' && note(`console: ${m.text()}`)));
+  page.on('requestfailed', (r) =>
+    note(`failed: ${r.method()} ${r.url()} (${r.failure()?.errorText ?? '?'})`),
+  );
+  page.on('response', (r) => void (r.status() >= 400 && note(`${r.status()}: ${r.url()}`)));
+  try {
+    return await steps();
+  } catch (e) {
+    const text = await page
+      .evaluate(() => (globalThis as any).document?.body?.innerText as string | undefined)
+      .catch((err: unknown) => `(page text unreadable: ${String(err)})`);
+    const detail = [`page: ${page.url()}`, `text: ${(text ?? '').slice(0, 2_000)}`, ...heard].join(
+      '\n  ',
+    );
+    if (e instanceof Error) e.message += `\n  ${detail}`;
+    throw e;
+  }
+}
+
 /** The rows of the table named `table` whose text matches all of `texts`. */
 export function tableRow(page: Page, table: string, ...texts: (string | RegExp)[]): Locator {
   let r = page.getByRole('table', { name: table, exact: true }).getByRole('row');

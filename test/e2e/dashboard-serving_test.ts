@@ -11,6 +11,7 @@ import {
   SEED_URL,
   PROXY_PORT,
   DASHBOARD_PORT,
+  explained,
   startDashboardHarness,
   type DashboardHarness,
 } from './dashboard-harness.js';
@@ -124,37 +125,39 @@ describe('dashboard serving', { skip, timeout: 600_000 }, () => {
     const token = await d.tokenFor('short-lived', 'view');
     const page = await d.browser.newPage();
     try {
-      await page.goto(SEED_URL);
-      await page.getByLabel('Bearer token').fill(token);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.goto(`${SEED_URL}#/pods`);
-      await page.getByRole('row').filter({ hasText: 'web' }).waitFor();
-      // Its service account deleted, the token is refused (as when it expires).
-      ok(await d.cluster.kubectl(KUBECTL, ['delete', 'serviceaccount', 'short-lived']));
-      // The API server learns of the deletion by its watch: reload once it refuses the token.
-      await until('the token refused', async () => {
-        const r = await d.cluster.exec('curl', [
-          '-s',
-          '-o',
-          '/dev/null',
-          '-w',
-          '%{http_code}',
-          '--max-time',
-          '5',
-          '--cacert',
-          d.cluster.caPath,
-          '-H',
-          `Authorization: Bearer ${token}`,
-          `${d.cluster.server}/api`,
-        ]);
-        return r.stdout === '401' ? true : undefined;
+      await explained(page, async () => {
+        await page.goto(SEED_URL);
+        await page.getByLabel('Bearer token').fill(token);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.goto(`${SEED_URL}#/pods`);
+        await page.getByRole('row').filter({ hasText: 'web' }).waitFor();
+        // Its service account deleted, the token is refused (as when it expires).
+        ok(await d.cluster.kubectl(KUBECTL, ['delete', 'serviceaccount', 'short-lived']));
+        // The API server learns of the deletion by its watch: reload once it refuses the token.
+        await until('the token refused', async () => {
+          const r = await d.cluster.exec('curl', [
+            '-s',
+            '-o',
+            '/dev/null',
+            '-w',
+            '%{http_code}',
+            '--max-time',
+            '5',
+            '--cacert',
+            d.cluster.caPath,
+            '-H',
+            `Authorization: Bearer ${token}`,
+            `${d.cluster.server}/api`,
+          ]);
+          return r.stdout === '401' ? true : undefined;
+        });
+        await page.reload();
+        await page
+          .getByRole('alert')
+          .filter({ hasText: /session has ended.*401/ })
+          .waitFor();
+        assert.ok(await page.getByLabel('Bearer token').isVisible());
       });
-      await page.reload();
-      await page
-        .getByRole('alert')
-        .filter({ hasText: /session has ended.*401/ })
-        .waitFor();
-      assert.ok(await page.getByLabel('Bearer token').isVisible());
       await d.screenshot('session-ended', page);
     } finally {
       await page.close();
@@ -164,15 +167,17 @@ describe('dashboard serving', { skip, timeout: 600_000 }, () => {
   test('the direct URL works too', async () => {
     const page = await d.browser.newPage();
     try {
-      await page.goto(d.directUrl);
-      await page.getByLabel('Bearer token').fill(admin);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.goto(`${d.directUrl}#/pods`);
-      await page
-        .getByRole('row')
-        .filter({ hasText: 'web' })
-        .filter({ hasText: 'Running' })
-        .waitFor();
+      await explained(page, async () => {
+        await page.goto(d.directUrl);
+        await page.getByLabel('Bearer token').fill(admin);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.goto(`${d.directUrl}#/pods`);
+        await page
+          .getByRole('row')
+          .filter({ hasText: 'web' })
+          .filter({ hasText: 'Running' })
+          .waitFor();
+      });
       await d.screenshot('pods-direct', page);
     } finally {
       await page.close();
