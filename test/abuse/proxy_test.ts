@@ -28,6 +28,7 @@ const snapshot = (): Promise<Record<string, string>> =>
     `/api/v1/namespaces/${NS}/pods`,
     `/api/v1/namespaces/${NS}/services`,
     `/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`,
+    `/api/v1/namespaces/${NS}/endpoints`,
   ]);
 
 async function assertUnchanged(what: string): Promise<void> {
@@ -125,11 +126,32 @@ before(async () => {
     metadata: { name: 'web' },
     spec: { ports: [{ name: 'http', port: 80 }] },
   });
+  // Selector-less, so the endpoints controller leaves them be: their Endpoints are written
+  // here, as kube-apiserver proxies by the Endpoints object.
+  await call('POST', `/api/v1/namespaces/${NS}/endpoints`, {
+    metadata: { name: 'web' },
+    subsets: [
+      {
+        // Not the pod's address: kube only proxies to addresses that are really the pod's.
+        addresses: [{ ip: '192.0.2.10', targetRef: { kind: 'Pod', namespace: NS, name: 'web' } }],
+        ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+      },
+    ],
+  });
+  await call('POST', `/api/v1/namespaces/${NS}/services`, {
+    metadata: { name: 'lonely' },
+    spec: { ports: [{ port: 80 }] },
+  });
+  await call('POST', `/api/v1/namespaces/${NS}/endpoints`, { metadata: { name: 'lonely' } });
+  // A selector-less service with only an EndpointSlice of its own: no Endpoints.
+  await call('POST', `/api/v1/namespaces/${NS}/services`, {
+    metadata: { name: 'sliced' },
+    spec: { ports: [{ name: 'http', port: 80 }] },
+  });
   await call('POST', `/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`, {
-    metadata: { name: 'web-1', labels: { 'kubernetes.io/service-name': 'web' } },
+    metadata: { name: 'sliced-1', labels: { 'kubernetes.io/service-name': 'sliced' } },
     addressType: 'IPv4',
     ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
-    // Not the pod's address: kube only proxies to addresses that are really the pod's.
     endpoints: [
       {
         addresses: ['192.0.2.10'],
@@ -138,10 +160,19 @@ before(async () => {
       },
     ],
   });
-  await call('POST', `/api/v1/namespaces/${NS}/services`, {
-    metadata: { name: 'lonely' },
-    spec: { ports: [{ port: 80 }] },
-  });
+  // The EndpointSlice mirroring controller copies the Endpoints into slices: the baseline is
+  // taken once it has.
+  let last = '';
+  await eventually(
+    async () => {
+      const now = JSON.stringify(await snapshot());
+      const settled = now === last && now.includes('web-');
+      last = now;
+      return settled;
+    },
+    'the mirrored EndpointSlices',
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
   baseline = await snapshot();
 });
 
@@ -208,6 +239,13 @@ describe('proxy: missing objects and unusable targets', () => {
       code: 503,
       reason: 'ServiceUnavailable',
       message: 'no endpoints available for service "lonely"',
+    },
+    {
+      what: 'a selector-less service with only an EndpointSlice (kube reads no slices)',
+      path: services('sliced:http/proxy/'),
+      code: 404,
+      reason: 'NotFound',
+      message: 'endpoints "sliced" not found',
     },
     {
       what: 'the https:NAME form without its trailing colon (NAME taken as a port)',
