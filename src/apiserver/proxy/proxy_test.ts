@@ -11,6 +11,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import { connect as http2Connect } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -113,6 +114,9 @@ function backendHandler(name: string, port: () => number, seen: Seen[]) {
   };
 }
 
+/** The "pods" read long request lines, as Go servers do (Node's own limit is 16 KiB). */
+const BACKEND_MAX_HEADER_SIZE = 2 << 20;
+
 async function startBackend(name: string, tls = false): Promise<Backend> {
   const seen: Seen[] = [];
   let port = 0;
@@ -122,8 +126,11 @@ async function startBackend(name: string, tls = false): Promise<Backend> {
     // A certificate nobody trusts: kube does not verify pods' certificates.
     const own = createCertificateAuthority();
     const cert = issueServingCertificate(own, { altNames: { ips: ['127.0.0.1'], dnsNames: [] } });
-    server = createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, handler);
-  } else server = createHttpServer(handler);
+    server = createHttpsServer(
+      { cert: cert.certPem, key: cert.keyPem, maxHeaderSize: BACKEND_MAX_HEADER_SIZE },
+      handler,
+    );
+  } else server = createHttpServer({ maxHeaderSize: BACKEND_MAX_HEADER_SIZE }, handler);
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
     seen.push({
@@ -872,6 +879,45 @@ describe('the seed documents’ proxy URLs with curl', () => {
       assert.equal(JSON.parse(noColon.body).message, 'endpoints "https" not found');
     });
   }
+
+  // kube-apiserver reads 1 MiB of request line and headers: a 100 KiB path gets through.
+  it('passes a 100 KiB path to the pod (HTTP/1.1, curl)', async () => {
+    const long = `/${'l'.repeat(100 * 1024)}`;
+    const far = await curl(podPath('pa', long), '--http1.1');
+    assert.equal(far.code, 200, far.body.slice(0, 200));
+    assert.equal((JSON.parse(far.body) as { url: string }).url, long);
+  });
+
+  // HTTP/2 advertises kube-apiserver's header list limit, which Go's client (kubectl's) keeps
+  // to before it sends. One field is read up to 64 KiB HPACK-encoded (nghttp2's own bound;
+  // curl will not send more either), so the long path here is 60 KiB.
+  it('advertises a 1 MiB header list over HTTP/2 and passes a 60 KiB path', async () => {
+    const long = `/${'l'.repeat(60 * 1024)}`;
+    const session = http2Connect(`https://127.0.0.1:${apiPort}`, { ca: pki.ca.certPem });
+    try {
+      await new Promise((resolve) => session.once('remoteSettings', resolve));
+      assert.equal(session.remoteSettings.maxHeaderListSize, (1 << 20) + 320);
+      const { status, body } = await new Promise<{ status: number; body: string }>(
+        (resolve, reject) => {
+          const req = session.request({
+            ':path': podPath('pa', long),
+            authorization: `Bearer ${TOKEN}`,
+          });
+          let status = 0;
+          let body = '';
+          req.on('response', (h) => (status = Number(h[':status'])));
+          req.on('data', (c: Buffer) => (body += c.toString()));
+          req.on('end', () => resolve({ status, body }));
+          req.on('error', reject);
+          req.end();
+        },
+      );
+      assert.equal(status, 200, body.slice(0, 200));
+      assert.equal((JSON.parse(body) as { url: string }).url, long);
+    } finally {
+      session.close();
+    }
+  });
 });
 
 describe('kubectl through the proxy layer', () => {
