@@ -77,6 +77,8 @@ export interface NodeAgentOptions {
     clientCaPem: string;
     /** Serves /stats/summary and /metrics/resource; without it they are not found. */
     stats?: StatsProvider;
+    /** What /logs/ serves (default /var/log, as the kubelet's). */
+    logDir?: string;
   };
 }
 
@@ -331,6 +333,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
       },
       backend: agentBackend(agent),
       stats: so.stats ?? stats,
+      ...(so.logDir ? { logDir: so.logDir } : {}),
       configz: {
         ...(o.clusterDNS ? { clusterDNS: [o.clusterDNS] } : {}),
         ...(o.clusterDomain ? { clusterDomain: o.clusterDomain } : {}),

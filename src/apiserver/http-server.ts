@@ -9,7 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import { badRequest, tooLarge } from '../api/errors.js';
 import type { UserInfo } from './auth/types.js';
 import { credentialsOf, type ApiHandler } from './chain.js';
-import { MAX_BODY_BYTES } from './limits.js';
+import { HTTP1_MAX_HEADER_SIZE, HTTP2_MAX_HEADER_LIST_SIZE, MAX_BODY_BYTES } from './limits.js';
 import { isProxyPath, rawPathOf } from './request-info.js';
 import { errorResponse } from './respond.js';
 import type { ApiResponse } from './types.js';
@@ -185,8 +185,12 @@ export function createHttpServer(opts: HttpServerOptions): http2.Http2SecureServ
     requestCert: true,
     rejectUnauthorized: false,
     handshakeTimeout: handshakeTimeoutMs(opts),
-    settings: { maxConcurrentStreams: 1000 },
+    settings: { maxConcurrentStreams: 1000, maxHeaderListSize: HTTP2_MAX_HEADER_LIST_SIZE },
   });
+  // HTTP/1.1 connections are parsed by node:http, which reads the limit from the server
+  // object (Node's own default is 16 KiB): kube-apiserver's 1 MiB, so that long proxy paths
+  // and large headers pass as they do there.
+  (server as unknown as { maxHeaderSize: number }).maxHeaderSize = HTTP1_MAX_HEADER_SIZE;
   // Answers are written in pieces (head, then body chunks as a proxied backend sends them):
   // with Nagle's algorithm each small piece after the first waits for the client's delayed
   // ACK, 40 ms a request on HTTP/1.1.
@@ -241,6 +245,27 @@ export function createHttpServer(opts: HttpServerOptions): http2.Http2SecureServ
       return;
     }
     opts.onUpgrade(req, socket, head, certificateUser(socket as TLSSocket));
+  });
+  // What Go's server writes before it hangs up on a request it cannot read.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // Only on a connection nothing was written to yet: an answer must not land in the middle
+    // of another (node:http's own rule).
+    const written = (socket as Duplex & { bytesWritten?: number }).bytesWritten ?? 0;
+    if (!socket.writable || written > 0 || !err.code?.startsWith('HPE_')) {
+      socket.destroy();
+      return;
+    }
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : '400 Bad Request';
+    // As Go: the answer, FIN, then what the client is still sending is read and dropped for
+    // a moment, so that closing does not reset the connection before the answer is read.
+    socket.end(
+      `HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${status}`,
+    );
+    socket.resume();
+    setTimeout(() => socket.destroy(), CLOSE_LINGER_MS).unref();
   });
   server.on('sessionError', () => {});
   server.on('tlsClientError', () => {});

@@ -33,7 +33,6 @@ import { Registry, type Clock } from './registry/generic.js';
 import { hooksByResource } from './registry/hooks/index.js';
 import { nthIp, parseCidr } from './registry/hooks/ipnet.js';
 import { versionInfo } from './version.js';
-import { parseLabelSelector } from '../api/labels.js';
 import {
   createKubeletClient,
   type KubeletClient,
@@ -212,13 +211,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     lookup: {
       pod: (ns, name) => getObject('', 'pods', ns, name),
       service: (ns, name) => getObject('', 'services', ns, name),
-      endpointSlices: async (ns, service) =>
-        (
-          await registry.list(def('discovery.k8s.io', 'endpointslices'), {
-            namespace: ns,
-            labelSelector: parseLabelSelector(`kubernetes.io/service-name=${service}`),
-          })
-        ).items,
+      endpoints: (ns, name) => getObject('', 'endpoints', ns, name),
     },
     authorize: (a) => authz.check(a),
     authenticate: (c) => authn.authenticate(c),

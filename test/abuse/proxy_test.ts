@@ -28,6 +28,7 @@ const snapshot = (): Promise<Record<string, string>> =>
     `/api/v1/namespaces/${NS}/pods`,
     `/api/v1/namespaces/${NS}/services`,
     `/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`,
+    `/api/v1/namespaces/${NS}/endpoints`,
   ]);
 
 async function assertUnchanged(what: string): Promise<void> {
@@ -80,7 +81,8 @@ function rawTls(data: string, waitMs = 5_000): Promise<string> {
 const auth = (): string => `Authorization: Bearer ${srv.cluster.adminToken}`;
 
 before(async () => {
-  backend = createServer((req, res) => {
+  // A pod that reads long request lines, as Go servers do (Node's own limit is 16 KiB).
+  backend = createServer({ maxHeaderSize: 2 << 20 }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -125,11 +127,32 @@ before(async () => {
     metadata: { name: 'web' },
     spec: { ports: [{ name: 'http', port: 80 }] },
   });
+  // Selector-less, so the endpoints controller leaves them be: their Endpoints are written
+  // here, as kube-apiserver proxies by the Endpoints object.
+  await call('POST', `/api/v1/namespaces/${NS}/endpoints`, {
+    metadata: { name: 'web' },
+    subsets: [
+      {
+        // Not the pod's address: kube only proxies to addresses that are really the pod's.
+        addresses: [{ ip: '192.0.2.10', targetRef: { kind: 'Pod', namespace: NS, name: 'web' } }],
+        ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+      },
+    ],
+  });
+  await call('POST', `/api/v1/namespaces/${NS}/services`, {
+    metadata: { name: 'lonely' },
+    spec: { ports: [{ port: 80 }] },
+  });
+  await call('POST', `/api/v1/namespaces/${NS}/endpoints`, { metadata: { name: 'lonely' } });
+  // A selector-less service with only an EndpointSlice of its own: no Endpoints.
+  await call('POST', `/api/v1/namespaces/${NS}/services`, {
+    metadata: { name: 'sliced' },
+    spec: { ports: [{ name: 'http', port: 80 }] },
+  });
   await call('POST', `/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`, {
-    metadata: { name: 'web-1', labels: { 'kubernetes.io/service-name': 'web' } },
+    metadata: { name: 'sliced-1', labels: { 'kubernetes.io/service-name': 'sliced' } },
     addressType: 'IPv4',
     ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
-    // Not the pod's address: kube only proxies to addresses that are really the pod's.
     endpoints: [
       {
         addresses: ['192.0.2.10'],
@@ -138,10 +161,19 @@ before(async () => {
       },
     ],
   });
-  await call('POST', `/api/v1/namespaces/${NS}/services`, {
-    metadata: { name: 'lonely' },
-    spec: { ports: [{ port: 80 }] },
-  });
+  // The EndpointSlice mirroring controller copies the Endpoints into slices: the baseline is
+  // taken once it has.
+  let last = '';
+  await eventually(
+    async () => {
+      const now = JSON.stringify(await snapshot());
+      const settled = now === last && now.includes('web-');
+      last = now;
+      return settled;
+    },
+    'the mirrored EndpointSlices',
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
   baseline = await snapshot();
 });
 
@@ -208,6 +240,13 @@ describe('proxy: missing objects and unusable targets', () => {
       code: 503,
       reason: 'ServiceUnavailable',
       message: 'no endpoints available for service "lonely"',
+    },
+    {
+      what: 'a selector-less service with only an EndpointSlice (kube reads no slices)',
+      path: services('sliced:http/proxy/'),
+      code: 404,
+      reason: 'NotFound',
+      message: 'endpoints "sliced" not found',
     },
     {
       what: 'the https:NAME form without its trailing colon (NAME taken as a port)',
@@ -308,16 +347,21 @@ describe('proxy: missing objects and unusable targets', () => {
 });
 
 describe('proxy: paths, headers and framing', () => {
-  test('a path within the header limit arrives intact; an over-long one is 431', async () => {
-    const long = 'a'.repeat(4 * 1024);
+  test("a path within kube-apiserver's 1 MiB header limit reaches the pod intact; past it, 431", async () => {
+    const long = 'a'.repeat(50 * 1024);
     const ok = await srv.send({ path: pods(`web/proxy/${long}?q=${long}`) });
     assert.equal(ok.status, 200, ok.text.slice(0, 200));
     assert.equal(seen.at(-1)?.url, `/${long}?q=${long}`);
+    const escaped = `${'%41'.repeat(10 * 1024)}/${'b'.repeat(60 * 1024)}`;
+    const escapedPath = await srv.send({ path: pods(`web:${backendPort}/proxy/${escaped}`) });
+    assert.equal(escapedPath.status, 200, escapedPath.text.slice(0, 200));
+    assert.equal(seen.at(-1)?.url, `/${'A'.repeat(10 * 1024)}/${'b'.repeat(60 * 1024)}`);
     const before = seen.length;
     const text = await rawTls(
-      `GET ${pods(`web/proxy/${'b'.repeat(20 * 1024)}`)} HTTP/1.1\r\nHost: x\r\n${auth()}\r\n\r\n`,
+      `GET ${pods(`web/proxy/${'b'.repeat(1100 * 1024)}`)} HTTP/1.1\r\nHost: x\r\n${auth()}\r\n\r\n`,
     );
     assert.match(text, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    assert.ok(text.endsWith('\r\n\r\n431 Request Header Fields Too Large'), text.slice(0, 300));
     assert.equal(seen.length, before);
   });
 

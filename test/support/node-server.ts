@@ -194,6 +194,7 @@ export interface NodeServerHarnessOptions {
   tokens?: Record<string, UserInfo>;
   stats?: NodeServerOptions['stats'];
   clock?: NodeServerOptions['clock'];
+  logDir?: string;
 }
 
 export async function startNodeServer(o: NodeServerHarnessOptions): Promise<NodeServerHarness> {
@@ -239,6 +240,7 @@ export async function startNodeServer(o: NodeServerHarnessOptions): Promise<Node
     backend: o.backend,
     ...(o.stats ? { stats: o.stats } : {}),
     ...(o.clock ? { clock: o.clock } : {}),
+    ...(o.logDir ? { logDir: o.logDir } : {}),
     configz: {
       clusterDNS: ['10.96.0.10'],
       clusterDomain: 'cluster.local',

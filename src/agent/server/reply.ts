@@ -38,3 +38,10 @@ export function writeJson(res: ServerResponse, status: number, body: unknown): v
   });
   res.end(bytes);
 }
+
+/** Go's htmlReplacer: the five characters HTML gives meaning to. */
+export const htmlEscape = (s: string): string =>
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c] ?? c,
+  );

@@ -14,14 +14,17 @@ import {
   ALLOWED_CACHE_TTL_MS,
   DENIED_CACHE_TTL_MS,
 } from './auth.js';
+import { serveLogFiles } from './files.js';
 import { serveContainerLogs } from './logs.js';
 import { Mux, parseQuery, parseTarget, cleanPath, type RequestTarget } from './mux.js';
-import { httpError, TEXT, writeJson, writeText } from './reply.js';
+import { htmlEscape, httpError, TEXT, writeJson, writeText } from './reply.js';
 import { createStreamServer, type StreamExchange } from './streams.js';
 import { PlainHttpError } from './streaming/http.js';
 import type { NodeServer, NodeServerOptions } from './types.js';
 
 const DEFAULT_STREAM_CREATION_TIMEOUT_MS = 30_000;
+/** The kubelet's nodeLogDir: what /logs/ serves. */
+export const DEFAULT_LOG_DIR = '/var/log';
 /** Go's http.Server MaxHeaderBytes as the kubelet sets it (1 MiB), plus Go's 4 KiB slack. */
 const MAX_HEADER_BYTES = (1 << 20) + 4096;
 
@@ -32,6 +35,8 @@ interface Exchange {
   /** The cleaned, unescaped path. */
   path: string;
   query: URLSearchParams;
+  /** The query as sent, without `?`. */
+  rawQuery: string;
   upgrade?: { socket: Duplex; head: Buffer };
   signal: AbortSignal;
 }
@@ -198,6 +203,18 @@ export function createNodeServer(o: NodeServerOptions): NodeServer {
     ],
   };
   mux.handle('/containerLogs', logs).handle('/containerLogs/', logs);
+  // The system log handler (enableSystemLogHandler, on by default): GET only, `/logs` and
+  // everything under it, a file server over the node's log directory.
+  const systemLogs: Target = {
+    handler: (ex) => {
+      if (ex.req.method !== 'GET') return writeText(ex.res, 405, '405: Method Not Allowed');
+      return serveLogFiles(
+        { req: ex.req, res: ex.res, path: ex.path, rawQuery: ex.rawQuery },
+        o.logDir ?? DEFAULT_LOG_DIR,
+      );
+    },
+  };
+  mux.handle('/logs', systemLogs).handle('/logs/', systemLogs);
   const stats = o.stats;
   if (stats) {
     mux.handle('/stats/', {
@@ -284,6 +301,7 @@ export function createNodeServer(o: NodeServerOptions): NodeServer {
       res,
       path,
       query: parseQuery(target.rawQuery),
+      rawQuery: target.rawQuery,
       ...(upgrade ? { upgrade } : {}),
       signal: ac.signal,
     };
@@ -388,12 +406,6 @@ function goBadRequest(res: ServerResponse): void {
   res.shouldKeepAlive = false;
   writeText(res, 400, '400 Bad Request', { Connection: 'close' });
 }
-
-const htmlEscape = (s: string): string =>
-  s.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c] ?? c,
-  );
 
 /** http.Redirect with 301, as ServeMux sends it for unclean paths. */
 function redirect(res: ServerResponse, method: string, location: string): void {

@@ -4,7 +4,11 @@
 // the reviews; requests are written by hand over TLS.
 
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import {
   createHostBackend,
   NODE_NAME,
@@ -16,10 +20,24 @@ import {
 let h: NodeServerHarness;
 let stats: NodeServerHarness;
 let admin: Caller;
+/** Holds `var-log/` (the node's log directory) and, beside it, a file it must not reach. */
+let logRoot: string;
+let logDir: string;
+const MTIME = new Date('2026-03-04T05:06:07Z');
 
 before(async () => {
+  logRoot = mkdtempSync(join(tmpdir(), 'skiff-node-logs-'));
+  logDir = join(logRoot, 'var-log');
+  mkdirSync(join(logDir, 'pods'), { recursive: true });
+  writeFileSync(join(logRoot, 'secret.txt'), 'outside the log directory\n');
+  writeFileSync(join(logDir, 'syslog'), 'line one\nline two\n');
+  writeFileSync(join(logDir, 'pods', 'web.log'), 'web\n');
+  writeFileSync(join(logDir, 'a:b <x>.log'), 'odd\n');
+  writeFileSync(join(logDir, 'syslog.1.gz'), gzipSync('old\n'));
+  for (const f of ['syslog', 'pods']) utimesSync(join(logDir, f), MTIME, MTIME);
   h = await startNodeServer({
     backend: createHostBackend(),
+    logDir,
     tokens: {
       'bob-token': { name: 'bob', groups: [] },
       'root-token': { name: 'root', groups: ['system:masters'] },
@@ -39,6 +57,7 @@ before(async () => {
 after(async () => {
   await h.close();
   await stats.close();
+  rmSync(logRoot, { recursive: true, force: true });
 });
 
 describe('authentication', () => {
@@ -106,6 +125,7 @@ describe('authorization', () => {
       ['GET', '/pods', ['pods', 'proxy']],
       ['GET', '/healthz', ['healthz', 'proxy']],
       ['GET', '/configz', ['configz', 'proxy']],
+      ['GET', '/logs/', ['log']],
       ['POST', '/exec/default/web/app?command=ls&output=1', ['proxy']],
       ['GET', '/containerLogs/default/web/app', ['proxy']],
       ['DELETE', '/portForward/default/web', ['proxy']],
@@ -200,7 +220,7 @@ describe('endpoints', () => {
   });
 
   it("answers a path nothing serves with Go's 404, before authentication", async () => {
-    for (const p of ['/nothing', '/metrics', '/metrics/cadvisor', '/']) {
+    for (const p of ['/nothing', '/metrics', '/metrics/cadvisor', '/', '/checkpoint/x']) {
       const r = await h.raw('GET', p);
       assert.equal(r.status, 404, p);
       assert.equal(r.body, '404 page not found\n', p);
@@ -248,5 +268,111 @@ describe('endpoints', () => {
     });
     assert.equal(other.status, 404);
     assert.equal(other.body, '404: Page Not Found');
+  });
+});
+
+describe('/logs/', () => {
+  const get = (path: string, headers?: Record<string, string>) =>
+    h.raw('GET', path, { caller: admin, ...(headers ? { headers } : {}) });
+
+  it("lists the log directory as Go's file server does", async () => {
+    const r = await get('/logs/');
+    assert.equal(r.status, 200, r.body);
+    assert.equal(r.headers['content-type'], 'text/html; charset=utf-8');
+    assert.equal(
+      r.body,
+      '<!doctype html>\n<meta name="viewport" content="width=device-width">\n<pre>\n' +
+        '<a href="./a:b%20%3Cx%3E.log">a:b &lt;x&gt;.log</a>\n' +
+        '<a href="pods/">pods/</a>\n' +
+        '<a href="syslog">syslog</a>\n' +
+        '<a href="syslog.1.gz">syslog.1.gz</a>\n' +
+        '</pre>\n',
+    );
+    const sub = await get('/logs/pods/');
+    assert.equal(sub.status, 200);
+    assert.equal(sub.headers['last-modified'], MTIME.toUTCString());
+    assert.match(sub.body, /<a href="web.log">web.log<\/a>/);
+  });
+
+  it('serves a file with its type, length, time and byte ranges', async () => {
+    const r = await get('/logs/syslog');
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'line one\nline two\n');
+    assert.equal(r.headers['content-type'], 'text/plain; charset=utf-8');
+    assert.equal(r.headers['content-length'], '18');
+    assert.equal(r.headers['accept-ranges'], 'bytes');
+    assert.equal(r.headers['last-modified'], MTIME.toUTCString());
+    assert.equal((await get('/logs/pods/web.log')).body, 'web\n');
+    assert.equal((await get('/logs/syslog.1.gz')).headers['content-type'], 'application/x-gzip');
+    const part = await get('/logs/syslog', { range: 'bytes=9-' });
+    assert.equal(part.status, 206);
+    assert.equal(part.body, 'line two\n');
+    assert.equal(part.headers['content-range'], 'bytes 9-17/18');
+    const beyond = await get('/logs/syslog', { range: 'bytes=100-' });
+    assert.equal(beyond.status, 416);
+    assert.equal(beyond.body, 'invalid range: failed to overlap\n');
+    const same = await get('/logs/syslog', { 'if-modified-since': MTIME.toUTCString() });
+    assert.equal(same.status, 304);
+  });
+
+  it('ignores ?query= (NodeLogQuery is off by default) and serves the path', async () => {
+    const r = await get('/logs/?query=kubelet&tailLines=5');
+    assert.equal(r.status, 200);
+    assert.match(r.body, /<a href="syslog">/);
+    assert.equal((await get('/logs/syslog?query=kubelet')).body, 'line one\nline two\n');
+  });
+
+  it('redirects to the canonical path: a directory with its slash, a file without', async () => {
+    const dir = await get('/logs/pods?x=1');
+    assert.equal(dir.status, 301);
+    assert.equal(dir.headers['location'], 'pods/?x=1');
+    const file = await get('/logs/syslog/');
+    assert.equal(file.status, 301);
+    assert.equal(file.headers['location'], '../syslog');
+    const index = await get('/logs/pods/index.html');
+    assert.equal(index.status, 301);
+    assert.equal(index.headers['location'], './');
+  });
+
+  it("answers Go's 404 for what is not there, and /logs itself", async () => {
+    for (const p of ['/logs/nope', '/logs/pods/nope.log', '/logs/syslog/x', '/logs']) {
+      const r = await get(p);
+      assert.equal(r.status, 404, p);
+      assert.equal(r.body, '404 page not found\n', p);
+      assert.equal(r.headers['x-content-type-options'], 'nosniff', p);
+    }
+  });
+
+  it('never reaches above the log directory', async () => {
+    for (const p of [
+      '/logs/../secret.txt',
+      '/logs/%2e%2e/secret.txt',
+      '/logs/..%2fsecret.txt',
+      '/logs/pods/../../secret.txt',
+      '/logs/%2E%2E%2F%2E%2E%2Fsecret.txt',
+    ]) {
+      const r = await get(p);
+      assert.notEqual(r.status, 200, p);
+      assert.ok(!r.body.includes('outside the log directory'), p);
+      if (r.status === 301) assert.ok(!r.headers['location']?.startsWith('/logs/'), p);
+    }
+    const moved = await get('/logs/pods/../../secret.txt');
+    assert.equal(moved.status, 301);
+    assert.equal(moved.headers['location'], '/secret.txt');
+    const there = await get('/secret.txt');
+    assert.equal(there.status, 404);
+    assert.equal(there.body, '404 page not found\n');
+  });
+
+  it('is GET only, and refuses anonymous and under-privileged callers', async () => {
+    const post = await h.raw('POST', '/logs/syslog', { caller: admin });
+    assert.equal(post.status, 405);
+    assert.equal(post.body, '405: Method Not Allowed');
+    const anonymous = await h.raw('GET', '/logs/syslog');
+    assert.equal(anonymous.status, 401);
+    assert.equal(anonymous.body, 'Unauthorized');
+    const bob = await h.raw('GET', '/logs/syslog', { caller: { token: 'bob-token' } });
+    assert.equal(bob.status, 403);
+    assert.equal(bob.body, 'Forbidden (user=bob, verb=get, resource=nodes, subresource(s)=[log])');
   });
 });

@@ -39,6 +39,8 @@ export interface NodeServerOptions {
   backend: StreamingBackend;
   /** Without it /stats/ and /metrics/resource are not served (404, as an unregistered path). */
   stats?: StatsProvider;
+  /** The directory /logs/ serves, as the kubelet's /var/log (the default). */
+  logDir?: string;
   /** Extra /configz fields (the port and auth modes are filled in by the server). */
   configz?: NodeConfigz;
   /** How long the client has to open all of a session's SPDY streams (default 30 s). */

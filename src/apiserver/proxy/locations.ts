@@ -29,8 +29,8 @@ export interface Backend {
 export interface ObjectLookup {
   pod(namespace: string, name: string): Promise<KubeObject | undefined>;
   service(namespace: string, name: string): Promise<KubeObject | undefined>;
-  /** The EndpointSlices labelled `kubernetes.io/service-name=<service>`. */
-  endpointSlices(namespace: string, service: string): Promise<KubeObject[]>;
+  /** The service's Endpoints object (kube-apiserver proxies by it, not by EndpointSlices). */
+  endpoints(namespace: string, name: string): Promise<KubeObject | undefined>;
 }
 
 export interface LocatorOptions {
@@ -124,15 +124,16 @@ export function createLocator(o: LocatorOptions) {
 
     /**
      * services/proxy: the port by service port number (→ its name) or name, then a random
-     * ready endpoint serving that port name whose pod really has the address.
+     * ready address of the Endpoints object serving that port name whose pod really has it.
      */
     async serviceProxy(namespace: string, id: string, proxyPath: string): Promise<Backend> {
       const snp = splitSchemeNamePort(id);
       if (!snp) throw badRequest(`invalid service request ${JSON.stringify(id)}`);
       const { name } = snp;
       let portName = snp.port;
-      const svc = await o.lookup.service(namespace, name);
+      // A port number is a service port: the Service gives its name.
       if (/^[+-]?\d+$/.test(portName)) {
+        const svc = await o.lookup.service(namespace, name);
         if (!svc) throw notFound(SERVICES, name);
         const wanted = Number(portName);
         const ports = ((svc.spec as { ports?: unknown } | undefined)?.ports ?? []) as {
@@ -143,25 +144,26 @@ export function createLocator(o: LocatorOptions) {
         if (!hit) throw serviceUnavailable(`no service port ${wanted} found for service "${name}"`);
         portName = hit.name ?? '';
       }
-      // kube reads the Endpoints object here: a missing service has none.
-      if (!svc) throw notFound(ENDPOINTS, name);
-      const slices = await o.lookup.endpointSlices(namespace, name);
-      const subsets = slices.map(sliceSubset).filter((s) => s.all > 0);
+      // Only the Endpoints object counts from here: a Service is not looked at by port name,
+      // and an EndpointSlice without an Endpoints (a selector-less service's own) is not read.
+      const eps = await o.lookup.endpoints(namespace, name);
+      if (!eps) throw notFound(ENDPOINTS, name);
+      const subsets = endpointSubsets(eps);
       if (!subsets.length)
         throw serviceUnavailable(`no endpoints available for service ${JSON.stringify(name)}`);
       const start = pick(subsets.length);
       for (let si = 0; si < subsets.length; si++) {
         const ss = subsets[(start + si) % subsets.length];
-        if (!ss || !ss.ready.length) continue;
+        if (!ss?.addresses.length) continue;
         for (const port of ss.ports) {
           if (port.name !== portName) continue;
-          const first = pick(ss.ready.length);
-          for (let t = 0; t < ss.ready.length; t++) {
-            const ep = ss.ready[(first + t) % ss.ready.length];
-            if (!ep || !(await isPodAddress(namespace, ep))) continue;
+          const first = pick(ss.addresses.length);
+          for (let t = 0; t < ss.addresses.length; t++) {
+            const addr = ss.addresses[(first + t) % ss.addresses.length];
+            if (!addr || !(await isValidAddress(namespace, addr))) continue;
             return {
               scheme: snp.scheme === 'https' ? 'https' : 'http',
-              hostname: ep.ip,
+              hostname: addr.ip,
               port: port.port,
               path: backendPath(proxyPath),
               query: '',
@@ -232,11 +234,15 @@ export function createLocator(o: LocatorOptions) {
     podNode,
   };
 
-  /** kube's isValidAddress: the endpoint names a pod in this namespace that has its IP. */
-  async function isPodAddress(namespace: string, ep: ReadyEndpoint): Promise<boolean> {
-    if (!ep.podName || ep.podNamespace !== namespace) return false;
-    const obj = await o.lookup.pod(namespace, ep.podName);
-    return obj !== undefined && podView(obj).ips.includes(ep.ip);
+  /**
+   * kube's isValidAddress: the address has a target reference in this namespace, and the pod
+   * of that name has the address among its IPs (an address with no reference never does).
+   */
+  async function isValidAddress(namespace: string, addr: EndpointAddress): Promise<boolean> {
+    const ref = addr.targetRef;
+    if (!ref || (ref.namespace ?? '') !== namespace) return false;
+    const obj = await o.lookup.pod(namespace, ref.name ?? '');
+    return obj !== undefined && podView(obj).ips.includes(addr.ip);
   }
 }
 
@@ -259,46 +265,27 @@ function kubeletBackend(
   };
 }
 
-interface ReadyEndpoint {
+interface EndpointAddress {
   ip: string;
-  podName: string;
-  podNamespace: string;
+  targetRef?: { name?: string; namespace?: string };
 }
 
-/** An EndpointSlice read as an Endpoints subset: its ports and its ready addresses. */
-function sliceSubset(slice: KubeObject): {
+/** An Endpoints object's subsets: their ready addresses and their ports. */
+function endpointSubsets(eps: KubeObject): {
+  addresses: EndpointAddress[];
   ports: { name: string; port: number }[];
-  ready: ReadyEndpoint[];
-  all: number;
-} {
-  const s = slice as unknown as {
+}[] {
+  const subsets = ((eps as { subsets?: unknown }).subsets ?? []) as {
+    addresses?: { ip?: string; targetRef?: { name?: string; namespace?: string } | null }[] | null;
     ports?: { name?: string | null; port?: number | null }[] | null;
-    endpoints?:
-      | {
-          addresses?: string[];
-          conditions?: { ready?: boolean | null };
-          targetRef?: { kind?: string; name?: string; namespace?: string };
-        }[]
-      | null;
-  };
-  const endpoints = s.endpoints ?? [];
-  const ready: ReadyEndpoint[] = [];
-  for (const e of endpoints) {
-    // A nil ready condition means ready (the EndpointSlice API's rule).
-    if (e.conditions?.ready === false) continue;
-    const ip = e.addresses?.[0];
-    if (!ip) continue;
-    ready.push({
-      ip,
-      podName: e.targetRef?.kind === 'Pod' || !e.targetRef?.kind ? (e.targetRef?.name ?? '') : '',
-      podNamespace: e.targetRef?.namespace ?? '',
-    });
-  }
-  return {
-    ports: (s.ports ?? [])
+  }[];
+  return subsets.map((ss) => ({
+    addresses: (ss.addresses ?? []).map((a) => ({
+      ip: a.ip ?? '',
+      ...(a.targetRef ? { targetRef: a.targetRef } : {}),
+    })),
+    ports: (ss.ports ?? [])
       .filter((p) => typeof p.port === 'number')
       .map((p) => ({ name: p.name ?? '', port: p.port as number })),
-    ready,
-    all: endpoints.length,
-  };
+  }));
 }

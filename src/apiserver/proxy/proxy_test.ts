@@ -1,6 +1,6 @@
 // The proxy layer against a real API server over TLS on loopback: Node objects whose kubelet
 // is a fake HTTPS kubelet, pods whose IP is 127.0.0.1 served by loopback HTTP/HTTPS/WebSocket
-// servers, services with EndpointSlices pointing at them.
+// servers, services with Endpoints pointing at them.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -11,6 +11,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
+import { connect as http2Connect } from 'node:http2';
 import { createServer as createHttpsServer } from 'node:https';
 import { request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -113,6 +114,9 @@ function backendHandler(name: string, port: () => number, seen: Seen[]) {
   };
 }
 
+/** The "pods" read long request lines, as Go servers do (Node's own limit is 16 KiB). */
+const BACKEND_MAX_HEADER_SIZE = 2 << 20;
+
 async function startBackend(name: string, tls = false): Promise<Backend> {
   const seen: Seen[] = [];
   let port = 0;
@@ -122,8 +126,11 @@ async function startBackend(name: string, tls = false): Promise<Backend> {
     // A certificate nobody trusts: kube does not verify pods' certificates.
     const own = createCertificateAuthority();
     const cert = issueServingCertificate(own, { altNames: { ips: ['127.0.0.1'], dnsNames: [] } });
-    server = createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, handler);
-  } else server = createHttpServer(handler);
+    server = createHttpsServer(
+      { cert: cert.certPem, key: cert.keyPem, maxHeaderSize: BACKEND_MAX_HEADER_SIZE },
+      handler,
+    );
+  } else server = createHttpServer({ maxHeaderSize: BACKEND_MAX_HEADER_SIZE }, handler);
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req, socket, head) => {
     seen.push({
@@ -248,6 +255,7 @@ async function pod(name: string, ip: string | undefined, containerPort?: number)
     });
 }
 
+/** An EndpointSlice as a selector-less service's owner would write it (no Endpoints with it). */
 async function slice(
   name: string,
   service: string,
@@ -268,18 +276,41 @@ async function slice(
       targetRef: { kind: 'Pod', namespace: 'default', name: e.pod },
     })),
   });
-  await pointSliceAtLoopback(name);
+  await pointAtLoopback('discovery.k8s.io', 'endpointslices', name);
 }
 
 /**
- * EndpointSlices may not hold loopback addresses (kube validates them), so the slice is
- * written with a stand-in address that is then swapped for 127.0.0.1 in storage: the
- * "pods" of this test all listen on loopback.
+ * An Endpoints object as the endpoints controller writes it: a subset per port set, ready
+ * addresses and not-ready ones naming their pods (`pod: ''`: an address with no reference).
+ */
+async function endpoints(
+  name: string,
+  subsets: { ports: { name?: string; port: number }[]; ready?: string[]; notReady?: string[] }[],
+): Promise<void> {
+  const address = (pod: string) => ({
+    ip: STAND_IN_ADDRESS,
+    ...(pod ? { targetRef: { kind: 'Pod', namespace: 'default', name: pod } } : {}),
+  });
+  await call('POST', '/api/v1/namespaces/default/endpoints', {
+    metadata: { name },
+    subsets: subsets.map((ss) => ({
+      ...(ss.ready ? { addresses: ss.ready.map(address) } : {}),
+      ...(ss.notReady ? { notReadyAddresses: ss.notReady.map(address) } : {}),
+      ports: ss.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port })),
+    })),
+  });
+  await pointAtLoopback('', 'endpoints', name);
+}
+
+/**
+ * Endpoints and EndpointSlices may not hold loopback addresses (kube validates them), so
+ * they are written with a stand-in address that is then swapped for 127.0.0.1 in storage:
+ * the "pods" of this test all listen on loopback.
  */
 const STAND_IN_ADDRESS = '192.0.2.1';
 
-async function pointSliceAtLoopback(name: string): Promise<void> {
-  const def = api.table.byGroupResource('discovery.k8s.io', 'endpointslices');
+async function pointAtLoopback(group: string, resource: string, name: string): Promise<void> {
+  const def = api.table.byGroupResource(group, resource);
   assert.ok(def);
   const key = objectKey(def, 'default', name);
   const kv = await store.get(key);
@@ -330,20 +361,25 @@ before(async () => {
     { name: 'http', port: 80 },
     { name: 'alt', port: 81 },
   ]);
-  await slice('web-1', 'web', [{ name: 'http', port: podA.port }], [{ pod: 'pa' }]);
-  await slice('web-2', 'web', [{ name: 'http', port: podB.port }], [{ pod: 'pb' }]);
+  await endpoints('web', [
+    { ports: [{ name: 'http', port: podA.port }], ready: ['pa'] },
+    { ports: [{ name: 'http', port: podB.port }], ready: ['pb'] },
+  ]);
   await service('plain', [{ port: 80 }]);
-  await slice('plain-1', 'plain', [{ port: podA.port }], [{ pod: 'pa' }]);
+  await endpoints('plain', [{ ports: [{ port: podA.port }], ready: ['pa'] }]);
   await service('secure', [{ port: 443 }]);
-  await slice('secure-1', 'secure', [{ port: podTls.port }], [{ pod: 'ptls' }]);
+  await endpoints('secure', [{ ports: [{ port: podTls.port }], ready: ['ptls'] }]);
   await service('notready', [{ name: 'http', port: 80 }]);
-  await slice(
-    'notready-1',
-    'notready',
-    [{ name: 'http', port: podA.port }],
-    [{ pod: 'pa', ready: false }],
-  );
+  await endpoints('notready', [{ ports: [{ name: 'http', port: podA.port }], notReady: ['pa'] }]);
+  // Selector-less services: one with only an EndpointSlice of its own, one whose Endpoints
+  // address names no pod; and an Endpoints object with no Service at all.
+  await service('sliced', [{ name: 'http', port: 80 }]);
+  await slice('sliced-1', 'sliced', [{ name: 'http', port: podA.port }], [{ pod: 'pa' }]);
+  await service('manual', [{ port: 80 }]);
+  await endpoints('manual', [{ ports: [{ port: podA.port }], ready: [''] }]);
+  await endpoints('orphan', [{ ports: [{ port: podB.port }], ready: ['pb'] }]);
   await service('empty', [{ name: 'http', port: 80 }]);
+  await endpoints('empty', []);
 });
 
 after(async () => {
@@ -570,6 +606,27 @@ describe('services/proxy', () => {
     );
     assertStatus(await send('GET', svcPath('nope', '/')), 404, 'endpoints "nope" not found');
     assertStatus(await send('GET', svcPath('nope:80', '/')), 404, 'services "nope" not found');
+  });
+
+  it('goes by the Endpoints object alone, as kube-apiserver does', async () => {
+    // EndpointSlices are not read: a selector-less service with only a slice has no Endpoints.
+    assertStatus(
+      await send('GET', svcPath('sliced:http', '/')),
+      404,
+      'endpoints "sliced" not found',
+    );
+    assertStatus(await send('GET', svcPath('sliced:80', '/')), 404, 'endpoints "sliced" not found');
+    // A hand-written address that names no pod is never proxied to.
+    assertStatus(
+      await send('GET', svcPath('manual', '/')),
+      503,
+      'no endpoints available for service "manual"',
+    );
+    // The Service itself is only read for a port number: Endpoints alone are enough.
+    const orphan = await send('GET', svcPath('orphan', '/x'));
+    assert.equal(orphan.status, 200, orphan.text);
+    assert.equal(orphan.json().name, 'b');
+    assertStatus(await send('GET', svcPath('orphan:80', '/')), 404, 'services "orphan" not found');
   });
 
   it('tunnels WebSocket upgrades both ways', async () => {
@@ -822,6 +879,45 @@ describe('the seed documents’ proxy URLs with curl', () => {
       assert.equal(JSON.parse(noColon.body).message, 'endpoints "https" not found');
     });
   }
+
+  // kube-apiserver reads 1 MiB of request line and headers: a 100 KiB path gets through.
+  it('passes a 100 KiB path to the pod (HTTP/1.1, curl)', async () => {
+    const long = `/${'l'.repeat(100 * 1024)}`;
+    const far = await curl(podPath('pa', long), '--http1.1');
+    assert.equal(far.code, 200, far.body.slice(0, 200));
+    assert.equal((JSON.parse(far.body) as { url: string }).url, long);
+  });
+
+  // HTTP/2 advertises kube-apiserver's header list limit, which Go's client (kubectl's) keeps
+  // to before it sends. One field is read up to 64 KiB HPACK-encoded (nghttp2's own bound;
+  // curl will not send more either), so the long path here is 60 KiB.
+  it('advertises a 1 MiB header list over HTTP/2 and passes a 60 KiB path', async () => {
+    const long = `/${'l'.repeat(60 * 1024)}`;
+    const session = http2Connect(`https://127.0.0.1:${apiPort}`, { ca: pki.ca.certPem });
+    try {
+      await new Promise((resolve) => session.once('remoteSettings', resolve));
+      assert.equal(session.remoteSettings.maxHeaderListSize, (1 << 20) + 320);
+      const { status, body } = await new Promise<{ status: number; body: string }>(
+        (resolve, reject) => {
+          const req = session.request({
+            ':path': podPath('pa', long),
+            authorization: `Bearer ${TOKEN}`,
+          });
+          let status = 0;
+          let body = '';
+          req.on('response', (h) => (status = Number(h[':status'])));
+          req.on('data', (c: Buffer) => (body += c.toString()));
+          req.on('end', () => resolve({ status, body }));
+          req.on('error', reject);
+          req.end();
+        },
+      );
+      assert.equal(status, 200, body.slice(0, 200));
+      assert.equal((JSON.parse(body) as { url: string }).url, long);
+    } finally {
+      session.close();
+    }
+  });
 });
 
 describe('kubectl through the proxy layer', () => {
