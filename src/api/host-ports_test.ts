@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatHostPorts, nodeHostPorts, parseHostPorts } from './host-ports.js';
-import { nodeObject } from '../agent/node-status.js';
 
 test("a node's own ports: what skiff up holds, written in order and read back", () => {
   const ports = nodeHostPorts({
@@ -20,23 +19,4 @@ test("a node's own ports: what skiff up holds, written in order and read back", 
   assert.deepEqual(parseHostPorts('80'), {});
   assert.deepEqual(parseHostPorts('{"80":"x","81/TCP":1,"82/UDP":"y"}'), { '82/UDP': 'y' });
   assert.deepEqual(parseHostPorts(undefined), {});
-});
-
-test('the Node an agent registers carries its host ports', () => {
-  const node = nodeObject(
-    {
-      name: 'n1',
-      podCIDR: '10.244.0.0/24',
-      internalIP: '10.0.0.1',
-      kubeletVersion: 'v1',
-      containerRuntimeVersion: 'x',
-      hostPorts: { '80/TCP': 'ingress controller' },
-    },
-    new Date(0),
-    { ready: true, reason: 'KubeletReady', message: '' },
-  );
-  assert.equal(
-    node.metadata.annotations?.['skiff.dev/host-ports'],
-    '{"80/TCP":"ingress controller"}',
-  );
 });

@@ -68,7 +68,9 @@ function fromNodes(r: PlacementRequest): Placement {
     // The node's own listeners were there first, whatever a service holds.
     const own = r.service.ports.find((p) => n.held?.[p] !== undefined);
     if (own) {
-      clashes.push(`port ${own} of node ${n.node} (${n.ip}) is used by the node's ${n.held?.[own]}`);
+      clashes.push(
+        `port ${own} of node ${n.node} (${n.ip}) is used by the node's ${n.held?.[own]}`,
+      );
       continue;
     }
     const winner = winnerOver(r, n.ip, r.service.ports);

@@ -119,7 +119,7 @@ describe('start-up and health against an API server', () => {
     await proxy.close();
   });
 
-  test('--proxy-mode nftables whose first sync fails: start-up fails with nft\'s message, no hang', async () => {
+  test("--proxy-mode nftables whose first sync fails: start-up fails with nft's message, no hang", async () => {
     const { lines, logger } = capture();
     const abort = new AbortController();
     const proxy = await startServiceProxy({
@@ -184,7 +184,11 @@ describe('start-up and health against an API server', () => {
 test('health check node ports answer 503 while the proxy is unhealthy, as kube-proxy', async () => {
   let proxyHealthy = true;
   const port = 33000 + Math.floor(Math.random() * 700);
-  const server = createHealthServer(createLogger({ level: 'error' }), '127.0.0.1', () => proxyHealthy);
+  const server = createHealthServer(
+    createLogger({ level: 'error' }),
+    '127.0.0.1',
+    () => proxyHealthy,
+  );
   const sp: ProxyServicePort = {
     namespace: 'default',
     name: 'web',
