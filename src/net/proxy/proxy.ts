@@ -33,13 +33,15 @@ export interface ServiceProxyOptions extends ModeOptions {
    * (default twice the sync period, as kube-proxy's healthz).
    */
   healthTimeoutMs?: number;
+  /** ready() rejects once the first sync has failed this many times in a row (default 3). */
+  firstSyncAttempts?: number;
 }
 
 export interface ServiceProxy {
   readonly mode: ProxyModeName;
   /**
-   * Resolves once the first complete sync is live; rejects if that sync fails (the proxy
-   * keeps retrying until closed).
+   * Resolves once the first complete sync is live; rejects if that sync keeps failing
+   * (`firstSyncAttempts` tries, a few seconds; the proxy keeps retrying until closed).
    */
   ready(): Promise<void>;
   /** As kube-proxy's healthz: false while a change has waited longer than the timeout. */
@@ -107,7 +109,8 @@ export async function startServiceProxy(o: ServiceProxyOptions): Promise<Service
   // Nobody may be waiting when the proxy is closed first.
   readyPromise.catch(() => undefined);
   let live = false;
-  let firstFailed = false;
+  let firstFailures = 0;
+  const firstSyncAttempts = o.firstSyncAttempts ?? 3;
 
   const runner = createSyncRunner(
     async () => {
@@ -121,8 +124,7 @@ export async function startServiceProxy(o: ServiceProxyOptions): Promise<Service
       } catch (err) {
         for (const k of changed) pending.add(k);
         waitingSince = Math.min(queuedAt ?? performance.now(), waitingSince ?? Infinity);
-        if (!live && !firstFailed) {
-          firstFailed = true;
+        if (!live && ++firstFailures === firstSyncAttempts) {
           const msg = err instanceof Error ? err.message : String(err);
           rejectReady(new Error(`the ${mode.name} mode's first sync failed: ${msg}`));
         }

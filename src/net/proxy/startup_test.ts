@@ -136,7 +136,8 @@ describe('start-up and health against an API server', () => {
       proxy.ready(),
       /^Error: the nftables mode's first sync failed: "nft .*" failed: Error: Could not process rule: No such file or directory/,
     );
-    assert.ok(performance.now() - t0 < 5000);
+    // Three tries (1 s and 2 s apart), then the start fails.
+    assert.ok(performance.now() - t0 < 10_000);
     assert.ok(lines.some((l) => l.includes('service proxy mode: nftables (as --proxy-mode asks)')));
     await proxy.close(true);
   });
