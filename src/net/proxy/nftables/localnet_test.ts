@@ -56,13 +56,13 @@ describe('loopback and a deleted table, in a test node', { skip }, () => {
       servers.push(await startServer(p.ns.path, 8080, `pod${i}`));
     servers.push(await startServer(bed.node.path, LOOPBACK_PORT, 'loopback', '127.0.0.1'));
     // The other machine sends 127.0.0.0/8 to the node, as an attacker on its link can: its
-    // own loopback routes go, and route_localnet lets 127.0.0.1 leave through eth0.
+    // own loopback address goes (replies from 127.0.0.1 would be martians to it), and
+    // route_localnet lets 127.0.0.1 leave through eth0.
     await bed.outside.run([
       'sh',
       '-c',
       'echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet; echo 1 > /proc/sys/net/ipv4/conf/eth0/route_localnet; ' +
-        'ip route del local 127.0.0.1 dev lo table local; ip route del local 127.0.0.0/8 dev lo table local; ' +
-        `ip route add 127.0.0.0/8 via ${NODE_IP} dev eth0`,
+        `ip addr del 127.0.0.1/8 dev lo && ip route add 127.0.0.0/8 via ${NODE_IP} dev eth0`,
     ]);
     fromOutside = startClient(bed.outside.path);
     fromNode = startClient(bed.node.path);
