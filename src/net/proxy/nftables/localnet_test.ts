@@ -22,7 +22,12 @@ import {
   type Server,
   type Testbed,
 } from '../../../../test/support/proxy-netns.js';
-import { startServiceProxy, type ServiceProxy } from '../index.js';
+import {
+  nftablesProblem,
+  NFT_PROBE_TABLE,
+  startServiceProxy,
+  type ServiceProxy,
+} from '../index.js';
 import { servicePortKey, type ProxyMode, type ProxyServicePort } from '../types.js';
 import { createNftablesMode } from './mode.js';
 import { baseScript, LOCALNET_DROP, TABLE } from './rules.js';
@@ -164,6 +169,12 @@ describe('loopback and a deleted table, in a test node', { skip }, () => {
     } finally {
       await mode.close().catch(() => undefined);
     }
+  });
+
+  test('the automatic choice: the probe applies in the node and leaves nothing behind', async () => {
+    assert.equal(await nftablesProblem(undefined, bed.node.path), undefined);
+    const tables = await bed.node.run(['nft', 'list', 'tables']);
+    assert.doesNotMatch(tables, new RegExp(NFT_PROBE_TABLE));
   });
 
   describe('the proxy over an API server', () => {
