@@ -37,6 +37,7 @@ import type { CommandRunner } from './runner/index.js';
 import { createTokenManager } from './token-manager.js';
 import { createPodSources } from './pod-sources.js';
 import { createStatsProvider, statsPodsFrom } from './stats/index.js';
+import type { HostPorts } from '../api/host-ports.js';
 
 export const AGENT_VERSION = 'v1.33.0-skiff';
 
@@ -55,6 +56,8 @@ export interface NodeAgentOptions {
   nodeNetns?: string;
   /** The node's address; the first non-loopback IPv4 address when absent. */
   hostIP?: string;
+  /** Ports the node's own processes hold on its address, published on the Node. */
+  hostPorts?: HostPorts;
   /** Registry mirrors and credentials (k3s registries.yaml). */
   registries?: RegistriesConfig;
   /**
@@ -384,6 +387,7 @@ export function createNodeAgent(o: NodeAgentOptions): NodeAgent {
           kubeletVersion: AGENT_VERSION,
           containerRuntimeVersion: rt.info.runtimeVersion,
           ...(kubeletPort !== undefined ? { kubeletPort } : {}),
+          ...(o.hostPorts ? { hostPorts: o.hostPorts } : {}),
           dataDir: o.dataDir,
         },
         clock,

@@ -16,6 +16,7 @@ import {
 import type { Logger } from '../log/index.js';
 import { formatMicroTime, formatTime } from '../api/time.js';
 import { hostResources, nodeResources } from './stats/index.js';
+import { formatHostPorts, NODE_HOST_PORTS_ANNOTATION, type HostPorts } from '../api/host-ports.js';
 
 export const LEASE_DURATION_SECONDS = 40;
 const RENEW_INTERVAL_MS = 10_000;
@@ -33,6 +34,8 @@ export interface NodeIdentity {
   kubeletPort?: number;
   /** The agent's data directory: its filesystem is the node's ephemeral-storage. */
   dataDir?: string;
+  /** Ports the node's own processes hold on its address (see api/host-ports.ts). */
+  hostPorts?: HostPorts;
 }
 
 export interface NodeConditionState {
@@ -104,6 +107,7 @@ export function nodeObject(id: NodeIdentity, now: Date, state: NodeConditionStat
       annotations: {
         'node.alpha.kubernetes.io/ttl': '0',
         'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
+        ...(id.hostPorts ? { [NODE_HOST_PORTS_ANNOTATION]: formatHostPorts(id.hostPorts) } : {}),
       },
     },
     spec: { podCIDR: id.podCIDR, podCIDRs: [id.podCIDR] },
@@ -201,6 +205,13 @@ export function createNodeStatusManager(o: {
       await o.client.create(resources.nodes, '', nodeObject(id, o.clock.now(), state));
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
+      // A node taken over: its host ports are this process's (flags may have changed).
+      if (id.hostPorts)
+        await o.client.patch(resources.nodes, '', id.name, 'merge', {
+          metadata: {
+            annotations: { [NODE_HOST_PORTS_ANNOTATION]: formatHostPorts(id.hostPorts) },
+          },
+        });
     }
     // Create drops status; write it through the status subresource.
     await o.client.patch(

@@ -18,6 +18,7 @@ import { proxyModeFlag, startNodeProxy } from './service-proxy.js';
 import type { IngressController, ServiceProxy } from '../net/index.js';
 import { dnsFlags, type DnsFlags } from './dns-flags.js';
 import { ingressFlags, startIngress, type IngressFlags } from './ingress.js';
+import { nodeHostPorts } from '../api/host-ports.js';
 
 export const DEFAULT_KUBELET_PORT = 10250;
 /** The node's share of the cluster CIDR when --pod-cidr is not given (as `skiff up`). */
@@ -267,6 +268,8 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     commandRunner,
     clusterDomain: f.dns.clusterDomain,
     ...(f.nodeIP ? { hostIP: f.nodeIP } : {}),
+    // What this process holds on the node's address: no load balancer may take it.
+    hostPorts: nodeHostPorts({ ingress: f.ingress, dns: f.dns.enabled }),
     ...(existsSync(registriesFile) ? { registries: loadRegistriesConfig(registriesFile) } : {}),
     server: { port: f.kubeletPort, host: f.address, ...server },
   });

@@ -35,6 +35,7 @@ import { startNodeDns } from './dns.js';
 import type { DnsFlags } from './dns-flags.js';
 import { startIngress, type IngressFlags } from './ingress.js';
 import { startNodeDashboard, type DashboardFlags } from './dashboard.js';
+import { nodeHostPorts } from '../api/host-ports.js';
 
 /**
  * The kube-system service account each controller runs as: kube-controller-manager's names
@@ -225,6 +226,12 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       signal: components.signal,
       commandRunner,
       ...(node.dns ? { clusterDomain: node.dns.clusterDomain } : {}),
+      // What this process holds on the node's address: no load balancer may take it.
+      hostPorts: nodeHostPorts({
+        apiServerPort: port,
+        ingress: node.ingress,
+        dns: node.dns?.enabled ?? false,
+      }),
       ...(existsSync(registriesFile) ? { registries: loadRegistriesConfig(registriesFile) } : {}),
       // The node's kubelet API, with a serving certificate for its name and addresses.
       server: {

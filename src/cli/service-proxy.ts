@@ -29,12 +29,19 @@ export interface NodeProxyOptions {
   mode: ProxyModeName | undefined;
 }
 
+/** How long start-up waits for the proxy's first sync (Services and EndpointSlices listed). */
+export const PROXY_READY_TIMEOUT_MS = 120_000;
+
 /**
  * Starts the proxy and waits for its first sync. Aborting `signal` stops it and leaves its
  * rules for the next start (a crash does the same); `close()` on a node going down removes
- * them with everything else of the node's.
+ * them with everything else of the node's. A first sync that fails (an `nft` that refuses
+ * the rules under `--proxy-mode nftables`) or never comes fails the start with the reason,
+ * and the proxy is stopped again, rules of an earlier run left as they were.
  */
-export async function startNodeProxy(o: NodeProxyOptions): Promise<ServiceProxy> {
+export async function startNodeProxy(
+  o: NodeProxyOptions & { readyTimeoutMs?: number },
+): Promise<ServiceProxy> {
   const { startServiceProxy } = await import('../net/index.js');
   const proxy = await startServiceProxy({
     client: o.client,
@@ -44,6 +51,28 @@ export async function startNodeProxy(o: NodeProxyOptions): Promise<ServiceProxy>
     runner: o.runner,
     ...(o.mode ? { mode: o.mode } : {}),
   });
-  await proxy.ready();
+  const ms = o.readyTimeoutMs ?? PROXY_READY_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      proxy.ready(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `the ${proxy.mode} mode's first sync did not finish within ${Math.round(ms / 1000)} s (Services and EndpointSlices not listed yet?)`,
+              ),
+            ),
+          ms,
+        );
+      }),
+    ]);
+  } catch (err) {
+    await proxy.close(true).catch(() => undefined);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
   return proxy;
 }

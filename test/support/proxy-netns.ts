@@ -119,23 +119,28 @@ function inNetns(netns: string, script: string, env: Record<string, string>): Ch
 const SERVER = `
 const net = require('node:net'), dgram = require('node:dgram');
 const say = (a) => process.env.LABEL + ' saw ' + a + '\\n';
-const port = Number(process.env.PORT);
+const port = Number(process.env.PORT), host = process.env.HOST;
 let n = 0;
 const up = () => { if (++n === 2) console.log('listening'); };
 net.createServer((c) => { c.setEncoding('utf8'); c.on('data', () => c.write(say(c.remoteAddress))); c.on('error', () => {}); })
-  .listen(port, '0.0.0.0', up);
+  .listen(port, host, up);
 const u = dgram.createSocket('udp4');
 u.on('message', (m, r) => u.send(say(r.address), r.port, r.address));
-u.bind(port, '0.0.0.0', up);
+u.bind(port, host, up);
 `;
 
 export interface Server {
   stop(): void;
 }
 
-/** A TCP and UDP server on 0.0.0.0:port in `netns`. */
-export async function startServer(netns: string, port: number, label: string): Promise<Server> {
-  const child = inNetns(netns, SERVER, { PORT: String(port), LABEL: label });
+/** A TCP and UDP server on host:port (every address by default) in `netns`. */
+export async function startServer(
+  netns: string,
+  port: number,
+  label: string,
+  host = '0.0.0.0',
+): Promise<Server> {
+  const child = inNetns(netns, SERVER, { PORT: String(port), LABEL: label, HOST: host });
   await new Promise<void>((ok, fail) => {
     let err = '';
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));

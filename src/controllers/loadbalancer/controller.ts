@@ -7,6 +7,7 @@ import { createWorkQueue, keyOf, resources, splitKey } from '../../client/index.
 import type { Controller, ControllerContext } from '../types.js';
 import { place, type Holder, type NodeAddress } from './placement.js';
 import { parseAddressPool } from './pool.js';
+import { NODE_HOST_PORTS_ANNOTATION, parseHostPorts } from '../../api/host-ports.js';
 import {
   ingressIPs,
   portKey,
@@ -27,6 +28,21 @@ const isReady = (n: Node): boolean =>
   !n.metadata.deletionTimestamp &&
   (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
+/**
+ * The ports a node's own processes hold on its addresses: the kubelet's (daemonEndpoints)
+ * and those its agent publishes (API server, ingress controller, DNS).
+ */
+export function nodeHeldPorts(n: Node): Record<string, string> {
+  const held: Record<string, string> = {
+    ...parseHostPorts(n.metadata.annotations?.[NODE_HOST_PORTS_ANNOTATION]),
+  };
+  const kubelet = n.status?.daemonEndpoints?.kubeletEndpoint?.Port;
+  if (typeof kubelet === 'number' && kubelet > 0) held[`${kubelet}/TCP`] ??= 'kubelet';
+  return held;
+}
+
+const heldText = (n: Node): string => JSON.stringify(nodeHeldPorts(n));
+
 /** Each Ready node's address: ExternalIP when any node has one, else InternalIP (as k3s). */
 export function nodeAddresses(nodes: Node[]): NodeAddress[] {
   const ready = nodes.filter(isReady);
@@ -37,7 +53,7 @@ export function nodeAddresses(nodes: Node[]): NodeAddress[] {
   return ready.flatMap((n) =>
     (n.status?.addresses ?? [])
       .filter((a) => a.type === type)
-      .map((a) => ({ node: n.metadata.name ?? '', ip: a.address })),
+      .map((a) => ({ node: n.metadata.name ?? '', ip: a.address, held: nodeHeldPorts(n) })),
   );
 }
 
@@ -111,7 +127,8 @@ export function createLoadBalancerController(o: LoadBalancerOptions = {}): Contr
         update: (a, b) => {
           if (
             isReady(a) !== isReady(b) ||
-            JSON.stringify(a.status?.addresses) !== JSON.stringify(b.status?.addresses)
+            JSON.stringify(a.status?.addresses) !== JSON.stringify(b.status?.addresses) ||
+            heldText(a) !== heldText(b)
           )
             onNodes();
         },

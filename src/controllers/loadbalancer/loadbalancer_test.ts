@@ -9,6 +9,11 @@ import {
 } from '../../../test/support/controllers.js';
 import { builtinControllers } from '../index.js';
 import { createLoadBalancerController, LOAD_BALANCER_CLASS } from './index.js';
+import {
+  formatHostPorts,
+  nodeHostPorts,
+  NODE_HOST_PORTS_ANNOTATION,
+} from '../../api/host-ports.js';
 
 interface Svc extends KubeObject {
   status?: { loadBalancer?: { ingress?: { ip?: string; ipMode?: string }[] } };
@@ -98,6 +103,66 @@ function cluster(pool?: string) {
   };
   return h;
 }
+
+describe("load-balancer controller: the node's own ports", () => {
+  const c = cluster();
+  before(() => c.start());
+  after(() => c.stop());
+
+  /** A Ready node whose agent holds ingress, DNS and API server ports, kubelet on 10250. */
+  async function holdingNode(name: string, ip: string, hostPorts: string | null): Promise<void> {
+    await c.node(name, ip);
+    await c.env.client.patch(resources.nodes, '', name, 'merge', {
+      metadata: { annotations: { [NODE_HOST_PORTS_ANNOTATION]: hostPorts } },
+    });
+    await c.env.client.patch(
+      resources.nodes,
+      '',
+      name,
+      'merge',
+      { status: { daemonEndpoints: { kubeletEndpoint: { Port: 10250 } } } },
+      { subresource: 'status' },
+    );
+  }
+  const ports = formatHostPorts(
+    nodeHostPorts({ apiServerPort: 6443, ingress: { httpPort: 80, httpsPort: 443 }, dns: true }),
+  );
+
+  it('a LoadBalancer on the ingress, DNS, API server or kubelet port stays pending, with the reason', async () => {
+    await holdingNode('node-h', '10.0.0.31', ports);
+    const ns = await c.namespace();
+    await c.service(ns, 'kubia-loadbalancer', [{ port: 80 }]);
+    await c.service(ns, 'dns', [{ port: 53, protocol: 'UDP' }]);
+    await c.service(ns, 'kubelet', [{ port: 10250 }]);
+    await c.service(ns, 'api', [{ port: 6443 }]);
+    await c.service(ns, 'free', [{ port: 8080 }]);
+    await c.hasIPs(ns, 'free', ['10.0.0.31']);
+    await c.settled(ns);
+    for (const [name, port, holder] of [
+      ['kubia-loadbalancer', '80/TCP', 'ingress controller'],
+      ['dns', '53/UDP', 'cluster DNS'],
+      ['kubelet', '10250/TCP', 'kubelet'],
+      ['api', '6443/TCP', 'API server'],
+    ] as const) {
+      assert.deepEqual(await c.ips(ns, name), [], name);
+      const msgs = await eventually(async () => {
+        const m = await c.eventMessages(ns, name, 'SyncLoadBalancerFailed');
+        return m.length > 0 && m;
+      }, `${name} SyncLoadBalancerFailed`);
+      assert.deepEqual(msgs, [
+        `Error syncing load balancer: failed to ensure load balancer: port ${port} of node node-h (10.0.0.31) is used by the node's ${holder}`,
+      ]);
+    }
+    // The ingress controller goes (--disable-ingress on the next start): port 80 is free.
+    await holdingNode(
+      'node-h',
+      '10.0.0.31',
+      formatHostPorts(nodeHostPorts({ apiServerPort: 6443, dns: true })),
+    );
+    await c.hasIPs(ns, 'kubia-loadbalancer', ['10.0.0.31']);
+    assert.deepEqual(await c.ips(ns, 'dns'), []);
+  });
+});
 
 describe('load-balancer controller: node addresses', () => {
   const c = cluster();

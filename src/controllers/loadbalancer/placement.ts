@@ -2,8 +2,10 @@
 //
 // Without a pool, as k3s's ServiceLB: the addresses of the Ready nodes (ExternalIP when any
 // node has one, else InternalIP) where none of the service's ports is already taken by
-// another load balancer on that address; with `externalTrafficPolicy: Local`, only nodes
-// with a ready endpoint. With a pool, one address of the pool per service.
+// another load balancer on that address, nor held by the node itself (its kubelet, API
+// server, ingress controller, DNS: a load balancer there would shadow them); with
+// `externalTrafficPolicy: Local`, only nodes with a ready endpoint. With a pool, one
+// address of the pool per service.
 // A holder keeps what it has; between two holders of one port the older service wins.
 
 import type { AddressPool } from './pool.js';
@@ -21,6 +23,8 @@ export interface Holder {
 export interface NodeAddress {
   node: string;
   ip: string;
+  /** Ports the node's own processes hold there: `80/TCP` → `ingress controller`. */
+  held?: Readonly<Record<string, string>>;
 }
 
 export interface PlacementRequest {
@@ -61,6 +65,14 @@ function fromNodes(r: PlacementRequest): Placement {
   const free: string[] = [];
   const clashes: string[] = [];
   for (const n of candidates) {
+    // The node's own listeners were there first, whatever a service holds.
+    const own = r.service.ports.find((p) => n.held?.[p] !== undefined);
+    if (own) {
+      clashes.push(
+        `port ${own} of node ${n.node} (${n.ip}) is used by the node's ${n.held?.[own]}`,
+      );
+      continue;
+    }
     const winner = winnerOver(r, n.ip, r.service.ports);
     if (!winner) free.push(n.ip);
     else {

@@ -50,6 +50,35 @@ describe('placement', () => {
     });
   });
 
+  it("never takes a port the node's own processes hold on its address", () => {
+    const held = [
+      {
+        node: 'a',
+        ip: '10.0.0.1',
+        held: { '80/TCP': 'ingress controller', '53/UDP': 'cluster DNS' },
+      },
+      { node: 'b', ip: '10.0.0.2' },
+    ];
+    assert.deepEqual(place({ service: svc('ns/s', ['80/TCP']), others: [], nodes: held }), {
+      ips: ['10.0.0.2'],
+    });
+    // Even a service that holds it already (written before the node said so) gives it up.
+    assert.deepEqual(
+      place({
+        service: svc('ns/s', ['8080/TCP', '53/UDP'], ['10.0.0.1']),
+        others: [],
+        nodes: [held[0]!],
+      }),
+      {
+        ips: [],
+        pending: "port 53/UDP of node a (10.0.0.1) is used by the node's cluster DNS",
+      },
+    );
+    assert.deepEqual(place({ service: svc('ns/s', ['53/TCP']), others: [], nodes: held }), {
+      ips: ['10.0.0.1', '10.0.0.2'],
+    });
+  });
+
   it('says when no node can serve', () => {
     assert.deepEqual(place({ service: svc('ns/s', ['80/TCP']), others: [], nodes: [] }), {
       ips: [],

@@ -33,6 +33,7 @@ export interface Service extends KubeObject {
 export interface Node extends KubeObject {
   status?: {
     addresses?: { type: string; address: string }[];
+    daemonEndpoints?: { kubeletEndpoint?: { Port?: number } };
     conditions?: { type: string; status: string }[];
   };
 }

@@ -1,7 +1,8 @@
 // The health check node ports of `externalTrafficPolicy: Local` LoadBalancer services, as
 // kube-proxy serves them: an HTTP server per healthCheckNodePort on every address, answering
-// any path with 200 while this node has a ready endpoint of the service and 503 otherwise,
-// with kube-proxy's JSON body, so an external load balancer only sends to nodes that serve.
+// any path with 200 while this node has a ready endpoint of the service and the proxy is
+// healthy (its changes applied in time), 503 otherwise, with kube-proxy's JSON body, so an
+// external load balancer only sends to nodes that serve.
 
 import { createServer, type Server } from 'node:http';
 import type { Logger } from '../../log/index.js';
@@ -21,7 +22,12 @@ export interface HealthServer {
 }
 
 /** kube-proxy's body, tab-indented as its dedented template leaves it. */
-export function healthBody(namespace: string, name: string, localEndpoints: number): string {
+export function healthBody(
+  namespace: string,
+  name: string,
+  localEndpoints: number,
+  proxyHealthy = true,
+): string {
   return [
     '{',
     '\t"service": {',
@@ -29,12 +35,20 @@ export function healthBody(namespace: string, name: string, localEndpoints: numb
     `\t\t"name": ${JSON.stringify(name)}`,
     '\t},',
     `\t"localEndpoints": ${localEndpoints},`,
-    '\t"serviceProxyHealthy": true',
+    `\t"serviceProxyHealthy": ${proxyHealthy}`,
     '}',
   ].join('\n');
 }
 
-export function createHealthServer(logger: Logger, host = '0.0.0.0'): HealthServer {
+/**
+ * `proxyHealthy` is the proxy's own health (kube-proxy's healthz): while it is false every
+ * health check answers 503, so load balancers stop sending to a node whose rules are stale.
+ */
+export function createHealthServer(
+  logger: Logger,
+  host = '0.0.0.0',
+  proxyHealthy: () => boolean = () => true,
+): HealthServer {
   const byPort = new Map<number, HealthCheck>();
 
   const open = (port: number, hc: Omit<HealthCheck, 'server'>): HealthCheck => {
@@ -43,8 +57,9 @@ export function createHealthServer(logger: Logger, host = '0.0.0.0'): HealthServ
       server: createServer((req, res) => {
         res.setHeader('Content-Type', 'application/json');
         res.setHeader('X-Content-Type-Options', 'nosniff');
-        res.statusCode = entry.localEndpoints > 0 ? 200 : 503;
-        res.end(healthBody(entry.namespace, entry.name, entry.localEndpoints));
+        const ok = proxyHealthy();
+        res.statusCode = entry.localEndpoints > 0 && ok ? 200 : 503;
+        res.end(healthBody(entry.namespace, entry.name, entry.localEndpoints, ok));
         req.resume();
       }),
     };

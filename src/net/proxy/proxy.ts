@@ -28,12 +28,24 @@ export interface ServiceProxyOptions extends ModeOptions {
   syncPeriodMs?: number;
   /** Where health check node ports listen (default every address); false for none. */
   healthCheckHost?: string | false;
+  /**
+   * How long a change may wait for its sync before the proxy reports itself unhealthy
+   * (default twice the sync period, as kube-proxy's healthz).
+   */
+  healthTimeoutMs?: number;
+  /** ready() rejects once the first sync has failed this many times in a row (default 3). */
+  firstSyncAttempts?: number;
 }
 
 export interface ServiceProxy {
   readonly mode: ProxyModeName;
-  /** Resolves once the first complete sync is live. */
+  /**
+   * Resolves once the first complete sync is live; rejects if that sync keeps failing
+   * (`firstSyncAttempts` tries, a few seconds; the proxy keeps retrying until closed).
+   */
   ready(): Promise<void>;
+  /** As kube-proxy's healthz: false while a change has waited longer than the timeout. */
+  healthy(): boolean;
   /** Resolves when every change seen so far is live (or failed and waits for a retry). */
   idle(): Promise<void>;
   /** Stops the proxy; `keepRules` leaves the data path in place (an agent restart). */
@@ -80,21 +92,42 @@ export async function startServiceProxy(o: ServiceProxyOptions): Promise<Service
     signal,
     onError,
   });
+  const syncPeriodMs = o.syncPeriodMs ?? 30_000;
+  const healthTimeoutMs = o.healthTimeoutMs ?? 2 * syncPeriodMs;
+  // kube-proxy's oldestPendingQueued: since when a change (or a failed sync's repair) waits.
+  let waitingSince: number | undefined;
+  const healthy = (): boolean =>
+    waitingSince === undefined || performance.now() - waitingSince < healthTimeoutMs;
   const health =
-    o.healthCheckHost === false ? undefined : createHealthServer(log, o.healthCheckHost);
+    o.healthCheckHost === false ? undefined : createHealthServer(log, o.healthCheckHost, healthy);
   let resolveReady!: () => void;
-  const readyPromise = new Promise<void>((r) => (resolveReady = r));
+  let rejectReady!: (err: Error) => void;
+  const readyPromise = new Promise<void>((res, rej) => {
+    resolveReady = res;
+    rejectReady = rej;
+  });
+  // Nobody may be waiting when the proxy is closed first.
+  readyPromise.catch(() => undefined);
   let live = false;
+  let firstFailures = 0;
+  const firstSyncAttempts = o.firstSyncAttempts ?? 3;
 
   const runner = createSyncRunner(
     async () => {
       if (!services.hasSynced() || !slices.hasSynced()) return;
       const changed = pending;
       pending = new Set();
+      const queuedAt = waitingSince;
+      waitingSince = undefined;
       try {
         await mode.sync(state, changed);
       } catch (err) {
         for (const k of changed) pending.add(k);
+        waitingSince = Math.min(queuedAt ?? performance.now(), waitingSince ?? Infinity);
+        if (!live && ++firstFailures === firstSyncAttempts) {
+          const msg = err instanceof Error ? err.message : String(err);
+          rejectReady(new Error(`the ${mode.name} mode's first sync failed: ${msg}`));
+        }
         throw err;
       }
       health?.sync(state.values());
@@ -116,7 +149,10 @@ export async function startServiceProxy(o: ServiceProxyOptions): Promise<Service
     const own = slices.list(ns).filter((s) => sliceServiceKey(s) === serviceKey);
     const ports = svc ? servicePorts(svc, own, o.node.name) : [];
     for (const k of updateService(state, serviceKey, ports)) pending.add(k);
-    if (pending.size) runner.request();
+    if (pending.size) {
+      waitingSince ??= performance.now();
+      runner.request();
+    }
   };
   const svcKey = (s: KubeObject): string =>
     `${s.metadata.namespace ?? ''}/${s.metadata.name ?? ''}`;
@@ -138,7 +174,7 @@ export async function startServiceProxy(o: ServiceProxyOptions): Promise<Service
 
   // As kube-proxy's sync period: a sync without changes lets a mode do its periodic work
   // (the nftables mode's hourly full resync).
-  const periodic = setInterval(() => runner.request(), o.syncPeriodMs ?? 30_000);
+  const periodic = setInterval(() => runner.request(), syncPeriodMs);
   periodic.unref();
 
   let closing: Promise<void> | undefined;
@@ -155,6 +191,7 @@ export async function startServiceProxy(o: ServiceProxyOptions): Promise<Service
   return {
     mode: mode.name,
     ready: () => readyPromise,
+    healthy,
     idle: () => runner.idle(),
     close,
   };

@@ -48,6 +48,12 @@ export interface RuleContext {
   serviceCIDR: string;
 }
 
+/** The base chains that drop packets from other hosts to 127.0.0.0/8. */
+export const LOCALNET_INPUT = 'filter-input';
+export const LOCALNET_OUTPUT = 'filter-output';
+export const LOCALNET_DROP =
+  'ip daddr 127.0.0.0/8 ip saddr != 127.0.0.0/8 ct state & (established | related) == 0 ct status & dnat == 0 drop comment "block incoming localnet connections"';
+
 /** One element of a map ("key : value") or set (value ""). */
 export interface NftElement {
   container: string;
@@ -102,6 +108,11 @@ export function baseScript(ctx: RuleContext): string[] {
       CLUSTER_IPS_CHECK_CHAIN,
       REJECT_CHAIN,
     ].flatMap(regular),
+    // route_localnet lets the kernel route 127.0.0.0/8 off the loopback (NodePorts on
+    // 127.0.0.1): without this, another machine with a route to 127.0.0.0/8 through the node
+    // would reach every service bound to the node's loopback (CVE-2020-8558). As kube-proxy's
+    // KUBE-FIREWALL: only loopback sources, established flows and DNATed traffic get there.
+    ...[LOCALNET_INPUT, LOCALNET_OUTPUT].map((chain) => rule(chain, LOCALNET_DROP)),
     rule('filter-input', `ct state new jump ${ENDPOINTS_CHECK_CHAIN}`),
     rule('filter-forward', `ct state new jump ${ENDPOINTS_CHECK_CHAIN}`),
     rule('filter-output', `ct state new jump ${ENDPOINTS_CHECK_CHAIN}`),
