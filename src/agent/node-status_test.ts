@@ -11,13 +11,13 @@ test('the Node an agent registers carries its host ports', () => {
       internalIP: '10.0.0.1',
       kubeletVersion: 'v1',
       containerRuntimeVersion: 'x',
-      hostPorts: { '80/TCP': 'ingress controller' },
+      hostPorts: { '6443/TCP': 'API server' },
     },
     new Date(0),
     { ready: true, reason: 'KubeletReady', message: '' },
   );
   assert.equal(
     node.metadata.annotations?.[NODE_HOST_PORTS_ANNOTATION],
-    '{"80/TCP":"ingress controller"}',
+    '{"6443/TCP":"API server"}',
   );
 });

@@ -1,7 +1,10 @@
-// The ports a node's own processes hold on its addresses (the API server, the ingress
-// controller, cluster DNS), published on its Node object so the load-balancer controller
-// never gives them to a service (a LoadBalancer there would shadow the node's listener).
-// The kubelet's port is not in it: the Node has it in status.daemonEndpoints.
+// The ports a node's own processes hold on its addresses (the API server, cluster DNS),
+// published on its Node object so the load-balancer controller never gives them to a service
+// (a LoadBalancer there would shadow the node's listener). The kubelet's port is not in it:
+// the Node has it in status.daemonEndpoints. The ingress controller's ports are not held
+// either: seeds 001 and 004 expect a LoadBalancer on port 80 to get the node's address on a
+// cluster that runs it, so such a service takes the port (its rules come before the
+// listener), as the only port 80 a one-address node has to give.
 
 export const NODE_HOST_PORTS_ANNOTATION = 'skiff.dev/host-ports';
 
@@ -39,17 +42,9 @@ export function parseHostPorts(value: string | undefined): HostPorts {
 }
 
 /** The ports `skiff up` and `skiff agent` hold on the node's address. */
-export function nodeHostPorts(o: {
-  apiServerPort?: number;
-  ingress?: { httpPort: number; httpsPort: number } | undefined;
-  dns?: boolean;
-}): HostPorts {
+export function nodeHostPorts(o: { apiServerPort?: number; dns?: boolean }): HostPorts {
   const out: HostPorts = {};
   if (o.apiServerPort) out[`${o.apiServerPort}/TCP`] = 'API server';
-  if (o.ingress) {
-    out[`${o.ingress.httpPort}/TCP`] = 'ingress controller';
-    out[`${o.ingress.httpsPort}/TCP`] = 'ingress controller';
-  }
   if (o.dns) {
     out['53/UDP'] = 'cluster DNS';
     out['53/TCP'] = 'cluster DNS';

@@ -269,7 +269,7 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     clusterDomain: f.dns.clusterDomain,
     ...(f.nodeIP ? { hostIP: f.nodeIP } : {}),
     // What this process holds on the node's address: no load balancer may take it.
-    hostPorts: nodeHostPorts({ ingress: f.ingress, dns: f.dns.enabled }),
+    hostPorts: nodeHostPorts({ dns: f.dns.enabled }),
     ...(existsSync(registriesFile) ? { registries: loadRegistriesConfig(registriesFile) } : {}),
     server: { port: f.kubeletPort, host: f.address, ...server },
   });

@@ -227,11 +227,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       commandRunner,
       ...(node.dns ? { clusterDomain: node.dns.clusterDomain } : {}),
       // What this process holds on the node's address: no load balancer may take it.
-      hostPorts: nodeHostPorts({
-        apiServerPort: port,
-        ingress: node.ingress,
-        dns: node.dns?.enabled ?? false,
-      }),
+      hostPorts: nodeHostPorts({ apiServerPort: port, dns: node.dns?.enabled ?? false }),
       ...(existsSync(registriesFile) ? { registries: loadRegistriesConfig(registriesFile) } : {}),
       // The node's kubelet API, with a serving certificate for its name and addresses.
       server: {

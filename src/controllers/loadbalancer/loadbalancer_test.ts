@@ -109,7 +109,7 @@ describe("load-balancer controller: the node's own ports", () => {
   before(() => c.start());
   after(() => c.stop());
 
-  /** A Ready node whose agent holds ingress, DNS and API server ports, kubelet on 10250. */
+  /** A Ready node whose agent holds DNS and API server ports, kubelet on 10250. */
   async function holdingNode(name: string, ip: string, hostPorts: string | null): Promise<void> {
     await c.node(name, ip);
     await c.env.client.patch(resources.nodes, '', name, 'merge', {
@@ -124,22 +124,19 @@ describe("load-balancer controller: the node's own ports", () => {
       { subresource: 'status' },
     );
   }
-  const ports = formatHostPorts(
-    nodeHostPorts({ apiServerPort: 6443, ingress: { httpPort: 80, httpsPort: 443 }, dns: true }),
-  );
+  const ports = formatHostPorts(nodeHostPorts({ apiServerPort: 6443, dns: true }));
 
-  it('a LoadBalancer on the ingress, DNS, API server or kubelet port stays pending, with the reason', async () => {
+  it('a LoadBalancer on the DNS, API server or kubelet port stays pending, with the reason', async () => {
     await holdingNode('node-h', '10.0.0.31', ports);
     const ns = await c.namespace();
+    // Seed 001's kubia-loadbalancer: port 80 is the ingress controller's, which gives it up.
     await c.service(ns, 'kubia-loadbalancer', [{ port: 80 }]);
     await c.service(ns, 'dns', [{ port: 53, protocol: 'UDP' }]);
     await c.service(ns, 'kubelet', [{ port: 10250 }]);
     await c.service(ns, 'api', [{ port: 6443 }]);
-    await c.service(ns, 'free', [{ port: 8080 }]);
-    await c.hasIPs(ns, 'free', ['10.0.0.31']);
+    await c.hasIPs(ns, 'kubia-loadbalancer', ['10.0.0.31']);
     await c.settled(ns);
     for (const [name, port, holder] of [
-      ['kubia-loadbalancer', '80/TCP', 'ingress controller'],
       ['dns', '53/UDP', 'cluster DNS'],
       ['kubelet', '10250/TCP', 'kubelet'],
       ['api', '6443/TCP', 'API server'],
@@ -153,14 +150,14 @@ describe("load-balancer controller: the node's own ports", () => {
         `Error syncing load balancer: failed to ensure load balancer: port ${port} of node node-h (10.0.0.31) is used by the node's ${holder}`,
       ]);
     }
-    // The ingress controller goes (--disable-ingress on the next start): port 80 is free.
+    // Cluster DNS goes (--disable-dns on the next start): port 53 is free.
     await holdingNode(
       'node-h',
       '10.0.0.31',
-      formatHostPorts(nodeHostPorts({ apiServerPort: 6443, dns: true })),
+      formatHostPorts(nodeHostPorts({ apiServerPort: 6443 })),
     );
-    await c.hasIPs(ns, 'kubia-loadbalancer', ['10.0.0.31']);
-    assert.deepEqual(await c.ips(ns, 'dns'), []);
+    await c.hasIPs(ns, 'dns', ['10.0.0.31']);
+    assert.deepEqual(await c.ips(ns, 'api'), []);
   });
 });
 

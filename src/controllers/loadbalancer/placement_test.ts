@@ -55,11 +55,11 @@ describe('placement', () => {
       {
         node: 'a',
         ip: '10.0.0.1',
-        held: { '80/TCP': 'ingress controller', '53/UDP': 'cluster DNS' },
+        held: { '6443/TCP': 'API server', '53/UDP': 'cluster DNS' },
       },
       { node: 'b', ip: '10.0.0.2' },
     ];
-    assert.deepEqual(place({ service: svc('ns/s', ['80/TCP']), others: [], nodes: held }), {
+    assert.deepEqual(place({ service: svc('ns/s', ['6443/TCP']), others: [], nodes: held }), {
       ips: ['10.0.0.2'],
     });
     // Even a service that holds it already (written before the node said so) gives it up.
