@@ -1,8 +1,9 @@
 // End-to-end with the node agent: the ways into a cluster that seeds 000, 002 and 003 describe.
 // `kubectl proxy` with the seeds' URLs, the API server's proxy verbs (services, pods, nodes)
-// with curl and a token, `https:NAME:` to a pod serving TLS, a WebSocket echo through
-// services/proxy, `kubectl cluster-info`, and the node's own API refusing callers it should.
-// Everything runs in the cluster's network namespace (harness.ts).
+// with curl and a token, `https:NAME:` and `https:NAME:PORT_NAME` to a pod serving TLS, a
+// WebSocket echo through services/proxy, `kubectl cluster-info` (and its dump), `kubectl top`,
+// nodes/proxy to the node's own API, that API refusing callers it should, and hostile input
+// through nodes/proxy. Everything runs in the cluster's network namespace (harness.ts).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { ensureTestImages, IMAGES } from '../images/index.js';
 import {
   E2E_NODE,
+  esc,
   hasKubectl,
   nodeSkipReason,
   ok,
@@ -142,6 +144,18 @@ spec:
 apiVersion: v1
 kind: Service
 metadata:
+  name: search
+spec:
+  selector:
+    app: echo
+  ports:
+  - name: https
+    port: 9200
+    targetPort: https
+---
+apiVersion: v1
+kind: Service
+metadata:
   name: nobody
 spec:
   selector:
@@ -182,6 +196,44 @@ describe('proxies: kubectl proxy, the proxy verbs, cluster-info, the node API', 
       ...extra,
       `${c.server}${path}`,
     ]);
+  /** The node's own API, as the Node object names it (InternalIP, the recorded port). */
+  const nodeUrl = async (minor: number = KUBECTL): Promise<string> => {
+    const node = JSON.parse(ok(await kubectl(['get', 'node', E2E_NODE, '-o', 'json'], minor))) as {
+      status: {
+        addresses: { type: string; address: string }[];
+        daemonEndpoints: { kubeletEndpoint: { Port: number } };
+      };
+    };
+    const ip = node.status.addresses.find((a) => a.type === 'InternalIP')?.address;
+    return `https://${ip}:${node.status.daemonEndpoints.kubeletEndpoint.Port}`;
+  };
+  /**
+   * Raw bytes to the API server over TLS, as HTTP/1.1: everything it answers until it closes
+   * the connection (or 10 s pass).
+   */
+  const rawApi = async (data: string): Promise<string> => {
+    const script = `
+      const tls = require('node:tls');
+      let input = '';
+      process.stdin.setEncoding('latin1');
+      process.stdin.on('data', (d) => (input += d));
+      process.stdin.on('end', () => {
+        const sock = tls.connect({ host: '127.0.0.1', port: Number(process.argv[1]),
+          rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+        let out = '';
+        const done = () => { process.stdout.write(out, 'latin1', () => process.exit(0)); };
+        sock.on('data', (d) => (out += d.toString('latin1')));
+        sock.on('close', done);
+        sock.on('error', () => {});
+        sock.once('secureConnect', () => sock.write(input, 'latin1'));
+        setTimeout(done, 10000);
+      });`;
+    const r = await c.exec(process.execPath, ['-e', script, String(c.port)], {
+      input: data,
+      timeoutMs: 30_000,
+    });
+    return r.stdout;
+  };
   const running = (ns: string, name: string) =>
     until(
       `${ns}/${name} Ready`,
@@ -320,6 +372,34 @@ describe('proxies: kubectl proxy, the proxy verbs, cluster-info, the node API', 
     assert.equal(JSON.parse(none.body).message, 'no endpoints available for service "nobody"');
   });
 
+  test('services/proxy: https:NAME:PORT_NAME to a named TLS port, as seed 000 writes it', async () => {
+    const base = '/api/v1/namespaces/default/services';
+    // By the port's name, and by its number (turned into that name).
+    for (const name of ['https:search:https', 'https:search:9200']) {
+      const r = await withToken(`${base}/${name}/proxy/_cluster/health?pretty=true`);
+      assert.deepEqual([r.status, r.body], [200, 'https GET /_cluster/health?pretty=true\n'], name);
+    }
+    const post = await withToken(`${base}/https:search:https/proxy/_search`, [
+      '-X',
+      'POST',
+      '-d',
+      'q=user:kimchy',
+    ]);
+    assert.deepEqual([post.status, post.body], [200, 'https POST /_search q=user:kimchy\n']);
+    // kube-apiserver's words: the whole id for a port name no endpoint serves.
+    for (const name of ['https:search:nope', 'https:search:']) {
+      const r = await withToken(`${base}/${name}/proxy/`);
+      assert.equal(r.status, 503, `${name}: ${r.body}`);
+      assert.equal(
+        JSON.parse(r.body).message,
+        `no endpoints available for service ${JSON.stringify(name)}`,
+      );
+    }
+    const port = await withToken(`${base}/https:search:443/proxy/`);
+    assert.equal(port.status, 503, port.body);
+    assert.equal(JSON.parse(port.body).message, 'no service port 443 found for service "search"');
+  });
+
   test('pods/proxy: http and https: to a pod, a missing port answered as kube does', async () => {
     const base = '/api/v1/namespaces/default/pods';
     const tls = await withToken(`${base}/https:echo:8443/proxy/x?y=1`);
@@ -352,9 +432,15 @@ describe('proxies: kubectl proxy, the proxy verbs, cluster-info, the node API', 
   });
 
   test('cluster-info lists the control plane and the kube-system cluster services', async () => {
+    // kube-dns (labelled kubernetes.io/cluster-service) is listed by its kubernetes.io/name,
+    // with its first port's name, as kubectl prints CoreDNS on a kubeadm cluster.
+    const kubeDns = `CoreDNS is running at ${c.server}/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy`;
     for (const minor of VERSIONS.filter(hasKubectl)) {
-      const out = ok(await kubectl(['cluster-info'], minor));
-      const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
+      const plain = await until(`cluster-info naming CoreDNS (kubectl 1.${minor})`, async () => {
+        const out = ok(await kubectl(['cluster-info'], minor)).replace(/\x1b\[[0-9;]*m/g, '');
+        return out.includes(kubeDns) ? out : undefined;
+      });
+      assert.match(plain, new RegExp(`^${esc(kubeDns)}$`, 'm'), `kubectl 1.${minor}`);
       assert.match(
         plain,
         new RegExp(`^Kubernetes control plane is running at ${c.server}$`, 'm'),
@@ -376,59 +462,148 @@ describe('proxies: kubectl proxy, the proxy verbs, cluster-info, the node API', 
     }
   });
 
-  test("cluster-info dump completes, with the containers' logs read from the node", async () => {
-    const dump = ok(await kubectl(['cluster-info', 'dump', '--namespaces', 'default,kube-system']));
-    assert.match(dump, /==== START logs for container nginx of pod default\/nginx ====/);
-    assert.match(dump, /==== START logs for container board of pod kube-system\/board ====/);
-    assert.doesNotMatch(dump, /Request log error/);
-  });
+  for (const minor of VERSIONS.filter(hasKubectl)) {
+    test(`kubectl 1.${minor} cluster-info dump completes, with the containers' logs read from the node`, async () => {
+      const r = await c.kubectl(
+        minor,
+        ['cluster-info', 'dump', '--namespaces', 'default,kube-system'],
+        { timeoutMs: 90_000 },
+      );
+      const dump = ok(r);
+      assert.match(dump, /"kind": "NodeList"/);
+      assert.match(dump, /==== START logs for container nginx of pod default\/nginx ====/);
+      assert.match(dump, /==== START logs for container board of pod kube-system\/board ====/);
+      assert.doesNotMatch(dump, /Request log error/);
+    });
+  }
 
-  test('nodes/proxy reaches the node API: /healthz, /stats/summary, /pods', async () => {
-    const base = `/api/v1/nodes/${E2E_NODE}/proxy`;
-    assert.equal(ok(await kubectl(['get', '--raw', `${base}/healthz`])), 'ok');
-    const summary = JSON.parse(ok(await kubectl(['get', '--raw', `${base}/stats/summary`]))) as {
-      node: { nodeName: string; cpu: { usageCoreNanoSeconds: number } };
-      pods: { podRef: { name: string } }[];
-    };
-    assert.equal(summary.node.nodeName, E2E_NODE);
-    assert.ok(summary.node.cpu.usageCoreNanoSeconds > 0);
-    assert.ok(summary.pods.some((p) => p.podRef.name === 'nginx'));
-    const pods = JSON.parse(ok(await kubectl(['get', '--raw', `${base}/pods`]))) as {
-      kind: string;
-      items: { metadata: { name: string } }[];
-    };
-    assert.equal(pods.kind, 'PodList');
-    assert.ok(pods.items.some((p) => p.metadata.name === 'echo'));
-  });
-
-  test('the node API refuses anonymous and under-privileged callers', async () => {
-    const node = JSON.parse(ok(await kubectl(['get', 'node', E2E_NODE, '-o', 'json']))) as {
-      status: {
-        addresses: { type: string; address: string }[];
-        daemonEndpoints: { kubeletEndpoint: { Port: number } };
+  for (const minor of VERSIONS.filter(hasKubectl)) {
+    test(`kubectl 1.${minor}: nodes/proxy reaches the node API: /healthz, /stats/summary, /pods`, async () => {
+      const base = `/api/v1/nodes/${E2E_NODE}/proxy`;
+      assert.equal(ok(await kubectl(['get', '--raw', `${base}/healthz`], minor)), 'ok');
+      const summary = JSON.parse(
+        ok(await kubectl(['get', '--raw', `${base}/stats/summary`], minor)),
+      ) as {
+        node: { nodeName: string; cpu: { usageCoreNanoSeconds: number } };
+        pods: { podRef: { name: string } }[];
       };
-    };
-    const ip = node.status.addresses.find((a) => a.type === 'InternalIP')?.address;
-    const url = `https://${ip}:${node.status.daemonEndpoints.kubeletEndpoint.Port}/pods`;
-    // The serving certificate is the cluster CA's, for the node's address.
-    const anonymous = await curl(['--cacert', c.caPath, url]);
-    assert.equal(anonymous.status, 401);
-    const token = ok(await kubectl(['create', 'token', 'default'])).trim();
-    const denied = await curl(['--cacert', c.caPath, '-H', `Authorization: Bearer ${token}`, url]);
-    assert.equal(denied.status, 403);
-    assert.match(
-      denied.body,
-      /^Forbidden \(user=system:serviceaccount:default:default, verb=get, resource=nodes, subresource\(s\)=\[/,
+      assert.equal(summary.node.nodeName, E2E_NODE);
+      assert.ok(summary.node.cpu.usageCoreNanoSeconds > 0);
+      assert.ok(summary.pods.some((p) => p.podRef.name === 'nginx'));
+      const pods = JSON.parse(ok(await kubectl(['get', '--raw', `${base}/pods`], minor))) as {
+        kind: string;
+        items: { metadata: { name: string } }[];
+      };
+      assert.equal(pods.kind, 'PodList');
+      assert.ok(pods.items.some((p) => p.metadata.name === 'echo'));
+    });
+  }
+
+  for (const minor of VERSIONS.filter(hasKubectl)) {
+    test(`kubectl 1.${minor}: the node API refuses anonymous and under-privileged callers`, async () => {
+      const url = `${await nodeUrl(minor)}/pods`;
+      // The serving certificate is the cluster CA's, for the node's address.
+      const anonymous = await curl(['--cacert', c.caPath, url]);
+      assert.deepEqual([anonymous.status, anonymous.body], [401, 'Unauthorized']);
+      const token = ok(await kubectl(['create', 'token', 'default'], minor)).trim();
+      const denied = await curl([
+        '--cacert',
+        c.caPath,
+        '-H',
+        `Authorization: Bearer ${token}`,
+        url,
+      ]);
+      assert.equal(denied.status, 403);
+      assert.match(
+        denied.body,
+        /^Forbidden \(user=system:serviceaccount:default:default, verb=get, resource=nodes, subresource\(s\)=\[/,
+      );
+      const admin = await curl([
+        '--cacert',
+        c.caPath,
+        '-H',
+        `Authorization: Bearer ${c.adminToken}`,
+        url,
+      ]);
+      assert.equal(admin.status, 200);
+    });
+  }
+
+  test('nodes/proxy to the node: dot-segments, an over-long path, smuggling; the node stays up', async () => {
+    const base = `/api/v1/nodes/${E2E_NODE}/proxy`;
+    // Dot segments (plain or escaped) are cleaned, never above the node's root, as kube's
+    // path.Join: each of these is the node's /healthz; none reaches the API server's own paths.
+    for (const path of [
+      '/stats/../healthz',
+      '/../../../../healthz',
+      '/%2e%2e/%2E%2E/healthz',
+      '/pods/./../healthz',
+    ]) {
+      const r = await withToken(`${base}${path}`, ['--path-as-is']);
+      assert.deepEqual([r.status, r.body], [200, 'ok'], path);
+    }
+    const out = await withToken(`${base}/../../../../api/v1/namespaces/default/secrets`, [
+      '--path-as-is',
+    ]);
+    assert.deepEqual([out.status, out.body], [404, '404 page not found\n']);
+
+    // An over-long path (100 KiB) reaches the node, which serves no such path: kubectl prints
+    // the node's 404 as it does from kube.
+    const long = 'a'.repeat(100 * 1024);
+    const raw = await kubectl(['get', '--raw', `${base}/${long}`]);
+    assert.equal(raw.code, 1, raw.stdout.slice(0, 200));
+    assert.equal(
+      raw.stderr,
+      'Error from server (NotFound): the server could not find the requested resource\n',
     );
-    const admin = await curl([
+    // The node itself takes it (a kubelet's 1 MiB of headers) and answers before any login.
+    const direct = await curl(['--cacert', c.caPath, `${await nodeUrl()}/${long}`]);
+    assert.deepEqual([direct.status, direct.body], [404, '404 page not found\n']);
+
+    // Content-Length and Transfer-Encoding together, a request hidden after the chunked end:
+    // refused at the front, the connection closed, nothing after it read as a request.
+    const inner = `GET ${base}/pods HTTP/1.1\r\nHost: x\r\n\r\n`;
+    const body = `0\r\n\r\n${inner}`;
+    const smuggled = await rawApi(
+      `POST ${base}/healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+        `Authorization: Bearer ${c.adminToken}\r\n` +
+        `Content-Length: ${body.length}\r\nTransfer-Encoding: chunked\r\n\r\n${body}`,
+    );
+    assert.equal(smuggled, 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    // A request inside a chunked body stays body bytes: one answer, the node's.
+    const chunked = await rawApi(
+      `POST ${base}/healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+        `Authorization: Bearer ${c.adminToken}\r\nConnection: close\r\n` +
+        `Transfer-Encoding: chunked\r\n\r\n${inner.length.toString(16)}\r\n${inner}\r\n0\r\n\r\n`,
+    );
+    assert.match(chunked, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nok$/);
+    assert.equal(chunked.match(/HTTP\/1\.1 \d{3} /g)?.length, 1, chunked);
+
+    // The node still answers, through the API server and directly.
+    assert.equal(ok(await kubectl(['get', '--raw', `${base}/healthz`])), 'ok');
+    const healthz = await curl([
       '--cacert',
       c.caPath,
       '-H',
       `Authorization: Bearer ${c.adminToken}`,
-      url,
+      `${await nodeUrl()}/healthz`,
     ]);
-    assert.equal(admin.status, 200);
+    assert.deepEqual([healthz.status, healthz.body], [200, 'ok']);
   });
+
+  test(
+    'nodes/proxy: an over-long path from curl reaches the node, over HTTP/1.1 and HTTP/2',
+    {
+      todo: 'the API server reads request heads of 16 KiB (HTTP/1.1) and header lists of 64 KiB (HTTP/2); kube-apiserver 1 MiB',
+    },
+    async () => {
+      const url = `/api/v1/nodes/${E2E_NODE}/proxy/${'a'.repeat(100 * 1024)}`;
+      for (const protocol of ['--http1.1', '--http2']) {
+        const r = await withToken(url, [protocol]);
+        assert.deepEqual([r.status, r.body], [404, '404 page not found\n'], protocol);
+      }
+    },
+  );
 
   test('kubectl top nodes and pods', async () => {
     for (const minor of VERSIONS.filter(hasKubectl)) {
@@ -447,6 +622,15 @@ describe('proxies: kubectl proxy, the proxy verbs, cluster-info, the node API', 
       });
       assert.match(pods, /^POD\s+NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);
       assert.match(pods, /^nginx\s+nginx\s+\d+m\s+\d+Mi/m);
+      // Without --containers: one row a pod, the sum of its containers.
+      const plain = await until(`pod metrics, one row a pod (kubectl 1.${minor})`, async () => {
+        const r = await kubectl(['top', 'pods'], minor);
+        return r.code === 0 && /^echo\s/m.test(r.stdout) ? r.stdout : undefined;
+      });
+      assert.match(plain, /^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)\s*$/m);
+      for (const pod of ['nginx', 'echo'])
+        assert.match(plain, new RegExp(`^${pod}\\s+\\d+m\\s+\\d+Mi\\s*$`, 'm'), plain);
+      assert.doesNotMatch(plain, /^POD\s/m);
     }
   });
 });

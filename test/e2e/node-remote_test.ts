@@ -1,7 +1,8 @@
 // End-to-end: a node joining the cluster from another machine. Two network namespaces
 // joined by a veth pair play the machines: the control plane (`skiff up --disable-agent
 // --bind-address 0.0.0.0`) in the first, and in the second a `skiff agent` process with the
-// credentials `skiff node-credentials` issued. kubectl runs on the control plane's side.
+// credentials `skiff node-credentials` issued, serving the node's API on a port other than
+// 10250 (`--kubelet-port`). kubectl and curl run on the control plane's side.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -35,6 +36,8 @@ const NODE = 'skiff-remote-node';
 /** The two machines' addresses on the link between them. */
 const PLANE_IP = '192.168.213.1';
 const NODE_IP = '192.168.213.2';
+/** The node's API port (`--kubelet-port`), not the default 10250. */
+const KUBELET_PORT = 11250;
 
 /** The kubeconfigs of the node's service proxy, DNS and ingress controller, and their users. */
 const COMPONENT_USERS = [
@@ -91,6 +94,23 @@ describe('a node agent in its own process, on another machine', { skip }, () => 
     c.kubectl(minor, args, { ...(input === undefined ? {} : { input }), timeoutMs: 60_000 });
   const podRow = async (name: string) =>
     parseTable(ok(await kubectl(['get', 'pod', name, '-o', 'wide'])))[0] ?? {};
+  /** curl on the control plane's side: status code (0 when nothing answered) and body. */
+  const curl = async (args: string[]): Promise<{ status: number; body: string; code: number }> => {
+    const r = await c.exec('curl', ['-s', '-m', '20', '-w', '\n%{http_code}', ...args], {
+      timeoutMs: 30_000,
+    });
+    const lines = r.stdout.split('\n');
+    const status = Number(lines.pop());
+    return { status, body: lines.join('\n'), code: r.code };
+  };
+  /** The node's own API, reached over the link as the API server reaches it. */
+  const nodeApi = (path: string, token?: string) =>
+    curl([
+      '--cacert',
+      join(credsDir, 'ca.crt'),
+      ...(token ? ['-H', `Authorization: Bearer ${token}`] : []),
+      `https://${NODE_IP}:${KUBELET_PORT}${path}`,
+    ]);
   const running = (name: string) =>
     until(
       `${name} Running`,
@@ -183,6 +203,8 @@ describe('a node agent in its own process, on another machine', { skip }, () => 
       join(credsDir, 'kubelet.crt'),
       '--tls-private-key-file',
       join(credsDir, 'kubelet.key'),
+      '--kubelet-port',
+      String(KUBELET_PORT),
     ]);
     const started = agent;
     await until(
@@ -470,6 +492,95 @@ describe('a node agent in its own process, on another machine', { skip }, () => 
         await pf.stop();
       }
     }
+  });
+
+  test('the node serves its API on --kubelet-port and records that port in its status', async () => {
+    for (const minor of MINORS) {
+      const port = ok(
+        await kubectl(
+          ['get', 'node', NODE, '-o', 'jsonpath={.status.daemonEndpoints.kubeletEndpoint.Port}'],
+          minor,
+        ),
+      );
+      assert.equal(port, String(KUBELET_PORT), `kubectl 1.${minor}`);
+    }
+    // The flag's port answers (refusing a caller without credentials), the default's does not.
+    const there = await nodeApi('/healthz');
+    assert.deepEqual([there.status, there.body], [401, 'Unauthorized']);
+    const notThere = await curl(['-k', `https://${NODE_IP}:10250/healthz`]);
+    assert.equal(notThere.status, 0, notThere.body);
+    assert.equal(notThere.code, 7, 'curl: connection refused');
+  });
+
+  test('nodes/proxy reaches the node over the link: /healthz and /stats/summary', async () => {
+    await running('shell');
+    const base = `/api/v1/nodes/${NODE}/proxy`;
+    for (const minor of MINORS) {
+      assert.equal(ok(await kubectl(['get', '--raw', `${base}/healthz`], minor)), 'ok');
+      const summary = JSON.parse(
+        ok(await kubectl(['get', '--raw', `${base}/stats/summary`], minor)),
+      ) as {
+        node: { nodeName: string; cpu: { usageCoreNanoSeconds: number } };
+        pods: { podRef: { name: string; namespace: string } }[];
+      };
+      assert.equal(summary.node.nodeName, NODE, `kubectl 1.${minor}`);
+      assert.ok(summary.node.cpu.usageCoreNanoSeconds > 0);
+      assert.ok(
+        summary.pods.some((p) => p.podRef.name === 'shell' && p.podRef.namespace === 'default'),
+        JSON.stringify(summary.pods.map((p) => p.podRef)),
+      );
+    }
+  });
+
+  test("kubectl top shows the node's and its pods' usage, scraped across the link", async () => {
+    await running('shell');
+    for (const minor of MINORS) {
+      const node = await until(
+        `metrics of ${NODE} (kubectl 1.${minor})`,
+        async () => {
+          const r = await kubectl(['top', 'node', NODE], minor);
+          return r.code === 0 ? r.stdout : undefined;
+        },
+        90_000,
+      );
+      assert.match(
+        node,
+        /^NAME\s+CPU\(cores\)\s+CPU(%|\(%\))?\s+MEMORY\(bytes\)\s+MEMORY(%|\(%\))?/,
+      );
+      assert.match(node, new RegExp(`^${NODE}\\s+\\d+m\\s+\\d+%\\s+\\d+Mi\\s+\\d+%\\s*$`, 'm'));
+      const pod = await until(
+        `metrics of pod shell (kubectl 1.${minor})`,
+        async () => {
+          const r = await kubectl(['top', 'pod', 'shell'], minor);
+          return r.code === 0 ? r.stdout : undefined;
+        },
+        90_000,
+      );
+      assert.match(pod, /^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)\s*\nshell\s+\d+m\s+\d+Mi\s*$/);
+    }
+  });
+
+  test('the node API refuses anonymous and under-privileged callers over the link', async () => {
+    const anonymous = await nodeApi('/pods');
+    assert.deepEqual([anonymous.status, anonymous.body], [401, 'Unauthorized']);
+    for (const minor of MINORS) {
+      const token = ok(await kubectl(['create', 'token', 'default'], minor)).trim();
+      const denied = await nodeApi('/pods', token);
+      assert.equal(denied.status, 403, `kubectl 1.${minor}: ${denied.body}`);
+      assert.match(
+        denied.body,
+        /^Forbidden \(user=system:serviceaccount:default:default, verb=get, resource=nodes, subresource\(s\)=\[/,
+      );
+    }
+    // A cluster admin is allowed: the refusals are the node's decisions on who asks.
+    const admin = await nodeApi('/pods', c.adminToken);
+    assert.equal(admin.status, 200, admin.body);
+    const pods = JSON.parse(admin.body) as {
+      kind: string;
+      items: { metadata: { name: string } }[];
+    };
+    assert.equal(pods.kind, 'PodList');
+    assert.ok(pods.items.some((p) => p.metadata.name === 'shell'));
   });
 
   test('SIGTERM stops the pods and removes what the agent set up, then the agent exits', async () => {
