@@ -76,8 +76,13 @@ async function startSctpServer(
       'socat',
       '-d',
       '-d',
+      // Waits for the answer after the client's end of input (socat's default is 0.5 s).
+      '-t',
+      '5',
       `SCTP-LISTEN:${port},reuseaddr,fork`,
-      `SYSTEM:echo "${label} saw $SOCAT_PEERADDR"`,
+      // Reads the client's line first: a socket closed with unread data resets, and the
+      // reset could overtake the answer.
+      `SYSTEM:read line; echo "${label} saw $SOCAT_PEERADDR"`,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -95,7 +100,7 @@ async function startSctpServer(
   if (/failed to execute socat/.test(err)) return 'socat is not installed (apt-get install socat)';
   if (/Protocol not supported|Address family not supported/.test(err)) {
     const line = err.split('\n').find((l) => / E /.test(l)) ?? err;
-    return `this kernel has no SCTP (${line.trim()})`;
+    return `this kernel has no SCTP (socat: ${line.replace(/^.* E /, '').trim()})`;
   }
   throw new Error(`the SCTP server did not start: ${err}`);
 }
