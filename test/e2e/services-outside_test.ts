@@ -249,7 +249,7 @@ describe(
           kind: 'Pod',
           metadata: { name, labels: { app: 'kubia-term' } },
           spec: {
-            terminationGracePeriodSeconds: 45,
+            terminationGracePeriodSeconds: 30,
             containers: [
               {
                 name: 'kubia',
