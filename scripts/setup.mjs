@@ -21,8 +21,9 @@ const DEBIAN_PACKAGES = [
   'conmon',
   'busybox-static',
   'docker-registry',
-  'conntrack',
   'dnsutils',
+  // SCTP through a cluster IP, in the nftables namespace test (where the kernel has SCTP).
+  'socat',
   'dnsperf',
   'unbound',
   // The ingress data plane (its Lua module serves endpoint and certificate changes without

@@ -240,6 +240,102 @@ describe(
       }
     });
 
+    test('a pod deleted with a grace period serves while no ready endpoint is left, then stops', async () => {
+      // Two bare pods (no controller to replace them) whose server ignores SIGTERM, as one
+      // finishing its requests would: each runs until its grace period is over.
+      const pod = (name: string) =>
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name, labels: { app: 'kubia-term' } },
+          spec: {
+            terminationGracePeriodSeconds: 30,
+            containers: [
+              {
+                name: 'kubia',
+                image: IMAGES.kubia,
+                command: ['sh', '-c', 'trap "" TERM; exec httpd -f -p 8080 -h /srv/kubia'],
+                ports: [{ containerPort: 8080 }],
+              },
+            ],
+          },
+        });
+      await apply(pod('kubia-term-a'));
+      await apply(pod('kubia-term-b'));
+      await apply(
+        service(
+          'kubia-term',
+          '  ports:\n  - port: 80\n    targetPort: 8080\n  selector:\n    app: kubia-term\n',
+        ),
+      );
+      await readyPods('app=kubia-term', 2);
+      const ip = await jsonpath(['svc', 'kubia-term'], '{.spec.clusterIP}');
+      /** n requests from the node: the pods that answered (a refusal or timeout is none). */
+      const ask = async (n: number) =>
+        hits(
+          (
+            await c.exec('sh', [
+              '-c',
+              `for i in $(seq ${n}); do curl -s --max-time 3 http://${ip}; done`,
+            ])
+          ).stdout,
+        );
+      /** "name ready serving terminating" per endpoint of the service's slices. */
+      const conditions = async () =>
+        (
+          await jsonpath(
+            ['endpointslices', '-l', 'kubernetes.io/service-name=kubia-term'],
+            '{range .items[*].endpoints[*]}{.targetRef.name} {.conditions.ready} {.conditions.serving} {.conditions.terminating}{"\\n"}{end}',
+          )
+        )
+          .split('\n')
+          .filter(Boolean)
+          .sort();
+      await until('answers from both pods', async () =>
+        new Set(await ask(12)).size === 2 ? true : undefined,
+      );
+      // One pod deleted: terminating but still serving, it gets nothing while a ready one is left.
+      ok(await kubectl(['delete', 'pod', 'kubia-term-b', '--wait=false']));
+      await until('kubia-term-b terminating in the slice', async () =>
+        (await conditions()).includes('kubia-term-b false true true') ? true : undefined,
+      );
+      await until('every answer from kubia-term-a', async () => {
+        const who = await ask(8);
+        return who.length === 8 && who.every((p) => p === 'kubia-term-a') ? true : undefined;
+      });
+      // The other deleted too: no endpoint is ready, and both still answer (kube-proxy's
+      // fallback to serving terminating endpoints), kubia-term-b among them again.
+      ok(await kubectl(['delete', 'pod', 'kubia-term-a', '--wait=false']));
+      await until('both terminating in the slice', async () => {
+        const now = await conditions();
+        return now.join() === 'kubia-term-a false true true,kubia-term-b false true true'
+          ? true
+          : undefined;
+      });
+      let unanswered = 0;
+      await until('kubia-term-b answering again', async () => {
+        const who = await ask(6);
+        unanswered += 6 - who.length;
+        return who.includes('kubia-term-b') ? true : undefined;
+      });
+      assert.equal(unanswered, 0, 'every request answered while the pods terminate');
+      // Once their grace period is over the pods go, and the service refuses at once.
+      await until(
+        'the pods gone',
+        async () => {
+          const r = ok(await kubectl(['get', 'pods', '-l', 'app=kubia-term', '-o', 'name']));
+          return r === '' ? true : undefined;
+        },
+        120_000,
+      );
+      const refused = await until('the service refusing', async () => {
+        const r = await c.exec('sh', ['-c', `curl -s --max-time 3 http://${ip}; echo "exit $?"`]);
+        return /exit 7/.test(r.stdout) ? r.stdout : undefined;
+      });
+      assert.equal(refused, 'exit 7\n');
+      ok(await kubectl(['delete', 'svc', 'kubia-term']));
+    });
+
     describe('bad input: a clear Status or event, and other services keep serving', () => {
       let kubiaIP = '';
       let client = '';
@@ -455,6 +551,22 @@ describe(
           '{.items[*].endpoints[*].addresses[0]}',
         );
         assert.equal(many.split(' ').length, 10_000);
+        // The service of 10,000 endpoints is programmed itself: its cluster IP in the
+        // dispatch map, its chain picking among all of them.
+        const manyIP = await jsonpath(['svc', 'many-endpoints'], '{.spec.clusterIP}');
+        await until(
+          'many-endpoints in the service map, over 10,000 endpoints',
+          async () => {
+            const map = await c.exec('nft', ['list', 'map', 'ip', 'skiff-proxy', 'service-ips']);
+            const element = map.stdout.match(
+              new RegExp(`${manyIP.replace(/\./g, '\\.')} \\. tcp \\. 80 : goto "?([^\\s,"]+)`),
+            );
+            if (!element) return undefined;
+            const chain = await c.exec('nft', ['list', 'chain', 'ip', 'skiff-proxy', element[1]!]);
+            return /numgen random mod 10000 map/.test(chain.stdout) ? true : undefined;
+          },
+          120_000,
+        );
         await othersServe();
         // A change after them still applies: a new service answers.
         await apply(

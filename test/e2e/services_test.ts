@@ -58,6 +58,30 @@ describe('seed 001 services on a real node (nftables mode)', { skip, timeout: 90
       const ready = rows.filter((r) => r['READY'] === '1/1' && r['STATUS'] === 'Running');
       return ready.length === n && rows.length === n ? ready.map((r) => r['NAME']!) : undefined;
     });
+  /**
+   * Seed 001's kubia ReplicationController and service, and its kubia-nodeport (5.3.1): made
+   * by the first test that needs them, whichever runs first; resolves with the service's
+   * `kubectl apply` output.
+   */
+  let kubiaMade: Promise<string> | undefined;
+  const ensureKubia = (): Promise<string> =>
+    (kubiaMade ??= (async () => {
+      ok(await kubectl(['apply', '-f', '-'], KUBIA_RC));
+      return apply(
+        service(
+          'kubia',
+          '  ports:\n  - port: 80\n    targetPort: 8080\n  selector:\n    app: kubia\n',
+        ),
+      );
+    })());
+  let nodePortMade: Promise<string> | undefined;
+  const ensureNodePort = (): Promise<string> =>
+    (nodePortMade ??= apply(
+      service(
+        'kubia-nodeport',
+        '  type: NodePort\n  ports:\n  - port: 80\n    targetPort: 8080\n    nodePort: 30123\n  selector:\n    app: kubia\n',
+      ),
+    ));
   /** What the proxy was given and what it programmed, for a failure's message. */
   const diagnose = async (svc: string): Promise<string> => {
     const slices = await kubectl([
@@ -157,17 +181,8 @@ describe('seed 001 services on a real node (nftables mode)', { skip, timeout: 90
     assert.match(log, /✓ service proxy \(nftables\)/);
   });
 
-  test('5.1: a curl from a pod to the kubia service lands on different pods', async () => {
-    ok(await kubectl(['apply', '-f', '-'], KUBIA_RC));
-    assert.equal(
-      await apply(
-        service(
-          'kubia',
-          '  ports:\n  - port: 80\n    targetPort: 8080\n  selector:\n    app: kubia\n',
-        ),
-      ),
-      'service/kubia created\n',
-    );
+  test('5.1.1: a curl from a pod to the kubia service lands on different pods', async () => {
+    assert.equal(await ensureKubia(), 'service/kubia created\n');
     const pods = await readyPods('app=kubia', 3);
     const ip = await clusterIP('kubia');
     const seen = await until('answers from two pods or more', async () => {
@@ -185,6 +200,7 @@ describe('seed 001 services on a real node (nftables mode)', { skip, timeout: 90
   });
 
   test('5.1.1: sessionAffinity ClientIP sends every request of a client to the same pod', async () => {
+    await ensureKubia();
     await apply(
       service(
         'kubia-affinity',
@@ -204,6 +220,7 @@ describe('seed 001 services on a real node (nftables mode)', { skip, timeout: 90
   });
 
   test('5.1.1: a multi-port service with named target ports', async () => {
+    await ensureKubia();
     await apply(
       service(
         'kubia-named',
@@ -225,6 +242,7 @@ describe('seed 001 services on a real node (nftables mode)', { skip, timeout: 90
   });
 
   test('5.1.2: pods created after the service get its environment variables', async () => {
+    await ensureKubia();
     ok(await kubectl(['delete', 'pods', '-l', 'app=kubia', '--wait=false']));
     const ip = await clusterIP('kubia');
     const env = await until('a new pod with KUBIA_SERVICE_HOST', async () => {
@@ -236,7 +254,22 @@ describe('seed 001 services on a real node (nftables mode)', { skip, timeout: 90
     assert.match(env, /^KUBIA_SERVICE_PORT=80$/m);
   });
 
+  test("5.1.2: a cluster IP does not answer ping (a virtual IP, meaningful only with the service's port)", async () => {
+    await ensureKubia();
+    const [pod] = await readyPods('app=kubia', 3);
+    const ip = await clusterIP('kubia');
+    // The service itself answers, so the silence below is the cluster IP's, not a dead service's.
+    await until('kubia answers', async () =>
+      hits((await inPod(pod!, `curl -s --max-time 5 http://${ip}`)).stdout).length
+        ? true
+        : undefined,
+    );
+    const ping = await inPod(pod!, `ping -c 1 -W 2 ${ip}; echo "exit $?"`);
+    assert.match(ping.stdout, /exit 1/);
+  });
+
   test('5.2.2: a service without a selector, with manual Endpoints outside the pod network', async () => {
+    await ensureKubia();
     webroot = mkdtempSync(join(tmpdir(), 'skiff-e2e-web-'));
     writeFileSync(join(webroot, 'index.html'), 'the external server\n');
     httpd = spawn(
@@ -271,12 +304,8 @@ subsets:
   });
 
   test('5.3.1: NodePort 30123 from another machine and on localhost', async () => {
-    await apply(
-      service(
-        'kubia-nodeport',
-        '  type: NodePort\n  ports:\n  - port: 80\n    targetPort: 8080\n    nodePort: 30123\n  selector:\n    app: kubia\n',
-      ),
-    );
+    await ensureKubia();
+    assert.equal(await ensureNodePort(), 'service/kubia-nodeport created\n');
     const row = parseTable(ok(await kubectl(['get', 'svc', 'kubia-nodeport'])))[0];
     assert.equal(row?.['PORT(S)'], '80:30123/TCP');
     const far = await until('NodePort from outside', async () => {
@@ -288,7 +317,35 @@ subsets:
     assert.match(local.stdout, /^You've hit kubia-/);
   });
 
-  test('5.5 (externalTrafficPolicy): Local keeps the client address; Cluster masquerades', async () => {
+  test("5.3.2: a LoadBalancer's EXTERNAL-IP (the node's address) answers from another machine", async () => {
+    await ensureKubia();
+    await apply(
+      service(
+        'kubia-loadbalancer',
+        '  type: LoadBalancer\n  ports:\n  - port: 80\n    targetPort: 8080\n  selector:\n    app: kubia\n',
+      ),
+    );
+    const nodeIP = await jsonpath(
+      ['nodes'],
+      '{.items[0].status.addresses[?(@.type=="InternalIP")].address}',
+    );
+    const external = await until('an EXTERNAL-IP', async () => {
+      const ip = parseTable(ok(await kubectl(['get', 'svc', 'kubia-loadbalancer'])))[0]?.[
+        'EXTERNAL-IP'
+      ];
+      return ip && ip !== '<pending>' ? ip : undefined;
+    });
+    assert.equal(external, nodeIP);
+    const far = await until('the load balancer from outside', async () => {
+      const r = await fromOutside('curl', ['-s', '--max-time', '5', `http://${external}`]);
+      return hits(r.stdout).length ? r.stdout : undefined;
+    });
+    assert.match(far, /^You've hit kubia-/);
+  });
+
+  test('5.3.3 (externalTrafficPolicy): Local keeps the client address; Cluster masquerades', async () => {
+    await ensureKubia();
+    await ensureNodePort();
     const whoSaw = async (): Promise<string> => {
       const r = await fromOutside('curl', ['-s', '--max-time', '5', `http://${NODE_SIDE}:30123`]);
       const [pod] = hits(r.stdout);
@@ -312,24 +369,8 @@ subsets:
     );
   });
 
-  test('5.5 troubleshooting: no endpoints refuses at once; a cluster IP does not answer ping', async () => {
-    await apply(service('kubia-none', '  ports:\n  - port: 80\n  selector:\n    app: nobody\n'));
-    const [pod] = await readyPods('app=kubia', 3);
-    const ip = await clusterIP('kubia-none');
-    const r = await until('refused', async () => {
-      const r = await inPod(pod!, `curl -s --max-time 5 http://${ip}; echo "exit $?"`);
-      return /exit 7/.test(r.stdout) ? r : undefined;
-    });
-    assert.match(r.stdout, /exit 7/);
-    const t0 = performance.now();
-    await inPod(pod!, `curl -s --max-time 5 http://${ip}`);
-    assert.ok(performance.now() - t0 < 3000, 'refused at once, not after the timeout');
-    const kubiaIP = await clusterIP('kubia');
-    const ping = await inPod(pod!, `ping -c 1 -W 2 ${kubiaIP}; echo "exit $?"`);
-    assert.match(ping.stdout, /exit 1/);
-  });
-
   test('5.5: readiness takes a pod out of the service and back; not-ready addresses', async () => {
+    await ensureKubia();
     ok(
       await kubectl(
         ['apply', '-f', '-'],
@@ -394,6 +435,21 @@ subsets:
     );
   });
 
+  test('5.7 troubleshooting: a service without endpoints refuses at once, not after a timeout', async () => {
+    await ensureKubia();
+    await apply(service('kubia-none', '  ports:\n  - port: 80\n  selector:\n    app: nobody\n'));
+    const [pod] = await readyPods('app=kubia', 3);
+    const ip = await clusterIP('kubia-none');
+    const r = await until('refused', async () => {
+      const r = await inPod(pod!, `curl -s --max-time 5 http://${ip}; echo "exit $?"`);
+      return /exit 7/.test(r.stdout) ? r : undefined;
+    });
+    assert.match(r.stdout, /exit 7/);
+    const t0 = performance.now();
+    await inPod(pod!, `curl -s --max-time 5 http://${ip}`);
+    assert.ok(performance.now() - t0 < 3000, 'refused at once, not after the timeout');
+  });
+
   test('a UDP service to a server outside the pod network', async () => {
     udpServer = await startServer(outside.path, 5353, 'udp-server');
     await apply(service('udp-echo', '  ports:\n  - port: 53\n    protocol: UDP\n'));
@@ -427,6 +483,8 @@ subsets:
   });
 
   test('the rules survive an agent restart, and changes after it apply', async () => {
+    await ensureKubia();
+    await ensureNodePort();
     const ip = await clusterIP('kubia');
     const endpoint = JSON.parse(readFileSync(join(c.dataDir, 'endpoint.json'), 'utf8')) as {
       pid: number;
@@ -474,30 +532,5 @@ subsets:
       const r = await c.exec('curl', ['-s', '--max-time', '5', `http://${late}`]);
       return hits(r.stdout).length ? true : undefined;
     });
-  });
-
-  test("5.3.2: a LoadBalancer's EXTERNAL-IP (the node's address) answers from another machine", async () => {
-    await apply(
-      service(
-        'kubia-loadbalancer',
-        '  type: LoadBalancer\n  ports:\n  - port: 80\n    targetPort: 8080\n  selector:\n    app: kubia\n',
-      ),
-    );
-    const nodeIP = await jsonpath(
-      ['nodes'],
-      '{.items[0].status.addresses[?(@.type=="InternalIP")].address}',
-    );
-    const external = await until('an EXTERNAL-IP', async () => {
-      const ip = parseTable(ok(await kubectl(['get', 'svc', 'kubia-loadbalancer'])))[0]?.[
-        'EXTERNAL-IP'
-      ];
-      return ip && ip !== '<pending>' ? ip : undefined;
-    });
-    assert.equal(external, nodeIP);
-    const far = await until('the load balancer from outside', async () => {
-      const r = await fromOutside('curl', ['-s', '--max-time', '5', `http://${external}`]);
-      return hits(r.stdout).length ? r.stdout : undefined;
-    });
-    assert.match(far, /^You've hit kubia-/);
   });
 });

@@ -118,8 +118,9 @@ export function createNftablesMode(opts: ModeOptions): ProxyMode {
   }
 
   /**
-   * Small transactions go to the long-lived `nft -i`; a full sync to a `nft -f -` of its
-   * own, and everything once `nft -i` keeps dying (a build without its interactive mode).
+   * Transactions up to SESSION_SCRIPT_MAX (full syncs included) go to the long-lived
+   * `nft -i`; larger ones to a `nft -f -` of their own, and everything once `nft -i` keeps
+   * dying (a build without its interactive mode).
    */
   async function apply(script: string): Promise<void> {
     if (!script) return;

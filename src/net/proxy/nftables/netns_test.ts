@@ -4,8 +4,10 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createLogger } from '../../../log/index.js';
-import { skipReason } from '../../../../test/support/agent-sandbox.js';
+import { skipReason, type TestNetns } from '../../../../test/support/agent-sandbox.js';
+import { eventually } from '../../../../test/support/eventually.js';
 import {
   CLUSTER_CIDR,
   createTestbed,
@@ -26,7 +28,7 @@ import {
   type ProxyServicePort,
 } from '../types.js';
 import { createNftablesMode } from './mode.js';
-import { serviceChainNames } from './names.js';
+import { endpointNames, serviceChainNames } from './names.js';
 
 const skip = skipReason();
 const logger = createLogger({ level: 'error' });
@@ -56,6 +58,56 @@ const svc = (name: string, o: Partial<ProxyServicePort>): ProxyServicePort => ({
   endpoints: [],
   ...o,
 });
+
+/**
+ * An SCTP server (socat) in `netns` answering each association with "<label> saw <peer>";
+ * or why there can be none here (no socat, a kernel without SCTP).
+ */
+async function startSctpServer(
+  netns: string,
+  port: number,
+  label: string,
+): Promise<{ stop(): void } | string> {
+  const child = spawn(
+    'nsenter',
+    [
+      `--net=${netns}`,
+      '--',
+      'socat',
+      '-d',
+      '-d',
+      // Waits for the answer after the client's end of input (socat's default is 0.5 s).
+      '-t',
+      '5',
+      `SCTP-LISTEN:${port},reuseaddr,fork`,
+      // Reads the client's line first: a socket closed with unread data resets, and the
+      // reset could overtake the answer.
+      `SYSTEM:read line; echo "${label} saw $SOCAT_PEERADDR"`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const stop = () => void child.kill('SIGKILL');
+  let err = '';
+  const up = await new Promise<boolean>((resolve) => {
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('listening on')) resolve(true);
+    });
+    child.on('close', () => resolve(false));
+  });
+  if (up) return { stop };
+  stop();
+  if (/failed to execute socat/.test(err)) return 'socat is not installed (apt-get install socat)';
+  if (/Protocol not supported|Address family not supported/.test(err)) {
+    const line = err.split('\n').find((l) => / E /.test(l)) ?? err;
+    return `this kernel has no SCTP (socat: ${line.replace(/^.* E /, '').trim()})`;
+  }
+  throw new Error(`the SCTP server did not start: ${err}`);
+}
+
+/** One SCTP association from `ns` to host:port: what the server said. */
+const sctpAsk = async (ns: TestNetns, host: string, port: number): Promise<string> =>
+  (await ns.run(['socat', '-t', '3', '-T', '5', '-', `SCTP:${host}:${port}`], 'hi\n')).trim();
 
 describe('nftables mode in a test node', { skip }, () => {
   let bed: Testbed;
@@ -162,6 +214,108 @@ describe('nftables mode in a test node', { skip }, () => {
     );
     assert.equal((await labels(fromPod, '10.96.0.22', 80, 15)).size, 1);
     assert.equal((await labels(fromNode, '10.96.0.22', 80, 15)).size, 1);
+  });
+
+  test('ClientIP affinity with timeoutSeconds 2: sticky within it, free to move after it', async () => {
+    const s = svc('sticky-short', {
+      clusterIPs: ['10.96.0.33'],
+      affinityTimeoutSeconds: 2,
+      endpoints: [ep(pods[0]!, 8080), ep(pods[1]!, 8080)],
+    });
+    await put(s);
+    const one = async (): Promise<string> => [...(await labels(fromPod, '10.96.0.33', 80, 1))][0]!;
+    const first = await one();
+    // Each connection within the timeout renews it.
+    for (let i = 0; i < 10; i++) assert.equal(await one(), first, 'sticky within the timeout');
+    const affinitySets = s.endpoints.map((e) => endpointNames(s, e).affinitySet);
+    const remembered = async (): Promise<boolean> => {
+      for (const set of affinitySets) {
+        const text = await bed.node.run(['nft', 'list', 'set', 'ip', 'skiff-proxy', set]);
+        assert.match(text, /timeout 2s/);
+        if (text.includes(pods[2]!.ip)) return true;
+      }
+      return false;
+    };
+    assert.ok(await remembered(), 'the client is remembered');
+    // Once the client is forgotten, a new connection is picked at random again: wait for one
+    // that lands on the other endpoint (each try waits out the timeout first).
+    const moved = await eventually(
+      async () => {
+        await eventually(async () => !(await remembered()), 'the client forgotten', {
+          timeoutMs: 10_000,
+          intervalMs: 250,
+        });
+        const now = await one();
+        return now !== first ? now : undefined;
+      },
+      'a connection after the timeout on the other endpoint',
+      { timeoutMs: 90_000, intervalMs: 0 },
+    );
+    assert.notEqual(moved, first);
+  });
+
+  test('terminating endpoints: never beside a ready one; alone, they serve until they stop', async () => {
+    const s = svc('term', { clusterIPs: ['10.96.0.35'] });
+    const terminating = { ready: false, serving: true, terminating: true };
+    await put({ ...s, endpoints: [ep(pods[0]!, 8080), ep(pods[1]!, 8080, terminating)] });
+    assert.deepEqual([...(await labels(fromPod, '10.96.0.35', 80, 20))], ['pod0']);
+    // No endpoint ready any more, both terminating and still serving: both used, as
+    // kube-proxy falls back to them.
+    await put({
+      ...s,
+      endpoints: [ep(pods[0]!, 8080, terminating), ep(pods[1]!, 8080, terminating)],
+    });
+    assert.deepEqual([...(await labels(fromPod, '10.96.0.35', 80, 30))].sort(), ['pod0', 'pod1']);
+    // One stops serving (its containers are stopping): the other one alone.
+    await put({
+      ...s,
+      endpoints: [
+        ep(pods[0]!, 8080, { ...terminating, serving: false }),
+        ep(pods[1]!, 8080, terminating),
+      ],
+    });
+    assert.deepEqual([...(await labels(fromPod, '10.96.0.35', 80, 20))], ['pod1']);
+    // Gone: refused at once.
+    await put({ ...s, endpoints: [ep(pods[1]!, 8080, { ...terminating, serving: false })] });
+    assert.equal((await fromPod.tcp('10.96.0.35', 80)).error, 'ECONNREFUSED');
+    await put(s);
+    assert.equal((await fromPod.tcp('10.96.0.35', 80)).error, 'ECONNREFUSED');
+  });
+
+  test("internalTrafficPolicy Local: the cluster IP reaches only this node's endpoints", async () => {
+    // pod0 stands for an endpoint on another node: it answers, so a wrong pick would show.
+    const s = svc('itp-local', {
+      clusterIPs: ['10.96.0.36'],
+      internalTrafficPolicy: 'Local',
+      endpoints: [ep(pods[0]!, 8080, { local: false }), ep(pods[1]!, 8080)],
+    });
+    await put(s);
+    assert.deepEqual([...(await labels(fromPod, '10.96.0.36', 80, 30))], ['pod1']);
+    assert.deepEqual([...(await labels(fromNode, '10.96.0.36', 80, 10))], ['pod1']);
+    // The same endpoints under the Cluster policy: both.
+    await put({ ...s, internalTrafficPolicy: 'Cluster' });
+    assert.deepEqual([...(await labels(fromPod, '10.96.0.36', 80, 30))].sort(), ['pod0', 'pod1']);
+    // Local again, and only the remote endpoint left: dropped, as kube-proxy does.
+    await put({ ...s, endpoints: [ep(pods[0]!, 8080, { local: false })] });
+    assert.equal((await fromPod.tcp('10.96.0.36', 80)).error, 'timeout');
+  });
+
+  test('SCTP: an association through a cluster IP, from a pod and from the node', async (t) => {
+    const server = await startSctpServer(pods[1]!.ns.path, 9132, 'pod1');
+    if (typeof server === 'string') return t.skip(server);
+    try {
+      await put(
+        svc('sctp-live', {
+          clusterIPs: ['10.96.0.37'],
+          protocol: 'SCTP',
+          endpoints: [ep(pods[1]!, 9132)],
+        }),
+      );
+      assert.match(await sctpAsk(pods[2]!.ns, '10.96.0.37', 80), /^pod1 saw 10\.244\.0\.12$/);
+      assert.match(await sctpAsk(bed.node, '10.96.0.37', 80), /^pod1 saw 10\.244\.0\.1$/);
+    } finally {
+      server.stop();
+    }
   });
 
   test('NodePort from another machine (masqueraded) and on 127.0.0.1; Local keeps the source', async () => {

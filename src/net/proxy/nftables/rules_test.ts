@@ -89,6 +89,30 @@ test('no ready endpoint: reject; terminating-but-serving ones only when none is 
   );
 });
 
+test('a ready and a serving-terminating endpoint: DNAT to the ready one only', () => {
+  const s = sp({
+    endpoints: [
+      ep('10.244.0.5', { ready: false, serving: true, terminating: true }),
+      ep('10.244.0.6'),
+    ],
+  });
+  const r = serviceRules(s, ctx);
+  const n = serviceChainNames(s);
+  assert.deepEqual(r.chains.get(n.cluster), [
+    'ip daddr 10.96.0.10 meta l4proto tcp th dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade',
+    'meta l4proto tcp dnat to 10.244.0.6:8080',
+  ]);
+  assert.ok(![...r.chains.values()].flat().some((rule) => rule.includes('10.244.0.5')));
+  assert.deepEqual(
+    r.elements.filter((e) => e.container === 'hairpin-endpoints').map((e) => e.key),
+    ['10.244.0.6 . 10.244.0.6'],
+  );
+  // With affinity too: no chain, no affinity set for the terminating one.
+  const a = serviceRules({ ...s, affinityTimeoutSeconds: 60 }, ctx);
+  assert.deepEqual([...a.affinitySets.keys()], [endpointNames(s, ep('10.244.0.6')).affinitySet]);
+  assert.ok(!a.chains.has(endpointNames(s, ep('10.244.0.5')).chain));
+});
+
 test('ClientIP affinity: a timed set per endpoint, checked before the random pick', () => {
   const s = sp({ affinityTimeoutSeconds: 60 });
   const r = serviceRules(s, ctx);
@@ -154,6 +178,43 @@ test('internalTrafficPolicy Local: the cluster IP goes to local endpoints only, 
   const s = sp({ internalTrafficPolicy: 'Local', endpoints: [ep('10.244.1.6', { local: false })] });
   const r = serviceRules(s, ctx);
   assert.deepEqual(r.elements.find((e) => e.container === 'no-endpoint-services')?.value, 'drop');
+  assert.ok(!r.elements.some((e) => e.container === 'service-ips'));
+  assert.equal(r.chains.size, 0);
+});
+
+test('internalTrafficPolicy Local with a local and a remote ready endpoint: DNAT to the local one', () => {
+  const s = sp({
+    internalTrafficPolicy: 'Local',
+    endpoints: [ep('10.244.1.6', { local: false }), ep('10.244.0.5')],
+  });
+  const n = serviceChainNames(s);
+  const r = serviceRules(s, ctx);
+  assert.deepEqual(
+    r.elements.filter((e) => e.container === 'service-ips' || e.container.startsWith('no-')),
+    [{ container: 'service-ips', key: '10.96.0.10 . tcp . 80', value: `goto ${n.local}` }],
+  );
+  assert.deepEqual(r.chains.get(n.local), [
+    'ip daddr 10.96.0.10 meta l4proto tcp th dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade',
+    'meta l4proto tcp dnat to 10.244.0.5:8080',
+  ]);
+  // No chain that could pick the remote endpoint.
+  assert.deepEqual([...r.chains.keys()], [n.local]);
+  assert.ok(![...r.chains.values()].flat().some((rule) => rule.includes('10.244.1.6')));
+  // Two local ones and a remote one: the random pick is over the local two.
+  const two = serviceRules({ ...s, endpoints: [...s.endpoints, ep('10.244.0.7')] }, ctx).chains.get(
+    n.local,
+  );
+  assert.equal(
+    two?.at(-1),
+    'meta l4proto tcp dnat ip to numgen random mod 2 map { 0 : 10.244.0.5 . 8080, 1 : 10.244.0.7 . 8080 }',
+  );
+  // A NodePort (Cluster external policy) still reaches every endpoint through the cluster chain.
+  const np = serviceRules({ ...s, nodePort: 30080 }, ctx);
+  assert.equal(
+    np.chains.get(n.cluster)?.at(-1),
+    'meta l4proto tcp dnat ip to numgen random mod 2 map { 0 : 10.244.1.6 . 8080, 1 : 10.244.0.5 . 8080 }',
+  );
+  assert.equal(np.elements.find((e) => e.container === 'service-ips')?.value, `goto ${n.local}`);
 });
 
 test('SCTP and UDP use their own protocol in keys and DNAT', () => {

@@ -38,21 +38,24 @@ export const frontendId = (protocol: string, address: string, port: number): str
 const isLoopback = (ip: string): boolean => ip === '::1' || ip.startsWith('127.');
 
 /**
- * The frontends for `state`. TCP NodePorts listen on 0.0.0.0 (every node address, 127.0.0.1
- * included); UDP NodePorts on each IPv4 node address and 127.0.0.1, because a reply from a
- * wildcard UDP socket may leave with another source address than the client asked.
+ * The frontends for `state`. A NodePort means every address of the node, as kube-proxy's
+ * do: TCP NodePorts listen on 0.0.0.0 (127.0.0.1 included); UDP NodePorts on each IPv4
+ * address of the node (`localAddresses`: every interface's, not only the ones the node
+ * reports) and 127.0.0.1, one socket each, because a reply from a wildcard UDP socket may
+ * leave with another source address than the client asked.
  * When two service ports want one frontend, the first by key keeps it.
  */
 export function frontendTable(
   state: ReadonlyMap<string, ProxyServicePort>,
   node: Pick<NodeInfo, 'addresses'>,
+  localAddresses: readonly string[] = [],
 ): FrontendTable {
   const frontends = new Map<string, Frontend>();
   const addresses = new Set<string>();
   const problems: FrontendTable['problems'] = [];
   const nodeAddresses = new Set(node.addresses);
   const udpNodePortAddresses = [
-    ...new Set([...node.addresses.filter((a) => isIPv4(a)), '127.0.0.1']),
+    ...new Set([...node.addresses, ...localAddresses, '127.0.0.1'].filter((a) => isIPv4(a))),
   ];
   const vip = (ip: string): void => {
     if ((isIPv4(ip) || isIPv6(ip)) && !nodeAddresses.has(ip) && !isLoopback(ip)) addresses.add(ip);

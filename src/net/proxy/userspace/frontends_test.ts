@@ -38,6 +38,24 @@ test('NodePort: TCP on 0.0.0.0, UDP on each node address and 127.0.0.1, both ext
   ]);
 });
 
+test("UDP NodePorts: every local IPv4 address given, not only the node's reported one", () => {
+  const t = frontendTable(
+    stateOf(
+      servicePort({ protocol: 'UDP', port: 53, clusterIPs: ['10.96.0.53'], nodePort: 30053 }),
+    ),
+    node,
+    ['10.244.0.1', '192.0.2.1', '127.0.0.1', 'fe80::1', '198.51.100.20'],
+  );
+  assert.deepEqual([...t.frontends.keys()].filter((id) => id.endsWith(':30053')).sort(), [
+    'UDP 10.244.0.1:30053',
+    'UDP 127.0.0.1:30053',
+    'UDP 192.0.2.1:30053',
+    'UDP 198.51.100.20:30053',
+  ]);
+  // Local addresses are the node's own: none goes on the service-address interface.
+  assert.deepEqual([...t.addresses], ['10.96.0.53']);
+});
+
 test('externalIPs and load-balancer IPs are external; node addresses stay off the interface', () => {
   const t = frontendTable(
     stateOf(

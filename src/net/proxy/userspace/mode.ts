@@ -3,12 +3,14 @@
 // connections never notice a sync); a frontend whose endpoints are all gone closes its
 // listener, so the kernel refuses new connections at once (TCP RST, ICMP port unreachable).
 
+import { isIPv4 } from 'node:net';
 import { usableEndpoints } from '../endpoints.js';
 import type { ProxyMode, ProxyServicePort } from '../types.js';
 import { createBalancer } from './balancer.js';
 import { frontendTable, type Frontend } from './frontends.js';
 import type { Listener } from './listener.js';
 import {
+  DEFAULT_ADDRESS_REFRESH_MS,
   DEFAULT_DIAL_TIMEOUTS_MS,
   DEFAULT_INTERFACE,
   DEFAULT_RETRY_INTERVAL_MS,
@@ -24,11 +26,8 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
   const log = o.logger.child('userspace');
   const host = createSocketHost(o.netns);
   const interfaceName = o.interfaceName ?? DEFAULT_INTERFACE;
-  const addresses = createServiceAddresses({
-    name: interfaceName,
-    run: o.runCommand ?? hostCommand(o.netns),
-    logger: log,
-  });
+  const runCommand = o.runCommand ?? hostCommand(o.netns);
+  const addresses = createServiceAddresses({ name: interfaceName, run: runCommand, logger: log });
   const now = o.now ?? Date.now;
   const balancer = createBalancer({
     node: o.node,
@@ -57,6 +56,12 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
   let retry: NodeJS.Timeout | undefined;
   let queue: Promise<void> = Promise.resolve();
   let closed = false;
+  // Every IPv4 address of the node's namespace (but the service-address interface's), for
+  // UDP NodePorts: listed when the first one comes, then every addressRefreshMs while any is.
+  let localAddresses: string[] | undefined;
+  let localAddressesError: string | undefined;
+  let addressWatch: NodeJS.Timeout | undefined;
+  let addressWatchRound = 0;
 
   /** Whether a frontend should accept traffic now: some endpoint can take it. */
   const wanted = (f: Frontend): boolean => {
@@ -120,9 +125,63 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
     });
   };
 
+  const listLocalAddresses = async (): Promise<string[] | undefined> => {
+    try {
+      const links = JSON.parse((await runCommand(['ip', '-j', '-4', 'addr', 'show'])) || '[]') as {
+        ifname?: string;
+        addr_info?: { local?: string }[];
+      }[];
+      localAddressesError = undefined;
+      const ips = links
+        .filter((l) => l.ifname !== interfaceName)
+        .flatMap((l) => (l.addr_info ?? []).map((a) => a.local ?? ''))
+        .filter((ip) => isIPv4(ip));
+      return [...new Set(ips)].sort();
+    } catch (err) {
+      const why = (err as Error).message;
+      if (localAddressesError !== why)
+        log.warn("the node's addresses cannot be listed: UDP NodePorts serve the node's own only", {
+          err,
+        });
+      localAddressesError = why;
+      return undefined;
+    }
+  };
+
+  /** Keeps localAddresses current while a UDP NodePort needs them; a change resyncs. */
+  const watchLocalAddresses = (needed: boolean): void => {
+    if (!needed || closed) {
+      clearTimeout(addressWatch);
+      addressWatch = undefined;
+      addressWatchRound++;
+      localAddresses = undefined;
+      return;
+    }
+    if (addressWatch) return; // a check is waiting or under way
+    const round = ++addressWatchRound;
+    addressWatch = setTimeout(() => {
+      void listLocalAddresses().then((now) => {
+        if (round !== addressWatchRound) return; // stopped meanwhile
+        addressWatch = undefined;
+        if (closed || localAddresses === undefined) return;
+        if (now && now.join() !== localAddresses.join()) {
+          localAddresses = now;
+          resyncLater();
+        } else watchLocalAddresses(true);
+      });
+    }, o.addressRefreshMs ?? DEFAULT_ADDRESS_REFRESH_MS);
+    addressWatch.unref();
+  };
+
   const reconcile = async (changed: ReadonlySet<string> | undefined): Promise<void> => {
     if (closed) return;
-    const table = frontendTable(state, o.node);
+    const udpNodePorts = [...state.values()].some(
+      (sp) => sp.protocol === 'UDP' && sp.nodePort !== undefined,
+    );
+    if (udpNodePorts && localAddresses === undefined)
+      localAddresses = (await listLocalAddresses()) ?? [];
+    watchLocalAddresses(udpNodePorts);
+    const table = frontendTable(state, o.node, localAddresses);
     const problems = new Set<string>();
     for (const p of table.problems) {
       const line = `${p.key}: ${p.reason}`;
@@ -178,6 +237,7 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
     async close(keepRules = false) {
       closed = true;
       clearTimeout(retry);
+      clearTimeout(addressWatch);
       await queue;
       await Promise.all([...listeners.values()].map((l) => l.close(true)));
       listeners.clear();

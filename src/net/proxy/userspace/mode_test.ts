@@ -90,6 +90,7 @@ describe('userspace mode in a network namespace', { skip, timeout: 120_000 }, ()
       dialTimeoutsMs: [300, 300, 300, 300],
       udpIdleTimeoutMs: 5000,
       retryIntervalMs: 100,
+      addressRefreshMs: 200,
     });
 
   /** Syncs exactly these service ports, every key marked changed. */
@@ -320,6 +321,48 @@ describe('userspace mode in a network namespace', { skip, timeout: 120_000 }, ()
     } finally {
       clearInterval(again);
       refused.close();
+    }
+  });
+
+  test('NodePorts answer on every address of the node, UDP as TCP, and on one added later', async () => {
+    await apply(
+      servicePort({
+        name: 'dns-np',
+        protocol: 'UDP',
+        clusterIPs: ['10.96.0.54'],
+        port: 53,
+        nodePort: 30054,
+        endpoints: [endpoint((pods[0] as Pod).ip, { port: 5353 })],
+      }),
+      servicePort({
+        name: 'web-np',
+        clusterIPs: ['10.96.0.55'],
+        nodePort: 30128,
+        endpoints: [podEndpoint(pods[0] as Pod)],
+      }),
+    );
+    // The pods' gateway is an address of the node, though not the one the node reports.
+    const g = await udpAsk(fromPod, GATEWAY, 30054, 'gw');
+    assert.equal(g.text, `pod-1 saw ${GATEWAY}: gw`);
+    assert.equal(g.from, `${GATEWAY}:30054`, 'the answer comes from the address asked');
+    assert.match(await greet(fromPod, GATEWAY, 30128), /^pod-1 saw /);
+    assert.equal(
+      (await udpAsk(fromNode, '127.0.0.1', 30054, 'lo')).text,
+      `pod-1 saw ${GATEWAY}: lo`,
+    );
+    // An address the node gets after the mode started is served without a new sync.
+    const late = '192.0.2.9';
+    await lab.node.run(['ip', 'addr', 'add', `${late}/24`, 'dev', 'out0']);
+    try {
+      const a = await eventually(
+        () => udpAsk(fromOutside, late, 30054, 'late'),
+        `the UDP NodePort on ${late}, added after the sync`,
+        15_000,
+      );
+      assert.equal(a.from, `${late}:30054`);
+      assert.match(await greet(fromOutside, late, 30128), /^pod-1 saw /);
+    } finally {
+      await lab.node.run(['ip', 'addr', 'del', `${late}/24`, 'dev', 'out0']);
     }
   });
 

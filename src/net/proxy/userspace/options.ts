@@ -28,6 +28,11 @@ export interface UserspaceModeOptions {
   udpIdleTimeoutMs?: number;
   /** Binds that failed (address in use, missing address) are tried again this often. */
   retryIntervalMs?: number;
+  /**
+   * While a UDP NodePort exists, the node's addresses are listed again this often, so an
+   * address added later (a new interface, a bridge made with the first pod) is served.
+   */
+  addressRefreshMs?: number;
   /** Milliseconds since the epoch (tests pass their own). */
   now?: () => number;
   /** A number in [0, 1), as Math.random. */
@@ -41,3 +46,4 @@ export const DEFAULT_DIAL_TIMEOUTS_MS = [250, 500, 1000, 2000];
 /** As the kernel's conntrack timeout for unreplied-then-replied UDP flows (nf_conntrack_udp_timeout). */
 export const DEFAULT_UDP_IDLE_TIMEOUT_MS = 30_000;
 export const DEFAULT_RETRY_INTERVAL_MS = 5_000;
+export const DEFAULT_ADDRESS_REFRESH_MS = 5_000;
