@@ -38,13 +38,13 @@ const NODE_PORTS = { source: 30900, echo: 30901 };
 // beside the pod IP in the same round), so load that comes and goes on a shared machine
 // moves both sides of a ratio together. One transfer's rate varies by about 20 % on 2 cores
 // (where the scheduler puts the sender, the reader and the softirq work), so the median of
-// the rounds' shares needs tens of rounds to settle within a few points. 36,000 connections
+// the rounds' shares needs a hundred rounds to settle within a few points. 54,000 connections
 // to the pod's echo port in a minute (the userspace proxy's included) would run through the
 // ephemeral port range while their TIME_WAITs last: the client namespace reuses them
 // (`tcp_tw_reuse`, as load generators are set up).
-const BYTES = 128 * 1024 * 1024;
-const ROUNDS = 40;
-const CONNECTIONS = 300;
+const BYTES = 64 * 1024 * 1024;
+const ROUNDS = 120;
+const CONNECTIONS = 150;
 const CONCURRENCY = 8;
 const FLIPS = 20;
 const SERVICES = 1000;
