@@ -213,7 +213,7 @@ describe(
 
     test('the autoscaler shows on the deployment it targets', async () => {
       await go(`/deployments/${NS}/api`);
-      const hpa = row(page, 'horizontal pod autoscalers', 'api', 'cpu 60%');
+      const hpa = row(page, 'horizontal pod autoscalers', 'api', /cpu: (\d+%|<unknown>)\/60%/);
       await hpa.waitFor({ timeout: 60_000 });
       // Current and desired replicas come from the autoscaler's status, written by its controller.
       await until('the autoscaler reports its replicas', async () => {
@@ -221,6 +221,29 @@ describe(
         return cells[3] === '1' && cells[4] === '1' ? true : undefined;
       });
       await d.screenshot('kinds-hpa');
+    });
+
+    test('the autoscalers page lists it as kubectl get hpa does, and its page links the target', async () => {
+      await go('/horizontalpodautoscalers');
+      // Targets as kubectl's TARGETS column: the controller's figure once it has one.
+      const hpa = row(
+        page,
+        'horizontal pod autoscalers',
+        'api',
+        'Deployment/api',
+        /cpu: \d+%\/60%/,
+      );
+      await hpa.waitFor({ timeout: 90_000 });
+      const cells = await hpa.getByRole('cell').allInnerTexts();
+      assert.deepEqual(
+        cells.slice(cells.indexOf('Deployment/api') + 2, -1),
+        ['1', '4', '1'],
+        cells.join(' | '),
+      );
+      await go(`/horizontalpodautoscalers/${NS}/api`);
+      await page.getByRole('link', { name: 'Deployment/api' }).first().click();
+      await page.waitForURL(new RegExp(`#/deployments/${NS}/api$`));
+      await d.screenshot('kinds-hpa-list');
     });
 
     test('no page broke', () => {

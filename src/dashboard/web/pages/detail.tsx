@@ -13,6 +13,7 @@ import { Chips, KeyValues, RefLink, Section } from '../components/cells.js';
 import { DataTable } from '../components/data-table.js';
 import { useWatched } from '../components/data.js';
 import { ListState } from '../components/table.js';
+import { autoscalerTargets } from '../kinds/autoscaler.js';
 import { escapeFieldValue, isPathSegmentName, safeDecode } from '../kinds/events.js';
 import { indexByUid, ownerChain } from '../kinds/owners.js';
 import { EventsTable } from './events.js';
@@ -241,18 +242,7 @@ function Autoscalers({ object, kind }: { object: KObject; kind: string }) {
           { title: 'Max', cell: (h) => h.spec?.maxReplicas ?? '' },
           { title: 'Current', cell: (h) => h.status?.currentReplicas ?? '' },
           { title: 'Desired', cell: (h) => h.status?.desiredReplicas ?? '' },
-          {
-            title: 'Metrics',
-            cell: (h) =>
-              ((h.spec?.metrics ?? []) as any[])
-                .map((x) => {
-                  const t = x.resource?.target;
-                  return x.resource
-                    ? `${x.resource.name} ${t?.averageUtilization !== undefined ? `${t.averageUtilization}%` : (t?.averageValue ?? t?.value ?? '')}`
-                    : x.type;
-                })
-                .join(', '),
-          },
+          { title: 'Targets', cell: (h) => autoscalerTargets(h) },
         ]}
       />
     </Section>

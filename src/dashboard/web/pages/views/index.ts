@@ -5,12 +5,13 @@ import { namespaces, nodes, persistentvolumes, storageclasses } from './cluster.
 import { configmaps, persistentvolumeclaims, secrets, serviceaccounts } from './config.js';
 import { ingresses, services } from './network.js';
 import type { KindView } from './types.js';
-import { WORKLOADS } from './workloads.js';
+import { horizontalpodautoscalers, WORKLOADS } from './workloads.js';
 
 export const VIEWS: KindView[] = [
   nodes,
   namespaces,
   ...WORKLOADS,
+  horizontalpodautoscalers,
   services,
   ingresses,
   configmaps,

@@ -7,6 +7,7 @@ import type { KObject } from '../../api/reducer.js';
 import { Age } from '../../components/age.js';
 import { Chips, KeyValues, RefLink, Section, Status } from '../../components/cells.js';
 import { usePolled } from '../../components/data.js';
+import { autoscalerTargets } from '../../kinds/autoscaler.js';
 import { podMetricsCpu, podMetricsMemory, selectorString } from '../../kinds/owners.js';
 import { formatCpu, formatMemory, parseQuantity } from '../../kinds/quantity.js';
 import { podRestarts, workloadReady, workloadStatus } from '../../kinds/status.js';
@@ -230,6 +231,53 @@ export const cronjobs: KindView = {
   ],
   owns: ['jobs'],
   runsPods: true,
+};
+
+/** The autoscaler's target, linked to its page. */
+const scaleTarget = (o: KObject) => {
+  const ref = o.spec?.scaleTargetRef ?? {};
+  return ref.name ? (
+    <RefLink
+      apiVersion={ref.apiVersion}
+      kind={ref.kind}
+      namespace={o.metadata.namespace}
+      name={ref.name}
+    />
+  ) : (
+    ''
+  );
+};
+
+/** Not in WORKLOADS: an autoscaler runs no pods of its own (the workloads page lists those). */
+export const horizontalpodautoscalers: KindView = {
+  resource: 'horizontalpodautoscalers',
+  title: 'Autoscalers',
+  noun: 'horizontal pod autoscalers',
+  section: 'Workloads',
+  // kubectl get hpa: Reference, Targets, MinPods, MaxPods, Replicas.
+  columns: () => [
+    { title: 'Reference', cell: scaleTarget },
+    { title: 'Targets', cell: (o) => autoscalerTargets(o) },
+    { title: 'Min pods', cell: (o) => o.spec?.minReplicas ?? 1 },
+    { title: 'Max pods', cell: (o) => o.spec?.maxReplicas ?? '' },
+    { title: 'Replicas', cell: (o) => o.status?.currentReplicas ?? 0 },
+  ],
+  actions: ['edit', 'delete'],
+  summary: (o) => [
+    ['Reference', scaleTarget(o)],
+    ['Targets', autoscalerTargets(o)],
+    [
+      'Replicas',
+      `${o.status?.currentReplicas ?? 0} now, ${o.status?.desiredReplicas ?? 0} desired (${o.spec?.minReplicas ?? 1}–${o.spec?.maxReplicas ?? ''})`,
+    ],
+    ['Last scaled', o.status?.lastScaleTime ? <Age since={o.status.lastScaleTime} /> : 'never'],
+    [
+      'Conditions',
+      ((o.status?.conditions ?? []) as any[])
+        .map((c) => `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}`)
+        .join(', ') || '—',
+    ],
+  ],
 };
 
 export const pods: KindView = {
