@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import {
   collectPageErrors,
+  explained,
   dashboardSkipReason,
   showRoute,
   tableRow as row,
@@ -119,7 +120,10 @@ describe('dashboard resource pages', { skip, timeout: 900_000 }, () => {
       '3',
     );
     await page.getByText('3 ready, 3 available').waitFor({ timeout: 120_000 });
-    assert.equal(await row(page, 'pods', /^web-/, 'Running').count(), 3);
+    // The pods list follows by its own watch (or poll, past the page's watch budget).
+    await until('three running pods listed', async () =>
+      (await row(page, 'pods', /^web-/, 'Running').count()) === 3 ? true : undefined,
+    );
     await d.screenshot('resources-deployment');
     await go('/deployments');
     await row(page, 'deployments', 'web', '3/3').waitFor();
@@ -408,40 +412,42 @@ describe('dashboard resource pages', { skip, timeout: 900_000 }, () => {
     const limited = await d.browser.newPage();
     const limitedErrors = collectPageErrors(limited);
     try {
-      await limited.goto(SEED_URL);
-      await limited.getByLabel('Bearer token').fill(token);
-      await limited.getByRole('button', { name: 'Sign in' }).click();
-      // Namespaces are forbidden: the selector is a field to type one into.
-      const ns = limited.getByRole('textbox', { name: /Namespace/ });
-      await ns.fill(NS);
-      await ns.press('Enter');
-      await limited.evaluate(() => ((globalThis as any).location.hash = '/workloads'));
-      await limited
-        .getByRole('region', { name: 'Deployments' })
-        .getByText('You are not allowed to see deployments')
-        .waitFor();
-      await row(limited, 'pods', /^again-/)
-        .first()
-        .waitFor({ timeout: 60_000 });
-      await d.screenshot('resources-limited-workloads', limited);
+      await explained(limited, async () => {
+        await limited.goto(SEED_URL);
+        await limited.getByLabel('Bearer token').fill(token);
+        await limited.getByRole('button', { name: 'Sign in' }).click();
+        // Namespaces are forbidden: the selector is a field to type one into.
+        const ns = limited.getByRole('textbox', { name: /Namespace/ });
+        await ns.fill(NS);
+        await ns.press('Enter');
+        await limited.evaluate(() => ((globalThis as any).location.hash = '/workloads'));
+        await limited
+          .getByRole('region', { name: 'Deployments' })
+          .getByText('You are not allowed to see deployments')
+          .waitFor();
+        await row(limited, 'pods', /^again-/)
+          .first()
+          .waitFor({ timeout: 60_000 });
+        await d.screenshot('resources-limited-workloads', limited);
 
-      await limited.evaluate(() => ((globalThis as any).location.hash = '/overview'));
-      await limited
-        .getByRole('region', { name: 'Nodes' })
-        .getByText('You are not allowed to see nodes')
-        .waitFor();
-      await d.screenshot('resources-limited-overview', limited);
+        await limited.evaluate(() => ((globalThis as any).location.hash = '/overview'));
+        await limited
+          .getByRole('region', { name: 'Nodes' })
+          .getByText('You are not allowed to see nodes')
+          .waitFor();
+        await d.screenshot('resources-limited-overview', limited);
 
-      // Its pod's page: shown, with the actions it may not use disabled and saying why.
-      await limited.evaluate(() => ((globalThis as any).location.hash = '/pods'));
-      await row(limited, 'pods', /^again-/)
-        .first()
-        .getByRole('link')
-        .click();
-      const del = limited.getByRole('button', { name: 'Delete' });
-      await until('Delete disabled', async () => ((await del.isDisabled()) ? true : undefined));
-      assert.match((await del.getAttribute('title')) ?? '', /not allowed to delete pods/);
-      await limited.getByText('You are not allowed to see events').waitFor();
+        // Its pod's page: shown, with the actions it may not use disabled and saying why.
+        await limited.evaluate(() => ((globalThis as any).location.hash = '/pods'));
+        await row(limited, 'pods', /^again-/)
+          .first()
+          .getByRole('link')
+          .click();
+        const del = limited.getByRole('button', { name: 'Delete' });
+        await until('Delete disabled', async () => ((await del.isDisabled()) ? true : undefined));
+        assert.match((await del.getAttribute('title')) ?? '', /not allowed to delete pods/);
+        await limited.getByText('You are not allowed to see events').waitFor();
+      });
       await d.screenshot('resources-limited-pod', limited);
       assert.deepEqual(limitedErrors, []);
     } finally {

@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { createLogger } from '../../log/index.js';
 import { resources } from '../../client/index.js';
 import { startTestApi, type TestApi } from '../../../test/support/inprocess.js';
@@ -184,7 +185,14 @@ describe('start-up and health against an API server', () => {
 
 test('health check node ports answer 503 while the proxy is unhealthy, as kube-proxy', async () => {
   let proxyHealthy = true;
-  const port = 33000 + Math.floor(Math.random() * 700);
+  // A port free now (a random one in the ephemeral range may be another test's connection).
+  const port = await new Promise<number>((ok, fail) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as AddressInfo;
+      probe.close(() => ok(free));
+    });
+    probe.on('error', fail);
+  });
   const server = createHealthServer(
     createLogger({ level: 'error' }),
     '127.0.0.1',

@@ -162,7 +162,12 @@ export interface Access {
   /** undefined while the answer is on its way. */
   allowed: boolean | undefined;
   reason: string;
+  /** The review could not be asked (the network, a proxy's 5xx): allowed until asked again. */
+  unanswered?: boolean;
 }
+
+/** How soon an unanswered review is asked again, doubling up to the last. */
+const ACCESS_RETRY_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 30_000];
 
 const accessCache = new Map<string, Promise<Access>>();
 
@@ -195,10 +200,13 @@ export function checkAccess(a: AccessCheck): Promise<Access> {
         allowed: Boolean(r?.status?.allowed),
         reason: r?.status?.allowed ? '' : notAllowed(a),
       }),
-      // Cannot ask (itself forbidden, or the network): let the API server decide on use.
-      () => {
+      // Cannot ask (itself forbidden, or the network): let the API server decide on use,
+      // and ask again later (useAccess does).
+      (e: unknown) => {
         accessCache.delete(key);
-        return { allowed: true, reason: '' };
+        // Refused to ask (403) is an answer of its own: asking again changes nothing.
+        const refused = e instanceof ApiError && e.code === 403;
+        return { allowed: true, reason: '', ...(refused ? {} : { unanswered: true }) };
       },
     );
     accessCache.set(key, p);
@@ -217,9 +225,23 @@ export function useAccess(a: AccessCheck): Access {
   const [access, setAccess] = useState<Access>({ allowed: undefined, reason: '' });
   useEffect(() => {
     let live = true;
-    void checkAccess(a).then((r) => live && setAccess(r));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ask = (attempt: number): void => {
+      void checkAccess(a).then((r) => {
+        if (!live) return;
+        setAccess(r);
+        // A passing failure must not leave a button enabled for good.
+        if (r.unanswered)
+          timer = setTimeout(
+            () => ask(attempt + 1),
+            ACCESS_RETRY_MS[Math.min(attempt, ACCESS_RETRY_MS.length - 1)],
+          );
+      });
+    };
+    ask(0);
     return () => {
       live = false;
+      clearTimeout(timer);
     };
   }, [key]);
   return access;
