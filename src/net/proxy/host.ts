@@ -62,3 +62,18 @@ export function hostCommands(
     },
   };
 }
+
+/** A link's IPv4 addresses, from `ip -j -4 addr show`. */
+export interface LinkAddresses {
+  ifname: string;
+  addresses: string[];
+}
+
+/** The links and their IPv4 addresses in `ip -j -4 addr show`'s output. */
+export function parseIpv4Links(json: string): LinkAddresses[] {
+  const links = JSON.parse(json || '[]') as { ifname?: string; addr_info?: { local?: string }[] }[];
+  return links.map((l) => ({
+    ifname: l.ifname ?? '',
+    addresses: (l.addr_info ?? []).map((a) => a.local ?? '').filter(Boolean),
+  }));
+}

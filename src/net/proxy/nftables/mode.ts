@@ -2,7 +2,7 @@
 // applied to diff the next sync against, flushes the conntrack entries of UDP endpoints
 // that went away, and sets route_localnet so NodePorts answer on 127.0.0.1.
 
-import { hostCommands, HostCommandError, type HostCommands } from '../host.js';
+import { hostCommands, HostCommandError, parseIpv4Links, type HostCommands } from '../host.js';
 import type { ModeOptions, ProxyMode, ProxyServicePort } from '../types.js';
 import { startNftSession } from './session.js';
 import { emptyState, planSync, type AppliedState, type KernelTable } from './plan.js';
@@ -99,11 +99,8 @@ export function createNftablesMode(opts: ModeOptions): ProxyMode {
     } catch (err) {
       if (!(err instanceof HostCommandError && /unreachable/i.test(err.stderr))) throw err;
     }
-    const links = JSON.parse(await host.run(['ip', '-j', '-4', 'addr', 'show'])) as {
-      ifname: string;
-      addr_info?: { local: string }[];
-    }[];
-    const dev = links.find((l) => l.addr_info?.some((a) => a.local === nodeIP))?.ifname;
+    const links = parseIpv4Links(await host.run(['ip', '-j', '-4', 'addr', 'show']));
+    const dev = links.find((l) => l.addresses.includes(nodeIP))?.ifname;
     if (!dev || !/^[\w.-]+$/.test(dev)) return;
     await host.run([
       'sh',

@@ -17,6 +17,7 @@ import {
   DEFAULT_UDP_IDLE_TIMEOUT_MS,
   type UserspaceModeOptions,
 } from './options.js';
+import { parseIpv4Links } from '../host.js';
 import { createServiceAddresses, hostCommand } from './service-addresses.js';
 import { createSocketHost } from './sockets.js';
 import { listenTcp } from './tcp-proxy.js';
@@ -127,14 +128,11 @@ export function createUserspaceMode(o: UserspaceModeOptions): ProxyMode {
 
   const listLocalAddresses = async (): Promise<string[] | undefined> => {
     try {
-      const links = JSON.parse((await runCommand(['ip', '-j', '-4', 'addr', 'show'])) || '[]') as {
-        ifname?: string;
-        addr_info?: { local?: string }[];
-      }[];
+      const links = parseIpv4Links(await runCommand(['ip', '-j', '-4', 'addr', 'show']));
       localAddressesError = undefined;
       const ips = links
         .filter((l) => l.ifname !== interfaceName)
-        .flatMap((l) => (l.addr_info ?? []).map((a) => a.local ?? ''))
+        .flatMap((l) => l.addresses)
         .filter((ip) => isIPv4(ip));
       return [...new Set(ips)].sort();
     } catch (err) {
