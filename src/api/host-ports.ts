@@ -8,7 +8,7 @@
 
 export const NODE_HOST_PORTS_ANNOTATION = 'skiff.dev/host-ports';
 
-/** `port/PROTOCOL` (e.g. `80/TCP`) → what holds it (e.g. `ingress controller`). */
+/** `port/PROTOCOL` (e.g. `53/UDP`) → what holds it (e.g. `cluster DNS`). */
 export type HostPorts = Record<string, string>;
 
 /** The annotation's value: JSON with the ports in order. */

@@ -30,7 +30,7 @@ const isReady = (n: Node): boolean =>
 
 /**
  * The ports a node's own processes hold on its addresses: the kubelet's (daemonEndpoints)
- * and those its agent publishes (API server, ingress controller, DNS).
+ * and those its agent publishes (API server, DNS).
  */
 export function nodeHeldPorts(n: Node): Record<string, string> {
   const held: Record<string, string> = {

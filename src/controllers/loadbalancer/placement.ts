@@ -3,7 +3,7 @@
 // Without a pool, as k3s's ServiceLB: the addresses of the Ready nodes (ExternalIP when any
 // node has one, else InternalIP) where none of the service's ports is already taken by
 // another load balancer on that address, nor held by the node itself (its kubelet, API
-// server, ingress controller, DNS: a load balancer there would shadow them); with
+// server, DNS: a load balancer there would shadow them); with
 // `externalTrafficPolicy: Local`, only nodes with a ready endpoint. With a pool, one
 // address of the pool per service.
 // A holder keeps what it has; between two holders of one port the older service wins.
@@ -23,7 +23,7 @@ export interface Holder {
 export interface NodeAddress {
   node: string;
   ip: string;
-  /** Ports the node's own processes hold there: `80/TCP` → `ingress controller`. */
+  /** Ports the node's own processes hold there: `53/UDP` → `cluster DNS`. */
   held?: Readonly<Record<string, string>>;
 }
 
