@@ -47,7 +47,7 @@ export function agentBackend(agent: PodRuntimeAccess): StreamingBackend {
       ...(s.stdin ? { stdin: s.stdin } : {}),
       stdout: s.stdout,
       ...(s.stderr ? { stderr: s.stderr } : {}),
-      resize: (width, height) => void s.resize({ width, height }).catch(() => undefined),
+      resize: (width, height) => s.resize({ width, height }).catch(() => undefined),
       exit: s.exit.then((x) =>
         x.error && x.exitCode >= 126 ? { error: x.error } : { code: x.exitCode },
       ),

@@ -13,27 +13,39 @@ const OUTPUT_IDLE_MS = 2_000;
  * it (kubectl sends it as soon as the session is up) rather than being resized after.
  */
 const FIRST_SIZE_WAIT_MS = 300;
+/** The client's input waits this long at most for its earlier sizes to be set. */
+const RESIZE_WAIT_MS = 1_000;
 
 export interface TerminalSize {
   width: number;
   height: number;
 }
 
-/** Terminal sizes from the client; the newest is kept until the session can take it. */
+/** Most sizes kept for a session that cannot take them yet (the oldest go first). */
+const MAX_QUEUED_SIZES = 16;
+
+/**
+ * Terminal sizes from the client, in the order sent, kept until the session can take them.
+ * Every one is passed on: kubectl attach sends its size plus one, then its size, so that a
+ * re-attached program gets SIGWINCH and redraws.
+ */
 export class ResizeQueue {
-  private pending: TerminalSize | undefined;
+  private pending: TerminalSize[] = [];
   private handler: ((s: TerminalSize) => void) | undefined;
   private waiters: (() => void)[] = [];
 
   push(size: TerminalSize): void {
     if (this.handler) this.handler(size);
-    else this.pending = size;
+    else {
+      this.pending.push(size);
+      if (this.pending.length > MAX_QUEUED_SIZES) this.pending.shift();
+    }
     for (const w of this.waiters.splice(0)) w();
   }
 
-  /** The size the client sent first, waiting up to `ms` for it (it stays queued). */
+  /** The newest size the client sent so far, waiting up to `ms` for one (all stay queued). */
   async first(ms: number): Promise<TerminalSize | undefined> {
-    if (!this.pending) {
+    if (!this.pending.length) {
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
@@ -41,14 +53,12 @@ export class ResizeQueue {
       });
       clearTimeout(timer);
     }
-    return this.pending;
+    return this.pending.at(-1);
   }
 
   onResize(fn: (s: TerminalSize) => void): void {
     this.handler = fn;
-    const p = this.pending;
-    this.pending = undefined;
-    if (p) fn(p);
+    for (const p of this.pending.splice(0)) fn(p);
   }
 }
 
@@ -95,6 +105,12 @@ export interface CommandChannels {
   finish(status: ExecStatus): void;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
+}
+
+async function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -162,9 +178,11 @@ export async function runCommand(
   outputIdleMs = OUTPUT_IDLE_MS,
 ): Promise<void> {
   let session: ExecSession;
-  if (kind === 'exec' && target.tty && !target.size) {
+  if (target.tty && !target.size) {
+    // An exec starts with the size; an attach sets it before the client's first input (a
+    // shell reading `stty size` from that input must see the client's size).
     const size = await ch.resize.first(FIRST_SIZE_WAIT_MS);
-    if (size) target = { ...target, size };
+    if (size && kind === 'exec') target = { ...target, size };
   }
   try {
     session = await (kind === 'exec' ? backend.exec(target) : backend.attach(target));
@@ -172,20 +190,21 @@ export async function runCommand(
     ch.finish(exitStatus(kind, target.command, { error: message(e) }));
     return;
   }
+  // Sizes are applied one after another, in the order sent: two at once could land in
+  // either order and leave the terminal at the older size.
+  let resized: Promise<void> = Promise.resolve();
+  ch.resize.onResize((s) => {
+    resized = resized.then(() => session.resize(s.width, s.height)).catch(() => undefined); // a session that cannot resize ignores it
+  });
+  const copies = [copy(session.stdout, ch.stdout), copy(session.stderr, ch.stderr)];
+  // An exec already started at the client's size; an attach sets it before passing input.
+  if (kind === 'attach') await settledWithin(resized, RESIZE_WAIT_MS);
   const { stdin } = session;
   if (stdin) stdin.on('error', () => {}); // EPIPE once the command is gone
   if (ch.stdin) {
     if (stdin) ch.stdin.pipe(stdin);
     else ch.stdin.resume();
   } else stdin?.end();
-  ch.resize.onResize((s) => {
-    try {
-      session.resize(s.width, s.height);
-    } catch {
-      // A session that cannot resize ignores it.
-    }
-  });
-  const copies = [copy(session.stdout, ch.stdout), copy(session.stderr, ch.stderr)];
   const aborted = new Promise<'aborted'>((resolve) => {
     if (ch.signal.aborted) resolve('aborted');
     ch.signal.addEventListener('abort', () => resolve('aborted'), { once: true });

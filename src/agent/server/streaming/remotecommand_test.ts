@@ -53,8 +53,9 @@ describe('resize stream', () => {
     p.push('ight":24}\n{"Width":100,"Height":30}{"Width":1');
     q.onResize((s) => seen.push(s));
     p.push('20,"Height":40}\nnot json}');
-    // The newest size before a handler exists is kept for it.
+    // Sizes sent before a handler exists are kept for it, in order.
     assert.deepEqual(seen, [
+      { width: 80, height: 24 },
       { width: 100, height: 30 },
       { width: 120, height: 40 },
     ]);
@@ -183,7 +184,7 @@ describe('runCommand', () => {
       backendOf({
         stdin: cmdIn,
         stdout,
-        resize: (w, h) => sizes.push(`${w}x${h}`),
+        resize: (w, h) => void sizes.push(`${w}x${h}`),
         exit: new Promise((r) => (exit = r)),
       }),
       f.ch,
@@ -194,6 +195,41 @@ describe('runCommand', () => {
     assert.deepEqual(received, ['typed']);
     assert.deepEqual(sizes, ['10x5']);
     assert.equal(f.statuses[0]?.status, 'Success');
+  });
+
+  it('attach on a terminal: sizes are set one at a time, in order, before any input', async () => {
+    // kubectl attach sends its size plus one, then its size. A resize that takes longer
+    // than the next must still not finish after it, and the input waits for both.
+    const log: string[] = [];
+    const stdin = new PassThrough();
+    const cmdIn = new PassThrough();
+    cmdIn.on('data', (c: Buffer) => log.push(`input ${c.toString()}`));
+    let exit: (r: { code: number }) => void = () => {};
+    cmdIn.on('finish', () => exit({ code: 0 }));
+    const f = fakeChannels(stdin);
+    f.ch.resize.push({ width: 98, height: 30 });
+    f.ch.resize.push({ width: 97, height: 29 });
+    stdin.write('stty size\n');
+    const stdout = new PassThrough();
+    const run = runCommand(
+      'attach',
+      { ...target(f.ch.signal), command: [], tty: true },
+      backendOf({
+        stdin: cmdIn,
+        stdout,
+        resize: async (w, h) => {
+          await new Promise((r) => setTimeout(r, w === 98 ? 50 : 5));
+          log.push(`size ${w}x${h}`);
+        },
+        exit: new Promise((r) => (exit = r)),
+      }),
+      f.ch,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    stdin.end();
+    stdout.end();
+    await run;
+    assert.deepEqual(log, ['size 98x30', 'size 97x29', 'input stty size\n']);
   });
 
   it('reports a backend that cannot start the command as an internal error', async () => {

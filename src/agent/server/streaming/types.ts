@@ -32,7 +32,8 @@ export interface ExecSession {
   /** The command's output; with a tty, stdout and stderr come here together. */
   stdout: Readable;
   stderr?: Readable;
-  resize(width: number, height: number): void;
+  /** Sets the terminal's size; a returned promise settles once it is set. */
+  resize(width: number, height: number): void | Promise<void>;
   /** How it ended: an exit code, or why it could not run. */
   exit: Promise<ExitResult>;
 }
