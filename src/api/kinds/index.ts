@@ -17,6 +17,7 @@ import { ingressResource } from './ingress.js';
 import { legacyIngressResources } from './ingress-versions.js';
 import { ingressClassResource } from './ingressclass.js';
 import { leaseResource } from './lease.js';
+import { limitRangeResource } from './limitrange.js';
 import { namespaceResource } from './namespace.js';
 import { nodeResource } from './node.js';
 import { podResource } from './pod.js';
@@ -37,6 +38,8 @@ import {
 /** Pods and the controllers that own them (with status and, but for pods, scale). */
 /** What a pod's spec names that its node may read (secrets, config maps, claims). */
 export { podClaimNames, podConfigMapNames, podSecretNames, pvSecretRefs } from './podspec/index.js';
+/** What the LimitRanger admission step checks again once it has set a container's defaults. */
+export { validateResources } from './podspec/index.js';
 /** What the Job and CronJob controllers share with the API server (labels, cron, time zones). */
 export * as batch from './batch/index.js';
 
@@ -72,6 +75,7 @@ export const otherResources: readonly ResourceDef[] = [
   secretResource,
   serviceAccountResource,
   eventResource,
+  limitRangeResource,
   nodeResource,
   endpointSliceResource,
   eventsV1Resource,

@@ -91,6 +91,7 @@ export const DEFAULT_OPERATIONS: readonly OpenApiOperation[] = [
   crud('', 'secrets', 'Secret', true),
   crud('', 'serviceaccounts', 'ServiceAccount', true),
   crud('', 'events', 'Event', true),
+  crud('', 'limitranges', 'LimitRange', true),
   crud('', 'nodes', 'Node', false, true),
   crud('', 'replicationcontrollers', 'ReplicationController', true, true),
   createOnly('', 'bindings', 'Binding', true),

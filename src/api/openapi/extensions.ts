@@ -177,6 +177,9 @@ export const FIELD_EXTENSIONS: Readonly<Record<string, Readonly<Record<string, F
   'io.k8s.api.core.v1.ISCSIVolumeSource': {
     portals: { list: 'atomic' },
   },
+  'io.k8s.api.core.v1.LimitRangeSpec': {
+    limits: { list: 'atomic' },
+  },
   'io.k8s.api.core.v1.LinuxContainerUser': {
     supplementalGroups: { list: 'atomic' },
   },

@@ -20,6 +20,8 @@ export interface HookRegistry {
 export interface HookContext {
   registry: HookRegistry;
   now: Date;
+  /** The subresource an update goes through (`status`), if any. */
+  subresource?: string;
 }
 
 /**

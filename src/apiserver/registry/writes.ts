@@ -191,7 +191,11 @@ export async function updateObject(
       opts.mutateBeforeWrite?.(o, old),
     );
     const now = core.clock.now();
-    const finish = await core.hooksOf(def).beforeUpdate?.(obj, old, { registry: core, now });
+    const finish = await core.hooksOf(def).beforeUpdate?.(obj, old, {
+      registry: core,
+      now,
+      ...(opts.subresource ? { subresource: opts.subresource } : {}),
+    });
     let stored: KubeObject | undefined;
     try {
       opts.admit?.(obj, old);

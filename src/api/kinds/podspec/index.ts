@@ -8,6 +8,12 @@ export type { Obj } from './json.js';
 export { defaultPodSpec, defaultPodTemplate, defaultPullPolicy } from './defaults.js';
 export { nonNegative } from './fields.js';
 export { imageWhitespace } from './containers.js';
+export {
+  containerResourceName,
+  overcommitAllowed,
+  resourceName,
+  validateResources,
+} from './resources.js';
 export { validateTolerations } from './scheduling.js';
 export {
   validateControllerTemplate,

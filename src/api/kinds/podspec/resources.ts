@@ -60,9 +60,20 @@ const isExtendedResource = (name: string): boolean =>
   !isNativeResource(name) &&
   !name.startsWith('requests.') &&
   isQualifiedName(`requests.${name}`).length === 0;
-const overcommitAllowed = (name: string): boolean => isNativeResource(name) && !isHugePages(name);
+export const overcommitAllowed = (name: string): boolean =>
+  isNativeResource(name) && !isHugePages(name);
 
-function containerResourceName(name: string, field: string): FieldError[] {
+/** validateResourceName: a qualified name, standard unless it has a domain prefix. */
+export function resourceName(name: string, field: string): FieldError[] {
+  const errs = qualifiedName(name, field);
+  if (errs.length) return errs;
+  if (!name.includes('/') && !STANDARD_RESOURCES.has(name) && !isHugePages(name))
+    errs.push(invalidValue(field, name, 'must be a standard resource type or fully qualified'));
+  return errs;
+}
+
+/** validateContainerResourceName. */
+export function containerResourceName(name: string, field: string): FieldError[] {
   const errs = qualifiedName(name, field);
   if (errs.length) return errs;
   if (!name.includes('/')) {

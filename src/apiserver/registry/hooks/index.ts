@@ -35,7 +35,7 @@ export const hookTable: readonly HookRow[] = [
   {
     group: '',
     plural: 'pods',
-    hooks: (_def, _s, lookup) => podHooks(lookup('', 'serviceaccounts')),
+    hooks: (_def, _s, lookup) => podHooks(lookup('', 'serviceaccounts'), lookup('', 'limitranges')),
   },
   { group: '', plural: 'namespaces', hooks: () => namespaceHooks },
   {
@@ -46,7 +46,8 @@ export const hookTable: readonly HookRow[] = [
   {
     group: '',
     plural: 'persistentvolumeclaims',
-    hooks: (_def, _s, lookup) => claimHooks(lookup('storage.k8s.io', 'storageclasses')),
+    hooks: (_def, _s, lookup) =>
+      claimHooks(lookup('storage.k8s.io', 'storageclasses'), lookup('', 'limitranges')),
   },
   { group: '', plural: 'persistentvolumes', hooks: () => volumeHooks },
 ];

@@ -3,9 +3,16 @@
 import type { KubeObject, ResourceDef } from '../../../api/types.js';
 import type { ResourceHooks } from '../types.js';
 import { admitServiceAccount } from './serviceaccount-admission.js';
+import { admitPodLimits } from './limitranger.js';
 
-export const podHooks = (serviceAccounts: ResourceDef): ResourceHooks => ({
-  beforeCreate: (pod, ctx) => admitServiceAccount(pod, ctx, serviceAccounts),
+export const podHooks = (
+  serviceAccounts: ResourceDef,
+  limitRanges: ResourceDef,
+): ResourceHooks => ({
+  beforeCreate: async (pod, ctx) => {
+    await admitServiceAccount(pod, ctx, serviceAccounts);
+    await admitPodLimits(pod, ctx, limitRanges);
+  },
   gracePeriodSeconds(pod: KubeObject, requested: number | undefined): number {
     const spec = (pod['spec'] ?? {}) as {
       nodeName?: string;

@@ -9,6 +9,7 @@ import type { KubeObject, ResourceDef } from '../../../api/types.js';
 import { BETA_STORAGE_CLASS_ANNOTATION, defaultStorageClass } from '../../../api/kinds/index.js';
 import { resourcePrefix } from '../keys.js';
 import type { HookContext, ResourceHooks } from '../types.js';
+import { admitClaimLimits } from './limitranger.js';
 
 export const PV_PROTECTION_FINALIZER = 'kubernetes.io/pv-protection';
 export const PVC_PROTECTION_FINALIZER = 'kubernetes.io/pvc-protection';
@@ -32,8 +33,12 @@ async function admitClaim(
   if (found?.metadata.name) spec['storageClassName'] = found.metadata.name;
 }
 
-export const claimHooks = (classes: ResourceDef): ResourceHooks => ({
-  beforeCreate: (claim, ctx) => admitClaim(claim, ctx, classes),
+export const claimHooks = (classes: ResourceDef, limitRanges: ResourceDef): ResourceHooks => ({
+  beforeCreate: async (claim, ctx) => {
+    await admitClaim(claim, ctx, classes);
+    await admitClaimLimits(claim, undefined, ctx, limitRanges);
+  },
+  beforeUpdate: (claim, old, ctx) => admitClaimLimits(claim, old, ctx, limitRanges),
 });
 
 export const volumeHooks: ResourceHooks = {
