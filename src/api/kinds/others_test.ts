@@ -17,6 +17,7 @@ void describe('otherResources', () => {
       '/v1/secrets': [],
       '/v1/serviceaccounts': ['sa'],
       '/v1/events': ['ev'],
+      '/v1/limitranges': ['limits'],
       '/v1/nodes': ['no'],
       'discovery.k8s.io/v1/endpointslices': [],
       'events.k8s.io/v1/events': ['ev'],
