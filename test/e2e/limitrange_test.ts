@@ -129,13 +129,14 @@ describe('LimitRange and the LimitRanger admission step', { concurrency: true },
             'pod',
             'web',
             '-o',
-            'jsonpath={.metadata.annotations.kubernetes\\.io/limit-ranger}{"\\n"}{.spec.containers[0].resources}',
+            'jsonpath={.metadata.annotations.kubernetes\\.io/limit-ranger}{"\\n"}{.spec.containers[0].resources}{"\\n"}{.status.qosClass}',
           ),
         );
         assert.equal(
           out,
           'LimitRanger plugin set: cpu, memory request for container web; cpu, memory limit for container web\n' +
-            '{"limits":{"cpu":"200m","memory":"256Mi"},"requests":{"cpu":"100m","memory":"128Mi"}}',
+            '{"limits":{"cpu":"200m","memory":"256Mi"},"requests":{"cpu":"100m","memory":"128Mi"}}\n' +
+            'Burstable',
         );
 
         // Over the Container max: refused, naming each broken constraint.

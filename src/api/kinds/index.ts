@@ -38,8 +38,9 @@ import {
 /** Pods and the controllers that own them (with status and, but for pods, scale). */
 /** What a pod's spec names that its node may read (secrets, config maps, claims). */
 export { podClaimNames, podConfigMapNames, podSecretNames, pvSecretRefs } from './podspec/index.js';
-/** What the LimitRanger admission step checks again once it has set a container's defaults. */
+/** What the LimitRanger admission step checks and derives again once it has set defaults. */
 export { validateResources } from './podspec/index.js';
+export { podQOSClass } from './pod.js';
 /** What the Job and CronJob controllers share with the API server (labels, cron, time zones). */
 export * as batch from './batch/index.js';
 

@@ -18,7 +18,7 @@ import {
   parseQuantity,
 } from '../../../api/quantity.js';
 import type { Quantity } from '../../../api/quantity.js';
-import { validateResources } from '../../../api/kinds/index.js';
+import { podQOSClass, validateResources } from '../../../api/kinds/index.js';
 import { resourcePrefix } from '../keys.js';
 import type { HookContext } from '../types.js';
 
@@ -334,6 +334,9 @@ export async function admitPodLimits(
       if (changed.has(path)) errs.push(...validateResources(c['resources'], path));
     });
   if (errs.length) throw invalid('Pod', '', pod.metadata.name ?? '', errs);
+  // The QoS class is set after admission on kube-apiserver: it follows the defaults.
+  const status = objOf(pod['status']);
+  if (changed.size && status) status['qosClass'] = podQOSClass(spec);
   for (const lr of ranges) {
     const violations = podLimitViolations(pod, lr);
     if (violations.length) throw forbidden(PODS, pod.metadata.name, aggregateMessage(violations));

@@ -211,6 +211,7 @@ void describe('LimitRanger admission through the API', () => {
         pod({ containers: [container('a')] }, 'plain'),
       );
       assert.equal(plain.metadata.annotations?.[LIMIT_RANGER_ANNOTATION], undefined);
+      assert.equal((plain['status'] as { qosClass: string }).qosClass, 'BestEffort');
 
       await c.create(limitRanges, 'default', {
         metadata: { name: 'limits' },
@@ -235,6 +236,8 @@ void describe('LimitRanger admission through the API', () => {
         p.metadata.annotations?.[LIMIT_RANGER_ANNOTATION],
         'LimitRanger plugin set: cpu, memory request for container web; cpu, memory limit for container web',
       );
+      // The QoS class follows the defaults.
+      assert.equal((p['status'] as { qosClass: string }).qosClass, 'Burstable');
       assert.deepEqual(
         (p['spec'] as { containers: { resources: object }[] }).containers[0]?.resources,
         {

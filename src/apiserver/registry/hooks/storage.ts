@@ -4,6 +4,7 @@
 // nothing uses the object), and DefaultStorageClass gives a claim that names no class
 // (storageClassName absent, no beta annotation) the default StorageClass: the one annotated
 // `storageclass.kubernetes.io/is-default-class: "true"`, the newest when several are.
+// Claims then pass the LimitRanger step (limitranger.ts), on create and on update.
 
 import type { KubeObject, ResourceDef } from '../../../api/types.js';
 import { BETA_STORAGE_CLASS_ANNOTATION, defaultStorageClass } from '../../../api/kinds/index.js';
