@@ -223,6 +223,44 @@ void describe('Go JSON rules', () => {
     });
   });
 
+  void it('decodes a LimitRange: type and limits always written, empty lists left out', () => {
+    const got = decodeKubernetesProtobuf(
+      body('v1', 'LimitRange', {
+        metadata: { ...EMPTY_META, name: 'limits' },
+        spec: {
+          limits: [
+            {
+              type: 'Container',
+              max: { cpu: { string: '500m' } },
+              defaultRequest: { memory: { string: '64Mi' } },
+            },
+            { type: '' },
+          ],
+        },
+      }),
+    );
+    assert.deepEqual(got, {
+      kind: 'LimitRange',
+      apiVersion: 'v1',
+      metadata: { name: 'limits', creationTimestamp: null },
+      spec: {
+        limits: [
+          { type: 'Container', max: { cpu: '500m' }, defaultRequest: { memory: '64Mi' } },
+          { type: '' },
+        ],
+      },
+    });
+    assert.deepEqual(
+      decodeKubernetesProtobuf(body('v1', 'LimitRange', { metadata: EMPTY_META, spec: {} })),
+      {
+        kind: 'LimitRange',
+        apiVersion: 'v1',
+        metadata: { creationTimestamp: null },
+        spec: { limits: null },
+      },
+    );
+  });
+
   void it('decodes Endpoints', () => {
     const got = decodeKubernetesProtobuf(
       body('v1', 'Endpoints', {

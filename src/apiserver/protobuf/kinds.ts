@@ -52,6 +52,7 @@ const GROUP_VERSIONS: Record<string, { pkg: string; kinds: string[] }> = {
       'Node',
       'ReplicationController',
       'ResourceQuota',
+      'LimitRange',
     ],
   },
   'apps/v1': { pkg: 'k8s.io.api.apps.v1', kinds: ['Deployment', 'ReplicaSet', 'DaemonSet'] },

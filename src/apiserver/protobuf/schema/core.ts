@@ -192,6 +192,24 @@ message EventSeries {
   optional .k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime lastObservedTime = 2;
 }
 
+message LimitRange {
+  optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
+  optional LimitRangeSpec spec = 2;
+}
+
+message LimitRangeSpec {
+  repeated LimitRangeItem limits = 1 [(json) = "always"];
+}
+
+message LimitRangeItem {
+  optional string type = 1 [(json) = "always"];
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> max = 2;
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> min = 3;
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> default = 4;
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> defaultRequest = 5;
+  map<string, .k8s.io.apimachinery.pkg.api.resource.Quantity> maxLimitRequestRatio = 6;
+}
+
 message ResourceQuota {
   optional .k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1;
   optional ResourceQuotaSpec spec = 2;
