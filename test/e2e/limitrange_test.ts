@@ -170,6 +170,26 @@ describe('LimitRange and the LimitRanger admission step', { concurrency: true },
           ok(await k('apply', '-f', c.file(`${ns}/claim-ok.yaml`, CLAIM('1Gi')))),
           'persistentvolumeclaim/data created\n',
         );
+
+        // Client-side and server-side apply replace the (atomic) list of limits.
+        const changed = LIMITS.replace('memory: 512Mi', 'memory: 1Gi');
+        assert.equal(
+          ok(await k('apply', '-f', c.file(`${ns}/limits-2.yaml`, changed))),
+          'limitrange/limits configured\n',
+        );
+        assert.equal(
+          ok(await k('get', 'limits', 'limits', '-o', 'jsonpath={.spec.limits[0].max}')),
+          '{"cpu":"500m","memory":"1Gi"}',
+        );
+        const ssa = LIMITS.replace('name: limits', 'name: ssa');
+        assert.equal(
+          ok(await k('apply', '--server-side', '-f', c.file(`${ns}/ssa.yaml`, ssa))),
+          'limitrange/ssa serverside-applied\n',
+        );
+        assert.equal(
+          ok(await k('get', 'limitrange', 'ssa', '-o', 'jsonpath={.spec.limits[*].type}')),
+          'Container Pod PersistentVolumeClaim',
+        );
       });
 
       test('an inconsistent LimitRange is refused with kube-apiserver texts', async () => {
