@@ -86,6 +86,11 @@ void describe('LimitRange', () => {
     assert.deepEqual(validate(lr({ type: 'Node', max: { cpu: '1' } })), [
       'spec.limits[0].type: Invalid value: "Node": must be a standard limit type or fully qualified',
     ]);
+    // An item without a type (the field is written as "" by Go clients).
+    assert.deepEqual(validate(lr({ max: { storage: '1Gi' } })), [
+      'spec.limits[0].type: Invalid value: "": name part must be non-empty',
+      "spec.limits[0].type: Invalid value: \"\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+    ]);
     assert.deepEqual(validate(lr({ type: 'Pod', max: { cpu: '1' } }, { type: 'Pod' })), [
       'spec.limits[1].type: Duplicate value: "Pod"',
     ]);
