@@ -57,6 +57,15 @@ export const RESOURCES = {
 
 export type ResourceName = keyof typeof RESOURCES;
 
+/**
+ * Kinds shown only inside a namespace's page (as the Kubernetes dashboard does), with no
+ * list or detail page of their own: references to them stay plain text.
+ */
+export const NAMESPACE_POLICY = {
+  resourcequotas: r('', 'v1', 'resourcequotas', 'ResourceQuota'),
+  limitranges: r('', 'v1', 'limitranges', 'LimitRange'),
+} as const satisfies Record<string, Resource>;
+
 /** The resource a kind (and apiVersion) names, if the dashboard knows it. */
 export function resourceForKind(apiVersion: string, kind: string): Resource | undefined {
   const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';

@@ -1,5 +1,5 @@
-// Cluster-scoped kinds: nodes (use against capacity, what their pods request), namespaces,
-// persistent volumes and storage classes.
+// Cluster-scoped kinds: nodes (use against capacity, what their pods request), namespaces
+// (with their quotas and limit ranges), persistent volumes and storage classes.
 
 import type { KObject } from '../../api/reducer.js';
 import { RESOURCES } from '../../api/resources.js';
@@ -19,6 +19,7 @@ import {
 } from '../../kinds/nodes.js';
 import { podRestarts, workloadReady, workloadStatus } from '../../kinds/status.js';
 import { Status } from '../../components/cells.js';
+import { NamespaceLimits, NamespaceQuotas } from './namespace-policy.js';
 import type { KindView } from './types.js';
 
 export const nodes: KindView = {
@@ -191,6 +192,7 @@ export const namespaces: KindView = {
   ],
   actions: ['edit', 'delete'],
   summary: (o) => [['Status', o.status?.phase ?? '']],
+  sections: [NamespaceQuotas, NamespaceLimits],
 };
 
 export const persistentvolumes: KindView = {
