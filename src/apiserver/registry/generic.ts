@@ -16,6 +16,7 @@ import { deleteObject } from './deletion.js';
 import { fieldsOf, matches, selectableFields } from './fields.js';
 import { objectKey } from './keys.js';
 import { listObjects, watchObjects } from './reads.js';
+import type { QuotaAdmission } from './quota-admission.js';
 import type {
   Clock,
   DeleteOptions,
@@ -43,6 +44,7 @@ export type {
 } from './types.js';
 export { groupResource } from './codec.js';
 export { parseResourceVersion } from './reads.js';
+export { createQuotaAdmission, type QuotaAdmission } from './quota-admission.js';
 
 /** Hooks by resource definition (see hooks/index.ts for the table they come from). */
 export type HooksByResource = ReadonlyMap<ResourceDef, ResourceHooks>;
@@ -52,11 +54,18 @@ export class Registry implements RegistryCore {
   readonly clock: Clock;
   readonly codec = new ObjectCodec();
   private readonly hooks: HooksByResource;
+  readonly quota: QuotaAdmission | undefined;
 
-  constructor(store: Store, clock: Clock, hooks: HooksByResource = new Map()) {
+  constructor(
+    store: Store,
+    clock: Clock,
+    hooks: HooksByResource = new Map(),
+    quota?: QuotaAdmission,
+  ) {
     this.store = store;
     this.clock = clock;
     this.hooks = hooks;
+    this.quota = quota;
   }
 
   hooksOf(def: ResourceDef): ResourceHooks {

@@ -6,6 +6,7 @@ import type { FieldRequirement, LabelSelector } from '../../api/labels.js';
 import type { KubeObject, ResourceDef, StrategyContext } from '../../api/types.js';
 import type { Store } from '../../storage/index.js';
 import type { ObjectCodec } from './codec.js';
+import type { QuotaAdmission } from './quota-admission.js';
 
 export interface Clock {
   now(): Date;
@@ -56,6 +57,8 @@ export interface RegistryCore extends HookRegistry {
   readonly clock: Clock;
   readonly codec: ObjectCodec;
   hooksOf(def: ResourceDef): ResourceHooks;
+  /** Quota admission, run on every write after the hooks and the request's admission. */
+  readonly quota?: QuotaAdmission | undefined;
 }
 
 export interface ListQuery {
