@@ -16,12 +16,12 @@ import { deleteObject } from './deletion.js';
 import { fieldsOf, matches, selectableFields } from './fields.js';
 import { objectKey } from './keys.js';
 import { listObjects, watchObjects } from './reads.js';
-import type { QuotaAdmission } from './quota-admission.js';
 import type {
   Clock,
   DeleteOptions,
   ListOutcome,
   ListQuery,
+  QuotaAdmission,
   RegistryCore,
   ResourceHooks,
   WatchEvent,
@@ -44,7 +44,8 @@ export type {
 } from './types.js';
 export { groupResource } from './codec.js';
 export { parseResourceVersion } from './reads.js';
-export { createQuotaAdmission, type QuotaAdmission } from './quota-admission.js';
+export { createQuotaAdmission } from './quota-admission.js';
+export type { QuotaAdmission } from './types.js';
 
 /** Hooks by resource definition (see hooks/index.ts for the table they come from). */
 export type HooksByResource = ReadonlyMap<ResourceDef, ResourceHooks>;

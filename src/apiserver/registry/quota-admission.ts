@@ -22,7 +22,6 @@ import {
   parseResourceList,
   resourceListJson,
   subtractNonNegative,
-  type Operation,
   type ResourceList,
 } from '../../api/quota/index.js';
 import type { KubeObject, ResourceDef } from '../../api/types.js';
@@ -30,25 +29,7 @@ import { isJsonObject } from '../../api/json.js';
 import { StoreError, type KeyValue, type Store } from '../../storage/index.js';
 import { ObjectCodec, groupResource } from './codec.js';
 import { resourcePrefix } from './keys.js';
-import type { WriteFinisher } from './types.js';
-
-export interface QuotaAdmissionRequest {
-  def: ResourceDef;
-  op: Operation;
-  object: KubeObject;
-  old?: KubeObject;
-  dryRun?: boolean;
-  now: Date;
-}
-
-export interface QuotaAdmission {
-  /**
-   * Refuses (throws a 403 Forbidden) or charges the namespace's quotas; the finisher gives
-   * the charge back when nothing was stored.
-   */
-  admit(req: QuotaAdmissionRequest): Promise<WriteFinisher | undefined>;
-  close(): void;
-}
+import type { QuotaAdmission, QuotaAdmissionRequest } from './types.js';
 
 const RETRIES = 5;
 const RETRY_MS = 200;

@@ -6,7 +6,7 @@ import type { FieldRequirement, LabelSelector } from '../../api/labels.js';
 import type { KubeObject, ResourceDef, StrategyContext } from '../../api/types.js';
 import type { Store } from '../../storage/index.js';
 import type { ObjectCodec } from './codec.js';
-import type { QuotaAdmission } from './quota-admission.js';
+import type { Operation } from '../../api/quota/index.js';
 
 export interface Clock {
   now(): Date;
@@ -111,3 +111,21 @@ export type WatchEvent =
   | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KubeObject }
   | { type: 'ERROR'; status: ApiError }
   | { type: 'BOOKMARK'; resourceVersion: string; initialEventsEnd?: boolean };
+
+export interface QuotaAdmissionRequest {
+  def: ResourceDef;
+  op: Operation;
+  object: KubeObject;
+  old?: KubeObject;
+  dryRun?: boolean;
+  now: Date;
+}
+
+export interface QuotaAdmission {
+  /**
+   * Refuses (throws a 403 Forbidden) or charges the namespace's quotas; the finisher gives
+   * the charge back when nothing was stored.
+   */
+  admit(req: QuotaAdmissionRequest): Promise<WriteFinisher | undefined>;
+  close(): void;
+}
