@@ -156,4 +156,34 @@ describe('resource quotas through kubectl', { skip }, () => {
     ok(await kubectl(['delete', 'service', 'a', '-n', 'qc']));
     await row('qc', 'np', /^services: 1\/5, services\.nodeports: 0\/1$/);
   });
+
+  test('kubectl apply and explain know the kind; scopes are validated as kube does', async () => {
+    const yaml = (scope: string): string =>
+      [
+        'apiVersion: v1',
+        'kind: ResourceQuota',
+        'metadata:',
+        '  name: scoped',
+        'spec:',
+        '  hard:',
+        '    pods: "3"',
+        '  scopeSelector:',
+        '    matchExpressions:',
+        `    - scopeName: ${scope}`,
+        '      operator: In',
+        '      values: ["high"]',
+      ].join('\n');
+    assert.equal(
+      ok(await kubectl(['apply', '-n', 'qc', '-f', '-'], yaml('PriorityClass'))),
+      'resourcequota/scoped created\n',
+    );
+    await row('qc', 'scoped', /^pods: 0\/3$/);
+    assert.match(
+      fails(await kubectl(['apply', '-n', 'qc', '-f', '-'], yaml('Nope').replace('scoped', 'bad'))),
+      /spec\.scopeSelector\.matchExpressions\.scopeName: Invalid value: "Nope": unsupported scope/,
+    );
+    const explained = ok(await kubectl(['explain', 'quota.spec.scopeSelector']));
+    assert.match(explained, /^KIND:\s+ResourceQuota$/m);
+    assert.match(explained, /matchExpressions\s+<\[\]ScopedResourceSelectorRequirement>/);
+  });
 });
