@@ -47,6 +47,8 @@ export function createQuotaAdmission(store: Store, quotaDef: ResourceDef): Quota
   /** Quotas per namespace, from storage; undefined until first listed. */
   let counts: Map<string, number> | undefined;
   const lanes = new Map<string, Promise<unknown>>();
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
 
   const nsOf = (key: string): string => key.slice(prefix.length).split('/')[0] ?? '';
 
@@ -68,6 +70,7 @@ export function createQuotaAdmission(store: Store, quotaDef: ResourceDef): Quota
           startAfter = page.items[page.items.length - 1]?.key;
         }
         counts = next;
+        markReady();
         for await (const e of store.watch(prefix, {
           afterRevision: revision,
           signal: stop.signal,
@@ -190,6 +193,7 @@ export function createQuotaAdmission(store: Store, quotaDef: ResourceDef): Quota
         if (!stored) void inLane(ns, () => giveBack(charges)).catch(() => undefined);
       };
     },
+    ready,
     close: () => stop.abort(),
   };
 }

@@ -1,6 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestApiServer } from '../../../test/support/apiserver.js';
+import { eventually } from '../../../test/support/eventually.js';
+import { defaultResourceTable } from '../../api/registry.js';
+import { createMemoryStore, type Store } from '../../storage/index.js';
+import { createQuotaAdmission } from './quota-admission.js';
 
 const NS = 'quota';
 const QUOTAS = `/api/v1/namespaces/${NS}/resourcequotas`;
@@ -153,5 +157,50 @@ describe('quota admission', () => {
       res.json().message,
       'services "web" is forbidden: exceeded quota: ports, requested: services.nodeports=2, used: services.nodeports=0, limited: services.nodeports=1',
     );
+  });
+});
+
+describe('quota admission cost', () => {
+  it('reads no quota from storage for a namespace that has none', async () => {
+    const store = createMemoryStore();
+    const table = defaultResourceTable();
+    const quotaDef = table.byGroupResource('', 'resourcequotas');
+    const podDef = table.byGroupResource('', 'pods');
+    assert.ok(quotaDef && podDef);
+    const lists: string[] = [];
+    const counting = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'list')
+          return (prefix: string, o?: Parameters<Store['list']>[1]) => {
+            lists.push(prefix);
+            return target.list(prefix, o);
+          };
+        const v: unknown = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const admission = createQuotaAdmission(counting, quotaDef);
+    try {
+      await admission.ready;
+      const before = lists.length;
+      const object = { metadata: { name: 'p', namespace: 'empty' }, spec: {} };
+      for (let i = 0; i < 100; i++)
+        assert.equal(
+          await admission.admit({ def: podDef, op: 'create', object, now: new Date() }),
+          undefined,
+        );
+      assert.equal(lists.length, before);
+      // A quota appears: that namespace's quotas are read from then on.
+      await store.create(
+        '/registry/core/resourcequotas/empty/q',
+        JSON.stringify({ metadata: { name: 'q', namespace: 'empty' }, spec: { hard: {} } }),
+      );
+      await eventually(async () => {
+        await admission.admit({ def: podDef, op: 'create', object, now: new Date() });
+        return lists.includes('/registry/core/resourcequotas/empty/');
+      }, 'the namespace quotas read');
+    } finally {
+      admission.close();
+    }
   });
 });

@@ -127,5 +127,7 @@ export interface QuotaAdmission {
    * the charge back when nothing was stored.
    */
   admit(req: QuotaAdmissionRequest): Promise<WriteFinisher | undefined>;
+  /** Resolves once the namespaces holding quotas are known (checks read storage until then). */
+  readonly ready: Promise<void>;
   close(): void;
 }
