@@ -2,7 +2,7 @@
 // PodLimits (init containers as the largest of any one step, sidecars added up, overhead
 // on top), the compute usage names derived from them, the QoS class and the scopes.
 
-import { compareQuantity, type Quantity } from '../quantity.js';
+import { compareQuantity } from '../quantity.js';
 import type { KubeObject } from '../types.js';
 import { isJsonObject } from '../json.js';
 import { isQualifiedName } from '../validation/common.js';
@@ -162,5 +162,3 @@ export function usesCrossNamespacePodAffinity(pod: KubeObject): boolean {
   }
   return false;
 }
-
-export type { Quantity };
