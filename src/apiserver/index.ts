@@ -29,7 +29,7 @@ import {
 } from './handler.js';
 import { createApiServerMetrics } from './metrics/index.js';
 import { createHttpServer, type TlsMaterial, type UpgradeHandler } from './http-server.js';
-import { Registry, type Clock } from './registry/generic.js';
+import { Registry, createQuotaAdmission, type Clock } from './registry/generic.js';
 import { hooksByResource } from './registry/hooks/index.js';
 import { nthIp, parseCidr } from './registry/hooks/ipnet.js';
 import { versionInfo } from './version.js';
@@ -152,6 +152,8 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const table = resourceMetrics ? withMetricsResources(baseTable) : baseTable;
   const metrics = createApiServerMetrics({ table, store: o.store, version: versionInfo() });
   const cidr = parseCidr(o.serviceCidr ?? '10.96.0.0/12');
+  const quotaDef = table.byGroupResource('', 'resourcequotas');
+  const quota = quotaDef ? createQuotaAdmission(o.store, quotaDef) : undefined;
   const registry = new Registry(
     metrics.instrumentStore(o.store),
     clock,
@@ -159,6 +161,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       serviceCidr: cidr,
       nodePortRange: o.nodePortRange ?? { min: 30000, max: 32767 },
     }),
+    quota,
   );
   const def = (g: string, p: string) => {
     const d = table.byGroupResource(g, p);
@@ -346,6 +349,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       boundObjects?.close();
       nodeGraph.close();
       rbac.close();
+      quota?.close();
       const all = [...(server ? [server] : []), ...extraServers.splice(0)];
       await Promise.all(
         all.map(

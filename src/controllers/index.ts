@@ -24,6 +24,7 @@ import {
 } from './endpointslice/index.js';
 import { createLoadBalancerController, type LoadBalancerOptions } from './loadbalancer/index.js';
 import { clusterRoleAggregationController } from './clusterrole-aggregation/index.js';
+import { resourceQuotaController } from './resourcequota/index.js';
 import {
   horizontalPodAutoscalerController,
   type PodAutoscalerOptions,
@@ -88,6 +89,7 @@ export function builtinControllers(o: BuiltinControllerOptions = {}): Controller
     endpointSliceController,
     endpointSliceMirroringController,
     clusterRoleAggregationController,
+    resourceQuotaController(),
     persistentVolumeBinder({ ...(o.localPath ? { localPath: o.localPath } : {}) }),
     pvcProtectionController,
     pvProtectionController,

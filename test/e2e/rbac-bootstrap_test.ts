@@ -152,6 +152,7 @@ describe('bootstrap RBAC policy', () => {
       'pvc-protection-controller',
       'replicaset-controller',
       'replication-controller',
+      'resourcequota-controller',
       'service-account-controller',
       'statefulset-controller',
       'ttl-after-finished-controller',

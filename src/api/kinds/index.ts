@@ -24,6 +24,7 @@ import { podResource } from './pod.js';
 import { rbacResources } from './rbac.js';
 import { replicaSetResource } from './replicaset.js';
 import { replicationControllerResource } from './replicationcontroller.js';
+import { resourceQuotaResource } from './resourcequota.js';
 import { reviewResources } from './reviews.js';
 import { secretResource } from './secret.js';
 import { serviceResource } from './service.js';
@@ -74,6 +75,7 @@ export const otherResources: readonly ResourceDef[] = [
   endpointsResource,
   configMapResource,
   secretResource,
+  resourceQuotaResource,
   serviceAccountResource,
   eventResource,
   limitRangeResource,

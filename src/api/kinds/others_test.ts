@@ -15,6 +15,7 @@ void describe('otherResources', () => {
       '/v1/endpoints': ['ep'],
       '/v1/configmaps': ['cm'],
       '/v1/secrets': [],
+      '/v1/resourcequotas': ['quota'],
       '/v1/serviceaccounts': ['sa'],
       '/v1/events': ['ev'],
       '/v1/limitranges': ['limits'],

@@ -89,6 +89,7 @@ export const DEFAULT_OPERATIONS: readonly OpenApiOperation[] = [
   crud('', 'endpoints', 'Endpoints', true),
   crud('', 'configmaps', 'ConfigMap', true),
   crud('', 'secrets', 'Secret', true),
+  crud('', 'resourcequotas', 'ResourceQuota', true, true),
   crud('', 'serviceaccounts', 'ServiceAccount', true),
   crud('', 'events', 'Event', true),
   crud('', 'limitranges', 'LimitRange', true),

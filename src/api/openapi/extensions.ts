@@ -288,8 +288,17 @@ export const FIELD_EXTENSIONS: Readonly<Record<string, Readonly<Record<string, F
   'io.k8s.api.core.v1.ResourceRequirements': {
     claims: { list: 'map', keys: ['name'] },
   },
+  'io.k8s.api.core.v1.ResourceQuotaSpec': {
+    scopes: { list: 'atomic' },
+  },
   'io.k8s.api.core.v1.ResourceStatus': {
     resources: { list: 'map', keys: ['resourceID'] },
+  },
+  'io.k8s.api.core.v1.ScopeSelector': {
+    matchExpressions: { list: 'atomic' },
+  },
+  'io.k8s.api.core.v1.ScopedResourceSelectorRequirement': {
+    values: { list: 'atomic' },
   },
   'io.k8s.api.core.v1.SecretProjection': {
     items: { list: 'atomic' },

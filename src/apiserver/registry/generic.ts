@@ -21,6 +21,7 @@ import type {
   DeleteOptions,
   ListOutcome,
   ListQuery,
+  QuotaAdmission,
   RegistryCore,
   ResourceHooks,
   WatchEvent,
@@ -43,6 +44,8 @@ export type {
 } from './types.js';
 export { groupResource } from './codec.js';
 export { parseResourceVersion } from './reads.js';
+export { createQuotaAdmission } from './quota-admission.js';
+export type { QuotaAdmission } from './types.js';
 
 /** Hooks by resource definition (see hooks/index.ts for the table they come from). */
 export type HooksByResource = ReadonlyMap<ResourceDef, ResourceHooks>;
@@ -52,11 +55,18 @@ export class Registry implements RegistryCore {
   readonly clock: Clock;
   readonly codec = new ObjectCodec();
   private readonly hooks: HooksByResource;
+  readonly quota: QuotaAdmission | undefined;
 
-  constructor(store: Store, clock: Clock, hooks: HooksByResource = new Map()) {
+  constructor(
+    store: Store,
+    clock: Clock,
+    hooks: HooksByResource = new Map(),
+    quota?: QuotaAdmission,
+  ) {
     this.store = store;
     this.clock = clock;
     this.hooks = hooks;
+    this.quota = quota;
   }
 
   hooksOf(def: ResourceDef): ResourceHooks {

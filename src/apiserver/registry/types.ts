@@ -6,6 +6,7 @@ import type { FieldRequirement, LabelSelector } from '../../api/labels.js';
 import type { KubeObject, ResourceDef, StrategyContext } from '../../api/types.js';
 import type { Store } from '../../storage/index.js';
 import type { ObjectCodec } from './codec.js';
+import type { Operation } from '../../api/quota/index.js';
 
 export interface Clock {
   now(): Date;
@@ -58,6 +59,8 @@ export interface RegistryCore extends HookRegistry {
   readonly clock: Clock;
   readonly codec: ObjectCodec;
   hooksOf(def: ResourceDef): ResourceHooks;
+  /** Quota admission, run on every write after the hooks and the request's admission. */
+  readonly quota?: QuotaAdmission | undefined;
 }
 
 export interface ListQuery {
@@ -110,3 +113,23 @@ export type WatchEvent =
   | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KubeObject }
   | { type: 'ERROR'; status: ApiError }
   | { type: 'BOOKMARK'; resourceVersion: string; initialEventsEnd?: boolean };
+
+export interface QuotaAdmissionRequest {
+  def: ResourceDef;
+  op: Operation;
+  object: KubeObject;
+  old?: KubeObject;
+  dryRun?: boolean;
+  now: Date;
+}
+
+export interface QuotaAdmission {
+  /**
+   * Refuses (throws a 403 Forbidden) or charges the namespace's quotas; the finisher gives
+   * the charge back when nothing was stored.
+   */
+  admit(req: QuotaAdmissionRequest): Promise<WriteFinisher | undefined>;
+  /** Resolves once the namespaces holding quotas are known (checks read storage until then). */
+  readonly ready: Promise<void>;
+  close(): void;
+}

@@ -17,7 +17,7 @@ import type { KubeObject, ResourceDef, StrategyContext } from '../../api/types.j
 import { StoreError } from '../../storage/index.js';
 import { groupResource, reorder } from './codec.js';
 import { apiVersionOf, objectKey } from './keys.js';
-import type { RegistryCore, WriteOptions } from './types.js';
+import type { RegistryCore, WriteFinisher, WriteOptions } from './types.js';
 import { formatTime } from '../../api/time.js';
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
@@ -96,8 +96,16 @@ export async function createObject(
     ]);
   const finish = await core.hooksOf(def).beforeCreate?.(obj, { registry: core, now });
   let stored: KubeObject | undefined;
+  let uncharge: WriteFinisher | undefined;
   try {
     opts.admit?.(obj, undefined);
+    uncharge = await core.quota?.admit({
+      def,
+      op: 'create',
+      object: obj,
+      now,
+      ...(opts.dryRun ? { dryRun: true } : {}),
+    });
     if (opts.dryRun) {
       if (await core.store.get(objectKey(def, namespace, meta.name)))
         throw alreadyExists(gr, meta.name);
@@ -117,6 +125,7 @@ export async function createObject(
     throw e;
   } finally {
     finish?.(stored);
+    uncharge?.(stored);
   }
 }
 
@@ -197,8 +206,19 @@ export async function updateObject(
       ...(opts.subresource ? { subresource: opts.subresource } : {}),
     });
     let stored: KubeObject | undefined;
+    let uncharge: WriteFinisher | undefined;
     try {
       opts.admit?.(obj, old);
+      // Subresource writes are not quota's (kube's plugin skips them).
+      if (!opts.subresource)
+        uncharge = await core.quota?.admit({
+          def,
+          op: 'update',
+          object: obj,
+          old,
+          now,
+          ...(opts.dryRun ? { dryRun: true } : {}),
+        });
       // A no-op write is not written (and so produces no watch event), as etcd3's GuaranteedUpdate.
       if (core.codec.encode(def, obj) === core.codec.encode(def, old)) return old;
       if (opts.dryRun) return reorder(obj);
@@ -233,6 +253,7 @@ export async function updateObject(
       }
     } finally {
       finish?.(stored);
+      uncharge?.(stored);
     }
   }
 }
