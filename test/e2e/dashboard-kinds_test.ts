@@ -20,6 +20,8 @@ import { ok, until } from './harness.js';
 
 const skip = dashboardSkipReason() ?? false;
 const NS = 'kinds';
+/** A namespace of its own for a quota and a limit range, away from the other kinds' pods. */
+const POLICY_NS = 'policy';
 
 const SLEEP = ['sleep', '3600'];
 const meta = (name: string) => ({ name, namespace: NS });
@@ -244,6 +246,67 @@ describe(
       await page.getByRole('link', { name: 'Deployment/api' }).first().click();
       await page.waitForURL(new RegExp(`#/deployments/${NS}/api$`));
       await d.screenshot('kinds-hpa-list');
+    });
+
+    test("a namespace's page shows its quotas, counted, and its limit ranges", async () => {
+      const policy = [
+        {
+          apiVersion: 'v1',
+          kind: 'ResourceQuota',
+          metadata: { name: 'objects', namespace: POLICY_NS },
+          spec: { hard: { pods: '4', configmaps: '3' } },
+        },
+        {
+          apiVersion: 'v1',
+          kind: 'LimitRange',
+          metadata: { name: 'limits', namespace: POLICY_NS },
+          spec: {
+            limits: [
+              {
+                type: 'Container',
+                max: { cpu: '1' },
+                default: { cpu: '500m' },
+                defaultRequest: { cpu: '100m' },
+              },
+            ],
+          },
+        },
+      ];
+      ok(await kubectl(['create', 'namespace', POLICY_NS]));
+      ok(
+        await kubectl([
+          'apply',
+          '-f',
+          d.cluster.file('policy.yaml', policy.map((o) => JSON.stringify(o)).join('\n---\n')),
+        ]),
+      );
+      await go(`/namespaces/_/${POLICY_NS}`);
+      const quotaCells = (resource: string) =>
+        row(page, 'resource quotas', 'objects', resource).getByRole('cell').allInnerTexts();
+      const counted = (resource: string, used: string, hard: string) =>
+        until(`the quota's ${resource} row shows ${used} of ${hard}`, async () => {
+          const cells = await quotaCells(resource);
+          return cells.join(' ') === `objects ${resource} ${used} ${hard}` ? true : undefined;
+        });
+      // kube-root-ca.crt is the namespace's one config map: the controller's count shows.
+      await counted('configmaps', '1', '3');
+      await counted('pods', '0', '4');
+      const limits = row(page, 'resource limits', 'limits', 'Container', 'cpu');
+      await limits.waitFor();
+      assert.deepEqual(await limits.getByRole('cell').allInnerTexts(), [
+        'limits',
+        'Container',
+        'cpu',
+        '-',
+        '1',
+        '100m',
+        '500m',
+        '-',
+      ]);
+      // The count follows a change in the namespace.
+      ok(await kubectl(['create', 'configmap', 'extra', '-n', POLICY_NS]));
+      await counted('configmaps', '2', '3');
+      await d.screenshot('kinds-namespace-policy');
     });
 
     test('no page broke', () => {

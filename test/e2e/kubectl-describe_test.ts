@@ -4,7 +4,16 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AGE, VERSIONS, esc, hasKubectl, ok, startCluster, type TestCluster } from './harness.js';
+import {
+  AGE,
+  VERSIONS,
+  esc,
+  hasKubectl,
+  ok,
+  startCluster,
+  type TestCluster,
+  until,
+} from './harness.js';
 
 let c: TestCluster;
 before(() => {
@@ -290,14 +299,65 @@ describe('kubectl describe', { concurrency: true }, () => {
           assert.match(all, new RegExp(`^Name: +${name}$`, 'm'));
       });
 
-      test(
-        'describe namespace: quota and limit ranges',
-        { todo: 'resourcequotas and limitranges are not served, so kubectl omits both lines' },
-        async () => {
-          const out = ok(await c.kubectl(v, ['describe', 'namespace', ns]));
-          assert.match(out, /\n\nNo resource quota\.\n\nNo LimitRange resource\.\n$/);
-        },
-      );
+      test('describe namespace: no quota, no limit range', async () => {
+        const out = ok(await c.kubectl(v, ['describe', 'namespace', ns]));
+        assert.match(out, /\n\nNo resource quota\.\n\nNo LimitRange resource\.\n$/);
+      });
+
+      test('describe namespace: its quota, counted, and its limit range', async () => {
+        // A namespace of its own: the quota and the defaults stay away from this file's pods.
+        const policy = `${ns}-policy`;
+        ok(await c.kubectl(v, ['create', 'namespace', policy]));
+        ok(
+          await c.kubectl(v, [
+            'create',
+            'quota',
+            'objects',
+            '-n',
+            policy,
+            '--hard=pods=4,configmaps=3,requests.cpu=2',
+          ]),
+        );
+        const limits = {
+          apiVersion: 'v1',
+          kind: 'LimitRange',
+          metadata: { name: 'limits', namespace: policy },
+          spec: {
+            limits: [
+              {
+                type: 'Container',
+                max: { cpu: '1' },
+                default: { cpu: '500m' },
+                defaultRequest: { cpu: '100m' },
+              },
+            ],
+          },
+        };
+        ok(await c.kubectl(v, ['apply', '-f', c.file(`limits-${v}.json`, JSON.stringify(limits))]));
+        const tail = [
+          'Resource Quotas',
+          '  Name:         objects',
+          '  Resource      Used  Hard',
+          '  --------      ---   ---',
+          '  configmaps    1     3', // kube-root-ca.crt, counted by the quota controller
+          '  pods          0     4',
+          '  requests.cpu  0     2',
+          '',
+          'Resource Limits',
+          ' Type       Resource  Min  Max  Default Request  Default Limit  Max Limit/Request Ratio',
+          ' ----       --------  ---  ---  ---------------  -------------  -----------------------',
+          ' Container  cpu       -    1    100m             500m           -',
+          '',
+        ].join('\n');
+        const out = await until('the quota counted in describe namespace', async () => {
+          const text = ok(await c.kubectl(v, ['describe', 'namespace', policy]));
+          return text.endsWith(tail) ? text : undefined;
+        });
+        assert.match(
+          out,
+          new RegExp(`^Name: +${policy}\nLabels: .*\nAnnotations: +<none>\nStatus: +Active\n\n`),
+        );
+      });
 
       test('describe secret and configmap', async () => {
         ok(await k('create', 'secret', 'generic', 'creds', '--from-literal=password=s3cr3t'));
