@@ -120,9 +120,14 @@ describe('kubectl streams into real containers', { skip }, () => {
   });
 
   test('run -it on a terminal: an interactive shell', async () => {
+    // kubectl attach sends its size plus one, then its size (so that a re-attached program
+    // redraws), on a stream of their own beside the input, as to a kubelet: the shell may read
+    // its first line between the two. What holds is that the terminal ends at the client's
+    // size, so the shell asks until it is (5 s at most; a wrong size is printed then).
     const r = await onTerminal(
       `run -it --rm tty --image=${IMAGES.busybox} --restart=Never -- sh`,
-      'stty size; echo "in $(hostname)"; exit\n',
+      'for i in $(seq 50); do [ "$(stty size)" = "29 97" ] && break; sleep 0.1; done; ' +
+        'stty size; echo "in $(hostname)"; exit\n',
     );
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /29 97\r\n/);
