@@ -13,6 +13,7 @@ import { ingressHooks } from './ingresses.js';
 import type { Cidr } from './ipnet.js';
 import { namespaceHooks } from './namespaces.js';
 import { podHooks } from './pods.js';
+import { priorityClassHooks } from './priority.js';
 import { serviceHooks } from './services.js';
 import { claimHooks, volumeHooks } from './storage.js';
 
@@ -36,7 +37,17 @@ export const hookTable: readonly HookRow[] = [
   {
     group: '',
     plural: 'pods',
-    hooks: (_def, _s, lookup) => podHooks(lookup('', 'serviceaccounts'), lookup('', 'limitranges')),
+    hooks: (_def, _s, lookup) =>
+      podHooks(
+        lookup('', 'serviceaccounts'),
+        lookup('', 'limitranges'),
+        lookup('scheduling.k8s.io', 'priorityclasses'),
+      ),
+  },
+  {
+    group: 'scheduling.k8s.io',
+    plural: 'priorityclasses',
+    hooks: (def) => priorityClassHooks(def),
   },
   { group: '', plural: 'namespaces', hooks: () => namespaceHooks },
   {
