@@ -1,7 +1,8 @@
 // What a new cluster has before anyone writes to it, kept true by the API server as
 // kube-apiserver's bootstrap controllers do: the system namespaces, the `kubernetes`
-// service in `default` with endpoints pointing at this API server, and the bootstrap RBAC
-// policy (reconciled as kube-apiserver's rbac/bootstrap-roles post-start hook does).
+// service in `default` with endpoints pointing at this API server, the bootstrap RBAC
+// policy (reconciled as kube-apiserver's rbac/bootstrap-roles post-start hook does) and the
+// system PriorityClasses.
 
 import type { ResourceTable } from '../api/registry.js';
 import type { KubeObject, ResourceDef } from '../api/types.js';
@@ -177,10 +178,14 @@ export async function ensureStorageClass(registry: Registry, table: ResourceTabl
  * The system PriorityClasses `system-node-critical` and `system-cluster-critical`, created
  * when missing (as kube-apiserver's scheduling bootstrap hook does; they cannot be deleted).
  */
-export async function ensurePriorityClasses(registry: Registry, table: ResourceTable): Promise<void> {
+export async function ensurePriorityClasses(
+  registry: Registry,
+  table: ResourceTable,
+): Promise<void> {
   const classes = table.byGroupResource('scheduling.k8s.io', 'priorityclasses');
   if (!classes) return;
-  for (const pc of SYSTEM_PRIORITY_CLASSES) await ensure(registry, classes, '', structuredClone(pc));
+  for (const pc of SYSTEM_PRIORITY_CLASSES)
+    await ensure(registry, classes, '', structuredClone(pc));
 }
 
 /**

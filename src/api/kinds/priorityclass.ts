@@ -4,8 +4,13 @@
 
 import type { FieldError, KubeObject, ResourceDef } from '../types.js';
 import { STANDARD_VERBS } from '../types.js';
-import { forbiddenField, immutable, required, validateObjectMeta } from '../validation/common.js';
-import { notSupported } from '../validation/common.js';
+import {
+  forbiddenField,
+  immutable,
+  notSupported,
+  required,
+  validateObjectMeta,
+} from '../validation/common.js';
 import { AGE_COLUMN, NAME_COLUMN, age } from '../printing.js';
 import { asStr, column } from './kindutil.js';
 import type { Obj } from './kindutil.js';

@@ -1,9 +1,9 @@
 // The registry hooks of each kind that has any, declared once: what kube-apiserver keeps in
 // a kind's custom REST storage (service IP and node-port allocation, pod admission and
 // graceful deletion, namespace finalization, the default IngressClass) and the admission
-// plugins that read other kinds (service accounts, LimitRanges). The generic registry
-// is built with the map hooksByResource() makes of this table; every version a kind is
-// served in gets them (run on the stored shape).
+// plugins that read other kinds (service accounts, LimitRanges, PriorityClasses). The
+// generic registry is built with the map hooksByResource() makes of this table; every
+// version a kind is served in gets them (run on the stored shape).
 
 import type { ResourceTable } from '../../../api/registry.js';
 import type { ResourceDef } from '../../../api/types.js';

@@ -109,7 +109,11 @@ export function priorityClassHooks(classes: ResourceDef): ResourceHooks {
     beforeDelete(pc) {
       const name = pc.metadata.name ?? '';
       if (isSystemPriorityClass(name))
-        throw forbidden(PRIORITY_CLASSES, name, 'this is a system priority class and cannot be deleted');
+        throw forbidden(
+          PRIORITY_CLASSES,
+          name,
+          'this is a system priority class and cannot be deleted',
+        );
     },
   };
 }
