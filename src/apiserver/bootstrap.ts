@@ -1,7 +1,8 @@
 // What a new cluster has before anyone writes to it, kept true by the API server as
 // kube-apiserver's bootstrap controllers do: the system namespaces, the `kubernetes`
-// service in `default` with endpoints pointing at this API server, and the bootstrap RBAC
-// policy (reconciled as kube-apiserver's rbac/bootstrap-roles post-start hook does).
+// service in `default` with endpoints pointing at this API server, the bootstrap RBAC
+// policy (reconciled as kube-apiserver's rbac/bootstrap-roles post-start hook does) and the
+// system PriorityClasses.
 
 import type { ResourceTable } from '../api/registry.js';
 import type { KubeObject, ResourceDef } from '../api/types.js';
@@ -15,7 +16,7 @@ import {
   type Reconciled,
   type RoleObject,
 } from './auth/bootstrap-policy/index.js';
-import { LOCAL_PATH_STORAGE_CLASS } from '../api/kinds/index.js';
+import { LOCAL_PATH_STORAGE_CLASS, SYSTEM_PRIORITY_CLASSES } from '../api/kinds/index.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
@@ -67,6 +68,7 @@ export async function bootstrap(
     });
   }
   await reconcileRbacPolicy(registry, table);
+  await ensurePriorityClasses(registry, table);
   const services = def(table, '', 'services');
   await ensure(registry, services, 'default', {
     apiVersion: 'v1',
@@ -170,6 +172,20 @@ export async function ensureIngressClass(registry: Registry, table: ResourceTabl
 export async function ensureStorageClass(registry: Registry, table: ResourceTable): Promise<void> {
   const classes = table.byGroupResource('storage.k8s.io', 'storageclasses');
   if (classes) await ensure(registry, classes, '', structuredClone(LOCAL_PATH_STORAGE_CLASS));
+}
+
+/**
+ * The system PriorityClasses `system-node-critical` and `system-cluster-critical`, created
+ * when missing (as kube-apiserver's scheduling bootstrap hook does; they cannot be deleted).
+ */
+export async function ensurePriorityClasses(
+  registry: Registry,
+  table: ResourceTable,
+): Promise<void> {
+  const classes = table.byGroupResource('scheduling.k8s.io', 'priorityclasses');
+  if (!classes) return;
+  for (const pc of SYSTEM_PRIORITY_CLASSES)
+    await ensure(registry, classes, '', structuredClone(pc));
 }
 
 /**

@@ -108,4 +108,21 @@ describe('work queue', () => {
     assert.equal(attempts, 3);
     assert.equal(q.retries('x'), 0);
   });
+
+  it('hands out the first waiting key by its order, ties in the order added', async () => {
+    const rank: Record<string, number> = { low: 0, high: 10, mid: 5, 'mid-later': 5 };
+    const q = createWorkQueue({ precedes: (a, b) => (rank[a] ?? 0) - (rank[b] ?? 0) });
+    for (const k of ['low', 'mid', 'high', 'mid-later']) q.add(k);
+    const ac = new AbortController();
+    const seen: string[] = [];
+    await q.run(
+      1,
+      async (key) => {
+        seen.push(key);
+        if (seen.length === 4) ac.abort();
+      },
+      ac.signal,
+    );
+    assert.deepEqual(seen, ['high', 'mid', 'mid-later', 'low']);
+  });
 });

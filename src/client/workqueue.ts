@@ -28,6 +28,11 @@ export interface WorkQueue {
 export interface WorkQueueOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * Which waiting key to hand out first: a positive number when `a` goes before `b`.
+   * Keys that compare equal (and every key, without it) go in the order they were added.
+   */
+  precedes?: (a: string, b: string) => number;
 }
 
 export function createWorkQueue(o: WorkQueueOptions = {}): WorkQueue {
@@ -71,9 +76,15 @@ export function createWorkQueue(o: WorkQueueOptions = {}): WorkQueue {
     t.unref();
     timers.add(t);
   };
+  const takeFirst = (precedes: (a: string, b: string) => number): string | undefined => {
+    let best = 0;
+    for (let i = 1; i < queue.length; i++)
+      if (precedes(queue[i] ?? '', queue[best] ?? '') > 0) best = i;
+    return queue.splice(best, 1)[0];
+  };
   const next = async (signal: AbortSignal): Promise<string | undefined> => {
     while (!signal.aborted) {
-      const key = queue.shift();
+      const key = o.precedes ? takeFirst(o.precedes) : queue.shift();
       if (key !== undefined) {
         queued.delete(key);
         processing.add(key);

@@ -2,6 +2,7 @@
 // required node affinity, taints and tolerations, resource requests against allocatable,
 // pod count), as kube-scheduler's default filters do, preferring the least loaded node.
 // A pod that fits nowhere gets PodScheduled=False and a FailedScheduling event saying why.
+// Pods waiting are taken by priority, higher first (PrioritySort); there is no preemption.
 
 import type { KubeObject } from '../api/types.js';
 import {
@@ -63,7 +64,18 @@ export const scheduler: Controller = {
     const volumes = ctx.informers.for(VOLUMES);
     const classes = ctx.informers.for(STORAGE_CLASSES);
     const recorder = ctx.recorder(SCHEDULER_NAME);
-    const queue = createWorkQueue({ baseDelayMs: 100, maxDelayMs: 10_000 });
+    // PrioritySort: the pod of higher spec.priority first, then the one queued first.
+    const priorityOf = (key: string): number => {
+      const [ns, name] = splitKey(key);
+      const p = pods.get(ns, name);
+      const v = p ? spec(p)['priority'] : undefined;
+      return typeof v === 'number' ? v : 0;
+    };
+    const queue = createWorkQueue({
+      baseDelayMs: 100,
+      maxDelayMs: 10_000,
+      precedes: (a, b) => priorityOf(a) - priorityOf(b),
+    });
     // Pods placed but not yet seen bound in the cache: counted against their node.
     const assumed = new Map<string, string>();
     const enqueue = (p: KubeObject): void => {

@@ -256,4 +256,57 @@ describe('scheduler', () => {
   it('words the no-node case as kube-scheduler does', () => {
     assert.equal(unschedulableMessage(0, new Map()), 'no nodes available to schedule pods');
   });
+
+  it('takes the waiting pod of higher priority first', async () => {
+    const classes = {
+      group: 'scheduling.k8s.io',
+      version: 'v1',
+      plural: 'priorityclasses',
+      namespaced: false,
+    };
+    await env.client.create(classes, '', {
+      apiVersion: 'scheduling.k8s.io/v1',
+      kind: 'PriorityClass',
+      metadata: { name: 'high' },
+      value: 1000,
+    });
+    // Both wait for a node of their pool; the low one is older and first by name.
+    const waiting = (name: string, extra: Record<string, unknown> = {}): KubeObject =>
+      pod(name, {
+        nodeSelector: { pool: 'small' },
+        tolerations: [{ key: 'pool', operator: 'Exists' }],
+        ...extra,
+      });
+    const message = (name: string, includes: string) =>
+      eventually(async () => {
+        const p = await env.client.get(resources.pods, 'default', name);
+        const conds = (
+          p['status'] as { conditions?: { type: string; status: string; message?: string }[] }
+        ).conditions;
+        const m = conds?.find((c) => c.type === 'PodScheduled' && c.status === 'False')?.message;
+        return m?.includes(includes) ? m : undefined;
+      }, `${name} unschedulable: ${includes}`);
+    await env.client.create(resources.pods, 'default', waiting('a-low'));
+    await env.client.create(
+      resources.pods,
+      'default',
+      waiting('b-high', { priorityClassName: 'high' }),
+    );
+    await message('a-low', 'node affinity/selector');
+    await message('b-high', 'node affinity/selector');
+    // A node with room for one pod: the one of higher priority gets it.
+    const small = node(
+      'small',
+      { pool: 'small' },
+      {
+        taints: [{ key: 'pool', value: 'small', effect: 'NoSchedule' }],
+      },
+    );
+    (small['status'] as { allocatable: Record<string, string> }).allocatable['pods'] = '1';
+    await env.client.create(resources.nodes, '', small);
+    assert.equal(await nodeOf('b-high'), 'small');
+    await message('a-low', 'Too many pods');
+    const low = await env.client.get(resources.pods, 'default', 'a-low');
+    assert.equal((low['spec'] as { nodeName?: string }).nodeName, undefined);
+  });
 });

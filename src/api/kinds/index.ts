@@ -21,6 +21,7 @@ import { limitRangeResource } from './limitrange.js';
 import { namespaceResource } from './namespace.js';
 import { nodeResource } from './node.js';
 import { podResource } from './pod.js';
+import { priorityClassResource } from './priorityclass.js';
 import { rbacResources } from './rbac.js';
 import { replicaSetResource } from './replicaset.js';
 import { replicationControllerResource } from './replicationcontroller.js';
@@ -42,6 +43,15 @@ export { podClaimNames, podConfigMapNames, podSecretNames, pvSecretRefs } from '
 /** What the LimitRanger admission step checks and derives again once it has set defaults. */
 export { validateResources } from './podspec/index.js';
 export { podQOSClass } from './pod.js';
+/** What the Priority admission step reads of PriorityClasses, and the built-in classes. */
+export {
+  DEFAULT_PRIORITY_WHEN_NO_DEFAULT_CLASS_EXISTS,
+  PREEMPT_LOWER_PRIORITY,
+  SYSTEM_PRIORITY_CLASSES,
+  isGlobalDefault,
+  isSystemPriorityClass,
+  priorityValue,
+} from './priorityclass.js';
 /** What the Job and CronJob controllers share with the API server (labels, cron, time zones). */
 export * as batch from './batch/index.js';
 
@@ -92,6 +102,7 @@ export const otherResources: readonly ResourceDef[] = [
   persistentVolumeResource,
   persistentVolumeClaimResource,
   storageClassResource,
+  priorityClassResource,
   // Older versions last: each group's first definition of a resource is its preferred one.
   ...legacyIngressResources(ingressResource),
   horizontalPodAutoscalerV1Resource,

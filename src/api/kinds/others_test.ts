@@ -35,6 +35,7 @@ void describe('otherResources', () => {
       '/v1/persistentvolumes': ['pv'],
       '/v1/persistentvolumeclaims': ['pvc'],
       'storage.k8s.io/v1/storageclasses': ['sc'],
+      'scheduling.k8s.io/v1/priorityclasses': ['pc'],
       // Legacy versions: no short name, so `ing` means v1 without kubectl's ambiguity warning.
       'networking.k8s.io/v1beta1/ingresses': [],
       'extensions/v1beta1/ingresses': [],

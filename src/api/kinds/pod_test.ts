@@ -16,12 +16,18 @@ const ctx: StrategyContext = { namespace: 'default', now };
 const s = podResource.strategy;
 const ago = (seconds: number): string => new Date(now.getTime() - seconds * 1000).toISOString();
 
-/** What the store does on create: defaults, prepareForCreate, validate. */
+/**
+ * What the store does on create: defaults, prepareForCreate, validate; with what the API
+ * server's Priority admission adds when no PriorityClass is named and none is the default.
+ */
 function create(pod: KubeObject): { pod: KubeObject; message?: string } {
   pod.metadata.namespace ??= 'default';
   pod.metadata.generation = 1;
   s.defaults?.(pod, ctx);
   s.prepareForCreate?.(pod, ctx);
+  const spec = (pod.spec ?? {}) as Obj;
+  spec.priority ??= 0;
+  spec.preemptionPolicy ??= 'PreemptLowerPriority';
   const errs = s.validate?.(pod, ctx) ?? [];
   return errs.length
     ? { pod, message: invalid('Pod', '', pod.metadata.name ?? '', errs).message }

@@ -151,6 +151,7 @@ export const DEFAULT_OPERATIONS: readonly OpenApiOperation[] = [
   crud('rbac.authorization.k8s.io', 'rolebindings', 'RoleBinding', true),
   crud('rbac.authorization.k8s.io', 'roles', 'Role', true),
   crud('storage.k8s.io', 'storageclasses', 'StorageClass', false),
+  crud('scheduling.k8s.io', 'priorityclasses', 'PriorityClass', false),
   createOnly('authorization.k8s.io', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false),
   createOnly('authorization.k8s.io', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false),
   createOnly('authorization.k8s.io', 'subjectaccessreviews', 'SubjectAccessReview', false),

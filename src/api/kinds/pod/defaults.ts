@@ -7,24 +7,17 @@ import { isJsonObject } from '../../json.js';
 
 /**
  * Stand-ins for the admission plugins every real cluster runs on pod create, so that a
- * pod reads back as it would from kube-apiserver: ServiceAccount (the `default` account),
- * DefaultTolerationSeconds (300s for not-ready/unreachable) and Priority (no default
- * PriorityClass: priority 0, PreemptLowerPriority). The token volume the ServiceAccount
- * plugin also mounts is not added here. Applied on create only (from prepareForCreate), as
- * admission is: an update that drops these fields is refused like on a real cluster.
+ * pod reads back as it would from kube-apiserver: ServiceAccount (the `default` account)
+ * and DefaultTolerationSeconds (300s for not-ready/unreachable). The token volume the
+ * ServiceAccount plugin also mounts, and the priority the Priority plugin resolves from
+ * the pod's PriorityClass, are the API server's admission hooks' (they read other objects).
+ * Applied on create only (from prepareForCreate), as admission is: an update that drops
+ * these fields is refused like on a real cluster.
  */
 export function admissionDefaults(spec: Obj): void {
   if (!str(spec.serviceAccountName)) spec.serviceAccountName = 'default';
   spec.serviceAccount = spec.serviceAccountName;
   defaultTolerationSeconds(spec);
-  if (typeof spec.priority !== 'number') {
-    const builtin: Record<string, number> = {
-      'system-node-critical': 2000001000,
-      'system-cluster-critical': 2000000000,
-    };
-    spec.priority = builtin[str(spec.priorityClassName)] ?? 0;
-  }
-  if (!spec.preemptionPolicy) spec.preemptionPolicy = 'PreemptLowerPriority';
 }
 
 /**

@@ -1,9 +1,9 @@
 // The registry hooks of each kind that has any, declared once: what kube-apiserver keeps in
 // a kind's custom REST storage (service IP and node-port allocation, pod admission and
 // graceful deletion, namespace finalization, the default IngressClass) and the admission
-// plugins that read other kinds (service accounts, LimitRanges). The generic registry
-// is built with the map hooksByResource() makes of this table; every version a kind is
-// served in gets them (run on the stored shape).
+// plugins that read other kinds (service accounts, LimitRanges, PriorityClasses). The
+// generic registry is built with the map hooksByResource() makes of this table; every
+// version a kind is served in gets them (run on the stored shape).
 
 import type { ResourceTable } from '../../../api/registry.js';
 import type { ResourceDef } from '../../../api/types.js';
@@ -13,6 +13,7 @@ import { ingressHooks } from './ingresses.js';
 import type { Cidr } from './ipnet.js';
 import { namespaceHooks } from './namespaces.js';
 import { podHooks } from './pods.js';
+import { priorityClassHooks } from './priority.js';
 import { serviceHooks } from './services.js';
 import { claimHooks, volumeHooks } from './storage.js';
 
@@ -36,7 +37,17 @@ export const hookTable: readonly HookRow[] = [
   {
     group: '',
     plural: 'pods',
-    hooks: (_def, _s, lookup) => podHooks(lookup('', 'serviceaccounts'), lookup('', 'limitranges')),
+    hooks: (_def, _s, lookup) =>
+      podHooks(
+        lookup('', 'serviceaccounts'),
+        lookup('', 'limitranges'),
+        lookup('scheduling.k8s.io', 'priorityclasses'),
+      ),
+  },
+  {
+    group: 'scheduling.k8s.io',
+    plural: 'priorityclasses',
+    hooks: (def) => priorityClassHooks(def),
   },
   { group: '', plural: 'namespaces', hooks: () => namespaceHooks },
   {

@@ -4,14 +4,17 @@ import type { KubeObject, ResourceDef } from '../../../api/types.js';
 import type { ResourceHooks } from '../types.js';
 import { admitServiceAccount } from './serviceaccount-admission.js';
 import { admitPodLimits } from './limitranger.js';
+import { admitPodPriority } from './priority.js';
 
 export const podHooks = (
   serviceAccounts: ResourceDef,
   limitRanges: ResourceDef,
+  priorityClasses: ResourceDef,
 ): ResourceHooks => ({
   beforeCreate: async (pod, ctx) => {
     await admitServiceAccount(pod, ctx, serviceAccounts);
     await admitPodLimits(pod, ctx, limitRanges);
+    await admitPodPriority(pod, ctx, priorityClasses);
   },
   gracePeriodSeconds(pod: KubeObject, requested: number | undefined): number {
     const spec = (pod['spec'] ?? {}) as {
