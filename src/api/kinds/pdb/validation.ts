@@ -15,7 +15,7 @@ import {
   tooLong,
   validateObjectMeta,
 } from '../../validation/common.js';
-import { intOrPercent } from '../deployment.js';
+import { nonNegative } from '../podspec/index.js';
 import { asStr, objs, specOf, statusOf } from '../kindutil.js';
 
 export const UNHEALTHY_POD_EVICTION_POLICIES = ['AlwaysAllow', 'IfHealthyBudget'];
@@ -34,12 +34,28 @@ function goSpec(spec: Record<string, unknown>): ReturnType<typeof goLiteral> {
   );
 }
 
-/** ValidatePositiveIntOrPercent and IsNotMoreThan100Percent. */
+const PERCENT_MSG =
+  "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
+
+/**
+ * ValidatePositiveIntOrPercent and IsNotMoreThan100Percent. A bad percent is quoted as Go's
+ * %#v of the IntOrString (its String method takes a pointer, so the error renderer cannot).
+ */
 function bound(v: unknown, field: string): FieldError[] {
-  const errs = intOrPercent(v, field);
-  if (typeof v === 'string' && /^[0-9]+%$/.test(v) && Number(v.slice(0, -1)) > 100)
-    errs.push(invalidValue(field, v, 'must not be greater than 100%'));
-  return errs;
+  if (typeof v === 'string') {
+    if (!/^[0-9]+%$/.test(v))
+      return [
+        invalidValue(
+          field,
+          goLiteral(`intstr.IntOrString{Type:1, IntVal:0, StrVal:${JSON.stringify(v)}}`),
+          PERCENT_MSG,
+        ),
+      ];
+    return Number(v.slice(0, -1)) > 100
+      ? [invalidValue(field, v, 'must not be greater than 100%')]
+      : [];
+  }
+  return nonNegative(v, field);
 }
 
 export function validatePdbSpec(spec: Record<string, unknown>): FieldError[] {
