@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestApiServer } from '../../../test/support/apiserver.js';
+import { eventually } from '../../../test/support/eventually.js';
 
 type Obj = Record<string, unknown> & { metadata: Record<string, unknown> };
 
@@ -238,5 +239,37 @@ describe('pods/eviction', () => {
     assert.equal(await gone('dry-1'), false);
     const status = (await api.get(`${PDBS}/dry`)).json<Obj>()['status'] as Obj;
     assert.equal(status['disruptionsAllowed'], 1);
+  });
+
+  it('is authorized as create on pods/eviction', async () => {
+    await pod('guarded', 'guarded');
+    const alice = { name: 'alice', groups: ['system:authenticated'] };
+    const denied = await api.post(`${PODS}/guarded/eviction`, eviction('guarded'), { as: alice });
+    assert.equal(denied.status, 403);
+    assert.equal(
+      denied.json()['message'],
+      `pods "guarded" is forbidden: User "alice" cannot create resource "pods/eviction" in API group "" in the namespace "${NS}"`,
+    );
+    const role = await api.post(`/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/roles`, {
+      metadata: { name: 'evictor' },
+      rules: [{ apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] }],
+    });
+    assert.equal(role.status, 201, role.text);
+    const binding = await api.post(
+      `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/rolebindings`,
+      {
+        metadata: { name: 'evictor' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'evictor' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice' }],
+      },
+    );
+    assert.equal(binding.status, 201, binding.text);
+    // The RBAC index follows storage: the binding counts once it has seen it.
+    const res = await eventually(async () => {
+      const r = await api.post(`${PODS}/guarded/eviction`, eviction('guarded'), { as: alice });
+      return r.status === 403 ? undefined : r;
+    }, 'the binding to count');
+    assert.equal(res.status, 201, res.text);
+    assert.ok(await gone('guarded'));
   });
 });
