@@ -4,6 +4,7 @@
 // — from the pods its selector matches and the scale of their controllers.
 
 import { fromLabelSelectorObject, matchesLabels } from '../../api/labels.js';
+import { formatTime } from '../../api/time.js';
 import type { KubeObject } from '../../api/types.js';
 import {
   createWorkQueue,
@@ -16,6 +17,7 @@ import {
 } from '../../client/index.js';
 import type { Controller, ControllerContext } from '../types.js';
 import { finders } from './finders.js';
+import { staleDisruption, type StalePod } from './stale.js';
 import {
   countHealthy,
   disruptedPodMap,
@@ -29,6 +31,9 @@ import {
 export const COMPONENT = 'disruption-controller';
 /** The event source kube's disruption controller reports as. */
 const EVENT_SOURCE = 'controllermanager';
+
+/** The field manager of the stale DisruptionTarget reset, as kube's. */
+const FIELD_MANAGER = 'DisruptionController';
 
 export const PDBS: ResourceRef = {
   group: 'policy',
@@ -92,10 +97,19 @@ function start(ctx: ControllerContext): void {
   const forPod = (pod: KubeObject): void => {
     for (const b of budgets.list(pod.metadata.namespace)) if (selects(b, pod)) enqueue(b);
   };
+  const staleQueue = createWorkQueue();
+  const checkStale = (pod: KubeObject): void => {
+    const s = staleDisruption(pod as StalePod, ctx.clock.now());
+    if (s.stale) staleQueue.addAfter(keyOf(pod), s.inMs);
+  };
   pods.on({
-    add: forPod,
+    add: (pod) => {
+      forPod(pod);
+      checkStale(pod);
+    },
     update: (old, cur) => {
       forPod(cur);
+      checkStale(cur);
       if (JSON.stringify(old.metadata.labels) !== JSON.stringify(cur.metadata.labels)) forPod(old);
     },
     delete: forPod,
@@ -179,11 +193,50 @@ function start(ctx: ControllerContext): void {
     }
   }
 
+  /** syncStalePodDisruption: the condition back to False once it is stale. */
+  async function syncStale(key: string): Promise<void> {
+    const [ns, name] = splitKey(key);
+    const pod = pods.get(ns, name);
+    if (!pod) return;
+    const s = staleDisruption(pod, ctx.clock.now());
+    if (!s.stale) return;
+    if (s.inMs > 0) {
+      staleQueue.addAfter(key, s.inMs);
+      return;
+    }
+    try {
+      await ctx.client.patch(
+        resources.pods,
+        ns,
+        name,
+        'strategic',
+        {
+          metadata: { resourceVersion: pod.metadata.resourceVersion },
+          status: {
+            conditions: [
+              {
+                type: 'DisruptionTarget',
+                status: 'False',
+                lastTransitionTime: formatTime(ctx.clock.now()),
+              },
+            ],
+          },
+        },
+        { subresource: 'status', fieldManager: FIELD_MANAGER },
+      );
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
   void (async () => {
     await ctx.informers.synced();
     if (ctx.signal.aborted) return;
-    await queue.run(2, sync, ctx.signal, (key, err) =>
-      ctx.logger.info('sync failed', { key, err: errorText(err) }),
-    );
+    const onError = (key: string, err: unknown): void =>
+      ctx.logger.info('sync failed', { key, err: errorText(err) });
+    await Promise.all([
+      queue.run(2, sync, ctx.signal, onError),
+      staleQueue.run(1, syncStale, ctx.signal, onError),
+    ]);
   })();
 }

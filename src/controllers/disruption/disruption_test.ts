@@ -164,4 +164,39 @@ describe('disruption controller', () => {
     assert.equal(s.disruptionsAllowed, 0);
     assert.equal(b.metadata.generation, 1);
   });
+
+  it('sets a DisruptionTarget condition left on an undeleted pod back to False', async () => {
+    const [p] = await pods('left', 1);
+    const since = formatTime(new Date(Date.now() - 3 * 60 * 1000));
+    await env.client.patch(
+      resources.pods,
+      ns,
+      p?.metadata.name ?? '',
+      'strategic',
+      {
+        status: {
+          conditions: [
+            {
+              type: 'DisruptionTarget',
+              status: 'True',
+              reason: 'EvictionByEvictionAPI',
+              message: 'Eviction API: evicting',
+              lastTransitionTime: since,
+            },
+          ],
+        },
+      },
+      { subresource: 'status' },
+    );
+    const cond = await eventually(async () => {
+      const cur = await env.client.get<Pod>(resources.pods, ns, 'left-0');
+      const c = (cur.status?.conditions ?? []).find((x) => x.type === 'DisruptionTarget');
+      return c?.status === 'False' ? c : undefined;
+    }, 'the reset condition');
+    assert.equal((cond as { reason?: string }).reason, 'EvictionByEvictionAPI');
+    assert.notEqual(cond.lastTransitionTime, since);
+    // The pod's other conditions stay.
+    const cur = await env.client.get<Pod>(resources.pods, ns, 'left-0');
+    assert.ok(cur.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
+  });
 });

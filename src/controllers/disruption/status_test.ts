@@ -13,6 +13,7 @@ import {
   type Pod,
   type ScaleFinder,
 } from './status.js';
+import { STALE_DISRUPTION_TIMEOUT_MS, staleDisruption } from './stale.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const iso = (ms: number): string => new Date(NOW.getTime() + ms).toISOString().replace('.000', '');
@@ -189,5 +190,36 @@ describe('disruption status arithmetic', () => {
         message: 'found no controllers for pod "x"',
       },
     ]);
+  });
+});
+
+describe('stale DisruptionTarget conditions', () => {
+  const marked = (o: { ago: number; reason?: string; phase?: string; deleting?: boolean }) => ({
+    metadata: { name: 'p', ...(o.deleting ? { deletionTimestamp: iso(0) } : {}) },
+    status: {
+      phase: o.phase ?? 'Running',
+      conditions: [
+        {
+          type: 'DisruptionTarget',
+          status: 'True',
+          reason: o.reason ?? 'EvictionByEvictionAPI',
+          lastTransitionTime: iso(-o.ago),
+        },
+      ],
+    },
+  });
+
+  it('are stale two minutes after they were set, unless the pod is going or done', () => {
+    assert.deepEqual(staleDisruption(marked({ ago: 30_000 }), NOW), {
+      stale: true,
+      inMs: STALE_DISRUPTION_TIMEOUT_MS - 30_000,
+    });
+    assert.deepEqual(staleDisruption(marked({ ago: 5 * 60_000 }), NOW), { stale: true, inMs: 0 });
+    assert.deepEqual(staleDisruption(marked({ ago: 0, deleting: true }), NOW), { stale: false });
+    assert.deepEqual(staleDisruption(marked({ ago: 0, phase: 'Failed' }), NOW), { stale: false });
+    assert.deepEqual(staleDisruption(marked({ ago: 0, reason: 'TerminationByKubelet' }), NOW), {
+      stale: false,
+    });
+    assert.deepEqual(staleDisruption(pod('plain'), NOW), { stale: false });
   });
 });
