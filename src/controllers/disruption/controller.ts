@@ -95,7 +95,19 @@ function start(ctx: ControllerContext): void {
   const enqueue = (o: KubeObject): void => queue.add(keyOf(o));
   budgets.on({ add: enqueue, update: (_old, cur) => enqueue(cur), delete: enqueue });
   const forPod = (pod: KubeObject): void => {
-    for (const b of budgets.list(pod.metadata.namespace)) if (selects(b, pod)) enqueue(b);
+    const matching = budgets
+      .list(pod.metadata.namespace)
+      .filter((b) => selects(b, pod))
+      .sort((a, b) => ((a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : 1));
+    // Every budget is synced; kube's, which syncs one, still says it picked one.
+    if (matching.length > 1)
+      recorder.event(
+        pod,
+        'Warning',
+        'MultiplePodDisruptionBudgets',
+        `Pod ${JSON.stringify(pod.metadata.namespace ?? '')}/${JSON.stringify(pod.metadata.name ?? '')} matches multiple PodDisruptionBudgets.  Chose ${JSON.stringify(matching[0]?.metadata.name ?? '')} arbitrarily.`,
+      );
+    for (const b of matching) enqueue(b);
   };
   const staleQueue = createWorkQueue();
   const checkStale = (pod: KubeObject): void => {

@@ -199,4 +199,25 @@ describe('disruption controller', () => {
     const cur = await env.client.get<Pod>(resources.pods, ns, 'left-0');
     assert.ok(cur.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
   });
+
+  it('syncs every budget of a pod, and warns on the pod that there are several', async () => {
+    await createBudget('dup', { minAvailable: 1 });
+    await env.client.create<Budget>(PDBS, ns, {
+      metadata: { name: 'dup-too' },
+      spec: { selector: { matchLabels: { app: 'dup' } }, maxUnavailable: 0 },
+    });
+    await pods('dup', 1);
+    await eventually(async () => {
+      const [a, b] = [await statusOf('dup'), await statusOf('dup-too')];
+      return a.expectedPods === 1 && b.currentHealthy === 1 ? true : undefined;
+    }, 'both budgets synced');
+    const events = await eventually(async () => {
+      const e = await eventsFor(env.client, ns, 'dup-0');
+      return e.some((x) => x.reason === 'MultiplePodDisruptionBudgets') ? e : undefined;
+    }, 'the MultiplePodDisruptionBudgets event');
+    assert.equal(
+      events.find((x) => x.reason === 'MultiplePodDisruptionBudgets')?.message,
+      'Pod "pdbs"/"dup-0" matches multiple PodDisruptionBudgets.  Chose "dup" arbitrarily.',
+    );
+  });
 });
