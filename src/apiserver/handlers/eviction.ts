@@ -12,7 +12,14 @@
 //   the pod is deleted. None allowed, or the status not yet observed: 429 TooManyRequests.
 // Before the delete the pod gets the DisruptionTarget condition (EvictionByEvictionAPI).
 
-import { ApiError, badRequest, conflict, internalError, notFound } from '../../api/errors.js';
+import {
+  ApiError,
+  badRequest,
+  conflict,
+  forbidden,
+  internalError,
+  notFound,
+} from '../../api/errors.js';
 import { jsonEqual } from '../../api/json.js';
 import { matchesLabels, selectorOf } from '../../api/labels.js';
 import { pdb as pdbKind } from '../../api/kinds/index.js';
@@ -166,9 +173,9 @@ async function checkAndDecrement(
     throw budgetNotObserved(name);
   const allowed = status.disruptionsAllowed ?? 0;
   const gr = { group: 'policy', resource: 'poddisruptionbudget' };
-  if (allowed < 0) throw forbiddenBudget(gr, name, 'pdb disruptions allowed is negative');
+  if (allowed < 0) throw forbidden(gr, name, 'pdb disruptions allowed is negative');
   if (Object.keys(status.disruptedPods ?? {}).length > MAX_DISRUPTED_PODS)
-    throw forbiddenBudget(
+    throw forbidden(
       gr,
       name,
       'DisruptedPods map too big - too many evictions not confirmed by PDB controller',
@@ -188,23 +195,6 @@ async function checkAndDecrement(
   await r.parts.registry.update(def, budget.metadata.namespace ?? '', name, next, {
     subresource: 'status',
   });
-}
-
-function forbiddenBudget(
-  gr: { group: string; resource: string },
-  name: string,
-  why: string,
-): ApiError {
-  return new ApiError(
-    403,
-    'Forbidden',
-    `${gr.resource}.${gr.group} "${name}" is forbidden: ${why}`,
-    {
-      name,
-      group: gr.group,
-      kind: gr.resource,
-    },
-  );
 }
 
 /**
