@@ -35,6 +35,16 @@ describe('kubectl drain with a PodDisruptionBudget', { skip }, () => {
     parseTable(ok(await kubectl(['get', 'pods', '-l', 'app=web', '-o', 'wide'])));
   const nodeStatus = async (): Promise<string> =>
     parseTable(ok(await kubectl(['get', 'nodes'])))[0]?.['STATUS'] ?? '';
+  const taints = async (): Promise<string> =>
+    ok(
+      await kubectl([
+        'get',
+        'node',
+        node,
+        '-o',
+        'jsonpath={range .spec.taints[*]}{.key}:{.effect} {end}',
+      ]),
+    );
   const setMinAvailable = async (n: number): Promise<void> => {
     ok(
       await kubectl([
@@ -87,6 +97,12 @@ describe('kubectl drain with a PodDisruptionBudget', { skip }, () => {
       out,
       /^NAME +MIN AVAILABLE +MAX UNAVAILABLE +ALLOWED DISRUPTIONS +AGE\nweb +1 +N\/A +1 +\d+s\n$/,
     );
+    const described = ok(await kubectl(['describe', 'pdb', 'web']));
+    assert.match(described, /^Min available: +1\nSelector: +app=web\nStatus:\n/m);
+    assert.match(
+      described,
+      /^ +Allowed disruptions: +1\n +Current: +2\n +Desired: +1\n +Total: +2\n/m,
+    );
     const status = JSON.parse(
       ok(await kubectl(['get', 'pdb', 'web', '-o', 'jsonpath={.status}'])),
     ) as Record<string, unknown>;
@@ -101,11 +117,17 @@ describe('kubectl drain with a PodDisruptionBudget', { skip }, () => {
     );
   });
 
-  test('cordon and uncordon: SchedulingDisabled in get nodes', async () => {
+  test('cordon and uncordon: SchedulingDisabled in get nodes, the unschedulable taint', async () => {
     assert.equal(ok(await kubectl(['cordon', node])), `node/${node} cordoned\n`);
     assert.equal(await nodeStatus(), 'Ready,SchedulingDisabled');
+    await until('the unschedulable taint', async () =>
+      (await taints()).includes('node.kubernetes.io/unschedulable:NoSchedule') ? true : undefined,
+    );
     assert.equal(ok(await kubectl(['uncordon', node])), `node/${node} uncordoned\n`);
     assert.equal(await nodeStatus(), 'Ready');
+    await until('no unschedulable taint', async () =>
+      (await taints()).includes('node.kubernetes.io/unschedulable') ? undefined : true,
+    );
   });
 
   test('drain: refused by the budget with kube 429s, then evicts once the budget allows', async () => {
