@@ -192,8 +192,11 @@ async function checkAndDecrement(
     ...(nextStatus.disruptedPods ?? {}),
     [podName]: formatTime(r.ctx.now),
   };
+  // Written as kube-apiserver's loopback client writes it (its user agent names the manager).
   await r.parts.registry.update(def, budget.metadata.namespace ?? '', name, next, {
     subresource: 'status',
+    mutateBeforeWrite: (obj, old) =>
+      r.parts.fields.recordUpdate(def, obj, old, 'kube-apiserver', r.ctx.now, 'status'),
   });
 }
 

@@ -107,8 +107,17 @@ describe('pods/eviction', () => {
     const res = await evict('web-1');
     assert.equal(res.status, 201, res.text);
     assert.ok(await gone('web-1'));
-    const status = (await api.get(`${PDBS}/web`)).json<Obj>()['status'] as Obj;
+    const web = (await api.get(`${PDBS}/web`)).json<Obj>();
+    const status = web['status'] as Obj;
     assert.equal(status['disruptionsAllowed'], 0);
+    const managers = (web.metadata['managedFields'] as Obj[]).map((m) => [
+      m['manager'],
+      m['subresource'],
+    ]);
+    assert.ok(
+      managers.some(([m, sub]) => m === 'kube-apiserver' && sub === 'status'),
+      JSON.stringify(managers),
+    );
     assert.deepEqual(Object.keys(status['disruptedPods'] as Obj), ['web-1']);
     const cond = (status['conditions'] as Obj[])[0];
     assert.equal(cond?.['type'], 'DisruptionAllowed');
