@@ -34,6 +34,7 @@ import {
   updateObject,
 } from './handlers/write.js';
 import { bind, scale } from './handlers/subresources.js';
+import { evict } from './handlers/eviction.js';
 import { review } from './handlers/reviews.js';
 import { runChain, type ApiHandler, type Chain } from './chain.js';
 import { MAX_BODY_BYTES } from './limits.js';
@@ -203,6 +204,7 @@ export function createApiHandler(opts: HandlerOptions): ApiHandler {
       if (custom) return custom(r);
       if (info.subresource === 'scale') return scale(r);
       if (info.subresource === 'binding' && info.verb === 'create') return bind(r);
+      if (info.subresource === 'eviction' && info.verb === 'create') return evict(r);
       if (info.subresource === 'finalize' && info.verb === 'update') return updateObject(r);
       // CSRs' `approval` is written as `status` is: only its part of the object changes.
       if (info.subresource === 'status' || info.subresource === 'approval') {

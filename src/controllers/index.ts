@@ -12,6 +12,7 @@ import { garbageCollector } from './garbagecollector/index.js';
 import { nodeLifecycleController } from './nodelifecycle/index.js';
 import { replicaSetController, replicationControllerController } from './replicaset/index.js';
 import { deploymentController } from './deployment/index.js';
+import { disruptionController } from './disruption/index.js';
 import { daemonSetController } from './daemonset/index.js';
 import { statefulSetController } from './statefulset/index.js';
 import { jobController } from './job/index.js';
@@ -81,6 +82,7 @@ export function builtinControllers(o: BuiltinControllerOptions = {}): Controller
     deploymentController,
     daemonSetController,
     statefulSetController,
+    disruptionController,
     horizontalPodAutoscalerController(o.horizontalPodAutoscaler),
     jobController,
     cronJobController,

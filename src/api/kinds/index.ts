@@ -20,6 +20,7 @@ import { leaseResource } from './lease.js';
 import { limitRangeResource } from './limitrange.js';
 import { namespaceResource } from './namespace.js';
 import { nodeResource } from './node.js';
+import { podDisruptionBudgetResource } from './pdb/index.js';
 import { podResource } from './pod.js';
 import { priorityClassResource } from './priorityclass.js';
 import { rbacResources } from './rbac.js';
@@ -54,6 +55,8 @@ export {
 } from './priorityclass.js';
 /** What the Job and CronJob controllers share with the API server (labels, cron, time zones). */
 export * as batch from './batch/index.js';
+/** The DisruptionAllowed condition the disruption controller and the eviction subresource write. */
+export * as pdb from './pdb/index.js';
 
 /** What the storage binder, admission and agent share about claims, volumes and classes. */
 export {
@@ -99,6 +102,7 @@ export const otherResources: readonly ResourceDef[] = [
   ...rbacResources,
   certificateSigningRequestResource,
   horizontalPodAutoscalerResource,
+  podDisruptionBudgetResource,
   persistentVolumeResource,
   persistentVolumeClaimResource,
   storageClassResource,

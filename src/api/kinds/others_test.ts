@@ -32,6 +32,7 @@ void describe('otherResources', () => {
       'rbac.authorization.k8s.io/v1/rolebindings': [],
       'rbac.authorization.k8s.io/v1/roles': [],
       'autoscaling/v2/horizontalpodautoscalers': ['hpa'],
+      'policy/v1/poddisruptionbudgets': ['pdb'],
       '/v1/persistentvolumes': ['pv'],
       '/v1/persistentvolumeclaims': ['pvc'],
       'storage.k8s.io/v1/storageclasses': ['sc'],

@@ -106,6 +106,16 @@ export const DEFAULT_OPERATIONS: readonly OpenApiOperation[] = [
     kind: gvk('', 'v1', 'Binding'),
     listed: false,
   },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'pods',
+    namespaced: true,
+    subresource: 'eviction',
+    method: 'post',
+    kind: gvk('policy', 'v1', 'Eviction'),
+    listed: false,
+  },
   scale('', 'replicationcontrollers'),
   {
     group: '',
@@ -132,6 +142,7 @@ export const DEFAULT_OPERATIONS: readonly OpenApiOperation[] = [
   crud('batch', 'cronjobs', 'CronJob', true, true),
   crud('batch', 'jobs', 'Job', true, true),
   crud('discovery.k8s.io', 'endpointslices', 'EndpointSlice', true),
+  crud('policy', 'poddisruptionbudgets', 'PodDisruptionBudget', true, true),
   crud('networking.k8s.io', 'ingresses', 'Ingress', true, true),
   crud('networking.k8s.io', 'ingressclasses', 'IngressClass', false),
   // The legacy Ingress versions, served from v1 storage (src/api/kinds/ingress-versions.ts).

@@ -31,6 +31,7 @@ void test('the v3 index lists every served group-version with a content hash', (
     'apis/extensions/v1beta1',
     'apis/networking.k8s.io/v1',
     'apis/networking.k8s.io/v1beta1',
+    'apis/policy/v1',
     'apis/rbac.authorization.k8s.io/v1',
     'apis/scheduling.k8s.io/v1',
     'apis/storage.k8s.io/v1',

@@ -354,6 +354,9 @@ export const FIELD_EXTENSIONS: Readonly<Record<string, Readonly<Record<string, F
   'io.k8s.api.networking.v1.IngressTLS': {
     hosts: { list: 'atomic' },
   },
+  'io.k8s.api.policy.v1.PodDisruptionBudgetStatus': {
+    conditions: { patch: 'merge', key: 'type', list: 'map', keys: ['type'] },
+  },
   'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions': {
     dryRun: { list: 'atomic' },
   },

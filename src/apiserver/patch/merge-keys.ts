@@ -143,6 +143,10 @@ export const TYPES: Record<string, TypeDef> = {
   },
   Workload: { fields: { spec: { type: 'WorkloadSpec' }, status: { type: 'ConditionsStatus' } } },
   Job: { fields: { spec: { type: 'WorkloadSpec' }, status: { type: 'JobStatus' } } },
+  PodDisruptionBudget: {
+    fields: { spec: { type: 'PodDisruptionBudgetSpec' }, status: { type: 'ConditionsStatus' } },
+  },
+  PodDisruptionBudgetSpec: { fields: { selector: { type: 'LabelSelector' } } },
   // SMP merges job conditions by type; SSA keeps them atomic.
   JobStatus: { fields: { conditions: { patch: 'merge', mergeKey: 'type' } } },
   CronJob: { fields: { spec: { type: 'CronJobSpec' } } },
@@ -203,6 +207,7 @@ export const KINDS: Record<string, string> = {
   'networking.k8s.io/Ingress': 'Ingress',
   'networking.k8s.io/IngressClass': 'Object',
   'coordination.k8s.io/Lease': 'Object',
+  'policy/PodDisruptionBudget': 'PodDisruptionBudget',
 };
 
 /** Root type name for a kind; unknown kinds get `Object` (lists replace, maps merge). */

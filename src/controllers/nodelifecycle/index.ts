@@ -2,6 +2,8 @@
 // unreachable taints; a node reporting Ready=False gets the not-ready taints; pods on an
 // unhealthy node are marked not ready (so they leave endpoints), and NoExecute taints evict
 // pods once their toleration runs out (pkg/controller/nodelifecycle and the taint manager).
+// A cordoned node (spec.unschedulable) gets the unschedulable NoSchedule taint, and loses it
+// when uncordoned.
 
 import type { KubeObject } from '../../api/types.js';
 import { createWorkQueue, isNotFound, resources } from '../../client/index.js';
@@ -37,6 +39,7 @@ interface Condition {
 
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
 const NOT_READY = 'node.kubernetes.io/not-ready';
+const UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
 const conditions = (o: KubeObject): Condition[] =>
   ((o['status'] ?? {}) as { conditions?: Condition[] }).conditions ?? [];
 
@@ -137,9 +140,14 @@ export function createNodeLifecycleController(o: NodeLifecycleOptions = {}): Con
         const status = silent ? 'Unknown' : (ready?.status ?? 'Unknown');
         const wantKey =
           status === 'True' ? undefined : status === 'Unknown' ? UNREACHABLE : NOT_READY;
-        const taints = (node['spec'] as { taints?: Taint[] } | undefined)?.taints ?? [];
-        const others = taints.filter((t) => t.key !== UNREACHABLE && t.key !== NOT_READY);
-        const current = taints.filter((t) => t.key === UNREACHABLE || t.key === NOT_READY);
+        const nodeSpec = (node['spec'] ?? {}) as { taints?: Taint[]; unschedulable?: boolean };
+        const taints = nodeSpec.taints ?? [];
+        const managed = (t: Taint): boolean =>
+          t.key === UNREACHABLE ||
+          t.key === NOT_READY ||
+          (t.key === UNSCHEDULABLE && t.effect === 'NoSchedule');
+        const others = taints.filter((t) => !managed(t));
+        const current = taints.filter(managed);
         const wanted: Taint[] = wantKey
           ? ['NoSchedule', 'NoExecute'].map(
               (effect) =>
@@ -150,8 +158,19 @@ export function createNodeLifecycleController(o: NodeLifecycleOptions = {}): Con
                 },
             )
           : [];
-        if (JSON.stringify(current) !== JSON.stringify(wanted)) {
-          const next = [...others, ...wanted];
+        // A cordoned node (spec.unschedulable) carries the unschedulable NoSchedule taint.
+        const cordoned = nodeSpec.unschedulable
+          ? [
+              current.find((t) => t.key === UNSCHEDULABLE) ?? {
+                key: UNSCHEDULABLE,
+                effect: 'NoSchedule',
+                timeAdded: formatTime(now),
+              },
+            ]
+          : [];
+        const desired = [...wanted, ...cordoned];
+        if (JSON.stringify(current) !== JSON.stringify(desired)) {
+          const next = [...others, ...desired];
           await ctx.client.patch(resources.nodes, '', name, 'merge', {
             spec: { taints: next.length ? next : null },
           });

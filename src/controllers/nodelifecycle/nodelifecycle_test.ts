@@ -224,3 +224,47 @@ it('takes a shorter startup grace period when configured', async () => {
     await env.stop();
   }
 });
+
+it('taints a cordoned node unschedulable, and untaints it when uncordoned', async () => {
+  const env = await startControllers([nodeLifecycleController]);
+  try {
+    const now = new Date().toISOString();
+    await env.client.create(resources.nodes, '', { metadata: { name: 'c1' } });
+    await env.client.patch(
+      resources.nodes,
+      '',
+      'c1',
+      'strategic',
+      {
+        status: {
+          conditions: [
+            { type: 'Ready', status: 'True', lastHeartbeatTime: now, lastTransitionTime: now },
+          ],
+        },
+      },
+      { subresource: 'status' },
+    );
+    await env.client.patch(resources.nodes, '', 'c1', 'merge', {
+      spec: { unschedulable: true, taints: [{ key: 'mine', effect: 'NoSchedule' }] },
+    });
+    const cordoned = await eventually(async () => {
+      const n = await env.client.get(resources.nodes, '', 'c1');
+      return nodeTaints(n).length === 2 ? n : undefined;
+    }, 'the unschedulable taint');
+    assert.deepEqual(nodeTaints(cordoned), [
+      'mine:NoSchedule',
+      'node.kubernetes.io/unschedulable:NoSchedule',
+    ]);
+    const added = (
+      cordoned['spec'] as { taints: { key: string; timeAdded?: string }[] }
+    ).taints.find((t) => t.key === 'node.kubernetes.io/unschedulable');
+    assert.ok(added?.timeAdded);
+    await env.client.patch(resources.nodes, '', 'c1', 'merge', { spec: { unschedulable: null } });
+    await eventually(async () => {
+      const n = await env.client.get(resources.nodes, '', 'c1');
+      return nodeTaints(n).join() === 'mine:NoSchedule' || undefined;
+    }, 'the unschedulable taint gone');
+  } finally {
+    await env.stop();
+  }
+});
