@@ -19,6 +19,7 @@ import { ingressClassResource } from './ingressclass.js';
 import { leaseResource } from './lease.js';
 import { limitRangeResource } from './limitrange.js';
 import { namespaceResource } from './namespace.js';
+import { networkPolicyResource } from './networkpolicy.js';
 import { nodeResource } from './node.js';
 import { podDisruptionBudgetResource } from './pdb/index.js';
 import { podResource } from './pod.js';
@@ -97,6 +98,7 @@ export const otherResources: readonly ResourceDef[] = [
   eventsV1Resource,
   ingressResource,
   ingressClassResource,
+  networkPolicyResource,
   leaseResource,
   controllerRevisionResource,
   ...rbacResources,

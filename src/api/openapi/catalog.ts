@@ -145,6 +145,7 @@ export const DEFAULT_OPERATIONS: readonly OpenApiOperation[] = [
   crud('policy', 'poddisruptionbudgets', 'PodDisruptionBudget', true, true),
   crud('networking.k8s.io', 'ingresses', 'Ingress', true, true),
   crud('networking.k8s.io', 'ingressclasses', 'IngressClass', false),
+  crud('networking.k8s.io', 'networkpolicies', 'NetworkPolicy', true),
   // The legacy Ingress versions, served from v1 storage (src/api/kinds/ingress-versions.ts).
   crud('networking.k8s.io', 'ingresses', 'Ingress', true, true, 'v1beta1'),
   crud('extensions', 'ingresses', 'Ingress', true, true, 'v1beta1'),

@@ -354,6 +354,22 @@ export const FIELD_EXTENSIONS: Readonly<Record<string, Readonly<Record<string, F
   'io.k8s.api.networking.v1.IngressTLS': {
     hosts: { list: 'atomic' },
   },
+  'io.k8s.api.networking.v1.IPBlock': {
+    except: { list: 'atomic' },
+  },
+  'io.k8s.api.networking.v1.NetworkPolicyEgressRule': {
+    ports: { list: 'atomic' },
+    to: { list: 'atomic' },
+  },
+  'io.k8s.api.networking.v1.NetworkPolicyIngressRule': {
+    from: { list: 'atomic' },
+    ports: { list: 'atomic' },
+  },
+  'io.k8s.api.networking.v1.NetworkPolicySpec': {
+    egress: { list: 'atomic' },
+    ingress: { list: 'atomic' },
+    policyTypes: { list: 'atomic' },
+  },
   'io.k8s.api.policy.v1.PodDisruptionBudgetStatus': {
     conditions: { patch: 'merge', key: 'type', list: 'map', keys: ['type'] },
   },

@@ -206,6 +206,7 @@ export const KINDS: Record<string, string> = {
   'events.k8s.io/Event': 'EventsEvent',
   'networking.k8s.io/Ingress': 'Ingress',
   'networking.k8s.io/IngressClass': 'Object',
+  'networking.k8s.io/NetworkPolicy': 'Object',
   'coordination.k8s.io/Lease': 'Object',
   'policy/PodDisruptionBudget': 'PodDisruptionBudget',
 };
