@@ -30,7 +30,8 @@ import {
 import type { DataPaths } from './paths.js';
 import { advertisedAddress, primaryAddress } from './address.js';
 import { startNodeProxy } from './service-proxy.js';
-import type { IngressController, ServiceProxy } from '../net/index.js';
+import type { IngressController, NetworkPolicyEnforcer, ServiceProxy } from '../net/index.js';
+import { startNodeNetworkPolicy } from './network-policy.js';
 import { startNodeDns } from './dns.js';
 import type { DnsFlags } from './dns-flags.js';
 import { startIngress, type IngressFlags } from './ingress.js';
@@ -153,6 +154,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   const openapi = createOpenApiHandler();
   let agent: NodeAgent | undefined;
   let proxy: ServiceProxy | undefined;
+  let netpol: NetworkPolicyEnforcer | undefined;
   let ingress: IngressController | undefined;
   const apiServer = await createApiServer({
     store,
@@ -319,6 +321,17 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
         o.progress(`  ✗ service proxy: ${(e as Error).message}`);
         return undefined;
       });
+    // NetworkPolicy enforcement, as a network plugin's node agent beside the kubelet.
+    if (node)
+      netpol = await startNodeNetworkPolicy({
+        client: inProcess(SKIFF_IDENTITIES.networkPolicy, []),
+        signal: components.signal,
+        nodeName: node.name,
+        logger: log,
+        runner: commandRunner,
+        proxyMode: proxy?.mode,
+        dnsAddress: node.dns ? defaultNodeIP(node.podCIDR) : undefined,
+      });
     // The node's ingress controller, an API client of its own.
     const ingressPorts = node?.ingress;
     if (node && ingressPorts)
@@ -401,6 +414,9 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
       await proxy
         ?.close(false)
         .catch((e: unknown) => log.error('service rules not removed', { err: e }));
+      await netpol
+        ?.close(false)
+        .catch((e: unknown) => log.error('network policy rules not removed', { err: e }));
       await ingress?.close().catch((e: unknown) => log.error('ingress not stopped', { err: e }));
       components.abort();
       commandRunner.close();

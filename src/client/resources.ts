@@ -50,6 +50,12 @@ export const ingresses: ResourceRef = {
   plural: 'ingresses',
   namespaced: true,
 };
+export const networkPolicies: ResourceRef = {
+  group: 'networking.k8s.io',
+  version: 'v1',
+  plural: 'networkpolicies',
+  namespaced: true,
+};
 export const daemonSets: ResourceRef = {
   group: 'apps',
   version: 'v1',

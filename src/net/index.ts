@@ -1,5 +1,5 @@
-// Node networking components, run by each node as API clients: the service proxy, cluster
-// DNS and the ingress controller.
+// Node networking components, run by each node as API clients: the service proxy, network
+// policy enforcement, cluster DNS and the ingress controller.
 
 // The service proxy (proxy/).
 export {
@@ -17,6 +17,15 @@ export {
   type ProxyServicePort,
   type HostCommandRunner,
 } from './proxy/index.js';
+
+// NetworkPolicy enforcement (netpol/).
+export {
+  startNetworkPolicy,
+  NETPOL_TABLE,
+  type NetworkPolicyEnforcer,
+  type NetworkPolicyOptions,
+  type NpPod,
+} from './netpol/index.js';
 
 // Cluster DNS (dns/).
 export * from './dns/index.js';

@@ -1,8 +1,10 @@
 // Roles for Skiff's own parts that kube's policy has no role for, each granting only what
 // that part reads and writes: the built-in load balancer, the root-CA half of Skiff's
-// service-account controller, the ingress controller, and cluster DNS (as k3s ships
-// `system:coredns`, plus the kube-dns Service, Endpoints and EndpointSlice it registers in
-// kube-system), and the dashboard's server (its mirror pod and its Service's endpoints).
+// service-account controller, the ingress controller, a node's network policy enforcement
+// (as a network plugin's node agent reads pods, namespaces and policies), cluster DNS (as
+// k3s ships `system:coredns`, plus the kube-dns Service, Endpoints and EndpointSlice it
+// registers in kube-system), and the dashboard's server (its mirror pod and its Service's
+// endpoints).
 
 import {
   CONTROLLER_ROLE_PREFIX,
@@ -34,6 +36,8 @@ export const SKIFF_IDENTITIES = {
   nodeDns: 'system:skiff-dns',
   /** The dashboard's server, for its Service's endpoints (never for what users see). */
   dashboard: 'system:skiff-dashboard',
+  /** A node's network policy enforcement (reads pods, namespaces and policies). */
+  networkPolicy: 'system:skiff-network-policy',
 } as const;
 
 const LB_ROLE = CONTROLLER_ROLE_PREFIX + SKIFF_IDENTITIES.serviceLoadBalancer;
@@ -43,6 +47,7 @@ const DNS_ROLE = 'system:coredns';
 const DNS_REGISTRATION_ROLE = 'system:coredns:kube-dns-registration';
 /** Bound in namespace kubernetes-dashboard only, by the RoleBinding made with the namespace. */
 const DASHBOARD_ROLE = SKIFF_IDENTITIES.dashboard;
+const NETPOL_ROLE = SKIFF_IDENTITIES.networkPolicy;
 
 export const skiffClusterRoles = (): RoleObject[] => [
   clusterRole(LB_ROLE, [
@@ -64,6 +69,10 @@ export const skiffClusterRoles = (): RoleObject[] => [
     rule(['list', 'watch'], [''], ['endpoints', 'namespaces', 'pods', 'services']),
     rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices']),
   ]),
+  clusterRole(NETPOL_ROLE, [
+    rule(READ, [''], ['namespaces', 'pods']),
+    rule(READ, ['networking.k8s.io'], ['networkpolicies']),
+  ]),
   clusterRole(DASHBOARD_ROLE, [
     // Its mirror pod (the API's view of the dashboard on its node) and the pod's status.
     rule(['create', 'delete', 'get'], [''], ['pods']),
@@ -81,6 +90,7 @@ export const skiffClusterRoleBindings = (): BindingObject[] => [
     serviceAccount('kube-system', SKIFF_IDENTITIES.serviceAccounts),
   ]),
   clusterRoleBinding(INGRESS_ROLE, INGRESS_ROLE, [user(SKIFF_IDENTITIES.ingress)]),
+  clusterRoleBinding(NETPOL_ROLE, NETPOL_ROLE, [user(SKIFF_IDENTITIES.networkPolicy)]),
   clusterRoleBinding(DNS_ROLE, DNS_ROLE, [
     serviceAccount('kube-system', SKIFF_IDENTITIES.dns),
     user(SKIFF_IDENTITIES.nodeDns),
