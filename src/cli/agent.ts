@@ -15,7 +15,8 @@ import { NODE_COMPONENTS, type NodeComponent } from './node-components.js';
 import { dataPaths } from './paths.js';
 import { guardProcess, isAlive, whenOwnerGone } from './process.js';
 import { proxyModeFlag, startNodeProxy } from './service-proxy.js';
-import type { IngressController, ServiceProxy } from '../net/index.js';
+import type { IngressController, NetworkPolicyEnforcer, ServiceProxy } from '../net/index.js';
+import { startNodeNetworkPolicy } from './network-policy.js';
 import { dnsFlags, type DnsFlags } from './dns-flags.js';
 import { ingressFlags, startIngress, type IngressFlags } from './ingress.js';
 import { nodeHostPorts } from '../api/host-ports.js';
@@ -227,6 +228,7 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
       proxy: componentClient('proxy', 'kube-proxy', 'kube-proxy'),
       dns: componentClient('dns', 'coredns', 'coredns'),
       ingress: componentClient('ingress', 'skiff-ingress-controller', 'skiff-ingress-controller'),
+      netpol: componentClient('netpol', 'skiff-network-policy', 'skiff-network-policy'),
     };
     // Without --client-ca-file the node trusts the CA it trusts the API server by.
     const clientCaPem = f.clientCaFile
@@ -274,6 +276,7 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
     server: { port: f.kubeletPort, host: f.address, ...server },
   });
   let proxy: ServiceProxy | undefined;
+  let netpol: NetworkPolicyEnforcer | undefined;
   let dns: { close(): Promise<void> } | undefined;
   let ingress: IngressController | undefined;
   const stop = async (): Promise<void> => {
@@ -307,6 +310,17 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
       return undefined;
     });
     if (proxy) io.out(`  ✓ service proxy (${proxy.mode})`);
+    // NetworkPolicy enforcement, as a network plugin's node agent (its own credentials).
+    netpol = await startNodeNetworkPolicy({
+      client: clients.netpol,
+      signal: components.signal,
+      nodeName: f.nodeName,
+      logger,
+      runner: commandRunner,
+      proxyMode: proxy?.mode,
+      dnsAddress: f.dns.enabled ? (f.nodeIP ?? defaultNodeIP(f.podCIDR)) : undefined,
+    });
+    if (netpol) io.out('  ✓ network policies enforced');
     // Cluster DNS: served by the node on its address, as an API client of its own.
     const { startNodeDns } = await import('./dns.js');
     dns = await startNodeDns({
@@ -359,6 +373,9 @@ export async function agentCommand(args: ParsedArgs, io: Io): Promise<number> {
   await proxy
     ?.close(false)
     .catch((e: unknown) => logger.error('service rules not removed', { err: e }));
+  await netpol
+    ?.close(false)
+    .catch((e: unknown) => logger.error('network policy rules not removed', { err: e }));
   await ingress?.close().catch((e: unknown) => logger.error('ingress not stopped', { err: e }));
   await stop();
   return 0;

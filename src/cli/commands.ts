@@ -409,7 +409,7 @@ Usage:
   skiff node-credentials --node-name NAME --address IP [--address IP]… --out DIR [--server URL] [--data-dir DIR]
   skiff agent --kubeconfig FILE --tls-cert-file FILE --tls-private-key-file FILE [--node-name NAME] [--node-ip IP]
               [--pod-cidr CIDR] [--data-dir DIR] [--kubelet-port N] [--address IP] [--client-ca-file FILE]
-              [--proxy-kubeconfig FILE] [--dns-kubeconfig FILE] [--ingress-kubeconfig FILE]
+              [--proxy-kubeconfig FILE] [--dns-kubeconfig FILE] [--ingress-kubeconfig FILE] [--netpol-kubeconfig FILE]
               [--proxy-mode nftables|userspace] [--disable-ingress] [--ingress-http-port N] [--ingress-https-port N]
               [--cluster-domain DOMAIN] [--resolv-conf FILE] [--disable-dns]
   skiff images import FILE… | ls | rm REF | pull REF [--data-dir DIR]
@@ -432,17 +432,19 @@ The data dir defaults to $SKIFF_DATA_DIR or ~/.skiff.
                      data dir's cluster CA: kubeconfig (user system:node:NAME; --server, default this
                      machine's address and the running cluster's port), kube-proxy.kubeconfig (user
                      system:kube-proxy), dns.kubeconfig (system:skiff-dns), ingress.kubeconfig
-                     (system:skiff-ingress-controller), ca.crt, and kubelet.crt and kubelet.key (the
-                     node's serving certificate for NAME and each --address).
+                     (system:skiff-ingress-controller), netpol.kubeconfig (system:skiff-network-policy),
+                     ca.crt, and kubelet.crt and kubelet.key (the node's serving certificate for NAME
+                     and each --address).
   agent              on a node: joins the cluster of --kubeconfig as node --node-name (default the host
                      name), runs its pods and serves the kubelet API on --address:--kubelet-port
                      (default 0.0.0.0:10250) with --tls-cert-file and --tls-private-key-file; client
                      certificates must be signed by --client-ca-file (default the kubeconfig's CA).
                      --node-ip is the Node's InternalIP (default the first non-loopback IPv4 address);
                      --data-dir keeps images and pods (default ~/.skiff/agent); --pod-cidr defaults to
-                     10.244.0.0/24. The service proxy, DNS and ingress controller use
-                     --proxy-kubeconfig, --dns-kubeconfig and --ingress-kubeconfig (default the
-                     files node-credentials writes, beside --kubeconfig).
+                     10.244.0.0/24. The service proxy, DNS, ingress controller and network policy
+                     enforcement use --proxy-kubeconfig, --dns-kubeconfig, --ingress-kubeconfig and
+                     --netpol-kubeconfig (default the files node-credentials writes, beside
+                     --kubeconfig).
                      SIGTERM or Ctrl-C stops the pods, as skiff down.
   trust              adds the local ingress CA (it issues certificates for Ingress TLS hosts without a
                      secret) to this machine's trust store (update-ca-certificates); untrust removes it.

@@ -59,6 +59,7 @@ const FLAGS: Record<string, readonly string[]> = {
     'proxy-kubeconfig',
     'dns-kubeconfig',
     'ingress-kubeconfig',
+    'netpol-kubeconfig',
     'node-name',
     'pod-cidr',
     'data-dir',

@@ -6,7 +6,7 @@
 // node-components_test.ts checks they are the ones SKIFF_IDENTITIES names.
 
 /**
- * The node's service proxy, cluster DNS and ingress controller read (and DNS writes) what no
+ * The node's service proxy, network policy enforcement, cluster DNS and ingress controller read (and DNS writes) what no
  * node identity may: each gets a certificate of its own, for the user `skiff up` runs the
  * same part as (DNS, which `skiff up` runs as the kube-system `coredns` service account, as a
  * user bound to the same roles), granted by the bootstrap policy that part's role only.
@@ -29,6 +29,12 @@ export const NODE_COMPONENTS = {
     user: 'system:skiff-ingress-controller',
     what: 'ingress controller',
     role: 'system:skiff-ingress-controller',
+  },
+  netpol: {
+    file: 'netpol.kubeconfig',
+    user: 'system:skiff-network-policy',
+    what: 'network policy enforcement',
+    role: 'system:skiff-network-policy',
   },
 } as const;
 export type NodeComponent = keyof typeof NODE_COMPONENTS;

@@ -44,6 +44,7 @@ const COMPONENT_USERS = [
   ['kube-proxy.kubeconfig', 'system:kube-proxy'],
   ['dns.kubeconfig', 'system:skiff-dns'],
   ['ingress.kubeconfig', 'system:skiff-ingress-controller'],
+  ['netpol.kubeconfig', 'system:skiff-network-policy'],
 ] as const;
 
 /** A child process whose output is kept, for waiting on and for failure messages. */
