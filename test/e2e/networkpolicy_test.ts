@@ -162,6 +162,23 @@ describe('NetworkPolicy on a node (nftables)', { skip, timeout: 900_000 }, () =>
     await expect('egress pod resolves names', () => resolves('egress'), true);
   });
 
+  test('kubectl apply of an invalid policy gets kube-apiserver’s words', async () => {
+    const r = await kubectl(
+      ['apply', '-f', '-'],
+      policy('bad', {
+        podSelector: {},
+        ingress: [{ ports: [{ port: 'http', endPort: 90 }], from: [{}] }],
+      }),
+    );
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr,
+      'The NetworkPolicy "bad" is invalid: \n' +
+        '* spec.ingress[0].ports[0].endPort: Invalid value: 90: may not be specified when `port` is non-numeric\n' +
+        '* spec.ingress[0].from[0]: Required value: must specify a peer\n',
+    );
+  });
+
   test('default deny ingress: the pod and its service time out; kubectl get netpol prints it', async () => {
     await apply(policy('default-deny-ingress', { podSelector: {}, policyTypes: ['Ingress'] }));
     const table = parseTable(ok(await kubectl(['get', 'netpol', '-n', NS])));
@@ -200,6 +217,10 @@ describe('NetworkPolicy on a node (nftables)', { skip, timeout: 900_000 }, () =>
     await expect('client → pod', () => reaches(NS, 'client', `http://${podIP}:8080`), false);
     const table = parseTable(ok(await kubectl(['get', 'netpol', '-n', NS])));
     assert.equal(table.find((r) => r['NAME'] === 'access-web')?.['POD-SELECTOR'], 'app=web');
+    const described = ok(await kubectl(['describe', 'netpol', 'access-web', '-n', NS]));
+    assert.match(described, /PodSelector: +app=web/);
+    assert.match(described, /To Port: http\/TCP/);
+    assert.match(described, /From:\n +PodSelector: access=true/);
   });
 
   test('a named port that is not the one served lets nothing through', async () => {
