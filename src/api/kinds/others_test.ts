@@ -24,6 +24,7 @@ void describe('otherResources', () => {
       'events.k8s.io/v1/events': ['ev'],
       'networking.k8s.io/v1/ingresses': ['ing'],
       'networking.k8s.io/v1/ingressclasses': [],
+      'networking.k8s.io/v1/networkpolicies': ['netpol'],
       'certificates.k8s.io/v1/certificatesigningrequests': ['csr'],
       'coordination.k8s.io/v1/leases': [],
       'apps/v1/controllerrevisions': [],
