@@ -23,8 +23,9 @@ import { MAX_RETRIES, fieldManager, managerFromUserAgent } from './write.js';
 function scaleOf(r: ResourceRequest, o: KubeObject): KubeObject {
   const spec = (o['spec'] ?? {}) as { replicas?: number; selector?: unknown };
   const status = (o['status'] ?? {}) as { replicas?: number };
-  const selector =
-    r.def.kind === 'ReplicationController'
+  const selector = r.def.scaleStrategy
+    ? r.def.scaleStrategy.selector(o)
+    : r.def.kind === 'ReplicationController'
       ? formatLabelSelector(fromMap(spec.selector as Record<string, string> | undefined))
       : formatLabelSelector(fromLabelSelectorObject(spec.selector) ?? []);
   // The object's identity, with the fields it lacks left out.

@@ -1,0 +1,229 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, type TestApiServer } from '../../../test/support/apiserver.js';
+
+type Obj = Record<string, unknown> & { metadata: Record<string, unknown> };
+
+const CRDS = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+
+export const cronTabCrd = (over: Record<string, unknown> = {}): object => ({
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'crontabs.stable.example.com' },
+  spec: {
+    group: 'stable.example.com',
+    scope: 'Namespaced',
+    names: { plural: 'crontabs', singular: 'crontab', kind: 'CronTab', shortNames: ['ct'] },
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            properties: {
+              spec: {
+                type: 'object',
+                required: ['cronSpec'],
+                properties: {
+                  cronSpec: {
+                    type: 'string',
+                    pattern: '^(\\d+|\\*)(/\\d+)?(\\s+(\\d+|\\*)(/\\d+)?){4}$',
+                  },
+                  image: { type: 'string' },
+                  replicas: { type: 'integer', minimum: 1, maximum: 10, default: 1 },
+                },
+              },
+              status: { type: 'object', properties: { replicas: { type: 'integer' } } },
+            },
+          },
+        },
+        subresources: { status: {} },
+        additionalPrinterColumns: [
+          { name: 'Spec', type: 'string', jsonPath: '.spec.cronSpec' },
+          { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' },
+          { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+        ],
+      },
+    ],
+    ...over,
+  },
+});
+
+async function until<T>(f: () => Promise<T | undefined>, ms = 3000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const condition = (crd: Obj, type: string): Record<string, unknown> | undefined =>
+  ((crd['status'] as Record<string, unknown>)['conditions'] as Record<string, unknown>[]).find(
+    (c) => c['type'] === type,
+  );
+
+describe('CustomResourceDefinitions', () => {
+  let api: TestApiServer;
+  before(async () => {
+    api = await startTestServer();
+    await api.namespace('default');
+  });
+  after(() => api.close());
+
+  it('refuses a definition whose name is not <plural>.<group>, in kube words', async () => {
+    const body = cronTabCrd() as Obj;
+    body.metadata = { name: 'wrong.stable.example.com' };
+    const res = await api.post(CRDS, body);
+    assert.equal(res.status, 422);
+    assert.match(
+      res.json<{ message: string }>().message,
+      /^CustomResourceDefinition.apiextensions.k8s.io "wrong.stable.example.com" is invalid: metadata.name: Invalid value: "wrong.stable.example.com": must be spec.names.plural\+"."\+spec.group$/,
+    );
+  });
+
+  it('refuses two storage versions and a missing schema', async () => {
+    const res = await api.post(
+      CRDS,
+      cronTabCrd({
+        versions: [
+          { name: 'v1', served: true, storage: true },
+          {
+            name: 'v2',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object' } },
+          },
+        ],
+      }),
+    );
+    assert.equal(res.status, 422);
+    const msg = res.json<{ message: string }>().message;
+    assert.match(
+      msg,
+      /spec.versions\[0\].schema.openAPIV3Schema: Required value: schemas are required/,
+    );
+    assert.match(
+      msg,
+      /spec.versions: Invalid value: .*must have exactly one version marked as storage version/,
+    );
+  });
+
+  it('establishes a definition and serves its objects with schema, defaults and columns', async () => {
+    const created = await api.post(CRDS, cronTabCrd());
+    assert.equal(created.status, 201, created.text);
+    assert.deepEqual(created.json<Obj>().metadata['finalizers'], [
+      'customresourcecleanup.apiextensions.k8s.io',
+    ]);
+    const crd = await until(async () => {
+      const r = (await api.get(`${CRDS}/crontabs.stable.example.com`)).json<Obj>();
+      return condition(r, 'Established')?.['status'] === 'True' ? r : undefined;
+    });
+    assert.equal(condition(crd, 'NamesAccepted')?.['reason'], 'NoConflicts');
+    assert.deepEqual((crd['status'] as Obj)['storedVersions'], ['v1']);
+    assert.equal(((crd['status'] as Obj)['acceptedNames'] as Obj)['kind'], 'CronTab');
+
+    const list = (await api.get('/apis/stable.example.com/v1')).json<{ resources: Obj[] }>();
+    assert.deepEqual(
+      list.resources.map((r) => r['name']),
+      ['crontabs', 'crontabs/status'],
+    );
+
+    const path = '/apis/stable.example.com/v1/namespaces/default/crontabs';
+    const ok = await api.post(path, {
+      apiVersion: 'stable.example.com/v1',
+      kind: 'CronTab',
+      metadata: { name: 'my-new-cron-object' },
+      spec: { cronSpec: '* * * * */5', image: 'my-awesome-cron-image', extra: 'x' },
+      status: { replicas: 3 },
+    });
+    assert.equal(ok.status, 201, ok.text);
+    const obj = ok.json<Obj>();
+    assert.deepEqual(obj['spec'], {
+      cronSpec: '* * * * */5',
+      image: 'my-awesome-cron-image',
+      replicas: 1,
+    });
+    assert.equal(obj['status'], undefined);
+
+    const bad = await api.post(path, {
+      apiVersion: 'stable.example.com/v1',
+      kind: 'CronTab',
+      metadata: { name: 'bad' },
+      spec: { cronSpec: 'nope', replicas: 20 },
+    });
+    assert.equal(bad.status, 422);
+    assert.equal(
+      bad.json<{ message: string }>().message,
+      'CronTab.stable.example.com "bad" is invalid: [spec.cronSpec: Invalid value: "nope": spec.cronSpec in body should match \'^(\\d+|\\*)(/\\d+)?(\\s+(\\d+|\\*)(/\\d+)?){4}$\', spec.replicas: Invalid value: 20: spec.replicas in body should be less than or equal to 10]',
+    );
+
+    const strict = await api.post(`${path}?fieldValidation=Strict`, {
+      apiVersion: 'stable.example.com/v1',
+      kind: 'CronTab',
+      metadata: { name: 'strict' },
+      spec: { cronSpec: '* * * * *', foo: 1 },
+    });
+    assert.equal(strict.status, 400);
+    assert.equal(
+      strict.json<{ message: string }>().message,
+      'CronTab in version "v1" cannot be handled as a CronTab: strict decoding error: unknown field "spec.foo"',
+    );
+
+    const table = (
+      await api.get(path, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' })
+    ).json<{ columnDefinitions: Obj[]; rows: { cells: unknown[] }[] }>();
+    assert.deepEqual(
+      table.columnDefinitions.map((c) => c['name']),
+      ['Name', 'Spec', 'Replicas', 'Age'],
+    );
+    const cells = table.rows[0]?.cells ?? [];
+    assert.deepEqual(cells.slice(0, 3), ['my-new-cron-object', '* * * * */5', 1]);
+    assert.match(String(cells[3]), /^\d+s$/);
+  });
+
+  it('refuses a second definition taking the same names with NamesAccepted False', async () => {
+    const res = await api.post(
+      CRDS,
+      cronTabCrd({
+        names: { plural: 'crontabs2', singular: 'crontab2', kind: 'CronTab' },
+      }) as Obj,
+    );
+    // The name must follow the plural.
+    assert.equal(res.status, 422);
+    const body = cronTabCrd({
+      names: { plural: 'crontabs2', singular: 'crontab2', kind: 'CronTab' },
+    }) as Obj;
+    body.metadata = { name: 'crontabs2.stable.example.com' };
+    assert.equal((await api.post(CRDS, body)).status, 201);
+    const crd = await until(async () => {
+      const r = (await api.get(`${CRDS}/crontabs2.stable.example.com`)).json<Obj>();
+      return condition(r, 'NamesAccepted') ? r : undefined;
+    });
+    assert.deepEqual(
+      [
+        condition(crd, 'NamesAccepted')?.['status'],
+        condition(crd, 'NamesAccepted')?.['reason'],
+        condition(crd, 'NamesAccepted')?.['message'],
+      ],
+      ['False', 'KindConflict', '"CronTab" is already in use'],
+    );
+    assert.equal(condition(crd, 'Established')?.['status'], 'False');
+    assert.equal((await api.get('/apis/stable.example.com/v1/crontabs2')).status, 404);
+  });
+
+  it('deletes the objects of a deleted definition, then the definition', async () => {
+    assert.equal((await api.delete(`${CRDS}/crontabs.stable.example.com`)).status, 200);
+    await until(async () =>
+      (await api.get(`${CRDS}/crontabs.stable.example.com`)).status === 404 ? true : undefined,
+    );
+    assert.equal(await api.store.count('/registry/stable.example.com/crontabs/'), 0);
+    assert.equal(
+      (await api.get('/apis/stable.example.com/v1/namespaces/default/crontabs')).status,
+      404,
+    );
+  });
+});
