@@ -46,8 +46,15 @@ export function evalJsonPath(obj: unknown, path: string): unknown[] {
   return cur;
 }
 
-/** A value as kubectl's JSONPath printer writes it (strings raw, the rest as JSON). */
+/** A value as the JSONPath text printer writes it: Go's fmt.Print of the decoded JSON. */
 export function formatJsonPathValue(v: unknown): string {
   if (typeof v === 'string') return v;
-  return JSON.stringify(v);
+  if (v === null) return '<nil>';
+  if (Array.isArray(v)) return `[${v.map(formatJsonPathValue).join(' ')}]`;
+  if (isJsonObject(v))
+    return `map[${Object.keys(v)
+      .sort()
+      .map((k) => `${k}:${formatJsonPathValue(v[k])}`)
+      .join(' ')}]`;
+  return String(v);
 }

@@ -239,8 +239,7 @@ export function validateAgainst(value: unknown, s: Schema, path: string): FieldE
       errs.push({
         type: 'FieldValueTooMany',
         field: path,
-        badValue: value.length,
-        detail: `must have at most ${s.maxItems} items`,
+        detail: `${value.length}: must have at most ${s.maxItems} items`,
       });
     if (typeof s.minItems === 'number' && value.length < s.minItems)
       errs.push(
