@@ -217,6 +217,7 @@ export function createCrdController(o: {
       established && acceptedNames.plural && acceptedNames.kind
         ? view.versions
             .filter((v) => v.served)
+            .sort((a, b) => crdKinds.compareVersionPriority(a.name, b.name))
             .map((v) => {
               const d = customResourceDef(view, acceptedNames, v);
               schemas.set(d, v.schema);

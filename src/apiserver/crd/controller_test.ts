@@ -215,6 +215,68 @@ describe('CustomResourceDefinitions', () => {
     assert.equal((await api.get('/apis/stable.example.com/v1/crontabs2')).status, 404);
   });
 
+  it('settles: a served definition is not written again', async () => {
+    const rv = async () =>
+      (await api.get(`${CRDS}/crontabs.stable.example.com`)).json<Obj>().metadata[
+        'resourceVersion'
+      ];
+    const first = await rv();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await rv(), first);
+  });
+
+  it('serves every served version from one storage, apiVersion rewritten', async () => {
+    const schema = {
+      openAPIV3Schema: {
+        type: 'object',
+        properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+      },
+    };
+    const body = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'gadgets.multi.example.com' },
+      spec: {
+        group: 'multi.example.com',
+        scope: 'Cluster',
+        names: { plural: 'gadgets', kind: 'Gadget', categories: ['all'] },
+        versions: [
+          { name: 'v1', served: true, storage: false, schema, deprecated: true },
+          { name: 'v2', served: true, storage: true, schema },
+          { name: 'v0', served: false, storage: false, schema },
+        ],
+      },
+    };
+    assert.equal((await api.post(CRDS, body)).status, 201);
+    await until(async () =>
+      (await api.get('/apis/multi.example.com/v2/gadgets')).status === 200 ? true : undefined,
+    );
+    const group = (await api.get('/apis/multi.example.com')).json<Obj>();
+    assert.deepEqual(
+      (group['versions'] as Obj[]).map((v) => v['version']),
+      ['v2', 'v1'],
+    );
+    const made = await api.post('/apis/multi.example.com/v1/gadgets', {
+      apiVersion: 'multi.example.com/v1',
+      kind: 'Gadget',
+      metadata: { name: 'g' },
+      spec: { anything: { goes: true } },
+    });
+    assert.equal(made.status, 201, made.text);
+    assert.match(String(made.headers['warning']), /multi.example.com\/v1 Gadget is deprecated/);
+    const read = (await api.get('/apis/multi.example.com/v2/gadgets/g')).json<Obj>();
+    assert.equal(read['apiVersion'], 'multi.example.com/v2');
+    assert.deepEqual(read['spec'], { anything: { goes: true } });
+    assert.equal((await api.get('/apis/multi.example.com/v0/gadgets')).status, 404);
+    const agg = (
+      await api.get('/apis', {
+        accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList',
+      })
+    ).json<{ items: Obj[] }>();
+    const entry = agg.items.find((g) => (g['metadata'] as Obj)['name'] === 'multi.example.com');
+    assert.ok(entry);
+  });
+
   it('deletes the objects of a deleted definition, then the definition', async () => {
     assert.equal((await api.delete(`${CRDS}/crontabs.stable.example.com`)).status, 200);
     await until(async () =>

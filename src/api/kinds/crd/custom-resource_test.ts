@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '../../types.js';
 import { invalid } from '../../errors.js';
 import { cell, customResourceDef } from './custom-resource.js';
-import { crdResource, viewOf } from './definition.js';
+import { compareVersionPriority, crdResource, viewOf } from './definition.js';
 
 const crd = (over: Record<string, unknown> = {}): KubeObject => ({
   metadata: { name: 'widgets.example.com' },
@@ -131,4 +131,13 @@ describe('CustomResourceDefinition', () => {
       null,
     );
   });
+});
+
+it('orders versions as kube does', () => {
+  assert.deepEqual(
+    ['v1alpha1', 'foo', 'v1beta2', 'v2', 'v1', 'v1beta1', 'v11alpha2', 'bar'].sort(
+      compareVersionPriority,
+    ),
+    ['v2', 'v1', 'v1beta2', 'v1beta1', 'v11alpha2', 'v1alpha1', 'bar', 'foo'],
+  );
 });

@@ -337,3 +337,20 @@ export const crdResource: ResourceDef = {
     tracksGeneration: true,
   },
 };
+
+const KUBE_VERSION = /^v(\d+)(?:(alpha|beta)(\d+))?$/;
+
+/**
+ * Kube's version priority (CompareKubeAwareVersionStrings): GA before beta before alpha, higher
+ * numbers first, then other names alphabetically. Discovery lists a CRD's versions this way,
+ * the first being the preferred one.
+ */
+export function compareVersionPriority(a: string, b: string): number {
+  const ma = KUBE_VERSION.exec(a);
+  const mb = KUBE_VERSION.exec(b);
+  if (!ma || !mb) return ma ? -1 : mb ? 1 : a.localeCompare(b);
+  const rank = (m: RegExpExecArray): number => (m[2] === undefined ? 2 : m[2] === 'beta' ? 1 : 0);
+  if (rank(ma) !== rank(mb)) return rank(mb) - rank(ma);
+  if (ma[1] !== mb[1]) return Number(mb[1]) - Number(ma[1]);
+  return Number(mb[3] ?? 0) - Number(ma[3] ?? 0);
+}

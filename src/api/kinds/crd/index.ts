@@ -4,6 +4,7 @@
 export {
   CLEANUP_FINALIZER,
   CRD_GROUP,
+  compareVersionPriority,
   crdResource,
   namesOf,
   viewOf,
