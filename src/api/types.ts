@@ -176,6 +176,8 @@ export interface ResourceDef {
    * warning; other kinds delete them in the background.
    */
   orphansByDefault?: { warning: string };
+  /** False for kinds without Go types (custom resources): strategic merge patch is refused. */
+  strategicMergePatch?: false;
 }
 
 export const STANDARD_VERBS = [

@@ -181,6 +181,7 @@ export function createCrdController(o: {
       );
     }
     if (acceptedNames.plural) accepted.set(name, { group: view.group, names: acceptedNames });
+    const terminating = !!crd.metadata.deletionTimestamp;
     const wasEstablished = conditionOf(crd, 'Established')?.status === 'True';
     const established = wasEstablished || !conflict;
     conditions = setCondition(
@@ -200,7 +201,6 @@ export function createCrdController(o: {
           },
       now,
     );
-    const terminating = !!crd.metadata.deletionTimestamp;
     if (terminating)
       conditions = setCondition(
         conditions,
@@ -219,7 +219,7 @@ export function createCrdController(o: {
             .filter((v) => v.served)
             .sort((a, b) => crdKinds.compareVersionPriority(a.name, b.name))
             .map((v) => {
-              const d = customResourceDef(view, acceptedNames, v);
+              const d = customResourceDef(view, acceptedNames, v, terminating);
               schemas.set(d, v.schema);
               return d;
             })

@@ -277,15 +277,67 @@ describe('CustomResourceDefinitions', () => {
     assert.ok(entry);
   });
 
+  it('patches custom objects as kube does: merge, apply and status, never strategic', async () => {
+    const path = '/apis/stable.example.com/v1/namespaces/default/crontabs/my-new-cron-object';
+    const smp = await api.patch(
+      path,
+      { spec: { image: 'x' } },
+      { contentType: 'application/strategic-merge-patch+json' },
+    );
+    assert.equal(smp.status, 415);
+    assert.equal(
+      smp.json<{ message: string }>().message,
+      'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+    );
+    const merged = await api.patch(path, { spec: { image: 'y' }, status: { replicas: 9 } });
+    assert.equal(merged.status, 200);
+    assert.equal((merged.json<Obj>()['spec'] as Obj)['image'], 'y');
+    assert.equal(merged.json<Obj>()['status'], undefined);
+    const status = await api.patch(`${path}/status`, { status: { replicas: 4 } });
+    assert.equal(status.status, 200);
+    assert.deepEqual(status.json<Obj>()['status'], { replicas: 4 });
+    const applied = await api.send(
+      'PATCH',
+      '/apis/stable.example.com/v1/namespaces/default/crontabs/applied?fieldManager=me',
+      {
+        body: JSON.stringify({
+          apiVersion: 'stable.example.com/v1',
+          kind: 'CronTab',
+          metadata: { name: 'applied' },
+          spec: { cronSpec: '* * * * *' },
+        }),
+        contentType: 'application/apply-patch+yaml',
+      },
+    );
+    assert.equal(applied.status, 201, applied.text);
+  });
+
   it('deletes the objects of a deleted definition, then the definition', async () => {
+    const path = '/apis/stable.example.com/v1/namespaces/default/crontabs';
+    // An object whose own finalizer holds the definition in Terminating.
+    await api.patch(`${path}/applied`, { metadata: { finalizers: ['example.com/hold'] } });
     assert.equal((await api.delete(`${CRDS}/crontabs.stable.example.com`)).status, 200);
+    const terminating = await until(async () => {
+      const r = (await api.get(`${CRDS}/crontabs.stable.example.com`)).json<Obj>();
+      return condition(r, 'Terminating')?.['status'] === 'True' ? r : undefined;
+    });
+    assert.equal(condition(terminating, 'Terminating')?.['reason'], 'InstanceDeletionInProgress');
+    const refused = await api.post(path, {
+      apiVersion: 'stable.example.com/v1',
+      kind: 'CronTab',
+      metadata: { name: 'late' },
+      spec: { cronSpec: '* * * * *' },
+    });
+    assert.equal(refused.status, 405);
+    assert.equal(
+      refused.json<{ message: string }>().message,
+      'create not allowed while custom resource definition is terminating',
+    );
+    await api.patch(`${path}/applied`, { metadata: { finalizers: null } });
     await until(async () =>
       (await api.get(`${CRDS}/crontabs.stable.example.com`)).status === 404 ? true : undefined,
     );
     assert.equal(await api.store.count('/registry/stable.example.com/crontabs/'), 0);
-    assert.equal(
-      (await api.get('/apis/stable.example.com/v1/namespaces/default/crontabs')).status,
-      404,
-    );
+    assert.equal((await api.get(path)).status, 404);
   });
 });

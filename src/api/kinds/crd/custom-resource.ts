@@ -6,6 +6,7 @@
 import type { FieldError, KubeObject, ResourceDef, TableColumn } from '../../types.js';
 import { STANDARD_VERBS } from '../../types.js';
 import { NAME_COLUMN, age } from '../../printing.js';
+import { terminatingDefinition } from '../../errors.js';
 import { validateObjectMeta } from '../../validation/common.js';
 import type { CrdColumn, CrdNames, CrdVersion, CrdView } from './definition.js';
 import { evalJsonPath, formatJsonPathValue } from './jsonpath.js';
@@ -71,6 +72,8 @@ export function customResourceDef(
   view: CrdView,
   names: CrdNames,
   version: CrdVersion,
+  /** The definition is being deleted: its objects are listed and deleted, none created. */
+  terminating = false,
 ): ResourceDef {
   const namespaced = view.scope === 'Namespaced';
   const schema = version.schema;
@@ -91,6 +94,7 @@ export function customResourceDef(
     ...(names.shortNames.length ? { shortNames: names.shortNames } : {}),
     ...(names.categories.length ? { categories: names.categories } : {}),
     verbs: [...STANDARD_VERBS],
+    strategicMergePatch: false,
     ...(version.deprecated
       ? {
           deprecation: {
@@ -106,7 +110,11 @@ export function customResourceDef(
         prune(obj, schema);
         applyDefaults(obj, schema);
       },
-      prepareForCreate: (obj) => prepareStatus(obj, undefined),
+      prepareForCreate(obj) {
+        if (terminating)
+          throw terminatingDefinition({ group: view.group, resource: names.plural }, 'create');
+        prepareStatus(obj, undefined);
+      },
       prepareForUpdate: (obj, old) => prepareStatus(obj, old),
       validate(obj) {
         const errs = metadataSchemaErrors(obj, namespaced);
