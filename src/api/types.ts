@@ -176,6 +176,8 @@ export interface ResourceDef {
    * warning; other kinds delete them in the background.
    */
   orphansByDefault?: { warning: string };
+  /** Aborted when this definition stops being served (a custom resource): watches end. */
+  servedUntil?: AbortSignal;
   /** False for kinds without Go types (custom resources): strategic merge patch is refused. */
   strategicMergePatch?: false;
 }

@@ -86,8 +86,9 @@ export function createCrdController(o: {
   const crdDef = table.byGroupResource('apiextensions.k8s.io', 'customresourcedefinitions');
   if (!crdDef) throw new Error('missing resource customresourcedefinitions');
   const stop = new AbortController();
-  /** Served definitions by CRD name. */
+  /** Served definitions by CRD name, with what they were built from and their lifetime. */
   const served = new Map<string, ResourceDef[]>();
+  const builtFrom = new Map<string, { key: string; lifetime: AbortController }>();
   const schemas = new WeakMap<ResourceDef, crdKinds.Schema | undefined>();
   let chain: Promise<void> = Promise.resolve();
   let dirty = false;
@@ -96,9 +97,30 @@ export function createCrdController(o: {
   const ready = new Promise<void>((r) => (markReady = r));
 
   const serve = (name: string, defs: ResourceDef[]): void => {
+    if ((served.get(name) ?? []) === defs) return;
     if (defs.length) served.set(name, defs);
     else served.delete(name);
     table.set(name, defs);
+  };
+
+  /** The served definitions for `key` (what they are built from), rebuilt only when it changes. */
+  const definitionsFor = (
+    name: string,
+    key: string,
+    build: (signal: AbortSignal) => ResourceDef[],
+  ): ResourceDef[] => {
+    const known = builtFrom.get(name);
+    if (known?.key === key) return served.get(name) ?? [];
+    known?.lifetime.abort();
+    const lifetime = new AbortController();
+    builtFrom.set(name, { key, lifetime });
+    return build(lifetime.signal);
+  };
+
+  const stopServing = (name: string): void => {
+    builtFrom.get(name)?.lifetime.abort();
+    builtFrom.delete(name);
+    serve(name, []);
   };
 
   function kick(): Promise<void> {
@@ -128,7 +150,7 @@ export function createCrdController(o: {
   async function reconcileAll(): Promise<void> {
     const { items } = await registry.list(crdDef!, { namespace: '' });
     const live = new Set(items.map((c) => c.metadata.name ?? ''));
-    for (const name of [...served.keys()]) if (!live.has(name)) serve(name, []);
+    for (const name of [...builtFrom.keys()]) if (!live.has(name)) stopServing(name);
     // Older definitions keep their names (as accepted names are held first come).
     const ordered = [...items].sort(
       (a, b) =>
@@ -213,18 +235,22 @@ export function createCrdController(o: {
         now,
       );
     // Served before Established is written, so a client that waited for it finds the resource.
-    const defs =
-      established && acceptedNames.plural && acceptedNames.kind
-        ? view.versions
+    const servable = established && !!acceptedNames.plural && !!acceptedNames.kind;
+    const defs = servable
+      ? definitionsFor(name, JSON.stringify([crd.spec, acceptedNames, terminating]), (signal) =>
+          view.versions
             .filter((v) => v.served)
             .sort((a, b) => crdKinds.compareVersionPriority(a.name, b.name))
             .map((v) => {
               const d = customResourceDef(view, acceptedNames, v, terminating);
+              d.servedUntil = signal;
               schemas.set(d, v.schema);
               return d;
-            })
-        : [];
-    serve(name, defs);
+            }),
+        )
+      : [];
+    if (servable) serve(name, defs);
+    else stopServing(name);
     const nextStatus = {
       ...status,
       conditions,
@@ -262,7 +288,7 @@ export function createCrdController(o: {
         return;
       }
     }
-    serve(name, []);
+    stopServing(name);
     const finalizers = (crd.metadata.finalizers ?? []).filter((f) => f !== CLEANUP_FINALIZER);
     if (finalizers.length === (crd.metadata.finalizers ?? []).length) return;
     await registry.update(crdDef!, '', name, {
@@ -317,6 +343,7 @@ export function createCrdController(o: {
     },
     unknownFields: (def, obj) => unknownFields(schemas.get(def), obj),
     close() {
+      for (const b of builtFrom.values()) b.lifetime.abort();
       stop.abort();
       clearTimeout(retry);
     },

@@ -316,12 +316,18 @@ describe('CustomResourceDefinitions', () => {
     const path = '/apis/stable.example.com/v1/namespaces/default/crontabs';
     // An object whose own finalizer holds the definition in Terminating.
     await api.patch(`${path}/applied`, { metadata: { finalizers: ['example.com/hold'] } });
+    const watch = await api.watch(`${path}?resourceVersion=0`);
+    assert.equal(watch.status, 200);
+    assert.equal((await watch.drain()).length, 2);
     assert.equal((await api.delete(`${CRDS}/crontabs.stable.example.com`)).status, 200);
     const terminating = await until(async () => {
       const r = (await api.get(`${CRDS}/crontabs.stable.example.com`)).json<Obj>();
       return condition(r, 'Terminating')?.['status'] === 'True' ? r : undefined;
     });
     assert.equal(condition(terminating, 'Terminating')?.['reason'], 'InstanceDeletionInProgress');
+    // A changed definition ends the watches of its resources (clients watch again).
+    await until(async () => (watch.ended() ? true : undefined));
+    watch.close();
     const refused = await api.post(path, {
       apiVersion: 'stable.example.com/v1',
       kind: 'CronTab',
