@@ -121,6 +121,18 @@ export function customResourceDef(
         if (schema) errs.push(...validateAgainst(obj, schema, ''));
         return errs;
       },
+      ...(version.selectableFields.length
+        ? {
+            selectableFields: (obj: KubeObject) => {
+              const out: Record<string, string> = {};
+              for (const path of version.selectableFields) {
+                const v = evalJsonPath(obj, path)[0];
+                out[path.replace(/^\./, '')] = v === undefined || v === null ? '' : String(v);
+              }
+              return out;
+            },
+          }
+        : {}),
       columns: [NAME_COLUMN, ...columns.map(tableColumn)],
       row: (obj, now) => [obj.metadata.name ?? '', ...columns.map((c) => cell(c, obj, now))],
       tracksGeneration: true,

@@ -141,3 +141,14 @@ it('orders versions as kube does', () => {
     ['v2', 'v1', 'v1beta2', 'v1beta1', 'v11alpha2', 'v1alpha1', 'bar', 'foo'],
   );
 });
+
+it('offers the selectable fields of a version to field selectors', () => {
+  const base = crd();
+  const spec = base.spec as { versions: Record<string, unknown>[] };
+  spec.versions[0]!['selectableFields'] = [{ jsonPath: '.spec.color' }];
+  const view = viewOf(base);
+  const def = customResourceDef(view, view.names, view.versions[0]!);
+  assert.deepEqual(def.strategy.selectableFields?.({ metadata: {}, spec: { color: 'red' } }), {
+    'spec.color': 'red',
+  });
+});

@@ -51,6 +51,8 @@ export interface CrdVersion {
   columns: CrdColumn[];
   deprecated: boolean;
   deprecationWarning: string | undefined;
+  /** `selectableFields[].jsonPath`: more fields for field selectors (`.spec.color`). */
+  selectableFields: string[];
 }
 
 /** The parts of a definition the server acts on, read from its JSON. */
@@ -112,6 +114,9 @@ export function viewOf(crd: KubeObject): CrdView {
           };
         }),
         deprecated: v.deprecated === true,
+        selectableFields: asArr(v.selectableFields)
+          .map((f) => asStr(asObj(f)?.jsonPath))
+          .filter(Boolean),
         deprecationWarning:
           typeof v.deprecationWarning === 'string' ? v.deprecationWarning : undefined,
       };

@@ -116,7 +116,9 @@ export function prune(value: unknown, s: Schema, path = '', root = true): string
   const extra = asSchema(s.additionalProperties);
   for (const key of Object.keys(o)) {
     const at = path ? `${path}.${key}` : key;
-    if (root && (key === 'apiVersion' || key === 'kind' || key === 'metadata')) continue;
+    // The root and embedded objects keep their apiVersion, kind and metadata.
+    const objectLike = root || s['x-kubernetes-embedded-resource'] === true;
+    if (objectLike && (key === 'apiVersion' || key === 'kind' || key === 'metadata')) continue;
     const child = props?.[key] ?? extra;
     if (child) {
       out.push(...prune(o[key], child, at, false));
@@ -129,7 +131,10 @@ export function prune(value: unknown, s: Schema, path = '', root = true): string
   return out;
 }
 
-/** Fills `default` values of absent properties (in place), parents before children. */
+/**
+ * Fills `default` values of absent properties (in place), parents before children; nulls of
+ * fields that are not nullable are dropped first.
+ */
 export function applyDefaults(value: unknown, s: Schema): void {
   if (Array.isArray(value)) {
     const items = asSchema(s.items);
@@ -140,6 +145,8 @@ export function applyDefaults(value: unknown, s: Schema): void {
   const o = value as Obj;
   const props = isJsonObject(s.properties) ? (s.properties as Record<string, Schema>) : {};
   for (const [key, child] of Object.entries(props)) {
+    // A null where the schema does not allow one is dropped (then defaulted), as kube does.
+    if (o[key] === null && child.nullable !== true) delete o[key];
     if (o[key] === undefined && child.default !== undefined)
       o[key] = structuredClone(child.default);
     if (o[key] !== undefined) applyDefaults(o[key], child);

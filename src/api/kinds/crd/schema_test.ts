@@ -95,3 +95,42 @@ describe('custom object schemas', () => {
     );
   });
 });
+
+describe('custom object schemas: nulls and embedded objects', () => {
+  it('drops nulls of fields that are not nullable, then defaults them', () => {
+    const schema: Schema = {
+      type: 'object',
+      properties: {
+        a: { type: 'string', default: 'x' },
+        b: { type: 'string', nullable: true },
+        c: { type: 'integer' },
+      },
+    };
+    const obj = { a: null, b: null, c: null };
+    applyDefaults(obj, schema);
+    assert.deepEqual(obj, { a: 'x', b: null });
+  });
+
+  it('keeps apiVersion, kind and metadata of an embedded resource', () => {
+    const schema: Schema = {
+      type: 'object',
+      properties: {
+        template: {
+          type: 'object',
+          'x-kubernetes-embedded-resource': true,
+          properties: { spec: { type: 'object', properties: {} } },
+        },
+      },
+    };
+    const obj = {
+      template: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { x: 1 }, y: 2 },
+    };
+    assert.deepEqual(prune(obj, schema), ['template.spec.x', 'template.y']);
+    assert.deepEqual(obj.template, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p' },
+      spec: {},
+    });
+  });
+});
