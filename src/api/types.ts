@@ -129,6 +129,15 @@ export interface SubresourceStrategy {
 export interface ScaleStrategy {
   /** The Scale's `status.selector`: the kind's label selector as text. */
   selector(obj: KubeObject): string;
+  /**
+   * Where replicas live when not at spec.replicas and status.replicas (custom resources'
+   * specReplicasPath and statusReplicasPath).
+   */
+  replicas?: {
+    get(obj: KubeObject): number;
+    status(obj: KubeObject): number;
+    set(obj: KubeObject, replicas: number): void;
+  };
 }
 
 export interface SubresourceDef {

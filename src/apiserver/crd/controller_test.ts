@@ -277,6 +277,69 @@ describe('CustomResourceDefinitions', () => {
     assert.ok(entry);
   });
 
+  it('serves the scale subresource at the declared replica paths', async () => {
+    const body = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'pools.scale.example.com' },
+      spec: {
+        group: 'scale.example.com',
+        scope: 'Namespaced',
+        names: { plural: 'pools', kind: 'Pool' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  spec: { type: 'object', properties: { size: { type: 'integer' } } },
+                  status: {
+                    type: 'object',
+                    properties: { ready: { type: 'integer' }, selector: { type: 'string' } },
+                  },
+                },
+              },
+            },
+            subresources: {
+              status: {},
+              scale: {
+                specReplicasPath: '.spec.size',
+                statusReplicasPath: '.status.ready',
+                labelSelectorPath: '.status.selector',
+              },
+            },
+          },
+        ],
+      },
+    };
+    assert.equal((await api.post(CRDS, body)).status, 201);
+    const path = '/apis/scale.example.com/v1/namespaces/default/pools';
+    await until(async () => ((await api.get(path)).status === 200 ? true : undefined));
+    assert.equal(
+      (
+        await api.post(path, {
+          apiVersion: 'scale.example.com/v1',
+          kind: 'Pool',
+          metadata: { name: 'p' },
+          spec: { size: 2 },
+        })
+      ).status,
+      201,
+    );
+    await api.patch(`${path}/p/status`, { status: { ready: 1, selector: 'app=p' } });
+    const got = (await api.get(`${path}/p/scale`)).json<Obj>();
+    assert.deepEqual(
+      [got['kind'], got['spec'], got['status']],
+      ['Scale', { replicas: 2 }, { replicas: 1, selector: 'app=p' }],
+    );
+    const scaled = await api.patch(`${path}/p/scale`, { spec: { replicas: 5 } });
+    assert.equal(scaled.status, 200, scaled.text);
+    assert.deepEqual((await api.get(`${path}/p`)).json<Obj>()['spec'], { size: 5 });
+  });
+
   it('patches custom objects as kube does: merge, apply and status, never strategic', async () => {
     const path = '/apis/stable.example.com/v1/namespaces/default/crontabs/my-new-cron-object';
     const smp = await api.patch(

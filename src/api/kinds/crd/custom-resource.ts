@@ -151,18 +151,38 @@ export function customResourceDef(
       validateUpdate: (obj) => (schema ? validateAgainst(obj, schema, '') : []),
     };
   }
-  if (version.scale && isPlainReplicaPath(version.scale.specReplicasPath, 'spec')) {
+  const scale = version.scale;
+  const specPath = scale && dottedPath(scale.specReplicasPath, 'spec');
+  const statusPath = scale && dottedPath(scale.statusReplicasPath, 'status');
+  if (scale && specPath && statusPath) {
     subresources.push({
       name: 'scale',
       kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
       verbs: ['get', 'patch', 'update'],
     });
-    const selectorPath = version.scale.labelSelectorPath;
+    const selectorPath = scale.labelSelectorPath;
+    const read = (obj: KubeObject, path: string[]): number => {
+      const v = valueAt(obj, path);
+      return typeof v === 'number' ? v : 0;
+    };
     def.scaleStrategy = {
       selector(obj) {
         if (!selectorPath) return '';
         const v = evalJsonPath(obj, selectorPath)[0];
         return typeof v === 'string' ? v : '';
+      },
+      replicas: {
+        get: (obj) => read(obj, specPath),
+        status: (obj) => read(obj, statusPath),
+        set(obj, replicas) {
+          let cur = obj as Record<string, unknown>;
+          for (const k of specPath.slice(0, -1)) {
+            const next = cur[k];
+            if (next === null || typeof next !== 'object' || Array.isArray(next)) cur[k] = {};
+            cur = cur[k] as Record<string, unknown>;
+          }
+          cur[specPath[specPath.length - 1] ?? 'replicas'] = replicas;
+        },
       },
     };
   }
@@ -170,5 +190,18 @@ export function customResourceDef(
   return def;
 }
 
-/** Scale is served where replicas live at `.spec.replicas` (what the scale handler reads). */
-const isPlainReplicaPath = (path: string, root: string): boolean => path === `.${root}.replicas`;
+/** `.spec.replicas` → ['spec', 'replicas'], for a simple path under `root` (else undefined). */
+function dottedPath(path: string, root: string): string[] | undefined {
+  if (!/^(\.[A-Za-z0-9_-]+)+$/.test(path)) return undefined;
+  const parts = path.slice(1).split('.');
+  return parts[0] === root && parts.length > 1 ? parts : undefined;
+}
+
+function valueAt(obj: unknown, path: string[]): unknown {
+  let cur = obj;
+  for (const k of path) {
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return cur;
+}
