@@ -14,6 +14,7 @@ import {
   required,
   validateObjectMeta,
 } from '../../validation/common.js';
+import { DEFAULT_COLUMNS } from '../../printing.js';
 import { asArr, asObj, asStr, ensureObj, type Obj } from '../kindutil.js';
 import { structuralErrors, type Schema } from './schema.js';
 
@@ -339,6 +340,9 @@ export const crdResource: ResourceDef = {
     },
     validate: (obj) => validateCrd(obj),
     validateUpdate: (obj, old) => validateCrdUpdate(obj, old),
+    // kube-apiserver has no printer for definitions: its default Name and Created At.
+    columns: DEFAULT_COLUMNS,
+    row: (obj) => [obj.metadata.name ?? '', obj.metadata.creationTimestamp ?? ''],
     tracksGeneration: true,
   },
 };
