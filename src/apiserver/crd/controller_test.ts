@@ -410,3 +410,32 @@ describe('CustomResourceDefinitions', () => {
     assert.equal((await api.get(path)).status, 404);
   });
 });
+
+describe('CustomResourceDefinitions across a restart', () => {
+  it('serves stored definitions as soon as the server is ready', async () => {
+    const first = await startTestServer();
+    await first.namespace('default');
+    assert.equal((await first.post(CRDS, cronTabCrd())).status, 201);
+    const path = '/apis/stable.example.com/v1/namespaces/default/crontabs';
+    await until(async () => ((await first.get(path)).status === 200 ? true : undefined));
+    const made = await first.post(path, {
+      apiVersion: 'stable.example.com/v1',
+      kind: 'CronTab',
+      metadata: { name: 'kept' },
+      spec: { cronSpec: '* * * * *' },
+    });
+    assert.equal(made.status, 201);
+    await first.server.close();
+    const second = await startTestServer({ store: first.store });
+    try {
+      const list = await second.get(path);
+      assert.equal(list.status, 200);
+      assert.deepEqual(
+        list.json<{ items: Obj[] }>().items.map((i) => i.metadata['name']),
+        ['kept'],
+      );
+    } finally {
+      await second.close();
+    }
+  });
+});
