@@ -237,16 +237,25 @@ export function createCrdController(o: {
     // Served before Established is written, so a client that waited for it finds the resource.
     const servable = established && !!acceptedNames.plural && !!acceptedNames.kind;
     const defs = servable
-      ? definitionsFor(name, JSON.stringify([crd.spec, acceptedNames, terminating]), (signal) =>
-          view.versions
-            .filter((v) => v.served)
-            .sort((a, b) => crdKinds.compareVersionPriority(a.name, b.name))
-            .map((v) => {
-              const d = customResourceDef(view, acceptedNames, v, terminating);
-              d.servedUntil = signal;
-              schemas.set(d, v.schema);
-              return d;
-            }),
+      ? definitionsFor(
+          name,
+          JSON.stringify([
+            // The generation moves with every change of the spec.
+            crd.metadata.uid,
+            crd.metadata.generation,
+            acceptedNames,
+            terminating,
+          ]),
+          (signal) =>
+            view.versions
+              .filter((v) => v.served)
+              .sort((a, b) => crdKinds.compareVersionPriority(a.name, b.name))
+              .map((v) => {
+                const d = customResourceDef(view, acceptedNames, v, terminating);
+                d.servedUntil = signal;
+                schemas.set(d, v.schema);
+                return d;
+              }),
         )
       : [];
     if (servable) serve(name, defs);

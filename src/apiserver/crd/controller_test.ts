@@ -225,6 +225,23 @@ describe('CustomResourceDefinitions', () => {
     assert.equal(await rv(), first);
   });
 
+  it('serves a changed definition: new printer columns', async () => {
+    const crd = (await api.get(`${CRDS}/crontabs.stable.example.com`)).json<Obj>();
+    const spec = crd['spec'] as { versions: Obj[] };
+    spec.versions[0]!['additionalPrinterColumns'] = [
+      { name: 'Image', type: 'string', jsonPath: '.spec.image' },
+    ];
+    assert.equal((await api.put(`${CRDS}/crontabs.stable.example.com`, crd)).status, 200);
+    const path = '/apis/stable.example.com/v1/namespaces/default/crontabs';
+    const table = await until(async () => {
+      const t = (
+        await api.get(path, { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' })
+      ).json<{ columnDefinitions: Obj[]; rows: { cells: unknown[] }[] }>();
+      return t.columnDefinitions.length === 2 ? t : undefined;
+    });
+    assert.deepEqual(table.rows[0]?.cells, ['my-new-cron-object', 'my-awesome-cron-image']);
+  });
+
   it('serves every served version from one storage, apiVersion rewritten', async () => {
     const schema = {
       openAPIV3Schema: {
