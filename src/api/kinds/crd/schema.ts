@@ -28,6 +28,7 @@ export interface Schema {
   maxItems?: number;
   minProperties?: number;
   maxProperties?: number;
+  multipleOf?: number;
   'x-kubernetes-preserve-unknown-fields'?: boolean;
   'x-kubernetes-int-or-string'?: boolean;
   'x-kubernetes-embedded-resource'?: boolean;
@@ -217,6 +218,13 @@ export function validateAgainst(value: unknown, s: Schema, path: string): FieldE
         );
     }
   }
+  if (typeof value === 'number' && typeof s.multipleOf === 'number' && s.multipleOf > 0) {
+    const q = value / s.multipleOf;
+    if (Math.abs(q - Math.round(q)) > 1e-9)
+      errs.push(
+        invalidValue(path, value, `${path} in body should be a multiple of ${num(s.multipleOf)}`),
+      );
+  }
   if (typeof value === 'string') {
     const len = [...value].length;
     if (typeof s.maxLength === 'number' && len > s.maxLength)
@@ -261,6 +269,21 @@ export function validateAgainst(value: unknown, s: Schema, path: string): FieldE
   }
   if (isJsonObject(value)) {
     const o = value as Obj;
+    const count = Object.keys(o).length;
+    if (typeof s.maxProperties === 'number' && count > s.maxProperties)
+      errs.push({
+        type: 'FieldValueTooMany',
+        field: path,
+        detail: `${count}: must have at most ${s.maxProperties} items`,
+      });
+    if (typeof s.minProperties === 'number' && count < s.minProperties)
+      errs.push(
+        invalidValue(
+          path,
+          count,
+          `${path} in body should have at least ${s.minProperties} properties`,
+        ),
+      );
     for (const r of Array.isArray(s.required) ? s.required : [])
       if (o[r] === undefined) errs.push(required(path ? `${path}.${r}` : r));
     const props = isJsonObject(s.properties) ? (s.properties as Record<string, Schema>) : {};

@@ -134,3 +134,22 @@ describe('custom object schemas: nulls and embedded objects', () => {
     });
   });
 });
+
+it('checks multipleOf and the number of properties', () => {
+  const schema: Schema = {
+    type: 'object',
+    properties: {
+      n: { type: 'integer', multipleOf: 5 },
+      m: { type: 'object', maxProperties: 1, additionalProperties: { type: 'string' } },
+    },
+  };
+  assert.equal(
+    invalid(
+      'Thing',
+      'example.com',
+      'x',
+      validateAgainst({ n: 7, m: { a: 'a', b: 'b' } }, schema, ''),
+    ).message,
+    'Thing.example.com "x" is invalid: [n: Invalid value: 7: n in body should be a multiple of 5, m: Too many: 2: must have at most 1 items]',
+  );
+});
