@@ -1,4 +1,4 @@
-// CustomResourceDefinitions with the real kubectl against `skiff up` (API only): the
+// CustomResourceDefinitions with the real kubectl (1.27, 1.30, 1.33) against `skiff up` (API only): the
 // crontabs definition of the Kubernetes docs (in a group per kubectl version) applied and waited for,
 // listed by api-resources, its objects created, listed with their printer columns, described,
 // watched and deleted; a schema violation and an unknown field under --validate=strict refused
@@ -7,7 +7,16 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AGE, fails, hasKubectl, ok, parseTable, startCluster, until } from './harness.js';
+import {
+  AGE,
+  VERSIONS,
+  fails,
+  hasKubectl,
+  ok,
+  parseTable,
+  startCluster,
+  until,
+} from './harness.js';
 import type { TestCluster } from './harness.js';
 
 const crdYaml = (group: string, short: string): string => `apiVersion: apiextensions.k8s.io/v1
@@ -74,7 +83,7 @@ before(() => {
 after(() => c?.stop());
 
 // One definition per kubectl version (its own group and short name), deleted at the end.
-for (const V of [27, 33]) {
+for (const V of VERSIONS) {
   describe(`CustomResourceDefinitions with kubectl 1.${V}`, { skip: !hasKubectl(V) }, () => {
     const k = (...args: string[]) => c.kubectl(V, args);
     const group = `v${V}.example.com`;
