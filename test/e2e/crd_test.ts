@@ -1,9 +1,10 @@
-// CustomResourceDefinitions with the real kubectl (1.27, 1.30, 1.33) against `skiff up` (API only): the
-// crontabs definition of the Kubernetes docs (in a group per kubectl version) applied and waited for,
-// listed by api-resources, its objects created, listed with their printer columns, described,
-// watched and deleted; a schema violation and an unknown field under --validate=strict refused
-// with kube's texts, an unknown field pruned otherwise; deleting the definition deletes its
-// objects; RBAC's aggregated roles do not cover custom resources unless aggregated by label.
+// CustomResourceDefinitions with the real kubectl (1.27, 1.30, 1.33) against `skiff up` (API
+// only): the crontabs definition of the Kubernetes docs (in a group per kubectl version)
+// applied and waited for, listed by api-resources, its objects created, listed with their
+// printer columns, described, watched and deleted; a schema violation and an unknown field
+// under --validate=strict refused with kube's texts, an unknown field pruned otherwise;
+// deleting the definition deletes its objects; RBAC's aggregated roles do not cover custom
+// resources unless aggregated by label.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
