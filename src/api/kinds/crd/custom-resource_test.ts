@@ -152,3 +152,14 @@ it('offers the selectable fields of a version to field selectors', () => {
     'spec.color': 'red',
   });
 });
+
+it('asks groups of the Kubernetes project for the API approval annotation', () => {
+  const obj = crd({ group: 'samplecontroller.k8s.io' });
+  obj.metadata.name = 'widgets.samplecontroller.k8s.io';
+  assert.equal(
+    validate(obj),
+    'CustomResourceDefinition.apiextensions.k8s.io "widgets.samplecontroller.k8s.io" is invalid: metadata.annotations[api-approved.kubernetes.io]: Required value: protected groups must have approval annotation "api-approved.kubernetes.io", see https://github.com/kubernetes/enhancements/pull/1111',
+  );
+  obj.metadata.annotations = { 'api-approved.kubernetes.io': 'unapproved, testing' };
+  assert.deepEqual(crdResource.strategy.validate?.(obj, { namespace: '', now: new Date() }), []);
+});

@@ -206,6 +206,41 @@ function validateNames(n: Obj, path: string): FieldError[] {
   return errs;
 }
 
+const APPROVAL_ANNOTATION = 'api-approved.kubernetes.io';
+const APPROVAL_PR = 'see https://github.com/kubernetes/enhancements/pull/1111';
+
+const isProtectedGroup = (g: string): boolean =>
+  g === 'k8s.io' || g.endsWith('.k8s.io') || g === 'kubernetes.io' || g.endsWith('.kubernetes.io');
+
+/** Groups of the Kubernetes project need the API review's approval annotation. */
+function approvalErrors(crd: KubeObject, group: string): FieldError[] {
+  if (!isProtectedGroup(group)) return [];
+  const field = `metadata.annotations[${APPROVAL_ANNOTATION}]`;
+  const value = crd.metadata.annotations?.[APPROVAL_ANNOTATION] ?? '';
+  if (!value)
+    return [
+      required(
+        field,
+        `protected groups must have approval annotation "${APPROVAL_ANNOTATION}", ${APPROVAL_PR}`,
+      ),
+    ];
+  if (value.startsWith('unapproved')) return [];
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.host && url.protocol) return [];
+  return [
+    invalidValue(
+      field,
+      value,
+      `protected groups must have approval annotation "${APPROVAL_ANNOTATION}" with either a URL or a reason starting with "unapproved", ${APPROVAL_PR}`,
+    ),
+  ];
+}
+
 export function validateCrd(crd: KubeObject): FieldError[] {
   const errs = validateObjectMeta(crd, false);
   const spec = asObj(crd.spec) ?? {};
@@ -214,6 +249,7 @@ export function validateCrd(crd: KubeObject): FieldError[] {
   const name = crd.metadata.name ?? '';
   if (name && name !== `${asStr(names.plural)}.${group}`)
     errs.push(invalidValue('metadata.name', name, 'must be spec.names.plural+"."+spec.group'));
+  errs.push(...approvalErrors(crd, group));
   if (!group) errs.push(required('spec.group'));
   else {
     const e = isDNS1123Subdomain(group);
