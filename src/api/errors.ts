@@ -150,6 +150,15 @@ export const methodNotSupported = (gr: GroupResource, verb: string): ApiError =>
     },
   );
 
+/** A create refused while a CustomResourceDefinition is being deleted (405, as kube's). */
+export const terminatingDefinition = (gr: GroupResource, verb: string): ApiError =>
+  new ApiError(
+    405,
+    'MethodNotAllowed',
+    `${verb} not allowed while custom resource definition is terminating`,
+    { ...(gr.group ? { group: gr.group } : {}), kind: gr.resource },
+  );
+
 /** kube's generic 405, for a method the resource does not serve at that path. */
 export const methodNotAllowed = (): ApiError =>
   new ApiError(

@@ -46,6 +46,46 @@ export function createResourceTable(defs: readonly ResourceDef[]): ResourceTable
   };
 }
 
+/**
+ * A table whose rows can change while the server runs: the fixed definitions, then sets of
+ * definitions added and removed by owner (a CustomResourceDefinition's name). Every read
+ * sees the rows as of the last change; a change swaps the whole table at once.
+ */
+export interface DynamicResourceTable extends ResourceTable {
+  /** Replaces the definitions `owner` contributes (none removes them). */
+  set(owner: string, defs: readonly ResourceDef[]): void;
+}
+
+export function createDynamicResourceTable(fixed: readonly ResourceDef[]): DynamicResourceTable {
+  const owned = new Map<string, readonly ResourceDef[]>();
+  let current = createResourceTable(fixed);
+  return {
+    get all() {
+      return current.all;
+    },
+    lookup: (g, v, p) => current.lookup(g, v, p),
+    byGroupResource: (g, p) => current.byGroupResource(g, p),
+    groups: () => current.groups(),
+    inGroupVersion: (g, v) => current.inGroupVersion(g, v),
+    set(owner, defs) {
+      if (defs.length) owned.set(owner, defs);
+      else owned.delete(owner);
+      const extra: ResourceDef[] = [];
+      for (const d of owned.values()) extra.push(...d);
+      // A row that would clash with one already served is left out, never thrown on.
+      const keys = new Set(fixed.map((d) => `${d.group}/${d.version}/${d.plural}`));
+      const rows = [...fixed];
+      for (const d of extra) {
+        const k = `${d.group}/${d.version}/${d.plural}`;
+        if (keys.has(k)) continue;
+        keys.add(k);
+        rows.push(d);
+      }
+      current = createResourceTable(rows);
+    },
+  };
+}
+
 export const defaultResourceTable = (): ResourceTable => createResourceTable(builtinResources);
 
 /** The strategy for writes to `def`'s status or finalize subresource, if the kind has one. */

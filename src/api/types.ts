@@ -129,6 +129,15 @@ export interface SubresourceStrategy {
 export interface ScaleStrategy {
   /** The Scale's `status.selector`: the kind's label selector as text. */
   selector(obj: KubeObject): string;
+  /**
+   * Where replicas live when not at spec.replicas and status.replicas (custom resources'
+   * specReplicasPath and statusReplicasPath).
+   */
+  replicas?: {
+    get(obj: KubeObject): number;
+    status(obj: KubeObject): number;
+    set(obj: KubeObject, replicas: number): void;
+  };
 }
 
 export interface SubresourceDef {
@@ -176,6 +185,10 @@ export interface ResourceDef {
    * warning; other kinds delete them in the background.
    */
   orphansByDefault?: { warning: string };
+  /** Aborted when this definition stops being served (a custom resource): watches end. */
+  servedUntil?: AbortSignal;
+  /** False for kinds without Go types (custom resources): strategic merge patch is refused. */
+  strategicMergePatch?: false;
 }
 
 export const STANDARD_VERBS = [

@@ -4,7 +4,12 @@
 import type { AddressInfo } from 'node:net';
 import type { Http2SecureServer } from 'node:http2';
 import type { Store } from '../storage/index.js';
-import { defaultResourceTable, type ResourceTable } from '../api/registry.js';
+import {
+  createDynamicResourceTable,
+  defaultResourceTable,
+  type ResourceTable,
+} from '../api/registry.js';
+import { createCrdController } from './crd/controller.js';
 import type { KubeObject } from '../api/types.js';
 import { createAuthenticator } from './auth/authn.js';
 import { followBoundObjects } from './auth/bound-objects.js';
@@ -149,7 +154,10 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const metricsOptions = o.resourceMetrics ?? (o.kubelet ? { scrape: scrapeKubelet } : undefined);
   const resourceMetrics = metricsOptions && createResourceMetrics(metricsOptions);
   const baseTable = o.resources ?? defaultResourceTable();
-  const table = resourceMetrics ? withMetricsResources(baseTable) : baseTable;
+  // Custom resources join and leave the table while the server runs.
+  const table = createDynamicResourceTable(
+    (resourceMetrics ? withMetricsResources(baseTable) : baseTable).all,
+  );
   const metrics = createApiServerMetrics({ table, store: o.store, version: versionInfo() });
   const cidr = parseCidr(o.serviceCidr ?? '10.96.0.0/12');
   const quotaDef = table.byGroupResource('', 'resourcequotas');
@@ -163,6 +171,16 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     }),
     quota,
   );
+  const crds = createCrdController({ registry, table, now: () => clock.now() });
+  // Unknown fields of a custom object are the ones its version's schema does not declare.
+  const findUnknownFields = (
+    gvk: { group: string; version: string; kind: string },
+    obj: KubeObject,
+  ): string[] => {
+    const custom = crds.customDef(gvk.group, gvk.version, gvk.kind);
+    if (custom) return crds.unknownFields(custom, obj);
+    return o.findUnknownFields?.(gvk, obj) ?? [];
+  };
   const def = (g: string, p: string) => {
     const d = table.byGroupResource(g, p);
     if (!d) throw new Error(`missing resource ${p}`);
@@ -251,7 +269,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     clock,
     ready: () => ready,
     ...(o.openapi ? { openapi: o.openapi } : {}),
-    ...(o.findUnknownFields ? { findUnknownFields: o.findUnknownFields } : {}),
+    findUnknownFields,
     ...(o.findTypeError ? { findTypeError: o.findTypeError } : {}),
     ...(subresources.size ? { subresources } : {}),
     ...(resourceMetrics ? { resourceHandlers: resourceMetrics.handlers } : {}),
@@ -290,6 +308,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       await boundObjects?.ready;
       await nodeGraph.ready;
       await rbac.ready;
+      await crds.ready;
       resourceMetrics?.start(registry, table);
       ready = true;
     },
@@ -322,6 +341,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       await boundObjects?.ready;
       await nodeGraph.ready;
       await rbac.ready;
+      await crds.ready;
       // Kept true afterwards, as kube-apiserver's bootstrap controller does (e.g. after
       // someone deletes the `kubernetes` service).
       bootTimer = setInterval(() => void boot().catch(() => undefined), BOOTSTRAP_RECONCILE_MS);
@@ -349,6 +369,7 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
       boundObjects?.close();
       nodeGraph.close();
       rbac.close();
+      crds.close();
       quota?.close();
       const all = [...(server ? [server] : []), ...extraServers.splice(0)];
       await Promise.all(

@@ -24,6 +24,7 @@ export const SAMPLES: Record<string, unknown[][]> = {
   unauthorized: [[]],
   notFoundGeneric: [[]],
   methodNotSupported: [[pods, 'create']],
+  terminatingDefinition: [[{ group: 'stable.example.com', resource: 'crontabs' }, 'create']],
   methodNotAllowed: [[]],
   methodNotAllowedWithMessage: [['patch is not supported on scale']],
   notAcceptable: [['only application/json']],

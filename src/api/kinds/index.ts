@@ -6,6 +6,7 @@ import type { ResourceDef } from '../types.js';
 import { certificateSigningRequestResource } from './certificatesigningrequest.js';
 import { configMapResource } from './configmap.js';
 import { cronJobResource, jobResource } from './batch/index.js';
+import { crdResource } from './crd/index.js';
 import { controllerRevisionResource } from './controllerrevision.js';
 import { daemonSetResource } from './daemonset.js';
 import { deploymentResource } from './deployment.js';
@@ -109,12 +110,15 @@ export const otherResources: readonly ResourceDef[] = [
   persistentVolumeClaimResource,
   storageClassResource,
   priorityClassResource,
+  crdResource,
   // Older versions last: each group's first definition of a resource is its preferred one.
   ...legacyIngressResources(ingressResource),
   horizontalPodAutoscalerV1Resource,
 ];
 
 export { reviewResources };
+/** What the API server's CustomResourceDefinition controller builds custom resources from. */
+export * as crd from './crd/index.js';
 
 export const builtinResources: readonly ResourceDef[] = [
   ...workloadResources,

@@ -38,6 +38,7 @@ void describe('otherResources', () => {
       '/v1/persistentvolumeclaims': ['pvc'],
       'storage.k8s.io/v1/storageclasses': ['sc'],
       'scheduling.k8s.io/v1/priorityclasses': ['pc'],
+      'apiextensions.k8s.io/v1/customresourcedefinitions': ['crd', 'crds'],
       // Legacy versions: no short name, so `ing` means v1 without kubectl's ambiguity warning.
       'networking.k8s.io/v1beta1/ingresses': [],
       'extensions/v1beta1/ingresses': [],

@@ -108,6 +108,8 @@ export async function watchObjects(r: ResourceRequest): Promise<ApiResponse> {
   const ac = new AbortController();
   const onAbort = (): void => ac.abort();
   r.ctx.req.signal.addEventListener('abort', onAbort, { once: true });
+  // A custom resource whose definition changes or goes away ends its watches, as kube's.
+  r.def.servedUntil?.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => ac.abort(), Math.max(timeoutSeconds, 0) * 1000);
   // A watch of one object arrives as a field selector on metadata.name.
   const nameReq = sel.fieldSelector?.find((f) => f.field === 'metadata.name' && f.op === '=');
@@ -188,6 +190,7 @@ export async function watchObjects(r: ResourceRequest): Promise<ApiResponse> {
     } finally {
       clearTimeout(timer);
       r.ctx.req.signal.removeEventListener('abort', onAbort);
+      r.def.servedUntil?.removeEventListener('abort', onAbort);
       ac.abort();
       void it.return?.(undefined);
     }

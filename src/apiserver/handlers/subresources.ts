@@ -21,10 +21,12 @@ import { isDryRun, type ResourceRequest } from './context.js';
 import { MAX_RETRIES, fieldManager, managerFromUserAgent } from './write.js';
 
 function scaleOf(r: ResourceRequest, o: KubeObject): KubeObject {
+  const custom = r.def.scaleStrategy?.replicas;
   const spec = (o['spec'] ?? {}) as { replicas?: number; selector?: unknown };
   const status = (o['status'] ?? {}) as { replicas?: number };
-  const selector =
-    r.def.kind === 'ReplicationController'
+  const selector = r.def.scaleStrategy
+    ? r.def.scaleStrategy.selector(o)
+    : r.def.kind === 'ReplicationController'
       ? formatLabelSelector(fromMap(spec.selector as Record<string, string> | undefined))
       : formatLabelSelector(fromLabelSelectorObject(spec.selector) ?? []);
   // The object's identity, with the fields it lacks left out.
@@ -35,8 +37,8 @@ function scaleOf(r: ResourceRequest, o: KubeObject): KubeObject {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
     metadata,
-    spec: { replicas: spec.replicas ?? 0 },
-    status: { replicas: status.replicas ?? 0, selector },
+    spec: { replicas: custom ? custom.get(o) : (spec.replicas ?? 0) },
+    status: { replicas: custom ? custom.status(o) : (status.replicas ?? 0), selector },
   };
 }
 
@@ -79,7 +81,9 @@ export async function scale(r: ResourceRequest): Promise<ApiResponse> {
         'the object has been modified; please apply your changes to the latest version and try again',
       );
     const next = structuredClone(current);
-    (next['spec'] as { replicas?: number }).replicas = replicas;
+    const custom = r.def.scaleStrategy?.replicas;
+    if (custom) custom.set(next, replicas);
+    else (next['spec'] as { replicas?: number }).replicas = replicas;
     try {
       const updated = await reg.update(r.def, r.info.namespace, r.info.name, next, {
         dryRun: isDryRun(r.query),

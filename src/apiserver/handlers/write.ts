@@ -223,9 +223,13 @@ export async function patchObject(r: ResourceRequest): Promise<ApiResponse> {
     String(r.ctx.req.headers['content-type'] ?? '')
       .split(';')[0]
       ?.trim() ?? '';
-  if (!PATCH_TYPES.has(ct))
+  const accepted =
+    r.def.strategicMergePatch === false
+      ? [...PATCH_TYPES].filter((t) => t !== 'application/strategic-merge-patch+json')
+      : [...PATCH_TYPES];
+  if (!accepted.includes(ct))
     throw unsupportedMediaTypeWithMessage(
-      `the body of the request was in an unknown format - accepted media types include: ${[...PATCH_TYPES].join(', ')}`,
+      `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
     );
   const sub = r.info.subresource || undefined;
   if (ct === 'application/apply-patch+yaml') return applyObject(r, sub);
