@@ -115,6 +115,11 @@ export interface Strategy {
   row?(obj: KubeObject, now: Date): unknown[];
   /** Whether spec changes bump metadata.generation. */
   tracksGeneration?: boolean;
+  /**
+   * Warnings for the client about an object it writes (kube's WarningsOnCreate and
+   * WarningsOnUpdate), sent in `Warning` headers; `old` is undefined on create.
+   */
+  warnings?(obj: KubeObject, old: KubeObject | undefined): string[];
 }
 
 /** How a write through a subresource (status, finalize) is prepared and validated. */

@@ -178,6 +178,51 @@ for (const V of VERSIONS) {
       assert.match(strict, /unknown field "spec.foo"/);
     });
 
+    test('CEL rules are kept, and kubectl warns that they are not enforced', async () => {
+      const celGroup = `cel${V}.example.com`;
+      const widgets = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.${celGroup}
+spec:
+  group: ${celGroup}
+  scope: Namespaced
+  names: { plural: widgets, singular: widget, kind: Widget }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              x-kubernetes-validations:
+                - rule: self.min <= self.max
+              properties:
+                min: { type: integer }
+                max: { type: integer }
+`;
+      const r = await k('apply', '-f', c.file(`widgets-${V}.yaml`, widgets));
+      ok(r);
+      assert.match(
+        r.stderr,
+        /^Warning: x-kubernetes-validations rules \(CEL\) of version v1 are stored but not enforced by this server/m,
+      );
+      const kept = ok(
+        await k(
+          'get',
+          'crd',
+          `widgets.${celGroup}`,
+          '-o',
+          'jsonpath={.spec.versions[0].schema.openAPIV3Schema.properties.spec.x-kubernetes-validations[0].rule}',
+        ),
+      );
+      assert.equal(kept, 'self.min <= self.max');
+      ok(await k('delete', 'crd', `widgets.${celGroup}`));
+    });
+
     test('kubectl get --watch sees a change', async () => {
       const w = c.background(V, ['get', ct, '--watch', '--output-watch-events']);
       try {

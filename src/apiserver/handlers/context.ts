@@ -10,6 +10,7 @@ import type { RequestContext } from '../types.js';
 import type { AuthorizerChain } from '../auth/authz.js';
 import type { AuthenticatorChain } from '../auth/authn.js';
 import type { FieldTracker } from '../fields.js';
+import { addWarnings } from '../negotiate.js';
 
 export interface ServerParts {
   table: ResourceTable;
@@ -56,14 +57,17 @@ export function admissionOptions(r: ResourceRequest): {
 } {
   return {
     user: r.ctx.user,
-    admit: (object, old) =>
+    admit: (object, old) => {
       r.parts.admission?.({
         user: r.ctx.user,
         def: r.def,
         subresource: r.info.subresource,
         object,
         old,
-      }),
+      });
+      if (!r.info.subresource)
+        addWarnings(r.ctx.warnings, r.def.strategy.warnings?.(object, old) ?? []);
+    },
   };
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '../../types.js';
 import { invalid } from '../../errors.js';
 import { cell, customResourceDef } from './custom-resource.js';
-import { compareVersionPriority, crdResource, viewOf } from './definition.js';
+import { celRuleWarnings, compareVersionPriority, crdResource, viewOf } from './definition.js';
 
 const crd = (over: Record<string, unknown> = {}): KubeObject => ({
   metadata: { name: 'widgets.example.com' },
@@ -162,4 +162,40 @@ it('asks groups of the Kubernetes project for the API approval annotation', () =
   );
   obj.metadata.annotations = { 'api-approved.kubernetes.io': 'unapproved, testing' };
   assert.deepEqual(crdResource.strategy.validate?.(obj, { namespace: '', now: new Date() }), []);
+});
+
+describe('CEL rules in a definition', () => {
+  const withSchema = (schema: unknown) =>
+    ({
+      metadata: { name: 'widgets.example.com' },
+      spec: {
+        versions: [
+          { name: 'v1', schema: { openAPIV3Schema: schema } },
+          { name: 'v2', schema: { openAPIV3Schema: { type: 'object' } } },
+        ],
+      },
+    }) as unknown as KubeObject;
+  it('warns, naming the versions, when a schema holds x-kubernetes-validations anywhere', () => {
+    const nested = {
+      type: 'object',
+      properties: {
+        spec: {
+          type: 'object',
+          properties: {
+            items: { type: 'array', items: { 'x-kubernetes-validations': [{ rule: 'self > 0' }] } },
+          },
+        },
+      },
+    };
+    assert.deepEqual(celRuleWarnings(withSchema(nested)), [
+      "x-kubernetes-validations rules (CEL) of version v1 are stored but not enforced by this server; the schema's other constraints are",
+    ]);
+  });
+  it('says nothing without rules (or with an empty list)', () => {
+    assert.deepEqual(celRuleWarnings(withSchema({ type: 'object' })), []);
+    assert.deepEqual(
+      celRuleWarnings(withSchema({ type: 'object', 'x-kubernetes-validations': [] })),
+      [],
+    );
+  });
 });

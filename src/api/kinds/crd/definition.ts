@@ -376,12 +376,35 @@ export const crdResource: ResourceDef = {
     },
     validate: (obj) => validateCrd(obj),
     validateUpdate: (obj, old) => validateCrdUpdate(obj, old),
+    warnings: (obj) => celRuleWarnings(obj),
     // kube-apiserver has no printer for definitions: its default Name and Created At.
     columns: DEFAULT_COLUMNS,
     row: (obj) => [obj.metadata.name ?? '', obj.metadata.creationTimestamp ?? ''],
     tracksGeneration: true,
   },
 };
+
+/** Whether a schema holds CEL rules (`x-kubernetes-validations`) anywhere inside it. */
+function hasCelRules(schema: unknown): boolean {
+  if (Array.isArray(schema)) return schema.some(hasCelRules);
+  if (!schema || typeof schema !== 'object') return false;
+  return Object.entries(schema).some(
+    ([k, v]) =>
+      (k === 'x-kubernetes-validations' && Array.isArray(v) && v.length > 0) || hasCelRules(v),
+  );
+}
+
+/** Versions whose schema has CEL rules: Skiff keeps them but does not evaluate them. */
+export function celRuleWarnings(crd: KubeObject): string[] {
+  const versions = asArr(asObj(crd.spec)?.versions)
+    .map(asObj)
+    .filter((v) => hasCelRules(asObj(v?.schema)?.openAPIV3Schema))
+    .map((v) => asStr(v?.name));
+  if (!versions.length) return [];
+  return [
+    `x-kubernetes-validations rules (CEL) of version ${versions.join(', ')} are stored but not enforced by this server; the schema's other constraints are`,
+  ];
+}
 
 const KUBE_VERSION = /^v(\d+)(?:(alpha|beta)(\d+))?$/;
 
