@@ -309,6 +309,90 @@ describe(
       await d.screenshot('kinds-namespace-policy');
     });
 
+    test("custom resource definitions are listed, and a definition's page lists its objects with its columns", async () => {
+      const crd = {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'crontabs.stable.example.com' },
+        spec: {
+          group: 'stable.example.com',
+          scope: 'Namespaced',
+          names: { plural: 'crontabs', singular: 'crontab', kind: 'CronTab', shortNames: ['ct'] },
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: {
+                openAPIV3Schema: {
+                  type: 'object',
+                  properties: {
+                    spec: {
+                      type: 'object',
+                      properties: { cronSpec: { type: 'string' }, replicas: { type: 'integer' } },
+                    },
+                  },
+                },
+              },
+              additionalPrinterColumns: [
+                { name: 'Spec', type: 'string', jsonPath: '.spec.cronSpec' },
+                { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' },
+              ],
+            },
+          ],
+        },
+      };
+      ok(await kubectl(['apply', '-f', d.cluster.file('crd.json', JSON.stringify(crd))]));
+      ok(
+        await kubectl([
+          'wait',
+          '--for',
+          'condition=established',
+          '--timeout=60s',
+          'crd/crontabs.stable.example.com',
+        ]),
+      );
+      const tab = {
+        apiVersion: 'stable.example.com/v1',
+        kind: 'CronTab',
+        metadata: { name: 'nightly-tab', namespace: NS },
+        spec: { cronSpec: '* * * * */5', replicas: 2 },
+      };
+      ok(await kubectl(['apply', '-f', d.cluster.file('crontab.json', JSON.stringify(tab))]));
+      await go('/customresourcedefinitions');
+      const def = row(page, 'custom resource definitions', 'crontabs.stable.example.com');
+      await def.waitFor({ timeout: 30_000 });
+      await until('the definition row shows group, kind, version, scope and status', async () => {
+        const cells = await def.getByRole('cell').allInnerTexts();
+        return cells.slice(1, 6).join(' | ') ===
+          'stable.example.com | CronTab | v1 | Namespaced | Established'
+          ? true
+          : undefined;
+      });
+      await def.getByRole('link', { name: 'crontabs.stable.example.com' }).click();
+      const obj = row(page, 'crontabs', 'nightly-tab');
+      await obj.waitFor({ timeout: 30_000 });
+      const cells = await obj.getByRole('cell').allInnerTexts();
+      assert.deepEqual(
+        cells.slice(0, 4),
+        ['nightly-tab', NS, '* * * * */5', '2'],
+        cells.join(' | '),
+      );
+      // A new object appears without a reload (the page watches the kind).
+      ok(
+        await kubectl([
+          'apply',
+          '-f',
+          d.cluster.file(
+            'crontab2.json',
+            JSON.stringify({ ...tab, metadata: { name: 'hourly-tab', namespace: NS } }),
+          ),
+        ]),
+      );
+      await row(page, 'crontabs', 'hourly-tab').waitFor({ timeout: 30_000 });
+      await d.screenshot('kinds-crd');
+    });
+
     test('no page broke', () => {
       assert.deepEqual(errors, []);
     });

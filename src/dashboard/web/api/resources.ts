@@ -53,6 +53,13 @@ export const RESOURCES = {
   ),
   ingresses: r('networking.k8s.io', 'v1', 'ingresses', 'Ingress'),
   ingressclasses: r('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', false),
+  customresourcedefinitions: r(
+    'apiextensions.k8s.io',
+    'v1',
+    'customresourcedefinitions',
+    'CustomResourceDefinition',
+    false,
+  ),
 } as const satisfies Record<string, Resource>;
 
 export type ResourceName = keyof typeof RESOURCES;

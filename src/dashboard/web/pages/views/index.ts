@@ -2,6 +2,7 @@
 
 import type { ResourceName } from '../../api/resources.js';
 import { namespaces, nodes, persistentvolumes, storageclasses } from './cluster.js';
+import { customresourcedefinitions } from './extensions.js';
 import { configmaps, persistentvolumeclaims, secrets, serviceaccounts } from './config.js';
 import { ingresses, services } from './network.js';
 import type { KindView } from './types.js';
@@ -20,6 +21,7 @@ export const VIEWS: KindView[] = [
   persistentvolumes,
   storageclasses,
   serviceaccounts,
+  customresourcedefinitions,
 ];
 
 export const VIEW_BY_RESOURCE = new Map<ResourceName, KindView>(VIEWS.map((v) => [v.resource, v]));
