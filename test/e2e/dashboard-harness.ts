@@ -67,7 +67,8 @@ export async function explained<T>(page: Page, steps: () => Promise<T>): Promise
     const detail = [`page: ${page.url()}`, `text: ${(text ?? '').slice(0, 2_000)}`, ...heard].join(
       '\n  ',
     );
-    if (e instanceof Error) e.message += `\n  ${detail}`;
+    // A new error: the reporter prints the stack, which holds the message as first written.
+    if (e instanceof Error) throw new Error(`${e.message}\n  ${detail}`, { cause: e });
     throw e;
   }
 }
