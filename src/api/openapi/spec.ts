@@ -116,6 +116,9 @@ const PATCH_TYPES = [
   'application/apply-patch+yaml',
 ];
 
+const CUSTOM_CONSUMES = ['application/json', 'application/yaml'];
+const CUSTOM_PATCH_TYPES = PATCH_TYPES.filter((t) => !t.includes('strategic'));
+
 const query = (name: string, description: string, type = 'string'): Parameter => ({
   name,
   in: 'query',
@@ -245,7 +248,8 @@ function operation(
   const sub = opts.subresource;
   // Descriptions name the parent kind (`read scale of the specified Deployment`).
   const kind = singularKind(op, sub);
-  const kindRef = { $ref: DEFINITIONS_PREFIX + definitionOf(op.kind) };
+  const definition = op.definition ?? definitionOf(op.kind);
+  const kindRef = { $ref: DEFINITIONS_PREFIX + definition };
   const of = sub ? `${sub} of ` : '';
   const scoped = op.namespaced && !opts.allNamespaces ? 'Namespaced' : '';
   const subId = sub ? sub.charAt(0).toUpperCase() + sub.slice(1) : '';
@@ -255,7 +259,7 @@ function operation(
     `${prefix}${gv}${afterGroupVersion}${scoped}${singularKind(op, sub)}${subId}${suffix}${forAll}`;
   const tag = `${op.group === '' ? 'core' : op.group.replace(/\.k8s\.io$/, '').replaceAll('.', '_')}_${op.version}`;
   const base = {
-    consumes: ['*/*'],
+    consumes: op.custom ? CUSTOM_CONSUMES : ['*/*'],
     produces: PRODUCES,
     schemes: ['https'],
     tags: [tag],
@@ -280,7 +284,7 @@ function operation(
         description: `list or watch objects of kind ${kind}`,
         operationId: id('list'),
         parameters: LIST_PARAMETERS,
-        responses: ok({ $ref: `${DEFINITIONS_PREFIX}${definitionOf(op.kind)}List` }),
+        responses: ok({ $ref: `${DEFINITIONS_PREFIX}${op.listDefinition ?? `${definition}List`}` }),
         'x-kubernetes-action': 'list',
       };
     case 'post':
@@ -313,7 +317,7 @@ function operation(
     case 'patch':
       return {
         ...base,
-        consumes: PATCH_TYPES,
+        consumes: op.custom ? CUSTOM_PATCH_TYPES : PATCH_TYPES,
         description: `partially update ${of}the specified ${kind}`,
         operationId: id('patch'),
         parameters: [
@@ -392,7 +396,7 @@ const pathParameter = (name: string, description: string): Parameter => ({
 });
 
 /** Adds the paths of `op` to `paths`, each with kube-apiserver's operations and parameters. */
-function addPaths(paths: Record<string, PathItem>, op: OpenApiOperation): void {
+export function addPaths(paths: Record<string, PathItem>, op: OpenApiOperation): void {
   const name = pathParameter('name', `name of the ${op.kind.kind}`);
   const namespace = pathParameter(
     'namespace',
@@ -462,8 +466,12 @@ function addPaths(paths: Record<string, PathItem>, op: OpenApiOperation): void {
 
 function groupId(group: string): string {
   if (group === '') return 'Core';
-  const first = group.split('.')[0] ?? group;
-  return first.charAt(0).toUpperCase() + first.slice(1);
+  // `rbac.authorization.k8s.io` → `RbacAuthorization`, `stable.example.com` → `StableExampleCom`.
+  return group
+    .replace(/\.k8s\.io$/, '')
+    .split(/[^A-Za-z0-9]+/)
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('');
 }
 
 /** The kind of the parent resource for subresources (`patchAppsV1NamespacedDeploymentScale`). */
