@@ -112,7 +112,7 @@ for (const V of VERSIONS) {
       ]);
     });
 
-    test('kubectl explain shows the schema of a custom resource and of the definition', async () => {
+    test("kubectl explain shows the schema of a custom resource and of the definition; apply --validate=strict is the server's", async () => {
       const kind = ok(await k('explain', ct));
       assert.match(
         kind,
@@ -137,6 +137,30 @@ for (const V of VERSIONS) {
         /\n {2}plural\t<string> -required-\n {4}plural is the plural name of the resource to serve\./,
       );
       assert.match(names, /\n {2}shortNames\t<\[\]string>\n/);
+      if (V === 27) {
+        const v2 = ok(await k('explain', `${ct}.spec`, '--output=plaintext-openapiv2'));
+        assert.match(
+          v2,
+          /^KIND:\s+CronTab\nVERSION:\s+v27\.example\.com\/v1\n\nRESOURCE: spec <Object>\n/,
+        );
+        assert.match(v2, /\n {3}replicas\t<integer>\n {6}The number of jobs to run at once\.\n/);
+      }
+      // With the schema published, kubectl still leaves strict validation to the server.
+      const strict = fails(
+        await k(
+          'apply',
+          '--validate=strict',
+          '-f',
+          c.file(
+            'strict-apply.yaml',
+            cronTab(group, 'strict-apply', '  cronSpec: "* * * * */5"\n  foo: 1\n'),
+          ),
+        ),
+      );
+      assert.match(
+        strict,
+        /Error from server \(BadRequest\).*strict decoding error: unknown field "spec\.foo"/,
+      );
     });
 
     test('custom objects are created, printed with their columns, described and pruned', async () => {

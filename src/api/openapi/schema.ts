@@ -87,7 +87,8 @@ export function definitionSchema(loaded: LoadedModel): Schema {
         continue;
       }
       const schema = typeSchema(p.type, loaded);
-      if (FLOAT_FIELDS[def]?.has(p.name)) Object.assign(schema, { type: 'number', format: 'double' });
+      if (FLOAT_FIELDS[def]?.has(p.name))
+        Object.assign(schema, { type: 'number', format: 'double' });
       if (p.description) schema.description = p.description;
       const ext = FIELD_EXTENSIONS[def]?.[p.name];
       if (ext) Object.assign(schema, extensionsOf(ext));

@@ -261,7 +261,10 @@ export function createCrdController(o: {
                 const d = customResourceDef(view, acceptedNames, v, terminating);
                 d.servedUntil = signal;
                 schemas.set(d, v.schema);
-                preserveUnknown.set(d, (crd.spec as Obj | undefined)?.['preserveUnknownFields'] === true);
+                preserveUnknown.set(
+                  d,
+                  (crd.spec as Obj | undefined)?.['preserveUnknownFields'] === true,
+                );
                 return d;
               }),
         )
