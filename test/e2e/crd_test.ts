@@ -143,7 +143,7 @@ for (const V of VERSIONS) {
           v2,
           /^KIND:\s+CronTab\nVERSION:\s+v27\.example\.com\/v1\n\nRESOURCE: spec <Object>\n/,
         );
-        assert.match(v2, /\n {3}replicas\t<integer>\n {6}The number of jobs to run at once\.\n/);
+        assert.match(v2, /\n {3}replicas\t<integer>\n {5}The number of jobs to run at once\.\n/);
       }
       // With the schema published, kubectl still leaves strict validation to the server.
       const strict = fails(

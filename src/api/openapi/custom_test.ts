@@ -83,6 +83,13 @@ void test('a custom resource version gets its own v3 document, listed in the ind
     'application/apply-patch+yaml',
   ]);
   assert.ok(patch.parameters.some((p: Json) => p.name === 'fieldValidation'));
+  const listOp = body.paths['/apis/stable.example.com/v1/namespaces/{namespace}/crontabs'].get;
+  assert.equal(listOp.description, 'list or watch objects of kind CronTab');
+  assert.deepEqual(Object.keys(listOp.responses['200'].content), [
+    'application/json',
+    'application/yaml',
+    'application/json;stream=watch',
+  ]);
 });
 
 void test('a changed or removed custom resource changes the index; unchanged ones keep their hash', () => {

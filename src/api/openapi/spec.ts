@@ -116,7 +116,10 @@ const PATCH_TYPES = [
   'application/apply-patch+yaml',
 ];
 
+// Custom resources are served as JSON and YAML only (no protobuf).
 const CUSTOM_CONSUMES = ['application/json', 'application/yaml'];
+const CUSTOM_PRODUCES = CUSTOM_CONSUMES;
+const CUSTOM_STREAMS = [...CUSTOM_PRODUCES, 'application/json;stream=watch'];
 const CUSTOM_PATCH_TYPES = PATCH_TYPES.filter((t) => !t.includes('strategic'));
 
 const query = (name: string, description: string, type = 'string'): Parameter => ({
@@ -260,7 +263,7 @@ function operation(
   const tag = `${op.group === '' ? 'core' : op.group.replace(/\.k8s\.io$/, '').replaceAll('.', '_')}_${op.version}`;
   const base = {
     consumes: op.custom ? CUSTOM_CONSUMES : ['*/*'],
-    produces: PRODUCES,
+    produces: op.custom ? CUSTOM_PRODUCES : PRODUCES,
     schemes: ['https'],
     tags: [tag],
     'x-kubernetes-group-version-kind': op.kind,
@@ -280,7 +283,7 @@ function operation(
     case 'list':
       return {
         ...base,
-        produces: STREAMS,
+        produces: op.custom ? CUSTOM_STREAMS : STREAMS,
         description: `list or watch objects of kind ${kind}`,
         operationId: id('list'),
         parameters: LIST_PARAMETERS,
@@ -366,7 +369,7 @@ function operation(
     case 'watch':
       return {
         ...base,
-        produces: STREAMS,
+        produces: op.custom ? CUSTOM_STREAMS : STREAMS,
         description: `watch changes to an object of kind ${kind}. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter.`,
         operationId: id('watch'),
         parameters: [],
@@ -376,7 +379,7 @@ function operation(
     case 'watchlist':
       return {
         ...base,
-        produces: STREAMS,
+        produces: op.custom ? CUSTOM_STREAMS : STREAMS,
         description: `watch individual changes to a list of ${kind}. deprecated: use the 'watch' parameter with a list operation instead.`,
         operationId: id('watch', 'List'),
         parameters: [],
