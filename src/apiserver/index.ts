@@ -11,6 +11,7 @@ import {
 } from '../api/registry.js';
 import { createCrdController } from './crd/controller.js';
 import type { KubeObject } from '../api/types.js';
+import type { CustomResourceApi } from '../api/openapi/index.js';
 import { createAuthenticator } from './auth/authn.js';
 import { followBoundObjects } from './auth/bound-objects.js';
 import { createEscalationCheck, followRbac } from './auth/rbac/index.js';
@@ -80,6 +81,8 @@ export interface ApiServerOptions {
   advertiseAddress?: string;
   clock?: Clock;
   openapi?: OpenApiSource;
+  /** Told the served versions of the custom resources whenever they change (for OpenAPI). */
+  onCustomResources?: (resources: CustomResourceApi[]) => void;
   findUnknownFields?: (
     gvk: { group: string; version: string; kind: string },
     obj: KubeObject,
@@ -171,7 +174,14 @@ export async function createApiServer(o: ApiServerOptions): Promise<ApiServer> {
     }),
     quota,
   );
-  const crds = createCrdController({ registry, table, now: () => clock.now() });
+  const crds = createCrdController({
+    registry,
+    table,
+    now: () => clock.now(),
+    ...(o.onCustomResources
+      ? { onServedChange: () => o.onCustomResources?.(crds.published()) }
+      : {}),
+  });
   // Unknown fields of a custom object are the ones its version's schema does not declare.
   const findUnknownFields = (
     gvk: { group: string; version: string; kind: string },

@@ -168,6 +168,7 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     port: o.apiPort,
     advertiseAddress: advertise,
     openapi: (req) => serveOpenApi(openapi, req),
+    onCustomResources: (resources) => openapi.setCustomResources(resources),
     findUnknownFields: (gvk, obj) => openapi.findUnknownFields(gvk, obj),
     findTypeError: (gvk, obj) => openapi.findTypeError(gvk, obj),
     kubelet: {

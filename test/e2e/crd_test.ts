@@ -33,6 +33,7 @@ spec:
       schema:
         openAPIV3Schema:
           type: object
+          description: A CronTab runs an image on a schedule.
           properties:
             spec:
               type: object
@@ -44,6 +45,7 @@ spec:
                   type: string
                 replicas:
                   type: integer
+                  description: The number of jobs to run at once.
                   minimum: 1
                   maximum: 10
                   default: 1
@@ -108,6 +110,57 @@ for (const V of VERSIONS) {
           KIND: 'CronTab',
         },
       ]);
+    });
+
+    test("kubectl explain shows the schema of a custom resource and of the definition; apply --validate=strict is the server's", async () => {
+      const kind = ok(await k('explain', ct));
+      assert.match(
+        kind,
+        new RegExp(
+          `^GROUP:\\s+${group.replaceAll('.', '\\.')}\nKIND:\\s+CronTab\nVERSION:\\s+v1\n`,
+        ),
+      );
+      assert.match(kind, /A CronTab runs an image on a schedule\./);
+      assert.match(kind, /\n {2}metadata\t<ObjectMeta>\n {4}Standard object's metadata\./);
+      assert.match(kind, /\n {2}spec\t<Object>\n/);
+      const field = ok(await k('explain', `${ct}.spec.replicas`));
+      assert.match(field, /FIELD: replicas <integer>/);
+      assert.match(field, /The number of jobs to run at once\./);
+      const names = ok(await k('explain', 'crd.spec.names'));
+      assert.match(
+        names,
+        /^GROUP:\s+apiextensions\.k8s\.io\nKIND:\s+CustomResourceDefinition\nVERSION:\s+v1\n/,
+      );
+      assert.match(names, /FIELD: names <CustomResourceDefinitionNames>/);
+      assert.match(
+        names,
+        /\n {2}plural\t<string> -required-\n {4}plural is the plural name of the resource to serve\./,
+      );
+      assert.match(names, /\n {2}shortNames\t<\[\]string>\n/);
+      if (V === 27) {
+        const v2 = ok(await k('explain', `${ct}.spec`, '--output=plaintext-openapiv2'));
+        assert.match(
+          v2,
+          /^KIND:\s+CronTab\nVERSION:\s+v27\.example\.com\/v1\n\nRESOURCE: spec <Object>\n/,
+        );
+        assert.match(v2, /\n {3}replicas\t<integer>\n {5}The number of jobs to run at once\.\n/);
+      }
+      // With the schema published, kubectl still leaves strict validation to the server.
+      const strict = fails(
+        await k(
+          'apply',
+          '--validate=strict',
+          '-f',
+          c.file(
+            'strict-apply.yaml',
+            cronTab(group, 'strict-apply', '  cronSpec: "* * * * */5"\n  foo: 1\n'),
+          ),
+        ),
+      );
+      assert.match(
+        strict,
+        /Error from server \(BadRequest\).*strict decoding error: unknown field "spec\.foo"/,
+      );
     });
 
     test('custom objects are created, printed with their columns, described and pruned', async () => {
@@ -298,6 +351,41 @@ rules:
       );
       assert.match((await k('get', ct)).stderr, /No resources found in default namespace\./);
       ok(await k('delete', 'crd', crd, '--timeout=60s'));
+    });
+
+    test('/openapi/v3 follows a definition: changed, its hash changes; deleted, its group leaves', async () => {
+      const gone = `gone${V}.example.com`;
+      const key = `apis/${gone}/v1`;
+      const index = async (): Promise<Record<string, { serverRelativeURL: string }>> =>
+        (
+          JSON.parse(ok(await k('get', '--raw', '/openapi/v3'))) as {
+            paths: Record<string, { serverRelativeURL: string }>;
+          }
+        ).paths;
+      const definition = (description: string) =>
+        CRD.replaceAll(group, gone).replace('A CronTab runs an image on a schedule.', description);
+      ok(await k('apply', '-f', c.file('gone.yaml', definition('First.'))));
+      ok(
+        await k('wait', '--for', 'condition=established', '--timeout=60s', `crd/crontabs.${gone}`),
+      );
+      const first = await until('the group-version listed', async () => (await index())[key]);
+      const doc = ok(await k('get', '--raw', first.serverRelativeURL));
+      assert.match(doc, /"description":"First\."/);
+      ok(await k('apply', '-f', c.file('gone.yaml', definition('Second.'))));
+      const second = await until('a new hash', async () => {
+        const now = (await index())[key];
+        return now && now.serverRelativeURL !== first.serverRelativeURL ? now : undefined;
+      });
+      assert.match(
+        ok(await k('get', '--raw', second.serverRelativeURL)),
+        /"description":"Second\."/,
+      );
+      ok(await k('delete', 'crd', `crontabs.${gone}`, '--timeout=60s'));
+      await until('the group-version gone', async () =>
+        (await index())[key] === undefined ? true : undefined,
+      );
+      assert.ok((await index())['api/v1']);
+      assert.notEqual((await k('get', '--raw', `/openapi/v3/${key}`)).code, 0);
     });
   });
 }

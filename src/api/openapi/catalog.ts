@@ -5,6 +5,7 @@
 // validation to the server, and what `kubectl explain` uses to map a resource to its kind.
 
 import type { GroupVersionKind } from '../types.js';
+import { APIEXTENSIONS } from './source.js';
 
 export interface OpenApiOperation {
   /** The URL's group and version (the document that carries the path). */
@@ -22,6 +23,15 @@ export interface OpenApiOperation {
   listed: boolean;
   /** Whether the resource has a status subresource (read, replace, patch). */
   status?: boolean;
+  /** The kind's definition name, when not a Kubernetes package's (custom resources). */
+  definition?: string;
+  /** Its list kind's definition name, likewise. */
+  listDefinition?: string;
+  /**
+   * A custom resource: its writes take JSON or YAML and its patches no strategic merge
+   * patch, as kube-apiextensions-server publishes them.
+   */
+  custom?: boolean;
 }
 
 const gvk = (group: string, version: string, kind: string): GroupVersionKind => ({
@@ -162,6 +172,13 @@ export const DEFAULT_OPERATIONS: readonly OpenApiOperation[] = [
   crud('rbac.authorization.k8s.io', 'clusterroles', 'ClusterRole', false),
   crud('rbac.authorization.k8s.io', 'rolebindings', 'RoleBinding', true),
   crud('rbac.authorization.k8s.io', 'roles', 'Role', true),
+  crud(
+    'apiextensions.k8s.io',
+    'customresourcedefinitions',
+    'CustomResourceDefinition',
+    false,
+    true,
+  ),
   crud('storage.k8s.io', 'storageclasses', 'StorageClass', false),
   crud('scheduling.k8s.io', 'priorityclasses', 'PriorityClass', false),
   createOnly('authorization.k8s.io', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false),
@@ -182,6 +199,7 @@ export const META_DEFINITIONS = [
 
 /** `apps/v1 Deployment` → `io.k8s.api.apps.v1.Deployment`. */
 export function definitionOf(kind: GroupVersionKind): string {
+  if (kind.group === 'apiextensions.k8s.io') return `${APIEXTENSIONS}.${kind.version}.${kind.kind}`;
   // Definitions are named by the Go package: the group's first label (`rbac`, `certificates`).
   const group = kind.group === '' ? 'core' : (kind.group.split('.')[0] ?? '');
   return `io.k8s.api.${group}.${kind.version}.${kind.kind}`;

@@ -18,6 +18,7 @@ void test('the v3 index lists every served group-version with a content hash', (
   const index = openapi.v3Index();
   assert.deepEqual(Object.keys(index.paths), [
     'api/v1',
+    'apis/apiextensions.k8s.io/v1',
     'apis/apps/v1',
     'apis/authentication.k8s.io/v1',
     'apis/authorization.k8s.io/v1',

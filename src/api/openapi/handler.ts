@@ -13,6 +13,9 @@ import { unknownFieldFinder } from './unknown-fields.js';
 import type { UnknownFieldFinder } from './unknown-fields.js';
 import { typeErrorFinder } from './type-errors.js';
 import type { TypeErrorFinder } from './type-errors.js';
+import { customSwagger } from './custom.js';
+import type { CustomResourceApi } from './custom.js';
+import { groupVersionPath } from './catalog.js';
 import { buildV3 } from './v3.js';
 import type { V3Document } from './v3.js';
 
@@ -40,6 +43,16 @@ export interface OpenApiHandler {
   findUnknownFields(gvk: GroupVersionKind, obj: unknown): string[];
   /** The first value in `obj` its Go type cannot decode, in encoding/json's words. */
   findTypeError(gvk: GroupVersionKind, obj: unknown): string | undefined;
+  /**
+   * Publishes the served versions of the established custom resources (all of them, each
+   * call replacing the last): their group-versions join the v3 index, and the documents of
+   * the group-versions that changed, and `/openapi/v2`, are rebuilt on next use.
+   */
+  setCustomResources(resources: readonly CustomResourceApi[]): void;
+}
+
+function sortedKeys<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 export function createOpenApiHandler(options: OpenApiOptions = {}): OpenApiHandler {
@@ -53,12 +66,77 @@ export function createOpenApiHandler(options: OpenApiOptions = {}): OpenApiHandl
   let finder: UnknownFieldFinder | undefined;
   let typeFinder: TypeErrorFinder | undefined;
 
+  /** Custom resources by group-version key, with what their documents were built from. */
+  let custom = new Map<string, { key: string; resources: CustomResourceApi[] }>();
+  const customDocs = new Map<string, { key: string; doc: V3Document }>();
+  let allDocuments: Map<string, V3Document> | undefined;
+
   const spec = (): SwaggerDoc => (swagger ??= buildSwagger(operations));
-  const json = (): Buffer => (v2json ??= Buffer.from(JSON.stringify(spec())));
-  const documents = (): Map<string, V3Document> => (v3 ??= buildV3(spec()));
+  /** The built-in specification with the custom resources' paths and definitions. */
+  const fullSpec = (): SwaggerDoc => {
+    const base = spec();
+    if (custom.size === 0) return base;
+    const extra = customSwagger(
+      [...custom.values()].flatMap((c) => c.resources),
+      true,
+    );
+    return {
+      ...base,
+      paths: { ...extra.paths, ...base.paths },
+      definitions: sortedKeys({ ...extra.definitions, ...base.definitions }),
+    };
+  };
+  const json = (): Buffer => (v2json ??= Buffer.from(JSON.stringify(fullSpec())));
+  const builtinDocuments = (): Map<string, V3Document> => (v3 ??= buildV3(spec()));
+  const documents = (): Map<string, V3Document> => {
+    if (allDocuments) return allDocuments;
+    const builtin = builtinDocuments();
+    if (custom.size === 0) return (allDocuments = builtin);
+    const out = new Map(builtin);
+    for (const [gv, { key, resources }] of custom) {
+      if (out.has(gv)) continue; // a built-in group-version is never replaced
+      let built = customDocs.get(gv);
+      if (built?.key !== key) {
+        const extra = customSwagger(resources, false);
+        const doc = buildV3({
+          ...spec(),
+          paths: extra.paths,
+          definitions: { ...spec().definitions, ...extra.definitions },
+        }).get(gv);
+        if (!doc) continue;
+        customDocs.set(gv, (built = { key, doc }));
+      }
+      out.set(gv, built.doc);
+    }
+    for (const gv of [...customDocs.keys()]) if (!custom.has(gv)) customDocs.delete(gv);
+    return (allDocuments = out);
+  };
 
   return {
-    v2Protobuf: () => (v2pb ??= encodeSwagger(spec())),
+    setCustomResources(resources) {
+      const next = new Map<string, { key: string; resources: CustomResourceApi[] }>();
+      for (const r of resources) {
+        const gv = groupVersionPath(r.group, r.version);
+        const entry = next.get(gv) ?? { key: '', resources: [] };
+        entry.resources.push(r);
+        next.set(gv, entry);
+      }
+      for (const entry of next.values()) {
+        entry.resources.sort((a, b) => (a.plural < b.plural ? -1 : a.plural > b.plural ? 1 : 0));
+        entry.key = JSON.stringify(entry.resources);
+      }
+      const same =
+        next.size === custom.size &&
+        [...next].every(([gv, { key }]) => custom.get(gv)?.key === key);
+      if (same) return;
+      custom = next;
+      allDocuments = undefined;
+      index = undefined;
+      v2pb = undefined;
+      v2json = undefined;
+      v2etag = undefined;
+    },
+    v2Protobuf: () => (v2pb ??= encodeSwagger(fullSpec())),
     v2Json: json,
     v2Etag: () => (v2etag ??= createHash('sha512').update(json()).digest('hex').toUpperCase()),
     v3Index: () => {

@@ -6,6 +6,7 @@
 export { createOpenApiHandler } from './handler.js';
 export type { OpenApiHandler, OpenApiOptions, V3Index } from './handler.js';
 export type { V3Document } from './v3.js';
+export type { CustomResourceApi } from './custom.js';
 export { serveOpenApi, V2_PROTOBUF_TYPE } from './http.js';
 export type { OpenApiRequest, OpenApiResponse } from './http.js';
 export { DEFAULT_OPERATIONS } from './catalog.js';

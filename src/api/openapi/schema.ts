@@ -48,6 +48,20 @@ const ALIASES: Record<string, Schema> = {
   'io.k8s.apimachinery.pkg.api.resource.Quantity': { description: QUANTITY_DOC, type: 'string' },
 };
 
+const JSON_SCHEMA = 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.';
+
+// Any JSON value, or one of two forms: Kubernetes publishes these without a type.
+const UNTYPED = new Set(
+  ['JSON', 'JSONSchemaPropsOrArray', 'JSONSchemaPropsOrBool', 'JSONSchemaPropsOrStringArray'].map(
+    (n) => JSON_SCHEMA + n,
+  ),
+);
+
+// The package writes every number as `number`; these are float64 in the Go types.
+const FLOAT_FIELDS: Record<string, Set<string>> = {
+  [`${JSON_SCHEMA}JSONSchemaProps`]: new Set(['maximum', 'minimum', 'multipleOf']),
+};
+
 /** The Swagger definition of one loaded model. */
 export function definitionSchema(loaded: LoadedModel): Schema {
   const { def, model } = loaded;
@@ -58,6 +72,7 @@ export function definitionSchema(loaded: LoadedModel): Schema {
     if (model.aliasOf?.t === 'string') return { ...description, type: 'string' };
     throw new Error(`no schema for alias ${def}`);
   }
+  if (UNTYPED.has(def)) return { ...description };
   const out: Schema = { ...description, type: 'object' };
   const topLevel = model.properties.some((p) => p.name === 'kind' && p.type.t === 'literal');
   if (model.properties.length > 0) {
@@ -72,6 +87,8 @@ export function definitionSchema(loaded: LoadedModel): Schema {
         continue;
       }
       const schema = typeSchema(p.type, loaded);
+      if (FLOAT_FIELDS[def]?.has(p.name))
+        Object.assign(schema, { type: 'number', format: 'double' });
       if (p.description) schema.description = p.description;
       const ext = FIELD_EXTENSIONS[def]?.[p.name];
       if (ext) Object.assign(schema, extensionsOf(ext));

@@ -30,6 +30,9 @@ export function fileOf(def: string, dirs: PackageDirs): string {
   if (def.startsWith('io.k8s.apimachinery.pkg.')) {
     return join(dirs.apimachinery, ...parts.slice(4), `${name}.d.ts`);
   }
+  if (def.startsWith(`${APIEXTENSIONS}.`)) {
+    return join(dirs.models, 'apiextensions.k8s.io', parts[parts.length - 1] ?? '', `${name}.d.ts`);
+  }
   if (def.startsWith('io.k8s.api.') && parts.length === 5) {
     const group = parts[3] ?? '';
     const version = parts[4] ?? '';
@@ -51,10 +54,14 @@ export function defOf(file: string, dirs: PackageDirs): string {
   if (models && models.length === 2) return `io.k8s.api.core.${models.join('.')}`;
   if (models && models.length === 3) {
     const [dir = '', version = '', name = ''] = models;
+    if (dir === 'apiextensions.k8s.io') return `${APIEXTENSIONS}.${version}.${name}`;
     return `io.k8s.api.${dir.split('.')[0] ?? ''}.${version}.${name}`;
   }
   throw new Error(`not a definition file: ${file}`);
 }
+
+/** The package prefix of the apiextensions definitions (CustomResourceDefinition). */
+export const APIEXTENSIONS = 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions';
 
 /** Groups whose name is more than `<package>.k8s.io`. */
 const LONG_GROUPS: Record<string, string> = {
@@ -75,7 +82,7 @@ function identOf(def: string): string {
   return (
     'I' +
     def
-      .split('.')
+      .split(/[.-]/)
       .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
       .join('')
   );
@@ -105,6 +112,8 @@ export function loadModels(
     const refs = new Map<string, string>();
     const defOfImport = (ident: string): string => {
       const spec = model.imports.get(ident);
+      // A definition that refers to itself (JSONSchemaProps) uses its local name.
+      if (spec === undefined && ident === `I${def.split('.').pop() ?? ''}`) return def;
       if (spec === undefined) throw new Error(`${def}: ${ident} is not imported`);
       const target = spec.startsWith('@kubernetes-models/apimachinery/')
         ? join(dirs.apimachinery, spec.slice('@kubernetes-models/apimachinery/'.length))

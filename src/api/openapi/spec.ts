@@ -116,6 +116,12 @@ const PATCH_TYPES = [
   'application/apply-patch+yaml',
 ];
 
+// Custom resources are served as JSON and YAML only (no protobuf).
+const CUSTOM_CONSUMES = ['application/json', 'application/yaml'];
+const CUSTOM_PRODUCES = CUSTOM_CONSUMES;
+const CUSTOM_STREAMS = [...CUSTOM_PRODUCES, 'application/json;stream=watch'];
+const CUSTOM_PATCH_TYPES = PATCH_TYPES.filter((t) => !t.includes('strategic'));
+
 const query = (name: string, description: string, type = 'string'): Parameter => ({
   name,
   in: 'query',
@@ -245,7 +251,8 @@ function operation(
   const sub = opts.subresource;
   // Descriptions name the parent kind (`read scale of the specified Deployment`).
   const kind = singularKind(op, sub);
-  const kindRef = { $ref: DEFINITIONS_PREFIX + definitionOf(op.kind) };
+  const definition = op.definition ?? definitionOf(op.kind);
+  const kindRef = { $ref: DEFINITIONS_PREFIX + definition };
   const of = sub ? `${sub} of ` : '';
   const scoped = op.namespaced && !opts.allNamespaces ? 'Namespaced' : '';
   const subId = sub ? sub.charAt(0).toUpperCase() + sub.slice(1) : '';
@@ -255,8 +262,8 @@ function operation(
     `${prefix}${gv}${afterGroupVersion}${scoped}${singularKind(op, sub)}${subId}${suffix}${forAll}`;
   const tag = `${op.group === '' ? 'core' : op.group.replace(/\.k8s\.io$/, '').replaceAll('.', '_')}_${op.version}`;
   const base = {
-    consumes: ['*/*'],
-    produces: PRODUCES,
+    consumes: op.custom ? CUSTOM_CONSUMES : ['*/*'],
+    produces: op.custom ? CUSTOM_PRODUCES : PRODUCES,
     schemes: ['https'],
     tags: [tag],
     'x-kubernetes-group-version-kind': op.kind,
@@ -276,11 +283,11 @@ function operation(
     case 'list':
       return {
         ...base,
-        produces: STREAMS,
+        produces: op.custom ? CUSTOM_STREAMS : STREAMS,
         description: `list or watch objects of kind ${kind}`,
         operationId: id('list'),
         parameters: LIST_PARAMETERS,
-        responses: ok({ $ref: `${DEFINITIONS_PREFIX}${definitionOf(op.kind)}List` }),
+        responses: ok({ $ref: `${DEFINITIONS_PREFIX}${op.listDefinition ?? `${definition}List`}` }),
         'x-kubernetes-action': 'list',
       };
     case 'post':
@@ -313,7 +320,7 @@ function operation(
     case 'patch':
       return {
         ...base,
-        consumes: PATCH_TYPES,
+        consumes: op.custom ? CUSTOM_PATCH_TYPES : PATCH_TYPES,
         description: `partially update ${of}the specified ${kind}`,
         operationId: id('patch'),
         parameters: [
@@ -362,7 +369,7 @@ function operation(
     case 'watch':
       return {
         ...base,
-        produces: STREAMS,
+        produces: op.custom ? CUSTOM_STREAMS : STREAMS,
         description: `watch changes to an object of kind ${kind}. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter.`,
         operationId: id('watch'),
         parameters: [],
@@ -372,7 +379,7 @@ function operation(
     case 'watchlist':
       return {
         ...base,
-        produces: STREAMS,
+        produces: op.custom ? CUSTOM_STREAMS : STREAMS,
         description: `watch individual changes to a list of ${kind}. deprecated: use the 'watch' parameter with a list operation instead.`,
         operationId: id('watch', 'List'),
         parameters: [],
@@ -392,7 +399,7 @@ const pathParameter = (name: string, description: string): Parameter => ({
 });
 
 /** Adds the paths of `op` to `paths`, each with kube-apiserver's operations and parameters. */
-function addPaths(paths: Record<string, PathItem>, op: OpenApiOperation): void {
+export function addPaths(paths: Record<string, PathItem>, op: OpenApiOperation): void {
   const name = pathParameter('name', `name of the ${op.kind.kind}`);
   const namespace = pathParameter(
     'namespace',
@@ -462,8 +469,12 @@ function addPaths(paths: Record<string, PathItem>, op: OpenApiOperation): void {
 
 function groupId(group: string): string {
   if (group === '') return 'Core';
-  const first = group.split('.')[0] ?? group;
-  return first.charAt(0).toUpperCase() + first.slice(1);
+  // `rbac.authorization.k8s.io` → `RbacAuthorization`, `stable.example.com` → `StableExampleCom`.
+  return group
+    .replace(/\.k8s\.io$/, '')
+    .split(/[^A-Za-z0-9]+/)
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('');
 }
 
 /** The kind of the parent resource for subresources (`patchAppsV1NamespacedDeploymentScale`). */

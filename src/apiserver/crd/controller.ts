@@ -8,6 +8,7 @@ import type { DynamicResourceTable } from '../../api/registry.js';
 import type { KubeObject, ResourceDef } from '../../api/types.js';
 import { crd as crdKinds } from '../../api/kinds/index.js';
 import type { Registry } from '../registry/generic.js';
+import type { CustomResourceApi } from '../../api/openapi/index.js';
 
 const { CLEANUP_FINALIZER, customResourceDef, unknownFields, viewOf } = crdKinds;
 type CrdNames = crdKinds.CrdNames;
@@ -21,6 +22,8 @@ export interface CrdController {
   customDef(group: string, version: string, kind: string): ResourceDef | undefined;
   /** The fields of `obj` the served version's schema does not declare. */
   unknownFields(def: ResourceDef, obj: KubeObject): string[];
+  /** The served versions to publish in the OpenAPI documents, sorted by group and name. */
+  published(): CustomResourceApi[];
   close(): void;
 }
 
@@ -81,6 +84,8 @@ export function createCrdController(o: {
   table: DynamicResourceTable;
   now: () => Date;
   onError?: (e: unknown) => void;
+  /** Called after the served custom resources changed (see `published`). */
+  onServedChange?: () => void;
 }): CrdController {
   const { registry, table } = o;
   const crdDef = table.byGroupResource('apiextensions.k8s.io', 'customresourcedefinitions');
@@ -90,6 +95,7 @@ export function createCrdController(o: {
   const served = new Map<string, ResourceDef[]>();
   const builtFrom = new Map<string, { key: string; lifetime: AbortController }>();
   const schemas = new WeakMap<ResourceDef, crdKinds.Schema | undefined>();
+  const preserveUnknown = new WeakMap<ResourceDef, boolean>();
   let chain: Promise<void> = Promise.resolve();
   let dirty = false;
   let retry: NodeJS.Timeout | undefined;
@@ -101,6 +107,7 @@ export function createCrdController(o: {
     if (defs.length) served.set(name, defs);
     else served.delete(name);
     table.set(name, defs);
+    o.onServedChange?.();
   };
 
   /** The served definitions for `key` (what they are built from), rebuilt only when it changes. */
@@ -254,6 +261,10 @@ export function createCrdController(o: {
                 const d = customResourceDef(view, acceptedNames, v, terminating);
                 d.servedUntil = signal;
                 schemas.set(d, v.schema);
+                preserveUnknown.set(
+                  d,
+                  (crd.spec as Obj | undefined)?.['preserveUnknownFields'] === true,
+                );
                 return d;
               }),
         )
@@ -351,6 +362,24 @@ export function createCrdController(o: {
       return undefined;
     },
     unknownFields: (def, obj) => unknownFields(schemas.get(def), obj),
+    published() {
+      const out: CustomResourceApi[] = [];
+      for (const [, defs] of [...served].sort(([a], [b]) => a.localeCompare(b)))
+        for (const d of defs) {
+          out.push({
+            group: d.group,
+            version: d.version,
+            plural: d.plural,
+            kind: d.kind,
+            listKind: d.listKind,
+            namespaced: d.namespaced,
+            schema: schemas.get(d) as Record<string, unknown> | undefined,
+            ...(preserveUnknown.get(d) ? { preserveUnknownFields: true } : {}),
+            status: !!d.statusStrategy,
+          });
+        }
+      return out;
+    },
     close() {
       for (const b of builtFrom.values()) b.lifetime.abort();
       stop.abort();

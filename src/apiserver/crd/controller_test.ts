@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestApiServer } from '../../../test/support/apiserver.js';
+import { createOpenApiHandler, serveOpenApi } from '../../api/openapi/index.js';
 
 type Obj = Record<string, unknown> & { metadata: Record<string, unknown> };
 
@@ -454,5 +455,63 @@ describe('CustomResourceDefinitions across a restart', () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describe('CustomResourceDefinitions in the OpenAPI documents', () => {
+  let api: TestApiServer;
+  const openapi = createOpenApiHandler();
+  before(async () => {
+    api = await startTestServer({
+      openapi: (req) => serveOpenApi(openapi, req),
+      onCustomResources: (resources) => openapi.setCustomResources(resources),
+    });
+  });
+  after(() => api.close());
+
+  const index = async (): Promise<Record<string, { serverRelativeURL: string }>> => {
+    const res = await api.get('/openapi/v3');
+    assert.equal(res.status, 200);
+    return (JSON.parse(res.text) as { paths: Record<string, { serverRelativeURL: string }> }).paths;
+  };
+
+  it('publishes an established definition, follows its changes and drops it when deleted', async () => {
+    assert.equal((await index())['apis/stable.example.com/v1'], undefined);
+    assert.equal((await api.post(CRDS, cronTabCrd())).status, 201);
+    const first = await until(async () => (await index())['apis/stable.example.com/v1']);
+    const doc = await api.get(first.serverRelativeURL);
+    assert.equal(doc.status, 200);
+    const schemas = (JSON.parse(doc.text) as { components: { schemas: Record<string, any> } })
+      .components.schemas;
+    assert.equal(
+      schemas['com.example.stable.v1.CronTab']?.properties.spec.properties.replicas.type,
+      'integer',
+    );
+    assert.ok(schemas['com.example.stable.v1.CronTabList']);
+
+    const crd = JSON.parse((await api.get(`${CRDS}/crontabs.stable.example.com`)).text) as Obj;
+    const spec = crd['spec'] as {
+      versions: { schema: { openAPIV3Schema: Record<string, unknown> } }[];
+    };
+    spec.versions[0]!.schema.openAPIV3Schema['description'] = 'Runs an image on a schedule.';
+    assert.equal((await api.put(`${CRDS}/crontabs.stable.example.com`, crd)).status, 200);
+    const second = await until(async () => {
+      const now = (await index())['apis/stable.example.com/v1'];
+      return now && now.serverRelativeURL !== first.serverRelativeURL ? now : undefined;
+    });
+    // The old URL redirects to the current one, as kube-openapi does.
+    assert.equal((await api.get(first.serverRelativeURL)).status, 301);
+    assert.match((await api.get(second.serverRelativeURL)).text, /Runs an image on a schedule\./);
+    const v2 = await api.get('/openapi/v2', { accept: 'application/json' });
+    assert.match(v2.text, /"com\.example\.stable\.v1\.CronTab"/);
+
+    assert.ok(
+      [200, 202].includes((await api.delete(`${CRDS}/crontabs.stable.example.com`)).status),
+    );
+    await until(async () =>
+      (await index())['apis/stable.example.com/v1'] === undefined ? true : undefined,
+    );
+    const gone = await api.get('/openapi/v2', { accept: 'application/json' });
+    assert.doesNotMatch(gone.text, /com\.example\.stable\.v1\.CronTab/);
   });
 });
