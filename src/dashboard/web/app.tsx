@@ -6,7 +6,13 @@ import { Link, Route, Router, Switch, useLocation } from 'wouter-preact';
 import { useHashLocation } from 'wouter-preact/use-hash-location';
 import { onUnauthorized } from './api/client.js';
 import { RESOURCES } from './api/resources.js';
-import { adoptTokenFromFragment, currentToken, setToken } from './api/session.js';
+import {
+  adoptTokenFromFragment,
+  currentToken,
+  endSession,
+  sessionEndReason,
+  setToken,
+} from './api/session.js';
 import { useWatched } from './components/data.js';
 import { NamespaceProvider, useNamespace } from './namespace.js';
 import { Login } from './pages/login.js';
@@ -17,12 +23,16 @@ export function App() {
     adoptTokenFromFragment();
     return Boolean(currentToken());
   });
-  const [reason, setReason] = useState<string>();
+  // A session that ended while the tab was open says so after a reload too.
+  const [reason, setReason] = useState<string | undefined>(() =>
+    currentToken() ? undefined : sessionEndReason(),
+  );
   useEffect(
     () =>
       onUnauthorized(() => {
-        setToken(undefined);
-        setReason('Your session has ended: the token was refused (401). Sign in again.');
+        const why = 'Your session has ended: the token was refused (401). Sign in again.';
+        endSession(why);
+        setReason(why);
         setSignedIn(false);
       }),
     [],
