@@ -4,6 +4,7 @@
 
 import type { KubeObject } from '../types.js';
 import { isJsonObject } from '../json.js';
+import { fromLabelSelectorObject, matchesLabels } from '../labels.js';
 import { claimClass } from '../kinds/storage/index.js';
 import { compareQuantity, parseQuantity, type Quantity } from '../quantity.js';
 import {
@@ -54,23 +55,6 @@ export const countName = (group: string, resource: string): string =>
 const intersect = (names: readonly string[], tracked: ReadonlySet<string>): string[] =>
   names.filter((n) => tracked.has(n));
 
-/** A label-selector requirement evaluated against one optional label. */
-function selectorMatches(req: ScopeRequirement, value: string | undefined): boolean {
-  const values = req.values ?? [];
-  switch (req.operator) {
-    case 'In':
-      return value !== undefined && values.includes(value);
-    case 'NotIn':
-      return value === undefined || !values.includes(value);
-    case 'Exists':
-      return value !== undefined;
-    case 'DoesNotExist':
-      return value === undefined;
-    default:
-      return false;
-  }
-}
-
 // ---- pods ----
 
 const POD_RESOURCES = new Set([
@@ -119,10 +103,18 @@ const podEvaluator: QuotaEvaluator = {
       case 'NotBestEffort':
         return !isBestEffort(pod);
       case 'PriorityClass': {
+        // As kube's evaluator: Exists means a class is named; otherwise the requirement is a
+        // label selector over {PriorityClass: name}, a set without the key for a pod that
+        // names no class.
         const pc = obj(pod.spec).priorityClassName;
-        const name = typeof pc === 'string' && pc ? pc : undefined;
-        if (req.operator === 'Exists') return name !== undefined;
-        return selectorMatches(req, name);
+        const name = typeof pc === 'string' ? pc : '';
+        if (req.operator === 'Exists') return name !== '';
+        const selector = fromLabelSelectorObject({
+          matchExpressions: [
+            { key: 'PriorityClass', operator: req.operator, values: req.values ?? [] },
+          ],
+        });
+        return matchesLabels(selector ?? [], name ? { PriorityClass: name } : {});
       }
       case 'CrossNamespacePodAffinity':
         return usesCrossNamespacePodAffinity(pod);

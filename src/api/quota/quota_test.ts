@@ -139,6 +139,29 @@ void describe('quota usage', () => {
   });
 });
 
+void describe('the PriorityClass scope selector', () => {
+  const count = (operator: string, values?: string[]): string => {
+    const q = quota('q', { pods: '9' }, undefined, {
+      scopeSelector: {
+        matchExpressions: [{ scopeName: 'PriorityClass', operator, ...(values ? { values } : {}) }],
+      },
+    });
+    const pods = [
+      pod({ priorityClassName: 'high', containers: [container('a')] }),
+      pod({ priorityClassName: 'low', containers: [container('a')] }),
+      pod({ containers: [container('a')] }),
+    ];
+    const usage = calculateUsage(q, evaluatorsFor(['pods']), () => pods, NOW);
+    return json(usage)['pods'] ?? '';
+  };
+  void it('In, NotIn, Exists and DoesNotExist over the pod class name', () => {
+    assert.equal(count('In', ['high']), '1');
+    assert.equal(count('NotIn', ['high']), '2'); // "low" and the pod without a class
+    assert.equal(count('Exists'), '2');
+    assert.equal(count('DoesNotExist'), '1'); // the pod without a class
+  });
+});
+
 void describe('quota admission decisions', () => {
   const refusal = (fn: () => unknown): string => {
     try {
