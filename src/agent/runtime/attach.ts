@@ -2,7 +2,10 @@
 // conmon's `attach` socket (SOCK_SEQPACKET; each message from conmon is one byte naming the
 // pipe, 2 = stdout, 3 = stderr, then the data; what a client sends goes to the container's
 // stdin, and a client shutting down its side closes that stdin unless --leave-stdin-open).
-// A terminal is resized by writing "1 <height> <width>\n" to the `ctl` FIFO in the bundle.
+// A terminal is resized on the container process's own terminal (`stty -F /proc/PID/fd/0`),
+// one size at a time: conmon's `ctl` FIFO ("1 <height> <width>\n") is only the fallback, as
+// conmon applies the first message of a read for every message in it (kubectl attach sends
+// two sizes back to back, and the terminal kept the first).
 //
 // Node has no SOCK_SEQPACKET sockets, so a small Perl program (perl-base is Essential on
 // Debian) bridges the socket to pipes, framing each message with its length.
@@ -12,6 +15,7 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, basename } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { setWindowSize } from './exec.js';
 import type { ExecSession } from './types.js';
 
 const BRIDGE = String.raw`
@@ -48,6 +52,8 @@ export interface AttachOptions {
   /** Pass input to the container's stdin (it must have been created with stdin open). */
   stdin: boolean;
   tty: boolean;
+  /** The container's process (host pid): its terminal is resized directly. */
+  pid?: number;
 }
 
 /**
@@ -111,6 +117,7 @@ export async function attachToMonitor(
     ...(o.tty ? {} : { stderr }),
     async resize({ width, height }) {
       if (!o.tty) return;
+      if (o.pid && (await setWindowSize(`/proc/${o.pid}/fd/0`, { width, height }))) return;
       // O_NONBLOCK: a FIFO without a reader (conmon gone) must not hang the caller.
       const fh = await open(ctl, constants.O_WRONLY | constants.O_NONBLOCK).catch(() => undefined);
       if (!fh) return;

@@ -76,15 +76,17 @@ function startFailureCode(message: string): number {
   return /not found|no such file/i.test(message) ? 127 : 126;
 }
 
-async function setWindowSize(
+/** Sets the size of the terminal at `terminal` (a /proc fd link); false when it is none. */
+export async function setWindowSize(
   terminal: string,
   size: { width: number; height: number },
-): Promise<void> {
+): Promise<boolean> {
   try {
-    if (!(await readlink(terminal)).includes('/pts/')) return;
+    if (!(await readlink(terminal)).includes('/pts/')) return false;
     await run('stty', ['-F', terminal, 'rows', String(size.height), 'cols', String(size.width)]);
+    return true;
   } catch {
-    /* the process is gone */
+    return false; // the process is gone
   }
 }
 

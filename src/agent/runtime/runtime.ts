@@ -541,6 +541,7 @@ class Runtime implements ContainerRuntime {
     return attachToMonitor(join(mon.socketDir, id, 'attach'), join(dir, 'ctl'), {
       stdin: options.stdin && !!rec.config.process.stdin,
       tty: !!rec.config.process.terminal,
+      ...(s.pid ? { pid: s.pid } : {}),
     });
   }
 
