@@ -16,3 +16,4 @@ export { createSqliteStore, type SqliteStoreOptions } from './sqlite.js';
 export { createCachedStore, type CachedStoreOptions } from './cached.js';
 export { openStore, storeSchemes } from './registry.js';
 export { startCompactor, type Compactor, type CompactorOptions } from './auto-compact.js';
+export { followPrefix, type PrefixFollower } from './follow.js';

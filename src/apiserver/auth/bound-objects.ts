@@ -7,7 +7,7 @@
 // The store publishes a committed write to its watchers before the write returns, so a
 // deletion is seen here before the client that made it gets its answer.
 
-import type { Store, StoreEvent } from '../../storage/index.js';
+import { followPrefix, type Store, type StoreEvent } from '../../storage/index.js';
 
 export type BoundResource = 'serviceaccounts' | 'pods' | 'secrets' | 'nodes';
 
@@ -44,8 +44,6 @@ export interface BoundObjectCache {
 }
 
 const RESOURCES: BoundResource[] = ['serviceaccounts', 'pods', 'secrets', 'nodes'];
-const PAGE = 1000;
-const RETRY_MS = 200;
 
 const prefixOf = (resource: BoundResource): string => `/registry/core/${resource}/`;
 
@@ -98,44 +96,30 @@ export function followBoundObjects(store: Store): BoundObjectCache {
     else objects.delete(name);
   };
 
-  async function follow(resource: BoundResource): Promise<void> {
+  function follow(resource: BoundResource): Promise<void> {
     const prefix = prefixOf(resource);
+    let objects = new Map<string, BoundObject>();
     let first = true;
-    while (!stop.signal.aborted) {
-      try {
-        const objects = new Map<string, BoundObject>();
-        let revision = 0;
-        let startAfter: string | undefined;
-        for (;;) {
-          const page = await store.list(prefix, {
-            limit: PAGE,
-            ...(startAfter ? { startAfter } : {}),
-            ...(revision ? { revision } : {}),
-          });
-          revision = page.revision;
-          for (const kv of page.items) {
+    return followPrefix(
+      store,
+      prefix,
+      {
+        listed(items) {
+          objects = new Map();
+          for (const kv of items) {
             const part = boundPart(kv.value);
             if (part) objects.set(kv.key.slice(prefix.length), part);
           }
-          if (!page.more || !page.items.length) break;
-          startAfter = page.items[page.items.length - 1]?.key;
-        }
-        maps.set(resource, objects);
-        if (first) {
-          first = false;
-          if (++listed === RESOURCES.length) markReady();
-        }
-        for await (const e of store.watch(prefix, {
-          afterRevision: revision,
-          signal: stop.signal,
-        }))
-          apply(objects, prefix, e);
-      } catch {
-        // Compacted, too slow or closed: list again (after a pause, unless stopping).
-      }
-      if (stop.signal.aborted) return;
-      await new Promise((r) => setTimeout(r, RETRY_MS).unref());
-    }
+          maps.set(resource, objects);
+          if (first) {
+            first = false;
+            if (++listed === RESOURCES.length) markReady();
+          }
+        },
+        event: (e) => apply(objects, prefix, e),
+      },
+      stop.signal,
+    );
   }
 
   for (const r of RESOURCES) void follow(r);

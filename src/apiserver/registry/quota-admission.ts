@@ -26,14 +26,12 @@ import {
 } from '../../api/quota/index.js';
 import type { KubeObject, ResourceDef } from '../../api/types.js';
 import { isJsonObject } from '../../api/json.js';
-import { StoreError, type KeyValue, type Store } from '../../storage/index.js';
+import { StoreError, followPrefix, type KeyValue, type Store } from '../../storage/index.js';
 import { ObjectCodec, groupResource } from './codec.js';
 import { resourcePrefix } from './keys.js';
 import type { QuotaAdmission, QuotaAdmissionRequest } from './types.js';
 
 const RETRIES = 5;
-const RETRY_MS = 200;
-const PAGE = 1000;
 
 interface Charge {
   key: string;
@@ -52,44 +50,28 @@ export function createQuotaAdmission(store: Store, quotaDef: ResourceDef): Quota
 
   const nsOf = (key: string): string => key.slice(prefix.length).split('/')[0] ?? '';
 
-  async function follow(): Promise<void> {
-    while (!stop.signal.aborted) {
-      try {
-        const next = new Map<string, number>();
-        let revision = 0;
-        let startAfter: string | undefined;
-        for (;;) {
-          const page = await store.list(prefix, {
-            limit: PAGE,
-            ...(startAfter ? { startAfter } : {}),
-            ...(revision ? { revision } : {}),
-          });
-          revision = page.revision;
-          for (const kv of page.items) next.set(nsOf(kv.key), (next.get(nsOf(kv.key)) ?? 0) + 1);
-          if (!page.more || !page.items.length) break;
-          startAfter = page.items[page.items.length - 1]?.key;
-        }
-        counts = next;
+  void followPrefix(
+    store,
+    prefix,
+    {
+      listed(items) {
+        const listed = new Map<string, number>();
+        for (const kv of items) listed.set(nsOf(kv.key), (listed.get(nsOf(kv.key)) ?? 0) + 1);
+        counts = listed;
         markReady();
-        for await (const e of store.watch(prefix, {
-          afterRevision: revision,
-          signal: stop.signal,
-        })) {
-          if (e.type === 'update') continue;
-          const ns = nsOf(e.kv.key);
-          const n = (next.get(ns) ?? 0) + (e.type === 'create' ? 1 : -1);
-          if (n > 0) next.set(ns, n);
-          else next.delete(ns);
-        }
-      } catch {
-        // Compacted, too slow or closed: read again (after a pause, unless stopping).
-      }
-      counts = undefined;
-      if (stop.signal.aborted) return;
-      await new Promise((r) => setTimeout(r, RETRY_MS).unref());
-    }
-  }
-  void follow();
+      },
+      event(e) {
+        if (!counts || e.type === 'update') return;
+        const ns = nsOf(e.kv.key);
+        const n = (counts.get(ns) ?? 0) + (e.type === 'create' ? 1 : -1);
+        if (n > 0) counts.set(ns, n);
+        else counts.delete(ns);
+      },
+      // Until listed again, every check reads the namespace's quotas.
+      lost: () => (counts = undefined),
+    },
+    stop.signal,
+  );
 
   /** Runs fn after the namespace's earlier admissions. */
   function inLane<T>(ns: string, fn: () => Promise<T>): Promise<T> {

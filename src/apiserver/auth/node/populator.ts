@@ -4,12 +4,14 @@
 // (compacted, too slow) lists again. Authorization then reads memory only.
 
 import type { ResourceTable } from '../../../api/registry.js';
-import type { KeyValue, Store, StoreEvent } from '../../../storage/index.js';
+import {
+  followPrefix,
+  type KeyValue,
+  type Store,
+  type StoreEvent,
+} from '../../../storage/index.js';
 import { resourcePrefix } from '../../registry/keys.js';
 import { NodeGraph } from './graph.js';
-
-const PAGE = 1000;
-const RETRY_MS = 200;
 
 export interface FollowedGraph {
   graph: NodeGraph;
@@ -80,45 +82,33 @@ export function followNodeGraph(store: Store, table: ResourceTable): FollowedGra
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   if (!kinds.length) markReady();
 
-  async function follow(kind: Followed): Promise<void> {
+  function follow(kind: Followed): Promise<void> {
     const { prefix } = kind;
     const keyOf = (kv: KeyValue) => kv.key.slice(prefix.length);
     let known = new Set<string>();
     let first = true;
-    while (!stop.signal.aborted) {
-      try {
-        const seen = new Set<string>();
-        let revision = 0;
-        let startAfter: string | undefined;
-        for (;;) {
-          const page = await store.list(prefix, {
-            limit: PAGE,
-            ...(startAfter ? { startAfter } : {}),
-            ...(revision ? { revision } : {}),
-          });
-          revision = page.revision;
-          for (const kv of page.items) {
+    return followPrefix(
+      store,
+      prefix,
+      {
+        listed(items) {
+          const seen = new Set<string>();
+          for (const kv of items) {
             seen.add(keyOf(kv));
             kind.set(keyOf(kv), kv.value);
           }
-          if (!page.more || !page.items.length) break;
-          startAfter = page.items[page.items.length - 1]?.key;
-        }
-        // Objects deleted while no watch was open.
-        for (const key of known) if (!seen.has(key)) kind.remove(key);
-        known = seen;
-        if (first) {
-          first = false;
-          if (++listed === kinds.length) markReady();
-        }
-        for await (const e of store.watch(prefix, { afterRevision: revision, signal: stop.signal }))
-          apply(kind, known, keyOf(e.kv), e);
-      } catch {
-        // Compacted, too slow or closed: list again (after a pause, unless stopping).
-      }
-      if (stop.signal.aborted) return;
-      await new Promise((r) => setTimeout(r, RETRY_MS).unref());
-    }
+          // Objects deleted while no watch was open.
+          for (const key of known) if (!seen.has(key)) kind.remove(key);
+          known = seen;
+          if (first) {
+            first = false;
+            if (++listed === kinds.length) markReady();
+          }
+        },
+        event: (e) => apply(kind, known, keyOf(e.kv), e),
+      },
+      stop.signal,
+    );
   }
 
   function apply(kind: Followed, known: Set<string>, key: string, e: StoreEvent): void {

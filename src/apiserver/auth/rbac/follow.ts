@@ -3,13 +3,11 @@
 // The store publishes a committed write to its watchers before the write returns, so a
 // binding is in force for the next request of the client that created it.
 
-import type { Store, StoreEvent } from '../../../storage/index.js';
+import { followPrefix, type Store, type StoreEvent } from '../../../storage/index.js';
 import type { PolicyIndex, RbacKind } from './policy-index.js';
 
 const KINDS: RbacKind[] = ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'];
 const NAMESPACED = new Set<RbacKind>(['roles', 'rolebindings']);
-const PAGE = 1000;
-const RETRY_MS = 200;
 
 export interface PolicyFollower {
   /** Resolves once every kind has been listed. */
@@ -44,40 +42,25 @@ export function followPolicy(store: Store, index: PolicyIndex): PolicyFollower {
   const apply = (kind: RbacKind, e: StoreEvent): void =>
     place(kind, e.kv.key, e.type === 'delete' ? undefined : parse(e.kv.value));
 
-  async function follow(kind: RbacKind): Promise<void> {
-    const prefix = prefixOf(kind);
+  function follow(kind: RbacKind): Promise<void> {
     let first = true;
-    while (!stop.signal.aborted) {
-      try {
-        let revision = 0;
-        let startAfter: string | undefined;
-        const items: { key: string; value: string }[] = [];
-        for (;;) {
-          const page = await store.list(prefix, {
-            limit: PAGE,
-            ...(startAfter ? { startAfter } : {}),
-            ...(revision ? { revision } : {}),
-          });
-          revision = page.revision;
-          items.push(...page.items);
-          if (!page.more || !page.items.length) break;
-          startAfter = page.items[page.items.length - 1]?.key;
-        }
-        // Swapped in at once, so no request sees a half-listed kind.
-        index.clear(kind);
-        for (const kv of items) place(kind, kv.key, parse(kv.value));
-        if (first) {
-          first = false;
-          if (++listed === KINDS.length) markReady();
-        }
-        for await (const e of store.watch(prefix, { afterRevision: revision, signal: stop.signal }))
-          apply(kind, e);
-      } catch {
-        // Compacted, too slow or closed: list again (after a pause, unless stopping).
-      }
-      if (stop.signal.aborted) return;
-      await new Promise((r) => setTimeout(r, RETRY_MS).unref());
-    }
+    return followPrefix(
+      store,
+      prefixOf(kind),
+      {
+        listed(items) {
+          // Swapped in at once, so no request sees a half-listed kind.
+          index.clear(kind);
+          for (const kv of items) place(kind, kv.key, parse(kv.value));
+          if (first) {
+            first = false;
+            if (++listed === KINDS.length) markReady();
+          }
+        },
+        event: (e) => apply(kind, e),
+      },
+      stop.signal,
+    );
   }
 
   for (const k of KINDS) void follow(k);
