@@ -11,10 +11,11 @@ import {
   validateObjectMeta,
 } from '../validation/common.js';
 import { AGE_COLUMN, NAME_COLUMN, age } from '../printing.js';
-import { QUANTITY_FORMAT_MSG, ZERO, formatQuantity, parseQuantity } from '../quantity.js';
+import { ZERO, formatQuantity, parseQuantity } from '../quantity.js';
 import { goLiteral } from '../go-literal.js';
 import { deepCopy } from '../json.js';
 import { asObj, column, specOf, statusOf } from './kindutil.js';
+import { quantityValue } from './podspec/index.js';
 
 const QUOTA_SCOPES = [
   'Terminating',
@@ -50,18 +51,6 @@ const STANDARD_QUOTA_RESOURCES = new Set([
 /** helper.IsStandardResourceName: the quota names plus `storage`. */
 const STANDARD_RESOURCES = new Set([...STANDARD_QUOTA_RESOURCES, 'storage']);
 
-const INTEGER_RESOURCES = new Set([
-  'pods',
-  'resourcequotas',
-  'services',
-  'replicationcontrollers',
-  'secrets',
-  'configmaps',
-  'persistentvolumeclaims',
-  'services.nodeports',
-  'services.loadbalancers',
-]);
-
 const POD_COUNT = new Set(['pods']);
 const POD_COMPUTE = new Set([
   'cpu',
@@ -76,12 +65,6 @@ const isQuotaHugePages = (n: string): boolean =>
   n.startsWith('hugepages-') || n.startsWith('requests.hugepages-');
 const isStandardQuotaResource = (n: string): boolean =>
   STANDARD_QUOTA_RESOURCES.has(n) || isQuotaHugePages(n);
-
-const isExtendedResource = (n: string): boolean =>
-  n.includes('/') &&
-  !n.includes('kubernetes.io/') &&
-  !n.startsWith('requests.') &&
-  isQualifiedName(`requests.${n}`).length === 0;
 
 /** IsResourceQuotaScopeValidForResource. */
 function scopeValidFor(scope: string, resource: string): boolean {
@@ -112,24 +95,11 @@ function validateResourceName(name: string, field: string): FieldError[] {
   return errs;
 }
 
-/** ValidateResourceQuantityValue. */
-function validateQuantity(name: string, v: unknown, field: string): FieldError[] {
-  const q = parseQuantity(v);
-  if (!q) return [invalidValue(field, v, QUANTITY_FORMAT_MSG)];
-  const errs: FieldError[] = [];
-  if (q.n < 0n)
-    errs.push(invalidValue(field, formatQuantity(q), 'must be greater than or equal to 0'));
-  const integral = q.exp >= 0 || q.n % 10n ** BigInt(-q.exp) === 0n;
-  if ((INTEGER_RESOURCES.has(name) || isExtendedResource(name)) && !integral)
-    errs.push(invalidValue(field, formatQuantity(q), 'must be an integer'));
-  return errs;
-}
-
 function validateResourceList(list: unknown, field: string): FieldError[] {
   const errs: FieldError[] = [];
   for (const [k, v] of Object.entries(asObj(list) ?? {})) {
     const path = `${field}[${k}]`;
-    errs.push(...validateResourceName(k, path), ...validateQuantity(k, v, path));
+    errs.push(...validateResourceName(k, path), ...quantityValue(k, v, path).errs);
   }
   return errs;
 }

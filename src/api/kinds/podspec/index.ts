@@ -11,6 +11,7 @@ export { imageWhitespace } from './containers.js';
 export {
   containerResourceName,
   overcommitAllowed,
+  quantityValue,
   resourceName,
   validateResources,
 } from './resources.js';
