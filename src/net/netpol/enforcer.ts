@@ -1,13 +1,14 @@
 // Network policy enforcement on one node, as a network plugin's node agent does: informers
 // on Pods, Namespaces and NetworkPolicies keep slim projections; a change asks for a sync
 // that compiles the desired table and applies only its difference (a full table on the
-// first sync and after a failure). Syncs never overlap; a failed one is retried with
-// back-off. Nothing is programmed before all three caches have listed.
+// first sync and after a failure). Syncs run as the service proxy's do (its bounded-frequency
+// runner: never two at once, a failed one retried with back-off). Nothing is programmed
+// before all three caches have listed.
 
 import { createInformer, resources, type Client } from '../../client/index.js';
 import type { KubeObject } from '../../api/types.js';
 import type { Logger } from '../../log/index.js';
-import type { HostCommandRunner } from '../proxy/index.js';
+import { createSyncRunner, type HostCommandRunner } from '../proxy/index.js';
 import { compile } from './compile.js';
 import { deleteTableScript, diffScript, fullScript } from './nft.js';
 import { projectNamespace, projectPod, projectPolicy } from './projection.js';
@@ -31,10 +32,6 @@ export interface NetworkPolicyOptions {
 }
 
 export interface NetworkPolicyEnforcer {
-  /** Resolves once the first sync is live. */
-  ready(): Promise<void>;
-  /** Resolves when every change seen so far is applied (or failed and waits for a retry). */
-  idle(): Promise<void>;
   /** Stops; `keepRules` leaves the table in place (an agent restart). */
   close(keepRules?: boolean): Promise<void>;
 }
@@ -59,21 +56,9 @@ export function startNetworkPolicy(o: NetworkPolicyOptions): NetworkPolicyEnforc
   };
 
   let applied: Desired | undefined;
-  let running = false;
-  let again = false;
-  let retryMs = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let idleWaiters: (() => void)[] = [];
-  let resolveReady!: () => void;
-  const ready = new Promise<void>((r) => (resolveReady = r));
   let synced = false;
-
-  const settle = (): void => {
-    if (running || again || timer) return;
-    const w = idleWaiters;
-    idleWaiters = [];
-    for (const f of w) f();
-  };
+  /** The sync under way, awaited by close before the table is deleted. */
+  let syncing: Promise<void> = Promise.resolve();
 
   const sync = async (): Promise<void> => {
     const desired = compile({
@@ -82,43 +67,23 @@ export function startNetworkPolicy(o: NetworkPolicyOptions): NetworkPolicyEnforc
       policies: [...policies.values()],
     });
     const script = applied ? diffScript(applied, desired) : fullScript(desired);
-    if (script) await nft(script);
+    try {
+      if (script) await nft(script);
+    } catch (err) {
+      applied = undefined; // the next sync lays the whole table
+      throw err;
+    }
     if (!applied) log.info('network policy rules laid', { policies: policies.size });
     applied = desired;
   };
-
-  const run = (): void => {
-    if (!synced || running || signal.aborted) return;
-    running = true;
-    again = false;
-    sync()
-      .then(
-        () => {
-          retryMs = 0;
-          resolveReady();
-        },
-        (err: unknown) => {
-          applied = undefined; // the next sync lays the whole table
-          retryMs = Math.min(retryMs ? retryMs * 2 : 1000, 30_000);
-          log.error('network policy rules not applied; retrying', { err, retryInMs: retryMs });
-          timer = setTimeout(() => {
-            timer = undefined;
-            request();
-          }, retryMs);
-          timer.unref();
-        },
-      )
-      .finally(() => {
-        running = false;
-        if (again && !timer) setTimeout(run, o.minSyncIntervalMs ?? 10).unref();
-        settle();
-      });
+  const runner = createSyncRunner(() => (syncing = sync()), {
+    minIntervalMs: o.minSyncIntervalMs ?? 10,
+    onError: (err, retryInMs) =>
+      log.error('network policy rules not applied; retrying', { err, retryInMs }),
+  });
+  const request = (): void => {
+    if (synced && !signal.aborted) runner.request();
   };
-
-  function request(): void {
-    again = true;
-    if (!running && !timer) setTimeout(run, 0).unref();
-  }
 
   const podInformer = createInformer({
     client: o.client,
@@ -176,20 +141,11 @@ export function startNetworkPolicy(o: NetworkPolicyOptions): NetworkPolicyEnforc
   const close = (keepRules?: boolean): Promise<void> =>
     (closing ??= (async () => {
       stop.abort();
-      clearTimeout(timer);
-      timer = undefined;
-      while (running) await new Promise((r) => setTimeout(r, 10));
+      runner.stop();
+      await syncing.catch(() => undefined);
       if (!keepRules) await nft(deleteTableScript()).catch(() => undefined);
     })());
   o.signal.addEventListener('abort', () => void close(true), { once: true });
 
-  return {
-    ready: () => ready,
-    idle: () =>
-      new Promise<void>((r) => {
-        idleWaiters.push(r);
-        settle();
-      }),
-    close,
-  };
+  return { close };
 }

@@ -23,6 +23,7 @@ export type {
   HostCommandRunner,
 } from './types.js';
 export { NFT_TABLE } from './nftables/index.js';
+export { createSyncRunner, type SyncRunner } from './sync-runner.js';
 
 /** The modes of this build. */
 export const proxyModes: Partial<Record<ProxyModeName, ModeFactory>> = {
